@@ -1,0 +1,81 @@
+/**
+ * The Agent interface: what the gateway hands an agent for one turn, and what it gets back.
+ * Agents know nothing of iLink or the store; the gateway owns delivery, quota and ordering.
+ */
+
+/** A piece of inbound media, already downloaded and decrypted by the gateway when `path` is set. */
+export interface MediaRef {
+  kind: "image" | "file" | "video" | "voice";
+  /** Local file path of the decrypted content (absent when download failed or was skipped). */
+  path?: string;
+  /** Original or safe file name. */
+  name?: string;
+  mime?: string;
+  size?: number;
+  /** Voice: WeChat's own transcript, or one made by a configured transcription endpoint. */
+  transcript?: string;
+  /** Why the media is not available, in words fit for the model and the user. */
+  error?: string;
+}
+
+export interface Contact {
+  accountId: string;
+  /** The WeChat user id (`…@im.wechat`). */
+  userId: string;
+  /** Set when the message came from a group. */
+  groupId?: string;
+  /** The WeChat user who scanned the QR code for this account. */
+  isOwner: boolean;
+}
+
+export interface QuotedMessage {
+  text?: string;
+  media?: MediaRef;
+}
+
+export interface AgentInput {
+  contact: Contact;
+  /** Stable id of the inbound message in the store. */
+  messageId: string;
+  text: string;
+  media: MediaRef[];
+  quote?: QuotedMessage;
+  /** Aborted by `/stop`, by the turn's wall-time limit, and at shutdown. */
+  signal: AbortSignal;
+}
+
+export interface AskOptions {
+  /** Whom to ask: the contact (default) or the account's owner. */
+  to?: "contact" | "owner";
+  /** Default 120 000 ms. Silence resolves to `undefined`. */
+  timeoutMs?: number;
+}
+
+/** What the gateway offers an agent during a turn. */
+export interface AgentIO {
+  /** A progress note; the gateway coalesces these and keeps them within the send quota. */
+  progress(text: string): void;
+  /** Send a file back to the chat now (the path must be inside the contact's workspace). */
+  sendFile(path: string, caption?: string): Promise<void>;
+  /**
+   * Ask the contact (or the owner) a question in the chat and wait for the next reply, which is
+   * consumed as the answer instead of starting a new turn. `undefined` on timeout or abort.
+   */
+  ask(question: string, options?: AskOptions): Promise<string | undefined>;
+}
+
+export interface AgentReply {
+  text: string;
+  /** Files to send after the text (paths inside the contact's workspace). */
+  files?: { path: string; caption?: string }[];
+}
+
+export interface Agent {
+  readonly name: string;
+  /** One turn. Throwing is allowed: the gateway tells the user the turn failed, in plain words. */
+  run(input: AgentInput, io: AgentIO): Promise<AgentReply>;
+  /** `/new`: forget this contact's session. */
+  reset?(contact: Contact): Promise<void>;
+  /** Called once at gateway stop. */
+  close?(): Promise<void>;
+}

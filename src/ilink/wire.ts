@@ -1,0 +1,329 @@
+/**
+ * iLink Bot API wire types, spelled exactly as the server spells them (snake_case, `scaned`,
+ * `binded_redirect`, `baseurl`). See shared/docs/ilink-protocol.md §2 and §6.
+ *
+ * This file is the only part of `ilink/` the simulator may import: it describes the protocol,
+ * it holds no logic. uint64 ids (`message_id`, `msg_id`, `svr_id`) are strings here: the server
+ * sends them as JSON numbers that may exceed 2^53, and the client parses them losslessly (§1.10).
+ */
+
+// ── Enums (§6.1) ────────────────────────────────────────────────────────────
+
+export const MessageType = { NONE: 0, USER: 1, BOT: 2 } as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+export const MessageState = { NEW: 0, GENERATING: 1, FINISH: 2 } as const;
+export type MessageState = (typeof MessageState)[keyof typeof MessageState];
+
+export const MessageItemType = {
+  NONE: 0,
+  TEXT: 1,
+  IMAGE: 2,
+  VOICE: 3,
+  FILE: 4,
+  VIDEO: 5,
+  TOOL_CALL_START: 11,
+  TOOL_CALL_RESULT: 12,
+} as const;
+export type MessageItemType = (typeof MessageItemType)[keyof typeof MessageItemType];
+
+/** getuploadurl `media_type`: numbered differently from MessageItemType. */
+export const UploadMediaType = { IMAGE: 1, VIDEO: 2, FILE: 3, VOICE: 4 } as const;
+export type UploadMediaType = (typeof UploadMediaType)[keyof typeof UploadMediaType];
+
+export const TypingStatus = { TYPING: 1, CANCEL: 2 } as const;
+export type TypingStatus = (typeof TypingStatus)[keyof typeof TypingStatus];
+
+export const VoiceEncodeType = {
+  PCM: 1,
+  ADPCM: 2,
+  FEATURE: 3,
+  SPEEX: 4,
+  AMR: 5,
+  SILK: 6,
+  MP3: 7,
+  OGG_SPEEX: 8,
+} as const;
+
+/** The QR status strings of get_qrcode_status (§2.2), misspellings included. */
+export type QrStatus =
+  | "wait"
+  | "scaned"
+  | "confirmed"
+  | "expired"
+  | "scaned_but_redirect"
+  | "need_verifycode"
+  | "verify_code_blocked"
+  | "binded_redirect";
+
+/** Application error codes seen on the wire. */
+export const ErrCode = {
+  OK: 0,
+  /** overloaded: quota per context token spent, burst throttle, stale token, oversize. */
+  THROTTLED: -2,
+  /** getconfig before the first inbound message ("GetTypingTicket rpc failed"). */
+  NO_TICKET: -4,
+  /** stale or expired bot token (either `ret` or `errcode`). */
+  SESSION_EXPIRED: -14,
+} as const;
+
+// ── Common ──────────────────────────────────────────────────────────────────
+
+export interface BaseInfo {
+  channel_version?: string;
+  bot_agent?: string;
+}
+
+/** Every API response may carry these. Missing `ret` is success for most endpoints (§1.9). */
+export interface ApiStatus {
+  ret?: number;
+  errcode?: number;
+  errmsg?: string;
+}
+
+// ── Message model (§6) ──────────────────────────────────────────────────────
+
+export interface CDNMedia {
+  encrypt_query_param?: string;
+  /** base64 of the raw 16 bytes, or base64 of the 32-char hex string (§10.2). */
+  aes_key?: string;
+  encrypt_type?: number;
+  full_url?: string;
+}
+
+export interface TextItem {
+  text?: string;
+}
+
+export interface ImageItem {
+  media?: CDNMedia;
+  thumb_media?: CDNMedia;
+  /** raw key as 32-char hex; wins over media.aes_key for inbound images. */
+  aeskey?: string;
+  url?: string;
+  mid_size?: number;
+  thumb_size?: number;
+  thumb_height?: number;
+  thumb_width?: number;
+  hd_size?: number;
+}
+
+export interface VoiceItem {
+  media?: CDNMedia;
+  encode_type?: number;
+  bits_per_sample?: number;
+  sample_rate?: number;
+  playtime?: number;
+  /** WeChat's own speech-to-text transcript. */
+  text?: string;
+}
+
+export interface FileItem {
+  media?: CDNMedia;
+  file_name?: string;
+  md5?: string;
+  /** plaintext byte count, as a string. */
+  len?: string;
+}
+
+export interface VideoItem {
+  media?: CDNMedia;
+  video_size?: number;
+  play_length?: number;
+  video_md5?: string;
+  thumb_media?: CDNMedia;
+  thumb_size?: number;
+  thumb_height?: number;
+  thumb_width?: number;
+}
+
+export interface ToolCallStartItem {
+  tool_name?: string;
+  tool_call_id?: string;
+}
+
+export interface ToolCallResultItem {
+  tool_name?: string;
+  tool_call_id?: string;
+  status?: "completed" | "failed" | "blocked" | "unknown";
+}
+
+export interface PartialText {
+  start?: string;
+  end?: string;
+  startindex?: number;
+  endindex?: number;
+  quotemd5?: string;
+}
+
+export interface RefMessage {
+  message_item?: MessageItem;
+  title?: string;
+  /** uint64 as string */
+  svr_id?: string;
+  partial_text?: PartialText;
+}
+
+export interface MessageItem {
+  type?: number;
+  create_time_ms?: number;
+  update_time_ms?: number;
+  is_completed?: boolean;
+  /** uint64 as string */
+  msg_id?: string;
+  ref_msg?: RefMessage;
+  text_item?: TextItem;
+  image_item?: ImageItem;
+  voice_item?: VoiceItem;
+  file_item?: FileItem;
+  video_item?: VideoItem;
+  tool_call_start_item?: ToolCallStartItem;
+  tool_call_result_item?: ToolCallResultItem;
+}
+
+export interface WeixinMessage {
+  seq?: number;
+  /** uint64 as string */
+  message_id?: string;
+  from_user_id?: string;
+  to_user_id?: string;
+  client_id?: string;
+  create_time_ms?: number;
+  update_time_ms?: number;
+  delete_time_ms?: number;
+  session_id?: string;
+  group_id?: string;
+  message_type?: number;
+  message_state?: number;
+  item_list?: MessageItem[];
+  context_token?: string;
+  run_id?: string;
+}
+
+// ── Endpoints (§2) ──────────────────────────────────────────────────────────
+
+/** POST ilink/bot/get_bot_qrcode?bot_type=3 (GET accepted by the server too). */
+export interface GetBotQrcodeRequest {
+  local_token_list?: string[];
+}
+export interface GetBotQrcodeResponse extends ApiStatus {
+  qrcode?: string;
+  qrcode_img_content?: string;
+}
+
+/** GET ilink/bot/get_qrcode_status?qrcode=…[&verify_code=…] */
+export interface GetQrcodeStatusResponse extends ApiStatus {
+  status?: QrStatus | string;
+  bot_token?: string;
+  ilink_bot_id?: string;
+  baseurl?: string;
+  ilink_user_id?: string;
+  redirect_host?: string;
+}
+
+/** POST ilink/bot/getupdates */
+export interface GetUpdatesRequest {
+  get_updates_buf: string;
+  base_info?: BaseInfo;
+}
+export interface GetUpdatesResponse extends ApiStatus {
+  msgs?: WeixinMessage[];
+  get_updates_buf?: string;
+  longpolling_timeout_ms?: number;
+  /** deprecated, ignored */
+  sync_buf?: string;
+}
+
+/** POST ilink/bot/sendmessage */
+export interface SendMessageRequest {
+  msg: WeixinMessage;
+  base_info?: BaseInfo;
+}
+export interface SendMessageResponse extends ApiStatus {
+  /** uint64 as string */
+  message_id?: string;
+}
+
+/** POST ilink/bot/getuploadurl */
+export interface GetUploadUrlRequest {
+  filekey: string;
+  media_type: number;
+  to_user_id: string;
+  rawsize: number;
+  rawfilemd5: string;
+  filesize: number;
+  thumb_rawsize?: number;
+  thumb_rawfilemd5?: string;
+  thumb_filesize?: number;
+  no_need_thumb?: boolean;
+  /** the AES key as 32-char hex (not base64). */
+  aeskey: string;
+  base_info?: BaseInfo;
+}
+export interface GetUploadUrlResponse extends ApiStatus {
+  upload_param?: string;
+  thumb_upload_param?: string;
+  upload_full_url?: string;
+}
+
+/** POST ilink/bot/getconfig */
+export interface GetConfigRequest {
+  ilink_user_id: string;
+  context_token?: string;
+  base_info?: BaseInfo;
+}
+export interface GetConfigResponse extends ApiStatus {
+  typing_ticket?: string;
+}
+
+/** POST ilink/bot/sendtyping */
+export interface SendTypingRequest {
+  ilink_user_id: string;
+  typing_ticket: string;
+  status: number;
+  base_info?: BaseInfo;
+}
+export type SendTypingResponse = ApiStatus;
+
+/** POST ilink/bot/msg/notifystart and ilink/bot/msg/notifystop */
+export interface NotifyRequest {
+  base_info?: BaseInfo;
+}
+export type NotifyResponse = ApiStatus;
+
+// ── Paths, headers, constants (§1, §17) ─────────────────────────────────────
+
+export const Endpoint = {
+  getBotQrcode: "ilink/bot/get_bot_qrcode",
+  getQrcodeStatus: "ilink/bot/get_qrcode_status",
+  getUpdates: "ilink/bot/getupdates",
+  sendMessage: "ilink/bot/sendmessage",
+  getUploadUrl: "ilink/bot/getuploadurl",
+  getConfig: "ilink/bot/getconfig",
+  sendTyping: "ilink/bot/sendtyping",
+  notifyStart: "ilink/bot/msg/notifystart",
+  notifyStop: "ilink/bot/msg/notifystop",
+} as const;
+export type EndpointName = keyof typeof Endpoint;
+
+export const Header = {
+  authorizationType: "AuthorizationType",
+  authorization: "Authorization",
+  uin: "X-WECHAT-UIN",
+  appId: "iLink-App-Id",
+  clientVersion: "iLink-App-ClientVersion",
+  routeTag: "SKRouteTag",
+  /** CDN upload response: the download parameter. */
+  encryptedParam: "x-encrypted-param",
+  /** CDN error detail. */
+  errorMessage: "x-error-message",
+} as const;
+
+export const AUTHORIZATION_TYPE = "ilink_bot_token";
+export const ILINK_APP_ID = "bot";
+export const DEFAULT_BASE_URL = "https://ilinkai.weixin.qq.com";
+export const DEFAULT_CDN_BASE_URL = "https://novac2c.cdn.weixin.qq.com/c2c";
+export const DEFAULT_BOT_TYPE = "3";
+export const DEFAULT_LONG_POLL_TIMEOUT_MS = 35_000;
+/** CDN query key is spelled with a "d", unlike the JSON field `encrypt_query_param`. */
+export const CDN_QUERY_KEY = "encrypted_query_param";

@@ -1,0 +1,223 @@
+/**
+ * The store's small interfaces. The SQLite implementation lives beside this file; the gateway,
+ * admin UI, MCP server and CLI depend only on these types. Times are epoch milliseconds.
+ */
+import type { MessageItem } from "../ilink/wire.js";
+
+export type AccountState = "active" | "expired" | "disabled";
+
+export interface Account {
+  id: string;
+  baseUrl: string;
+  cdnBaseUrl: string;
+  /** The bot token. Never logged; `accounts list` shows only whether it is present. */
+  token: string;
+  /** The WeChat user who scanned the QR code. */
+  ownerUserId?: string;
+  name?: string;
+  state: AccountState;
+  /** Why the account is not active, with the fix (e.g. "session expired (-14): run `wxagent login`"). */
+  stateReason?: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+  lastInboundAtMs?: number;
+  lastPollAtMs?: number;
+}
+
+export interface AccountStore {
+  upsert(account: Omit<Account, "createdAtMs" | "updatedAtMs"> & { createdAtMs?: number }): Account;
+  get(id: string): Account | undefined;
+  list(): Account[];
+  remove(id: string): boolean;
+  setState(id: string, state: AccountState, reason?: string): void;
+  touch(id: string, fields: { lastInboundAtMs?: number; lastPollAtMs?: number }): void;
+}
+
+export interface ContactRecord {
+  accountId: string;
+  userId: string;
+  name?: string;
+  /** Permission preset name assigned to this contact, when not the default. */
+  preset?: string;
+  /** Free-form per-contact settings (JSON), e.g. unlock expiry, pairing state. */
+  settings: Record<string, unknown>;
+  firstSeenAtMs: number;
+  lastSeenAtMs: number;
+}
+
+export interface ContactStore {
+  /** Create on first sight; update lastSeen afterwards. */
+  see(accountId: string, userId: string, atMs: number): ContactRecord;
+  get(accountId: string, userId: string): ContactRecord | undefined;
+  list(accountId?: string): ContactRecord[];
+  update(
+    accountId: string,
+    userId: string,
+    patch: Partial<Pick<ContactRecord, "name" | "preset" | "settings">>,
+  ): void;
+}
+
+export type InboundState = "pending" | "processing" | "done" | "failed" | "refused";
+
+export interface InboundMessage {
+  /** Store id (monotonic per database). */
+  id: number;
+  accountId: string;
+  fromUserId: string;
+  groupId?: string;
+  /** Server message id (uint64 as string); may be empty on the wire. */
+  messageId?: string;
+  /** Dedup key: `id:<message_id>` or `hash:<sha256 of sender, create_time_ms, items>`. */
+  dedupKey: string;
+  contextToken?: string;
+  createTimeMs?: number;
+  items: MessageItem[];
+  state: InboundState;
+  /** Why a message was refused or failed (for logs, status and the admin UI). */
+  stateReason?: string;
+  receivedAtMs: number;
+}
+
+export interface NewInbound {
+  fromUserId: string;
+  groupId?: string;
+  messageId?: string;
+  dedupKey: string;
+  contextToken?: string;
+  createTimeMs?: number;
+  items: MessageItem[];
+}
+
+export interface InboundStore {
+  /**
+   * In ONE transaction: insert the messages not seen before (by dedupKey, per account) and save
+   * the new cursor (when non-empty). Returns only the newly inserted messages.
+   */
+  recordPoll(
+    accountId: string,
+    cursor: string | undefined,
+    messages: NewInbound[],
+    atMs: number,
+  ): InboundMessage[];
+  setState(id: number, state: InboundState, reason?: string): void;
+  /** Messages not yet answered (`pending` or `processing`), oldest first: replayed after a crash. */
+  unfinished(accountId: string): InboundMessage[];
+  get(id: number): InboundMessage | undefined;
+  /** Most recent first. */
+  list(filter: { accountId?: string; userId?: string; sinceMs?: number; limit?: number }): InboundMessage[];
+  countByState(accountId: string, state: InboundState): number;
+}
+
+export interface CursorStore {
+  get(accountId: string): string;
+  /** Also written by InboundStore.recordPoll; this is for re-login (reset to ""). */
+  set(accountId: string, cursor: string): void;
+}
+
+export type OutboundState = "pending" | "sent" | "failed" | "deferred";
+
+/** One bubble to one contact: exactly one item, as iLink sends them. */
+export interface OutboundMessage {
+  id: number;
+  accountId: string;
+  toUserId: string;
+  /** The inbound message this answers, if any (null for proactive sends). */
+  inboundId?: number;
+  /** Order within the reply to `inboundId` (0, 1, 2 …). */
+  seq: number;
+  /** Recorded before the first send; every retry reuses it. */
+  clientId: string;
+  /** `text` or a media item ready to send (after upload); `file` holds a local path to upload. */
+  kind: "text" | "file";
+  text?: string;
+  filePath?: string;
+  caption?: string;
+  contextToken?: string;
+  state: OutboundState;
+  attempts: number;
+  lastError?: string;
+  createdAtMs: number;
+  sentAtMs?: number;
+  /** Server message id returned by sendmessage, when any. */
+  serverMessageId?: string;
+}
+
+export interface NewOutbound {
+  accountId: string;
+  toUserId: string;
+  inboundId?: number;
+  seq: number;
+  clientId: string;
+  kind: "text" | "file";
+  text?: string;
+  filePath?: string;
+  caption?: string;
+  contextToken?: string;
+  state?: OutboundState;
+}
+
+export interface OutboundStore {
+  /** Record several bubbles atomically (a whole reply), before any is sent. */
+  enqueue(messages: NewOutbound[], atMs: number): OutboundMessage[];
+  markSent(id: number, atMs: number, serverMessageId?: string): void;
+  markFailed(id: number, error: string): void;
+  /** Move to the durable outbox: sent after the contact's next message. */
+  defer(id: number, reason: string): void;
+  bumpAttempt(id: number, error?: string): void;
+  /** Pending bubbles (not sent, not deferred), oldest first: resumed after a crash. */
+  pending(accountId: string): OutboundMessage[];
+  /** The durable outbox for one contact, oldest first. */
+  deferred(accountId: string, userId: string): OutboundMessage[];
+  /** Re-arm deferred bubbles with a fresh context token (keeps their client_id). */
+  release(ids: number[], contextToken: string | undefined): void;
+  forInbound(inboundId: number): OutboundMessage[];
+  list(filter: { accountId?: string; userId?: string; sinceMs?: number; limit?: number }): OutboundMessage[];
+  countByState(accountId: string, state: OutboundState): number;
+}
+
+export interface ContextTokenRecord {
+  accountId: string;
+  userId: string;
+  token: string;
+  /** Bot sends made with this token so far (quota ≈ 10 per inbound message). */
+  sendCount: number;
+  updatedAtMs: number;
+}
+
+export interface ContextTokenStore {
+  /** A new inbound message: the latest token wins and its send count starts at 0. */
+  set(accountId: string, userId: string, token: string, atMs: number): void;
+  get(accountId: string, userId: string): ContextTokenRecord | undefined;
+  /** Count one send against the current token; returns the new count. */
+  countSend(accountId: string, userId: string): number;
+  clear(accountId: string): void;
+}
+
+export interface SessionRecord {
+  accountId: string;
+  userId: string;
+  agent: string;
+  /** Agent-specific session state (e.g. an ACP session id, a message history). */
+  data: unknown;
+  updatedAtMs: number;
+}
+
+export interface SessionStore {
+  get(accountId: string, userId: string, agent: string): SessionRecord | undefined;
+  put(accountId: string, userId: string, agent: string, data: unknown, atMs: number): void;
+  remove(accountId: string, userId: string, agent: string): void;
+}
+
+/** Everything, opened on one database. */
+export interface Store {
+  accounts: AccountStore;
+  contacts: ContactStore;
+  inbound: InboundStore;
+  cursors: CursorStore;
+  outbound: OutboundStore;
+  contextTokens: ContextTokenStore;
+  sessions: SessionStore;
+  /** Run `fn` in one transaction. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
