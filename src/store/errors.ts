@@ -1,0 +1,56 @@
+/**
+ * The store layer's one error class. Every error carries a stable `code` (grep-able, safe to
+ * switch on), an `isRetryable` flag derived from that code, and a message that names the fix.
+ * Messages never contain a token: callers pass ids and paths, never credentials.
+ */
+
+export type StoreErrorCode =
+  /** Another live process polls this account (one poller per bot token). */
+  | "ACCOUNT_LOCKED"
+  /** The database is locked by another connection beyond busy_timeout. */
+  | "DB_BUSY"
+  /** A reply bubble was recorded twice with the same client_id. */
+  | "DUPLICATE_CLIENT_ID"
+  /** An id named in an update does not exist. */
+  | "NOT_FOUND"
+  /** The database file is newer than this build (user_version above the known migrations). */
+  | "SCHEMA_TOO_NEW"
+  /** The database or its directory could not be opened or created. */
+  | "DB_OPEN_FAILED";
+
+const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>(["DB_BUSY", "ACCOUNT_LOCKED"]);
+
+export class StoreError extends Error {
+  override readonly name = "StoreError";
+  readonly code: StoreErrorCode;
+  readonly isRetryable: boolean;
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.isRetryable = RETRYABLE.has(code);
+  }
+}
+
+export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
+  return err instanceof StoreError && (code === undefined || err.code === code);
+}
+
+/** The SQLite result code of a better-sqlite3 error, if any (e.g. `SQLITE_CONSTRAINT_UNIQUE`). */
+export function sqliteCode(err: unknown): string | undefined {
+  if (err instanceof Error && "code" in err && typeof err.code === "string") return err.code;
+  return undefined;
+}
+
+/** Translate the SQLite errors callers can act on; anything else is rethrown as is. */
+export function translateSqliteError(err: unknown, context: string): unknown {
+  const code = sqliteCode(err);
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
+    return new StoreError(
+      "DB_BUSY",
+      `${context}: the database is busy (another process holds a write lock for over 5 s); retry, or stop the other wxagent process`,
+      { cause: err },
+    );
+  }
+  return err;
+}

@@ -1,0 +1,135 @@
+/**
+ * Numbered schema migrations. Migration N (1-based) is `MIGRATIONS[N - 1]`; the database's
+ * `PRAGMA user_version` records how many have been applied. Never edit a released entry:
+ * append a new one. Each pending migration runs in the same transaction as its version bump,
+ * so a crash mid-upgrade leaves the database at the previous version.
+ */
+import type Database from "better-sqlite3";
+import { StoreError } from "./errors.js";
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the initial schema.
+  `
+  CREATE TABLE accounts (
+    id                TEXT PRIMARY KEY,
+    base_url          TEXT NOT NULL,
+    cdn_base_url      TEXT NOT NULL,
+    token             TEXT NOT NULL,
+    owner_user_id     TEXT,
+    name              TEXT,
+    state             TEXT NOT NULL CHECK (state IN ('active', 'expired', 'disabled')),
+    state_reason      TEXT,
+    created_at_ms     INTEGER NOT NULL,
+    updated_at_ms     INTEGER NOT NULL,
+    last_inbound_at_ms INTEGER,
+    last_poll_at_ms   INTEGER
+  );
+
+  CREATE TABLE contacts (
+    account_id        TEXT NOT NULL,
+    user_id           TEXT NOT NULL,
+    name              TEXT,
+    preset            TEXT,
+    settings          TEXT NOT NULL DEFAULT '{}',
+    first_seen_at_ms  INTEGER NOT NULL,
+    last_seen_at_ms   INTEGER NOT NULL,
+    PRIMARY KEY (account_id, user_id)
+  );
+
+  CREATE TABLE cursors (
+    account_id        TEXT PRIMARY KEY,
+    cursor            TEXT NOT NULL,
+    updated_at_ms     INTEGER NOT NULL
+  );
+
+  CREATE TABLE inbound (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id        TEXT NOT NULL,
+    from_user_id      TEXT NOT NULL,
+    group_id          TEXT,
+    message_id        TEXT,
+    dedup_key         TEXT NOT NULL,
+    context_token     TEXT,
+    create_time_ms    INTEGER,
+    items             TEXT NOT NULL,
+    state             TEXT NOT NULL DEFAULT 'pending'
+                      CHECK (state IN ('pending', 'processing', 'done', 'failed', 'refused')),
+    state_reason      TEXT,
+    received_at_ms    INTEGER NOT NULL,
+    UNIQUE (account_id, dedup_key)
+  );
+  CREATE INDEX inbound_by_state ON inbound (account_id, state, id);
+  CREATE INDEX inbound_by_user ON inbound (account_id, from_user_id, id);
+
+  CREATE TABLE outbound (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id        TEXT NOT NULL,
+    to_user_id        TEXT NOT NULL,
+    inbound_id        INTEGER REFERENCES inbound (id) ON DELETE SET NULL,
+    seq               INTEGER NOT NULL,
+    client_id         TEXT NOT NULL UNIQUE,
+    kind              TEXT NOT NULL CHECK (kind IN ('text', 'file')),
+    text              TEXT,
+    file_path         TEXT,
+    caption           TEXT,
+    context_token     TEXT,
+    state             TEXT NOT NULL DEFAULT 'pending'
+                      CHECK (state IN ('pending', 'sent', 'failed', 'deferred')),
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    last_error        TEXT,
+    created_at_ms     INTEGER NOT NULL,
+    sent_at_ms        INTEGER,
+    server_message_id TEXT
+  );
+  CREATE INDEX outbound_by_state ON outbound (account_id, state, id);
+  CREATE INDEX outbound_by_user ON outbound (account_id, to_user_id, state, id);
+  CREATE INDEX outbound_by_inbound ON outbound (inbound_id, seq);
+
+  CREATE TABLE context_tokens (
+    account_id        TEXT NOT NULL,
+    user_id           TEXT NOT NULL,
+    token             TEXT NOT NULL,
+    send_count        INTEGER NOT NULL DEFAULT 0,
+    updated_at_ms     INTEGER NOT NULL,
+    PRIMARY KEY (account_id, user_id)
+  );
+
+  CREATE TABLE sessions (
+    account_id        TEXT NOT NULL,
+    user_id           TEXT NOT NULL,
+    agent             TEXT NOT NULL,
+    data              TEXT NOT NULL,
+    updated_at_ms     INTEGER NOT NULL,
+    PRIMARY KEY (account_id, user_id, agent)
+  );
+  `,
+];
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/**
+ * Bring `db` up to `migrations.length`. Returns the versions applied (empty when current).
+ * `migrations` is a parameter so tests can prove an upgrade from an older version.
+ */
+export function migrate(db: Database.Database, migrations: readonly string[] = MIGRATIONS): number[] {
+  const current = schemaVersion(db);
+  if (current > migrations.length) {
+    throw new StoreError(
+      "SCHEMA_TOO_NEW",
+      `database schema version ${current} is newer than this wxagent knows (${migrations.length}); upgrade wxagent or point WXAGENT_HOME elsewhere`,
+    );
+  }
+  const applied: number[] = [];
+  for (let version = current + 1; version <= migrations.length; version++) {
+    const sql = migrations[version - 1] ?? "";
+    db.transaction(() => {
+      db.exec(sql);
+      // PRAGMA takes no bound parameters; `version` is an integer we computed.
+      db.pragma(`user_version = ${version}`);
+    })();
+    applied.push(version);
+  }
+  return applied;
+}

@@ -1,0 +1,166 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { isStoreError, type StoreError } from "./errors.js";
+import { MIGRATIONS, schemaVersion } from "./migrations.js";
+import { applyPragmas, openStore } from "./sqlite.js";
+import { storeContract } from "./store.contract.js";
+import type { NewInbound, Store } from "./types.js";
+
+const SQLITE_TS = resolve(import.meta.dirname, "sqlite.ts");
+
+let tmp: string | undefined;
+function tempDir(): string {
+  tmp = mkdtempSync(join(tmpdir(), "wxagent-store-"));
+  return tmp;
+}
+function cleanup(): void {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+}
+
+storeContract("SQLite on a temp file", { open: () => openStore(join(tempDir(), "wxagent.db")), cleanup });
+storeContract("SQLite in memory", { open: () => openStore(":memory:") });
+
+const msg = (key: string): NewInbound => ({ fromUserId: "u1", dedupKey: key, items: [] });
+
+describe("SQLite store", () => {
+  let store: Store | undefined;
+  afterEach(() => {
+    store?.close();
+    store = undefined;
+    cleanup();
+  });
+
+  it("uses WAL, NORMAL sync, a 5 s busy timeout and foreign keys", () => {
+    const path = join(tempDir(), "wxagent.db");
+    openStore(path).close();
+    const db = new Database(path);
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal"); // persisted in the file
+    applyPragmas(db);
+    expect(db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
+    expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(schemaVersion(db)).toBe(MIGRATIONS.length);
+    db.close();
+  });
+
+  it("enforces the outbound → inbound foreign key", () => {
+    store = openStore(":memory:");
+    const s = store;
+    expect(() =>
+      s.outbound.enqueue(
+        [{ accountId: "a", toUserId: "u", seq: 0, clientId: "c", kind: "text", inboundId: 999 }],
+        1,
+      ),
+    ).toThrow(/FOREIGN KEY/);
+  });
+
+  it("recordPoll is atomic: a failing insert leaves neither earlier rows nor the cursor", () => {
+    store = openStore(":memory:");
+    const s = store;
+    s.inbound.recordPoll("acc", "old", [msg("id:0")], 1);
+    // A message without a sender violates NOT NULL after a good one was inserted in the same poll.
+    const bad = { ...msg("id:2"), fromUserId: null as unknown as string };
+    expect(() => s.inbound.recordPoll("acc", "new", [msg("id:1"), bad], 2)).toThrow(/NOT NULL/);
+    expect(s.cursors.get("acc")).toBe("old");
+    expect(s.inbound.list({}).map((m) => m.dedupKey)).toEqual(["id:0"]);
+  });
+
+  it("recordPoll is atomic: a failing cursor write rolls back the inserted messages", () => {
+    store = openStore(":memory:");
+    const s = store;
+    // better-sqlite3 refuses to bind an object: the cursor write throws after the inserts ran.
+    const badCursor = { not: "a string" } as unknown as string;
+    expect(() => s.inbound.recordPoll("acc", badCursor, [msg("id:1"), msg("id:2")], 1)).toThrow();
+    expect(s.inbound.list({})).toEqual([]);
+    // The same messages are new on the retry: nothing was half-recorded.
+    expect(s.inbound.recordPoll("acc", "c1", [msg("id:1"), msg("id:2")], 2)).toHaveLength(2);
+  });
+
+  it("survives a crash: a process killed without closing leaves its commits on disk", () => {
+    const path = join(tempDir(), "wxagent.db");
+    const script = `
+      import { openStore } from ${JSON.stringify(SQLITE_TS)};
+      const s = openStore(${JSON.stringify(path)});
+      s.inbound.recordPoll("acc", "cursor-9", [{ fromUserId: "u1", dedupKey: "id:9", items: [] }], 9);
+      s.outbound.enqueue([{ accountId: "acc", toUserId: "u1", seq: 0, clientId: "cid-9", kind: "text", text: "hi" }], 9);
+      process.kill(process.pid, "SIGKILL");
+    `;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      env: { ...process.env, WXAGENT_LOG_LEVEL: "silent" },
+      encoding: "utf8",
+    });
+    expect(child.signal).toBe("SIGKILL");
+    store = openStore(path);
+    expect(store.cursors.get("acc")).toBe("cursor-9");
+    expect(store.inbound.unfinished("acc").map((m) => m.dedupKey)).toEqual(["id:9"]);
+    expect(store.outbound.pending("acc").map((o) => o.clientId)).toEqual(["cid-9"]);
+  });
+
+  it("data survives close and reopen", () => {
+    const path = join(tempDir(), "wxagent.db");
+    store = openStore(path);
+    store.accounts.upsert({ id: "acc", baseUrl: "b", cdnBaseUrl: "c", token: "t", state: "active" });
+    store.close();
+    store = openStore(path);
+    expect(store.accounts.get("acc")?.token).toBe("t");
+  });
+
+  it("creates the database and its -wal/-shm as 0600 in a 0700 directory, whatever the umask", () => {
+    const dir = join(tempDir(), "home");
+    const old = process.umask(0o000);
+    try {
+      store = openStore(join(dir, "wxagent.db"));
+      store.cursors.set("acc", "c"); // a write, so the WAL has content
+    } finally {
+      process.umask(old);
+    }
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect(mode(dir)).toBe(0o700);
+    for (const f of ["wxagent.db", "wxagent.db-wal", "wxagent.db-shm"]) {
+      expect([f, mode(join(dir, f))]).toEqual([f, 0o600]);
+    }
+  });
+
+  it("uses the injected clock where the interface takes no time", () => {
+    store = openStore(":memory:", { now: () => 1234 });
+    const a = store.accounts.upsert({
+      id: "acc",
+      baseUrl: "b",
+      cdnBaseUrl: "c",
+      token: "t",
+      state: "active",
+    });
+    expect(a).toMatchObject({ createdAtMs: 1234, updatedAtMs: 1234 });
+  });
+});
+
+describe("SQLite store under contention", () => {
+  it("a write blocked past busy_timeout surfaces as a retryable DB_BUSY StoreError", () => {
+    const dir = tempDir();
+    const path = join(dir, "wxagent.db");
+    const store = openStore(path, { busyTimeoutMs: 50 });
+    const other = new Database(path);
+    other.pragma("busy_timeout = 0");
+    other.exec("BEGIN IMMEDIATE"); // holds the write lock
+    try {
+      let caught: unknown;
+      try {
+        store.cursors.set("acc", "c");
+      } catch (err) {
+        caught = err;
+      }
+      expect(isStoreError(caught, "DB_BUSY")).toBe(true);
+      expect((caught as StoreError).isRetryable).toBe(true);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+      store.close();
+      cleanup();
+    }
+  });
+});
