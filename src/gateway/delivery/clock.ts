@@ -1,0 +1,17 @@
+/**
+ * Time as delivery sees it. The default reads `Date.now()` and waits with `setTimeout`, so tests can
+ * drive every spacing, backoff and typing delay with `vi.useFakeTimers()`; another clock can be
+ * injected where fake timers do not reach.
+ */
+import { sleep } from "../../util/sleep.js";
+
+export interface Clock {
+  now(): number;
+  /** Resolve after `ms`; reject with the signal's reason when it is aborted first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => (ms <= 0 && !signal?.aborted ? Promise.resolve() : sleep(ms, signal)),
+};

@@ -1,0 +1,344 @@
+/**
+ * Delivery: turn an agent's reply into recorded, quota-aware, spaced bubbles. Order of work:
+ * markdown filter → split → record every bubble with its client_id in one transaction → (in the
+ * contact's queue) plan the quota → send in order → defer the overflow behind a "reply anything to
+ * continue" note. Nothing is sent before it is recorded, a retry reuses the recorded client_id, and a
+ * restart resumes what is still pending without re-sending what was sent.
+ */
+import { randomBytes } from "node:crypto";
+import type { NewOutbound, OutboundMessage, OutboundStore, Store } from "../../store/types.js";
+import { createLogger, type Logger } from "../../util/logger.js";
+import { type Clock, systemClock } from "./clock.js";
+import { filterMarkdown } from "./markdown.js";
+import { continueNote, DEFAULT_PROGRESS_RESERVE, DEFAULT_QUOTA_PER_TOKEN, SendQuota } from "./quota.js";
+import {
+  BubbleSender,
+  contactKey,
+  DEFAULT_RETRY_DELAYS_MS,
+  DEFAULT_SPACING_MS,
+  DEFAULT_THROTTLE_DELAYS_MS,
+  KeyedQueue,
+} from "./sender.js";
+import { DEFAULT_CHUNK_CHARS, splitMessage } from "./split.js";
+import type { TransportSource } from "./transport.js";
+import { DEFAULT_TYPING_REFRESH_MS, DEFAULT_TYPING_START_AFTER_MS, TypingController } from "./typing.js";
+
+export interface DeliveryLimits {
+  /** Max code points per text bubble (default 2000). */
+  chunkChars: number;
+  /** Min gap between two bubbles to one contact (default 1000 ms). */
+  spacingMs: number;
+  /** Sends allowed per context token (default 10). */
+  quotaPerToken: number;
+  /** Free slots a progress note must leave (default 2: the reply's first bubble and the note). */
+  progressReserve: number;
+  /** Waits before retrying a retryable failure (network, 5xx); then the bubble is marked failed. */
+  retryDelaysMs: readonly number[];
+  /** Waits after -2 on an account; when spent, the bubble goes to the outbox. */
+  throttleDelaysMs: readonly number[];
+  typingStartAfterMs: number;
+  typingRefreshMs: number;
+}
+
+export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = {
+  chunkChars: DEFAULT_CHUNK_CHARS,
+  spacingMs: DEFAULT_SPACING_MS,
+  quotaPerToken: DEFAULT_QUOTA_PER_TOKEN,
+  progressReserve: DEFAULT_PROGRESS_RESERVE,
+  retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
+  throttleDelaysMs: DEFAULT_THROTTLE_DELAYS_MS,
+  typingStartAfterMs: DEFAULT_TYPING_START_AFTER_MS,
+  typingRefreshMs: DEFAULT_TYPING_REFRESH_MS,
+};
+
+export interface DeliveryOptions {
+  store: Pick<Store, "outbound" | "contextTokens">;
+  /** One transport, or one per account. */
+  transport: TransportSource;
+  clock?: Clock;
+  limits?: Partial<DeliveryLimits>;
+  logger?: Logger;
+  /** iLink -14 while sending: the gateway marks the account expired. Bubbles stay pending. */
+  onSessionExpired?(accountId: string, error: string): void;
+}
+
+export interface ReplyToDeliver {
+  accountId: string;
+  toUserId: string;
+  /** The inbound message answered (absent for proactive sends). */
+  inboundId?: number;
+  contextToken?: string;
+  text: string;
+  /** Sent after the text; a caption goes as its own text bubble just before its file. */
+  files?: readonly { path: string; caption?: string }[];
+}
+
+export interface DeliveryResult {
+  sent: number;
+  deferred: number;
+  failed: number;
+  /** Left pending by an abort or a session expiry; `resumePending` picks them up. */
+  pending: number;
+  noteSent: boolean;
+  sessionExpired: boolean;
+  /** A progress note dropped because it would eat the reply's slots. */
+  skipped: boolean;
+}
+
+export interface Delivery {
+  deliverReply(reply: ReplyToDeliver, signal: AbortSignal): Promise<DeliveryResult>;
+  /** A progress note: coalesced per contact (latest wins) and sent only if the quota leaves room. */
+  progress(note: Omit<ReplyToDeliver, "files">, signal: AbortSignal): Promise<DeliveryResult>;
+  /** The contact wrote: record its token and send the outbox, within the new quota. */
+  onInbound(
+    inbound: { accountId: string; userId: string; contextToken?: string },
+    signal: AbortSignal,
+  ): Promise<DeliveryResult>;
+  /** Crash recovery: send the account's pending bubbles with their recorded client_ids. */
+  resumePending(accountId: string, signal: AbortSignal): Promise<DeliveryResult>;
+  /** A started typing indicator for one turn; call `stop()` when the turn ends. */
+  typing(target: { accountId: string; toUserId: string; contextToken?: string }): TypingController;
+  /** Resolves when every queued send has settled (for a graceful stop). */
+  idle(): Promise<void>;
+}
+
+const emptyResult = (): DeliveryResult => ({
+  sent: 0,
+  deferred: 0,
+  failed: 0,
+  pending: 0,
+  noteSent: false,
+  sessionExpired: false,
+  skipped: false,
+});
+
+function addResult(a: DeliveryResult, b: DeliveryResult): DeliveryResult {
+  return {
+    sent: a.sent + b.sent,
+    deferred: a.deferred + b.deferred,
+    failed: a.failed + b.failed,
+    pending: a.pending + b.pending,
+    noteSent: a.noteSent || b.noteSent,
+    sessionExpired: a.sessionExpired || b.sessionExpired,
+    skipped: a.skipped && b.skipped,
+  };
+}
+
+/** A fresh client_id: unique per bubble, recorded before the first attempt. */
+export function newClientId(nowMs: number): string {
+  return `wxagent:${nowMs}-${randomBytes(4).toString("hex")}`;
+}
+
+function nextSeq(outbound: OutboundStore, inboundId: number | undefined): number {
+  if (inboundId === undefined) return 0;
+  const seqs = outbound.forInbound(inboundId).map((m) => m.seq);
+  return seqs.length === 0 ? 0 : Math.max(...seqs) + 1;
+}
+
+export function createDelivery(options: DeliveryOptions): Delivery {
+  const limits: DeliveryLimits = { ...DEFAULT_DELIVERY_LIMITS, ...options.limits };
+  const { store } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger("gateway:delivery");
+  const source = options.transport;
+  const transportFor = typeof source === "function" ? source : () => source;
+  const quota = new SendQuota(store, limits);
+  const queue = new KeyedQueue();
+  /** Bubbles owned by a queued job, so `resumePending` never sends one twice. */
+  const owned = new Set<number>();
+  const progressSlots = new Map<string, { text: string }>();
+
+  const sender = new BubbleSender({
+    transportFor,
+    outbound: store.outbound,
+    clock,
+    logger,
+    spacingMs: limits.spacingMs,
+    retryDelaysMs: limits.retryDelaysMs,
+    throttleDelaysMs: limits.throttleDelaysMs,
+    tokenFor: (b) => quota.token(b.accountId, b.toUserId) ?? b.contextToken,
+    looksExhausted: (b) => quota.looksExhausted(b.accountId, b.toUserId),
+    onSent: (b) => quota.countSend(b.accountId, b.toUserId),
+  });
+
+  const record = (
+    base: { accountId: string; toUserId: string; inboundId?: number; contextToken?: string },
+    items: Pick<NewOutbound, "kind" | "text" | "filePath">[],
+  ): OutboundMessage[] => {
+    if (items.length === 0) return [];
+    const now = clock.now();
+    const first = nextSeq(store.outbound, base.inboundId);
+    const contextToken = base.contextToken ?? quota.token(base.accountId, base.toUserId);
+    const rows = store.outbound.enqueue(
+      items.map((item, i) => ({
+        accountId: base.accountId,
+        toUserId: base.toUserId,
+        inboundId: base.inboundId,
+        seq: first + i,
+        clientId: newClientId(now),
+        contextToken,
+        ...item,
+      })),
+      now,
+    );
+    for (const r of rows) owned.add(r.id);
+    return rows;
+  };
+
+  /** Runs inside the contact's queue: plan, send in order, defer the overflow behind a note. */
+  const flush = async (
+    accountId: string,
+    userId: string,
+    bubbles: OutboundMessage[],
+    signal: AbortSignal,
+    opts: { behindBacklog: boolean },
+  ): Promise<DeliveryResult> => {
+    const result = emptyResult();
+    const release = () => {
+      for (const b of bubbles) owned.delete(b.id);
+    };
+    try {
+      if (bubbles.length === 0) return result;
+      const defer = (list: OutboundMessage[], reason: string) => {
+        for (const b of list) store.outbound.defer(b.id, reason);
+        result.deferred += list.length;
+      };
+      // New bubbles never overtake older ones waiting in the outbox.
+      if (opts.behindBacklog && quota.backlog(accountId, userId) > 0) {
+        defer(bubbles, "queued behind earlier messages waiting for the contact to write");
+        return result;
+      }
+      const plan = quota.plan(accountId, userId, bubbles.length);
+      const sendNow = bubbles.slice(0, plan.sendNow);
+      let later = bubbles.slice(plan.sendNow);
+      let noteAllowed = plan.note;
+      for (const [k, bubble] of sendNow.entries()) {
+        const outcome = await sender.send(bubble, signal);
+        if (outcome.status === "sent") result.sent++;
+        else if (outcome.status === "failed") result.failed++;
+        else if (outcome.status === "throttled") {
+          later = [...sendNow.slice(k), ...later];
+          noteAllowed = false;
+          break;
+        } else {
+          result.pending = sendNow.length - k + later.length;
+          if (outcome.status === "session-expired") {
+            result.sessionExpired = true;
+            options.onSessionExpired?.(accountId, outcome.error);
+          }
+          return result;
+        }
+      }
+      if (later.length === 0) return result;
+      defer(later, "send quota for this context token is spent; sent after the contact writes again");
+      logger.info({ accountId, deferred: later.length }, "reply overflow moved to the outbox");
+      // The note counts the whole outbox, which may hold more than this reply's overflow.
+      if (noteAllowed) result.noteSent = await sendNote(bubbles[0], quota.backlog(accountId, userId), signal);
+      return result;
+    } finally {
+      release();
+    }
+  };
+
+  const sendNote = async (
+    like: OutboundMessage | undefined,
+    waiting: number,
+    signal: AbortSignal,
+  ): Promise<boolean> => {
+    if (!like) return false;
+    const [note] = record(like, [{ kind: "text", text: continueNote(waiting) }]);
+    if (!note) return false;
+    try {
+      const outcome = await sender.send(note, signal);
+      // A note that cannot go now is pointless later: the outbox goes out when the contact writes.
+      if (outcome.status === "throttled")
+        store.outbound.markFailed(note.id, `note not sent: ${outcome.error}`);
+      return outcome.status === "sent";
+    } finally {
+      owned.delete(note.id);
+    }
+  };
+
+  const deliverReply: Delivery["deliverReply"] = (reply, signal) => {
+    const texts = splitMessage(filterMarkdown(reply.text), limits.chunkChars);
+    const items: Pick<NewOutbound, "kind" | "text" | "filePath">[] = texts.map((text) => ({
+      kind: "text",
+      text,
+    }));
+    for (const f of reply.files ?? []) {
+      if (f.caption?.trim()) items.push({ kind: "text", text: f.caption });
+      items.push({ kind: "file", filePath: f.path });
+    }
+    // Recorded now, synchronously and atomically: a crash from here on resumes, never loses.
+    const bubbles = record(reply, items);
+    return queue.run(contactKey(reply.accountId, reply.toUserId), () =>
+      flush(reply.accountId, reply.toUserId, bubbles, signal, { behindBacklog: true }),
+    );
+  };
+
+  const progress: Delivery["progress"] = (note, signal) => {
+    const key = contactKey(note.accountId, note.toUserId);
+    const waiting = progressSlots.get(key);
+    if (waiting) {
+      // One queued progress note per contact: the newest text replaces the one not yet sent.
+      waiting.text = note.text;
+      return Promise.resolve({ ...emptyResult(), skipped: true });
+    }
+    const slot = { text: note.text };
+    progressSlots.set(key, slot);
+    return queue.run(key, async () => {
+      progressSlots.delete(key);
+      const skipped = { ...emptyResult(), skipped: true };
+      if (!quota.allowsProgress(note.accountId, note.toUserId)) return skipped;
+      if (quota.backlog(note.accountId, note.toUserId) > 0) return skipped;
+      const [text] = splitMessage(filterMarkdown(slot.text), limits.chunkChars);
+      if (!text) return skipped;
+      return flush(note.accountId, note.toUserId, record(note, [{ kind: "text", text }]), signal, {
+        behindBacklog: false,
+      });
+    });
+  };
+
+  const onInbound: Delivery["onInbound"] = (inbound, signal) => {
+    quota.recordInbound(inbound.accountId, inbound.userId, inbound.contextToken, clock.now());
+    // Released inside the queue, so whatever earlier jobs defer meanwhile is released too, in order.
+    return queue.run(contactKey(inbound.accountId, inbound.userId), () => {
+      const released = quota.release(inbound.accountId, inbound.userId);
+      for (const b of released) owned.add(b.id);
+      if (released.length > 0)
+        logger.info({ accountId: inbound.accountId, released: released.length }, "outbox released");
+      return flush(inbound.accountId, inbound.userId, released, signal, { behindBacklog: false });
+    });
+  };
+
+  const resumePending: Delivery["resumePending"] = async (accountId, signal) => {
+    const byContact = new Map<string, OutboundMessage[]>();
+    for (const b of store.outbound.pending(accountId)) {
+      if (owned.has(b.id)) continue;
+      owned.add(b.id);
+      const list = byContact.get(b.toUserId) ?? [];
+      list.push(b);
+      byContact.set(b.toUserId, list);
+    }
+    const results = await Promise.all(
+      [...byContact].map(([userId, bubbles]) =>
+        queue.run(contactKey(accountId, userId), () =>
+          flush(accountId, userId, bubbles, signal, { behindBacklog: false }),
+        ),
+      ),
+    );
+    return results.reduce(addResult, emptyResult());
+  };
+
+  const typing: Delivery["typing"] = (target) =>
+    new TypingController(
+      transportFor(target.accountId),
+      {
+        to: target.toUserId,
+        contextToken: target.contextToken ?? quota.token(target.accountId, target.toUserId),
+      },
+      { startAfterMs: limits.typingStartAfterMs, refreshMs: limits.typingRefreshMs, clock, logger },
+    ).start();
+
+  return { deliverReply, progress, onInbound, resumePending, typing, idle: () => queue.idle() };
+}

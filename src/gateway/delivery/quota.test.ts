@@ -1,0 +1,99 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openStore } from "../../store/sqlite.js";
+import type { Store } from "../../store/types.js";
+import { continueNote, planQuota, SendQuota } from "./quota.js";
+
+describe("planQuota", () => {
+  it("sends everything that fits, using the last slot for content when nothing waits", () => {
+    expect(planQuota(0, 3, 10)).toEqual({ sendNow: 3, note: false, defer: 0, remaining: 10 });
+    expect(planQuota(0, 10, 10)).toEqual({ sendNow: 10, note: false, defer: 0, remaining: 10 });
+    expect(planQuota(7, 3, 10)).toEqual({ sendNow: 3, note: false, defer: 0, remaining: 3 });
+  });
+
+  it("keeps the last slot for the note when something must wait", () => {
+    expect(planQuota(0, 25, 10)).toEqual({ sendNow: 9, note: true, defer: 16, remaining: 10 });
+    expect(planQuota(0, 11, 10)).toEqual({ sendNow: 9, note: true, defer: 2, remaining: 10 });
+    expect(planQuota(9, 4, 10)).toEqual({ sendNow: 0, note: true, defer: 4, remaining: 1 });
+  });
+
+  it("defers everything, without a note, when the quota is spent", () => {
+    expect(planQuota(10, 2, 10)).toEqual({ sendNow: 0, note: false, defer: 2, remaining: 0 });
+    expect(planQuota(12, 1, 10)).toEqual({ sendNow: 0, note: false, defer: 1, remaining: 0 });
+  });
+
+  it("plans nothing for nothing", () => {
+    expect(planQuota(3, 0, 10)).toEqual({ sendNow: 0, note: false, defer: 0, remaining: 7 });
+  });
+});
+
+describe("continueNote", () => {
+  it("says how many wait, in English and Chinese", () => {
+    expect(continueNote(16)).toContain("16 more messages waiting");
+    expect(continueNote(1)).toContain("1 more message waiting");
+    expect(continueNote(3)).toContain("回复任意内容继续");
+  });
+});
+
+describe("SendQuota over the SQLite store", () => {
+  let store: Store;
+  beforeEach(() => {
+    store = openStore(":memory:");
+  });
+  afterEach(() => store.close());
+
+  it("counts sends against the current token and resets on a new token", () => {
+    const q = new SendQuota(store, { quotaPerToken: 3 });
+    q.recordInbound("a", "u", "t1", 1);
+    expect(q.remaining("a", "u")).toBe(3);
+    q.countSend("a", "u");
+    q.countSend("a", "u");
+    expect(q.used("a", "u")).toBe(2);
+    expect(q.looksExhausted("a", "u")).toBe(true);
+    // The poller may already have recorded the same token: recording it again must not reset the count.
+    q.recordInbound("a", "u", "t1", 2);
+    expect(q.used("a", "u")).toBe(2);
+    q.recordInbound("a", "u", "t2", 3);
+    expect(q.used("a", "u")).toBe(0);
+    expect(q.token("a", "u")).toBe("t2");
+  });
+
+  it("lets progress through only while it leaves room for the reply and its note", () => {
+    const q = new SendQuota(store, { quotaPerToken: 4, progressReserve: 2 });
+    q.recordInbound("a", "u", "t", 1);
+    expect(q.allowsProgress("a", "u")).toBe(true);
+    q.countSend("a", "u");
+    expect(q.allowsProgress("a", "u")).toBe(true);
+    q.countSend("a", "u");
+    expect(q.allowsProgress("a", "u")).toBe(false);
+  });
+
+  it("releases the outbox oldest first with the new token, keeping client_ids", () => {
+    const q = new SendQuota(store);
+    const rows = store.outbound.enqueue(
+      [0, 1, 2].map((seq) => ({
+        accountId: "a",
+        toUserId: "u",
+        seq,
+        clientId: `c${seq}`,
+        kind: "text" as const,
+        text: `m${seq}`,
+        contextToken: "old",
+      })),
+      1,
+    );
+    for (const r of rows) store.outbound.defer(r.id, "quota");
+    expect(q.backlog("a", "u")).toBe(3);
+    const released = q.onInbound("a", "u", "fresh", 5);
+    expect(released.map((m) => m.clientId)).toEqual(["c0", "c1", "c2"]);
+    expect(store.outbound.pending("a").map((m) => [m.clientId, m.contextToken])).toEqual([
+      ["c0", "fresh"],
+      ["c1", "fresh"],
+      ["c2", "fresh"],
+    ]);
+    expect(q.backlog("a", "u")).toBe(0);
+  });
+
+  it("rejects a quota below one", () => {
+    expect(() => new SendQuota(store, { quotaPerToken: 0 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * Sending one recorded bubble, politely. Bubbles to one contact are spaced (WeChat orders them by
+ * arrival, and ~3 sends a second draws -2); retryable failures back off; -2 backs off per ACCOUNT
+ * with growing waits and never retries early, because retrying while penalised stretches the
+ * penalty from about an hour to many (field-notes §8.2 item 2). Every wait is abortable.
+ */
+import type { OutboundMessage, OutboundStore } from "../../store/types.js";
+import type { Logger } from "../../util/logger.js";
+import type { Clock } from "./clock.js";
+import { classifySendError, describeSendError, type OutboundTransport } from "./transport.js";
+
+export const DEFAULT_SPACING_MS = 1000;
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000, 8000, 16_000];
+export const DEFAULT_THROTTLE_DELAYS_MS: readonly number[] = [5000, 15_000, 60_000, 300_000];
+
+export type SendOutcome =
+  | { status: "sent"; messageId?: string }
+  /** Marked failed in the store (non-retryable, or retries spent). */
+  | { status: "failed"; error: string }
+  /** -2 that will not clear by waiting (quota spent, or backoff spent): the caller defers it. */
+  | { status: "throttled"; error: string }
+  /** -14: left pending; the account needs a new login. */
+  | { status: "session-expired"; error: string }
+  /** Our signal was aborted: left pending for `resumePending`. */
+  | { status: "aborted" };
+
+/** A keyed promise chain: tasks with one key run in order, different keys run in parallel. */
+export class KeyedQueue {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const prev = this.#tails.get(key) ?? Promise.resolve();
+    const result = prev.then(task);
+    const tail = result.catch(() => undefined);
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Resolves when every task queued so far has settled. */
+  async idle(): Promise<void> {
+    while (this.#tails.size > 0) await Promise.all([...this.#tails.values()]);
+  }
+
+  get activeKeys(): number {
+    return this.#tails.size;
+  }
+}
+
+export interface SenderOptions {
+  transportFor(accountId: string): OutboundTransport;
+  outbound: OutboundStore;
+  clock: Clock;
+  logger: Logger;
+  spacingMs: number;
+  retryDelaysMs: readonly number[];
+  throttleDelaysMs: readonly number[];
+  /** The token to send with (the contact's freshest one, else the bubble's own). */
+  tokenFor(bubble: OutboundMessage): string | undefined;
+  /** True when a -2 now would be the per-token quota, not a burst throttle. */
+  looksExhausted(bubble: OutboundMessage): boolean;
+  /** Called once per successful send (counts it against the quota). */
+  onSent(bubble: OutboundMessage): void;
+}
+
+export const contactKey = (accountId: string, userId: string): string => `${accountId}\u0000${userId}`;
+
+export class BubbleSender {
+  readonly #lastSendAtMs = new Map<string, number>();
+  readonly #accountHoldUntilMs = new Map<string, number>();
+  readonly #accountThrottleLevel = new Map<string, number>();
+
+  constructor(private readonly o: SenderOptions) {}
+
+  /** Send one bubble that is already recorded; the stored clientId is reused on every attempt. */
+  async send(bubble: OutboundMessage, signal: AbortSignal): Promise<SendOutcome> {
+    const { outbound, clock, logger } = this.o;
+    const key = contactKey(bubble.accountId, bubble.toUserId);
+    const log = logger.child({
+      accountId: bubble.accountId,
+      outboundId: bubble.id,
+      clientId: bubble.clientId,
+    });
+    let retries = 0;
+    let throttles = 0;
+
+    for (;;) {
+      try {
+        await this.#waitTurn(key, bubble.accountId, signal);
+      } catch {
+        return { status: "aborted" };
+      }
+      let messageId: string | undefined;
+      try {
+        messageId = await this.#attempt(bubble, signal);
+      } catch (err) {
+        this.#lastSendAtMs.set(key, clock.now());
+        const kind = classifySendError(err, signal);
+        const error = describeSendError(err);
+        if (kind === "aborted") return { status: "aborted" };
+        outbound.bumpAttempt(bubble.id, error);
+        if (kind === "session-expired") {
+          log.error({ error }, "send stopped: session expired; the bubble stays pending until re-login");
+          return { status: "session-expired", error };
+        }
+        if (kind === "throttled") {
+          if (this.o.looksExhausted(bubble)) {
+            log.warn(
+              { error },
+              "send quota for this context token is spent; deferring until the contact writes",
+            );
+            return { status: "throttled", error };
+          }
+          const delayMs = this.#throttle(bubble.accountId);
+          throttles++;
+          if (throttles > this.o.throttleDelaysMs.length) {
+            log.warn({ error, throttles }, "still throttled after backing off; deferring to the outbox");
+            return { status: "throttled", error };
+          }
+          log.warn({ error, delayMs }, "throttled (-2); holding sends on this account");
+          continue;
+        }
+        if (kind === "retryable") {
+          const delayMs = this.o.retryDelaysMs[retries];
+          if (delayMs !== undefined) {
+            retries++;
+            log.warn({ error, delayMs, retries }, "send failed; retrying with the same client_id");
+            try {
+              await clock.sleep(delayMs, signal);
+            } catch {
+              return { status: "aborted" };
+            }
+            continue;
+          }
+        }
+        outbound.markFailed(bubble.id, error);
+        log.error({ error, kind }, "send failed; bubble marked failed");
+        return { status: "failed", error };
+      }
+      const now = clock.now();
+      this.#lastSendAtMs.set(key, now);
+      this.#accountThrottleLevel.delete(bubble.accountId);
+      outbound.markSent(bubble.id, now, messageId);
+      this.o.onSent(bubble);
+      return messageId === undefined ? { status: "sent" } : { status: "sent", messageId };
+    }
+  }
+
+  #attempt(bubble: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
+    const transport = this.o.transportFor(bubble.accountId);
+    const base = {
+      to: bubble.toUserId,
+      contextToken: this.o.tokenFor(bubble),
+      clientId: bubble.clientId,
+      signal,
+    };
+    const call =
+      bubble.kind === "file"
+        ? transport.sendFile({ ...base, filePath: bubble.filePath ?? "" })
+        : transport.sendText({ ...base, text: bubble.text ?? "" });
+    return call.then((r) => r.messageId);
+  }
+
+  /** Wait for the contact's spacing and the account's throttle hold, whichever ends later. */
+  async #waitTurn(key: string, accountId: string, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      const now = this.o.clock.now();
+      const last = this.#lastSendAtMs.get(key);
+      const spacingUntil = last === undefined ? now : last + this.o.spacingMs;
+      const until = Math.max(spacingUntil, this.#accountHoldUntilMs.get(accountId) ?? now);
+      if (until <= now) return;
+      await this.o.clock.sleep(until - now, signal);
+    }
+  }
+
+  /** Escalate the account's throttle level and set its hold; returns the wait. */
+  #throttle(accountId: string): number {
+    const delays = this.o.throttleDelaysMs;
+    const level = this.#accountThrottleLevel.get(accountId) ?? 0;
+    const delayMs = delays[Math.min(level, delays.length - 1)] ?? 0;
+    this.#accountThrottleLevel.set(accountId, level + 1);
+    this.#accountHoldUntilMs.set(accountId, this.o.clock.now() + delayMs);
+    return delayMs;
+  }
+}
