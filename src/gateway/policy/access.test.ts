@@ -1,0 +1,303 @@
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openStore } from "../../store/sqlite.js";
+import type { Store } from "../../store/types.js";
+import {
+  type AccessPolicy,
+  type AccessPolicyOptions,
+  type AccessVerdict,
+  createAccessPolicy,
+  type PairingRequestEvent,
+} from "./access.js";
+import { approvePairing, listPairingRequests, PAIRING_TTL_MS, setContactAccess } from "./pairing.js";
+import { type ProfilesConfig, profileResolver } from "./profile.js";
+
+const OWNER = "owner@im.wechat";
+let store: Store;
+let now: number;
+let logs: Record<string, unknown>[];
+let requests: PairingRequestEvent[];
+
+beforeEach(() => {
+  store = openStore(":memory:");
+  now = 1_700_000_000_000;
+  logs = [];
+  requests = [];
+  for (const id of ["a1", "a2"]) {
+    store.accounts.upsert({
+      id,
+      baseUrl: "http://x",
+      cdnBaseUrl: "http://x",
+      token: `t-${id}`,
+      ownerUserId: OWNER,
+      name: "Helper",
+      state: "active",
+    });
+  }
+});
+afterEach(() => store.close());
+
+function policy(config: ProfilesConfig = {}, extra: Partial<AccessPolicyOptions> = {}): AccessPolicy {
+  const logger = pino({ level: "debug" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+  return createAccessPolicy({
+    store,
+    profileFor: profileResolver(config),
+    clock: () => now,
+    logger,
+    onPairingRequest: (r) => void requests.push(r),
+    ...extra,
+  });
+}
+
+const dm = (fromUserId: string, text = "hello", accountId = "a1") => ({ accountId, fromUserId, text });
+const refusal = (v: AccessVerdict) => (v.verdict === "refuse" ? v : undefined);
+
+describe("direct messages under pairing (the default)", () => {
+  it("an unknown contact gets a code once, is approved, then allowed", () => {
+    const p = policy();
+    const first = refusal(p.check(dm("stranger")));
+    expect(first?.code).toBe("pairing-code-sent");
+    const code = /code: ([A-Z2-9]{6})/.exec(first?.reply ?? "")?.[1];
+    expect(code).toBeDefined();
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ accountId: "a1", userId: "stranger", code, reminder: false });
+    const loud = logs.find((l) => l.level === 40);
+    expect(loud?.msg).toBe(
+      `pairing request from stranger on account a1: run \`wxagent pairing approve ${code}\``,
+    );
+
+    now += 60_000;
+    const again = refusal(p.check(dm("stranger", "hello??")));
+    expect(again).toMatchObject({ code: "pairing-pending" });
+    expect(again?.reply).toBeUndefined();
+    expect(requests).toHaveLength(1);
+
+    approvePairing(store, code ?? "", { nowMs: now });
+    expect(p.check(dm("stranger", "now?"))).toMatchObject({
+      verdict: "allow",
+      text: "now?",
+      allowedBy: "approved",
+    });
+  });
+
+  it("after the code expires the contact gets one reminder, then silence", () => {
+    const p = policy();
+    p.check(dm("stranger"));
+    now += PAIRING_TTL_MS;
+    const reminder = refusal(p.check(dm("stranger")));
+    expect(reminder?.code).toBe("pairing-code-sent");
+    expect(reminder?.reply).toContain("expired");
+    expect(requests.map((r) => r.reminder)).toEqual([false, true]);
+    now += PAIRING_TTL_MS;
+    const quiet = refusal(p.check(dm("stranger")));
+    expect(quiet).toMatchObject({ code: "pairing-pending" });
+    expect(quiet?.reply).toBeUndefined();
+    expect(listPairingRequests(store, "a1", now)).toHaveLength(1);
+  });
+
+  it("stops issuing codes when too many requests wait on the account", () => {
+    const p = policy({}, { maxPendingPerAccount: 2 });
+    p.check(dm("s1"));
+    p.check(dm("s2"));
+    const third = refusal(p.check(dm("s3")));
+    expect(third).toMatchObject({ code: "pairing-busy" });
+    expect(third?.reply).toBeUndefined();
+  });
+
+  it("a blocked contact (denied) gets silence", () => {
+    const p = policy();
+    setContactAccess(store, "a1", "pest", "blocked", now);
+    expect(p.check(dm("pest"))).toEqual({ verdict: "refuse", code: "blocked", reason: "sender is blocked" });
+  });
+});
+
+describe("the owner", () => {
+  it("is always allowed, even with a non-empty allowlist (the official client's trap)", () => {
+    const p = policy({ defaults: { dmPolicy: "allowlist", allowFrom: ["friend"] } });
+    expect(p.check(dm(OWNER))).toMatchObject({ verdict: "allow", allowedBy: "owner" });
+    expect(p.check(dm("friend"))).toMatchObject({ verdict: "allow", allowedBy: "allow-from" });
+    expect(refusal(p.check(dm("someone")))?.code).toBe("not-allowlisted");
+  });
+
+  it("is the only one allowed when DMs are disabled, and is never rate-limited", () => {
+    const p = policy({
+      defaults: {
+        dmPolicy: "disabled",
+        allowFrom: ["friend"],
+        rateLimit: { perContact: { count: 1, windowMs: 60_000 } },
+      },
+    });
+    expect(refusal(p.check(dm("friend")))?.code).toBe("dm-disabled");
+    for (let i = 0; i < 5; i += 1) expect(p.check(dm(OWNER)).verdict).toBe("allow");
+  });
+
+  it("is recognised from the store when isOwner is not given, and isOwner wins when it is", () => {
+    const p = policy({ defaults: { dmPolicy: "disabled" } });
+    expect(p.check(dm(OWNER)).verdict).toBe("allow");
+    expect(p.check({ ...dm(OWNER), isOwner: false }).verdict).toBe("refuse");
+  });
+});
+
+describe("groups", () => {
+  const group = (text: string, groupId = "g1", fromUserId = "member") => ({
+    accountId: "a1",
+    fromUserId,
+    groupId,
+    text,
+  });
+
+  it("are ignored by default, even when addressed", () => {
+    const p = policy();
+    expect(refusal(p.check(group("@Helper hi")))?.code).toBe("group-disabled");
+  });
+
+  it("outside the allowlist are ignored", () => {
+    const p = policy({ defaults: { groupPolicy: "allowlist", groups: { allow: ["g1"] } } });
+    expect(refusal(p.check(group("@Helper hi", "g2")))?.code).toBe("group-not-allowed");
+  });
+
+  it("allowed ones are answered only when addressed, with the mention stripped", () => {
+    const p = policy({
+      defaults: { groupPolicy: "allowlist", groups: { allow: ["g1"] }, prefixes: ["/ai"] },
+    });
+    const chatter = refusal(p.check(group("lunch anyone?")));
+    expect(chatter?.code).toBe("not-addressed");
+    expect(chatter?.reply).toBeUndefined();
+    // The account's name ("Helper") is a mention name without configuring it.
+    expect(p.check(group("@Helper\u2005what's 2+2?"))).toMatchObject({
+      verdict: "allow",
+      text: "what's 2+2?",
+      allowedBy: "group",
+    });
+    expect(p.check(group("/ai translate this"))).toMatchObject({ verdict: "allow", text: "translate this" });
+    expect(refusal(p.check(group("@Helper")))?.code).toBe("no-text");
+  });
+
+  it("apply to the owner too, and a blocked member is ignored", () => {
+    const p = policy({ defaults: { groupPolicy: "open", mentionNames: ["bot"] } });
+    expect(refusal(p.check(group("hi all", "g1", OWNER)))?.code).toBe("not-addressed");
+    expect(p.check(group("@bot hi", "g9", OWNER))).toMatchObject({ verdict: "allow", text: "hi" });
+    setContactAccess(store, "a1", "troll", "blocked", now);
+    expect(refusal(p.check(group("@bot hi", "g9", "troll")))?.code).toBe("blocked");
+  });
+
+  it("with no name and no prefix say so instead of staying silently deaf", () => {
+    store.accounts.upsert({
+      id: "nameless",
+      baseUrl: "http://x",
+      cdnBaseUrl: "http://x",
+      token: "t",
+      state: "active",
+    });
+    const p = policy({ defaults: { groupPolicy: "open" } });
+    const v = refusal(p.check({ accountId: "nameless", fromUserId: "m", groupId: "g", text: "@x hi" }));
+    expect(v?.code).toBe("group-unaddressable");
+  });
+});
+
+describe("rate limits", () => {
+  it("a flood is limited and the contact is told once per window", () => {
+    const p = policy({ defaults: { dmPolicy: "open" } });
+    for (let i = 0; i < 10; i += 1) {
+      expect(p.check(dm("fast", `m${i}`)).verdict).toBe("allow");
+      now += 1000;
+    }
+    const limited = refusal(p.check(dm("fast", "m10")));
+    expect(limited?.code).toBe("rate-contact");
+    // First message was at t0; now is t0+10 s; the window is 60 s.
+    expect(limited?.reply).toBe(
+      "You're sending messages faster than I can answer. I'll pick up again in 50 s.",
+    );
+    for (let i = 0; i < 20; i += 1) {
+      now += 500;
+      const again = refusal(p.check(dm("fast", "more")));
+      expect(again?.code).toBe("rate-contact");
+      expect(again?.reply).toBeUndefined();
+    }
+    now += 40_000; // t0 + 60 s: the first message left the window
+    expect(p.check(dm("fast", "back")).verdict).toBe("allow");
+    // Another contact was never affected.
+    expect(p.check(dm("calm")).verdict).toBe("allow");
+  });
+
+  it("the account limit refuses everyone over it and tells each contact once", () => {
+    const p = policy({
+      defaults: { dmPolicy: "open", rateLimit: { perAccount: { count: 3, windowMs: 60_000 } } },
+    });
+    for (const u of ["u1", "u2", "u3"]) expect(p.check(dm(u)).verdict).toBe("allow");
+    const u4 = refusal(p.check(dm("u4")));
+    expect(u4?.code).toBe("rate-account");
+    expect(u4?.reply).toContain("60 s");
+    expect(refusal(p.check(dm("u4")))?.reply).toBeUndefined();
+    expect(refusal(p.check(dm("u5")))?.reply).toBeDefined();
+    // Another account has its own budget; the owner is not counted.
+    expect(p.check(dm("u4", "hi", "a2")).verdict).toBe("allow");
+    expect(p.check(dm(OWNER)).verdict).toBe("allow");
+  });
+});
+
+describe("profiles per account", () => {
+  it("two accounts with different policies in one process", () => {
+    const config: ProfilesConfig = {
+      defaults: { dmPolicy: "pairing" },
+      accounts: {
+        a1: { dmPolicy: "open", agent: "builtin", preset: "read-only" },
+        a2: { dmPolicy: "allowlist", allowFrom: ["admin"], agent: "acp", preset: "full" },
+      },
+    };
+    const p = policy(config);
+    const support = p.check(dm("customer", "where is my order?", "a1"));
+    expect(support).toMatchObject({
+      verdict: "allow",
+      allowedBy: "open",
+      profile: { agent: "builtin", preset: "read-only" },
+    });
+    expect(refusal(p.check(dm("customer", "hi", "a2")))?.code).toBe("not-allowlisted");
+    expect(p.check(dm("admin", "deploy", "a2"))).toMatchObject({
+      verdict: "allow",
+      profile: { agent: "acp", preset: "full" },
+    });
+  });
+
+  it("the CLI override applies to every account", () => {
+    const p = createAccessPolicy({
+      store,
+      profileFor: profileResolver({ accounts: { a1: { dmPolicy: "open" } } }, { dmPolicy: "disabled" }),
+      clock: () => now,
+      logger: pino({ level: "silent" }),
+    });
+    expect(refusal(p.check(dm("anyone")))?.code).toBe("dm-disabled");
+  });
+});
+
+describe("refusals", () => {
+  it("carry a reason, and every one is logged with it", () => {
+    const p = policy({ defaults: { dmPolicy: "allowlist", groupPolicy: "disabled" } });
+    const verdicts = [
+      p.check(dm("x")),
+      p.check({ accountId: "a1", fromUserId: "y", groupId: "g", text: "@Helper hi" }),
+    ];
+    for (const v of verdicts) {
+      const r = refusal(v);
+      expect(r?.reason).toMatch(/\w+/);
+      expect(
+        logs.some(
+          (l) => l.msg === `message refused: ${r?.reason}` && l.code === r?.code && l.accountId === "a1",
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it("a failing onPairingRequest handler does not break the check", () => {
+    const p = policy(
+      {},
+      {
+        onPairingRequest: () => {
+          throw new Error("ui down");
+        },
+      },
+    );
+    expect(refusal(p.check(dm("stranger")))?.code).toBe("pairing-code-sent");
+    expect(logs.some((l) => l.msg === "onPairingRequest handler failed")).toBe(true);
+  });
+});

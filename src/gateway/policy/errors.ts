@@ -1,0 +1,31 @@
+/**
+ * The policy layer's one error class, thrown by the operator-facing pairing functions (a bad or
+ * expired code, an unknown contact). `check()` itself never throws for a refusal: a refusal is
+ * a verdict, not an error.
+ */
+
+export type PolicyErrorCode =
+  /** The text given is not shaped like a pairing code (6 characters from the code alphabet). */
+  | "PAIRING_CODE_INVALID"
+  /** No contact is waiting with this code (already approved, denied, or mistyped). */
+  | "PAIRING_CODE_UNKNOWN"
+  /** The code was issued but has expired. */
+  | "PAIRING_CODE_EXPIRED"
+  /** Two accounts hold the same pending code; the caller must name the account. */
+  | "PAIRING_CODE_AMBIGUOUS";
+
+export class PolicyError extends Error {
+  override readonly name = "PolicyError";
+  readonly code: PolicyErrorCode;
+  /** Nothing here gets better by retrying the same call: the operator has to act. */
+  readonly isRetryable = false;
+
+  constructor(code: PolicyErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export function isPolicyError(err: unknown, code?: PolicyErrorCode): err is PolicyError {
+  return err instanceof PolicyError && (code === undefined || err.code === code);
+}
