@@ -1,0 +1,99 @@
+/**
+ * Shared answers of the iLink routes. The live server answers HTTP 200 with `ret`/`errcode`/
+ * `errmsg` for application errors; both fields carry the code, so clients that read either
+ * (getupdates reads both, §1.9) see it.
+ */
+import type { Context } from "hono";
+import { AUTHORIZATION_TYPE, Header, ILINK_APP_ID } from "../ilink/wire.js";
+import { parseJsonLossless, toJsonText } from "./json.js";
+import type { SimAccount, SimState } from "./state.js";
+
+/** Codes the simulator answers with, beside wire.ts's ErrCode. */
+export const SimErr = {
+  /** malformed request: bad JSON, missing or invalid fields, bad headers */
+  BAD_REQUEST: -1,
+  THROTTLED: -2,
+  NO_TICKET: -4,
+  SESSION_EXPIRED: -14,
+} as const;
+
+export function sendJson(c: Context, body: unknown, status = 200): Response {
+  return c.body(toJsonText(body), status as 200, { "content-type": "application/json" });
+}
+
+export function apiError(
+  c: Context,
+  ret: number,
+  errmsg: string,
+  extra: Record<string, unknown> = {},
+): Response {
+  return sendJson(c, { ret, errcode: ret, errmsg, ...extra });
+}
+
+export type JsonBody = { ok: true; value: Record<string, unknown> } | { ok: false; response: Response };
+
+/** Reads a JSON object body; an empty body counts as `{}` only when `allowEmpty`. */
+export async function readJson(c: Context, allowEmpty = false): Promise<JsonBody> {
+  let text: string;
+  try {
+    text = await c.req.text();
+  } catch {
+    return { ok: false, response: apiError(c, SimErr.BAD_REQUEST, "unreadable body") };
+  }
+  if (text.trim() === "" && allowEmpty) return { ok: true, value: {} };
+  let value: unknown;
+  try {
+    value = parseJsonLossless(text);
+  } catch {
+    return { ok: false, response: apiError(c, SimErr.BAD_REQUEST, "invalid json") };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    return { ok: false, response: apiError(c, SimErr.BAD_REQUEST, "invalid json: expected an object") };
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+/**
+ * The app headers every iLink call may carry. Tolerated: absent, `iLink-App-Id` "" (clients before
+ * 2.4.3) or "bot", `iLink-App-ClientVersion` "0" or any uint32 `0x00MMNNPP` (§1.6).
+ */
+export function checkAppHeaders(c: Context): Response | undefined {
+  const appId = c.req.header(Header.appId);
+  if (appId !== undefined && appId !== "" && appId !== ILINK_APP_ID)
+    return apiError(c, SimErr.BAD_REQUEST, `invalid ${Header.appId}: expected "${ILINK_APP_ID}"`);
+  const version = c.req.header(Header.clientVersion);
+  if (version !== undefined && version !== "" && !(/^\d{1,8}$/.test(version) && Number(version) <= 0xffffff))
+    return apiError(c, SimErr.BAD_REQUEST, `invalid ${Header.clientVersion}: expected a decimal uint32`);
+  return undefined;
+}
+
+export type Authed = { ok: true; account: SimAccount } | { ok: false; response: Response };
+
+/** Bot endpoints: `AuthorizationType: ilink_bot_token` and a live `Authorization: Bearer` token. */
+export function authenticate(c: Context, state: SimState, extra: Record<string, unknown> = {}): Authed {
+  const bad = checkAppHeaders(c);
+  if (bad) return { ok: false, response: bad };
+  if (c.req.header(Header.authorizationType) !== AUTHORIZATION_TYPE)
+    return {
+      ok: false,
+      response: apiError(
+        c,
+        SimErr.BAD_REQUEST,
+        `invalid ${Header.authorizationType}: expected ${AUTHORIZATION_TYPE}`,
+      ),
+    };
+  const auth = c.req.header(Header.authorization) ?? "";
+  const match = /^Bearer\s+(.+)$/i.exec(auth.trim());
+  const account = match?.[1] ? state.accountsByToken.get(match[1].trim()) : undefined;
+  if (account?.token_state !== "live")
+    return {
+      ok: false,
+      response: apiError(c, SimErr.SESSION_EXPIRED, "session timeout", extra),
+    };
+  account.last_client = {
+    app_id: c.req.header(Header.appId) ?? null,
+    client_version: c.req.header(Header.clientVersion) ?? null,
+  };
+  return { ok: true, account };
+}
+
+export const isNonEmptyString = (v: unknown): v is string => typeof v === "string" && v !== "";
