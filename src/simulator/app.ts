@@ -5,9 +5,9 @@
 import { randomInt } from "node:crypto";
 import { Hono } from "hono";
 import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
+import { createChatPage } from "./chat/index.js";
 import { DROPPED_HEADER, faultMiddleware } from "./faults.js";
 import { toJsonText } from "./json.js";
-import { placeholderPage } from "./page.js";
 import { cdnRoutes } from "./routes-cdn.js";
 import { controlRoutes } from "./routes-control.js";
 import { ilinkRoutes } from "./routes-ilink.js";
@@ -58,7 +58,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   app.route("/", ilinkRoutes(state));
   app.route("/c2c", cdnRoutes(state));
   app.route("/sim", controlRoutes(state));
-  app.get("/", (c) => c.html(placeholderPage(state)));
+  app.route("/", createChatPage());
   // Whatever goes wrong inside, a client gets an answer it can parse, never a hung socket.
   app.onError((error, c) =>
     c.body(toJsonText({ ret: -1, errcode: -1, errmsg: `simulator error: ${error.message}` }), 500, {

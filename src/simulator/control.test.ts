@@ -88,11 +88,13 @@ describe("control API", () => {
     expect(((await control(sim, "GET", "/messages")).body.messages as Json[]).length).toBe(3);
   });
 
-  it("serves a placeholder page listing the URLs", async () => {
+  it("serves the chat page at / with its script and styles", async () => {
     make();
-    const page = await (await sim.app.request("/")).text();
-    expect(page).toContain("http://simulator.local/c2c");
-    expect(page).toContain("POST /sim/faults");
+    const res = await sim.app.request("/");
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('id="wx-boot"');
+    expect((await sim.app.request("/chat/app.js")).headers.get("content-type")).toContain("javascript");
   });
 });
 

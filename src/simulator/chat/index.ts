@@ -1,0 +1,45 @@
+/**
+ * The simulator's chat page: a WeChat-like web page on which a person plays WeChat users talking
+ * to a bot. A Hono sub-app with three routes, mounted by the simulator at its root:
+ *
+ *   GET /              the page (language from Accept-Language, else the browser's)
+ *   GET /chat/app.css  the stylesheet
+ *   GET /chat/app.js   the browser script (no build step: plain JS kept in .ts strings)
+ *
+ * It talks to the simulator only through the control API under /sim/, like any other client.
+ */
+import { Hono } from "hono";
+import { appScript } from "./app-script.js";
+import { bubblesScript } from "./bubbles-script.js";
+import { composerScript } from "./composer-script.js";
+import { pickLocale } from "./i18n.js";
+import { markdownScript } from "./markdown-script.js";
+import { ChatPage } from "./page.js";
+import { panelScript } from "./panel-script.js";
+import { chatStyles } from "./styles.js";
+
+export { dictionaries, type Locale, pickLocale } from "./i18n.js";
+
+/** The page's browser script: helpers first, the app that uses them last. */
+export const chatScript = [markdownScript, bubblesScript, panelScript, composerScript, appScript].join("\n");
+
+const ASSET_BASE = "/chat";
+
+export function createChatPage(): Hono {
+  const app = new Hono();
+  app.get("/", (c) => {
+    const locale = pickLocale(c.req.header("Accept-Language"));
+    c.header("Cache-Control", "no-store");
+    c.header("Vary", "Accept-Language");
+    return c.html(`<!doctype html>${ChatPage({ locale, assetBase: ASSET_BASE })}`);
+  });
+  app.get(`${ASSET_BASE}/app.css`, (c) => {
+    c.header("Cache-Control", "no-cache");
+    return c.body(chatStyles, 200, { "content-type": "text/css; charset=utf-8" });
+  });
+  app.get(`${ASSET_BASE}/app.js`, (c) => {
+    c.header("Cache-Control", "no-cache");
+    return c.body(chatScript, 200, { "content-type": "text/javascript; charset=utf-8" });
+  });
+  return app;
+}
