@@ -101,7 +101,7 @@ describe("QR login", () => {
     await status(qrcode);
     await control(sim, "POST", `/qr/${qrcode}/scan`, { redirect: true });
     const first = await status(qrcode);
-    expect(first).toMatchObject({ status: "scaned_but_redirect", redirect_host: "simulator.local" });
+    expect(first).toMatchObject({ status: "scaned_but_redirect", redirect_host: "http://simulator.local" });
     expect((await status(qrcode)).status).toBe("scaned");
     await control(sim, "POST", `/qr/${qrcode}/confirm`);
     expect((await status(qrcode)).status).toBe("confirmed");

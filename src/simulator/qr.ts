@@ -138,7 +138,11 @@ function answer(state: SimState, qr: QrSession): Record<string, unknown> {
   qr.reported = status;
   const body: Record<string, unknown> = { ret: 0, status };
   if (status === "scaned_but_redirect") {
-    body.redirect_host = new URL(state.publicBaseUrl).host;
+    // The live server names a bare host that clients reach over https. A plain-http simulator
+    // cannot be reached that way, so it names its full origin instead (clients that accept a
+    // scheme, like ours, follow it; over https it is the bare host, as live).
+    const origin = new URL(state.publicBaseUrl);
+    body.redirect_host = origin.protocol === "https:" ? origin.host : origin.origin;
     qr.redirect_reported = true;
     // Reported once; polls on the new host then see the plain scanned state.
     qr.status = "scaned";

@@ -102,7 +102,7 @@ export function controlRoutes(state: SimState): Hono {
 
   /**
    * POST /sim/qr/:qrcode/scan {user_id?, redirect?, verify_code?} → {qrcode, status, user_id, verify_code}.
-   * `redirect: true` → one `scaned_but_redirect` (redirect_host = this simulator's host:port);
+   * `redirect: true` → one `scaned_but_redirect` (redirect_host = this simulator's origin, or its bare host over https);
    * `verify_code: true` → `need_verifycode`, the code the phone shows is in the answer. 409 unless `wait`.
    */
   app.post("/qr/:qrcode/scan", async (c) => {
