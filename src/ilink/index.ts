@@ -1,0 +1,86 @@
+/**
+ * The iLink SDK: wire types, the client, typed errors, QR login, CDN crypto and media transfer,
+ * and high-level send/typing helpers. Curated exports: what is listed here is the public API.
+ */
+
+export type { DownloadOptions, DownloadResult, UploadOptions, UploadResult } from "./cdn.js";
+export { DEFAULT_DOWNLOAD_MAX_BYTES, download, downloadUrl, UPLOAD_ATTEMPTS, upload } from "./cdn.js";
+export type { CallOptions, FetchLike, ILinkClientOptions } from "./client.js";
+export { DEFAULT_TIMEOUTS_MS, ILinkClient, PROTOCOL_VERSION, SDK_BOT_AGENT } from "./client.js";
+export {
+  aesKeyFromHex,
+  createDecryptStream,
+  createEncryptStream,
+  decryptAesEcb,
+  encodeAesKeyForSend,
+  encryptAesEcb,
+  imageKey,
+  paddedSize,
+  parseAesKey,
+} from "./crypto.js";
+export type { ILinkErrorCode, NetworkKind } from "./errors.js";
+export {
+  ILinkApiError,
+  ILinkError,
+  ILinkTransportError,
+  isILinkApiError,
+  isILinkError,
+  isILinkTransportError,
+  isSessionExpiredError,
+} from "./errors.js";
+export { encodeClientVersion, randomWechatUin, sanitizeBotAgent } from "./headers.js";
+export type { DownloadItemOptions, InboundMediaKind, ItemMedia } from "./inbound-media.js";
+export { downloadItemMedia, itemMedia, itemMediaKey } from "./inbound-media.js";
+export { parseJsonLosslessIds, quoteUint64Ids } from "./json-ids.js";
+export type { MediaKind } from "./mime.js";
+export { mediaKindFromFileName, mimeFromFileName } from "./mime.js";
+export type { LoginResult, LoginWithQrOptions, QrCode } from "./qr-login.js";
+export { DEFAULT_LOGIN_TIMEOUT_MS, loginWithQr, MAX_QR_CODES, redirectBaseUrl } from "./qr-login.js";
+export type {
+  EnvelopeOptions,
+  SendCallOptions,
+  SendMediaOptions,
+  SendMediaResult,
+  SendResult,
+  SendTextOptions,
+} from "./send.js";
+export { buildMessage, mediaItem, newClientId, sendItem, sendMedia, sendText } from "./send.js";
+export type { TypingOptions, TypingSession, TypingTicketsOptions } from "./typing.js";
+export { sendTypingOnce, startTyping, stopTyping, TYPING_KEEPALIVE_MS, TypingTickets } from "./typing.js";
+export type {
+  ApiStatus,
+  BaseInfo,
+  CDNMedia,
+  EndpointName,
+  FileItem,
+  GetBotQrcodeResponse,
+  GetConfigRequest,
+  GetConfigResponse,
+  GetQrcodeStatusResponse,
+  GetUpdatesRequest,
+  GetUpdatesResponse,
+  GetUploadUrlRequest,
+  GetUploadUrlResponse,
+  ImageItem,
+  MessageItem,
+  QrStatus,
+  RefMessage,
+  SendMessageRequest,
+  SendMessageResponse,
+  SendTypingRequest,
+  TextItem,
+  VideoItem,
+  VoiceItem,
+  WeixinMessage,
+} from "./wire.js";
+export {
+  DEFAULT_BASE_URL,
+  DEFAULT_CDN_BASE_URL,
+  Endpoint,
+  ErrCode,
+  MessageItemType,
+  MessageState,
+  MessageType,
+  TypingStatus,
+  UploadMediaType,
+} from "./wire.js";

@@ -1,0 +1,144 @@
+/**
+ * Typing indicator (ilink-protocol §9): a per-peer cache of `typing_ticket`s from getconfig, and
+ * a typing session that sends status 1 now and every 5 s, then status 2 on stop.
+ */
+import type { Logger } from "../util/logger.js";
+import { createLogger } from "../util/logger.js";
+import type { ILinkClient } from "./client.js";
+import { TypingStatus } from "./wire.js";
+
+export const TICKET_REFRESH_MAX_MS = 24 * 60 * 60 * 1000;
+export const TICKET_RETRY_INITIAL_MS = 2_000;
+export const TICKET_RETRY_MAX_MS = 60 * 60 * 1000;
+export const TYPING_KEEPALIVE_MS = 5_000;
+
+interface TicketEntry {
+  ticket: string;
+  nextFetchAtMs: number;
+  retryDelayMs: number;
+}
+
+export interface TypingTicketsOptions {
+  /** Clock and randomness are injectable so the refresh schedule can be tested. */
+  nowMs?: () => number;
+  random?: () => number;
+  logger?: Logger;
+}
+
+/**
+ * One cache per account. A success (`ret === 0`) is kept until a uniformly random moment within
+ * 24 h; a failure (missing ret included) retries after 2 s, doubling up to 1 h, and keeps the last
+ * good ticket. `get` never throws: an empty ticket means "skip typing".
+ */
+export class TypingTickets {
+  readonly #client: ILinkClient;
+  readonly #entries = new Map<string, TicketEntry>();
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #log: Logger;
+
+  constructor(client: ILinkClient, options: TypingTicketsOptions = {}) {
+    this.#client = client;
+    this.#now = options.nowMs ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#log = options.logger ?? createLogger("ilink:typing");
+  }
+
+  async get(userId: string, contextToken?: string, signal?: AbortSignal): Promise<string> {
+    const entry = this.#entries.get(userId);
+    const now = this.#now();
+    if (entry && now < entry.nextFetchAtMs) return entry.ticket;
+    try {
+      const res = await this.#client.getConfig(
+        { ilink_user_id: userId, ...(contextToken ? { context_token: contextToken } : {}) },
+        signal ? { signal } : {},
+      );
+      const fresh: TicketEntry = {
+        ticket: res.typing_ticket ?? "",
+        nextFetchAtMs: now + this.#random() * TICKET_REFRESH_MAX_MS,
+        retryDelayMs: TICKET_RETRY_INITIAL_MS,
+      };
+      this.#entries.set(userId, fresh);
+      return fresh.ticket;
+    } catch (err) {
+      const retryDelayMs = entry
+        ? Math.min(entry.retryDelayMs * 2, TICKET_RETRY_MAX_MS)
+        : TICKET_RETRY_INITIAL_MS;
+      const next: TicketEntry = {
+        ticket: entry?.ticket ?? "",
+        nextFetchAtMs: now + retryDelayMs,
+        retryDelayMs,
+      };
+      this.#entries.set(userId, next);
+      this.#log.debug({ code: (err as { code?: unknown }).code, retryDelayMs }, "getconfig failed");
+      return next.ticket;
+    }
+  }
+
+  /** Forget one peer (or all), e.g. after a re-login. */
+  clear(userId?: string): void {
+    if (userId === undefined) this.#entries.clear();
+    else this.#entries.delete(userId);
+  }
+}
+
+export interface TypingOptions {
+  to: string;
+  /** From `TypingTickets.get`; an empty ticket makes this a no-op. */
+  ticket: string;
+  keepAliveMs?: number;
+  logger?: Logger;
+}
+
+export interface TypingSession {
+  /** Stop the keep-alive and send "cancel typing". Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Send one sendtyping (status 1 typing or 2 cancel); not retried, errors only logged, no-op without a ticket. */
+export async function sendTypingOnce(
+  client: ILinkClient,
+  options: { to: string; ticket: string; status: TypingStatus; logger?: Logger; signal?: AbortSignal },
+): Promise<void> {
+  if (!options.ticket) return;
+  try {
+    await client.sendTyping(
+      { ilink_user_id: options.to, typing_ticket: options.ticket, status: options.status },
+      options.signal ? { signal: options.signal } : {},
+    );
+  } catch (err) {
+    (options.logger ?? createLogger("ilink:typing")).debug(
+      { code: (err as { code?: unknown }).code, status: options.status },
+      "sendtyping failed",
+    );
+  }
+}
+
+/** Show "typing…" now and keep it alive until `stop()`. */
+export function startTyping(client: ILinkClient, options: TypingOptions): TypingSession {
+  if (!options.ticket) return { stop: async () => {} };
+  const base = {
+    to: options.to,
+    ticket: options.ticket,
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+  void sendTypingOnce(client, { ...base, status: TypingStatus.TYPING });
+  const timer = setInterval(() => {
+    void sendTypingOnce(client, { ...base, status: TypingStatus.TYPING });
+  }, options.keepAliveMs ?? TYPING_KEEPALIVE_MS);
+  timer.unref?.();
+  let stopped = false;
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await sendTypingOnce(client, { ...base, status: TypingStatus.CANCEL });
+    },
+  };
+}
+
+/** Send "cancel typing" once. */
+export function stopTyping(client: ILinkClient, options: { to: string; ticket: string }): Promise<void> {
+  return sendTypingOnce(client, { ...options, status: TypingStatus.CANCEL });
+}
