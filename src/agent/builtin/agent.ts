@@ -1,0 +1,359 @@
+/**
+ * The built-in agent: an AI SDK tool loop over the workspace tools, gated per contact by a
+ * permission preset, with approvals asked in the chat and progress notes through AgentIO.
+ */
+
+import {
+  APICallError,
+  generateText,
+  type LanguageModel,
+  type ModelMessage,
+  RetryError,
+  stepCountIs,
+} from "ai";
+import { z } from "zod";
+import type { SessionStore } from "../../store/types.js";
+import { createLogger, redactText } from "../../util/logger.js";
+import { isApproval, type ResolvedPreset, resolvePreset } from "../presets.js";
+import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
+import type { UnlockStateStore } from "../unlock.js";
+import { createTempWorkspace, ensureWorkspace } from "../workspace.js";
+import { type BuiltinAgentConfig, type BuiltinAgentConfigInput, builtinAgentConfigSchema } from "./config.js";
+import { BuiltinAgentError } from "./errors.js";
+import { createModel, type ModelSettings, resolveModelSettings } from "./model.js";
+import { stageMedia, systemPrompt, userText } from "./prompt.js";
+import { type Session, SessionPool, trimHistory } from "./sessions.js";
+import { safeEnv } from "./tools/command.js";
+import { buildTools, type ToolGate } from "./tools/index.js";
+import type { Resolver } from "./tools/netguard.js";
+
+export interface BuiltinAgentOptions {
+  /** The `agent` section of config.json (parsed here; defaults filled in). */
+  config: BuiltinAgentConfigInput;
+  /** `$WXAGENT_HOME`: workspaces go to `<home>/workspaces/<account>/<user>` unless configured. */
+  home: string;
+  /** Environment for keys and base URLs (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Use this model instead of building one from the config (tests: MockLanguageModelV3). */
+  model?: LanguageModel;
+  /** fetch for the model provider (tests). */
+  fetch?: typeof fetch;
+  /** Unlock state, when `permissions.unlock` is configured (see unlock.ts). */
+  unlockStore?: UnlockStateStore;
+  /** An operator-assigned preset name for a contact (ContactRecord.preset). */
+  assignedPreset?: (contact: Contact) => string | undefined;
+  /** Keep per-contact history across restarts (optional). */
+  sessionStore?: SessionStore;
+  /** DNS resolver for fetch_url (tests). */
+  resolver?: Resolver;
+  now?: () => number;
+}
+
+export interface BuiltinAgent extends Agent {
+  readonly name: "builtin";
+  readonly config: BuiltinAgentConfig;
+  /** The preset a contact gets right now (for `/whoami`, the admin UI). */
+  presetFor(contact: Contact): ResolvedPreset;
+  /** Number of open per-contact sessions. */
+  openSessions(): number;
+}
+
+const AGENT_NAME = "builtin";
+
+function sessionKey(c: Contact): string {
+  return `${c.accountId}\u0000${c.groupId ?? ""}\u0000${c.userId}`;
+}
+
+/** The "user" column under which a session is persisted (a group chat is its own session). */
+function storeUser(c: Contact): string {
+  return c.groupId ? `${c.userId}#${c.groupId}` : c.userId;
+}
+
+/**
+ * Create the built-in agent. Throws BuiltinAgentError (CONFIG_INVALID, NO_API_KEY) at once, so
+ * `wxagent start` fails before polling; call `checkModel` too for reachability.
+ *
+ * @example
+ * const agent = createBuiltinAgent({
+ *   config: { provider: "openai-compatible", model: "deepseek-chat", baseUrl: "https://api.deepseek.com/v1",
+ *             apiKeyEnv: "DEEPSEEK_API_KEY", permissions: { allowlist: ["friend@im.wechat"] } },
+ *   home: wxagentHome,
+ *   unlockStore: unlockStoreFromContacts(store.contacts),
+ *   assignedPreset: (c) => store.contacts.get(c.accountId, c.userId)?.preset,
+ *   sessionStore: store.sessions,
+ * });
+ * const reply = await agent.run(input, io);
+ */
+export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
+  const parsed = builtinAgentConfigSchema.safeParse(options.config);
+  if (!parsed.success) {
+    throw new BuiltinAgentError(
+      "CONFIG_INVALID",
+      `the agent section of config.json is invalid: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, "; ")}`,
+    );
+  }
+  const config = parsed.data;
+  const env = options.env ?? process.env;
+  const log = createLogger("agent:builtin");
+  const now = options.now ?? Date.now;
+  let settings: ModelSettings | undefined;
+  let model: LanguageModel;
+  if (options.model) model = options.model;
+  else {
+    settings = resolveModelSettings(config, env);
+    model = createModel(settings, options.fetch);
+  }
+  const secrets = settings?.apiKey ? [settings.apiKey] : [];
+  const redact = (text: string) => redactText(text, secrets);
+  const commandEnv = safeEnv(env, config.apiKeyEnv ? [config.apiKeyEnv] : [], secrets);
+  const perMessage = config.session.mode === "per-message";
+  const where = { home: options.home, root: config.workspace.root, ownerDir: config.workspace.ownerDir };
+
+  const store = options.sessionStore;
+  const pool = new SessionPool({
+    idleMs: config.session.idleMs,
+    maxOpen: config.session.maxOpen,
+    now,
+    onClose: (_s, why) => log.debug({ why, open: pool.size }, "session closed"),
+  });
+
+  const presetFor = (contact: Contact): ResolvedPreset =>
+    resolvePreset(contact, config.permissions, {
+      assigned: options.assignedPreset?.(contact),
+      unlockedUntilMs: options.unlockStore?.get(contact)?.unlockedUntilMs,
+      nowMs: now(),
+    });
+
+  function loadHistory(contact: Contact): ModelMessage[] {
+    const rec = store?.get(contact.accountId, storeUser(contact), AGENT_NAME);
+    if (!rec || now() - rec.updatedAtMs > config.session.idleMs || !Array.isArray(rec.data)) return [];
+    return rec.data as ModelMessage[];
+  }
+
+  async function openSession(contact: Contact): Promise<Session> {
+    const workspace = await ensureWorkspace(contact, where);
+    const key = sessionKey(contact);
+    return pool.acquire(key, () => ({
+      key,
+      workspace,
+      history: loadHistory(contact),
+      busy: true,
+      lastUsedMs: now(),
+    }));
+  }
+
+  function gateFor(input: AgentInput, io: AgentIO, preset: ResolvedPreset): ToolGate {
+    const { askTo, askTimeoutMs } = config.permissions;
+    const mins = Math.round(askTimeoutMs / 60_000);
+    const within =
+      mins >= 1 ? `${mins} minute${mins === 1 ? "" : "s"}` : `${Math.round(askTimeoutMs / 1000)} seconds`;
+    const c = input.contact;
+    return {
+      preset: preset.preset,
+      async approve(name, summary, signal) {
+        const who =
+          askTo === "owner" && !c.isOwner
+            ? `${c.userId}${c.groupId ? ` (group ${c.groupId})` : ""} asks: allow`
+            : "Allow";
+        const question = `🔐 ${who} ${redact(summary)}?\nReply y or n within ${within}.`;
+        const answer = await askWithDeadline(io, question, askTo, askTimeoutMs, signal);
+        const approved = isApproval(answer);
+        log.info({ tool: name, approved, answered: answer !== undefined }, "approval");
+        return approved;
+      },
+      onCall(_name, summary) {
+        if (config.progress !== "off") io.progress(`🔧 ${redact(summary)}`);
+      },
+      onRefused(name, summary, why) {
+        log.info({ tool: name, why }, "tool refused");
+        if (config.progress === "verbose") io.progress(`⛔ ${redact(summary)} (${why})`);
+      },
+    };
+  }
+
+  async function run(input: AgentInput, io: AgentIO): Promise<AgentReply> {
+    const started = now();
+    const preset = presetFor(input.contact);
+    const turn = new AbortController();
+    const onAbort = () => turn.abort(input.signal.reason);
+    if (input.signal.aborted) onAbort();
+    else input.signal.addEventListener("abort", onAbort, { once: true });
+    let timedOut = false;
+    const wall = setTimeout(() => {
+      timedOut = true;
+      turn.abort(new Error("turn wall time exceeded"));
+    }, config.maxTurnMs);
+
+    let session: Session | undefined;
+    let temp: Awaited<ReturnType<typeof createTempWorkspace>> | undefined;
+    try {
+      let root: string;
+      let history: ModelMessage[];
+      if (perMessage) {
+        temp = await createTempWorkspace();
+        root = temp.dir;
+        history = [];
+      } else {
+        session = await openSession(input.contact);
+        root = session.workspace;
+        history = session.history;
+      }
+      const notes = await stageMedia(root, input.media);
+      const userMessage: ModelMessage = { role: "user", content: userText(input, notes) };
+      const tools = buildTools(
+        { root, limits: config.tools, io, commandEnv, resolver: options.resolver },
+        gateFor(input, io, preset),
+      );
+      const result = await generateText({
+        model,
+        system: systemPrompt(preset, config.system, perMessage),
+        messages: [...history, userMessage],
+        tools,
+        stopWhen: stepCountIs(config.maxSteps),
+        abortSignal: turn.signal,
+        maxRetries: config.maxRetries,
+        temperature: config.temperature,
+        onStepFinish: (step) => {
+          if (config.progress === "verbose" && step.toolCalls.length > 0 && step.text.trim()) {
+            io.progress(`💭 ${redact(clip(step.text.trim(), 300))}`);
+          }
+        },
+      });
+      if (session && pool.has(session.key)) {
+        // Written back only after a successful turn; a `/new` during the turn wins.
+        session.history = trimHistory(
+          [...history, userMessage, ...result.response.messages],
+          config.session.maxHistoryMessages,
+        );
+        store?.put(input.contact.accountId, storeUser(input.contact), AGENT_NAME, session.history, now());
+      }
+      let text = result.text.trim();
+      if (!text) {
+        text =
+          result.steps.length >= config.maxSteps
+            ? `(I stopped after ${config.maxSteps} steps; reply "continue" to let me go on.)`
+            : "(no answer)";
+      }
+      log.info(
+        { preset: preset.name, steps: result.steps.length, ms: now() - started, mode: config.session.mode },
+        "turn done",
+      );
+      return { text: capReply(redact(text), config.maxOutputChars) };
+    } catch (err) {
+      const e = toAgentError(err, {
+        aborted: input.signal.aborted,
+        timedOut,
+        maxTurnMs: config.maxTurnMs,
+        settings,
+        redact,
+      });
+      log.warn({ code: e.code, retryable: e.isRetryable, err: e.message }, "turn failed");
+      throw e;
+    } finally {
+      clearTimeout(wall);
+      input.signal.removeEventListener("abort", onAbort);
+      if (session) pool.release(session);
+      if (temp) await temp.dispose();
+    }
+  }
+
+  return {
+    name: AGENT_NAME,
+    config,
+    run,
+    presetFor,
+    openSessions: () => pool.size,
+    async reset(contact) {
+      const key = sessionKey(contact);
+      pool.reset(key);
+      store?.remove(contact.accountId, storeUser(contact), AGENT_NAME);
+    },
+    async close() {
+      pool.closeAll();
+    },
+  };
+}
+
+/** io.ask with our own deadline too, so a gateway that never answers cannot hang the turn. */
+async function askWithDeadline(
+  io: AgentIO,
+  question: string,
+  to: "contact" | "owner",
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs + 5_000);
+    onAbort = () => resolve(undefined);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([io.ask(question, { to, timeoutMs }).catch(() => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function capReply(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}\n… (reply cut at ${max} characters)`;
+}
+
+function toAgentError(
+  err: unknown,
+  ctx: {
+    aborted: boolean;
+    timedOut: boolean;
+    maxTurnMs: number;
+    settings: ModelSettings | undefined;
+    redact: (t: string) => string;
+  },
+): BuiltinAgentError {
+  if (err instanceof BuiltinAgentError) return err;
+  if (ctx.timedOut) {
+    return new BuiltinAgentError(
+      "TURN_TIMEOUT",
+      `the turn took longer than ${duration(ctx.maxTurnMs)} and was stopped (agent.maxTurnMs)`,
+    );
+  }
+  if (ctx.aborted) return new BuiltinAgentError("TURN_ABORTED", "the turn was stopped");
+  const where = ctx.settings ? ` at ${new URL(ctx.settings.baseUrl).host}` : "";
+  // After retries the SDK wraps the last provider error; judge by that one.
+  if (RetryError.isInstance(err)) err = err.lastError;
+  if (APICallError.isInstance(err)) {
+    const status = err.statusCode;
+    if (status === 401 || status === 403) {
+      const src = ctx.settings?.keySource ?? "the API key";
+      return new BuiltinAgentError(
+        "MODEL_ERROR",
+        `the model${where} rejected the API key (HTTP ${status}): check ${src}`,
+      );
+    }
+    if (status === undefined) {
+      return new BuiltinAgentError(
+        "MODEL_UNREACHABLE",
+        `cannot reach the model${where}: is it running, and is agent.baseUrl right?`,
+      );
+    }
+    return new BuiltinAgentError(
+      "MODEL_ERROR",
+      `the model${where} failed (HTTP ${status}): ${clip(ctx.redact(err.message), 300)}`,
+      { isRetryable: err.isRetryable },
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new BuiltinAgentError("MODEL_ERROR", `the agent failed: ${clip(ctx.redact(message), 300)}`);
+}

@@ -1,0 +1,78 @@
+/**
+ * The built-in agent's configuration (the `agent` section of config.json when `--agent builtin`).
+ * Every field but `model` has a default; `builtinAgentConfigSchema.parse({ model: "…" })` is valid.
+ */
+import { z } from "zod";
+import { permissionsConfigSchema } from "../presets.js";
+
+export const PROVIDERS = ["openai-compatible", "openai", "anthropic"] as const;
+export type ProviderKind = (typeof PROVIDERS)[number];
+
+export const PROGRESS_MODES = ["off", "tools", "verbose"] as const;
+export type ProgressMode = (typeof PROGRESS_MODES)[number];
+
+const ms = (def: number) => z.number().int().positive().default(def);
+
+export const builtinAgentConfigSchema = z.object({
+  /** `openai-compatible` covers DeepSeek, Qwen, Kimi, GLM, Ollama, vLLM, llama.cpp server, … */
+  provider: z.enum(PROVIDERS).default("openai-compatible"),
+  model: z.string().min(1),
+  /** e.g. `https://api.deepseek.com/v1`, `http://127.0.0.1:11434/v1` (Ollama). */
+  baseUrl: z.url().optional(),
+  /** Prefer `apiKeyEnv`: a key in config.json is a key on disk. */
+  apiKey: z.string().min(1).optional(),
+  /** Name of the environment variable holding the key, e.g. `DEEPSEEK_API_KEY`. */
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
+  /** Extra instructions appended to the built-in system prompt. */
+  system: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  /** Retries of a failed model call (the AI SDK backs off exponentially from 2 s). */
+  maxRetries: z.number().int().min(0).max(5).default(1),
+  /** Tool-loop steps per turn (stopWhen stepCountIs). */
+  maxSteps: z.number().int().positive().default(20),
+  /** Wall time of one turn; the turn is aborted after it. */
+  maxTurnMs: ms(10 * 60_000),
+  /** Longest reply text; longer replies are cut with a note. */
+  maxOutputChars: z.number().int().positive().default(8000),
+  /** Progress notes in the chat: none, one line per tool call, or tool calls plus interim text. */
+  progress: z.enum(PROGRESS_MODES).default("tools"),
+  session: z
+    .object({
+      /** `per-contact`: memory across messages; `per-message`: a fresh agent in a temp dir each time. */
+      mode: z.enum(["per-contact", "per-message"]).default("per-contact"),
+      idleMs: ms(30 * 60_000),
+      /** Open sessions kept at once; the least recently used is closed beyond this. */
+      maxOpen: z.number().int().positive().default(100),
+      /** Messages of history kept per session (older turns are dropped whole). */
+      maxHistoryMessages: z.number().int().positive().default(60),
+    })
+    .prefault({}),
+  workspace: z
+    .object({
+      /** Parent of per-contact workspaces; default `<home>/workspaces`. */
+      root: z.string().optional(),
+      /** The owner's workspace, e.g. a project checkout; default: the per-contact directory. */
+      ownerDir: z.string().optional(),
+    })
+    .prefault({}),
+  tools: z
+    .object({
+      readMaxBytes: z.number().int().positive().default(200_000),
+      writeMaxBytes: z.number().int().positive().default(2_000_000),
+      searchMaxResults: z.number().int().positive().default(100),
+      commandTimeoutMs: ms(120_000),
+      commandOutputChars: z.number().int().positive().default(20_000),
+      fetchTimeoutMs: ms(20_000),
+      fetchMaxBytes: z.number().int().positive().default(2_000_000),
+      /** Addresses fetch_url may reach despite being private (an intranet wiki, say). */
+      fetchAllowAddresses: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+  permissions: permissionsConfigSchema.prefault({}),
+});
+
+export type BuiltinAgentConfig = z.infer<typeof builtinAgentConfigSchema>;
+export type BuiltinAgentConfigInput = z.input<typeof builtinAgentConfigSchema>;

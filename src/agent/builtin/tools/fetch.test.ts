@@ -1,0 +1,130 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { guardedFetch } from "./fetch.js";
+import { AddressRefusedError, isBlockedAddress, type Resolver } from "./netguard.js";
+
+const limits = { timeoutMs: 5000, maxBytes: 1000, allowAddresses: [] as string[] };
+
+async function refusal(url: string, extra: Partial<typeof limits> & { resolver?: Resolver } = {}) {
+  const err = await guardedFetch(url, { ...limits, ...extra }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AddressRefusedError);
+  return (err as Error).message;
+}
+
+describe("isBlockedAddress", () => {
+  it.each([
+    "127.0.0.1",
+    "127.1.2.3",
+    "10.1.2.3",
+    "172.16.0.1",
+    "172.31.255.255",
+    "192.168.1.1",
+    "169.254.169.254",
+    "100.64.0.1",
+    "100.127.255.254",
+    "0.0.0.0",
+    "224.0.0.1",
+    "255.255.255.255",
+    "::1",
+    "::",
+    "fc00::1",
+    "fd12:3456::1",
+    "fe80::1",
+    "fe80::1%eth0",
+    "::ffff:127.0.0.1",
+    "::ffff:7f00:1",
+    "::ffff:169.254.169.254",
+    "64:ff9b::10.0.0.1",
+    "2002:7f00:1::",
+    "not-an-ip",
+  ])("blocks %s", (a) => {
+    expect(isBlockedAddress(a)).toBe(true);
+  });
+
+  it.each(["93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "::ffff:8.8.8.8"])(
+    "allows %s",
+    (a) => {
+      expect(isBlockedAddress(a)).toBe(false);
+    },
+  );
+});
+
+describe("guardedFetch", () => {
+  let server: Server;
+  let port: number;
+  const hits: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits.push(req.url ?? "");
+      if (req.url === "/to-metadata") {
+        res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }).end();
+      } else if (req.url === "/to-v6-loopback") {
+        res.writeHead(301, { location: `http://[::1]:${port}/ok` }).end();
+      } else if (req.url === "/big") {
+        res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(5000));
+      } else {
+        res.writeHead(200, { "content-type": "text/plain" }).end("hello");
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it("refuses loopback, private, link-local and IPv6 loopback literals without connecting", async () => {
+    const before = hits.length;
+    await refusal(`http://127.0.0.1:${port}/`);
+    await refusal("http://10.0.0.1/");
+    await refusal("http://169.254.169.254/latest/meta-data/");
+    await refusal(`http://[::1]:${port}/`);
+    expect(hits.length).toBe(before);
+  });
+
+  it("refuses a hostname that resolves to loopback (localhost, via real DNS)", async () => {
+    expect(await refusal(`http://localhost:${port}/`)).toMatch(/localhost resolves to/);
+  });
+
+  it("refuses when any resolved address is private, even if another is public", async () => {
+    const resolver: Resolver = async () => [
+      { address: "93.184.216.34", family: 4 },
+      { address: "10.0.0.5", family: 4 },
+    ];
+    await refusal("http://mixed.example/", { resolver });
+  });
+
+  it("connects only to the addresses it checked (a DNS answer that changes to loopback is refused)", async () => {
+    let calls = 0;
+    const rebinding: Resolver = async () => {
+      calls += 1;
+      return [{ address: calls === 1 ? "93.184.216.34" : "127.0.0.1", family: 4 }];
+    };
+    await refusal(`http://rebind.example:${port}/`, { resolver: rebinding });
+    expect(calls).toBe(2);
+  });
+
+  it("refuses non-http schemes and URLs with credentials", async () => {
+    await refusal("file:///etc/passwd");
+    await refusal("ftp://example.com/");
+    await refusal("http://user:pw@example.com/");
+  });
+
+  it("with an address explicitly allowed, fetches it, caps the size, and refuses redirects to forbidden addresses", async () => {
+    const allowAddresses = ["127.0.0.1"];
+    const ok = await guardedFetch(`http://127.0.0.1:${port}/ok`, { ...limits, allowAddresses });
+    expect(ok.status).toBe(200);
+    expect(ok.body.toString()).toBe("hello");
+    const big = await guardedFetch(`http://127.0.0.1:${port}/big`, { ...limits, allowAddresses });
+    expect(big.body.length).toBe(1000);
+    expect(big.truncated).toBe(true);
+    await refusal(`http://127.0.0.1:${port}/to-metadata`, { allowAddresses });
+    await refusal(`http://127.0.0.1:${port}/to-v6-loopback`, { allowAddresses });
+  });
+});

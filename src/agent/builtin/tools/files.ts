@@ -1,0 +1,247 @@
+/** File tools: list, read, search, write, edit, send_file; every path is confined to the workspace. */
+import { constants } from "node:fs";
+import { mkdir, open, readdir, readFile, stat } from "node:fs/promises";
+import { basename, dirname, join, relative } from "node:path";
+import { tool } from "ai";
+import { z } from "zod";
+import { resolveInWorkspace } from "../../workspace.js";
+import type { ToolContext } from "./context.js";
+
+const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "__pycache__"]);
+const MAX_LIST_ENTRIES = 500;
+const MAX_SEARCH_FILES = 5000;
+const MAX_SEARCH_FILE_BYTES = 1_000_000;
+
+function rel(ctx: ToolContext, abs: string): string {
+  return relative(ctx.root, abs) || ".";
+}
+
+function looksBinary(buf: Buffer): boolean {
+  return buf.subarray(0, 8192).includes(0);
+}
+
+type EntryKind = "dir" | "file" | "link";
+
+/** Walk a tree; symlinks are reported as "link" and never followed (they could lead outside). */
+async function walk(
+  dir: string,
+  depth: number,
+  visit: (abs: string, kind: EntryKind) => boolean,
+): Promise<void> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    const abs = join(dir, e.name);
+    const kind: EntryKind = e.isSymbolicLink() ? "link" : e.isDirectory() ? "dir" : "file";
+    if (!visit(abs, kind)) return;
+    if (e.isDirectory() && depth > 1 && !SKIP_DIRS.has(e.name)) await walk(abs, depth - 1, visit);
+  }
+}
+
+export function listTool(ctx: ToolContext) {
+  return tool({
+    description: "List files and directories in the workspace (directories end with /, symlinks with @).",
+    inputSchema: z.object({
+      path: z.string().default(".").describe("Directory relative to the workspace"),
+      depth: z.number().int().min(1).max(5).default(1).describe("1 = this directory only"),
+    }),
+    execute: async ({ path, depth }) => {
+      const dir = await resolveInWorkspace(ctx.root, path);
+      const lines: string[] = [];
+      let truncated = false;
+      const pending: Promise<void>[] = [];
+      await walk(dir, depth, (abs, kind) => {
+        if (lines.length >= MAX_LIST_ENTRIES) {
+          truncated = true;
+          return false;
+        }
+        const name = relative(dir, abs);
+        if (kind === "dir") lines.push(`${name}/`);
+        else if (kind === "link") lines.push(`${name}@ (symlink)`);
+        else {
+          const i = lines.push(name) - 1;
+          pending.push(
+            stat(abs).then(
+              (s) => {
+                lines[i] = `${name} (${s.size} B)`;
+              },
+              () => undefined,
+            ),
+          );
+        }
+        return true;
+      });
+      await Promise.all(pending);
+      if (lines.length === 0) return `${rel(ctx, dir)} is empty`;
+      return (
+        lines.join("\n") + (truncated ? `\n… more than ${MAX_LIST_ENTRIES} entries; list a subdirectory` : "")
+      );
+    },
+  });
+}
+
+export function readTool(ctx: ToolContext) {
+  return tool({
+    description: "Read a text file from the workspace, optionally a range of lines.",
+    inputSchema: z.object({
+      path: z.string(),
+      offset: z.number().int().min(1).optional().describe("First line (1-based)"),
+      limit: z.number().int().min(1).optional().describe("Number of lines"),
+    }),
+    execute: async ({ path, offset, limit }) => {
+      const file = await resolveInWorkspace(ctx.root, path);
+      const max = ctx.limits.readMaxBytes;
+      const handle = await open(file, "r");
+      let buf: Buffer;
+      let size: number;
+      try {
+        const s = await handle.stat();
+        if (s.isDirectory()) throw new Error(`${path} is a directory; use list`);
+        size = s.size;
+        buf = Buffer.alloc(Math.min(size, max));
+        await handle.read(buf, 0, buf.length, 0);
+      } finally {
+        await handle.close();
+      }
+      if (looksBinary(buf)) return `${path} is a binary file (${size} bytes); it cannot be shown as text`;
+      let text = buf.toString("utf8");
+      if (offset !== undefined || limit !== undefined) {
+        const lines = text.split("\n");
+        const start = (offset ?? 1) - 1;
+        text = lines.slice(start, limit === undefined ? undefined : start + limit).join("\n");
+      }
+      const note =
+        size > max ? `\n… [file is ${size} bytes; only the first ${max} were read; use offset/limit]` : "";
+      return text + note;
+    },
+  });
+}
+
+export function searchTool(ctx: ToolContext) {
+  return tool({
+    description: "Search file contents in the workspace (like grep -rn). Returns file:line: text.",
+    inputSchema: z.object({
+      pattern: z.string().min(1),
+      path: z.string().default("."),
+      regex: z.boolean().default(false).describe("Treat pattern as a regular expression"),
+      ignoreCase: z.boolean().default(false),
+    }),
+    execute: async ({ pattern, path, regex, ignoreCase }) => {
+      const start = await resolveInWorkspace(ctx.root, path);
+      let test: (line: string) => boolean;
+      if (regex) {
+        let re: RegExp;
+        try {
+          re = new RegExp(pattern, ignoreCase ? "i" : "");
+        } catch (err) {
+          throw new Error(`invalid regular expression: ${(err as Error).message}`);
+        }
+        test = (line) => re.test(line);
+      } else {
+        const needle = ignoreCase ? pattern.toLowerCase() : pattern;
+        test = (line) => (ignoreCase ? line.toLowerCase() : line).includes(needle);
+      }
+      const maxResults = ctx.limits.searchMaxResults;
+      const files: string[] = [];
+      const s = await stat(start);
+      if (s.isFile()) files.push(start);
+      else {
+        await walk(start, 64, (abs, kind) => {
+          if (kind === "file") files.push(abs);
+          return files.length < MAX_SEARCH_FILES;
+        });
+      }
+      const hits: string[] = [];
+      for (const f of files) {
+        const st = await stat(f).catch(() => undefined);
+        if (!st || st.size > MAX_SEARCH_FILE_BYTES) continue;
+        const buf = await readFile(f).catch(() => undefined);
+        if (!buf || looksBinary(buf)) continue;
+        const lines = buf.toString("utf8").split("\n");
+        for (let i = 0; i < lines.length; i++) {
+          const line = (lines[i] ?? "").slice(0, 2000);
+          if (!test(line)) continue;
+          hits.push(`${rel(ctx, f)}:${i + 1}: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
+          if (hits.length >= maxResults) {
+            return `${hits.join("\n")}\n… stopped at ${maxResults} results; narrow the search`;
+          }
+        }
+      }
+      return hits.length ? hits.join("\n") : "no matches";
+    },
+  });
+}
+
+/** Write through O_NOFOLLOW so a symlink planted after the check is not followed. */
+async function writeConfined(file: string, content: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+  const handle = await open(file, flags, 0o644);
+  try {
+    await handle.writeFile(content, "utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
+export function writeTool(ctx: ToolContext) {
+  return tool({
+    description: "Create or overwrite a file in the workspace with the given content.",
+    inputSchema: z.object({ path: z.string().min(1), content: z.string() }),
+    execute: async ({ path, content }) => {
+      const bytes = Buffer.byteLength(content);
+      if (bytes > ctx.limits.writeMaxBytes) {
+        throw new Error(`content is ${bytes} bytes; the limit is ${ctx.limits.writeMaxBytes}`);
+      }
+      const file = await resolveInWorkspace(ctx.root, path);
+      await writeConfined(file, content);
+      return `wrote ${rel(ctx, file)} (${bytes} bytes)`;
+    },
+  });
+}
+
+export function editTool(ctx: ToolContext) {
+  return tool({
+    description:
+      "Replace one exact occurrence of oldText with newText in a workspace file. oldText must appear exactly once; include surrounding lines to make it unique.",
+    inputSchema: z.object({ path: z.string().min(1), oldText: z.string().min(1), newText: z.string() }),
+    execute: async ({ path, oldText, newText }) => {
+      const file = await resolveInWorkspace(ctx.root, path);
+      const content = await readFile(file, "utf8");
+      const count = content.split(oldText).length - 1;
+      if (count === 0) {
+        throw new Error(
+          `oldText was not found in ${path}; read the file and copy the exact text, whitespace included`,
+        );
+      }
+      if (count > 1) {
+        throw new Error(
+          `oldText occurs ${count} times in ${path}; include more surrounding text so it is unique`,
+        );
+      }
+      const i = content.indexOf(oldText);
+      const next = content.slice(0, i) + newText + content.slice(i + oldText.length);
+      await writeConfined(file, next);
+      return `edited ${rel(ctx, file)}`;
+    },
+  });
+}
+
+export function sendFileTool(ctx: ToolContext) {
+  return tool({
+    description: "Send a file from the workspace to the user in the chat.",
+    inputSchema: z.object({ path: z.string().min(1), caption: z.string().optional() }),
+    execute: async ({ path, caption }) => {
+      const file = await resolveInWorkspace(ctx.root, path);
+      const s = await stat(file);
+      if (!s.isFile()) throw new Error(`${path} is not a file`);
+      await ctx.io.sendFile(file, caption);
+      return `sent ${basename(file)} (${s.size} bytes)`;
+    },
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * The tool set of one turn: only tools the preset does not deny are offered, and every call goes
+ * through the gate again (a forged call to a denied tool is refused; `ask` waits for the chat).
+ */
+import type { Tool, ToolExecutionOptions, ToolSet } from "ai";
+import { type Preset, TOOL_NAMES, type ToolName } from "../../presets.js";
+import { runCommandTool } from "./command.js";
+import type { ToolContext } from "./context.js";
+import { fetchUrlTool } from "./fetch.js";
+import { editTool, listTool, readTool, searchTool, sendFileTool, writeTool } from "./files.js";
+
+export type { ToolContext, ToolLimits } from "./context.js";
+
+const FACTORIES: Record<ToolName, (ctx: ToolContext) => Tool> = {
+  list: listTool as (ctx: ToolContext) => Tool,
+  read: readTool as (ctx: ToolContext) => Tool,
+  search: searchTool as (ctx: ToolContext) => Tool,
+  write: writeTool as (ctx: ToolContext) => Tool,
+  edit: editTool as (ctx: ToolContext) => Tool,
+  run_command: runCommandTool as (ctx: ToolContext) => Tool,
+  send_file: sendFileTool as (ctx: ToolContext) => Tool,
+  fetch_url: fetchUrlTool as (ctx: ToolContext) => Tool,
+};
+
+export interface ToolGate {
+  preset: Preset;
+  /** Ask for approval of an `ask` tool; resolves true only on an explicit yes. */
+  approve(name: ToolName, summary: string, signal?: AbortSignal): Promise<boolean>;
+  /** Called as each permitted call starts (progress notes). */
+  onCall?(name: ToolName, summary: string): void;
+  /** Called when a call is refused (denied or not approved). */
+  onRefused?(name: ToolName, summary: string, why: "denied" | "declined"): void;
+}
+
+/** A one-line description of a call, for progress notes and approval questions. */
+export function summariseCall(name: string, input: unknown): string {
+  const i = (input ?? {}) as Record<string, unknown>;
+  const s = (v: unknown) => (typeof v === "string" ? v : "");
+  let arg: string;
+  switch (name) {
+    case "run_command":
+      arg = s(i.command);
+      break;
+    case "fetch_url":
+      arg = s(i.url);
+      break;
+    case "search":
+      arg = `"${s(i.pattern)}"${i.path && i.path !== "." ? ` in ${s(i.path)}` : ""}`;
+      break;
+    default:
+      arg = s(i.path) || ".";
+  }
+  const oneLine = arg.replace(/\s+/g, " ").trim();
+  return `${name} ${oneLine.length > 160 ? `${oneLine.slice(0, 160)}…` : oneLine}`.trim();
+}
+
+export const DECLINED_RESULT =
+  "REFUSED: the user did not approve this call (they answered no, or did not answer in time). Do not retry it; say what you wanted to do and let the user decide.";
+export const DENIED_RESULT = "REFUSED: this tool is not permitted for this contact.";
+
+/** Build the offered tools for a workspace and a preset. */
+export function buildTools(ctx: ToolContext, gate: ToolGate): ToolSet {
+  const tools: ToolSet = {};
+  for (const name of TOOL_NAMES) {
+    if (gate.preset[name] === "deny") continue;
+    const inner = FACTORIES[name](ctx);
+    const execute = inner.execute;
+    if (!execute) continue;
+    tools[name] = {
+      ...inner,
+      execute: async (input: unknown, options: ToolExecutionOptions) => {
+        const summary = summariseCall(name, input);
+        const permission = gate.preset[name];
+        if (permission === "deny") {
+          gate.onRefused?.(name, summary, "denied");
+          return DENIED_RESULT;
+        }
+        if (permission === "ask" && !(await gate.approve(name, summary, options.abortSignal))) {
+          gate.onRefused?.(name, summary, "declined");
+          return DECLINED_RESULT;
+        }
+        gate.onCall?.(name, summary);
+        return execute(input, options);
+      },
+    } as Tool;
+  }
+  return tools;
+}

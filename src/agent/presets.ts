@@ -1,0 +1,190 @@
+/**
+ * Permission presets as data: a map from tool name to `allow | ask | deny`, chosen per contact.
+ * Shared by the built-in agent and the ACP agent (which maps its own permission requests onto
+ * the same tool names). Unlocking (elevation above read-only for non-owners) lives in unlock.ts.
+ */
+import { z } from "zod";
+import type { Contact } from "./types.js";
+
+/** Every tool an agent may offer, by the name the model sees. */
+export const TOOL_NAMES = [
+  "list",
+  "read",
+  "search",
+  "write",
+  "edit",
+  "run_command",
+  "send_file",
+  "fetch_url",
+] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+export type Permission = "allow" | "ask" | "deny";
+export type Preset = Readonly<Record<ToolName, Permission>>;
+
+export const PRESET_NAMES = ["read-only", "workspace-write", "full"] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** The presets, least to most powerful (the order is used to cap a locked contact). */
+export const PRESETS: Readonly<Record<PresetName, Preset>> = Object.freeze({
+  "read-only": Object.freeze({
+    list: "allow",
+    read: "allow",
+    search: "allow",
+    write: "deny",
+    edit: "deny",
+    run_command: "deny",
+    send_file: "deny",
+    fetch_url: "deny",
+  }),
+  "workspace-write": Object.freeze({
+    list: "allow",
+    read: "allow",
+    search: "allow",
+    write: "allow",
+    edit: "allow",
+    run_command: "ask",
+    send_file: "allow",
+    fetch_url: "ask",
+  }),
+  full: Object.freeze({
+    list: "allow",
+    read: "allow",
+    search: "allow",
+    write: "allow",
+    edit: "allow",
+    run_command: "allow",
+    send_file: "allow",
+    fetch_url: "allow",
+  }),
+});
+
+export const presetNameSchema = z.enum(PRESET_NAMES);
+
+export function isPresetName(value: unknown): value is PresetName {
+  return typeof value === "string" && (PRESET_NAMES as readonly string[]).includes(value);
+}
+
+/** Rank of a preset (0 = read-only); a locked non-owner is capped at rank 0. */
+export function presetRank(name: PresetName): number {
+  return PRESET_NAMES.indexOf(name);
+}
+
+/**
+ * Who gets which preset. Keys of `contacts` are WeChat user ids (`…@im.wechat`); keys of `groups`
+ * are group ids. Precedence, first match wins:
+ *   owner → `owner`; an admin-assigned preset (ContactRecord.preset) → that; `contacts[userId]`;
+ *   user in `allowlist` → `allowlistPreset`; message from a group in `groups` → that;
+ *   everyone else → `defaultPreset`.
+ * A non-owner whose result is above read-only stays read-only until `/unlock` when `unlock` is set.
+ */
+export const permissionsConfigSchema = z.object({
+  owner: presetNameSchema.default("full"),
+  allowlist: z.array(z.string().min(1)).default([]),
+  allowlistPreset: presetNameSchema.default("workspace-write"),
+  defaultPreset: presetNameSchema.default("read-only"),
+  contacts: z.record(z.string(), presetNameSchema).default({}),
+  groups: z.record(z.string(), presetNameSchema).default({}),
+  /** Who answers `ask` approvals: the contact who asked, or the account's owner. */
+  askTo: z.enum(["contact", "owner"]).default("contact"),
+  askTimeoutMs: z.number().int().positive().default(120_000),
+  /** Require `/unlock <passphrase>` before a non-owner gets more than read-only. */
+  unlock: z
+    .object({
+      /** The passphrase itself (prefer `passphraseEnv` so it stays out of config.json). */
+      passphrase: z.string().min(4).optional(),
+      /** Name of an environment variable holding the passphrase. */
+      passphraseEnv: z.string().min(1).optional(),
+      durationMs: z
+        .number()
+        .int()
+        .positive()
+        .default(30 * 60_000),
+      /** Failed attempts before a lockout, and how long it lasts. */
+      maxFailures: z.number().int().positive().default(5),
+      lockoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(15 * 60_000),
+    })
+    .optional(),
+});
+export type PermissionsConfig = z.infer<typeof permissionsConfigSchema>;
+export type PermissionsConfigInput = z.input<typeof permissionsConfigSchema>;
+
+export interface ResolvedPreset {
+  name: PresetName;
+  preset: Preset;
+  /** Why this preset (for logs, `/whoami`, the admin UI). */
+  reason: string;
+  /** Set when the contact would get `wanted` but is capped at read-only until `/unlock`. */
+  locked?: { wanted: PresetName };
+}
+
+export interface ResolvePresetOptions {
+  /** A preset assigned by the operator (ContactRecord.preset); ignored when not a preset name. */
+  assigned?: string;
+  /** Until when this contact is unlocked (from the unlock state), if ever. */
+  unlockedUntilMs?: number;
+  nowMs?: number;
+}
+
+/** The preset for one contact under the config (see the precedence on `permissionsConfigSchema`). */
+export function resolvePreset(
+  contact: Contact,
+  config: PermissionsConfig,
+  options: ResolvePresetOptions = {},
+): ResolvedPreset {
+  if (contact.isOwner) return make(config.owner, "owner");
+  let name: PresetName;
+  let reason: string;
+  const fromContacts = config.contacts[contact.userId];
+  const fromGroup = contact.groupId === undefined ? undefined : config.groups[contact.groupId];
+  if (isPresetName(options.assigned)) {
+    name = options.assigned;
+    reason = "assigned";
+  } else if (fromContacts) {
+    name = fromContacts;
+    reason = "contacts";
+  } else if (config.allowlist.includes(contact.userId)) {
+    name = config.allowlistPreset;
+    reason = "allowlist";
+  } else if (fromGroup) {
+    name = fromGroup;
+    reason = "group";
+  } else {
+    name = config.defaultPreset;
+    reason = "default";
+  }
+  if (config.unlock && presetRank(name) > 0) {
+    const now = options.nowMs ?? Date.now();
+    const until = options.unlockedUntilMs;
+    if (until === undefined || until <= now) {
+      return { ...make("read-only", `${reason}, locked`), locked: { wanted: name } };
+    }
+  }
+  return make(name, reason);
+}
+
+function make(name: PresetName, reason: string): ResolvedPreset {
+  return { name, preset: PRESETS[name], reason };
+}
+
+/** The tools a preset offers the model at all (deny means not even offered). */
+export function offeredTools(preset: Preset): ToolName[] {
+  return TOOL_NAMES.filter((t) => preset[t] !== "deny");
+}
+
+/** Replies that approve an `ask` (case-insensitive, trimmed). Anything else, or silence, refuses. */
+const YES = new Set(["y", "yes", "是", "好", "是的", "好的", "可以"]);
+
+export function isApproval(answer: string | undefined): boolean {
+  if (answer === undefined) return false;
+  return YES.has(
+    answer
+      .trim()
+      .toLowerCase()
+      .replace(/[.!。！]+$/u, ""),
+  );
+}
