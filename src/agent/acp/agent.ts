@@ -1,0 +1,307 @@
+/**
+ * The `acp` agent: Claude Code, Codex, Gemini CLI or any other ACP agent behind WeChat.
+ * Processes live in a small pool (LRU bound plus idle timeout), each contact keeps one ACP
+ * session, resumed through session/load after a restart when the agent can load sessions.
+ */
+
+import type { SessionStore } from "../../store/types.js";
+import { createLogger } from "../../util/logger.js";
+import type { Preset } from "../presets.js";
+import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
+import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
+import { AcpError, describeError } from "./errors.js";
+import { AcpProcess, describeExit, type SessionBinding } from "./process.js";
+import { buildPrompt } from "./prompt.js";
+import { TurnRecorder } from "./turn.js";
+import { Workspace } from "./workspace.js";
+
+export const ACP_DEFAULTS = {
+  name: "acp",
+  scope: "contact",
+  maxProcesses: 4,
+  idleTimeoutMs: 30 * 60_000,
+  permissionTimeoutMs: 120_000,
+  startTimeoutMs: 60_000,
+  cancelGraceMs: 10_000,
+} as const;
+
+/** A live (or starting) agent process, for status pages and tests. */
+export interface AcpProcessInfo {
+  /** `accountId` (scope account) or `accountId/session key` (scope contact). */
+  key: string;
+  pid: number | undefined;
+  /** Turns running in it now. */
+  busy: number;
+  sessions: number;
+}
+
+export interface AcpAgent extends Agent {
+  processes(): AcpProcessInfo[];
+}
+
+/** What SessionStore keeps per contact. */
+interface StoredSession {
+  sessionId: string;
+  /** The command line that created it: another agent cannot load it. */
+  command: string;
+}
+
+interface Entry {
+  key: string;
+  ready: Promise<AcpProcess>;
+  proc?: AcpProcess;
+  busy: number;
+  idleTimer?: NodeJS.Timeout;
+  /** Session key → the live session in this process. */
+  sessions: Map<string, SessionBinding>;
+}
+
+export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
+  const name = config.name ?? ACP_DEFAULTS.name;
+  const scope = config.scope ?? ACP_DEFAULTS.scope;
+  const maxProcesses = Math.max(1, config.maxProcesses ?? ACP_DEFAULTS.maxProcesses);
+  const idleTimeoutMs = config.idleTimeoutMs ?? ACP_DEFAULTS.idleTimeoutMs;
+  const permissionTimeoutMs = config.permissionTimeoutMs ?? ACP_DEFAULTS.permissionTimeoutMs;
+  const startTimeoutMs = config.startTimeoutMs ?? ACP_DEFAULTS.startTimeoutMs;
+  const cancelGraceMs = config.cancelGraceMs ?? ACP_DEFAULTS.cancelGraceMs;
+  const askTo = config.askTo ?? "contact";
+  const logger = config.logger ?? createLogger("agent:acp");
+  const store: SessionStore = config.sessionStore ?? memorySessionStore();
+  const commandLine = [config.command, ...(config.args ?? [])].join(" ");
+  if (!config.cwd && !config.cwdFor) {
+    throw new AcpError("acp_session_failed", "the ACP agent needs a workspace: set `cwd` or `cwdFor`");
+  }
+
+  /** Insertion order is recency: the first entry is the least recently used. */
+  const entries = new Map<string, Entry>();
+  const waiters: (() => void)[] = [];
+  const locks = new Map<string, Promise<unknown>>();
+  let closed = false;
+
+  const wake = () => {
+    for (const w of waiters.splice(0)) w();
+  };
+
+  function remove(entry: Entry): void {
+    if (entries.get(entry.key) === entry) entries.delete(entry.key);
+    clearTimeout(entry.idleTimer);
+    entry.proc?.kill();
+    wake();
+  }
+
+  function spawnEntry(key: string, cwd: string): Entry {
+    const started = AcpProcess.start({
+      command: config.command,
+      ...(config.args ? { args: config.args } : {}),
+      ...(config.env ? { env: config.env } : {}),
+      cwd,
+      logger: logger.child({ process: key }),
+      startTimeoutMs,
+    });
+    const entry: Entry = {
+      key,
+      busy: 0,
+      sessions: new Map(),
+      ready: started.then(
+        (proc) => {
+          entry.proc = proc;
+          logger.info({ key, pid: proc.pid, agent: proc.agentInfo?.name }, "agent process started");
+          // A process that dies (crash, kill, idle stop) leaves the pool; the next turn starts another.
+          void proc.exited.then(() => remove(entry));
+          return proc;
+        },
+        (err: unknown) => {
+          remove(entry);
+          throw err;
+        },
+      ),
+    };
+    // The turn that started it observes failures; this keeps an unobserved rejection quiet.
+    entry.ready.catch(() => {});
+    entries.set(key, entry);
+    return entry;
+  }
+
+  /** The entry for `key`, started if needed, counted busy until `release`. */
+  async function acquire(key: string, cwd: string): Promise<Entry> {
+    for (;;) {
+      if (closed) throw new AcpError("acp_process_exited", "the ACP agent is shutting down");
+      const found = entries.get(key);
+      if (found && found.proc?.alive !== false) {
+        entries.delete(key);
+        entries.set(key, found);
+        found.busy++;
+        clearTimeout(found.idleTimer);
+        return found;
+      }
+      if (found) remove(found);
+      if (entries.size < maxProcesses) {
+        const entry = spawnEntry(key, cwd);
+        entry.busy++;
+        return entry;
+      }
+      const idle = [...entries.values()].find((e) => e.busy === 0);
+      if (idle) {
+        logger.info({ key: idle.key }, "stopping least recently used agent process");
+        remove(idle);
+        continue;
+      }
+      // Every process is mid-turn: wait for one to finish rather than exceed the bound.
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  }
+
+  function release(entry: Entry): void {
+    entry.busy--;
+    if (entry.busy > 0) return;
+    if (entries.get(entry.key) === entry && idleTimeoutMs > 0) {
+      entry.idleTimer = setTimeout(() => {
+        if (entry.busy === 0) {
+          logger.info({ key: entry.key }, "stopping idle agent process");
+          remove(entry);
+        }
+      }, idleTimeoutMs);
+      entry.idleTimer.unref();
+    }
+    wake();
+  }
+
+  /** Run `fn` after every earlier call with the same key (one turn per session at a time). */
+  function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (locks.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => {});
+    locks.set(key, tail);
+    void tail.then(() => {
+      if (locks.get(key) === tail) locks.delete(key);
+    });
+    return run;
+  }
+
+  async function ensureSession(
+    entry: Entry,
+    proc: AcpProcess,
+    contact: Contact,
+    workspace: Workspace,
+    preset: Preset,
+  ): Promise<SessionBinding> {
+    const key = sessionKeyOf(contact);
+    const live = entry.sessions.get(key);
+    if (live && proc.sessions.get(live.sessionId) === live) return live;
+    const stored = readStored(store.get(contact.accountId, key, name)?.data);
+    if (stored && stored.command === commandLine && proc.capabilities.loadSession) {
+      try {
+        const loaded = await proc.loadSession(stored.sessionId, workspace, preset);
+        logger.info({ sessionId: stored.sessionId }, "resumed session with session/load");
+        entry.sessions.set(key, loaded);
+        return loaded;
+      } catch (err) {
+        logger.warn({ err: describeError(err) }, "session/load failed; starting a new session");
+        if (!proc.alive) throw err;
+      }
+    }
+    const fresh = await proc.newSession(workspace, preset);
+    const data: StoredSession = { sessionId: fresh.sessionId, command: commandLine };
+    store.put(contact.accountId, key, name, data, Date.now());
+    entry.sessions.set(key, fresh);
+    return fresh;
+  }
+
+  function processKey(contact: Contact): string {
+    return scope === "account" ? contact.accountId : `${contact.accountId}/${sessionKeyOf(contact)}`;
+  }
+
+  async function turn(input: AgentInput, io: AgentIO): Promise<AgentReply> {
+    if (input.signal.aborted) return { text: "(stopped)" };
+    const { contact } = input;
+    const workspace = await Workspace.open(config.cwdFor ? config.cwdFor(contact) : (config.cwd as string));
+    const spawnCwd = scope === "account" && config.cwd ? config.cwd : workspace.root;
+    const entry = await acquire(processKey(contact), spawnCwd);
+    try {
+      const proc = await entry.ready;
+      const preset = presetFor(config.presets, contact);
+      const binding = await ensureSession(entry, proc, contact, workspace, preset);
+      binding.preset = preset;
+      const recorder = new TurnRecorder(io);
+      const prompt = await buildPrompt(input, proc.capabilities);
+      const outcome = await proc.prompt(
+        binding,
+        prompt,
+        { recorder, permission: { io, preset, askTo, timeoutMs: permissionTimeoutMs, signal: input.signal } },
+        input.signal,
+        cancelGraceMs,
+      );
+      if ("stopReason" in outcome) return recorder.reply(outcome.stopReason);
+      // Killed after ignoring /stop: still a stop from the user's point of view.
+      if (input.signal.aborted) return recorder.reply("cancelled");
+      logger.warn({ key: entry.key, exit: describeExit(outcome.exited) }, "agent process died mid-turn");
+      return recorder.crashed(
+        `the agent process ${describeExit(outcome.exited)}; it will be restarted on your next message`,
+      );
+    } finally {
+      release(entry);
+    }
+  }
+
+  return {
+    name,
+    run(input, io) {
+      return withLock(`${input.contact.accountId}/${sessionKeyOf(input.contact)}`, () => turn(input, io));
+    },
+    async reset(contact) {
+      const key = sessionKeyOf(contact);
+      await withLock(`${contact.accountId}/${key}`, async () => {
+        store.remove(contact.accountId, key, name);
+        const entry = entries.get(processKey(contact));
+        const live = entry?.sessions.get(key);
+        if (!entry || !live) return;
+        entry.sessions.delete(key);
+        await entry.proc?.closeSession(live.sessionId);
+      });
+    },
+    async close() {
+      closed = true;
+      const all = [...entries.values()];
+      for (const entry of all) remove(entry);
+      await Promise.all(
+        all.map((e) =>
+          e.ready.then(
+            (proc) => proc.exited,
+            () => undefined,
+          ),
+        ),
+      );
+    },
+    processes() {
+      return [...entries.values()].map((e) => ({
+        key: e.key,
+        pid: e.proc?.pid,
+        busy: e.busy,
+        sessions: e.sessions.size,
+      }));
+    },
+  };
+}
+
+function readStored(data: unknown): StoredSession | undefined {
+  if (typeof data !== "object" || data === null) return undefined;
+  const { sessionId, command } = data as Record<string, unknown>;
+  return typeof sessionId === "string" && typeof command === "string" ? { sessionId, command } : undefined;
+}
+
+/** Without a store, sessions still survive a crashed process for as long as the gateway runs. */
+function memorySessionStore(): SessionStore {
+  const map = new Map<string, { data: unknown; updatedAtMs: number }>();
+  const k = (a: string, u: string, n: string) => `${a}\u0000${u}\u0000${n}`;
+  return {
+    get(accountId, userId, agent) {
+      const hit = map.get(k(accountId, userId, agent));
+      return hit ? { accountId, userId, agent, ...hit } : undefined;
+    },
+    put(accountId, userId, agent, data, atMs) {
+      map.set(k(accountId, userId, agent), { data, updatedAtMs: atMs });
+    },
+    remove(accountId, userId, agent) {
+      map.delete(k(accountId, userId, agent));
+    },
+  };
+}

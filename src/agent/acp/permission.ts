@@ -1,0 +1,130 @@
+/**
+ * Permission requests (session/request_permission) answered from the phone: a short numbered
+ * question built from the agent's own options, answered with a digit or y/n. No answer in
+ * time, or a second unreadable one, rejects: a tool never runs because nobody answered.
+ */
+import type {
+  PermissionOption,
+  RequestPermissionRequest,
+  RequestPermissionResponse,
+} from "@agentclientprotocol/sdk";
+import type { Preset } from "../presets.js";
+import type { AgentIO } from "../types.js";
+import { decide } from "./config.js";
+
+export type PermissionAnswer = RequestPermissionResponse;
+
+const CANCELLED: PermissionAnswer = { outcome: { outcome: "cancelled" } };
+
+function selected(option: PermissionOption): PermissionAnswer {
+  return { outcome: { outcome: "selected", optionId: option.optionId } };
+}
+
+/** The first option of the given kinds, in the order of the kinds. */
+function pick(options: PermissionOption[], kinds: PermissionOption["kind"][]): PermissionOption | undefined {
+  for (const kind of kinds) {
+    const found = options.find((o) => o.kind === kind);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Reject once if offered, else reject always, else the `cancelled` outcome. */
+export function rejectAnswer(options: PermissionOption[]): PermissionAnswer {
+  const option = pick(options, ["reject_once", "reject_always"]);
+  return option ? selected(option) : CANCELLED;
+}
+
+export function allowAnswer(options: PermissionOption[]): PermissionAnswer {
+  const option = pick(options, ["allow_once", "allow_always"]);
+  return option ? selected(option) : rejectAnswer(options);
+}
+
+/** What the tool call is, in a few words: its title, else its kind and first location. */
+export function describeToolCall(req: RequestPermissionRequest): string {
+  const call = req.toolCall;
+  const title = call.title?.trim();
+  if (title) return clip(title, 200);
+  const where = call.locations?.[0]?.path;
+  return [call.kind ?? "tool", where].filter(Boolean).join(" ");
+}
+
+/** "🔐 Edit src/a.ts\n1 allow once · 2 allow always · 3 reject\nReply 1–3 (or y/n)." */
+export function formatQuestion(req: RequestPermissionRequest): string {
+  const choices = req.options.map((o, i) => `${i + 1} ${o.name}`).join(" · ");
+  const range = req.options.length > 1 ? `1–${req.options.length}` : "1";
+  return `🔐 The agent asks to: ${describeToolCall(req)}\n${choices}\nReply ${range} (or y/n).`;
+}
+
+const YES = new Set(["y", "yes", "ok", "okay", "allow", "sure", "是", "好", "好的", "可以", "允许", "同意"]);
+const NO = new Set(["n", "no", "reject", "deny", "nope", "否", "不", "不行", "拒绝", "不要"]);
+const ALWAYS = new Set(["a", "always", "总是", "始终"]);
+
+/** The option a reply chooses, or undefined when it cannot be read. */
+export function parseAnswer(reply: string, options: PermissionOption[]): PermissionOption | undefined {
+  const text = reply
+    .trim()
+    .toLowerCase()
+    .replace(/[.!。！\s]+$/u, "");
+  if (/^\d+$/.test(text)) return options[Number(text) - 1];
+  if (YES.has(text)) return pick(options, ["allow_once", "allow_always"]);
+  if (ALWAYS.has(text)) return pick(options, ["allow_always"]);
+  if (NO.has(text)) return pick(options, ["reject_once", "reject_always"]);
+  return options.find((o) => o.name.toLowerCase() === text);
+}
+
+export interface PermissionContext {
+  io: AgentIO;
+  preset: Preset;
+  timeoutMs: number;
+  askTo: "contact" | "owner";
+  /** The turn's signal: `/stop` answers every open question with `cancelled`. */
+  signal: AbortSignal;
+}
+
+/**
+ * Answer one permission request: in advance from the policy, or by asking the contact (one
+ * retry on an unreadable reply). Silence, a second unreadable reply or `deny` rejects.
+ */
+export async function answerPermission(
+  req: RequestPermissionRequest,
+  ctx: PermissionContext,
+): Promise<PermissionAnswer> {
+  if (ctx.signal.aborted) return CANCELLED;
+  const decision = decide(ctx.preset, req.toolCall.kind);
+  if (decision === "allow") return allowAnswer(req.options);
+  if (decision === "deny") return rejectAnswer(req.options);
+  if (req.options.length === 0) return CANCELLED;
+
+  let question = formatQuestion(req);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const reply = await askWithin(ctx, question);
+    if (ctx.signal.aborted) return CANCELLED;
+    if (reply === undefined) return rejectAnswer(req.options);
+    const option = parseAnswer(reply, req.options);
+    if (option) return selected(option);
+    question = `Sorry, I didn't get that. ${formatQuestion(req)}`;
+  }
+  return rejectAnswer(req.options);
+}
+
+/** io.ask bounded by our own timeout and the turn's signal, whichever comes first. */
+async function askWithin(ctx: PermissionContext, question: string): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ctx.timeoutMs);
+    onAbort = () => resolve(undefined);
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([ctx.io.ask(question, { timeoutMs: ctx.timeoutMs, to: ctx.askTo }), stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) ctx.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

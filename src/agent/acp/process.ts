@@ -1,0 +1,395 @@
+/**
+ * One ACP agent process: spawned from the configured command, spoken to over its stdio with
+ * the SDK's client side, serving one or more sessions (one per contact). Its stderr goes to our
+ * logger, never to our stdout. File requests are confined to the session's workspace and
+ * permission requests are routed to the turn that is running in that session.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { Readable, Writable } from "node:stream";
+import * as acp from "@agentclientprotocol/sdk";
+import { type Logger, redactText } from "../../util/logger.js";
+import type { Preset } from "../presets.js";
+import type { AcpCommand } from "./config.js";
+import { AcpError, describeError } from "./errors.js";
+import { answerPermission, type PermissionContext } from "./permission.js";
+import type { TurnRecorder } from "./turn.js";
+import type { Workspace } from "./workspace.js";
+
+export const CLIENT_INFO = { name: "wxagent", version: "0.1.0" } as const;
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all. */
+  error?: Error;
+}
+
+/** What a running turn lends the process: where updates go and how to ask the user. */
+export interface ActiveTurn {
+  recorder: TurnRecorder;
+  permission: PermissionContext;
+}
+
+export interface SessionBinding {
+  sessionId: string;
+  workspace: Workspace;
+  preset: Preset;
+  turn?: ActiveTurn;
+}
+
+export type PromptOutcome = { stopReason: acp.StopReason } | { exited: ExitInfo };
+
+export interface StartOptions extends AcpCommand {
+  cwd: string;
+  logger: Logger;
+  startTimeoutMs: number;
+  /** Aborting stops the process while it is starting. */
+  signal?: AbortSignal;
+}
+
+export class AcpProcess {
+  readonly sessions = new Map<string, SessionBinding>();
+  readonly exited: Promise<ExitInfo>;
+  exitInfo: ExitInfo | undefined;
+  capabilities: acp.AgentCapabilities = {};
+  authMethods: acp.AuthMethod[] = [];
+  agentInfo: acp.Implementation | undefined;
+  private readonly child: ChildProcess;
+  private readonly connection: acp.ClientConnection;
+  private readonly logger: Logger;
+
+  private constructor(opts: StartOptions) {
+    this.logger = opts.logger;
+    this.child = spawn(opts.command, opts.args ?? [], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ["pipe", "pipe", "pipe"],
+      // Own process group, so stopping it also stops what it started (npx → node → agent).
+      detached: process.platform !== "win32",
+      // Windows needs a shell to run `.cmd` shims such as npx.
+      shell: process.platform === "win32",
+      windowsHide: true,
+    });
+    this.exited = new Promise<ExitInfo>((resolve) => {
+      const done = (info: ExitInfo) => {
+        if (this.exitInfo) return;
+        this.exitInfo = info;
+        resolve(info);
+      };
+      this.child.once("error", (error) => done({ code: null, signal: null, error }));
+      this.child.once("exit", (code, signal) => done({ code, signal }));
+    });
+    // A dead child's stdin raises EPIPE; the exit handler reports the death.
+    this.child.stdin?.on("error", () => {});
+    const stderr = this.child.stderr;
+    if (stderr) {
+      createInterface({ input: stderr }).on("line", (line) => {
+        if (line.trim()) this.logger.debug({ stderr: redactText(line).slice(0, 2000) }, "agent stderr");
+      });
+    }
+    const stdin = this.child.stdin;
+    const stdout = this.child.stdout;
+    if (!stdin || !stdout) throw new AcpError("acp_spawn_failed", "the agent process has no stdio pipes");
+    this.connection = this.clientApp().connect(
+      acp.ndJsonStream(
+        Writable.toWeb(stdin) as WritableStream<Uint8Array>,
+        Readable.toWeb(stdout) as ReadableStream<Uint8Array>,
+      ),
+    );
+    void this.exited.then((info) => {
+      this.logger.info({ code: info.code, signal: info.signal, pid: this.child.pid }, "agent process exited");
+      this.connection.close(new AcpError("acp_process_exited", describeExit(info)));
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  /** Spawn the command and complete `initialize`; throws a typed error naming the fix. */
+  static async start(opts: StartOptions): Promise<AcpProcess> {
+    const proc = new AcpProcess(opts);
+    const onAbort = () => proc.kill();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (opts.signal?.aborted) proc.kill();
+      await proc.initialize(opts);
+      return proc;
+    } catch (err) {
+      proc.kill();
+      throw err;
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private async initialize(opts: StartOptions): Promise<void> {
+    const params: acp.InitializeRequest = {
+      protocolVersion: acp.PROTOCOL_VERSION,
+      // No terminal: agents then run commands with their own tools, under their permission asks.
+      clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: false },
+      clientInfo: { ...CLIENT_INFO },
+    };
+    const request = this.connection.agent.request("initialize", params);
+    const commandLine = [opts.command, ...(opts.args ?? [])].join(" ");
+    const onExit = (info: ExitInfo) =>
+      info.error
+        ? new AcpError(
+            "acp_spawn_failed",
+            `could not start \`${commandLine}\`: ${info.error.message}; install the agent or set the ACP command to a full path`,
+          )
+        : new AcpError(
+            "acp_initialize_failed",
+            `\`${commandLine}\` ${describeExit(info)} before answering initialize; run it by hand to see why (its stderr is in the gateway log)`,
+          );
+    const onTimeout = () =>
+      new AcpError(
+        "acp_initialize_failed",
+        `\`${commandLine}\` did not answer initialize within ${opts.startTimeoutMs} ms; check that it runs in ACP mode (e.g. \`gemini --acp\`)`,
+      );
+    const res = await withDeadline(request, this.exited, opts.startTimeoutMs, { onExit, onTimeout }).catch(
+      async (err: unknown) => {
+        if (err instanceof AcpError && err.code !== "acp_process_exited") throw err;
+        // The connection closes (failing the request) a moment before the exit is reported.
+        const exit = await Promise.race([this.exited, delay(2000)]);
+        if (exit) throw onExit(exit);
+        throw new AcpError("acp_initialize_failed", `initialize failed: ${describeError(err)}`, {
+          cause: err,
+        });
+      },
+    );
+    if (res.protocolVersion !== acp.PROTOCOL_VERSION) {
+      throw new AcpError(
+        "acp_protocol_mismatch",
+        `the agent speaks ACP version ${res.protocolVersion}, this gateway speaks ${acp.PROTOCOL_VERSION}; update the agent or wxagent`,
+      );
+    }
+    this.capabilities = res.agentCapabilities ?? {};
+    this.authMethods = res.authMethods ?? [];
+    this.agentInfo = res.agentInfo ?? undefined;
+  }
+
+  /** session/new in `workspace`. */
+  async newSession(workspace: Workspace, preset: Preset): Promise<SessionBinding> {
+    try {
+      const res = await this.raceExit(
+        this.connection.agent.request("session/new", { cwd: workspace.root, mcpServers: [] }),
+      );
+      const binding: SessionBinding = { sessionId: res.sessionId, workspace, preset };
+      this.sessions.set(res.sessionId, binding);
+      return binding;
+    } catch (err) {
+      throw this.sessionError(err);
+    }
+  }
+
+  /**
+   * session/load of a session from an earlier process. The agent replays the conversation as
+   * updates while loading; with no turn bound yet they are dropped.
+   */
+  async loadSession(sessionId: string, workspace: Workspace, preset: Preset): Promise<SessionBinding> {
+    const binding: SessionBinding = { sessionId, workspace, preset };
+    this.sessions.set(sessionId, binding);
+    try {
+      await this.raceExit(
+        this.connection.agent.request("session/load", { sessionId, cwd: workspace.root, mcpServers: [] }),
+      );
+      return binding;
+    } catch (err) {
+      this.sessions.delete(sessionId);
+      throw err;
+    }
+  }
+
+  /** Forget a session (`/new`); agents that support it are asked to close it too. */
+  async closeSession(sessionId: string): Promise<void> {
+    this.sessions.delete(sessionId);
+    if (!this.alive || !this.capabilities.sessionCapabilities?.close) return;
+    await this.raceExit(this.connection.agent.request("session/close", { sessionId })).catch((err) =>
+      this.logger.debug({ err: describeError(err) }, "session/close failed"),
+    );
+  }
+
+  /**
+   * One prompt turn. Aborting `signal` sends session/cancel (and answers open permission
+   * questions with `cancelled`); an agent that still has not ended its turn after
+   * `cancelGraceMs` is killed.
+   */
+  async prompt(
+    binding: SessionBinding,
+    prompt: acp.ContentBlock[],
+    turn: ActiveTurn,
+    signal: AbortSignal,
+    cancelGraceMs: number,
+  ): Promise<PromptOutcome> {
+    if (signal.aborted) return { stopReason: "cancelled" };
+    binding.turn = turn;
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      this.connection.agent.notify("session/cancel", { sessionId: binding.sessionId }).catch(() => {});
+      grace = setTimeout(() => {
+        this.logger.warn({ pid: this.pid }, "agent ignored session/cancel; stopping its process");
+        this.kill();
+      }, cancelGraceMs);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const res = await this.connection.agent.request("session/prompt", {
+        sessionId: binding.sessionId,
+        prompt,
+      });
+      // Updates that arrived just before the response may still be in their handlers.
+      await new Promise((resolve) => setImmediate(resolve));
+      return { stopReason: res.stopReason };
+    } catch (err) {
+      // The connection closes a moment before the exit event: give it time to arrive.
+      const exit = this.exitInfo ?? (await Promise.race([this.exited, delay(1000)]));
+      if (exit) return { exited: exit };
+      // The agent refused the turn; its session may be gone, so the next turn starts afresh.
+      this.sessions.delete(binding.sessionId);
+      throw new AcpError("acp_prompt_failed", `the agent could not answer: ${describeError(err)}`, {
+        cause: err,
+      });
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      clearTimeout(grace);
+      binding.turn = undefined;
+    }
+  }
+
+  /** Stop the process (its whole group), politely first. */
+  kill(): void {
+    if (!this.alive) return;
+    this.signal("SIGTERM");
+    const force = setTimeout(() => this.signal("SIGKILL"), 3000);
+    force.unref();
+    void this.exited.then(() => clearTimeout(force));
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    const pid = this.child.pid;
+    if (pid === undefined || !this.alive) return;
+    try {
+      if (process.platform !== "win32") process.kill(-pid, sig);
+      else this.child.kill(sig);
+    } catch {
+      this.child.kill(sig);
+    }
+  }
+
+  private raceExit<T>(p: Promise<T>): Promise<T> {
+    const onExit = this.exited.then((info): never => {
+      throw new AcpError("acp_process_exited", `the agent process ${describeExit(info)}`);
+    });
+    // Only the race observes this rejection; once `p` has won nobody else will.
+    onExit.catch(() => {});
+    return Promise.race([p, onExit]);
+  }
+
+  private sessionError(err: unknown): AcpError {
+    if (err instanceof AcpError) return err;
+    if (isAuthRequired(err)) {
+      const methods = this.authMethods.map((m) => m.name).join(", ");
+      return new AcpError(
+        "acp_auth_required",
+        `the agent needs a login first${methods ? ` (${methods})` : ""}; log in once with the agent's own CLI on this machine, then send your message again`,
+        { cause: err },
+      );
+    }
+    return new AcpError("acp_session_failed", `the agent could not start a session: ${describeError(err)}`, {
+      cause: err,
+    });
+  }
+
+  private clientApp() {
+    const binding = (sessionId: string): SessionBinding => {
+      const found = this.sessions.get(sessionId);
+      if (!found) throw acp.RequestError.sessionNotFound(sessionId);
+      return found;
+    };
+    return acp
+      .client({ name: "wxagent" })
+      .onNotification("session/update", ({ params }) => {
+        this.sessions.get(params.sessionId)?.turn?.recorder.apply(params.update);
+      })
+      .onRequest("session/request_permission", async ({ params }) => {
+        const turn = this.sessions.get(params.sessionId)?.turn;
+        // A request outside a turn has nobody to ask.
+        if (!turn) return { outcome: { outcome: "cancelled" } };
+        const answer = await answerPermission(params, turn.permission);
+        this.logger.info(
+          {
+            kind: params.toolCall.kind,
+            outcome: answer.outcome.outcome === "selected" ? answer.outcome.optionId : "cancelled",
+          },
+          "permission answered",
+        );
+        return answer;
+      })
+      .onRequest("fs/read_text_file", async ({ params }) => {
+        const b = binding(params.sessionId);
+        const content = await guard(() => b.workspace.readText(params.path, params.line, params.limit));
+        return { content };
+      })
+      .onRequest("fs/write_text_file", async ({ params }) => {
+        const b = binding(params.sessionId);
+        const preset = b.turn?.permission.preset ?? b.preset;
+        // Defence in depth: a contact who may not edit cannot have files written for them.
+        if (preset.edit === "deny" && preset.write === "deny") {
+          throw acp.RequestError.invalidParams(undefined, "writing files is not allowed for this contact");
+        }
+        await guard(() => b.workspace.writeText(params.path, params.content));
+        return {};
+      });
+  }
+}
+
+/** Turn a refused or failed file operation into a JSON-RPC error the agent can show. */
+async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof AcpError) throw new acp.RequestError(-32602, err.message, { reason: err.code });
+    throw acp.RequestError.internalError(undefined, describeError(err));
+  }
+}
+
+function isAuthRequired(err: unknown): boolean {
+  return typeof err === "object" && err !== null && "code" in err && err.code === -32000;
+}
+
+export function describeExit(info: ExitInfo): string {
+  if (info.error) return `could not start (${info.error.message})`;
+  if (info.signal) return `was stopped by ${info.signal}`;
+  return `exited (code ${info.code})`;
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+}
+
+/** `p`, unless the process exits or the deadline passes first. */
+export function withDeadline<T>(
+  p: Promise<T>,
+  exited: Promise<ExitInfo>,
+  timeoutMs: number,
+  errors: { onExit: (info: ExitInfo) => Error; onTimeout: () => Error },
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const onExit = exited.then((info): never => {
+    throw errors.onExit(info);
+  });
+  onExit.catch(() => {});
+  return Promise.race([
+    p,
+    onExit,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(errors.onTimeout()), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
