@@ -32,16 +32,62 @@ const redactPaths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 let root: Logger | undefined;
 
-/** The process-wide root logger. Level from `WXAGENT_LOG_LEVEL` (default `info`). */
-export function getLogger(): Logger {
-  root ??= pino(
+const LEVEL_NAMES: Record<number, string> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "WARN",
+  50: "ERROR",
+  60: "FATAL",
+};
+const QUIET_KEYS = new Set(["level", "time", "name", "msg", "pid", "hostname"]);
+
+/** One JSON log line as a short human line: `12:00:01 WARN gateway:poller message key=value`. */
+export function prettyLine(json: string): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const time = new Date(typeof o.time === "number" ? o.time : Date.now()).toTimeString().slice(0, 8);
+  const level = LEVEL_NAMES[o.level as number] ?? String(o.level);
+  const extras = Object.entries(o)
+    .filter(([k]) => !QUIET_KEYS.has(k))
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+  return `${time} ${level} ${o.name ?? ""} ${o.msg ?? ""}${extras ? `  ${extras}` : ""}\n`;
+}
+
+/**
+ * JSON lines by default (for files, journald and tools); short human lines when stderr is a
+ * terminal, unless `WXAGENT_LOG_FORMAT=json`.
+ */
+function destination(): pino.DestinationStream {
+  const format = process.env.WXAGENT_LOG_FORMAT ?? (process.stderr.isTTY ? "pretty" : "json");
+  if (format !== "pretty") return pino.destination({ fd: 2, sync: false });
+  return {
+    write(line: string) {
+      process.stderr.write(prettyLine(line.trimEnd()));
+    },
+  };
+}
+
+/** A logger with wxagent's settings (level, redaction) writing to `dest`. */
+export function createRootLogger(dest: pino.DestinationStream = destination(), level?: string): Logger {
+  return pino(
     {
-      level: process.env.WXAGENT_LOG_LEVEL ?? "info",
+      level: level ?? process.env.WXAGENT_LOG_LEVEL ?? "info",
       redact: { paths: redactPaths, censor: "[redacted]" },
       base: undefined,
     },
-    pino.destination({ fd: 2, sync: false }),
+    dest,
   );
+}
+
+/** The process-wide root logger. Level from `WXAGENT_LOG_LEVEL` (default `info`). */
+export function getLogger(): Logger {
+  root ??= createRootLogger();
   return root;
 }
 

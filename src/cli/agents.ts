@@ -1,0 +1,196 @@
+/**
+ * Choosing and building the agent for `wxagent start`, and the agent checks of `wxagent doctor`.
+ * Precedence: `--agent` > config `agent` > automatic (built-in when a model is configured or a
+ * local Ollama answers, else echo).
+ */
+import { acpSettingsSchema, checkAcpCommand, createAcpAgent, resolveAcpCommand } from "../agent/acp/index.js";
+import {
+  builtinAgentConfigSchema,
+  checkModel,
+  createBuiltinAgent,
+  permissionsConfigSchema,
+  resolvePreset,
+  unlockStoreFromContacts,
+  workspaceDirFor,
+} from "../agent/builtin/index.js";
+import { createEchoAgent } from "../agent/echo.js";
+import type { Agent } from "../agent/types.js";
+import type { Config } from "../config/index.js";
+import type { HomePaths } from "../store/index.js";
+import type { Store } from "../store/types.js";
+import type { Check } from "./commands/doctor.js";
+import { CliError } from "./errors.js";
+
+export type AgentKind = "echo" | "builtin" | "acp";
+
+export interface AgentChoice {
+  kind: AgentKind;
+  /** Why this agent, for the start banner ("configured", "Ollama found on 127.0.0.1:11434", …). */
+  why: string;
+  /** The built-in agent's config after automatic detection. */
+  builtin?: Config["builtin"];
+}
+
+const OLLAMA_URL = "http://127.0.0.1:11434/v1";
+
+/** A local Ollama (or any OpenAI-compatible server on its port) and its first model, if one answers. */
+export async function detectOllama(signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${OLLAMA_URL}/models`, {
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(800)]) : AbortSignal.timeout(800),
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { data?: { id?: string }[] };
+    return body.data?.find((m) => typeof m.id === "string")?.id;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function chooseAgent(config: Config, flag: AgentKind | undefined): Promise<AgentChoice> {
+  if (flag) return { kind: flag, why: "--agent", ...(config.builtin ? { builtin: config.builtin } : {}) };
+  if (config.agent)
+    return { kind: config.agent, why: "config.json", ...(config.builtin ? { builtin: config.builtin } : {}) };
+  if (config.builtin) return { kind: "builtin", why: "a model is configured", builtin: config.builtin };
+  const model = await detectOllama();
+  if (model) {
+    return {
+      kind: "builtin",
+      why: `a local model server answers on ${OLLAMA_URL} (model ${model})`,
+      builtin: builtinAgentConfigSchema.parse({
+        provider: "openai-compatible",
+        baseUrl: OLLAMA_URL,
+        model,
+        apiKey: "ollama",
+      }),
+    };
+  }
+  return { kind: "echo", why: "no model configured" };
+}
+
+export interface BuildAgentOptions {
+  choice: AgentChoice;
+  config: Config;
+  paths: HomePaths;
+  store: Store;
+  echoDelayMs?: number;
+}
+
+export async function buildAgent(o: BuildAgentOptions): Promise<Agent> {
+  switch (o.choice.kind) {
+    case "echo":
+      return createEchoAgent({ delayMs: o.echoDelayMs ?? o.config.echo.delayMs });
+    case "builtin": {
+      const builtin = o.choice.builtin;
+      if (!builtin) {
+        throw new CliError(
+          'the built-in agent needs a model: add "builtin": {"provider": "openai-compatible", "baseUrl": "…/v1", "model": "…", "apiKeyEnv": "…"} to config.json (see README)',
+        );
+      }
+      const check = await checkModel(builtin, { timeoutMs: 8000 });
+      if (!check.ok)
+        throw new CliError(`built-in agent: ${check.problem}${check.fix ? `; ${check.fix}` : ""}`);
+      return createBuiltinAgent({
+        config: o.config.permissions ? { ...builtin, permissions: o.config.permissions } : builtin,
+        home: o.paths.home,
+        unlockStore: unlockStoreFromContacts(o.store.contacts),
+        assignedPreset: (c) => o.store.contacts.get(c.accountId, c.userId)?.preset,
+        sessionStore: o.store.sessions,
+      });
+    }
+    case "acp":
+      return buildAcpAgent(o);
+  }
+}
+
+function buildAcpAgent(o: BuildAgentOptions) {
+  if (!o.config.acp) {
+    throw new CliError(
+      'the acp agent needs a command: add "acp": {"agent": "claude"} (or codex, gemini, qwen, opencode; or "command" and "args") to config.json',
+    );
+  }
+  const settings = acpSettingsSchema.parse(o.config.acp);
+  const permissions = permissionsConfigSchema.parse(
+    o.config.permissions ?? o.config.builtin?.permissions ?? {},
+  );
+  const unlock = unlockStoreFromContacts(o.store.contacts);
+  const { agent: _name, ...rest } = settings;
+  return createAcpAgent({
+    ...resolveAcpCommand(settings),
+    ...rest,
+    cwdFor: (c) => workspaceDirFor(c, { home: o.paths.home }),
+    presets: (c) => {
+      const assigned = o.store.contacts.get(c.accountId, c.userId)?.preset;
+      const unlockedUntilMs = unlock.get(c)?.unlockedUntilMs;
+      return resolvePreset(c, permissions, {
+        ...(assigned ? { assigned } : {}),
+        ...(unlockedUntilMs ? { unlockedUntilMs } : {}),
+      }).preset;
+    },
+    askTo: permissions.askTo,
+    permissionTimeoutMs: permissions.askTimeoutMs,
+    sessionStore: o.store.sessions,
+  });
+}
+
+/** `wxagent doctor`: the configured agent, checked the way `start` would. */
+export async function checkAgent(config: Config, _paths: HomePaths, signal: AbortSignal): Promise<Check[]> {
+  const choice = await chooseAgent(config, undefined);
+  if (choice.kind === "echo") {
+    return [
+      {
+        name: "agent",
+        ok: true,
+        detail: "echo (no model configured)",
+        fix: 'configure a model in config.json ("builtin": {…}) or run Ollama locally; see README "The built-in agent"',
+      },
+    ];
+  }
+  if (choice.kind === "builtin" && choice.builtin) {
+    const r = await checkModel(choice.builtin, { signal, timeoutMs: 8000 });
+    return [
+      {
+        name: "agent",
+        ok: r.ok,
+        detail: r.ok
+          ? `built-in, ${r.provider} model ${r.model}${r.baseUrl ? ` at ${r.baseUrl}` : ""}${r.warning ? ` (${r.warning})` : ""}`
+          : `built-in: ${r.problem}`,
+        ...(r.fix ? { fix: r.fix } : {}),
+      },
+    ];
+  }
+  if (choice.kind === "acp" && config.acp) {
+    try {
+      const cmd = resolveAcpCommand(acpSettingsSchema.parse(config.acp));
+      const r = await checkAcpCommand(cmd, { signal, timeoutMs: 30_000 });
+      const line = `${cmd.command} ${(cmd.args ?? []).join(" ")}`.trim();
+      return [
+        {
+          name: "agent",
+          ok: r.ok,
+          detail: r.ok
+            ? `acp: ${line} answers${r.agentInfo ? ` (${r.agentInfo.name} ${r.agentInfo.version})` : ""}${r.loadSession ? "; sessions survive restarts" : ""}`
+            : `acp: ${line}: ${r.problem}`,
+          ...(r.fix ? { fix: r.fix } : {}),
+        },
+      ];
+    } catch (err) {
+      return [
+        {
+          name: "agent",
+          ok: false,
+          detail: `acp: ${(err as Error).message}`,
+          fix: 'fix the "acp" section of config.json',
+        },
+      ];
+    }
+  }
+  return [
+    {
+      name: "agent",
+      ok: false,
+      detail: `${choice.kind}: not configured`,
+      fix: `add a "${choice.kind}" section to config.json (see README)`,
+    },
+  ];
+}

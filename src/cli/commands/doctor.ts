@@ -1,0 +1,111 @@
+import { accessSync, constants } from "node:fs";
+import type { Command } from "commander";
+import { ConfigError, loadConfig } from "../../config/index.js";
+import { ensureHome, homePaths, openStore, readTokenLock, resolveHome } from "../../store/index.js";
+import { checkAgent } from "../agents.js";
+import { isAlive } from "./accounts.js";
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+/** Every check `wxagent doctor` runs, in order; each says what is wrong and how to fix it. */
+export async function runChecks(signal: AbortSignal): Promise<Check[]> {
+  const checks: Check[] = [];
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  checks.push({
+    name: "node",
+    ok: major > 20 || (major === 20 && minor >= 19),
+    detail: `Node ${process.versions.node}`,
+    fix: "install Node 20.19 or newer",
+  });
+
+  const home = resolveHome();
+  try {
+    ensureHome(home);
+    accessSync(home, constants.W_OK);
+    checks.push({ name: "home", ok: true, detail: home });
+  } catch (err) {
+    checks.push({
+      name: "home",
+      ok: false,
+      detail: `${home}: ${(err as Error).message}`,
+      fix: "set WXAGENT_HOME to a writable directory",
+    });
+    return checks;
+  }
+  const paths = homePaths(home);
+
+  let config: ReturnType<typeof loadConfig> | undefined;
+  try {
+    config = loadConfig(paths.configPath);
+    checks.push({ name: "config", ok: true, detail: paths.configPath });
+  } catch (err) {
+    checks.push({
+      name: "config",
+      ok: false,
+      detail: (err as Error).message,
+      fix: err instanceof ConfigError ? "correct the keys named above" : "check the file",
+    });
+  }
+
+  try {
+    const store = openStore(paths.dbPath);
+    try {
+      const accounts = store.accounts.list();
+      checks.push({ name: "database", ok: true, detail: `${paths.dbPath} (${accounts.length} accounts)` });
+      if (accounts.length === 0) {
+        checks.push({
+          name: "accounts",
+          ok: true,
+          detail: "no WeChat account yet (npm start runs the simulator)",
+          fix: "run `wxagent login` to connect WeChat",
+        });
+      }
+      for (const a of accounts) {
+        const lock = readTokenLock(home, a.token || a.id);
+        const polling = lock && isAlive(lock.pid) ? `, polled by pid ${lock.pid}` : "";
+        checks.push({
+          name: `account ${a.id}`,
+          ok: a.state === "active",
+          detail: `${a.state}${a.stateReason ? `: ${a.stateReason}` : ""}${polling}`,
+          ...(a.state === "active" ? {} : { fix: "run `wxagent login` to scan a new QR code" }),
+        });
+      }
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    checks.push({
+      name: "database",
+      ok: false,
+      detail: (err as Error).message,
+      fix: "check permissions of the file, or move it aside to start afresh",
+    });
+  }
+
+  if (config) checks.push(...(await checkAgent(config, paths, signal)));
+  return checks;
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command("doctor")
+    .description("a checklist of what is wrong and how to fix it")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const checks = await runChecks(AbortSignal.timeout(30_000));
+      if (opts.json) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+      else {
+        for (const c of checks) {
+          process.stdout.write(`${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}\n`);
+          if (!c.ok && c.fix) process.stdout.write(`    fix: ${c.fix}\n`);
+          else if (c.ok && c.fix) process.stdout.write(`    next: ${c.fix}\n`);
+        }
+      }
+      if (checks.some((c) => !c.ok)) process.exitCode = 1;
+    });
+}

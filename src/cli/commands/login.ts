@@ -1,0 +1,134 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline/promises";
+import type { Command } from "commander";
+import QRCode from "qrcode";
+import { loginWithQr } from "../../ilink/qr-login.js";
+import { DEFAULT_BASE_URL, DEFAULT_CDN_BASE_URL } from "../../ilink/wire.js";
+import type { Store } from "../../store/types.js";
+import { withHome } from "../home.js";
+import { intOption } from "../options.js";
+import { onShutdown } from "../signals.js";
+
+const STATUS_WORDS: Record<string, string> = {
+  wait: "waiting for a scan…",
+  scaned: "scanned: confirm on the phone",
+  scaned_but_redirect: "scanned (switching to the regional host)",
+  need_verifycode: "the phone shows a number: type it here",
+  verify_code_blocked: "too many wrong numbers: a new QR code follows",
+  expired: "the QR code expired: a new one follows",
+  confirmed: "confirmed",
+  binded_redirect: "this bot is already bound here",
+};
+
+/** The CDN that goes with an API base URL: the live CDN for the live host, `<base>/c2c` otherwise (the simulator). */
+export function cdnFor(baseUrl: string): string {
+  return new URL(baseUrl).host === new URL(DEFAULT_BASE_URL).host
+    ? DEFAULT_CDN_BASE_URL
+    : `${baseUrl.replace(/\/+$/, "")}/c2c`;
+}
+
+/** Save a fresh login: a new token is a new session, so the old cursor and context tokens go. */
+export function saveLogin(
+  store: Store,
+  login: { accountId: string; token: string; baseUrl: string; userId: string | undefined },
+  cdnBaseUrl: string,
+): string[] {
+  const replaced: string[] = [];
+  store.transaction(() => {
+    store.accounts.upsert({
+      id: login.accountId,
+      baseUrl: login.baseUrl,
+      cdnBaseUrl,
+      token: login.token,
+      state: "active",
+      ...(login.userId ? { ownerUserId: login.userId } : {}),
+    });
+    store.accounts.setState(login.accountId, "active");
+    store.cursors.set(login.accountId, "");
+    store.contextTokens.clear(login.accountId);
+    // One WeChat user keeps one live bot: binding again elsewhere kicks the older one (-14).
+    if (login.userId) {
+      for (const other of store.accounts.list()) {
+        if (other.id !== login.accountId && other.ownerUserId === login.userId && other.state === "active") {
+          store.accounts.setState(
+            other.id,
+            "expired",
+            `replaced by a newer login of the same WeChat user (${login.accountId}); remove it with \`wxagent accounts remove ${other.id}\``,
+          );
+          replaced.push(other.id);
+        }
+      }
+    }
+  });
+  return replaced;
+}
+
+export function registerLogin(program: Command): void {
+  program
+    .command("login")
+    .description("QR login in the terminal; saves the account")
+    .option("--base-url <url>", "QR/API host (a simulator URL, for example)", DEFAULT_BASE_URL)
+    .option("--cdn-base-url <url>", "CDN base URL (default: the one that goes with --base-url)")
+    .option("--timeout-ms <ms>", "give up after this long", intOption("--timeout-ms", 1000), 480_000)
+    .action(async (opts: { baseUrl: string; cdnBaseUrl?: string; timeoutMs: number }) => {
+      const abort = new AbortController();
+      onShutdown(async () => abort.abort(new Error("login cancelled")));
+      await withHome(async ({ store, paths }) => {
+        const localTokens = store.accounts
+          .list()
+          .sort((a, b) => b.updatedAtMs - a.updatedAtMs)
+          .map((a) => a.token)
+          .filter(Boolean);
+        const pngPath = join(paths.home, "login-qr.png");
+        let lastStatus = "";
+        const result = await loginWithQr({
+          baseUrl: opts.baseUrl,
+          localTokens,
+          timeoutMs: opts.timeoutMs,
+          signal: abort.signal,
+          onQr: (qr) => {
+            void QRCode.toString(qr.url, { type: "terminal", small: true }).then((art) => {
+              process.stdout.write(
+                `\nScan with WeChat (Me → Settings → … ClawBot), then confirm on the phone:\n${art}`,
+              );
+              process.stdout.write(
+                `If the code above looks garbled, open ${qr.url}\nor the image ${pngPath}\n`,
+              );
+            });
+            void QRCode.toBuffer(qr.url, { type: "png", width: 360 }).then((png) =>
+              writeFileSync(pngPath, png, { mode: 0o600 }),
+            );
+          },
+          onStatus: (status) => {
+            if (status === lastStatus) return;
+            lastStatus = status;
+            process.stdout.write(`  ${STATUS_WORDS[status] ?? status}\n`);
+          },
+          askVerifyCode: async (attempt) => {
+            if (!process.stdin.isTTY) return undefined;
+            const rl = createInterface({ input: process.stdin, output: process.stdout });
+            try {
+              const prompt = attempt > 1 ? "Wrong number, type it again: " : "Number shown on the phone: ";
+              return (await rl.question(prompt)).trim() || undefined;
+            } finally {
+              rl.close();
+            }
+          },
+        });
+        if (result.alreadyBound) {
+          process.stdout.write("This bot is already bound to this wxagent; nothing to change.\n");
+          return;
+        }
+        const replaced = saveLogin(store, result, opts.cdnBaseUrl ?? cdnFor(result.baseUrl));
+        process.stdout.write(
+          `Logged in: account ${result.accountId}${result.userId ? ` (owner ${result.userId})` : ""}\n`,
+        );
+        for (const id of replaced)
+          process.stdout.write(
+            `  account ${id} was bound to the same WeChat user and is now marked expired\n`,
+          );
+        process.stdout.write("Next: `wxagent start` (a running gateway picks the account up by itself).\n");
+      });
+    });
+}

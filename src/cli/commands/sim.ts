@@ -1,0 +1,41 @@
+import type { Command } from "commander";
+import { startSimulator } from "../../simulator/index.js";
+import { intOption, onOffOption } from "../options.js";
+import { onShutdown } from "../signals.js";
+
+export function registerSim(program: Command): void {
+  program
+    .command("sim")
+    .description("run the local iLink simulator (server + CDN + chat page + control API)")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--port <port>", "port (0 = any free port)", intOption("--port"), 8790)
+    .option(
+      "--realism <on|off>",
+      "send quota, -2 bursts, redelivery, -14 on rebind",
+      onOffOption("--realism"),
+      true,
+    )
+    .option("--seed <n>", "random seed for realism", intOption("--seed"))
+    .action(async (opts: { host: string; port: number; realism: boolean; seed?: number }) => {
+      const sim = await startSimulator({
+        host: opts.host,
+        port: opts.port,
+        realism: opts.realism,
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      });
+      process.stdout.write(
+        [
+          `wxagent simulator on ${sim.url}  (realism ${opts.realism ? "on" : "off"})`,
+          `  chat page    ${sim.url}/`,
+          `  iLink API    ${sim.url}/ilink/bot/...`,
+          `  CDN          ${sim.url}/c2c`,
+          `  control API  ${sim.url}/sim/  (POST /sim/accounts gives a bot token)`,
+          "Ctrl-C stops it.",
+          "",
+        ].join("\n"),
+      );
+      onShutdown(async () => {
+        await sim.close();
+      });
+    });
+}

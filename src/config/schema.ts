@@ -1,0 +1,60 @@
+/**
+ * `$WXAGENT_HOME/config.json`: every key optional, validated with zod so a typo gets a message
+ * naming the key and the file instead of a silent default.
+ */
+import { z } from "zod";
+import { acpSettingsSchema } from "../agent/acp/config.js";
+import { builtinAgentConfigSchema } from "../agent/builtin/config.js";
+import { permissionsConfigSchema } from "../agent/presets.js";
+import { profilesConfigShape } from "../gateway/policy/profile.js";
+
+export const gatewaySettingsSchema = z
+  .object({
+    /** Agent turns running at once, across contacts and accounts. */
+    maxTurns: z.number().int().min(1).max(1000).default(16),
+    /** Least gap between two bubbles to one contact. */
+    spacingMs: z.number().int().min(0).max(60_000).default(1000),
+    /** Split replies at this many characters (field notes: ≤ 2000 is safe). */
+    chunkChars: z.number().int().min(100).max(4000).default(2000),
+    /** Bot messages per context token before WeChat answers -2 (about 10). */
+    quotaPerToken: z.number().int().min(2).max(100).default(10),
+    /** A turn shorter than this shows no typing indicator. */
+    typingAfterMs: z.number().int().min(0).default(1500),
+    /** How long `stop` waits for turns in flight before aborting them. */
+    drainTimeoutMs: z.number().int().min(0).default(10_000),
+  })
+  .strict();
+
+export const echoSettingsSchema = z
+  .object({
+    delayMs: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** Which agent answers: `echo` (default), `builtin` (a model with tools) or `acp` (Claude Code, Codex …). */
+    agent: z.enum(["echo", "builtin", "acp"]).optional(),
+    echo: echoSettingsSchema.default({ delayMs: 0 }),
+    gateway: gatewaySettingsSchema.default(gatewaySettingsSchema.parse({})),
+    /** Built-in agent: provider, model, tools, permission presets (see README "The built-in agent"). */
+    builtin: builtinAgentConfigSchema.optional(),
+    /** ACP agent: `agent` (claude, codex, gemini, qwen, opencode) or `command` + `args`, scope, pool size. */
+    acp: acpSettingsSchema.optional(),
+    /**
+     * Permission presets per contact and group, shared by the built-in and ACP agents (owner,
+     * allowlist, defaultPreset, contacts, groups, askTo, unlock). `builtin.permissions` is the
+     * older place for the same thing; this one wins when both are set.
+     */
+    permissions: permissionsConfigSchema.optional(),
+    admin: z
+      .object({ port: z.number().int().min(0).max(65535).default(8791) })
+      .strict()
+      .default({ port: 8791 }),
+    /** Access policies and per-account profiles (`defaults`, `accounts`). */
+    ...profilesConfigShape,
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;
