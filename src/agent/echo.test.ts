@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createEchoAgent, describeMedia, echoText } from "./echo.js";
+import type { AgentInput, AgentIO } from "./types.js";
+
+const io: AgentIO = {
+  progress: () => {},
+  sendFile: async () => {},
+  ask: async () => undefined,
+};
+
+function input(
+  text: string,
+  signal = new AbortController().signal,
+  media: AgentInput["media"] = [],
+): AgentInput {
+  return { contact: { accountId: "a", userId: "u", isOwner: false }, messageId: "1", text, media, signal };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("echo agent", () => {
+  it("replies with the inbound text verbatim, unicode and newlines included", async () => {
+    const text = "你好 👋\n  second line with `code`";
+    const reply = await createEchoAgent().run(input(text), io);
+    expect(reply.text).toBe(text);
+  });
+
+  it("describes media as [kind size name]", () => {
+    expect(describeMedia({ kind: "image", size: 12 * 1024, name: "photo.jpg" })).toBe(
+      "[image 12 KB photo.jpg]",
+    );
+    expect(describeMedia({ kind: "file", size: 300, name: "a.txt" })).toBe("[file 300 B a.txt]");
+    expect(describeMedia({ kind: "video", size: 3 * 1024 * 1024 })).toBe("[video 3.0 MB]");
+    expect(describeMedia({ kind: "voice", transcript: "hi there" })).toBe('[voice "hi there"]');
+    expect(echoText({ text: "look", media: [{ kind: "image", size: 2048, name: "p.png" }] })).toBe(
+      "look\n[image 2 KB p.png]",
+    );
+  });
+
+  it("waits delayMs before answering", async () => {
+    vi.useFakeTimers();
+    let done = false;
+    const p = createEchoAgent({ delayMs: 500 })
+      .run(input("x"), io)
+      .then((r) => {
+        done = true;
+        return r;
+      });
+    await vi.advanceTimersByTimeAsync(499);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(done).toBe(true);
+    expect((await p).text).toBe("x");
+  });
+
+  it("is aborted by the turn's signal during the delay", async () => {
+    const c = new AbortController();
+    const p = createEchoAgent({ delayMs: 60_000 }).run(input("x", c.signal), io);
+    c.abort(new Error("stop"));
+    await expect(p).rejects.toThrow("stop");
+  });
+});

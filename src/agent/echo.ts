@@ -1,0 +1,49 @@
+/**
+ * The echo agent: answers with the inbound text verbatim and a description of any media. Used by
+ * the first-run experience, the simulator demo and benchmarks (`--echo-delay-ms` simulates a
+ * slow model; the delay is abortable so `/stop` and shutdown work against it too).
+ */
+import { sleep } from "../util/sleep.js";
+import type { Agent, AgentInput, AgentReply, MediaRef } from "./types.js";
+
+export interface EchoAgentOptions {
+  /** Wait this long before answering (default 0). */
+  delayMs?: number;
+}
+
+export function createEchoAgent(options: EchoAgentOptions = {}): Agent {
+  const delayMs = options.delayMs ?? 0;
+  return {
+    name: "echo",
+    async run(input: AgentInput): Promise<AgentReply> {
+      if (delayMs > 0) await sleep(delayMs, input.signal);
+      input.signal.throwIfAborted();
+      return { text: echoText(input) };
+    },
+    async reset() {},
+  };
+}
+
+/** The reply text: the inbound text verbatim, then one line per media item. */
+export function echoText(input: Pick<AgentInput, "text" | "media">): string {
+  const lines: string[] = [];
+  if (input.text !== "") lines.push(input.text);
+  for (const m of input.media) lines.push(describeMedia(m));
+  return lines.length > 0 ? lines.join("\n") : "(empty message)";
+}
+
+/** `[image 12 KB photo.jpg]`, `[voice "transcript"]`, `[file report.pdf (download failed: …)]`. */
+export function describeMedia(m: MediaRef): string {
+  const parts: string[] = [m.kind];
+  if (m.size !== undefined) parts.push(formatBytes(m.size));
+  if (m.name) parts.push(m.name);
+  if (m.kind === "voice" && m.transcript) parts.push(JSON.stringify(m.transcript));
+  if (m.error) parts.push(`(${m.error})`);
+  return `[${parts.join(" ")}]`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -1,0 +1,88 @@
+/**
+ * Adapts the delivery module to the dispatcher's port. Sends run in the background (delivery keeps
+ * them ordered per contact and spaced); a turn only waits until its reply is recorded, so the next
+ * turn does not wait for bubble spacing. One gateway-wide signal aborts sends at shutdown: what
+ * was not sent stays pending in the store and `resumePending` sends it at the next start.
+ */
+import type { InboundMessage } from "../store/types.js";
+import type { Logger } from "../util/logger.js";
+import type { Delivery, DeliveryResult } from "./delivery/index.js";
+import { errText } from "./poller.js";
+import type { DeliveryPort } from "./ports.js";
+
+export function createDeliveryPort(delivery: Delivery, signal: AbortSignal, log: Logger): DeliveryPort {
+  const background = (what: string, message: { accountId: string }, p: Promise<DeliveryResult>): void => {
+    p.then(
+      (r) => {
+        if (r.failed > 0)
+          log.warn({ accountId: message.accountId, what, failed: r.failed }, "some bubbles failed");
+      },
+      (err: unknown) =>
+        log.error({ accountId: message.accountId, what, err: errText(err) }, "delivery failed"),
+    );
+  };
+  const base = (m: InboundMessage) => {
+    const r: { accountId: string; toUserId: string; contextToken?: string } = {
+      accountId: m.accountId,
+      toUserId: m.fromUserId,
+    };
+    if (m.contextToken) r.contextToken = m.contextToken;
+    return r;
+  };
+
+  return {
+    async onInbound(m) {
+      const target: { accountId: string; userId: string; contextToken?: string } = {
+        accountId: m.accountId,
+        userId: m.fromUserId,
+      };
+      if (m.contextToken) target.contextToken = m.contextToken;
+      // The token is recorded synchronously by this call; releasing the outbox goes on behind it.
+      background("outbox", m, delivery.onInbound(target, signal));
+    },
+    async deliverReply(m, reply) {
+      const r = {
+        ...base(m),
+        inboundId: m.id,
+        text: reply.text,
+        ...(reply.files ? { files: reply.files } : {}),
+      };
+      // Recorded synchronously inside deliverReply, before this returns.
+      background("reply", m, delivery.deliverReply(r, signal));
+    },
+    async sendNotice(m, text, options = {}) {
+      if (options.toUserId && options.toUserId !== m.fromUserId) {
+        background(
+          "notice",
+          m,
+          delivery.deliverReply({ accountId: m.accountId, toUserId: options.toUserId, text }, signal),
+        );
+        return;
+      }
+      background("notice", m, delivery.deliverReply({ ...base(m), text }, signal));
+    },
+    progress(m, text) {
+      background("progress", m, delivery.progress({ ...base(m), text }, signal));
+    },
+    async sendFile(m, path, caption) {
+      const file = caption === undefined ? { path } : { path, caption };
+      const r = await delivery.deliverReply({ ...base(m), text: "", files: [file] }, signal);
+      if (r.failed > 0) throw new Error(`the file ${path} could not be sent`);
+      if (r.deferred > 0 || r.pending > 0) {
+        log.info(
+          { accountId: m.accountId, path },
+          "file held back: it goes out after the contact writes again",
+        );
+      }
+    },
+    typing(m) {
+      return delivery.typing(base(m));
+    },
+    async resumePending(accountId) {
+      background("resume", { accountId }, delivery.resumePending(accountId, signal));
+    },
+    idle() {
+      return delivery.idle();
+    },
+  };
+}

@@ -1,0 +1,360 @@
+/**
+ * The gateway: per account a poller (durable inbox), one dispatcher for all accounts (ordered per
+ * conversation, bounded across), and delivery. `stop()` runs in explicit stages so nothing pulled
+ * is lost: stop pulling → drain turns with a deadline → leave the rest in the store → notifystop.
+ */
+import { setMaxListeners } from "node:events";
+import type { Agent } from "../agent/types.js";
+import type { InboundMessage } from "../store/types.js";
+import type { Logger } from "../util/logger.js";
+import { createLogger } from "../util/logger.js";
+import { type Clock, createDelivery, type DeliveryLimits, type OutboundTransport } from "./delivery/index.js";
+import { createDeliveryPort } from "./delivery-port.js";
+import { Dispatcher, type DispatchOptions } from "./dispatcher.js";
+import type {
+  Account,
+  AccountStatus,
+  GatewayEvent,
+  GatewayStatus,
+  PollerLike,
+  StopReport,
+  Store,
+} from "./gateway-types.js";
+import { type BackoffOptions, EXPIRED_REASON, errText, Poller } from "./poller.js";
+import type { DeliveryPort } from "./ports.js";
+import type { InboundTransport } from "./transport.js";
+
+export type GatewayTransport = InboundTransport & OutboundTransport;
+
+export interface DeliveryDeps {
+  store: Store;
+  transport: (accountId: string) => OutboundTransport;
+  /** Aborted at the end of stop(): sends in flight stop, their bubbles stay pending. */
+  signal: AbortSignal;
+  onSessionExpired: (accountId: string, error: string) => void;
+  logger: Logger;
+}
+
+export interface MediaDeps {
+  transportOf(accountId: string): GatewayTransport;
+  /** One text bubble to the message's sender (recorded in the outbox like every send). */
+  notify(message: InboundMessage, text: string): Promise<void>;
+}
+
+export interface GatewayOptions {
+  store: Store;
+  agent: Agent;
+  /** The transport of one account (iLink: `createILinkTransport(account)`). Called again after re-login. */
+  transportFor: (account: Account) => GatewayTransport;
+  /** Delivery tuning: chunk size, spacing, quota, retry and throttle delays, typing, clock. */
+  delivery?: Partial<DeliveryLimits> & { clock?: Clock };
+  /** Replace delivery entirely (tests, another platform). Default: `createDelivery` over the transports. */
+  deliveryPort?: (deps: DeliveryDeps) => DeliveryPort;
+  /** Only these accounts (default: every active account). */
+  accountIds?: string[];
+  maxTurns?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** Dispatch tuning: backlog bound, flood bound, text cut, timeouts, quota (see DispatchOptions). */
+  dispatch?: Omit<DispatchOptions, "store" | "agent" | "delivery" | "logger" | "onEvent" | "maxTurns">;
+  notifyTimeoutMs?: number;
+  /**
+   * Build the inbound-media hook from the gateway's own parts (e.g. `media/createMediaResolver`
+   * with `downloaderFor: (id) => (deps.transportOf(id) as ILinkTransport).client` and
+   * `notify: deps.notify`). Default: no download (agents see media descriptions only).
+   */
+  media?: (deps: MediaDeps) => NonNullable<DispatchOptions["resolveMedia"]>;
+  now?: () => number;
+  logger?: Logger;
+}
+
+export interface Gateway {
+  /** Replay unfinished inbound, resume pending outbound, start one poller per active account. */
+  start(): Promise<void>;
+  /** Staged shutdown; resolves when every stage is done. */
+  stop(options?: { drainTimeoutMs?: number }): Promise<StopReport>;
+  /** After re-login (account active again, new token): restart its poller. False when not active. */
+  resume(accountId: string): Promise<boolean>;
+  /**
+   * Start a poller for every active account that has none running (a login made by another
+   * process, an account added while running). Returns the account ids started.
+   */
+  refresh(): Promise<string[]>;
+  status(): GatewayStatus;
+  /** Subscribe to events (expired, turn start/end, poller start/stop). Returns the unsubscribe. */
+  on(listener: (event: GatewayEvent) => void): () => void;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { store, agent } = options;
+  const log = options.logger ?? createLogger("gateway");
+  const listeners = new Set<(event: GatewayEvent) => void>();
+  const emit = (event: GatewayEvent) => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        log.error({ err: errText(err) }, "gateway event listener threw");
+      }
+    }
+  };
+  const transports = new Map<string, GatewayTransport>();
+  const transportOf = (accountId: string): GatewayTransport => {
+    const cached = transports.get(accountId);
+    if (cached) return cached;
+    const account = store.accounts.get(accountId);
+    if (!account) throw new Error(`account ${accountId} is not in the store; add it with \`wxagent login\``);
+    const t = options.transportFor(account);
+    transports.set(accountId, t);
+    return t;
+  };
+  const pollers = new Map<string, PollerLike>();
+  let sendAbort = sharedController();
+
+  /** Accounts whose expiry was announced since their poller last started: one event per expiry. */
+  const announced = new Set<string>();
+  const announceExpired = (accountId: string, reason: string): void => {
+    if (announced.has(accountId)) return;
+    announced.add(accountId);
+    emit({ type: "expired", accountId, reason });
+  };
+  /** -14 seen by delivery: mark expired, stop that account's poller, tell listeners. */
+  const expireAccount = (accountId: string, error: string): void => {
+    const account = store.accounts.get(accountId);
+    if (!account) return;
+    if (account.state !== "expired") {
+      log.error({ accountId, err: error }, `account ${accountId}: ${EXPIRED_REASON}`);
+      store.accounts.setState(accountId, "expired", EXPIRED_REASON);
+    }
+    void pollers.get(accountId)?.stopPulling();
+    announceExpired(accountId, EXPIRED_REASON);
+  };
+  const deps = (): DeliveryDeps => ({
+    store,
+    transport: transportOf,
+    signal: sendAbort.signal,
+    onSessionExpired: expireAccount,
+    logger: log.child({ part: "delivery" }),
+  });
+  const buildDelivery = (): DeliveryPort => {
+    const d = deps();
+    if (options.deliveryPort) return options.deliveryPort(d);
+    const { clock, ...limits } = options.delivery ?? {};
+    const delivery = createDelivery({
+      store,
+      transport: d.transport,
+      limits,
+      ...(clock ? { clock } : {}),
+      logger: d.logger,
+      onSessionExpired: d.onSessionExpired,
+    });
+    return createDeliveryPort(delivery, d.signal, d.logger);
+  };
+  let delivery: DeliveryPort = buildDelivery();
+  let dispatcher: Dispatcher | undefined;
+  let running = false;
+
+  const newDispatcher = () =>
+    new Dispatcher({
+      ...options.dispatch,
+      store,
+      agent,
+      delivery,
+      maxTurns: options.maxTurns ?? 4,
+      sendQuota: quotaOf(options),
+      logger: log.child({ part: "dispatch" }),
+      onEvent: emit,
+      ...(resolveMedia ? { resolveMedia } : {}),
+    });
+  const resolveMedia = options.media?.({
+    transportOf,
+    notify: (message, text) => delivery.sendNotice(message, text),
+  });
+
+  const startAccount = (account: Account, d: Dispatcher): void => {
+    const id = account.id;
+    transports.delete(id); // a re-login brings a new token
+    announced.delete(id);
+    let transport: GatewayTransport;
+    try {
+      transport = transportOf(id);
+    } catch (err) {
+      log.error({ accountId: id, err: errText(err) }, "cannot build the transport; account skipped");
+      return;
+    }
+    // Replay first: these land at the head of each conversation's queue, before anything new.
+    const unfinished = store.inbound.unfinished(id);
+    if (unfinished.length > 0)
+      log.info({ accountId: id, count: unfinished.length }, "replaying unfinished messages");
+    for (const m of unfinished) d.submit(m, { replay: true });
+    delivery.resumePending(id).catch((err: unknown) => {
+      log.error({ accountId: id, err: errText(err) }, "resuming pending replies failed");
+    });
+    const poller = new Poller({
+      accountId: id,
+      store,
+      transport,
+      onMessages: (messages) => {
+        for (const m of messages) d.submit(m);
+      },
+      waitForCapacity: (signal) => d.waitForCapacity(id, signal),
+      onExpired: announceExpired,
+      backoff: options.backoff ?? {},
+      notifyTimeoutMs: options.notifyTimeoutMs ?? 10_000,
+      ...(options.now ? { now: options.now } : {}),
+      logger: log.child({ part: "poller" }),
+    });
+    pollers.set(id, poller);
+    poller.start();
+    emit({ type: "poller-started", accountId: id });
+  };
+
+  const gateway: Gateway = {
+    async start() {
+      if (running) return;
+      running = true;
+      if (sendAbort.signal.aborted) {
+        // Started again after a stop: a fresh signal and delivery (the old one was aborted).
+        sendAbort = sharedController();
+        delivery = buildDelivery();
+      }
+      dispatcher = newDispatcher();
+      const wanted = options.accountIds ? new Set(options.accountIds) : undefined;
+      for (const account of store.accounts.list()) {
+        if (wanted && !wanted.has(account.id)) continue;
+        if (account.state !== "active") {
+          log.warn(
+            { accountId: account.id, state: account.state, reason: account.stateReason },
+            "account not started",
+          );
+          continue;
+        }
+        startAccount(account, dispatcher);
+      }
+    },
+
+    async stop(stopOptions = {}) {
+      const drainTimeoutMs = stopOptions.drainTimeoutMs ?? 10_000;
+      const d = dispatcher;
+      running = false;
+      // (a) stop pulling: abort every long poll in flight and wait for the loops to end.
+      const list = [...pollers.values()];
+      await Promise.all(list.map((p) => p.stopPulling()));
+      // (b) drain turns with a deadline; the rest is aborted.
+      const startedAt = Date.now();
+      const drained = d ? await d.drain(drainTimeoutMs) : { aborted: 0, leftQueued: 0 };
+      // Replies recorded by finished turns get the rest of the deadline to go out; then sends are
+      // aborted and stay pending for resumePending.
+      const leftMs = Math.max(0, drainTimeoutMs - (Date.now() - startedAt));
+      await Promise.race([delivery.idle(), new Promise((r) => setTimeout(r, leftMs).unref?.())]);
+      sendAbort.abort(new Error("gateway stopped"));
+      // (c) whatever did not finish is still `pending`/`processing` in the store: the next start replays it.
+      const unfinished = list.reduce((n, p) => n + store.inbound.unfinished(p.accountId).length, 0);
+      // (d) notifystop, with its own timeout (the polls' signals are aborted by now).
+      await Promise.all(list.filter((p) => p.status().state !== "expired").map((p) => p.notifyStop()));
+      for (const p of list) emit({ type: "poller-stopped", accountId: p.accountId });
+      pollers.clear();
+      try {
+        await agent.close?.();
+      } catch (err) {
+        log.warn({ err: errText(err) }, "agent.close failed");
+      }
+      const report: StopReport = {
+        abortedTurns: drained.aborted,
+        leftQueued: drained.leftQueued,
+        unfinished,
+      };
+      log.info(report, "gateway stopped");
+      return report;
+    },
+
+    async resume(accountId) {
+      const account = store.accounts.get(accountId);
+      if (!running || !dispatcher || !account || account.state !== "active") return false;
+      const existing = pollers.get(accountId);
+      if (existing?.running) return true;
+      if (existing) await existing.stopPulling();
+      startAccount(account, dispatcher);
+      return true;
+    },
+
+    async refresh() {
+      const started: string[] = [];
+      if (!running) return started;
+      for (const account of store.accounts.list()) {
+        if (options.accountIds && !options.accountIds.includes(account.id)) continue;
+        if (account.state !== "active" || pollers.get(account.id)?.running) continue;
+        if (await gateway.resume(account.id)) started.push(account.id);
+      }
+      return started;
+    },
+
+    status() {
+      const accounts: AccountStatus[] = [];
+      for (const account of store.accounts.list()) {
+        if (options.accountIds && !options.accountIds.includes(account.id)) continue;
+        accounts.push(accountStatus(account, pollers.get(account.id), dispatcher, store, options));
+      }
+      return {
+        running,
+        maxTurns: options.maxTurns ?? 4,
+        runningTurns: dispatcher?.runningTurns() ?? 0,
+        accounts,
+      };
+    },
+
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return gateway;
+}
+
+/** Bot messages per inbound message: delivery's quota setting wins, as delivery enforces it. */
+function quotaOf(options: GatewayOptions): number {
+  return options.delivery?.quotaPerToken ?? options.dispatch?.sendQuota ?? 10;
+}
+
+/** One signal shared by every send in flight: many listeners on it are by design, not a leak. */
+function sharedController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
+}
+
+function accountStatus(
+  account: Account,
+  poller: PollerLike | undefined,
+  d: Dispatcher | undefined,
+  store: Store,
+  options: GatewayOptions,
+): AccountStatus {
+  const p = poller?.status();
+  const expired = account.state === "expired" || p?.state === "expired";
+  const quota = quotaOf(options);
+  const contacts = store.contacts.list(account.id).slice(0, 50);
+  const sendsLeft = contacts.flatMap((c) => {
+    const t = store.contextTokens.get(account.id, c.userId);
+    return t ? [{ userId: c.userId, left: Math.max(0, quota - t.sendCount) }] : [];
+  });
+  const s: AccountStatus = {
+    accountId: account.id,
+    state: account.state,
+    polling: p?.state ?? "not-started",
+    expired,
+    queueDepth: d?.queueDepth(account.id) ?? 0,
+    runningTurns: d?.runningTurns(account.id) ?? 0,
+    unfinished: store.inbound.unfinished(account.id).length,
+    consecutiveFailures: p?.consecutiveFailures ?? 0,
+    sendsLeft,
+  };
+  if (account.name) s.name = account.name;
+  const lastInbound = p?.lastInboundAtMs ?? account.lastInboundAtMs;
+  if (lastInbound !== undefined) s.lastInboundAtMs = lastInbound;
+  const lastPoll = p?.lastPollAtMs ?? account.lastPollAtMs;
+  if (lastPoll !== undefined) s.lastPollAtMs = lastPoll;
+  if (expired) s.fix = account.stateReason ?? EXPIRED_REASON;
+  else if (account.state !== "active" && account.stateReason) s.fix = account.stateReason;
+  if (p?.lastError && !expired) s.lastError = p.lastError;
+  return s;
+}

@@ -1,0 +1,170 @@
+/**
+ * From raw `getupdates` elements to rows for the store, and from stored rows to agent input.
+ * Everything here is pure: bad input becomes a `skip` with a reason, never a throw.
+ */
+import type { MediaRef, QuotedMessage } from "../agent/types.js";
+import { type MessageItem, MessageItemType, MessageType, type WeixinMessage } from "../ilink/wire.js";
+import { contentKey, dedupKey } from "../store/dedup.js";
+import type { InboundMessage, NewInbound } from "../store/types.js";
+
+export type Normalized =
+  | { ok: true; inbound: NewInbound }
+  | { ok: false; reason: string; level: "debug" | "warn" };
+
+/** Validate one element of `msgs`. Only user messages pass; bot echoes are dropped quietly. */
+export function normalizeInbound(raw: unknown): Normalized {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: "message is not an object", level: "warn" };
+  }
+  const m = raw as WeixinMessage;
+  if (m.message_type === MessageType.BOT) return { ok: false, reason: "bot echo", level: "debug" };
+  // A missing message_type is read as a user message (the official client never checks it).
+  if (m.message_type !== undefined && m.message_type !== MessageType.USER) {
+    return {
+      ok: false,
+      reason: `message_type ${String(m.message_type)} is not a user message`,
+      level: "warn",
+    };
+  }
+  if (typeof m.from_user_id !== "string" || m.from_user_id === "") {
+    return { ok: false, reason: "message has no from_user_id", level: "warn" };
+  }
+  const items = Array.isArray(m.item_list)
+    ? m.item_list.filter((i): i is MessageItem => typeof i === "object" && i !== null)
+    : [];
+  const messageId = typeof m.message_id === "string" && m.message_id !== "" ? m.message_id : undefined;
+  const clean: WeixinMessage = { ...m, item_list: items };
+  if (messageId === undefined) delete clean.message_id;
+  const inbound: NewInbound = { fromUserId: m.from_user_id, dedupKey: dedupKey(clean), items };
+  if (messageId) inbound.messageId = messageId;
+  if (typeof m.group_id === "string" && m.group_id !== "") inbound.groupId = m.group_id;
+  if (typeof m.context_token === "string" && m.context_token !== "") inbound.contextToken = m.context_token;
+  if (typeof m.create_time_ms === "number") inbound.createTimeMs = m.create_time_ms;
+  return { ok: true, inbound };
+}
+
+/** The store's content hash of a message (a redelivery under a new or empty id has the same one). */
+export function contentKeyOf(
+  m: Pick<NewInbound, "fromUserId" | "groupId" | "createTimeMs" | "items">,
+): string {
+  const wire: WeixinMessage = { from_user_id: m.fromUserId, item_list: m.items };
+  if (m.groupId !== undefined) wire.group_id = m.groupId;
+  if (m.createTimeMs !== undefined) wire.create_time_ms = m.createTimeMs;
+  return contentKey(wire);
+}
+
+/** The conversation a message belongs to: the group when there is one, else the sender. */
+export function conversationKey(accountId: string, fromUserId: string, groupId?: string): string {
+  return groupId ? `${accountId}\u0000g:${groupId}` : `${accountId}\u0000u:${fromUserId}`;
+}
+
+/** Text of the first TEXT item (the one slash commands are read from, ilink-protocol §11). */
+export function firstText(items: readonly MessageItem[]): string | undefined {
+  for (const item of items) {
+    if (item.type === MessageItemType.TEXT && typeof item.text_item?.text === "string")
+      return item.text_item.text;
+  }
+  return undefined;
+}
+
+/** A copy of the message whose first TEXT item reads `text` (the policy removed a group mention). */
+export function withFirstText<M extends Pick<InboundMessage, "items">>(message: M, text: string): M {
+  let done = false;
+  const items = message.items.map((item) => {
+    if (done || item.type !== MessageItemType.TEXT || typeof item.text_item?.text !== "string") return item;
+    done = true;
+    return { ...item, text_item: { ...item.text_item, text } };
+  });
+  return { ...message, items };
+}
+
+const KNOWN_TYPES = new Set<number>(Object.values(MessageItemType));
+
+export interface TurnContent {
+  text: string;
+  media: MediaRef[];
+  quote?: QuotedMessage;
+  /** Item types we do not understand, for one clear log line. */
+  unknownTypes: number[];
+  truncatedChars: number;
+}
+
+/** Build the agent-facing text, media and quote of a stored message. Texts over `maxTextChars` are cut. */
+export function describeContent(msg: Pick<InboundMessage, "items">, maxTextChars: number): TurnContent {
+  const texts: string[] = [];
+  const media: MediaRef[] = [];
+  const unknownTypes: number[] = [];
+  let quote: QuotedMessage | undefined;
+  for (const item of msg.items) {
+    const type = item.type ?? 0;
+    if (item.ref_msg && !quote) quote = quoteOf(item);
+    if (type === MessageItemType.TEXT) {
+      if (typeof item.text_item?.text === "string") texts.push(item.text_item.text);
+      continue;
+    }
+    const ref = mediaOf(item);
+    if (ref) {
+      media.push(ref);
+      if (ref.kind === "voice" && ref.transcript) texts.push(ref.transcript);
+      continue;
+    }
+    if (!KNOWN_TYPES.has(type) || type === MessageItemType.NONE) {
+      unknownTypes.push(type);
+      texts.push(`[unsupported message item type ${type}]`);
+    }
+  }
+  let text = texts.join("\n");
+  let truncatedChars = 0;
+  if (text.length > maxTextChars) {
+    truncatedChars = text.length - maxTextChars;
+    text = `${text.slice(0, maxTextChars)}\n[… ${truncatedChars} more characters cut: the message was too long]`;
+  }
+  const out: TurnContent = { text, media, unknownTypes, truncatedChars };
+  if (quote) out.quote = quote;
+  return out;
+}
+
+/** A media item as the agent sees it before any download (the gateway may fill `path` later). */
+export function mediaOf(item: MessageItem): MediaRef | undefined {
+  switch (item.type) {
+    case MessageItemType.IMAGE: {
+      const ref: MediaRef = { kind: "image", mime: "image/*" };
+      const size = item.image_item?.hd_size ?? item.image_item?.mid_size;
+      if (typeof size === "number") ref.size = size;
+      return ref;
+    }
+    case MessageItemType.FILE: {
+      const ref: MediaRef = { kind: "file" };
+      if (item.file_item?.file_name) ref.name = item.file_item.file_name;
+      const len = Number(item.file_item?.len);
+      if (Number.isFinite(len) && len >= 0 && item.file_item?.len !== undefined) ref.size = len;
+      return ref;
+    }
+    case MessageItemType.VIDEO: {
+      const ref: MediaRef = { kind: "video", mime: "video/mp4" };
+      if (typeof item.video_item?.video_size === "number") ref.size = item.video_item.video_size;
+      return ref;
+    }
+    case MessageItemType.VOICE: {
+      const ref: MediaRef = { kind: "voice" };
+      if (item.voice_item?.text) ref.transcript = item.voice_item.text;
+      return ref;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function quoteOf(item: MessageItem): QuotedMessage | undefined {
+  const ref = item.ref_msg;
+  if (!ref) return undefined;
+  const q: QuotedMessage = {};
+  const inner = ref.message_item;
+  const parts = [ref.title, inner?.text_item?.text].filter(
+    (p): p is string => typeof p === "string" && p !== "",
+  );
+  if (parts.length > 0) q.text = parts.join(" | ");
+  const m = inner ? mediaOf(inner) : undefined;
+  if (m) q.media = m;
+  return q.text !== undefined || q.media !== undefined ? q : undefined;
+}

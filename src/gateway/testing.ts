@@ -1,0 +1,145 @@
+/**
+ * Test doubles for the gateway's transports, usable by anyone testing a bot on the gateway:
+ * a scripted inbound transport that holds the long poll until a batch is pushed (or the poll is
+ * aborted), and an outbound transport that records every bubble.
+ */
+import { MessageItemType, MessageType, type WeixinMessage } from "../ilink/wire.js";
+import type { OutboundTransport, SendFileArgs, SendTextArgs, TypingArgs } from "./delivery/transport.js";
+import type { GetUpdatesOptions, InboundBatch, InboundTransport, NotifyOptions } from "./transport.js";
+
+type Step = { batch: InboundBatch } | { error: unknown };
+
+export class FakeInboundTransport implements InboundTransport {
+  readonly calls: { cursor: string; timeoutMs: number }[] = [];
+  readonly notifies: { kind: "start" | "stop"; timeoutMs?: number; tiedToAbort: boolean }[] = [];
+  readonly #steps: Step[] = [];
+  #wake: (() => void) | undefined;
+  #n = 0;
+
+  /** Queue a batch; `cursor` defaults to a fresh `c<n>`. */
+  push(msgs: unknown[], extra: Omit<InboundBatch, "msgs"> = {}): void {
+    this.#n += 1;
+    this.#steps.push({ batch: { cursor: `c${this.#n}`, ...extra, msgs } });
+    this.#wake?.();
+  }
+
+  /** Queue a failure of the next getUpdates. */
+  fail(error: unknown): void {
+    this.#steps.push({ error });
+    this.#wake?.();
+  }
+
+  async getUpdates(cursor: string, options: GetUpdatesOptions): Promise<InboundBatch> {
+    this.calls.push({ cursor, timeoutMs: options.timeoutMs });
+    while (this.#steps.length === 0) {
+      // Hold the long poll open until something is pushed or the poll is aborted.
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        options.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      this.#wake = undefined;
+      if (options.signal.aborted) return { msgs: [], cursor };
+    }
+    const step = this.#steps.shift() as Step;
+    if ("error" in step) throw step.error;
+    return step.batch;
+  }
+
+  async notifyStart(options: NotifyOptions = {}): Promise<void> {
+    this.notifies.push({ kind: "start", ...opt(options) });
+  }
+
+  async notifyStop(options: NotifyOptions = {}): Promise<void> {
+    this.notifies.push({ kind: "stop", ...opt(options) });
+  }
+
+  get pendingSteps(): number {
+    return this.#steps.length;
+  }
+}
+
+function opt(o: NotifyOptions): { timeoutMs?: number; tiedToAbort: boolean } {
+  return {
+    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+    tiedToAbort: o.signal !== undefined,
+  };
+}
+
+export interface SentBubble {
+  to: string;
+  text?: string;
+  filePath?: string;
+  clientId: string;
+  contextToken?: string;
+}
+
+export class FakeOutboundTransport implements OutboundTransport {
+  readonly sent: SentBubble[] = [];
+  readonly typingCalls: TypingArgs["status"][] = [];
+  /** When set, every send throws it (e.g. `{ code: "SESSION_EXPIRED" }`). */
+  failSends: unknown;
+  #n = 0;
+
+  async sendText(args: SendTextArgs): Promise<{ messageId?: string }> {
+    if (this.failSends !== undefined) throw this.failSends;
+    this.sent.push(bubble(args.to, args.clientId, args.contextToken, { text: args.text }));
+    this.#n += 1;
+    return { messageId: String(this.#n) };
+  }
+
+  async sendFile(args: SendFileArgs): Promise<{ messageId?: string }> {
+    if (this.failSends !== undefined) throw this.failSends;
+    this.sent.push(bubble(args.to, args.clientId, args.contextToken, { filePath: args.filePath }));
+    this.#n += 1;
+    return { messageId: String(this.#n) };
+  }
+
+  async typing(args: TypingArgs): Promise<void> {
+    this.typingCalls.push(args.status);
+  }
+
+  textsTo(userId: string): string[] {
+    return this.sent.filter((b) => b.to === userId && b.text !== undefined).map((b) => b.text as string);
+  }
+}
+
+function bubble(
+  to: string,
+  clientId: string,
+  contextToken: string | undefined,
+  rest: Partial<SentBubble>,
+): SentBubble {
+  return { to, clientId, ...(contextToken ? { contextToken } : {}), ...rest };
+}
+
+/** Both halves in one object, as `createGateway`'s `transportFor` wants. */
+export class FakeTransport extends FakeOutboundTransport implements InboundTransport {
+  readonly inbound = new FakeInboundTransport();
+  getUpdates(cursor: string, options: GetUpdatesOptions): Promise<InboundBatch> {
+    return this.inbound.getUpdates(cursor, options);
+  }
+  notifyStart(options?: NotifyOptions): Promise<void> {
+    return this.inbound.notifyStart(options);
+  }
+  notifyStop(options?: NotifyOptions): Promise<void> {
+    return this.inbound.notifyStop(options);
+  }
+}
+
+let seq = 0;
+
+/** A user's text message as getupdates returns it. */
+export function userText(from: string, text: string, extra: Partial<WeixinMessage> = {}): WeixinMessage {
+  seq += 1;
+  return {
+    message_id: `m${seq}`,
+    from_user_id: from,
+    to_user_id: "bot@im.bot",
+    create_time_ms: 1_700_000_000_000 + seq,
+    message_type: MessageType.USER,
+    message_state: 2,
+    context_token: `ctx-${from}-${seq}`,
+    item_list: [{ type: MessageItemType.TEXT, text_item: { text } }],
+    ...extra,
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * wxagent's public API. Tiers: the SDK (also at `wxagent/ilink`), the simulator (also at
+ * `wxagent/simulator`), and the parts to build a gateway of your own.
+ */
+
+// ── SDK ──────────────────────────────────────────────────────────────────────
+export {
+  Bot,
+  BotError,
+  type BotOptions,
+  Context,
+  ILinkApiError,
+  ILinkClient,
+  type ILinkClientOptions,
+  ILinkError,
+  ILinkTransportError,
+  isILinkError,
+  type LoginResult,
+  loginWithQr,
+  sendMedia,
+  sendText,
+} from "./ilink/index.js";
+
+// ── Simulator ────────────────────────────────────────────────────────────────
+export { createSimulator, type Simulator, startSimulator } from "./simulator/index.js";
+
+// ── Gateway ──────────────────────────────────────────────────────────────────
+export type { Agent, AgentInput, AgentIO, AgentReply, MediaRef } from "./agent/types.js";
+export { createEchoAgent } from "./agent/echo.js";
+export { createGateway, createILinkTransport, type Gateway, type GatewayOptions } from "./gateway/index.js";
+export { openStore } from "./store/index.js";
+export type { Store } from "./store/types.js";
