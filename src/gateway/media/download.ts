@@ -1,0 +1,96 @@
+/**
+ * One inbound item's media onto disk: the URL vetted, the key chosen per item type (every wire
+ * encoding, via the SDK), the ciphertext streamed through the decipher into a file (0600) under a
+ * size cap, then checked: not empty, and the plaintext length and MD5 the message announced.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { unlink } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import { download } from "../../ilink/cdn.js";
+import type { FetchLike } from "../../ilink/client.js";
+import { type InboundMediaKind, itemMedia, itemMediaKey } from "../../ilink/inbound-media.js";
+import type { MessageItem } from "../../ilink/wire.js";
+import type { Logger } from "../../util/logger.js";
+import { MediaError } from "./errors.js";
+import type { CdnUrlPolicy } from "./urls.js";
+
+/** What a download needs of the account's SDK client (an `ILinkClient` fits). */
+export interface MediaDownloader {
+  fetch: FetchLike;
+  cdnBaseUrl: string;
+  baseUrl?: string;
+}
+
+export interface FetchItemContext {
+  downloader: MediaDownloader;
+  policy: CdnUrlPolicy;
+  maxBytes: number;
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+export interface FetchedItem {
+  kind: InboundMediaKind;
+  path: string;
+  size: number;
+}
+
+async function md5OfFile(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash("md5");
+  await pipeline(createReadStream(path), hash, signal ? { signal } : {});
+  return hash.digest("hex");
+}
+
+/** What the message says the plaintext should be (file `len`/`md5`, video `video_md5`). */
+function announced(item: MessageItem): { size?: number; md5?: string } {
+  const out: { size?: number; md5?: string } = {};
+  const len = item.file_item?.len;
+  if (typeof len === "string" && /^\d+$/.test(len)) out.size = Number(len);
+  const md5 = item.file_item?.md5 ?? item.video_item?.video_md5;
+  if (typeof md5 === "string" && /^[0-9a-f]{32}$/i.test(md5)) out.md5 = md5.toLowerCase();
+  return out;
+}
+
+/** Download and decrypt `item`'s media into `target`. Throws typed errors; leaves no partial file. */
+export async function fetchItemToFile(
+  item: MessageItem,
+  target: string,
+  ctx: FetchItemContext,
+): Promise<FetchedItem> {
+  const found = itemMedia(item);
+  if (!found) throw new MediaError("MEDIA_MISSING", "the item has neither full_url nor encrypt_query_param");
+  const key = itemMediaKey(item, found.kind, found.media);
+  const vetted = await ctx.policy.vet(found.media);
+  if (vetted.refused) {
+    ctx.logger.warn(
+      { kind: found.kind, reason: vetted.refused },
+      "media full_url refused; downloading from the account's CDN by encrypt_query_param instead",
+    );
+  }
+  const got = await download(vetted.media, {
+    fetch: ctx.downloader.fetch,
+    cdnBaseUrl: ctx.downloader.cdnBaseUrl,
+    maxBytes: ctx.maxBytes,
+    toFile: target,
+    ...(key ? { key } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  try {
+    if (got.size === 0) throw new MediaError("MEDIA_EMPTY", `the ${found.kind} decrypted to 0 bytes`);
+    const expect = announced(item);
+    if (expect.size !== undefined && expect.size !== got.size) {
+      throw new MediaError(
+        "MEDIA_CORRUPT",
+        `the ${found.kind} is ${got.size} bytes but the message announced ${expect.size}: truncated or wrong key`,
+      );
+    }
+    if (expect.md5 !== undefined && (await md5OfFile(target, ctx.signal)) !== expect.md5) {
+      throw new MediaError("MEDIA_CORRUPT", `the ${found.kind} does not match the MD5 the message announced`);
+    }
+  } catch (err) {
+    await unlink(target).catch(() => {});
+    throw err;
+  }
+  return { kind: found.kind, path: target, size: got.size };
+}

@@ -1,0 +1,49 @@
+/**
+ * Typed errors of the media layer. Each has a stable `code`, an `isRetryable` flag and a message
+ * that says what went wrong and what to do; user-facing wording lives in `notices.ts`.
+ */
+
+export type MediaErrorCode =
+  /** The download link is not on an allowed CDN host and there is no parameter to build one from. */
+  | "MEDIA_URL_REFUSED"
+  /** The plaintext is 0 bytes. */
+  | "MEDIA_EMPTY"
+  /** The plaintext does not match the length or MD5 the message announced. */
+  | "MEDIA_CORRUPT"
+  /** The item has no media to download (no URL and no parameter). */
+  | "MEDIA_MISSING"
+  /** An outbound path lies outside the contact's workspace. */
+  | "FILE_OUTSIDE_WORKSPACE"
+  /** An outbound path does not exist or is not a regular file. */
+  | "FILE_NOT_FOUND"
+  /** An outbound file is over the configured limit. */
+  | "FILE_TOO_LARGE"
+  /** SILK could not be decoded. */
+  | "VOICE_DECODE_FAILED"
+  /** The transcription endpoint failed or answered nonsense. */
+  | "TRANSCRIBE_FAILED";
+
+const RETRYABLE = new Set<MediaErrorCode>(["TRANSCRIBE_FAILED"]);
+
+export class MediaError extends Error {
+  override readonly name = "MediaError";
+  readonly isRetryable: boolean;
+  constructor(
+    readonly code: MediaErrorCode,
+    message: string,
+    options: { cause?: unknown; isRetryable?: boolean } = {},
+  ) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.isRetryable = options.isRetryable ?? RETRYABLE.has(code);
+  }
+}
+
+/** The stable code of any error that carries one (SDK, workspace and media errors all do). */
+export function codeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+export function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

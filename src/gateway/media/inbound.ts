@@ -1,0 +1,312 @@
+/**
+ * Inbound media for one message: every image, file, video and voice item (and a quoted one) is
+ * downloaded into `<mediaDir>/<account>/<inbound id>/`, files are also copied into the contact's
+ * workspace inbox, voice becomes text (WeChat's transcript, else SILK → WAV → an optional
+ * transcription endpoint, else the user is asked to type). One bad item never drops the others:
+ * it becomes a MediaRef with `error`, a log line and a notice for the user.
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { MediaRef, QuotedMessage } from "../../agent/types.js";
+import { safeSegment } from "../../agent/workspace.js";
+import { mimeFromFileName } from "../../ilink/mime.js";
+import { type MessageItem, MessageItemType, VoiceEncodeType } from "../../ilink/wire.js";
+import { createLogger, type Logger } from "../../util/logger.js";
+import { type FetchItemContext, fetchItemToFile, type MediaDownloader } from "./download.js";
+import { codeOf, errMessage } from "./errors.js";
+import { type MediaLimits, mediaLimits } from "./limits.js";
+import { safeFileName, saveUnique } from "./names.js";
+import { downloadFailureNotice, mediaLabel, VOICE_FALLBACK_NOTICE, visibleName } from "./notices.js";
+import { readHead, sniffBytes } from "./sniff.js";
+import type { Transcriber } from "./transcribe.js";
+import { type CdnUrlPolicy, createCdnUrlPolicy } from "./urls.js";
+import { looksLikeSilk, silkToWav } from "./voice.js";
+
+export interface PrepareInboundOptions {
+  accountId: string;
+  /** The store id of the inbound message: its media directory is named after it. */
+  inboundId: number | string;
+  items: readonly MessageItem[];
+  /** The contact's workspace; files land in `<workspaceDir>/inbox/`. */
+  workspaceDir: string;
+  /** `<home>/media`; this message's files go to `<mediaDir>/<account-safe>/<inboundId>/`. */
+  mediaDir: string;
+  /** The account's SDK client (or anything with its `fetch` and `cdnBaseUrl`). */
+  downloader: MediaDownloader;
+  /** More trusted CDN hosts for `full_url`. */
+  allowHosts?: readonly string[];
+  /** Overrides the policy built from the downloader's hosts and `allowHosts`. */
+  urlPolicy?: CdnUrlPolicy;
+  transcriber?: Transcriber;
+  limits?: Partial<MediaLimits>;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+export interface PreparedInbound {
+  /** One entry per media item, in message order; failed ones carry `error`. */
+  media: MediaRef[];
+  /** The quoted message (text, title and media), when the message quotes one with content. */
+  quote?: QuotedMessage;
+  /**
+   * Lines for the agent that the message text does not hold yet: transcripts made here, where a
+   * file was saved, what could not be used. WeChat's own voice transcript is not repeated: the
+   * gateway's message text already carries it (`describeContent`).
+   */
+  textAdditions: string[];
+  /** Sentences to send the user (one per problem), e.g. a broken file or the voice fallback. */
+  userNotices: string[];
+}
+
+interface Ctx extends FetchItemContext {
+  dir: string;
+  workspaceDir: string;
+  limits: MediaLimits;
+  transcriber?: Transcriber;
+  out: PreparedInbound;
+}
+
+const HANDLED = new Set<number>([
+  MessageItemType.TEXT,
+  MessageItemType.TOOL_CALL_START,
+  MessageItemType.TOOL_CALL_RESULT,
+]);
+
+/** The media directory of one inbound message. */
+export function inboundMediaDir(mediaDir: string, accountId: string, inboundId: number | string): string {
+  return join(mediaDir, safeSegment(accountId), safeSegment(String(inboundId)));
+}
+
+export async function prepareInboundMedia(options: PrepareInboundOptions): Promise<PreparedInbound> {
+  const logger = (options.logger ?? createLogger("gateway:media")).child({
+    accountId: options.accountId,
+    inboundId: options.inboundId,
+  });
+  const out: PreparedInbound = { media: [], textAdditions: [], userNotices: [] };
+  const limits = mediaLimits(options.limits);
+  const ctx: Ctx = {
+    downloader: options.downloader,
+    policy:
+      options.urlPolicy ??
+      createCdnUrlPolicy({
+        cdnBaseUrl: options.downloader.cdnBaseUrl,
+        ...(options.downloader.baseUrl ? { baseUrl: options.downloader.baseUrl } : {}),
+        ...(options.allowHosts ? { allowHosts: options.allowHosts } : {}),
+      }),
+    maxBytes: limits.maxInboundBytes,
+    logger,
+    dir: inboundMediaDir(options.mediaDir, options.accountId, options.inboundId),
+    workspaceDir: options.workspaceDir,
+    limits,
+    out,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.transcriber ? { transcriber: options.transcriber } : {}),
+  };
+  let quoted = false;
+  for (const [index, item] of options.items.entries()) {
+    if (item.ref_msg && !quoted) {
+      quoted = true;
+      const quote = await prepareQuote(item, ctx);
+      if (quote) out.quote = quote;
+    }
+    const type = item.type ?? 0;
+    if (HANDLED.has(type)) continue;
+    const ref = await prepareItem(item, String(index), ctx, false);
+    if (ref) out.media.push(ref);
+  }
+  return out;
+}
+
+async function prepareQuote(item: MessageItem, ctx: Ctx): Promise<QuotedMessage | undefined> {
+  const ref = item.ref_msg;
+  const inner = ref?.message_item;
+  const quote: QuotedMessage = {};
+  const parts = [ref?.title, inner?.text_item?.text].filter(
+    (p): p is string => typeof p === "string" && p !== "",
+  );
+  if (parts.length > 0) quote.text = parts.join(" | ");
+  if (inner && inner.type !== MessageItemType.TEXT && !HANDLED.has(inner.type ?? 0)) {
+    const media = await prepareItem(inner, "quote", ctx, true);
+    if (media) quote.media = media;
+  }
+  return quote.text !== undefined || quote.media !== undefined ? quote : undefined;
+}
+
+/** One item → a MediaRef (never throws, except when the turn is aborted). */
+async function prepareItem(
+  item: MessageItem,
+  tag: string,
+  ctx: Ctx,
+  quoted: boolean,
+): Promise<MediaRef | undefined> {
+  try {
+    switch (item.type) {
+      case MessageItemType.IMAGE:
+        return await prepareImage(item, tag, ctx, quoted);
+      case MessageItemType.FILE:
+        return await prepareFile(item, tag, ctx, quoted);
+      case MessageItemType.VIDEO:
+        return await prepareVideo(item, tag, ctx, quoted);
+      case MessageItemType.VOICE:
+        return await prepareVoice(item, tag, ctx, quoted);
+      default: {
+        ctx.logger.warn({ itemType: item.type }, "inbound item of an unknown type skipped");
+        ctx.out.userNotices.push(
+          `Part of your message is of a kind I can't read here (type ${String(item.type)}), so I skipped it.`,
+        );
+        return undefined;
+      }
+    }
+  } catch (err) {
+    if (ctx.signal?.aborted) throw err;
+    return failed(item, err, ctx, quoted);
+  }
+}
+
+function kindOf(item: MessageItem): MediaRef["kind"] {
+  if (item.type === MessageItemType.IMAGE) return "image";
+  if (item.type === MessageItemType.VIDEO) return "video";
+  if (item.type === MessageItemType.VOICE) return "voice";
+  return "file";
+}
+
+function failed(item: MessageItem, err: unknown, ctx: Ctx, quoted: boolean): MediaRef {
+  const kind = kindOf(item);
+  const name =
+    kind === "file"
+      ? safeFileName(item.file_item?.file_name, "file.bin", ctx.limits.maxNameChars).name
+      : undefined;
+  const label = mediaLabel(kind, name, quoted);
+  ctx.logger.warn(
+    { kind, quoted, code: codeOf(err), err: errMessage(err) },
+    "inbound media could not be used",
+  );
+  const notice = downloadFailureNotice(label, err, ctx.limits.maxInboundBytes);
+  ctx.out.userNotices.push(notice);
+  ctx.out.textAdditions.push(`[${label} could not be used: ${notice}]`);
+  const ref: MediaRef = { kind, error: notice };
+  if (name) ref.name = name;
+  return ref;
+}
+
+async function fetchInto(item: MessageItem, fileName: string, ctx: Ctx) {
+  await mkdir(ctx.dir, { recursive: true, mode: 0o700 });
+  return fetchItemToFile(item, join(ctx.dir, fileName), ctx);
+}
+
+async function prepareImage(item: MessageItem, tag: string, ctx: Ctx, quoted: boolean): Promise<MediaRef> {
+  const got = await fetchInto(item, `${tag}-image.bin`, ctx);
+  const sniffed = sniffBytes(await readHead(got.path));
+  if (sniffed?.kind === "image") {
+    const ext = sniffed.mime.slice("image/".length).replace("jpeg", "jpg");
+    const path = join(ctx.dir, `${tag}-image.${ext}`);
+    await rename(got.path, path);
+    return { kind: "image", path, name: `image.${ext}`, mime: sniffed.mime, size: got.size };
+  }
+  // Not a format a model can take as an image: keep it, as a file, and say so.
+  const label = mediaLabel("image", undefined, quoted);
+  ctx.logger.warn({ size: got.size }, "inbound image is not PNG/JPEG/GIF/WebP/BMP; kept as a file");
+  ctx.out.userNotices.push(
+    `${label.charAt(0).toUpperCase()}${label.slice(1)} is in a format I can't view (not PNG, JPEG, GIF, WebP or BMP); I kept it as a file.`,
+  );
+  return {
+    kind: "file",
+    path: got.path,
+    name: "image.bin",
+    mime: "application/octet-stream",
+    size: got.size,
+  };
+}
+
+async function prepareFile(item: MessageItem, tag: string, ctx: Ctx, quoted: boolean): Promise<MediaRef> {
+  const original = item.file_item?.file_name;
+  const safe = safeFileName(original, "file.bin", ctx.limits.maxNameChars);
+  const got = await fetchInto(item, `${tag}-${safe.name}`, ctx);
+  const inbox = join(ctx.workspaceDir, "inbox");
+  const saved = await saveUnique(got.path, inbox, safe.name);
+  if (safe.changed) {
+    ctx.logger.warn({ original: visibleName(original ?? ""), saved }, "unsafe inbound file name replaced");
+    ctx.out.userNotices.push(
+      `The file name "${visibleName(original ?? "")}" had characters I can't use in a file name, so I saved it as "${saved}".`,
+    );
+  }
+  ctx.out.textAdditions.push(`[${quoted ? "quoted " : ""}file saved in the workspace as inbox/${saved}]`);
+  return {
+    kind: "file",
+    path: join(inbox, saved),
+    name: saved,
+    mime: mimeFromFileName(saved),
+    size: got.size,
+  };
+}
+
+async function prepareVideo(item: MessageItem, tag: string, ctx: Ctx, _quoted: boolean): Promise<MediaRef> {
+  const got = await fetchInto(item, `${tag}-video.mp4`, ctx);
+  const sniffed = sniffBytes(await readHead(got.path));
+  if (sniffed?.mime === "video/quicktime") {
+    const path = join(ctx.dir, `${tag}-video.mov`);
+    await rename(got.path, path);
+    return { kind: "video", path, name: "video.mov", mime: sniffed.mime, size: got.size };
+  }
+  if (sniffed?.kind !== "video") {
+    ctx.logger.warn({ size: got.size }, "inbound video has no recognised container; kept as video/mp4");
+  }
+  return { kind: "video", path: got.path, name: "video.mp4", mime: "video/mp4", size: got.size };
+}
+
+async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: boolean): Promise<MediaRef> {
+  const voice = item.voice_item;
+  const playtimeMs = typeof voice?.playtime === "number" ? voice.playtime : undefined;
+  // WeChat transcribed it already: nothing to download (ilink-protocol §19.33).
+  if (voice?.text) return { kind: "voice", transcript: voice.text };
+  const ref: MediaRef = { kind: "voice" };
+  if (voice?.media && (voice.media.full_url || voice.media.encrypt_query_param)) {
+    const mp3 = voice.encode_type === VoiceEncodeType.MP3;
+    const got = await fetchInto(item, `${tag}-voice.${mp3 ? "mp3" : "silk"}`, ctx);
+    ref.path = got.path;
+    ref.size = got.size;
+    ref.mime = mp3 ? "audio/mpeg" : "audio/silk";
+    ref.name = mp3 ? "voice.mp3" : "voice.silk";
+    const raw = await readFile(got.path);
+    if (!mp3 && looksLikeSilk(raw)) {
+      try {
+        const { wav } = await silkToWav(raw);
+        const wavPath = join(ctx.dir, `${tag}-voice.wav`);
+        await writeFile(wavPath, wav, { mode: 0o600 });
+        Object.assign(ref, { path: wavPath, mime: "audio/wav", name: "voice.wav", size: wav.length });
+      } catch (err) {
+        // Keep the SILK: a later tool or a human can still convert it.
+        ctx.logger.warn({ err: errMessage(err) }, "SILK voice note could not be decoded; kept as SILK");
+      }
+    }
+    if (ctx.transcriber) {
+      try {
+        const bytes = ref.path === got.path ? raw : await readFile(ref.path as string);
+        const text = await ctx.transcriber.transcribe(
+          { bytes, name: ref.name as string, mime: ref.mime as string },
+          ctx.signal,
+        );
+        if (text) {
+          ref.transcript = text;
+          ctx.out.textAdditions.push(
+            `${quoted ? "[quoted voice note, transcribed] " : "[voice note, transcribed] "}${text}`,
+          );
+          return ref;
+        }
+        ctx.logger.warn("the transcription endpoint returned no text");
+      } catch (err) {
+        if (ctx.signal?.aborted) throw err;
+        ctx.logger.warn({ code: codeOf(err), err: errMessage(err) }, "voice transcription failed");
+      }
+    }
+  } else {
+    ctx.logger.warn("voice note without transcript or audio");
+  }
+  const seconds = playtimeMs ? ` (${Math.max(1, Math.round(playtimeMs / 1000))} s)` : "";
+  ref.error = "the voice note could not be transcribed";
+  ctx.out.textAdditions.push(
+    `[The user sent a ${quoted ? "quoted " : ""}voice note${seconds} that could not be transcribed; they were asked to type it instead.]`,
+  );
+  if (!ctx.out.userNotices.includes(VOICE_FALLBACK_NOTICE)) ctx.out.userNotices.push(VOICE_FALLBACK_NOTICE);
+  return ref;
+}

@@ -1,0 +1,83 @@
+/**
+ * Safe file names for what users send: a WeChat `file_name` is untrusted text that becomes a path
+ * in the contact's workspace, so separators, control characters, leading dots and reserved names
+ * are removed, the length is capped (keeping the extension), and collisions get a numeric suffix.
+ */
+import { constants } from "node:fs";
+import { copyFile, mkdir } from "node:fs/promises";
+import { extname, join } from "node:path";
+
+export const DEFAULT_MAX_NAME_CHARS = 120;
+
+export interface SafeName {
+  name: string;
+  /** True when the original had to change for safety (not just for length). */
+  changed: boolean;
+}
+
+// Control characters (C0, DEL, C1) and format characters: bidi overrides and zero-width marks can disguise a name.
+const UNSAFE_CHARS = /[\p{Cc}\p{Cf}]/gu;
+const SEPARATORS = /[\\/:*?"<>|]/g;
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
+
+/** Cut to `max` code points, keeping the extension when it is short. */
+function capLength(name: string, max: number): string {
+  const chars = [...name];
+  if (chars.length <= max) return name;
+  const ext = extname(name);
+  const extChars = [...ext];
+  if (ext && extChars.length <= 16 && extChars.length < max) {
+    return chars.slice(0, max - extChars.length).join("") + ext;
+  }
+  return chars.slice(0, max).join("");
+}
+
+/** A name fit for one path segment, or `fallback` when nothing usable is left. */
+export function safeFileName(
+  original: string | undefined,
+  fallback = "file.bin",
+  maxChars = DEFAULT_MAX_NAME_CHARS,
+): SafeName {
+  const raw = original ?? "";
+  let name = raw.normalize("NFC").replace(UNSAFE_CHARS, "").replace(SEPARATORS, "_");
+  name = name
+    .trim()
+    .replace(/^[.\s]+/, "")
+    .replace(/[.\s]+$/, "");
+  if (WINDOWS_RESERVED.test(name)) name = `_${name}`;
+  const changed = name !== raw.trim();
+  if (name === "" || name === "_") return { name: fallback, changed: raw !== "" };
+  return { name: capLength(name, maxChars), changed };
+}
+
+/** `report.pdf` → `report (2).pdf`. */
+export function numbered(name: string, n: number): string {
+  const ext = extname(name);
+  const stem = ext && ext !== name ? name.slice(0, -ext.length) : name;
+  return `${stem} (${n})${ext && ext !== name ? ext : ""}`;
+}
+
+/**
+ * Copy `source` into `dir` under `name`, adding ` (2)`, ` (3)` … when the name is taken. A copy,
+ * not a link: the agent may edit its inbox file while the media directory keeps what arrived.
+ * The exclusive create makes two concurrent saves of one name land in different files.
+ */
+export async function saveUnique(
+  source: string,
+  dir: string,
+  name: string,
+  maxTries = 1000,
+): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (let n = 1; n <= maxTries; n++) {
+    const candidate = n === 1 ? name : numbered(name, n);
+    try {
+      await copyFile(source, join(dir, candidate), constants.COPYFILE_EXCL);
+      return candidate;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw err;
+    }
+  }
+  throw new Error(`no free name for ${name} in ${dir} after ${maxTries} tries`);
+}
