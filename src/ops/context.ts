@@ -1,0 +1,136 @@
+/**
+ * What every operation runs over: the store, the home paths, an SDK client per account, the
+ * gateway's delivery (so sends keep the same record-before-send, quota and outbox rules as the
+ * gateway), a wake-up signal for new inbound messages, and the QR logins in progress.
+ */
+
+import {
+  createDelivery,
+  DEFAULT_DELIVERY_LIMITS,
+  type Delivery,
+  type DeliveryLimits,
+} from "../gateway/delivery/index.js";
+import { createILinkTransport, type ILinkTransport } from "../gateway/ilink-transport.js";
+import { EXPIRED_REASON } from "../gateway/poller.js";
+import type { FetchLike, ILinkClient } from "../ilink/client.js";
+import type { HomePaths } from "../store/home.js";
+import type { Account, Store } from "../store/types.js";
+import { createLogger, type Logger } from "../util/logger.js";
+import { OpsError } from "./errors.js";
+import { InboxSignal } from "./inbox.js";
+import { LoginRegistry } from "./login-registry.js";
+
+export interface OpsContext {
+  store: Store;
+  paths: HomePaths;
+  /** The SDK client of a stored account (cached per token). */
+  clientFor(account: Account): ILinkClient;
+  delivery: Delivery;
+  /** Sends allowed per context token (config `gateway.quotaPerToken`). */
+  quotaPerToken: number;
+  /** Wakes `wait_for_messages` when this process stores an inbound message. */
+  inbox: InboxSignal;
+  logins: LoginRegistry;
+  /** Called after a QR login saved an account (the local poller picks it up). */
+  onAccountSaved(listener: (accountId: string) => void): () => void;
+  accountSaved(accountId: string): void;
+  /** For QR login and iLink calls; default the global fetch. */
+  fetch?: FetchLike;
+  /** Aborted by `close()`: sends and logins in flight stop. */
+  signal: AbortSignal;
+  now(): number;
+  logger: Logger;
+  close(): void;
+}
+
+export interface OpsContextOptions {
+  store: Store;
+  paths: HomePaths;
+  /** Delivery tuning, usually from config `gateway` (spacing, chunk size, quota). */
+  limits?: Partial<DeliveryLimits>;
+  fetch?: FetchLike;
+  /**
+   * The delivery to send through. In the `wxagent start` process pass the gateway's own, so one
+   * per-contact queue orders every send; default: a new one over iLink transports of the store.
+   */
+  delivery?: Delivery;
+  now?: () => number;
+  logger?: Logger;
+}
+
+export function createOpsContext(options: OpsContextOptions): OpsContext {
+  const { store, paths } = options;
+  const logger = options.logger ?? createLogger("ops");
+  const now = options.now ?? Date.now;
+  const abort = new AbortController();
+  const limits: DeliveryLimits = { ...DEFAULT_DELIVERY_LIMITS, ...options.limits };
+  const transports = new Map<string, { token: string; transport: ILinkTransport }>();
+
+  const transportOf = (account: Account): ILinkTransport => {
+    const cached = transports.get(account.id);
+    if (cached && cached.token === account.token) return cached.transport;
+    const transport = createILinkTransport(account, {
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      logger: logger.child({ part: "ilink", accountId: account.id }),
+    });
+    transports.set(account.id, { token: account.token, transport });
+    return transport;
+  };
+  const accountOrThrow = (accountId: string): Account => {
+    const account = store.accounts.get(accountId);
+    if (!account) {
+      throw new OpsError(
+        "UNKNOWN_ACCOUNT",
+        `account ${accountId} is not in the store; run \`wxagent login\``,
+      );
+    }
+    return account;
+  };
+
+  const delivery =
+    options.delivery ??
+    createDelivery({
+      store,
+      transport: (accountId) => transportOf(accountOrThrow(accountId)),
+      limits,
+      logger: logger.child({ part: "delivery" }),
+      onSessionExpired: (accountId) => {
+        logger.error({ accountId }, `account ${accountId}: ${EXPIRED_REASON}`);
+        store.accounts.setState(accountId, "expired", EXPIRED_REASON);
+      },
+    });
+
+  const savedListeners = new Set<(accountId: string) => void>();
+  const logins = new LoginRegistry({ logger: logger.child({ part: "login" }), now });
+
+  return {
+    store,
+    paths,
+    clientFor: (account) => transportOf(account).client,
+    delivery,
+    quotaPerToken: limits.quotaPerToken,
+    inbox: new InboxSignal(),
+    logins,
+    onAccountSaved(listener) {
+      savedListeners.add(listener);
+      return () => savedListeners.delete(listener);
+    },
+    accountSaved(accountId) {
+      for (const l of savedListeners) {
+        try {
+          l(accountId);
+        } catch (err) {
+          logger.warn({ accountId, err: (err as Error).message }, "account-saved listener threw");
+        }
+      }
+    },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    signal: abort.signal,
+    now,
+    logger,
+    close() {
+      abort.abort(new Error("operations closed"));
+      logins.close();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Errors that cross a boundary: every operation failure reaches an MCP client as a tool error and
+ * a REST client as `{error: {code, message}}`. Each carries a stable `code`, an `isRetryable` flag
+ * derived from it, and one sentence that says what is wrong and what fixes it. Never a secret.
+ */
+import { redactText } from "../util/logger.js";
+
+export type OpsErrorCode =
+  /** No such account in the store (or no account at all). */
+  | "UNKNOWN_ACCOUNT"
+  /** The contact never wrote to this account. */
+  | "UNKNOWN_CONTACT"
+  /** The contact is known but no context token is stored (e.g. after a re-login). */
+  | "NO_CONTEXT_TOKEN"
+  /** The account's session expired (-14): a new QR login is needed. */
+  | "ACCOUNT_EXPIRED"
+  /** The per-context-token send quota is spent: the message waits in the outbox. */
+  | "QUOTA_SPENT"
+  /** Several accounts could send to this contact: name one. */
+  | "AMBIGUOUS_ACCOUNT"
+  /** A message, media item, file or login id does not exist. */
+  | "NOT_FOUND"
+  /** The input does not fit the operation. */
+  | "BAD_INPUT"
+  /** The server refused or the network failed. */
+  | "SEND_FAILED"
+  /** A QR login could not start or failed. */
+  | "LOGIN_FAILED"
+  /** A bug or an unexpected failure. */
+  | "INTERNAL";
+
+// QUOTA_SPENT is not retryable: the message is already queued, and a retry would queue it twice.
+const RETRYABLE: ReadonlySet<OpsErrorCode> = new Set<OpsErrorCode>(["SEND_FAILED"]);
+
+/** HTTP status of each code, for the REST API. */
+export const HTTP_STATUS: Record<OpsErrorCode, 400 | 404 | 409 | 429 | 500 | 502> = {
+  UNKNOWN_ACCOUNT: 404,
+  UNKNOWN_CONTACT: 404,
+  NOT_FOUND: 404,
+  NO_CONTEXT_TOKEN: 409,
+  ACCOUNT_EXPIRED: 409,
+  QUOTA_SPENT: 429,
+  AMBIGUOUS_ACCOUNT: 400,
+  BAD_INPUT: 400,
+  SEND_FAILED: 502,
+  LOGIN_FAILED: 502,
+  INTERNAL: 500,
+};
+
+export class OpsError extends Error {
+  override readonly name = "OpsError";
+  readonly code: OpsErrorCode;
+  readonly isRetryable: boolean;
+
+  constructor(code: OpsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.isRetryable = RETRYABLE.has(code);
+  }
+
+  toJSON(): { code: OpsErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isOpsError(err: unknown, code?: OpsErrorCode): err is OpsError {
+  return err instanceof OpsError && (code === undefined || err.code === code);
+}
+
+/**
+ * Any failure as an OpsError: ours pass through; an SDK -14 becomes ACCOUNT_EXPIRED; the rest is
+ * INTERNAL with a redacted message (a foreign error may carry a token in its text).
+ */
+export function toOpsError(err: unknown): OpsError {
+  if (err instanceof OpsError) return err;
+  const e = (typeof err === "object" && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  const text = redactText(typeof e.message === "string" ? e.message : String(err));
+  if (e.code === "SESSION_EXPIRED") {
+    return new OpsError("ACCOUNT_EXPIRED", `${text}`, { cause: err });
+  }
+  if (e.code === "ACCOUNT_LOCKED") return new OpsError("BAD_INPUT", text, { cause: err });
+  return new OpsError("INTERNAL", `unexpected failure: ${text}`, { cause: err });
+}

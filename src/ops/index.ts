@@ -1,0 +1,34 @@
+/**
+ * The operations behind the MCP server and the REST API: one definition each (zod input, handler
+ * over an `OpsContext`), listed in `OPS` in the order clients see them.
+ */
+import { listAccounts, listContacts } from "./accounts.js";
+import type { Op } from "./define.js";
+import { loginStart, loginStatus } from "./login.js";
+import { downloadMedia, recentMessages, waitForMessages } from "./messages.js";
+import { sendFileOp, sendTextOp } from "./send.js";
+
+export const OPS: readonly Op[] = [
+  listAccounts,
+  listContacts,
+  recentMessages,
+  waitForMessages,
+  sendTextOp,
+  sendFileOp,
+  downloadMedia,
+  loginStart,
+  loginStatus,
+];
+
+export { accountHealth, type PollingInfo, pollingOf } from "./accounts.js";
+export { createOpsContext, type OpsContext, type OpsContextOptions } from "./context.js";
+export { defineOp, type Op, type OpOutcome, type OpSpec, type RestRoute } from "./define.js";
+export { HTTP_STATUS, isOpsError, OpsError, type OpsErrorCode, toOpsError } from "./errors.js";
+export type { MediaDescription, MessageView } from "./format.js";
+export { isLoopbackHost, LOOPBACK_HOSTS, loopbackOrigin, requireToken } from "./http-auth.js";
+export { InboxSignal } from "./inbox.js";
+export { cdnFor, runLoginStart, saveLogin } from "./login.js";
+export { type LoginEntry, LoginRegistry, type LoginState } from "./login-registry.js";
+export { latestInboundId, MAX_WAIT_MS } from "./messages.js";
+export { DONE_REASON, type LocalPolling, type LocalPollingOptions, startLocalPolling } from "./polling.js";
+export { bearerMatches, ensureAdminToken } from "./token.js";

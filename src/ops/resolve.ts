@@ -1,0 +1,89 @@
+/**
+ * Which account an operation means, and whether a contact can be written to. The messages here
+ * are what an MCP client's model reads, so each names the fix.
+ */
+import type { Account, ContextTokenRecord, Store } from "../store/types.js";
+import { OpsError } from "./errors.js";
+
+const NO_ACCOUNTS =
+  "no WeChat account is logged in yet; call login_start (or run `wxagent login`) and scan the QR code";
+
+/** An account named by id, or UNKNOWN_ACCOUNT listing the ids there are. */
+export function accountById(store: Store, id: string): Account {
+  const account = store.accounts.get(id);
+  if (account) return account;
+  const ids = store.accounts.list().map((a) => a.id);
+  throw new OpsError(
+    "UNKNOWN_ACCOUNT",
+    ids.length === 0
+      ? `account ${id} does not exist: ${NO_ACCOUNTS}`
+      : `account ${id} does not exist; known accounts: ${ids.join(", ")}`,
+  );
+}
+
+/** For reads: the named account, or undefined meaning "all accounts". */
+export function optionalAccount(store: Store, id: string | undefined): Account | undefined {
+  return id === undefined ? undefined : accountById(store, id);
+}
+
+/**
+ * For sends: the named account; else the only account; else the one account holding a context
+ * token for `to` (several → AMBIGUOUS_ACCOUNT; none → the contact is unknown everywhere).
+ */
+export function accountForSend(store: Store, id: string | undefined, to: string): Account {
+  if (id !== undefined) return accountById(store, id);
+  const all = store.accounts.list();
+  if (all.length === 0) throw new OpsError("UNKNOWN_ACCOUNT", NO_ACCOUNTS);
+  if (all.length === 1) return all[0] as Account;
+  const withToken = all.filter((a) => store.contextTokens.get(a.id, to));
+  if (withToken.length === 1) return withToken[0] as Account;
+  if (withToken.length > 1) {
+    throw new OpsError(
+      "AMBIGUOUS_ACCOUNT",
+      `${to} has written to several accounts (${withToken.map((a) => a.id).join(", ")}); pass \`account\` to choose one`,
+    );
+  }
+  const seen = all.filter((a) => store.contacts.get(a.id, to));
+  if (seen.length === 1) return seen[0] as Account;
+  if (seen.length > 1) {
+    throw new OpsError(
+      "AMBIGUOUS_ACCOUNT",
+      `${to} is a contact of several accounts (${seen.map((a) => a.id).join(", ")}); pass \`account\` to choose one`,
+    );
+  }
+  throw new OpsError(
+    "UNKNOWN_CONTACT",
+    `${to} has never written to any of the accounts (${all.map((a) => a.id).join(", ")}); a bot can only message someone who wrote to it first: ask them to send the bot a message, then list_contacts shows them`,
+  );
+}
+
+/** The account can send: active, not expired or disabled. */
+export function assertActive(account: Account): void {
+  if (account.state === "active") return;
+  if (account.state === "expired") {
+    throw new OpsError(
+      "ACCOUNT_EXPIRED",
+      `account ${account.id} has expired (${account.stateReason ?? "session expired (-14)"}); log in again with login_start or \`wxagent login\``,
+    );
+  }
+  throw new OpsError(
+    "ACCOUNT_EXPIRED",
+    `account ${account.id} is ${account.state}${account.stateReason ? ` (${account.stateReason})` : ""}; log in again with login_start or \`wxagent login\``,
+  );
+}
+
+/** The contact's current context token, or the error saying why there is none. */
+export function contextTokenFor(store: Store, account: Account, to: string): ContextTokenRecord {
+  const token = store.contextTokens.get(account.id, to);
+  if (token) return token;
+  if (!store.contacts.get(account.id, to)) {
+    throw new OpsError(
+      "UNKNOWN_CONTACT",
+      `${to} has never written to account ${account.id}; a bot can only message someone who wrote to it first: ask them to send the bot a message (list_contacts shows who has)`,
+    );
+  }
+  throw new OpsError(
+    "NO_CONTEXT_TOKEN",
+    `no context token for ${to} on account ${account.id} yet (none since the last login): WeChat lets a bot write only after the contact's latest message; ask ${to} to send the bot any message, then retry`,
+  );
+}
