@@ -8,8 +8,9 @@ import { registerAccounts } from "./commands/accounts.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerHistory } from "./commands/history.js";
 import { registerLogin } from "./commands/login.js";
+import { registerMcp } from "./commands/mcp.js";
 import { registerPairing } from "./commands/pairing.js";
-// import { registerSend } from "./commands/send.js";
+import { registerSend } from "./commands/send.js";
 import { registerSim } from "./commands/sim.js";
 import { registerStart } from "./commands/start.js";
 import { registerStatus } from "./commands/status.js";
@@ -27,11 +28,12 @@ registerStart(program);
 registerSim(program);
 registerLogin(program);
 registerAccounts(program);
-// registerSend(program);
+registerSend(program);
 registerHistory(program);
 registerStatus(program);
 registerDoctor(program);
 registerPairing(program);
+registerMcp(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,8 +4,8 @@ import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import QRCode from "qrcode";
 import { loginWithQr } from "../../ilink/qr-login.js";
-import { DEFAULT_BASE_URL, DEFAULT_CDN_BASE_URL } from "../../ilink/wire.js";
-import type { Store } from "../../store/types.js";
+import { DEFAULT_BASE_URL } from "../../ilink/wire.js";
+import { cdnFor, saveLogin } from "../../ops/index.js";
 import { withHome } from "../home.js";
 import { intOption } from "../options.js";
 import { onShutdown } from "../signals.js";
@@ -20,49 +20,6 @@ const STATUS_WORDS: Record<string, string> = {
   confirmed: "confirmed",
   binded_redirect: "this bot is already bound here",
 };
-
-/** The CDN that goes with an API base URL: the live CDN for the live host, `<base>/c2c` otherwise (the simulator). */
-export function cdnFor(baseUrl: string): string {
-  return new URL(baseUrl).host === new URL(DEFAULT_BASE_URL).host
-    ? DEFAULT_CDN_BASE_URL
-    : `${baseUrl.replace(/\/+$/, "")}/c2c`;
-}
-
-/** Save a fresh login: a new token is a new session, so the old cursor and context tokens go. */
-export function saveLogin(
-  store: Store,
-  login: { accountId: string; token: string; baseUrl: string; userId: string | undefined },
-  cdnBaseUrl: string,
-): string[] {
-  const replaced: string[] = [];
-  store.transaction(() => {
-    store.accounts.upsert({
-      id: login.accountId,
-      baseUrl: login.baseUrl,
-      cdnBaseUrl,
-      token: login.token,
-      state: "active",
-      ...(login.userId ? { ownerUserId: login.userId } : {}),
-    });
-    store.accounts.setState(login.accountId, "active");
-    store.cursors.set(login.accountId, "");
-    store.contextTokens.clear(login.accountId);
-    // One WeChat user keeps one live bot: binding again elsewhere kicks the older one (-14).
-    if (login.userId) {
-      for (const other of store.accounts.list()) {
-        if (other.id !== login.accountId && other.ownerUserId === login.userId && other.state === "active") {
-          store.accounts.setState(
-            other.id,
-            "expired",
-            `replaced by a newer login of the same WeChat user (${login.accountId}); remove it with \`wxagent accounts remove ${other.id}\``,
-          );
-          replaced.push(other.id);
-        }
-      }
-    }
-  });
-  return replaced;
-}
 
 export function registerLogin(program: Command): void {
   program

@@ -1,0 +1,38 @@
+import type { Command } from "commander";
+import { createApiApp } from "../../admin/api.js";
+import { runStdio, startMcpHttp } from "../../mcp/index.js";
+import { intOption } from "../options.js";
+import { onShutdown } from "../signals.js";
+
+export function registerMcp(program: Command): void {
+  program
+    .command("mcp")
+    .description("MCP server: WeChat as tools for any MCP client (stdio by default)")
+    .option(
+      "--http <port>",
+      "streamable HTTP on 127.0.0.1:PORT instead of stdio (needs the admin token)",
+      intOption("--http"),
+    )
+    .option("--no-poll", "never poll accounts (only read the store and send)")
+    .action(async (opts: { http?: number; poll: boolean }) => {
+      if (opts.http === undefined) {
+        // stdio: stdout carries the protocol and nothing else.
+        const handle = runStdio({ poll: opts.poll, command: "wxagent mcp" });
+        onShutdown(() => handle.close());
+        await handle.closed;
+        await handle.close();
+        return;
+      }
+      const server = await startMcpHttp({
+        port: opts.http,
+        poll: opts.poll,
+        command: "wxagent mcp --http",
+        mount: (app, runtime, token) => app.route("/", createApiApp(runtime.ctx, { token })),
+      });
+      process.stderr.write(
+        `wxagent MCP server on ${server.mcpUrl}  (REST ${server.url}/api, try it at ${server.url}/api/docs)\n` +
+          `Every request needs "Authorization: Bearer <token>"; the token is in ${server.runtime.paths.adminTokenPath}\n`,
+      );
+      onShutdown(() => server.close());
+    });
+}
