@@ -1,0 +1,182 @@
+/**
+ * What the admin pages show, read from the store, the operations context and (when the gateway
+ * runs in this process) its live status. Typed views, so the pages hold no store logic.
+ */
+import type { Config } from "../config/schema.js";
+import type { AccountStatus, GatewayStatus } from "../gateway/gateway-types.js";
+import {
+  type ContactAccess,
+  contactAccess,
+  listPairingRequests,
+  type PairingRequest,
+  resolveProfile,
+} from "../gateway/policy/index.js";
+import { pollingOf } from "../ops/accounts.js";
+import type { OpsContext } from "../ops/context.js";
+import type { Account, AccountState, ContactRecord } from "../store/types.js";
+
+/** A question an agent turn asked a contact (`AgentIO.ask`) and is waiting on. */
+export interface PendingAsk {
+  accountId: string;
+  userId: string;
+  groupId?: string;
+  question: string;
+  askedAtMs: number;
+}
+
+/** What the admin UI reads of a gateway running in this process. */
+export interface AdminGateway {
+  status(): GatewayStatus;
+  /** Turns waiting for a contact's answer; omitted when the gateway cannot list them. */
+  pendingAsks?(): PendingAsk[];
+}
+
+export interface AccountView {
+  id: string;
+  name?: string;
+  owner?: string;
+  state: AccountState;
+  /** What fixes a non-active account, in one sentence naming the command. */
+  fix?: string;
+  polling: { kind: "here" | "other" | "nobody"; pid?: number; state?: string };
+  lastMessageAtMs?: number;
+  lastPollAtMs?: number;
+  /** Inbound messages waiting or running. */
+  queue: number;
+  sending: number;
+  outbox: number;
+  /** Sends left under the context-token quota, per contact that can be written to now. */
+  sendsLeft: { userId: string; left: number }[];
+  lastError?: string;
+}
+
+export const EXPIRED_FIX =
+  "session expired (-14): run `wxagent login` (or use QR login here) to log in again";
+
+export function accountViews(ops: OpsContext, gateway?: AdminGateway): AccountView[] {
+  const live = new Map<string, AccountStatus>();
+  for (const s of gateway?.status().accounts ?? []) live.set(s.accountId, s);
+  return ops.store.accounts
+    .list()
+    .sort((a, b) => a.createdAtMs - b.createdAtMs)
+    .map((a) => accountView(ops, a, live.get(a.id)));
+}
+
+function accountView(ops: OpsContext, a: Account, live: AccountStatus | undefined): AccountView {
+  const { store } = ops;
+  const lock = pollingOf(ops.paths.home, a);
+  const polling: AccountView["polling"] = live
+    ? { kind: "here", pid: process.pid, state: live.polling }
+    : lock
+      ? { kind: lock.this_process ? "here" : "other", pid: lock.pid }
+      : { kind: "nobody" };
+  const queue = live
+    ? live.unfinished
+    : store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing");
+  const v: AccountView = {
+    id: a.id,
+    state: a.state,
+    polling,
+    queue,
+    sending: store.outbound.countByState(a.id, "pending"),
+    outbox: store.outbound.countByState(a.id, "deferred"),
+    sendsLeft: live ? live.sendsLeft.slice(0, 10) : sendsLeftFromStore(ops, a.id),
+  };
+  if (a.name) v.name = a.name;
+  if (a.ownerUserId) v.owner = a.ownerUserId;
+  if (a.state !== "active") {
+    v.fix = live?.fix ?? a.stateReason ?? (a.state === "expired" ? EXPIRED_FIX : "account disabled");
+  }
+  if (a.lastInboundAtMs !== undefined) v.lastMessageAtMs = a.lastInboundAtMs;
+  const lastPoll = live?.lastPollAtMs ?? a.lastPollAtMs;
+  if (lastPoll !== undefined) v.lastPollAtMs = lastPoll;
+  if (live?.lastError) v.lastError = live.lastError;
+  return v;
+}
+
+function sendsLeftFromStore(ops: OpsContext, accountId: string): { userId: string; left: number }[] {
+  return ops.store.contacts
+    .list(accountId)
+    .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
+    .slice(0, 10)
+    .flatMap((c) => {
+      const tok = ops.store.contextTokens.get(accountId, c.userId);
+      return tok ? [{ userId: c.userId, left: Math.max(0, ops.quotaPerToken - tok.sendCount) }] : [];
+    });
+}
+
+export interface ContactView {
+  accountId: string;
+  userId: string;
+  name?: string;
+  /** The operator's decision; `none` means the account's policy decides. */
+  access: ContactAccess | "none";
+  isOwner: boolean;
+  /** The contact's own preset; undefined means the account's default. */
+  preset?: string;
+  /** The account's default preset (profile), for the "default (…)" label. */
+  defaultPreset?: string;
+  dmPolicy: string;
+  lastSeenAtMs: number;
+}
+
+export function contactViews(ops: OpsContext, config: Partial<Config>, accountId?: string): ContactView[] {
+  const owners = new Map(ops.store.accounts.list().map((a) => [a.id, a.ownerUserId]));
+  return ops.store.contacts
+    .list(accountId)
+    .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
+    .map((c) => contactView(ops, config, c, owners.get(c.accountId)));
+}
+
+export function contactView(
+  ops: OpsContext,
+  config: Partial<Config>,
+  c: ContactRecord,
+  owner: string | undefined,
+): ContactView {
+  const profile = resolveProfile(config, c.accountId);
+  const v: ContactView = {
+    accountId: c.accountId,
+    userId: c.userId,
+    access: contactAccess(ops.store, c.accountId, c.userId).access ?? "none",
+    isOwner: owner !== undefined && owner === c.userId,
+    dmPolicy: profile.dmPolicy,
+    lastSeenAtMs: c.lastSeenAtMs,
+  };
+  if (c.name) v.name = c.name;
+  if (c.preset) v.preset = c.preset;
+  if (profile.preset) v.defaultPreset = profile.preset;
+  return v;
+}
+
+export function pairingRequests(ops: OpsContext): PairingRequest[] {
+  return listPairingRequests(ops.store, undefined, ops.now());
+}
+
+export interface MinuteBucket {
+  /** Start of the minute (epoch ms). */
+  atMs: number;
+  inbound: number;
+  outbound: number;
+}
+
+/** Messages received and sent per minute over the last `minutes` minutes, oldest first. */
+export function trafficPerMinute(ops: OpsContext, minutes = 30): MinuteBucket[] {
+  const nowMs = ops.now();
+  const end = Math.floor(nowMs / 60_000) * 60_000 + 60_000;
+  const start = end - minutes * 60_000;
+  const buckets: MinuteBucket[] = [];
+  for (let i = 0; i < minutes; i += 1) buckets.push({ atMs: start + i * 60_000, inbound: 0, outbound: 0 });
+  const slot = (ms: number) => buckets[Math.floor((ms - start) / 60_000)];
+  const limit = 20_000;
+  for (const m of ops.store.inbound.list({ sinceMs: start, limit })) {
+    const b = slot(m.receivedAtMs);
+    if (b) b.inbound += 1;
+  }
+  for (const m of ops.store.outbound.list({ sinceMs: start, limit })) {
+    if (m.state !== "sent" || m.sentAtMs === undefined) continue;
+    const b = slot(m.sentAtMs);
+    if (b) b.outbound += 1;
+  }
+  return buckets;
+}
