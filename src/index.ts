@@ -3,6 +3,10 @@
  * `wxagent/simulator`), and the parts to build a gateway of your own.
  */
 
+export { createEchoAgent } from "./agent/echo.js";
+// ── Gateway ──────────────────────────────────────────────────────────────────
+export type { Agent, AgentInput, AgentIO, AgentReply, MediaRef } from "./agent/types.js";
+export { createGateway, createILinkTransport, type Gateway, type GatewayOptions } from "./gateway/index.js";
 // ── SDK ──────────────────────────────────────────────────────────────────────
 export {
   Bot,
@@ -20,13 +24,7 @@ export {
   sendMedia,
   sendText,
 } from "./ilink/index.js";
-
 // ── Simulator ────────────────────────────────────────────────────────────────
 export { createSimulator, type Simulator, startSimulator } from "./simulator/index.js";
-
-// ── Gateway ──────────────────────────────────────────────────────────────────
-export type { Agent, AgentInput, AgentIO, AgentReply, MediaRef } from "./agent/types.js";
-export { createEchoAgent } from "./agent/echo.js";
-export { createGateway, createILinkTransport, type Gateway, type GatewayOptions } from "./gateway/index.js";
 export { openStore } from "./store/index.js";
 export type { Store } from "./store/types.js";

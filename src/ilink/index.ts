@@ -5,11 +5,11 @@
 
 // The bot: long-poll, handlers, replies (usable alone, without the gateway)
 export { Bot, BotError, type BotOptions, type ErrorHandler, type MessageHandler } from "./bot.js";
-export { Context, type ContextEnv, type ReplyOptions } from "./context.js";
 export type { DownloadOptions, DownloadResult, UploadOptions, UploadResult } from "./cdn.js";
 export { DEFAULT_DOWNLOAD_MAX_BYTES, download, downloadUrl, UPLOAD_ATTEMPTS, upload } from "./cdn.js";
 export type { CallOptions, FetchLike, ILinkClientOptions } from "./client.js";
 export { DEFAULT_TIMEOUTS_MS, ILinkClient, PROTOCOL_VERSION, SDK_BOT_AGENT } from "./client.js";
+export { Context, type ContextEnv, type ReplyOptions } from "./context.js";
 export {
   aesKeyFromHex,
   createDecryptStream,
