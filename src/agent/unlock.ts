@@ -130,6 +130,25 @@ export function handleLock(contact: Contact, store: UnlockStateStore): UnlockRes
   return { ok: true, message: "Locked." };
 }
 
+/**
+ * `/unlock` and `/lock` as the gateway's command hook (`DispatchOptions.unlock`): the reply texts
+ * only, which never contain the passphrase.
+ */
+export function unlockCommands(
+  store: UnlockStateStore,
+  config: PermissionsConfig,
+  options: { now?: () => number; env?: NodeJS.ProcessEnv } = {},
+): { unlock(contact: Contact, arg: string): string; lock(contact: Contact): string } {
+  const opts = (): UnlockOptions => ({
+    ...(options.now ? { nowMs: options.now() } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  return {
+    unlock: (contact, arg) => handleUnlock(contact, arg, store, config, opts()).message,
+    lock: (contact) => handleLock(contact, store).message,
+  };
+}
+
 /** Compare without leaking length or content through timing. */
 function sameSecret(a: string, b: string): boolean {
   const ha = createHash("sha256").update(a).digest();

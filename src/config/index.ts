@@ -1,2 +1,9 @@
 export { ConfigError, loadConfig } from "./load.js";
-export { type Config, configSchema, type GatewaySettings, gatewaySettingsSchema } from "./schema.js";
+export {
+  type Config,
+  configSchema,
+  type GatewaySettings,
+  gatewaySettingsSchema,
+  type MediaSettings,
+  mediaSettingsSchema,
+} from "./schema.js";

@@ -25,6 +25,41 @@ export const gatewaySettingsSchema = z
   })
   .strict();
 
+const bytes = z.number().int().positive();
+
+export const mediaSettingsSchema = z
+  .object({
+    /** Extra CDN hosts trusted for inbound media links (the iLink CDN is always trusted). */
+    allowHosts: z.array(z.string().min(1)).default([]),
+    /** Voice to text through an OpenAI-compatible `/audio/transcriptions` endpoint; none: ask to type. */
+    transcription: z
+      .object({
+        baseUrl: z.url(),
+        /** Prefer `apiKeyEnv`, so the key stays out of config.json. */
+        apiKey: z.string().min(1).optional(),
+        apiKeyEnv: z.string().min(1).optional(),
+        model: z.string().min(1),
+        /** ISO-639-1 hint, e.g. `zh`. */
+        language: z.string().min(2).optional(),
+        timeoutMs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Size limits in bytes (defaults: inbound 100 MiB, outbound file 25 MiB, outbound image 10 MiB). */
+    limits: z
+      .object({
+        maxInboundBytes: bytes.optional(),
+        maxFileBytes: bytes.optional(),
+        maxImageBytes: bytes.optional(),
+        maxNameChars: z.number().int().min(16).max(255).optional(),
+      })
+      .strict()
+      .optional(),
+    /** A reply needing more bubbles than this goes as a short summary plus a `.md` file. */
+    maxReplyBubbles: z.number().int().min(1).max(50).default(6),
+  })
+  .strict();
+
 export const echoSettingsSchema = z
   .object({
     delayMs: z.number().int().min(0).default(0),
@@ -47,6 +82,8 @@ export const configSchema = z
      * older place for the same thing; this one wins when both are set.
      */
     permissions: permissionsConfigSchema.optional(),
+    /** Inbound media download, voice transcription, outbound file limits. */
+    media: mediaSettingsSchema.default(mediaSettingsSchema.parse({})),
     admin: z
       .object({ port: z.number().int().min(0).max(65535).default(8791) })
       .strict()
@@ -58,3 +95,4 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;
+export type MediaSettings = z.infer<typeof mediaSettingsSchema>;

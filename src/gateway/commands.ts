@@ -2,9 +2,11 @@
  * Gateway slash commands, read from the first TEXT item (ilink-protocol §11: trimmed, first token
  * lowercased). Anything else starting with "/" goes to the agent unchanged.
  */
-export type GatewayCommand = "stop" | "new" | "help" | "status";
+import type { Contact } from "../agent/types.js";
 
-const COMMANDS = new Set<string>(["stop", "new", "help", "status"]);
+export type GatewayCommand = "stop" | "new" | "help" | "status" | "unlock" | "lock";
+
+const COMMANDS = new Set<string>(["stop", "new", "help", "status", "unlock", "lock"]);
 
 export function parseCommand(text: string | undefined): GatewayCommand | undefined {
   if (text === undefined || !text.startsWith("/")) return undefined;
@@ -12,11 +14,40 @@ export function parseCommand(text: string | undefined): GatewayCommand | undefin
   return COMMANDS.has(head) ? (head as GatewayCommand) : undefined;
 }
 
+/** The gateway's view of unlocking: answers only, so dispatch needs nothing of the agent's permissions. */
+export interface UnlockHook {
+  /** The reply to `/unlock <arg>`; it must never repeat `arg`. */
+  unlock(contact: Contact, arg: string): Promise<string> | string;
+  lock(contact: Contact): Promise<string> | string;
+}
+
+/** The reply to `/unlock <arg>` or `/lock`; `arg` (a passphrase) never appears in it. */
+export async function unlockAnswer(
+  hook: UnlockHook | undefined,
+  command: "unlock" | "lock",
+  contact: Contact,
+  arg: string,
+): Promise<string> {
+  if (!hook) return "Unlocking is not enabled for this bot.";
+  if (command === "lock") return hook.lock(contact);
+  // In a group everyone reads the passphrase: refuse it there (a bare /unlock still reports the state).
+  if (contact.groupId !== undefined && arg !== "")
+    return "Send /unlock to me in a private chat: a passphrase sent in a group is seen by everyone there.";
+  return hook.unlock(contact, arg);
+}
+
+/** What follows the command word, trimmed, case kept (`/unlock Open Sesame` → `Open Sesame`). */
+export function commandArg(text: string): string {
+  return text.trim().replace(/^\S+\s*/, "");
+}
+
 export const HELP_TEXT = [
   "Commands:",
   "/stop: stop the answer in progress",
   "/new: start a fresh conversation (the agent forgets this chat)",
   "/status: what is queued for you and how many messages I can still send",
+  "/unlock <passphrase>: more than read-only access for a while (when the owner set a passphrase)",
+  "/lock: end an unlock early",
   "/help: this list",
   "Anything else goes to the agent.",
 ].join("\n");

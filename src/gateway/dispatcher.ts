@@ -3,19 +3,30 @@
  * up to `maxTurns` turns at once across conversations, with backpressure toward the poller.
  * Commands, `ask` answers and bad input are handled here, before a turn is queued.
  */
-import type { Agent, AgentInput, AgentIO, Contact } from "../agent/types.js";
+import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../agent/types.js";
+import { MessageItemType } from "../ilink/wire.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { type AccessCheck, admit } from "./access-gate.js";
 import { AskRegistry, askInChat } from "./asks.js";
-import { HELP_TEXT, parseCommand, statusText } from "./commands.js";
+import {
+  commandArg,
+  HELP_TEXT,
+  parseCommand,
+  statusText,
+  type UnlockHook,
+  unlockAnswer,
+} from "./commands.js";
 import { conversationKey, describeContent, firstText, withFirstText } from "./inbound.js";
+import type { MediaLimits } from "./media/index.js";
 import { errText } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
+import { checkedOutboundPath, prepareReplyMedia } from "./reply-media.js";
 import { KeyedScheduler } from "./scheduler.js";
 import { type AbortKind, ProgressNotes, TurnAborted, timeoutSignal } from "./turn-parts.js";
 
 export type { AccessCheck, AccessVerdictLike } from "./access-gate.js";
+export type { UnlockHook } from "./commands.js";
 export { TurnAborted } from "./turn-parts.js";
 
 export interface DispatchOptions {
@@ -42,6 +53,20 @@ export interface DispatchOptions {
   access?: AccessCheck;
   /** Fill in `path` of inbound media (download); optional. */
   resolveMedia?: (message: InboundMessage, input: AgentInput) => Promise<void>;
+  /**
+   * The contact's workspace. When given, replies go through `prepareOutboundReply` (`<<FILE:>>`
+   * tags and files checked against the workspace, long replies as a `.md`) and `AgentIO.sendFile`
+   * refuses files outside it. Not given (tests, other platforms): replies go out as the agent wrote them.
+   */
+  workspaceDirFor?: (contact: Contact) => string;
+  /** Size limits of outbound files (default `DEFAULT_MEDIA_LIMITS`). */
+  mediaLimits?: Partial<MediaLimits>;
+  /** A reply needing more bubbles than this goes as a summary plus a `.md` file (default 6). */
+  maxReplyBubbles?: number;
+  /** Bubble size used to count a reply's bubbles (default 2000, delivery's). */
+  chunkChars?: number;
+  /** `/unlock <passphrase>` and `/lock`; without it both answer that unlocking is not enabled. */
+  unlock?: UnlockHook;
   onEvent?: (event: DispatchEvent) => void;
   logger: Logger;
 }
@@ -105,6 +130,11 @@ export class Dispatcher {
     const command = parseCommand(text);
     if (command === "stop") {
       this.#stop(key, message);
+      return;
+    }
+    // Before asks: a passphrase must never be taken as the answer to an agent's question.
+    if ((command === "unlock" || command === "lock") && text !== undefined) {
+      this.#unlockCommand(message, command, commandArg(text));
       return;
     }
     if (text !== undefined && !options.replay && this.#asks.offer(key, message.fromUserId, text)) {
@@ -272,8 +302,9 @@ export class Dispatcher {
     try {
       store.inbound.setState(message.id, "processing");
       await this.#o.resolveMedia?.(message, input);
-      const reply = await agent.run(input, io);
+      const raw = await agent.run(input, io);
       signal.throwIfAborted();
+      const reply = await this.#prepareReply(message, input.contact, raw);
       progress.close();
       stage = "delivery";
       await delivery.deliverReply(message, reply);
@@ -316,10 +347,32 @@ export class Dispatcher {
     return "failed";
   }
 
+  /** Files named by the reply checked against the contact's workspace; a long text becomes a `.md`. */
+  #prepareReply(message: InboundMessage, contact: Contact, reply: AgentReply): Promise<AgentReply> {
+    const o = this.#o;
+    if (!o.workspaceDirFor) return Promise.resolve(reply);
+    const options = {
+      workspaceDir: o.workspaceDirFor(contact),
+      limits: o.mediaLimits,
+      maxBubbles: o.maxReplyBubbles,
+      chunkChars: o.chunkChars,
+    };
+    return prepareReplyMedia(reply, options, (err) =>
+      this.#log.error({ err: errText(err), inboundId: message.id }, "preparing the reply's files failed"),
+    );
+  }
+
+  async #sendFile(message: InboundMessage, path: string, caption: string | undefined): Promise<void> {
+    const { workspaceDirFor, mediaLimits, delivery } = this.#o;
+    if (!workspaceDirFor) return delivery.sendFile(message, path, caption);
+    const ws = workspaceDirFor(this.#contactOf(message));
+    return delivery.sendFile(message, await checkedOutboundPath(path, ws, mediaLimits), caption);
+  }
+
   #ioFor(message: InboundMessage, running: Running, signal: AbortSignal, progress: ProgressNotes): AgentIO {
     return {
       progress: (text) => progress.add(text),
-      sendFile: (path, caption) => this.#o.delivery.sendFile(message, path, caption),
+      sendFile: (path, caption) => this.#sendFile(message, path, caption),
       ask: (question, options = {}) =>
         askInChat(question, options, {
           message,
@@ -334,6 +387,33 @@ export class Dispatcher {
           logger: this.#log,
         }),
     };
+  }
+
+  /** `/unlock …` and `/lock`. The argument (a passphrase) is never logged, stored as a reason or echoed. */
+  #unlockCommand(message: InboundMessage, command: "unlock" | "lock", arg: string): void {
+    const contact = this.#contactOf(message);
+    if (command === "unlock" && arg.trim()) {
+      // The passphrase must not stay in the history, the admin UI or a backup of the database.
+      try {
+        this.#o.store.inbound.replaceItems(message.id, [
+          { type: MessageItemType.TEXT, text_item: { text: "/unlock [redacted]" } },
+        ]);
+      } catch (err) {
+        this.#log.error(
+          { err: errText(err), inboundId: message.id },
+          "could not scrub the /unlock passphrase",
+        );
+      }
+    }
+    void unlockAnswer(this.#o.unlock, command, contact, arg)
+      .catch((err: unknown) => {
+        this.#log.error({ err: errText(err), inboundId: message.id }, `/${command} failed`);
+        return `Sorry, /${command} failed. Please try again later.`;
+      })
+      .then((text) => {
+        this.#log.info({ inboundId: message.id, from: message.fromUserId }, `/${command} answered`);
+        this.#notice(message, text, "done");
+      });
   }
 
   #stop(key: string, message: InboundMessage): void {

@@ -2,15 +2,23 @@
  * End to end against the simulator in-process: the iLink transport over the SDK client, the real
  * store (SQLite in memory), real delivery, the echo agent.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createEchoAgent } from "../agent/echo.js";
+import type { Agent, AgentInput, Contact } from "../agent/types.js";
+import { workspaceDirFor } from "../agent/workspace.js";
 import { createSimulator, type Simulator } from "../simulator/app.js";
 import { control, newBot, type TestBot } from "../simulator/testkit.js";
 import { openStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
-import { createGateway, type Gateway } from "./gateway.js";
-import { createILinkTransport } from "./ilink-transport.js";
+import { createGateway, type Gateway, type GatewayOptions } from "./gateway.js";
+import { createILinkTransport, ILinkTransport } from "./ilink-transport.js";
+import { createMediaResolver } from "./media/index.js";
+import { b64, PNG_1PX } from "./media/sim.test-util.js";
 
 let sim: Simulator;
 let store: Store;
@@ -23,7 +31,7 @@ afterEach(async () => {
   store.close();
 });
 
-async function setup(maxTurns: number): Promise<TestBot> {
+async function setup(maxTurns: number, extra: Partial<GatewayOptions> = {}): Promise<TestBot> {
   sim = createSimulator({ realism: false, seed: 3, longPollTimeoutMs: 1_000 });
   store = openStore(":memory:");
   const bot = await newBot(sim);
@@ -42,6 +50,7 @@ async function setup(maxTurns: number): Promise<TestBot> {
     delivery: { spacingMs: 0, typingStartAfterMs: 60_000 },
     maxTurns,
     logger: createLogger("test"),
+    ...extra,
   });
   await gateway.start();
   return bot;
@@ -122,5 +131,112 @@ describe("gateway against the simulator", () => {
     const s = gateway?.status().accounts[0];
     expect(s).toMatchObject({ expired: true, state: "expired" });
     expect(s?.fix).toContain("wxagent login");
+  });
+});
+
+describe("gateway media against the simulator", () => {
+  const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+  let dir: string;
+  let seen: AgentInput[];
+  const wsFor = (c: Contact) => workspaceDirFor(c, { home: dir });
+
+  beforeEach(async () => {
+    dir = await realpath(await mkdtemp(join(tmpdir(), "wx-gw-media-")));
+    seen = [];
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Answers "chart" with a PNG from the workspace, "secret" with one outside it. */
+  const agent: Agent = {
+    name: "files",
+    async run(input) {
+      seen.push(input);
+      if (input.text.includes("chart")) {
+        const ws = wsFor(input.contact);
+        await mkdir(ws, { recursive: true });
+        await writeFile(join(ws, "out.png"), PNG_1PX);
+        await writeFile(join(ws, "chart.bin"), PNG_1PX);
+        return { text: "Here it is <<FILE:out.png>> <<FILE:chart.bin>>" };
+      }
+      if (input.text.includes("secret")) {
+        await writeFile(join(dir, "out.png"), PNG_1PX);
+        return { text: `Here <<FILE:${join(dir, "out.png")}>>` };
+      }
+      return { text: "got it" };
+    },
+  };
+
+  const start = () =>
+    setup(2, {
+      agent,
+      media: (deps) =>
+        createMediaResolver({
+          mediaDir: join(dir, "media"),
+          workspaceDirFor: wsFor,
+          downloaderFor: (id) => {
+            const t = deps.transportOf(id);
+            return t instanceof ILinkTransport ? t.client : undefined;
+          },
+          notify: deps.notify,
+        }),
+      dispatch: { workspaceDirFor: wsFor },
+    });
+
+  const outbound = async (accountId: string) =>
+    (await control(sim, "GET", `/messages?account_id=${accountId}&direction=outbound`)).body.messages as {
+      to: string;
+      items: { type: string; text?: string; sha256?: string }[];
+    }[];
+
+  it("an inbound image reaches the agent as a MediaRef with a path to the exact bytes", async () => {
+    const bot = await start();
+    await control(sim, "POST", "/messages", {
+      account_id: bot.account_id,
+      from: "pic@im.wechat",
+      image: { name: "photo.png", base64: b64(PNG_1PX) },
+    });
+    await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: 10_000 });
+    const [img] = seen[0]?.media ?? [];
+    expect(img).toMatchObject({ kind: "image", mime: "image/png", size: PNG_1PX.length });
+    expect(img?.path?.startsWith(join(dir, "media"))).toBe(true);
+    expect(sha256(await readFile(img?.path as string))).toBe(sha256(PNG_1PX));
+  });
+
+  it("a <<FILE:>> in the contact's workspace arrives as an image with the same sha256, whatever its extension", async () => {
+    const bot = await start();
+    await control(sim, "POST", "/messages", {
+      account_id: bot.account_id,
+      from: "u@im.wechat",
+      text: "chart",
+    });
+    await vi.waitFor(
+      async () => expect((await outbound(bot.account_id)).flatMap((m) => m.items)).toHaveLength(3),
+      { timeout: 10_000 },
+    );
+    const items = (await outbound(bot.account_id)).flatMap((m) => m.items);
+    expect(items[0]).toMatchObject({ type: "text", text: "Here it is" });
+    expect(items[1]).toMatchObject({ type: "image", sha256: sha256(PNG_1PX) });
+    // chart.bin: the content (PNG) decides the bubble kind, not the extension.
+    expect(items[2]).toMatchObject({ type: "image", sha256: sha256(PNG_1PX) });
+  });
+
+  it("a <<FILE:>> outside the workspace is refused with a message to the user and nothing uploaded", async () => {
+    const bot = await start();
+    await control(sim, "POST", "/messages", {
+      account_id: bot.account_id,
+      from: "u@im.wechat",
+      text: "secret",
+    });
+    await vi.waitFor(async () => expect(await outbound(bot.account_id)).toHaveLength(1), { timeout: 10_000 });
+    const items = (await outbound(bot.account_id)).flatMap((m) => m.items);
+    expect(items).toEqual([
+      expect.objectContaining({
+        type: "text",
+        text: `Here\n\nI can't send "out.png": it is outside my workspace.`,
+      }),
+    ]);
+    expect(store.inbound.unfinished(bot.account_id)).toEqual([]);
   });
 });

@@ -161,6 +161,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       delivery,
       maxTurns: options.maxTurns ?? 4,
       sendQuota: quotaOf(options),
+      // Long replies are counted in the bubbles delivery will actually cut.
+      chunkChars: options.dispatch?.chunkChars ?? options.delivery?.chunkChars,
       logger: log.child({ part: "dispatch" }),
       onEvent: emit,
       ...(resolveMedia ? { resolveMedia } : {}),

@@ -11,12 +11,15 @@ import { TypingStatus } from "../ilink/wire.js";
 import type { Account } from "../store/types.js";
 import { createLogger, type Logger } from "../util/logger.js";
 import type { OutboundTransport, SendFileArgs, SendTextArgs, TypingArgs } from "./delivery/transport.js";
+import { type MediaLimits, mediaLimits, outboundKind } from "./media/index.js";
 import type { GetUpdatesOptions, InboundBatch, InboundTransport, NotifyOptions } from "./transport.js";
 
 export interface ILinkTransportOptions {
   fetch?: FetchLike;
-  /** Refuse outbound files above this size before uploading (default 25 MiB, field-notes §11). */
+  /** Refuse outbound files above this size before uploading (default `mediaLimits.maxFileBytes`, 25 MiB). */
   maxUploadBytes?: number;
+  /** Size limits of the media layer: an image over `maxImageBytes` goes as a file bubble. */
+  mediaLimits?: Partial<MediaLimits>;
   logger?: Logger;
 }
 
@@ -24,13 +27,15 @@ export class ILinkTransport implements InboundTransport, OutboundTransport {
   readonly client: ILinkClient;
   readonly #tickets: TypingTickets;
   readonly #maxUploadBytes: number;
+  readonly #limits: Partial<MediaLimits>;
   readonly #log: Logger;
 
   constructor(client: ILinkClient, options: Omit<ILinkTransportOptions, "fetch"> = {}) {
     this.client = client;
     this.#log = options.logger ?? createLogger("gateway:ilink");
     this.#tickets = new TypingTickets(client, { logger: this.#log });
-    this.#maxUploadBytes = options.maxUploadBytes ?? 25 * 1024 * 1024;
+    this.#limits = options.mediaLimits ?? {};
+    this.#maxUploadBytes = options.maxUploadBytes ?? mediaLimits(this.#limits).maxFileBytes;
   }
 
   async getUpdates(cursor: string, options: GetUpdatesOptions): Promise<InboundBatch> {
@@ -68,6 +73,8 @@ export class ILinkTransport implements InboundTransport, OutboundTransport {
     const r = await sendMedia(this.client, {
       to: args.to,
       filePath: args.filePath,
+      // The content decides the bubble kind, not the extension: a PNG named `chart.bin` is an image.
+      kind: await outboundKind(args.filePath, this.#limits),
       clientId: args.clientId,
       signal: args.signal,
       maxBytes: this.#maxUploadBytes,

@@ -16,6 +16,7 @@ export {
   type DispatchOptions,
   TurnAborted,
   type TurnOutcome,
+  type UnlockHook,
 } from "./dispatcher.js";
 export {
   createGateway,

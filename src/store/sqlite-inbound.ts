@@ -101,6 +101,12 @@ export function createInboundStore(d: Db): InboundStore {
         throw new StoreError("NOT_FOUND", `inbound message ${id} does not exist; it may have been pruned`);
       }
     },
+    replaceItems(id, items) {
+      const res = d.stmt("UPDATE inbound SET items = ? WHERE id = ?").run(JSON.stringify(items), id);
+      if (res.changes === 0) {
+        throw new StoreError("NOT_FOUND", `inbound message ${id} does not exist; it may have been pruned`);
+      }
+    },
     unfinished(accountId) {
       const rows = d
         .stmt("SELECT * FROM inbound WHERE account_id = ? AND state IN ('pending', 'processing') ORDER BY id")

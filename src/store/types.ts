@@ -100,6 +100,8 @@ export interface InboundStore {
     atMs: number,
   ): InboundMessage[];
   setState(id: number, state: InboundState, reason?: string): void;
+  /** Replace a stored message's items (to scrub a secret, such as an `/unlock` passphrase). */
+  replaceItems(id: number, items: MessageItem[]): void;
   /** Messages not yet answered (`pending` or `processing`), oldest first: replayed after a crash. */
   unfinished(accountId: string): InboundMessage[];
   get(id: number): InboundMessage | undefined;

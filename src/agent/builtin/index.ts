@@ -25,6 +25,7 @@ export {
   type UnlockResult,
   type UnlockState,
   type UnlockStateStore,
+  unlockCommands,
   unlockStoreFromContacts,
 } from "../unlock.js";
 export {

@@ -6,6 +6,7 @@ import { acquireTokenLock, isStoreError, type TokenLock } from "../../store/inde
 import type { Account } from "../../store/types.js";
 import { type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { CliError, usage } from "../errors.js";
+import { mediaWiring, unlockWiring } from "../gateway-wiring.js";
 import { type OpenedHome, openHome } from "../home.js";
 import { intOption } from "../options.js";
 import { onShutdown } from "../signals.js";
@@ -99,10 +100,12 @@ async function runStart(opts: StartOptions): Promise<void> {
     // them unless a policy was asked for (pairing would need `pairing approve` in the sim home).
     const dmPolicy = opts.dmPolicy ?? (sim && !config.defaults?.dmPolicy ? "open" : undefined);
     const profileFor = profileResolver(config, dmPolicy ? { dmPolicy } : {});
+    const media = mediaWiring(config, paths, choice);
     gateway = createGateway({
       store,
       agent,
-      transportFor: (a) => createILinkTransport(a),
+      transportFor: (a) => createILinkTransport(a, media.transport),
+      media: media.media,
       accountIds: accounts.map((a) => a.id),
       maxTurns: opts.maxTurns ?? config.gateway.maxTurns,
       delivery: {
@@ -114,6 +117,8 @@ async function runStart(opts: StartOptions): Promise<void> {
       dispatch: {
         sendQuota: config.gateway.quotaPerToken,
         access: createAccessPolicy({ store, profileFor }),
+        ...media.dispatch,
+        unlock: unlockWiring(config, store),
       },
     });
     const gw = gateway;
@@ -125,7 +130,13 @@ async function runStart(opts: StartOptions): Promise<void> {
       }
     });
     await gw.start();
-    printBanner({ accounts, agentLine: `${choice.kind} (${choice.why})`, sim, config });
+    printBanner({
+      accounts,
+      agentLine: `${choice.kind} (${choice.why})`,
+      sim,
+      config,
+      ...(media.transcriptionHost ? { voiceHost: media.transcriptionHost } : {}),
+    });
 
     const watch = setInterval(() => watchAccounts(home, gw, locks, opts.account), ACCOUNT_WATCH_MS);
     watch.unref();
@@ -195,6 +206,7 @@ function printBanner(o: {
   agentLine: string;
   sim: EmbeddedSimulator | undefined;
   config: Config;
+  voiceHost?: string;
 }) {
   const lines = ["", "wxagent is running."];
   if (o.sim) {
@@ -213,6 +225,7 @@ function printBanner(o: {
     );
     lines.push('            or run Ollama locally (see README, "The built-in agent").');
   }
+  if (o.voiceHost) lines.push(`  voice     transcribed by ${o.voiceHost}`);
   for (const a of o.accounts)
     lines.push(`  account   ${a.id}${a.ownerUserId ? ` (owner ${a.ownerUserId})` : ""}`);
   lines.push("", "  Ctrl-C stops it.", "");

@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { builtinAgentConfigSchema } from "../agent/builtin/index.js";
+import { configSchema } from "../config/index.js";
+import { homePaths } from "../store/index.js";
+import { openStore } from "../store/sqlite.js";
+import type { Store } from "../store/types.js";
+import { mediaWiring, unlockWiring, workspaceLocation } from "./gateway-wiring.js";
+
+let store: Store;
+beforeEach(() => {
+  store = openStore(":memory:");
+});
+afterEach(() => {
+  store.close();
+});
+
+const paths = homePaths("/srv/wx");
+const contact = { accountId: "acct", userId: "u@im.wechat", isOwner: false };
+
+describe("unlockWiring", () => {
+  it("unlocks with the configured passphrase, keeps the state on the contact record, and /lock ends it", () => {
+    store.contacts.see(contact.accountId, contact.userId, Date.now());
+    const hook = unlockWiring(
+      configSchema.parse({ permissions: { unlock: { passphrase: "open sesame" } } }),
+      store,
+    );
+    expect(hook.unlock(contact, "not it")).toBe("Wrong passphrase.");
+    const ok = hook.unlock(contact, "open sesame");
+    expect(ok).toBe("Unlocked for 30 minutes.");
+    const unlock = store.contacts.get(contact.accountId, contact.userId)?.settings.unlock as {
+      unlockedUntilMs?: number;
+    };
+    expect(unlock.unlockedUntilMs).toBeGreaterThan(Date.now());
+    expect(hook.lock(contact)).toBe("Locked.");
+    expect(store.contacts.get(contact.accountId, contact.userId)?.settings.unlock).toEqual({ failures: 0 });
+  });
+
+  it("uses builtin.permissions when there is no top-level permissions section", () => {
+    const config = configSchema.parse({
+      builtin: { provider: "openai-compatible", baseUrl: "http://127.0.0.1:1/v1", model: "m" },
+    });
+    expect(unlockWiring(config, store).unlock(contact, "anything")).toBe(
+      "Unlocking is not enabled for this bot.",
+    );
+  });
+});
+
+describe("mediaWiring", () => {
+  it("passes the limits and reply bubbles from config and puts workspaces where the agent keeps them", () => {
+    const config = configSchema.parse({ media: { limits: { maxImageBytes: 1024 }, maxReplyBubbles: 3 } });
+    const w = mediaWiring(config, paths, { kind: "echo", why: "test" });
+    expect(w.transport.mediaLimits).toEqual({ maxImageBytes: 1024 });
+    expect(w.dispatch).toMatchObject({ mediaLimits: { maxImageBytes: 1024 }, maxReplyBubbles: 3 });
+    expect(w.dispatch.workspaceDirFor?.(contact)).toMatch(/^\/srv\/wx\/workspaces\/acct\/u_im\.wechat-/);
+    const builtin = builtinAgentConfigSchema.parse({
+      provider: "openai-compatible",
+      baseUrl: "http://127.0.0.1:1/v1",
+      model: "m",
+      workspace: { root: "/data/ws", ownerDir: "/home/me/project" },
+    });
+    expect(workspaceLocation(paths, { kind: "builtin", why: "test", builtin })).toEqual({
+      home: "/srv/wx",
+      root: "/data/ws",
+      ownerDir: "/home/me/project",
+    });
+  });
+
+  it("names a missing transcription key variable, and exposes only the endpoint's host", () => {
+    const config = configSchema.parse({
+      media: {
+        transcription: { baseUrl: "https://stt.example.com/v1", model: "whisper-1", apiKeyEnv: "WX_STT_KEY" },
+      },
+    });
+    expect(() => mediaWiring(config, paths, { kind: "echo", why: "test" }, {})).toThrow(
+      /WX_STT_KEY.*not set/,
+    );
+    const w = mediaWiring(config, paths, { kind: "echo", why: "test" }, { WX_STT_KEY: "sk-very-secret" });
+    expect(w.transcriptionHost).toBe("stt.example.com");
+  });
+
+  it("rejects an unknown media key, naming it", () => {
+    const r = configSchema.safeParse({ media: { maxReplyBubble: 3 } });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toContain("maxReplyBubble");
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The parts of `createGateway`'s options that come from config.json beyond the gateway section:
+ * media (downloads, transcription, outbound file checks in the contact's workspace) and the
+ * `/unlock` `/lock` commands. Kept out of start.ts so it can be tested without a daemon.
+ */
+import {
+  permissionsConfigSchema,
+  unlockCommands,
+  unlockStoreFromContacts,
+  workspaceDirFor,
+} from "../agent/builtin/index.js";
+import type { Contact } from "../agent/types.js";
+import type { WorkspaceLocation } from "../agent/workspace.js";
+import type { Config } from "../config/index.js";
+import {
+  type DispatchOptions,
+  type GatewayOptions,
+  ILinkTransport,
+  type ILinkTransportOptions,
+} from "../gateway/index.js";
+import {
+  createMediaResolver,
+  createTranscriber,
+  type MediaLimits,
+  type Transcriber,
+} from "../gateway/media/index.js";
+import type { HomePaths } from "../store/index.js";
+import type { Store } from "../store/types.js";
+import type { AgentChoice } from "./agents.js";
+import { CliError } from "./errors.js";
+
+export interface MediaWiring {
+  /** For `createILinkTransport`: the content-sniffed bubble kind uses the same limits. */
+  transport: Pick<ILinkTransportOptions, "mediaLimits">;
+  /** `GatewayOptions.media`: inbound download to `<home>/media` and the workspace inbox. */
+  media: NonNullable<GatewayOptions["media"]>;
+  /** Outbound checks in the dispatcher (`<<FILE:>>` tags, `AgentIO.sendFile`, long replies). */
+  dispatch: Pick<DispatchOptions, "workspaceDirFor" | "mediaLimits" | "maxReplyBubbles">;
+  /** The transcription endpoint's host, for the banner (never the key). */
+  transcriptionHost?: string;
+}
+
+/** Where the chosen agent keeps each contact's workspace: files are exchanged there. */
+export function workspaceLocation(paths: HomePaths, choice: AgentChoice): WorkspaceLocation {
+  const ws = choice.kind === "builtin" ? choice.builtin?.workspace : undefined;
+  return {
+    home: paths.home,
+    ...(ws?.root ? { root: ws.root } : {}),
+    ...(ws?.ownerDir ? { ownerDir: ws.ownerDir } : {}),
+  };
+}
+
+export function mediaWiring(
+  config: Config,
+  paths: HomePaths,
+  choice: AgentChoice,
+  env: NodeJS.ProcessEnv = process.env,
+): MediaWiring {
+  const where = workspaceLocation(paths, choice);
+  const wsFor = (c: Contact) => workspaceDirFor(c, where);
+  const limits: Partial<MediaLimits> = stripUndefined(config.media.limits ?? {});
+  const transcriber = transcriberFrom(config, env);
+  const wiring: MediaWiring = {
+    transport: { mediaLimits: limits },
+    media: (deps) =>
+      createMediaResolver({
+        mediaDir: paths.mediaDir,
+        workspaceDirFor: wsFor,
+        downloaderFor: (id) => {
+          const t = deps.transportOf(id);
+          return t instanceof ILinkTransport ? t.client : undefined;
+        },
+        allowHosts: config.media.allowHosts,
+        limits,
+        notify: deps.notify,
+        ...(transcriber ? { transcriber } : {}),
+      }),
+    dispatch: { workspaceDirFor: wsFor, mediaLimits: limits, maxReplyBubbles: config.media.maxReplyBubbles },
+  };
+  const t = config.media.transcription;
+  if (t) wiring.transcriptionHost = new URL(t.baseUrl).host;
+  return wiring;
+}
+
+function transcriberFrom(config: Config, env: NodeJS.ProcessEnv): Transcriber | undefined {
+  const t = config.media.transcription;
+  if (!t) return undefined;
+  let apiKey = t.apiKey;
+  if (!apiKey && t.apiKeyEnv) {
+    apiKey = env[t.apiKeyEnv] || undefined;
+    if (!apiKey) {
+      throw new CliError(
+        `media.transcription.apiKeyEnv names ${t.apiKeyEnv}, which is not set: export it, or remove media.transcription from config.json`,
+      );
+    }
+  }
+  return createTranscriber({
+    baseUrl: t.baseUrl,
+    model: t.model,
+    ...(apiKey ? { apiKey } : {}),
+    ...(t.language ? { language: t.language } : {}),
+    ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }),
+  });
+}
+
+/** `/unlock` `/lock` against the permissions in effect, with unlock state kept on the contact record. */
+export function unlockWiring(config: Config, store: Store): NonNullable<DispatchOptions["unlock"]> {
+  const permissions = permissionsConfigSchema.parse(config.permissions ?? config.builtin?.permissions ?? {});
+  return unlockCommands(unlockStoreFromContacts(store.contacts), permissions);
+}
+
+function stripUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
