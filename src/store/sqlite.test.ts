@@ -59,6 +59,20 @@ describe("SQLite store", () => {
     ).toThrow(/FOREIGN KEY/);
   });
 
+  it("replaceItems scrubs a stored message and refuses an unknown id", () => {
+    store = openStore(":memory:");
+    const [m] = store.inbound.recordPoll(
+      "a",
+      "c1",
+      [{ fromUserId: "u", dedupKey: "id:1", items: [{ type: 1, text_item: { text: "/unlock hunter2" } }] }],
+      1,
+    );
+    store.inbound.replaceItems(m?.id as number, [{ type: 1, text_item: { text: "/unlock [redacted]" } }]);
+    expect(JSON.stringify(store.inbound.get(m?.id as number)?.items)).not.toContain("hunter2");
+    const s = store;
+    expect(() => s.inbound.replaceItems(999, [])).toThrow(/does not exist/);
+  });
+
   it("recordPoll is atomic: a failing insert leaves neither earlier rows nor the cursor", () => {
     store = openStore(":memory:");
     const s = store;
