@@ -5,7 +5,7 @@
  * again, because a secret inside free text (an error message quoting a URL) has no key to match.
  */
 import pino, { type Logger } from "pino";
-import { redactText, SECRET_KEYS } from "../util/logger.js";
+import { createRootLogger, redactText, stderrDestination } from "../util/logger.js";
 
 export const DEFAULT_LOG_LINES = 500;
 
@@ -127,15 +127,6 @@ export function createBufferedLogger(
 ): Logger {
   const level = options.level ?? process.env.WXAGENT_LOG_LEVEL ?? "info";
   const streams: pino.StreamEntry[] = [{ level: level as pino.Level, stream: buffer }];
-  if (options.stderr !== false) {
-    streams.push({ level: level as pino.Level, stream: pino.destination({ fd: 2, sync: false }) });
-  }
-  return pino(
-    {
-      level,
-      redact: { paths: SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: "[redacted]" },
-      base: undefined,
-    },
-    pino.multistream(streams),
-  );
+  if (options.stderr !== false) streams.push({ level: level as pino.Level, stream: stderrDestination() });
+  return createRootLogger(pino.multistream(streams), level);
 }

@@ -63,7 +63,7 @@ export function prettyLine(json: string): string {
  * JSON lines by default (for files, journald and tools); short human lines when stderr is a
  * terminal, unless `WXAGENT_LOG_FORMAT=json`.
  */
-function destination(): pino.DestinationStream {
+export function stderrDestination(): pino.DestinationStream {
   const format = process.env.WXAGENT_LOG_FORMAT ?? (process.stderr.isTTY ? "pretty" : "json");
   if (format !== "pretty") return pino.destination({ fd: 2, sync: false });
   return {
@@ -74,7 +74,7 @@ function destination(): pino.DestinationStream {
 }
 
 /** A logger with wxagent's settings (level, redaction) writing to `dest`. */
-export function createRootLogger(dest: pino.DestinationStream = destination(), level?: string): Logger {
+export function createRootLogger(dest: pino.DestinationStream = stderrDestination(), level?: string): Logger {
   return pino(
     {
       level: level ?? process.env.WXAGENT_LOG_LEVEL ?? "info",

@@ -1,9 +1,18 @@
 import type { Command } from "commander";
+import {
+  adminUrl,
+  createAdminApp,
+  createBufferedLogger,
+  LogBuffer,
+  startAdminServer,
+} from "../../admin/index.js";
 import type { Config } from "../../config/index.js";
 import { createGateway, createILinkTransport, type Gateway } from "../../gateway/index.js";
 import { createAccessPolicy, profileResolver } from "../../gateway/policy/index.js";
+import { createOpsContext, ensureAdminToken } from "../../ops/index.js";
 import { acquireTokenLock, isStoreError, type TokenLock } from "../../store/index.js";
 import type { Account } from "../../store/types.js";
+import { setLogger } from "../../util/logger.js";
 import { type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { CliError, usage } from "../errors.js";
 import { mediaWiring, unlockWiring } from "../gateway-wiring.js";
@@ -66,6 +75,9 @@ export function registerStart(program: Command): void {
 }
 
 async function runStart(opts: StartOptions): Promise<void> {
+  // Every component logs through this one logger: stderr, plus the admin UI's Logs page.
+  const logBuffer = new LogBuffer();
+  setLogger(createBufferedLogger(logBuffer));
   let home = openHome();
   const realAccounts = home.store.accounts.list().filter((a) => a.state === "active");
   let sim: EmbeddedSimulator | undefined;
@@ -79,11 +91,9 @@ async function runStart(opts: StartOptions): Promise<void> {
   let gateway: Gateway | undefined;
   try {
     const accounts = selectAccounts(home, opts.account);
-    if (accounts.length === 0) {
+    if (accounts.length === 0 && opts.account?.length) {
       throw new CliError(
-        store.accounts.list().length === 0
-          ? "no accounts: run `wxagent login` (or plain `wxagent start` to try the simulator)"
-          : "no active account: `wxagent status` shows why; `wxagent login` fixes an expired one",
+        "no active account among --account: `wxagent status` shows why; `wxagent login` fixes an expired one",
       );
     }
     for (const a of accounts) locks.set(a.id, lockAccount(paths.home, a));
@@ -130,7 +140,29 @@ async function runStart(opts: StartOptions): Promise<void> {
       }
     });
     await gw.start();
+
+    // The admin UI and REST API, on loopback behind the token in <home>/admin-token.
+    const ops = createOpsContext({
+      store,
+      paths,
+      limits: {
+        chunkChars: config.gateway.chunkChars,
+        spacingMs: config.gateway.spacingMs,
+        quotaPerToken: config.gateway.quotaPerToken,
+      },
+    });
+    const token = ensureAdminToken(paths);
+    const adminApp = createAdminApp({
+      ops,
+      token,
+      config,
+      gateway: gw,
+      logBuffer,
+      ...(sim ? { simulatorUrl: sim.simulator.url } : {}),
+    });
+    const admin = await startAdminOnPort(adminApp, config.admin.port);
     printBanner({
+      adminUrl: adminUrl(admin.url, token),
       accounts,
       agentLine: `${choice.kind} (${choice.why})`,
       sim,
@@ -145,6 +177,8 @@ async function runStart(opts: StartOptions): Promise<void> {
       process.stderr.write("wxagent: stopping (Ctrl-C again to exit at once)…\n");
       const report = await gw.stop({ drainTimeoutMs: config.gateway.drainTimeoutMs });
       process.stderr.write(`wxagent: stopped ${JSON.stringify(report)}\n`);
+      await admin.close();
+      ops.close();
       for (const l of locks.values()) l.release();
       await agent.close?.();
       store.close();
@@ -201,7 +235,18 @@ function watchAccounts(
   }
 }
 
+/** The configured admin port, or any free one when it is taken (a second gateway, say). */
+async function startAdminOnPort(app: Parameters<typeof startAdminServer>[0]["app"], port: number) {
+  try {
+    return await startAdminServer({ app, port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === 0) throw err;
+    return startAdminServer({ app, port: 0 });
+  }
+}
+
 function printBanner(o: {
+  adminUrl: string;
   accounts: Account[];
   agentLine: string;
   sim: EmbeddedSimulator | undefined;
@@ -218,7 +263,10 @@ function printBanner(o: {
       "  (Connect real WeChat later with `wxagent login`.)",
     );
   }
-  lines.push("", `  agent     ${o.agentLine}`);
+  lines.push("", `  admin UI  ${o.adminUrl}`);
+  if (o.accounts.length === 0)
+    lines.push("  account   none yet: log in from the admin UI, or run `wxagent login`");
+  lines.push(`  agent     ${o.agentLine}`);
   if (o.agentLine.startsWith("echo")) {
     lines.push(
       '            To answer with a model, add "builtin": {"provider", "baseUrl", "model", "apiKeyEnv"} to config.json,',
