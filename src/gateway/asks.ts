@@ -10,7 +10,20 @@ import type { DeliveryPort } from "./ports.js";
 
 interface Waiter {
   userId: string;
+  accountId: string;
+  groupId: string | undefined;
+  question: string;
+  askedAtMs: number;
   resolve: (answer: string | undefined) => void;
+}
+
+/** A question an agent asked in the chat, still waiting for its answer (shown in the admin UI). */
+export interface PendingAsk {
+  accountId: string;
+  userId: string;
+  groupId?: string;
+  question: string;
+  askedAtMs: number;
 }
 
 export class AskRegistry {
@@ -24,6 +37,7 @@ export class AskRegistry {
     where: { accountId: string; userId: string; groupId?: string | undefined },
     timeoutMs: number,
     signal: AbortSignal,
+    question = "",
   ): Promise<string | undefined> {
     const key = conversationKey(where.accountId, where.userId, where.groupId);
     return new Promise((resolve) => {
@@ -40,7 +54,14 @@ export class AskRegistry {
         if (list?.length === 0) this.#waiters.delete(key);
         resolve(answer);
       };
-      const waiter: Waiter = { userId: where.userId, resolve: finish };
+      const waiter: Waiter = {
+        userId: where.userId,
+        accountId: where.accountId,
+        groupId: where.groupId,
+        question,
+        askedAtMs: Date.now(),
+        resolve: finish,
+      };
       const onAbort = () => finish(undefined);
       const timer = setTimeout(() => finish(undefined), timeoutMs);
       signal.addEventListener("abort", onAbort, { once: true });
@@ -56,6 +77,23 @@ export class AskRegistry {
     if (!waiter) return false;
     waiter.resolve(text);
     return true;
+  }
+
+  /** Every question still waiting, oldest first. */
+  pending(): PendingAsk[] {
+    const out: PendingAsk[] = [];
+    for (const list of this.#waiters.values()) {
+      for (const w of list) {
+        out.push({
+          accountId: w.accountId,
+          userId: w.userId,
+          ...(w.groupId ? { groupId: w.groupId } : {}),
+          question: w.question,
+          askedAtMs: w.askedAtMs,
+        });
+      }
+    }
+    return out.sort((a, b) => a.askedAtMs - b.askedAtMs);
   }
 
   get size(): number {
@@ -105,7 +143,7 @@ export async function askInChat(
   c.onWaiting(true);
   try {
     const where = { accountId: message.accountId, userId, groupId };
-    return await c.asks.wait(where, options.timeoutMs ?? c.defaultTimeoutMs, c.signal);
+    return await c.asks.wait(where, options.timeoutMs ?? c.defaultTimeoutMs, c.signal, question);
   } finally {
     c.onWaiting(false);
   }

@@ -214,10 +214,16 @@ describe("Dispatcher ask routing", () => {
     const [q] = inbound(userText("A", "clean up"));
     d.submit(q as InboundMessage);
     await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual(["Delete the file?"]));
+    await vi.waitFor(() =>
+      expect(d.pendingAsks()).toEqual([
+        expect.objectContaining({ userId: "A", question: "Delete the file?" }),
+      ]),
+    );
     const [answer] = inbound(userText("A", "yes"));
     d.submit(answer as InboundMessage);
     await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual(["Delete the file?", "you said yes"]));
     expect(agent.started).toEqual(["clean up"]);
+    expect(d.pendingAsks()).toEqual([]);
     expect(store.inbound.get(answer?.id as number)).toMatchObject({
       state: "done",
       stateReason: "answer to a question",

@@ -8,7 +8,7 @@ import { MessageItemType } from "../ilink/wire.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { type AccessCheck, admit } from "./access-gate.js";
-import { AskRegistry, askInChat } from "./asks.js";
+import { AskRegistry, askInChat, type PendingAsk } from "./asks.js";
 import {
   commandArg,
   HELP_TEXT,
@@ -177,6 +177,11 @@ export class Dispatcher {
   }
 
   /** Turns waiting (not running) for an account, or in all. */
+  /** Questions agents asked in the chat that wait for an answer. */
+  pendingAsks(): PendingAsk[] {
+    return this.#asks.pending();
+  }
+
   queueDepth(accountId?: string): number {
     return this.#scheduler.backlog(accountId);
   }

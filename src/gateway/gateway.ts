@@ -8,6 +8,7 @@ import type { Agent } from "../agent/types.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { createLogger } from "../util/logger.js";
+import type { PendingAsk } from "./asks.js";
 import { type Clock, createDelivery, type DeliveryLimits, type OutboundTransport } from "./delivery/index.js";
 import { createDeliveryPort } from "./delivery-port.js";
 import { Dispatcher, type DispatchOptions } from "./dispatcher.js";
@@ -80,6 +81,8 @@ export interface Gateway {
    */
   refresh(): Promise<string[]>;
   status(): GatewayStatus;
+  /** Questions agents asked in the chat that still wait for an answer. */
+  pendingAsks(): PendingAsk[];
   /** Subscribe to events (expired, turn start/end, poller start/stop). Returns the unsubscribe. */
   on(listener: (event: GatewayEvent) => void): () => void;
 }
@@ -288,6 +291,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         if (await gateway.resume(account.id)) started.push(account.id);
       }
       return started;
+    },
+
+    pendingAsks() {
+      return dispatcher?.pendingAsks() ?? [];
     },
 
     status() {

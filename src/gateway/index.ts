@@ -5,6 +5,7 @@
  * parts for composition and tests.
  */
 
+export type { PendingAsk } from "./asks.js";
 export { type GatewayCommand, HELP_TEXT, parseCommand } from "./commands.js";
 export type { OutboundTransport } from "./delivery/transport.js";
 export { createDeliveryPort } from "./delivery-port.js";
