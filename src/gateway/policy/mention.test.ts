@@ -22,6 +22,14 @@ describe("detectAddress", () => {
     expect(detectAddress("@Helper, summarise", opts)).toMatchObject({ text: "summarise" });
   });
 
+  it("leaves no blank before punctuation where a mid-text mention was", () => {
+    expect(detectAddress("thanks @Helper, see you", opts)).toMatchObject({ text: "thanks, see you" });
+    expect(detectAddress("well done @小助手！", opts)).toMatchObject({ text: "well done！" });
+    expect(detectAddress("line one\n@Helper, line two", opts)).toMatchObject({
+      text: "line one\n, line two",
+    });
+  });
+
   it("needs the whole name: @Helpers or an e-mail address is no mention", () => {
     expect(detectAddress("@Helpers assemble", opts)).toEqual({ addressed: false });
     expect(detectAddress("mail me at x@Helper.com", opts)).toEqual({ addressed: false });

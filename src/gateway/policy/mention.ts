@@ -21,6 +21,8 @@ export interface AddressOptions {
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** What may follow a name or word-like prefix: whitespace, ASCII or CJK punctuation, the end. */
 const BOUNDARY = "(?=$|[\\s,.:;!?，。：；！？、)）])";
+/** Punctuation that may directly follow a mention (the BOUNDARY set without the blanks). */
+const PUNCTUATION = /^[,.:;!?，。：；！？、)）]$/u;
 /** Left over at the start once the mention is gone ("@bot, hi" → "hi"). */
 const LEADING_JUNK = /^[\s,:;，：；]+/;
 
@@ -45,7 +47,11 @@ export function detectAddress(text: string, options: AddressOptions): Addressing
     if (name === "") continue;
     // The blanks after the mention go with it, so "hi @bot there" reads "hi there".
     const re = new RegExp(`(^|\\s)@${escapeRegExp(name)}(?:[^\\S\\n]+|${BOUNDARY})`, "giu");
-    const stripped = rest.replace(re, "$1");
+    // Right before punctuation the blank before the mention goes too: "thanks @bot, bye" reads
+    // "thanks, bye", not "thanks , bye".
+    const stripped = rest.replace(re, (match: string, lead: string, at: number, whole: string) =>
+      PUNCTUATION.test(whole.charAt(at + match.length)) && lead !== "\n" ? "" : lead,
+    );
     if (stripped !== rest) {
       rest = stripped;
       via ??= "mention";
