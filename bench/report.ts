@@ -1,0 +1,221 @@
+/**
+ * The benchmark's outputs: a table on stdout, bench/results/bench.json, a latency-vs-load chart
+ * (bench/results/latency.svg, no dependencies) and BENCHMARKS.md (with the media benchmark's
+ * figures when bench/results/media.json exists).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const resultsDir = join(here, "results");
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  platform: string;
+  at: string;
+}
+
+export async function machineInfo(): Promise<Machine> {
+  let model = cpus()[0]?.model ?? "unknown";
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("model name"));
+    if (line) model = line.split(":")[1]?.trim() ?? model;
+  } catch {
+    // not Linux: os.cpus() is good enough
+  }
+  return {
+    nproc: availableParallelism(),
+    cpuModel: model,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    at: new Date().toISOString(),
+  };
+}
+
+interface Point {
+  contacts: number;
+  offeredPerSec?: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** p50 and p99 added latency against offered load, as a small self-contained SVG. */
+export function latencySvg(points: Point[]): string {
+  const W = 640;
+  const H = 360;
+  const m = { l: 60, r: 20, t: 40, b: 50 };
+  const xs = points.map((p) => p.offeredPerSec ?? p.contacts);
+  const maxX = Math.max(...xs) * 1.05;
+  // Log scale: the knee of the curve spans milliseconds to seconds.
+  const maxY = 10 ** Math.ceil(Math.log10(Math.max(10, ...points.map((p) => p.p99Ms))));
+  const x = (v: number) => m.l + (v / maxX) * (W - m.l - m.r);
+  const y = (v: number) => H - m.b - (Math.log10(Math.max(1, v)) / Math.log10(maxY)) * (H - m.t - m.b);
+  const line = (key: "p50Ms" | "p99Ms") =>
+    points
+      .map((p, i) => `${i === 0 ? "M" : "L"}${x(xs[i] as number).toFixed(1)},${y(p[key]).toFixed(1)}`)
+      .join(" ");
+  const dots = (key: "p50Ms" | "p99Ms", color: string) =>
+    points
+      .map(
+        (p, i) =>
+          `<circle cx="${x(xs[i] as number).toFixed(1)}" cy="${y(p[key]).toFixed(1)}" r="3.5" fill="${color}"><title>${p.contacts} contacts, ${xs[i]} msg/s: ${key.slice(0, 3)} ${p[key]} ms</title></circle>`,
+      )
+      .join("");
+  const yTicks = Array.from({ length: Math.log10(maxY) + 1 }, (_, i) => 10 ** i)
+    .map(
+      (v) =>
+        `<line x1="${m.l}" x2="${W - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><text x="${m.l - 8}" y="${y(v) + 4}" text-anchor="end">${v}</text>`,
+    )
+    .join("");
+  const xTicks = points
+    .map(
+      (p, i) =>
+        `<text x="${x(xs[i] as number)}" y="${H - m.b + 18}" text-anchor="middle">${xs[i]}</text><text x="${x(xs[i] as number)}" y="${H - m.b + 32}" text-anchor="middle" fill="#888">${p.contacts}c</text>`,
+    )
+    .join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">
+<rect width="${W}" height="${H}" fill="#fff"/>
+<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">wxagent gateway: added latency vs load (echo 0 ms, spacing 0)</text>
+${yTicks}
+<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${H - m.b}" stroke="#333"/>
+<line x1="${m.l}" x2="${W - m.r}" y1="${H - m.b}" y2="${H - m.b}" stroke="#333"/>
+${xTicks}
+<text x="${W / 2}" y="${H - 4}" text-anchor="middle">offered load, messages/s (contacts × 2 msg/s)</text>
+<text x="16" y="${H / 2}" text-anchor="middle" transform="rotate(-90 16 ${H / 2})">added latency, ms (log scale)</text>
+<path d="${line("p50Ms")}" fill="none" stroke="#2a7" stroke-width="2"/>${dots("p50Ms", "#2a7")}
+<path d="${line("p99Ms")}" fill="none" stroke="#d43" stroke-width="2"/>${dots("p99Ms", "#d43")}
+<text x="${W - m.r - 90}" y="${m.t + 4}" fill="#2a7">● p50</text><text x="${W - m.r - 45}" y="${m.t + 4}" fill="#d43">● p99</text>
+</svg>
+`;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the results object is free-form JSON
+type Results = Record<string, any>;
+
+function table(r: Results): string {
+  const rows: [string, string, string][] = [
+    ["replies/s, burst 200 contacts × 10, echo 0 ms", String(r.burst.repliesPerSec), "≥ 2000"],
+    ["added latency p50 / p99, burst (queueing included)", `${r.burst.p50Ms} / ${r.burst.p99Ms} ms`, ""],
+    [
+      `added latency p50 / p99, steady ${r.steady.offeredPerSec} msg/s from 200 contacts`,
+      `${r.steady.p50Ms} / ${r.steady.p99Ms} ms`,
+      "p99 < 20 ms",
+    ],
+    [
+      "500 contacts × 1 message, echo 1000 ms: all answered after",
+      `${r.slowAgent.allAnsweredSec} s`,
+      "≤ 2 s",
+    ],
+    [
+      "RSS idle: `wxagent start` process / bench process after GC",
+      `${r.rss.cliIdleMb ?? "-"} (${r.rss.cliFrom ?? "-"}) / ${r.rss.idleMb} MB`,
+      "idle < 100 MB",
+    ],
+    ["RSS peak of the bench process under load", `${r.rss.loadedPeakMb} MB`, ""],
+    [
+      "one-message-at-a-time loop, same burst",
+      `${r.sequential.repliesPerSec} replies/s (gateway ×${r.sequential.ratio})`,
+      "",
+    ],
+  ];
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(...rows.map((x) => x[1].length));
+  const lines = rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+  const curve = r.latencyVsLoad
+    .map(
+      (p: Results) =>
+        `  ${String(p.contacts).padStart(4)} contacts  ${String(p.offeredPerSec).padStart(5)} msg/s  p50 ${String(p.p50Ms).padStart(6)} ms  p99 ${String(p.p99Ms).padStart(7)} ms  answered ${p.answered}/${p.messages}`,
+    )
+    .join("\n");
+  return `${lines.join("\n")}\n\nlatency vs load:\n${curve}\n`;
+}
+
+function markdown(r: Results, media: Results | undefined): string {
+  const m = r.machine;
+  const curve = r.latencyVsLoad
+    .map(
+      (p: Results) =>
+        `| ${p.contacts} | ${p.offeredPerSec} | ${p.p50Ms} | ${p.p99Ms} | ${p.answered}/${p.messages} |`,
+    )
+    .join("\n");
+  const tgt = (ok: boolean) => (ok ? "yes" : "**no**");
+  const mediaSection = media
+    ? `
+## Media (\`npx tsx bench/media.ts\`)
+
+| figure | value | target |
+| --- | --- | --- |
+| AES-128-ECB encrypt, 1 MiB blocks | ${Math.round(media.aes.encrypt.bytesPerSec / 1e6)} MB/s (${Math.round(media.aes.encrypt.ratio * 100)} % of \`openssl speed\`) | ≥ 80 % of openssl |
+| AES-128-ECB decrypt, 1 MiB blocks | ${Math.round(media.aes.decrypt.bytesPerSec / 1e6)} MB/s (${Math.round(media.aes.decrypt.ratio * 100)} % of \`openssl speed\`) | ≥ 80 % of openssl |
+| ${Math.round(media.transfer.fileBytes / 1e6)} MB upload / download over loopback | ${Math.round(media.transfer.upload.ms)} ms / ${Math.round(media.transfer.download.ms)} ms | |
+| client RSS growth, worst phase | ${Math.round(media.transfer.maxRssGrowthBytes / 1e6)} MB | < ${Math.round(media.transfer.rssGrowthTargetBytes / 1e6)} MB |
+
+Measured ${media.at} (see bench/media.ts for how each figure is taken, and bench/results/media.json).
+`
+    : "";
+  return `# Benchmarks
+
+All figures come from \`npm run bench\` (gateway) and \`npx tsx bench/media.ts\` (media) on the
+machine below. They are regenerated by those commands; raw numbers are in \`bench/results/\`.
+
+**Machine:** ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, ${m.platform}, Node ${m.node}. Run at ${m.at}.
+
+## Gateway (\`npm run bench\`, about 1 minute)
+
+The gateway runs in the benchmark's process as \`wxagent start\` builds it: SQLite store on disk
+(WAL), the iLink transport over loopback HTTP, delivery with spacing 0, the echo agent,
+\`maxTurns\` ${r.gateway.maxTurns} (the CLI default; ${r.gateway.maxTurnsSlowAgent} for the 1000 ms agent, one turn
+per contact, as \`wxagent start --max-turns ${r.gateway.maxTurnsSlowAgent}\`). The simulator runs with realism off (no send quota, no throttle)
+in a child process, which also generates the load and timestamps each message twice with one
+clock: when the simulator accepts the user's message and when it receives the reply. *Added
+latency* is the difference minus the echo agent's delay.
+
+| figure | value | target | met |
+| --- | --- | --- | --- |
+| replies/s, burst of 200 contacts × 10 messages, echo 0 ms | ${r.burst.repliesPerSec} | ≥ 2,000 | ${tgt(r.targets.repliesPerSec.ok)} |
+| added latency p50 / p99, steady ${r.steady.offeredPerSec} msg/s from 200 contacts | ${r.steady.p50Ms} / ${r.steady.p99Ms} ms | p99 < 20 ms | ${tgt(r.targets.p99AddedMs.ok)} |
+| added latency p50 / p99 inside the burst (waiting behind the burst included) | ${r.burst.p50Ms} / ${r.burst.p99Ms} ms | | |
+| 500 contacts × 1 message, echo 1000 ms: all answered after | ${r.slowAgent.allAnsweredSec} s | ≤ 2 s | ${tgt(r.targets.slowAllAnsweredSec.ok)} |
+| RSS of an idle \`wxagent start --agent echo\` process (one account, 5 s after start, run from ${r.rss.cliFrom ?? "-"}) | ${r.rss.cliIdleMb ?? "not measured"} MB | < 100 MB | ${tgt(r.targets.idleRssMb.ok)} |
+| RSS of the benchmark process, gateway started and idle, after GC (tsx loader included) | ${r.rss.idleMb} MB | | |
+| RSS peak of the benchmark process under the loads above | ${r.rss.loadedPeakMb} MB | | |
+| the same burst through a one-message-at-a-time loop (poll → handle → send) | ${r.sequential.repliesPerSec} replies/s | | |
+| gateway ÷ one-at-a-time | ×${r.sequential.ratio} | | |
+| every message answered exactly once in every run | ${r.targets.nothingLostOrDoubled.value} | | ${tgt(r.targets.nothingLostOrDoubled.ok)} |
+
+With a 1000 ms agent the one-at-a-time loop needs 500 × 1 s = 500 s for the 500 contacts of
+row 4 by construction; it was not run.
+
+### Latency against load
+
+Each contact writes 2 messages per second for 3 seconds; echo 0 ms.
+
+| contacts | offered msg/s | p50 ms | p99 ms | answered |
+| --- | --- | --- | --- | --- |
+${curve}
+
+![added latency vs load](bench/results/latency.svg)
+${mediaSection}`;
+}
+
+export async function writeReports(r: Results): Promise<void> {
+  await mkdir(resultsDir, { recursive: true });
+  const mediaPath = join(resultsDir, "media.json");
+  const media = existsSync(mediaPath) ? (JSON.parse(readFileSync(mediaPath, "utf8")) as Results) : undefined;
+  const out = { bench: "gateway", ...r, ...(media ? { media } : {}) };
+  await writeFile(join(resultsDir, "bench.json"), `${JSON.stringify(out, null, 2)}\n`);
+  await writeFile(join(resultsDir, "latency.svg"), latencySvg(r.latencyVsLoad));
+  await writeFile(join(here, "..", "BENCHMARKS.md"), markdown(r, media));
+  process.stdout.write(`\n${table(r)}\n`);
+  process.stdout.write(`machine: ${r.machine.nproc} × ${r.machine.cpuModel}, node ${r.machine.node}\n`);
+  process.stdout.write("wrote bench/results/bench.json, bench/results/latency.svg, BENCHMARKS.md\n");
+}

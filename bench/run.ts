@@ -1,0 +1,317 @@
+/**
+ * Gateway benchmark (`npm run bench`). The gateway runs in this process exactly as `wxagent start`
+ * builds it (SQLite store on disk, iLink transport over real HTTP, echo agent, delivery with
+ * spacing 0); the simulator (realism off) and the load generator run in a child process
+ * (bench/sim-child.ts) so their work is not counted against the gateway.
+ *
+ *  (a) throughput: 200 contacts × 10 messages in one burst, echo 0 ms → replies/s;
+ *      latency: 200 contacts writing at a steady rate → p50/p99 added latency, and the same at
+ *      other contact counts for the latency-vs-load chart;
+ *  (b) 500 contacts × 1 message, echo 1000 ms → time until all are answered;
+ *  (c) idle RSS (started, nothing happening, after GC) and peak RSS under load;
+ *  (d) load (a) through a one-message-at-a-time loop (poll → handle → send, the official
+ *      client's design), and the ratio.
+ * Prints a table; writes bench/results/bench.json, bench/results/latency.svg and BENCHMARKS.md.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import type { RunAnswer } from "./sim-child.js";
+
+process.env.WXAGENT_LOG_LEVEL ??= "warn";
+// Imported after the log level is set: some modules create their logger at import.
+const { createEchoAgent, echoText } = await import("../src/agent/echo.js");
+const { createGateway, createILinkTransport } = await import("../src/gateway/index.js");
+const { ILinkClient } = await import("../src/ilink/client.js");
+const { sendText } = await import("../src/ilink/send.js");
+const { openStore } = await import("../src/store/sqlite.js");
+const { machineInfo, writeReports } = await import("./report.js");
+const { measureCliIdleRss } = await import("./cli-rss.js");
+type Agent = import("../src/agent/types.js").Agent;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const MB = 1024 * 1024;
+
+// ---- the load generator in its child process ----------------------------------------------
+
+interface SimAccount {
+  account_id: string;
+  token: string;
+  base_url: string;
+  cdn_base_url: string;
+  owner_user_id: string;
+}
+
+class SimChild {
+  readonly #child: ChildProcess;
+  readonly #waiting = new Map<number, (answer: Record<string, unknown>) => void>();
+  #next = 1;
+  readonly ready: Promise<string>;
+
+  constructor() {
+    this.#child = spawn(process.execPath, ["--import", "tsx", join(here, "sim-child.ts")], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      env: { ...process.env, WXAGENT_LOG_LEVEL: "silent" },
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.#waiting.set(0, (a) => resolve(a.url as string));
+      this.#child.once("exit", (code) => reject(new Error(`simulator child exited (${code})`)));
+    });
+    this.#child.on("message", (raw) => {
+      const a = raw as Record<string, unknown>;
+      const done = this.#waiting.get(a.id as number);
+      this.#waiting.delete(a.id as number);
+      done?.(a);
+    });
+  }
+
+  call(cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, (a) => (a.error ? reject(new Error(String(a.error))) : resolve(a)));
+      this.#child.send({ ...cmd, id });
+    });
+  }
+
+  async account(): Promise<SimAccount> {
+    return (await this.call({ cmd: "account" })).account as SimAccount;
+  }
+
+  run(o: { accountId: string; tag: string; contacts: number; perContact: number; intervalMs?: number }) {
+    return this.call({ cmd: "run", intervalMs: 0, timeoutMs: 60_000, ...o }) as unknown as Promise<RunAnswer>;
+  }
+
+  close(): Promise<unknown> {
+    return this.call({ cmd: "close" });
+  }
+}
+
+// ---- measurement helpers -------------------------------------------------------------------
+
+function getGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+const gc = getGc();
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+export interface RunFigures {
+  contacts: number;
+  messages: number;
+  answered: number;
+  unexpected: number;
+  seconds: number;
+  repliesPerSec: number;
+  offeredPerSec?: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+function figures(a: RunAnswer, contacts: number, delayMs: number, offeredPerSec?: number): RunFigures {
+  const lat = a.latenciesMs.map((l) => Math.max(0, l - delayMs)).sort((x, y) => x - y);
+  const seconds = (a.lastOutMs - a.firstInMs) / 1000;
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return {
+    contacts,
+    messages: a.sent,
+    answered: a.answered,
+    unexpected: a.unexpected,
+    seconds: r(seconds),
+    repliesPerSec: Math.round(a.answered / seconds),
+    ...(offeredPerSec ? { offeredPerSec } : {}),
+    p50Ms: r(percentile(lat, 50)),
+    p99Ms: r(percentile(lat, 99)),
+    maxMs: r(lat.at(-1) ?? Number.NaN),
+  };
+}
+
+let peakRss = 0;
+const rssTimer = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 25);
+
+// ---- the gateway, as `wxagent start` builds it -----------------------------------------------
+
+const child = new SimChild();
+await child.ready;
+const home = mkdtempSync(join(tmpdir(), "wxagent-bench-"));
+const store = openStore(join(home, "wxagent.db"));
+const account = await child.account();
+store.accounts.upsert({
+  id: account.account_id,
+  baseUrl: account.base_url,
+  cdnBaseUrl: account.cdn_base_url,
+  token: account.token,
+  ownerUserId: account.owner_user_id,
+  state: "active",
+});
+let echoDelayMs = 0;
+const echo0 = createEchoAgent();
+const echo1000 = createEchoAgent({ delayMs: 1000 });
+// `--echo-delay-ms` per run without restarting the gateway.
+const agent: Agent = {
+  name: "echo",
+  run: (input, io) => (echoDelayMs > 0 ? echo1000 : echo0).run(input, io),
+};
+// (a) runs with the CLI's default bound on turns at once; (b) needs one turn per contact
+// (`wxagent start --max-turns 512`), so it gets a gateway of its own on the same store.
+const MAX_TURNS = Number(process.env.BENCH_MAX_TURNS ?? 16);
+const MAX_TURNS_SLOW = 512;
+const newGateway = (maxTurns: number) =>
+  createGateway({
+    store,
+    agent,
+    transportFor: (a) => createILinkTransport(a),
+    maxTurns,
+    // Spacing 0 and a quota no run reaches: the benchmark measures the gateway, not the pacing.
+    delivery: { spacingMs: 0, quotaPerToken: 100 },
+  });
+let gateway = newGateway(MAX_TURNS);
+await gateway.start();
+
+await new Promise((r) => setTimeout(r, 1000));
+gc();
+await new Promise((r) => setTimeout(r, 200));
+const idle = process.memoryUsage();
+peakRss = 0;
+
+const results: Record<string, unknown> = {};
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const id = account.account_id;
+
+log("warm-up …");
+await child.run({ accountId: id, tag: "warm", contacts: 50, perContact: 4 });
+
+log("(a) burst: 200 contacts × 10 messages, echo 0 ms …");
+const burst = figures(
+  await child.run({ accountId: id, tag: "burst", contacts: 200, perContact: 10 }),
+  200,
+  0,
+);
+
+log("(a) steady load at several contact counts, 2 messages/s per contact, echo 0 ms …");
+const curve: RunFigures[] = [];
+for (const contacts of [50, 100, 200, 400, 800]) {
+  const perContact = 6; // 3 s of load at 2 messages/s per contact
+  const a = await child.run({
+    accountId: id,
+    tag: `steady${contacts}`,
+    contacts,
+    perContact,
+    intervalMs: 500,
+  });
+  curve.push(figures(a, contacts, 0, contacts * 2));
+}
+const steady200 = curve.find((c) => c.contacts === 200) as RunFigures;
+
+log(`(b) 500 contacts × 1 message, echo 1000 ms (max turns ${MAX_TURNS_SLOW}) …`);
+await gateway.stop({ drainTimeoutMs: 2000 });
+gateway = newGateway(MAX_TURNS_SLOW);
+await gateway.start();
+await new Promise((r) => setTimeout(r, 500));
+echoDelayMs = 1000;
+const slowAnswer = await child.run({ accountId: id, tag: "slow", contacts: 500, perContact: 1 });
+const slow = figures(slowAnswer, 500, 1000);
+const allAnsweredSec = Math.round(slowAnswer.lastOutMs - slowAnswer.firstInMs) / 1000;
+echoDelayMs = 0;
+
+const loadedPeakRss = peakRss;
+await gateway.stop({ drainTimeoutMs: 2000 });
+store.close();
+
+// ---- (d) the same burst through a one-message-at-a-time loop ---------------------------------
+
+log("(d) burst through a one-message-at-a-time loop …");
+const seqAccount = await child.account();
+const sequential = await runSequentialLoop(seqAccount, () =>
+  child.run({ accountId: seqAccount.account_id, tag: "seq", contacts: 200, perContact: 10 }),
+);
+
+log("(c) idle RSS of a `wxagent start` process …");
+const cliRss = await measureCliIdleRss(await child.account());
+
+clearInterval(rssTimer);
+await child.close();
+rmSync(home, { recursive: true, force: true });
+
+results.machine = await machineInfo();
+results.gateway = {
+  maxTurns: MAX_TURNS,
+  maxTurnsSlowAgent: MAX_TURNS_SLOW,
+  spacingMs: 0,
+  store: "SQLite file (WAL)",
+  transport: "iLink over loopback HTTP",
+};
+results.burst = burst;
+results.steady = steady200;
+results.latencyVsLoad = curve;
+results.slowAgent = { ...slow, echoDelayMs: 1000, allAnsweredSec };
+results.rss = {
+  idleMb: Math.round((idle.rss / MB) * 10) / 10,
+  idleHeapUsedMb: Math.round((idle.heapUsed / MB) * 10) / 10,
+  loadedPeakMb: Math.round((loadedPeakRss / MB) * 10) / 10,
+  ...(cliRss ? { cliIdleMb: cliRss.rssMb, cliFrom: cliRss.from } : {}),
+};
+results.sequential = {
+  ...sequential,
+  ratio: Math.round((burst.repliesPerSec / sequential.repliesPerSec) * 10) / 10,
+};
+results.targets = {
+  repliesPerSec: { target: ">= 2000", value: burst.repliesPerSec, ok: burst.repliesPerSec >= 2000 },
+  p99AddedMs: { target: "< 20 (steady, 200 contacts)", value: steady200.p99Ms, ok: steady200.p99Ms < 20 },
+  slowAllAnsweredSec: { target: "<= 2", value: allAnsweredSec, ok: allAnsweredSec <= 2 },
+  idleRssMb: {
+    target: "< 100 (the `wxagent start` process)",
+    value: cliRss?.rssMb ?? (results.rss as { idleMb: number }).idleMb,
+    ok: (cliRss?.rssMb ?? idle.rss / MB) < 100,
+  },
+  nothingLostOrDoubled: {
+    target: "every message answered once",
+    value: [burst, ...curve, slow].every((f) => f.answered === f.messages && f.unexpected === 0),
+    ok: [burst, ...curve, slow].every((f) => f.answered === f.messages && f.unexpected === 0),
+  },
+};
+await writeReports(results);
+process.exit(0);
+
+/** Poll → for each message in turn: agent → send → next; like the official client's loop. */
+async function runSequentialLoop(acc: SimAccount, load: () => Promise<RunAnswer>): Promise<RunFigures> {
+  const client = new ILinkClient({ baseUrl: acc.base_url, token: acc.token });
+  const stop = new AbortController();
+  const loop = (async () => {
+    let cursor = "";
+    while (!stop.signal.aborted) {
+      let res: Awaited<ReturnType<typeof client.getUpdates>>;
+      try {
+        res = await client.getUpdates(cursor, { signal: stop.signal, timeoutMs: 35_000 });
+      } catch {
+        if (stop.signal.aborted) return;
+        continue;
+      }
+      if (res.get_updates_buf) cursor = res.get_updates_buf;
+      for (const m of res.msgs ?? []) {
+        if (m.message_type !== 1 || !m.from_user_id) continue;
+        const text = m.item_list?.[0]?.text_item?.text ?? "";
+        await sendText(client, {
+          to: m.from_user_id,
+          text: echoText({ text, media: [] }),
+          contextToken: m.context_token,
+          signal: stop.signal,
+        });
+      }
+    }
+  })();
+  const answer = await load();
+  stop.abort();
+  await loop.catch(() => undefined);
+  return figures(answer, 200, 0);
+}

@@ -1,0 +1,162 @@
+/**
+ * The benchmark's load generator: the simulator on a loopback port (realism off) in its own
+ * process, so its work is not charged to the gateway's CPU or RSS. It injects user messages when
+ * the parent asks (a burst, or paced at a steady rate) and timestamps, with the same clock, the
+ * moment the simulator accepts each user message and the moment it receives the reply. The
+ * difference is the latency the gateway adds (the echo agent's delay is subtracted by the parent).
+ *
+ * Protocol (IPC, one JSON object per message): parent → `{id, cmd, ...}`; child → `{id, ...}`.
+ */
+import { performance } from "node:perf_hooks";
+import { startSimulator } from "../src/simulator/index.js";
+
+interface RunRequest {
+  id: number;
+  cmd: "run";
+  accountId: string;
+  /** Distinguishes runs: every text is `${tag} ${contact} #${n}`. */
+  tag: string;
+  contacts: number;
+  perContact: number;
+  /** 0: burst (all at once); otherwise one message every `intervalMs / contacts` ms, round robin. */
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+type Request = { id: number; cmd: "account" } | RunRequest | { id: number; cmd: "close" };
+
+export interface RunAnswer {
+  id: number;
+  sent: number;
+  answered: number;
+  /** Per answered message: reply time − accept time (ms). */
+  latenciesMs: number[];
+  firstInMs: number;
+  lastOutMs: number;
+  /** Replies whose text was not an open message of this run (a double or a stranger). */
+  unexpected: number;
+}
+
+const running = await startSimulator({ port: 0, realism: false, seed: 7, longPollTimeoutMs: 35_000 });
+const sim = running.simulator;
+const now = () => performance.now();
+
+let current:
+  | {
+      req: RunRequest;
+      inAt: Map<string, number>;
+      latencies: number[];
+      firstIn: number;
+      lastOut: number;
+      unexpected: number;
+      done: () => void;
+    }
+  | undefined;
+
+sim.state.listeners.add((event) => {
+  const run = current;
+  if (!run) return;
+  const items = (event.data as { items?: { text?: string }[] }).items;
+  const text = items?.[0]?.text;
+  if (typeof text !== "string" || !text.startsWith(`${run.req.tag} `)) return;
+  if (event.type === "message.inbound") {
+    const t = now();
+    run.inAt.set(text, t);
+    if (run.firstIn === 0) run.firstIn = t;
+  } else if (event.type === "message.outbound") {
+    const t = now();
+    const at = run.inAt.get(text);
+    if (at === undefined || at < 0) {
+      run.unexpected++;
+      return;
+    }
+    run.inAt.set(text, -1); // answered: a second reply with this text is a double
+    run.latencies.push(t - at);
+    run.lastOut = t;
+    if (run.latencies.length === run.req.contacts * run.req.perContact) run.done();
+  }
+});
+
+async function inject(accountId: string, from: string, text: string): Promise<void> {
+  const res = await sim.app.request("/sim/messages", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ account_id: accountId, from, text }),
+  });
+  if (res.status !== 200) throw new Error(`inject failed: ${res.status} ${await res.text()}`);
+}
+
+async function run(req: RunRequest): Promise<RunAnswer> {
+  const total = req.contacts * req.perContact;
+  const finished = new Promise<void>((resolve) => {
+    current = { req, inAt: new Map(), latencies: [], firstIn: 0, lastOut: 0, unexpected: 0, done: resolve };
+  });
+  const contact = (i: number) => `bench-${i}@im.wechat`;
+  const textOf = (i: number, n: number) => `${req.tag} ${contact(i)} #${n}`;
+  if (req.intervalMs === 0) {
+    const writes: Promise<void>[] = [];
+    for (let n = 0; n < req.perContact; n++)
+      for (let i = 0; i < req.contacts; i++) writes.push(inject(req.accountId, contact(i), textOf(i, n)));
+    await Promise.all(writes);
+  } else {
+    // Paced: message k is due at k × (interval / contacts) ms from the start.
+    const stepMs = req.intervalMs / req.contacts;
+    const start = now();
+    let k = 0;
+    while (k < total) {
+      const due = Math.floor((now() - start) / stepMs) + 1;
+      const writes: Promise<void>[] = [];
+      for (; k < Math.min(due, total); k++) {
+        writes.push(
+          inject(
+            req.accountId,
+            contact(k % req.contacts),
+            textOf(k % req.contacts, Math.floor(k / req.contacts)),
+          ),
+        );
+      }
+      await Promise.all(writes);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+  await Promise.race([finished, new Promise((r) => setTimeout(r, req.timeoutMs))]);
+  // A short grace period catches doubles that arrive right after the last reply.
+  await new Promise((r) => setTimeout(r, 100));
+  const c = current;
+  current = undefined;
+  if (!c) throw new Error("no run in progress");
+  return {
+    id: req.id,
+    sent: total,
+    answered: c.latencies.length,
+    latenciesMs: c.latencies,
+    firstInMs: c.firstIn,
+    lastOutMs: c.lastOut,
+    unexpected: c.unexpected,
+  };
+}
+
+process.on("message", (raw) => {
+  const req = raw as Request;
+  void (async () => {
+    try {
+      if (req.cmd === "account") {
+        const res = await sim.app.request("/sim/accounts", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ name: `bench-${req.id}` }),
+        });
+        process.send?.({ id: req.id, account: await res.json() });
+      } else if (req.cmd === "run") {
+        process.send?.(await run(req));
+      } else {
+        await running.close();
+        process.send?.({ id: req.id, closed: true }, () => process.exit(0));
+      }
+    } catch (err) {
+      process.send?.({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  })();
+});
+
+process.send?.({ id: 0, ready: true, url: running.url });
