@@ -185,6 +185,18 @@ export class Poller {
       fresh.push(inbound);
     }
     const stored = this.#o.store.inbound.recordPoll(this.accountId, cursor || undefined, fresh, now);
+    if (stored.length < fresh.length) {
+      // The store skips a message whose id it already holds (a redelivery, or a reused id).
+      const kept = new Set(stored.map((m) => m.dedupKey));
+      for (const m of fresh) {
+        if (!kept.has(m.dedupKey)) {
+          this.#log.info(
+            { messageId: m.messageId, from: m.fromUserId },
+            "redelivered message dropped (id already stored)",
+          );
+        }
+      }
+    }
     // Remembered only once committed: a failed write is polled again from the old cursor.
     for (const k of keys) this.#recent.add(k, now);
     this.#status.lastPollAtMs = now;

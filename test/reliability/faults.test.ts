@@ -192,11 +192,10 @@ describe("faults during a burst", () => {
     expect(r.after.accounts[0]).toMatchObject({ expired: false, polling: "polling" });
   }, 40_000);
 
-  // FAILS today (bug for the lead, src/gateway/delivery): a reply whose send got -14 stays
-  // pending, but the same contact's later replies are still sent while the account is expired,
-  // so after re-login the user sees e.g. #1 #2 #3 #4 #0 #5 …: delivery must hold a contact's
-  // later bubbles behind a pending one (and stop sending on an expired account at all).
-  it.fails("-14 mid-burst: after re-login every contact's replies are still in order", async () => {
+  // A reply whose send met -14 stays pending; delivery then sends nothing more for the account
+  // until the re-login resumes every pending bubble oldest first, so no later reply overtakes it
+  // (before that fix the user saw #1 #2 #3 #4 #0 #5 …).
+  it("-14 mid-burst: after re-login every contact's replies are still in order", async () => {
     const r = await expiryScenario(6);
     expect(deliveryProblems(r.by, PER_CONTACT)).toEqual([]);
   }, 40_000);

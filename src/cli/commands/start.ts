@@ -171,7 +171,6 @@ async function runStart(opts: StartOptions): Promise<void> {
     });
 
     const watch = setInterval(() => watchAccounts(home, gw, locks, opts.account), ACCOUNT_WATCH_MS);
-    watch.unref();
     onShutdown(async () => {
       clearInterval(watch);
       process.stderr.write("wxagent: stopping (Ctrl-C again to exit at once)…\n");

@@ -147,6 +147,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   /** Bubbles owned by a queued job, so `resumePending` never sends one twice. */
   const owned = new Set<number>();
   const progressSlots = new Map<string, { text: string }>();
+  /**
+   * Accounts whose session expired (-14): nothing more is sent for them until `resumePending`
+   * (after the re-login), which sends every pending bubble oldest first, so a contact's later
+   * replies never overtake the one that met the expiry.
+   */
+  const expired = new Set<string>();
 
   const sender = new BubbleSender({
     transportFor,
@@ -199,6 +205,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     };
     try {
       if (bubbles.length === 0) return result;
+      if (expired.has(accountId)) {
+        result.pending = bubbles.length;
+        result.sessionExpired = true;
+        return result;
+      }
       const defer = (list: OutboundMessage[], reason: string) => {
         for (const b of list) store.outbound.defer(b.id, reason);
         result.deferred += list.length;
@@ -223,6 +234,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         } else {
           result.pending = sendNow.length - k + later.length;
           if (outcome.status === "session-expired") {
+            expired.add(accountId);
             result.sessionExpired = true;
             options.onSessionExpired?.(accountId, outcome.error);
           }
@@ -312,6 +324,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   };
 
   const resumePending: Delivery["resumePending"] = async (accountId, signal) => {
+    expired.delete(accountId);
     const byContact = new Map<string, OutboundMessage[]>();
     for (const b of store.outbound.pending(accountId)) {
       if (owned.has(b.id)) continue;
