@@ -21,11 +21,19 @@ import { createTempWorkspace, ensureWorkspace } from "../workspace.js";
 import { type BuiltinAgentConfig, type BuiltinAgentConfigInput, builtinAgentConfigSchema } from "./config.js";
 import { BuiltinAgentError } from "./errors.js";
 import { createModel, type ModelSettings, resolveModelSettings } from "./model.js";
-import { stageMedia, systemPrompt, userText } from "./prompt.js";
+import { quotedImage, stageMedia, systemPrompt, userText } from "./prompt.js";
 import { type Session, SessionPool, trimHistory } from "./sessions.js";
 import { safeEnv } from "./tools/command.js";
 import { buildTools, type ToolGate } from "./tools/index.js";
 import type { Resolver } from "./tools/netguard.js";
+import {
+  type LoadedImages,
+  loadImages,
+  rejectsImages,
+  userMessage,
+  visionEnabled,
+  withoutImages,
+} from "./vision.js";
 
 export interface BuiltinAgentOptions {
   /** The `agent` section of config.json (parsed here; defaults filled in). */
@@ -59,6 +67,8 @@ export interface BuiltinAgent extends Agent {
 }
 
 const AGENT_NAME = "builtin";
+/** Image parts per message (WeChat sends one image a message; a quote can add one). */
+const MAX_IMAGES = 4;
 
 function sessionKey(c: Contact): string {
   return `${c.accountId}\u0000${c.groupId ?? ""}\u0000${c.userId}`;
@@ -107,6 +117,8 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
   const redact = (text: string) => redactText(text, secrets);
   const commandEnv = safeEnv(env, config.apiKeyEnv ? [config.apiKeyEnv] : [], secrets);
   const perMessage = config.session.mode === "per-message";
+  // Turned off for good (in `auto`) when the endpoint turns image parts down, see `rejectsImages`.
+  let visionOn = visionEnabled(config.vision, config.provider, config.model);
   const where = { home: options.home, root: config.workspace.root, ownerDir: config.workspace.ownerDir };
 
   const store = options.sessionStore;
@@ -198,31 +210,56 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
         root = session.workspace;
         history = session.history;
       }
-      const notes = await stageMedia(root, input.media);
-      const userMessage: ModelMessage = { role: "user", content: userText(input, notes) };
+      const staged = await stageMedia(root, input.media);
+      const quoted = quotedImage(input);
+      const wanted = quoted ? [...staged.images, quoted] : staged.images;
+      const shown: LoadedImages =
+        visionOn && wanted.length > 0
+          ? await loadImages(wanted, { maxBytes: config.imageMaxBytes, maxCount: MAX_IMAGES })
+          : { parts: [], notes: [] };
+      const prompt = userText(input, [...staged.notes, ...shown.notes]);
+      let user: ModelMessage = userMessage(prompt, shown.parts);
       const tools = buildTools(
         { root, limits: config.tools, io, commandEnv, resolver: options.resolver },
         gateFor(input, io, preset),
       );
-      const result = await generateText({
-        model,
-        system: systemPrompt(preset, config.system, perMessage),
-        messages: [...history, userMessage],
-        tools,
-        stopWhen: stepCountIs(config.maxSteps),
-        abortSignal: turn.signal,
-        maxRetries: config.maxRetries,
-        temperature: config.temperature,
-        onStepFinish: (step) => {
-          if (config.progress === "verbose" && step.toolCalls.length > 0 && step.text.trim()) {
-            io.progress(`💭 ${redact(clip(step.text.trim(), 300))}`);
-          }
-        },
-      });
+      let steps = 0;
+      const generate = (message: ModelMessage) =>
+        generateText({
+          model,
+          system: systemPrompt(preset, config.system, perMessage),
+          messages: [...history, message],
+          tools,
+          stopWhen: stepCountIs(config.maxSteps),
+          abortSignal: turn.signal,
+          maxRetries: config.maxRetries,
+          temperature: config.temperature,
+          onStepFinish: (step) => {
+            steps++;
+            if (config.progress === "verbose" && step.toolCalls.length > 0 && step.text.trim()) {
+              io.progress(`💭 ${redact(clip(step.text.trim(), 300))}`);
+            }
+          },
+        });
+      let result: Awaited<ReturnType<typeof generate>>;
+      try {
+        result = await generate(user);
+      } catch (err) {
+        // Nothing ran yet (no step finished), so asking again without the images is safe.
+        if (shown.parts.length === 0 || steps > 0 || turn.signal.aborted || !rejectsImages(err)) throw err;
+        log.warn({ model: config.model }, "the model turned down image input; sending the image paths only");
+        user = userMessage(
+          `${prompt}\n[the image could not be shown to you: this model does not take images]`,
+          [],
+        );
+        result = await generate(user);
+        if (config.vision === "auto") visionOn = false;
+      }
       if (session && pool.has(session.key)) {
-        // Written back only after a successful turn; a `/new` during the turn wins.
+        // Written back only after a successful turn; a `/new` during the turn wins. Image bytes
+        // are dropped from history: later turns get the path note, not the image again.
         session.history = trimHistory(
-          [...history, userMessage, ...result.response.messages],
+          withoutImages([...history, user, ...result.response.messages]),
           config.session.maxHistoryMessages,
         );
         store?.put(input.contact.accountId, storeUser(input.contact), AGENT_NAME, session.history, now());

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { permissionsConfigSchema } from "../presets.js";
+import { VISION_MODES } from "./vision.js";
 
 export const PROVIDERS = ["openai-compatible", "openai", "anthropic"] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
@@ -39,6 +40,13 @@ export const builtinAgentConfigSchema = z.object({
   maxOutputChars: z.number().int().positive().default(8000),
   /** Progress notes in the chat: none, one line per tool call, or tool calls plus interim text. */
   progress: z.enum(PROGRESS_MODES).default("tools"),
+  /**
+   * Images to the model as image parts: `auto` (openai and anthropic; openai-compatible unless a
+   * known text-only model, see vision.ts), `on`, or `off` (the workspace path as text only).
+   */
+  vision: z.enum(VISION_MODES).default("auto"),
+  /** Largest image sent as an image part; a bigger one goes as its path with a note. */
+  imageMaxBytes: z.number().int().positive().default(5_000_000),
   session: z
     .object({
       /** `per-contact`: memory across messages; `per-message`: a fresh agent in a temp dir each time. */

@@ -63,3 +63,5 @@ export { safeEnv } from "./tools/command.js";
 export { guardedFetch } from "./tools/fetch.js";
 export { buildTools, summariseCall, type ToolGate } from "./tools/index.js";
 export { AddressRefusedError, isBlockedAddress, type Resolver } from "./tools/netguard.js";
+// Images to the model (`vision` in the config)
+export { VISION_MODES, type VisionMode, visionEnabled } from "./vision.js";

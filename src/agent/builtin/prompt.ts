@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { offeredTools, type ResolvedPreset } from "../presets.js";
 import type { AgentInput, MediaRef } from "../types.js";
 import { resolveInWorkspace, safeSegment } from "../workspace.js";
+import type { InboundImage } from "./vision.js";
 
 export function systemPrompt(preset: ResolvedPreset, extra: string | undefined, perMessage: boolean): string {
   const tools = offeredTools(preset.preset);
@@ -32,9 +33,17 @@ export function systemPrompt(preset: ResolvedPreset, extra: string | undefined, 
   return lines.join("\n");
 }
 
+export interface StagedMedia {
+  /** One line per piece of media for the text of the message. */
+  notes: string[];
+  /** The images among them, by their workspace name (for image parts, see vision.ts). */
+  images: InboundImage[];
+}
+
 /** Copy downloaded media into `<workspace>/inbox/` so the file tools can reach it. */
-export async function stageMedia(root: string, media: readonly MediaRef[]): Promise<string[]> {
+export async function stageMedia(root: string, media: readonly MediaRef[]): Promise<StagedMedia> {
   const notes: string[] = [];
+  const images: InboundImage[] = [];
   for (const [i, m] of media.entries()) {
     if (m.kind === "voice" && m.transcript) {
       notes.push(`[voice message, transcript: ${m.transcript}]`);
@@ -51,11 +60,21 @@ export async function stageMedia(root: string, media: readonly MediaRef[]): Prom
       await copyFile(m.path, dest);
       const size = m.size === undefined ? "" : `, ${m.size} bytes`;
       notes.push(`[${m.kind} attached: inbox/${name}${m.mime ? `, ${m.mime}` : ""}${size}]`);
+      if (m.kind === "image") {
+        images.push({ path: m.path, label: `the image inbox/${name}`, mime: m.mime, size: m.size });
+      }
     } catch {
       notes.push(`[${m.kind} could not be staged into the workspace]`);
     }
   }
-  return notes;
+  return { notes, images };
+}
+
+/** A quoted image, to show alongside the message (it is not staged: the quote names it). */
+export function quotedImage(input: AgentInput): InboundImage | undefined {
+  const m = input.quote?.media;
+  if (m?.kind !== "image" || !m.path) return undefined;
+  return { path: m.path, label: "the quoted image", mime: m.mime, size: m.size };
 }
 
 export function userText(input: AgentInput, mediaNotes: readonly string[]): string {
