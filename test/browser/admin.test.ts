@@ -7,11 +7,10 @@
  * conversation; a pairing request is approved by a click. Every step leaves a screenshot in
  * test-results/screenshots/admin-*.png, so a failure shows the page.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc32, deflateSync } from "node:zlib";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminApp } from "../../src/admin/app.js";
 import { createBufferedLogger, LogBuffer } from "../../src/admin/log-buffer.js";
@@ -24,41 +23,9 @@ import { type RunningSimulator, startSimulator } from "../../src/simulator/index
 import { ensureHome } from "../../src/store/home.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
+import { gradientPng, hasChromium, launchChromium, SHOTS, warnIfNoChromium } from "./kit.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const SHOTS = join(process.cwd(), "test-results", "screenshots");
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`admin browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-
-/** A small green-to-blue gradient PNG, built here so the test needs no fixture file. */
-function gradientPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      rows.set(
-        [7, Math.round(193 - (x / width) * 120), Math.round(96 + (y / height) * 150)],
-        y * (width * 3 + 1) + 1 + x * 3,
-      );
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(rows)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
+warnIfNoChromium("admin");
 
 async function simPost<T>(sim: RunningSimulator, path: string, body: unknown = {}): Promise<T> {
   const res = await fetch(`${sim.url}${path}`, {
@@ -118,18 +85,7 @@ describe.skipIf(!hasChromium)("admin UI in chromium", () => {
     token = ensureAdminToken(paths);
     const app = createAdminApp({ ops, token, logBuffer, simulatorUrl: sim.url });
     server = await startAdminServer({ app, port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ locale: "en-US", viewport: { width: 1280, height: 860 } });
     page.on("console", (m) => {
       if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());

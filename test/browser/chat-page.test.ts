@@ -5,10 +5,9 @@
  * gateway over the simulator's iLink endpoints. Every step leaves a screenshot in
  * test-results/screenshots/ so a failure shows the page.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { crc32, deflateSync } from "node:zlib";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AUTHORIZATION_TYPE,
@@ -18,41 +17,10 @@ import {
   type WeixinMessage,
 } from "../../src/ilink/wire.js";
 import { startSimulator } from "../../src/simulator/index.js";
+import { gradientPng, hasChromium, launchChromium, SHOTS, warnIfNoChromium } from "./kit.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const SHOTS = join(process.cwd(), "test-results", "screenshots");
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`chat-page browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+warnIfNoChromium("chat-page");
 
-/** A width×height PNG with a green-to-blue gradient, built here so the test needs no fixture file. */
-function gradientPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      rows.set(
-        [7, Math.round(193 - (x / width) * 120), Math.round(96 + (y / height) * 150)],
-        y * (width * 3 + 1) + 1 + x * 3,
-      );
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(rows)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 const PNG = gradientPng(160, 120);
 
 const MARKDOWN_REPLY = [
@@ -184,18 +152,7 @@ describe.skipIf(!hasChromium)("chat page in chromium", () => {
     ).json()) as { account_id: string; token: string; base_url: string };
     accountId = account.account_id;
     bot = startEchoBot(account.base_url, account.token, stop.signal);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ locale: "en-US", viewport: { width: 1280, height: 800 } });
   });
 
