@@ -192,6 +192,7 @@ log("warm-up …");
 await child.run({ accountId: id, tag: "warm", contacts: 50, perContact: 4 });
 
 log("(a) burst: 200 contacts × 10 messages, echo 0 ms …");
+const cpuBefore = process.cpuUsage();
 const burst = figures(
   await child.run({ accountId: id, tag: "burst", contacts: 200, perContact: 10 }),
   200,
@@ -200,7 +201,9 @@ const burst = figures(
 
 log("(a) steady load at several contact counts, 2 messages/s per contact, echo 0 ms …");
 const curve: RunFigures[] = [];
-for (const contacts of [50, 100, 200, 400, 800]) {
+// BENCH_QUICK=1: only the burst and the 200-contact steady run, printed, no reports written.
+const QUICK = process.env.BENCH_QUICK === "1";
+for (const contacts of QUICK ? [200] : [50, 100, 200, 400, 800]) {
   const perContact = 6; // 3 s of load at 2 messages/s per contact
   const a = await child.run({
     accountId: id,
@@ -212,6 +215,16 @@ for (const contacts of [50, 100, 200, 400, 800]) {
   curve.push(figures(a, contacts, 0, contacts * 2));
 }
 const steady200 = curve.find((c) => c.contacts === 200) as RunFigures;
+if (QUICK) {
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuUsPerMessage = Math.round((cpu.user + cpu.system) / (2000 + 1200));
+  log(JSON.stringify({ burst, steady200, gatewayCpuUsPerMessage: cpuUsPerMessage }));
+  await gateway.stop({ drainTimeoutMs: 2000 });
+  store.close();
+  await child.close();
+  rmSync(home, { recursive: true, force: true });
+  process.exit(0);
+}
 
 log(`(b) 500 contacts × 1 message, echo 1000 ms (max turns ${MAX_TURNS_SLOW}) …`);
 await gateway.stop({ drainTimeoutMs: 2000 });

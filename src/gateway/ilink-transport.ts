@@ -5,6 +5,7 @@
  * `client` (see GatewayOptions.media).
  */
 import { type FetchLike, ILinkClient } from "../ilink/client.js";
+import { createNodeFetch } from "../ilink/node-fetch.js";
 import { sendMedia, sendText } from "../ilink/send.js";
 import { sendTypingOnce, TypingTickets } from "../ilink/typing.js";
 import { TypingStatus } from "../ilink/wire.js";
@@ -96,13 +97,21 @@ export class ILinkTransport implements InboundTransport, OutboundTransport {
   }
 }
 
+let sharedFetch: FetchLike | undefined;
+
+/** One keep-alive pool for every account's bot API calls (node:http costs far less CPU than fetch). */
+function defaultFetch(): FetchLike {
+  sharedFetch ??= createNodeFetch();
+  return sharedFetch;
+}
+
 /** The transport of one stored account (its token, base URL and CDN URL). */
 export function createILinkTransport(account: Account, options: ILinkTransportOptions = {}): ILinkTransport {
   const client = new ILinkClient({
     baseUrl: account.baseUrl,
     cdnBaseUrl: account.cdnBaseUrl,
     token: account.token,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: options.fetch ?? defaultFetch(),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return new ILinkTransport(client, options);

@@ -2,12 +2,26 @@
  * Request identity pieces (ilink-protocol §1.4–1.8): the random X-WECHAT-UIN, the uint32 client
  * version, and the `bot_agent` sanitiser.
  */
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
+
+/**
+ * Random uint32s from a pool refilled 1024 at a time: one CSPRNG call per request was a measurable
+ * share of a send's CPU under load, and the values are as random either way.
+ */
+const pool = new Uint32Array(1024);
+let poolNext = pool.length;
+
+export function randomUint32(): number {
+  if (poolNext >= pool.length) {
+    randomFillSync(pool);
+    poolNext = 0;
+  }
+  return pool[poolNext++] as number;
+}
 
 /** base64 of the decimal string of a random uint32, fresh per request (§1.5). */
 export function randomWechatUin(): string {
-  const n = randomBytes(4).readUInt32BE(0);
-  return Buffer.from(String(n), "ascii").toString("base64");
+  return Buffer.from(String(randomUint32()), "ascii").toString("base64");
 }
 
 /** `major.minor.patch` → `0x00MMNNPP` as a decimal string; parts parsed like parseInt (§1.6). */

@@ -31,14 +31,42 @@ export interface RequestContext {
   logger: Logger;
 }
 
+/**
+ * Abort callbacks per caller signal. Many requests in flight often share one signal (a gateway's
+ * shutdown signal); Node's EventTarget scans its listener list on every add and remove, so one
+ * listener per request makes each call O(requests in flight). One listener per signal fans out
+ * to a Set instead (O(1) add and remove).
+ */
+const abortFanout = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbortOf(signal: AbortSignal, callback: () => void): () => void {
+  let callbacks = abortFanout.get(signal);
+  if (!callbacks) {
+    const set = new Set<() => void>();
+    callbacks = set;
+    abortFanout.set(signal, set);
+    signal.addEventListener(
+      "abort",
+      () => {
+        abortFanout.delete(signal);
+        for (const cb of [...set]) cb();
+      },
+      { once: true },
+    );
+  }
+  callbacks.add(callback);
+  return () => {
+    callbacks.delete(callback);
+  };
+}
+
 /** Send one request and read its body as text; throws typed errors. */
 export async function sendRequest(fetch: FetchLike, spec: RequestSpec, ctx: RequestContext): Promise<string> {
   const { endpoint, signal, timeoutMs } = spec;
   if (signal?.aborted) throw abortedError(endpoint, signal.reason);
   const ctrl = new AbortController();
   let timedOut = false;
-  const onAbort = () => ctrl.abort(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
+  const offAbort = signal ? onAbortOf(signal, () => ctrl.abort(signal.reason)) : undefined;
   const timer =
     timeoutMs !== undefined && timeoutMs > 0
       ? setTimeout(() => {
@@ -80,7 +108,7 @@ export async function sendRequest(fetch: FetchLike, spec: RequestSpec, ctx: Requ
     return text;
   } finally {
     if (timer) clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+    offAbort?.();
   }
 }
 

@@ -78,11 +78,14 @@ export class BubbleSender {
   async send(bubble: OutboundMessage, signal: AbortSignal): Promise<SendOutcome> {
     const { outbound, clock, logger } = this.o;
     const key = contactKey(bubble.accountId, bubble.toUserId);
-    const log = logger.child({
-      accountId: bubble.accountId,
-      outboundId: bubble.id,
-      clientId: bubble.clientId,
-    });
+    // Only failures log: the child logger is built on the first one, not for every bubble sent.
+    let child: Logger | undefined;
+    const log = (): Logger =>
+      (child ??= logger.child({
+        accountId: bubble.accountId,
+        outboundId: bubble.id,
+        clientId: bubble.clientId,
+      }));
     let retries = 0;
     let throttles = 0;
 
@@ -102,12 +105,12 @@ export class BubbleSender {
         if (kind === "aborted") return { status: "aborted" };
         outbound.bumpAttempt(bubble.id, error);
         if (kind === "session-expired") {
-          log.error({ error }, "send stopped: session expired; the bubble stays pending until re-login");
+          log().error({ error }, "send stopped: session expired; the bubble stays pending until re-login");
           return { status: "session-expired", error };
         }
         if (kind === "throttled") {
           if (this.o.looksExhausted(bubble)) {
-            log.warn(
+            log().warn(
               { error },
               "send quota for this context token is spent; deferring until the contact writes",
             );
@@ -116,17 +119,17 @@ export class BubbleSender {
           const delayMs = this.#throttle(bubble.accountId);
           throttles++;
           if (throttles > this.o.throttleDelaysMs.length) {
-            log.warn({ error, throttles }, "still throttled after backing off; deferring to the outbox");
+            log().warn({ error, throttles }, "still throttled after backing off; deferring to the outbox");
             return { status: "throttled", error };
           }
-          log.warn({ error, delayMs }, "throttled (-2); holding sends on this account");
+          log().warn({ error, delayMs }, "throttled (-2); holding sends on this account");
           continue;
         }
         if (kind === "retryable") {
           const delayMs = this.o.retryDelaysMs[retries];
           if (delayMs !== undefined) {
             retries++;
-            log.warn({ error, delayMs, retries }, "send failed; retrying with the same client_id");
+            log().warn({ error, delayMs, retries }, "send failed; retrying with the same client_id");
             try {
               await clock.sleep(delayMs, signal);
             } catch {
@@ -136,7 +139,7 @@ export class BubbleSender {
           }
         }
         outbound.markFailed(bubble.id, error);
-        log.error({ error, kind }, "send failed; bubble marked failed");
+        log().error({ error, kind }, "send failed; bubble marked failed");
         return { status: "failed", error };
       }
       const now = clock.now();

@@ -11,6 +11,8 @@ import { describeSendError, type OutboundTransport } from "./transport.js";
 export const DEFAULT_TYPING_START_AFTER_MS = 1500;
 export const DEFAULT_TYPING_REFRESH_MS = 5000;
 
+const TURN_ENDED = new Error("typing stopped: the turn ended");
+
 export interface TypingTarget {
   to: string;
   contextToken?: string;
@@ -62,7 +64,8 @@ export class TypingController {
   }
 
   async #stop(): Promise<void> {
-    this.#ctl.abort();
+    // A shared reason: `abort()` without one builds a DOMException (with a stack) for every turn.
+    this.#ctl.abort(TURN_ENDED);
     await this.#loop;
     // Cancel even when the turn itself was aborted: its own signal must not keep typing on screen.
     if (this.#startSent) await this.#call("stop", new AbortController().signal);
