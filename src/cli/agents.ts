@@ -3,18 +3,15 @@
  * Precedence: `--agent` > config `agent` > automatic (built-in when a model is configured or a
  * local Ollama answers, else echo).
  */
-import { acpSettingsSchema, checkAcpCommand, createAcpAgent, resolveAcpCommand } from "../agent/acp/index.js";
-import {
-  builtinAgentConfigSchema,
-  checkModel,
-  createBuiltinAgent,
-  permissionsConfigSchema,
-  resolvePreset,
-  unlockStoreFromContacts,
-  workspaceDirFor,
-} from "../agent/builtin/index.js";
+// Settings schemas and presets are light; the AI SDK and the ACP SDK load only when their agent
+// is chosen (`await import` below), which keeps an echo gateway's memory small.
+import { acpSettingsSchema } from "../agent/acp/config.js";
+import { builtinAgentConfigSchema } from "../agent/builtin/config.js";
 import { createEchoAgent } from "../agent/echo.js";
+import { permissionsConfigSchema, resolvePreset } from "../agent/presets.js";
 import type { Agent } from "../agent/types.js";
+import { unlockStoreFromContacts } from "../agent/unlock.js";
+import { workspaceDirFor } from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
@@ -87,6 +84,7 @@ export async function buildAgent(o: BuildAgentOptions): Promise<Agent> {
           'the built-in agent needs a model: add "builtin": {"provider": "openai-compatible", "baseUrl": "…/v1", "model": "…", "apiKeyEnv": "…"} to config.json (see README)',
         );
       }
+      const { checkModel, createBuiltinAgent } = await import("../agent/builtin/index.js");
       const check = await checkModel(builtin, { timeoutMs: 8000 });
       if (!check.ok)
         throw new CliError(`built-in agent: ${check.problem}${check.fix ? `; ${check.fix}` : ""}`);
@@ -103,7 +101,8 @@ export async function buildAgent(o: BuildAgentOptions): Promise<Agent> {
   }
 }
 
-function buildAcpAgent(o: BuildAgentOptions) {
+async function buildAcpAgent(o: BuildAgentOptions): Promise<Agent> {
+  const { createAcpAgent, resolveAcpCommand } = await import("../agent/acp/index.js");
   if (!o.config.acp) {
     throw new CliError(
       'the acp agent needs a command: add "acp": {"agent": "claude"} (or codex, gemini, qwen, opencode; or "command" and "args") to config.json',
@@ -147,6 +146,7 @@ export async function checkAgent(config: Config, _paths: HomePaths, signal: Abor
     ];
   }
   if (choice.kind === "builtin" && choice.builtin) {
+    const { checkModel } = await import("../agent/builtin/index.js");
     const r = await checkModel(choice.builtin, { signal, timeoutMs: 8000 });
     return [
       {
@@ -161,6 +161,7 @@ export async function checkAgent(config: Config, _paths: HomePaths, signal: Abor
   }
   if (choice.kind === "acp" && config.acp) {
     try {
+      const { checkAcpCommand, resolveAcpCommand } = await import("../agent/acp/index.js");
       const cmd = resolveAcpCommand(acpSettingsSchema.parse(config.acp));
       const r = await checkAcpCommand(cmd, { signal, timeoutMs: 30_000 });
       const line = `${cmd.command} ${(cmd.args ?? []).join(" ")}`.trim();

@@ -3,14 +3,12 @@
  * media (downloads, transcription, outbound file checks in the contact's workspace) and the
  * `/unlock` `/lock` commands. Kept out of start.ts so it can be tested without a daemon.
  */
-import {
-  permissionsConfigSchema,
-  unlockCommands,
-  unlockStoreFromContacts,
-  workspaceDirFor,
-} from "../agent/builtin/index.js";
+// The light modules only: the AI SDK loads when the built-in agent is chosen (agents.ts).
+import { permissionsConfigSchema } from "../agent/presets.js";
 import type { Contact } from "../agent/types.js";
+import { unlockCommands, unlockStoreFromContacts } from "../agent/unlock.js";
 import type { WorkspaceLocation } from "../agent/workspace.js";
+import { workspaceDirFor } from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
 import {
   type DispatchOptions,

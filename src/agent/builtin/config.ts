@@ -4,10 +4,13 @@
  */
 import { z } from "zod";
 import { permissionsConfigSchema } from "../presets.js";
-import { VISION_MODES } from "./vision.js";
 
 export const PROVIDERS = ["openai-compatible", "openai", "anthropic"] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
+
+/** Images to the model as image parts: `auto` decides by provider and model (see vision.ts). */
+export const VISION_MODES = ["auto", "on", "off"] as const;
+export type VisionMode = (typeof VISION_MODES)[number];
 
 export const PROGRESS_MODES = ["off", "tools", "verbose"] as const;
 export type ProgressMode = (typeof PROGRESS_MODES)[number];

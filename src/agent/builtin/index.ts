@@ -39,6 +39,7 @@ export {
 } from "../workspace.js";
 // The agent
 export { type BuiltinAgent, type BuiltinAgentOptions, createBuiltinAgent } from "./agent.js";
+// Images to the model (`vision` in the config)
 export {
   type BuiltinAgentConfig,
   type BuiltinAgentConfigInput,
@@ -47,6 +48,8 @@ export {
   PROVIDERS,
   type ProgressMode,
   type ProviderKind,
+  VISION_MODES,
+  type VisionMode,
 } from "./config.js";
 export { BuiltinAgentError, type BuiltinAgentErrorCode } from "./errors.js";
 // Model resolution and `wxagent doctor`
@@ -63,5 +66,4 @@ export { safeEnv } from "./tools/command.js";
 export { guardedFetch } from "./tools/fetch.js";
 export { buildTools, summariseCall, type ToolGate } from "./tools/index.js";
 export { AddressRefusedError, isBlockedAddress, type Resolver } from "./tools/netguard.js";
-// Images to the model (`vision` in the config)
-export { VISION_MODES, type VisionMode, visionEnabled } from "./vision.js";
+export { visionEnabled } from "./vision.js";

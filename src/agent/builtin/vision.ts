@@ -17,10 +17,7 @@ import {
   type TextPart,
   type UserModelMessage,
 } from "ai";
-import type { ProviderKind } from "./config.js";
-
-export const VISION_MODES = ["auto", "on", "off"] as const;
-export type VisionMode = (typeof VISION_MODES)[number];
+import type { ProviderKind, VisionMode } from "./config.js";
 
 /** The formats OpenAI, Anthropic and the usual compatible servers all accept as image input. */
 const SENDABLE = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);

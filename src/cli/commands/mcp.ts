@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { createApiApp } from "../../admin/api.js";
-import { runStdio, startMcpHttp } from "../../mcp/index.js";
 import { intOption } from "../options.js";
 import { onShutdown } from "../signals.js";
 
@@ -15,6 +13,9 @@ export function registerMcp(program: Command): void {
     )
     .option("--no-poll", "never poll accounts (only read the store and send)")
     .action(async (opts: { http?: number; poll: boolean }) => {
+      // Loaded here so other commands do not pay for the MCP SDK.
+      const { runStdio, startMcpHttp } = await import("../../mcp/index.js");
+      const { createApiApp } = await import("../../admin/api.js");
       if (opts.http === undefined) {
         // stdio: stdout carries the protocol and nothing else.
         const handle = runStdio({ poll: opts.poll, command: "wxagent mcp" });
