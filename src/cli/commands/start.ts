@@ -184,6 +184,8 @@ async function runStart(opts: StartOptions): Promise<void> {
       await sim?.close();
     });
   } catch (err) {
+    // A later step failed (the admin port, say): stop what already runs before leaving.
+    await gateway?.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
     for (const l of locks.values()) l.release();
     store.close();
     await sim?.close();
