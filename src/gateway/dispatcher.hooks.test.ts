@@ -13,34 +13,9 @@ import type { InboundMessage, Store } from "../store/types.js";
 import { createRootLogger } from "../util/logger.js";
 import { Dispatcher, type DispatchOptions } from "./dispatcher.js";
 import { normalizeInbound } from "./inbound.js";
-import type { DeliveryPort } from "./ports.js";
-import { userText } from "./testing.js";
+import { RecordingDelivery, userText } from "./testing.js";
 
 const PASSPHRASE = "correct horse battery";
-
-class Recorder implements DeliveryPort {
-  readonly texts: { to: string; text: string }[] = [];
-  readonly files: string[] = [];
-  async onInbound() {}
-  async deliverReply(m: InboundMessage, reply: AgentReply) {
-    this.texts.push({ to: m.fromUserId, text: reply.text });
-  }
-  async sendNotice(m: InboundMessage, text: string) {
-    this.texts.push({ to: m.fromUserId, text });
-  }
-  progress() {}
-  async sendFile(_m: InboundMessage, path: string) {
-    this.files.push(path);
-  }
-  typing() {
-    return { stop: async () => {} };
-  }
-  async resumePending() {}
-  async idle() {}
-  textsTo(u: string) {
-    return this.texts.filter((t) => t.to === u).map((t) => t.text);
-  }
-}
 
 class ScriptedAgent implements Agent {
   readonly name = "scripted";
@@ -55,7 +30,7 @@ class ScriptedAgent implements Agent {
 }
 
 let store: Store;
-let delivery: Recorder;
+let delivery: RecordingDelivery;
 let agent: ScriptedAgent;
 let logLines: string[];
 let unlockState: UnlockStateStore;
@@ -102,7 +77,7 @@ beforeEach(async () => {
     state: "active",
     ownerUserId: "owner",
   });
-  delivery = new Recorder();
+  delivery = new RecordingDelivery();
   agent = new ScriptedAgent();
   logLines = [];
   unlockState = memoryUnlockStore();

@@ -7,8 +7,7 @@ import { createLogger } from "../util/logger.js";
 import { type AccessCheck, Dispatcher, type DispatchOptions } from "./dispatcher.js";
 import { normalizeInbound } from "./inbound.js";
 import type { AccessPolicy } from "./policy/access.js";
-import type { DeliveryPort } from "./ports.js";
-import { userText } from "./testing.js";
+import { RecordingDelivery, userText } from "./testing.js";
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -20,33 +19,6 @@ function deferred<T>(): Deferred<T> {
     resolve = r;
   });
   return { promise, resolve };
-}
-
-/** Records what dispatch asks delivery to do, per recipient. */
-class RecordingDelivery implements DeliveryPort {
-  readonly out: { to: string; text: string; inboundId?: number }[] = [];
-  readonly inbound: number[] = [];
-  async onInbound(m: InboundMessage) {
-    this.inbound.push(m.id);
-  }
-  async deliverReply(m: InboundMessage, reply: AgentReply) {
-    this.out.push({ to: m.fromUserId, text: reply.text, inboundId: m.id });
-  }
-  async sendNotice(m: InboundMessage, text: string, o: { toUserId?: string } = {}) {
-    this.out.push({ to: o.toUserId ?? m.fromUserId, text });
-  }
-  progress(m: InboundMessage, text: string) {
-    this.out.push({ to: m.fromUserId, text: `progress: ${text}` });
-  }
-  async sendFile() {}
-  typing() {
-    return { stop: async () => {} };
-  }
-  async resumePending() {}
-  async idle() {}
-  textsTo(u: string) {
-    return this.out.filter((o) => o.to === u).map((o) => o.text);
-  }
 }
 
 /** An agent whose turns finish only when the test says so. */

@@ -3,8 +3,12 @@
  * a scripted inbound transport that holds the long poll until a batch is pushed (or the poll is
  * aborted), and an outbound transport that records every bubble.
  */
+
+import type { AgentReply } from "../agent/types.js";
 import { MessageItemType, MessageType, type WeixinMessage } from "../ilink/wire.js";
+import type { InboundMessage } from "../store/types.js";
 import type { OutboundTransport, SendFileArgs, SendTextArgs, TypingArgs } from "./delivery/transport.js";
+import type { DeliveryPort } from "./ports.js";
 import type { GetUpdatesOptions, InboundBatch, InboundTransport, NotifyOptions } from "./transport.js";
 
 type Step = { batch: InboundBatch } | { error: unknown };
@@ -142,4 +146,35 @@ export function userText(from: string, text: string, extra: Partial<WeixinMessag
     item_list: [{ type: MessageItemType.TEXT, text_item: { text } }],
     ...extra,
   };
+}
+
+/** A DeliveryPort that records what dispatch asks it to send, per recipient (dispatcher tests). */
+export class RecordingDelivery implements DeliveryPort {
+  readonly out: { to: string; text: string; inboundId?: number }[] = [];
+  /** Inbound message ids whose context token was handed to delivery. */
+  readonly inbound: number[] = [];
+  readonly files: string[] = [];
+  async onInbound(m: InboundMessage) {
+    this.inbound.push(m.id);
+  }
+  async deliverReply(m: InboundMessage, reply: AgentReply) {
+    this.out.push({ to: m.fromUserId, text: reply.text, inboundId: m.id });
+  }
+  async sendNotice(m: InboundMessage, text: string, o: { toUserId?: string } = {}) {
+    this.out.push({ to: o.toUserId ?? m.fromUserId, text });
+  }
+  progress(m: InboundMessage, text: string) {
+    this.out.push({ to: m.fromUserId, text: `progress: ${text}` });
+  }
+  async sendFile(_m: InboundMessage, path: string) {
+    this.files.push(path);
+  }
+  typing() {
+    return { stop: async () => {} };
+  }
+  async resumePending() {}
+  async idle() {}
+  textsTo(u: string) {
+    return this.out.filter((o) => o.to === u).map((o) => o.text);
+  }
 }
