@@ -55,6 +55,26 @@ export async function wxagent(
   }
 }
 
+/** `wxagent accounts add` for a simulator bot (no QR): what every CLI-level suite starts with. */
+export function addSimAccount(
+  h: CliHome,
+  simUrl: string,
+  bot: { token: string; account_id: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return wxagent(h, [
+    "accounts",
+    "add",
+    "--base-url",
+    simUrl,
+    "--cdn-base-url",
+    `${simUrl}/c2c`,
+    "--token",
+    bot.token,
+    "--account-id",
+    bot.account_id,
+  ]);
+}
+
 export interface Daemon {
   proc: ChildProcess;
   /** Everything written to stderr so far. */

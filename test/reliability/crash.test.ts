@@ -11,7 +11,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
-import { type CliHome, type Daemon, kill9, startDaemon, stopDaemon, tempHome, wxagent } from "./cli.js";
+import {
+  addSimAccount,
+  type CliHome,
+  type Daemon,
+  kill9,
+  startDaemon,
+  stopDaemon,
+  tempHome,
+  wxagent,
+} from "./cli.js";
 import { answerAll, burst, deliveryProblems, inject, outbound, prng, repliesByContact } from "./harness.js";
 
 const CONTACTS = 50;
@@ -40,18 +49,7 @@ async function setup(seed: number): Promise<Setup> {
   const sim = await startSimulator({ port: 0, realism: false, seed, longPollTimeoutMs: 5_000 });
   const bot = await newBot(sim.simulator);
   const home = tempHome();
-  const added = await wxagent(home, [
-    "accounts",
-    "add",
-    "--base-url",
-    sim.url,
-    "--cdn-base-url",
-    `${sim.url}/c2c`,
-    "--token",
-    bot.token,
-    "--account-id",
-    bot.account_id,
-  ]);
+  const added = await addSimAccount(home, sim.url, bot);
   expect(added.code, added.stderr).toBe(0);
   return { sim, bot, home };
 }

@@ -11,7 +11,14 @@ import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { newBot } from "../../src/simulator/testkit.js";
-import { type CliHome, startDaemon, stopDaemon, tempHome, wxagent } from "../reliability/cli.js";
+import {
+  addSimAccount,
+  type CliHome,
+  startDaemon,
+  stopDaemon,
+  tempHome,
+  wxagent,
+} from "../reliability/cli.js";
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -33,18 +40,7 @@ describe("$WXAGENT_HOME and CLI output", () => {
     const bot = await newBot(sim.simulator);
     home = tempHome();
     const outputs: string[] = [];
-    const add = await wxagent(home, [
-      "accounts",
-      "add",
-      "--base-url",
-      sim.url,
-      "--cdn-base-url",
-      `${sim.url}/c2c`,
-      "--token",
-      bot.token,
-      "--account-id",
-      bot.account_id,
-    ]);
+    const add = await addSimAccount(home, sim.url, bot);
     expect(add.code, add.stderr).toBe(0);
     outputs.push(add.stdout, add.stderr);
     const daemon = await startDaemon(home, ["--agent", "echo", "--no-sim"]);
