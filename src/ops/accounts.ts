@@ -1,7 +1,7 @@
 /** `list_accounts` (with health) and `list_contacts`. */
 import { hostname } from "node:os";
 import { z } from "zod";
-import { readTokenLock } from "../store/lock.js";
+import { liveTokenLock } from "../store/lock.js";
 import type { Account, Store } from "../store/types.js";
 import type { OpsContext } from "./context.js";
 import { defineOp, queryInt } from "./define.js";
@@ -18,20 +18,10 @@ export interface PollingInfo {
 
 /** Who polls the account, from its lock file; undefined when nobody (or a dead process) holds it. */
 export function pollingOf(home: string, account: Account): PollingInfo | undefined {
-  const lock = readTokenLock(home, account.token || account.id);
+  const lock = liveTokenLock(home, account.token || account.id);
   if (!lock) return undefined;
   const local = !lock.hostname || lock.hostname === hostname();
-  if (local && !pidAlive(lock.pid)) return undefined;
   return { pid: lock.pid, command: lock.command, this_process: local && lock.pid === process.pid };
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function contactHealth(store: Store, quota: number, accountId: string, userId: string) {

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isStoreError, type StoreError } from "./errors.js";
-import { acquireTokenLock, lockPath, readTokenLock } from "./lock.js";
+import { acquireTokenLock, liveTokenLock, lockPath, readTokenLock } from "./lock.js";
 
 const LOCK_TS = resolve(import.meta.dirname, "lock.ts");
 
@@ -114,8 +114,12 @@ describe("acquireTokenLock", () => {
     mkdirSync(join(h, "locks"), { recursive: true });
     const stale = { pid, hostname: hostname(), startedAtMs: 1, command: "wxagent start" };
     writeFileSync(lockPath(h, "acc"), JSON.stringify(stale));
+    // A dead holder polls nothing: status and doctor must not report it as polling.
+    expect(readTokenLock(h, "acc")?.pid).toBe(pid);
+    expect(liveTokenLock(h, "acc")).toBeUndefined();
     const lock = acquireTokenLock(h, "acc");
     expect(readTokenLock(h, "acc")).toMatchObject({ pid: process.pid });
+    expect(liveTokenLock(h, "acc")).toMatchObject({ pid: process.pid });
     lock.release();
   });
 

@@ -103,6 +103,15 @@ export function readTokenLock(home: string, key: string): LockInfo | undefined {
   return raw === undefined ? undefined : parseLock(raw);
 }
 
+/**
+ * Who polls the account right now: the lock's holder when it is alive (a holder on another host
+ * counts as alive, as `acquireTokenLock` judges it), else undefined.
+ */
+export function liveTokenLock(home: string, key: string): LockInfo | undefined {
+  const holder = readTokenLock(home, key);
+  return holder && isAlive(holder) ? holder : undefined;
+}
+
 function release(path: string, mine: LockInfo): void {
   // Only remove our own lock: after a takeover, the file may belong to someone else.
   const holder = parseLock(readRaw(path) ?? "");

@@ -1,31 +1,22 @@
 import type { Command } from "commander";
 import { DEFAULT_CDN_BASE_URL } from "../../ilink/wire.js";
-import { readTokenLock } from "../../store/index.js";
+import { liveTokenLock } from "../../store/index.js";
 import type { Account } from "../../store/types.js";
 import { CliError, usage } from "../errors.js";
 import { withHome } from "../home.js";
 import { printRows } from "../options.js";
 
 export function accountRow(a: Account, home: string): Record<string, unknown> {
-  const lock = readTokenLock(home, a.token || a.id);
+  const lock = liveTokenLock(home, a.token || a.id);
   return {
     account: a.id,
     state: a.state,
-    polling: lock && isAlive(lock.pid) ? `pid ${lock.pid}` : "no",
+    polling: lock ? `pid ${lock.pid}` : "no",
     owner: a.ownerUserId ?? "-",
     base_url: a.baseUrl,
     last_message: a.lastInboundAtMs ? new Date(a.lastInboundAtMs).toISOString() : "-",
     note: a.stateReason ?? "",
   };
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export function registerAccounts(program: Command): void {

@@ -1,9 +1,8 @@
 import { accessSync, constants } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError, loadConfig } from "../../config/index.js";
-import { ensureHome, homePaths, openStore, readTokenLock, resolveHome } from "../../store/index.js";
+import { ensureHome, homePaths, liveTokenLock, openStore, resolveHome } from "../../store/index.js";
 import { checkAgent } from "../agents.js";
-import { isAlive } from "./accounts.js";
 
 export interface Check {
   name: string;
@@ -66,8 +65,8 @@ export async function runChecks(signal: AbortSignal): Promise<Check[]> {
         });
       }
       for (const a of accounts) {
-        const lock = readTokenLock(home, a.token || a.id);
-        const polling = lock && isAlive(lock.pid) ? `, polled by pid ${lock.pid}` : "";
+        const lock = liveTokenLock(home, a.token || a.id);
+        const polling = lock ? `, polled by pid ${lock.pid}` : "";
         checks.push({
           name: `account ${a.id}`,
           ok: a.state === "active",

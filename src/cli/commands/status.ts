@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { readTokenLock } from "../../store/index.js";
+import { liveTokenLock } from "../../store/index.js";
 import type { Store } from "../../store/types.js";
 import { withHome } from "../home.js";
-import { isAlive } from "./accounts.js";
 
 export interface ContactHealth {
   contact: string;
@@ -29,7 +28,7 @@ const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : "-");
 /** Health of every account as the store knows it (works whether or not a gateway runs). */
 export function collectHealth(store: Store, home: string, quotaPerToken: number): AccountHealth[] {
   return store.accounts.list().map((a) => {
-    const lock = readTokenLock(home, a.token || a.id);
+    const lock = liveTokenLock(home, a.token || a.id);
     const contacts = store.contacts
       .list(a.id)
       .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
@@ -46,7 +45,7 @@ export function collectHealth(store: Store, home: string, quotaPerToken: number)
     const health: AccountHealth = {
       account: a.id,
       state: a.state,
-      polling: lock && isAlive(lock.pid) ? `yes (pid ${lock.pid})` : "no",
+      polling: lock ? `yes (pid ${lock.pid})` : "no",
       last_poll: iso(a.lastPollAtMs),
       last_message: iso(a.lastInboundAtMs),
       queue: store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing"),
