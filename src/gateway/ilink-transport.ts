@@ -5,7 +5,6 @@
  * `client` (see GatewayOptions.media).
  */
 import { type FetchLike, ILinkClient } from "../ilink/client.js";
-import { createNodeFetch } from "../ilink/node-fetch.js";
 import { sendMedia, sendText } from "../ilink/send.js";
 import { sendTypingOnce, TypingTickets } from "../ilink/typing.js";
 import { TypingStatus } from "../ilink/wire.js";
@@ -97,21 +96,14 @@ export class ILinkTransport implements InboundTransport, OutboundTransport {
   }
 }
 
-let sharedFetch: FetchLike | undefined;
-
-/** One keep-alive pool for every account's bot API calls (node:http costs far less CPU than fetch). */
-function defaultFetch(): FetchLike {
-  sharedFetch ??= createNodeFetch();
-  return sharedFetch;
-}
-
 /** The transport of one stored account (its token, base URL and CDN URL). */
 export function createILinkTransport(account: Account, options: ILinkTransportOptions = {}): ILinkTransport {
   const client = new ILinkClient({
     baseUrl: account.baseUrl,
     cdnBaseUrl: account.cdnBaseUrl,
     token: account.token,
-    fetch: options.fetch ?? defaultFetch(),
+    // Without an injected fetch the client uses its shared keep-alive pool for every account.
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return new ILinkTransport(client, options);

@@ -6,6 +6,7 @@
 import type { Logger } from "../util/logger.js";
 import { createLogger } from "../util/logger.js";
 import { ILinkApiError, ILinkError, isILinkError } from "./errors.js";
+import { defaultExchange, type Exchange, fetchExchange } from "./exchange.js";
 import { encodeClientVersion, randomWechatUin, sanitizeBotAgent } from "./headers.js";
 import { type FetchLike, type ParseMode, type RequestSpec, requestJson, sendRequest } from "./request.js";
 import {
@@ -48,6 +49,11 @@ export interface ILinkClientOptions {
   /** Bot token; sent as `Authorization: Bearer` when non-blank. */
   token?: string;
   cdnBaseUrl?: string;
+  /**
+   * Inject a transport (tests, the simulator's in-process `app.request`): every call, bot API and
+   * CDN, goes through it. Without it, bot API calls use a shared keep-alive undici pool and CDN
+   * transfers use `globalThis.fetch`.
+   */
   fetch?: FetchLike;
   /** `SKRouteTag` header, only sent when set. */
   routeTag?: string | number;
@@ -90,8 +96,10 @@ function failsStrict(s: ApiStatus): boolean {
 export class ILinkClient {
   readonly baseUrl: string;
   readonly cdnBaseUrl: string;
-  /** The injected transport, also used by the CDN helpers. */
+  /** The transport for CDN transfers (the injected `fetch`, else `globalThis.fetch`). */
   readonly fetch: FetchLike;
+  /** The transport for bot API calls. */
+  readonly #exchange: Exchange;
   /** Client timeout of the next getupdates: 35 000 ms until the server sends a hint (§5.1). */
   longPollTimeoutMs: number = DEFAULT_LONG_POLL_TIMEOUT_MS;
 
@@ -104,9 +112,12 @@ export class ILinkClient {
   constructor(options: ILinkClientOptions = {}) {
     this.baseUrl = options.baseUrl?.trim() || DEFAULT_BASE_URL;
     this.cdnBaseUrl = (options.cdnBaseUrl?.trim() || DEFAULT_CDN_BASE_URL).replace(/\/+$/, "");
-    const f = options.fetch ?? globalThis.fetch;
+    const injected = options.fetch;
     // Wrapped so the function is never called with this client as `this`.
-    this.fetch = (input, init) => f(input, init);
+    this.fetch = injected
+      ? (input, init) => injected(input, init)
+      : (input, init) => globalThis.fetch(input, init);
+    this.#exchange = injected ? fetchExchange(this.fetch) : defaultExchange();
     this.#token = options.token?.trim() ?? "";
     const tag = options.routeTag === undefined ? "" : String(options.routeTag).trim();
     this.#routeTag = tag || undefined;
@@ -251,7 +262,7 @@ export class ILinkClient {
   /** POST sendtyping (§2.7): the body is never read; only transport errors count. */
   async sendTyping(request: Omit<SendTypingRequest, "base_info">, options: CallOptions = {}): Promise<void> {
     await sendRequest(
-      this.fetch,
+      this.#exchange,
       {
         endpoint: Endpoint.sendTyping,
         method: "POST",
@@ -348,6 +359,6 @@ export class ILinkClient {
   }
 
   #json<T>(mode: ParseMode, spec: RequestSpec): Promise<T> {
-    return requestJson<T>(this.fetch, mode, spec, { secrets: this.secrets, logger: this.#log });
+    return requestJson<T>(this.#exchange, mode, spec, { secrets: this.secrets, logger: this.#log });
   }
 }

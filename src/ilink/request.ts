@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../util/logger.js";
 import { abortedError, httpError, ILinkError, networkError, timeoutError } from "./errors.js";
+import type { Exchange, ExchangeResponse } from "./exchange.js";
 import { parseJsonLosslessIds } from "./json-ids.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -61,7 +62,11 @@ function onAbortOf(signal: AbortSignal, callback: () => void): () => void {
 }
 
 /** Send one request and read its body as text; throws typed errors. */
-export async function sendRequest(fetch: FetchLike, spec: RequestSpec, ctx: RequestContext): Promise<string> {
+export async function sendRequest(
+  exchange: Exchange,
+  spec: RequestSpec,
+  ctx: RequestContext,
+): Promise<string> {
   const { endpoint, signal, timeoutMs } = spec;
   if (signal?.aborted) throw abortedError(endpoint, signal.reason);
   const ctrl = new AbortController();
@@ -87,25 +92,24 @@ export async function sendRequest(fetch: FetchLike, spec: RequestSpec, ctx: Requ
     return networkError(endpoint, err, ctx.secrets);
   };
   try {
-    let res: Response;
-    let text: string;
+    let res: ExchangeResponse;
     try {
       res = await Promise.race([
-        fetch(spec.url, {
+        exchange({
           method: spec.method,
+          url: spec.url,
           headers: spec.headers,
           ...(spec.body === undefined ? {} : { body: spec.body }),
           signal: ctrl.signal,
         }),
         aborted,
       ]);
-      text = await Promise.race([res.text(), aborted]);
     } catch (err) {
       throw failure(err);
     }
     ctx.logger.debug({ endpoint, status: res.status, ms: Date.now() - started }, "ilink call");
-    if (!res.ok) throw httpError(endpoint, res.status, text, ctx.secrets);
-    return text;
+    if (res.status < 200 || res.status > 299) throw httpError(endpoint, res.status, res.text, ctx.secrets);
+    return res.text;
   } finally {
     if (timer) clearTimeout(timer);
     offAbort?.();
@@ -133,10 +137,10 @@ export function parseBody<T>(text: string, mode: ParseMode, endpoint: string): T
 }
 
 export async function requestJson<T>(
-  fetch: FetchLike,
+  exchange: Exchange,
   mode: ParseMode,
   spec: RequestSpec,
   ctx: RequestContext,
 ): Promise<T> {
-  return parseBody<T>(await sendRequest(fetch, spec, ctx), mode, spec.endpoint);
+  return parseBody<T>(await sendRequest(exchange, spec, ctx), mode, spec.endpoint);
 }
