@@ -144,7 +144,7 @@ const rssTimer = setInterval(() => {
 const child = new SimChild();
 await child.ready;
 const home = mkdtempSync(join(tmpdir(), "wxagent-bench-"));
-const store = openStore(join(home, "wxagent.db"));
+const store = openStore(join(home, "wxagent.db"), { groupCommit: true }); // as `wxagent start` opens it
 const account = await child.account();
 store.accounts.upsert({
   id: account.account_id,

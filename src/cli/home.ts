@@ -9,10 +9,11 @@ export interface OpenedHome {
   store: Store;
 }
 
-export function openHome(): OpenedHome {
+/** `groupCommit`: for the long-running gateway only (see `OpenStoreOptions.groupCommit`). */
+export function openHome(options: { groupCommit?: boolean } = {}): OpenedHome {
   const paths = ensureHome(resolveHome());
   const config = loadConfig(paths.configPath);
-  const store = openStore(paths.dbPath);
+  const store = openStore(paths.dbPath, { groupCommit: options.groupCommit ?? false });
   return { paths, config, store };
 }
 

@@ -26,7 +26,8 @@ export async function startEmbeddedSimulator(real: OpenedHome, port?: number): P
     for (const f of ["wxagent.db", "wxagent.db-wal", "wxagent.db-shm"])
       rmSync(join(simHome, f), { force: true });
     const paths = ensureHome(simHome);
-    const store = openStore(paths.dbPath);
+    // The gateway runs on this store: group commit, as `openHome` gives it for real accounts.
+    const store = openStore(paths.dbPath, { groupCommit: true });
     const res = await fetch(`${simulator.url}/sim/accounts`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MessageType } from "../ilink/wire.js";
 import { openStore } from "../store/sqlite.js";
@@ -61,6 +65,44 @@ describe("Poller", () => {
     expect(dispatched[0]?.map((m) => m.fromUserId)).toEqual(["u1", "u2"]);
     await vi.waitFor(() => expect(transport.calls[1]?.cursor).toBe("cur-1"));
     await p.stopPulling();
+  });
+
+  it("with a group-commit store, acknowledges a cursor to the server only once it is committed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wxagent-poller-"));
+    const grouped = openStore(join(dir, "wxagent.db"), { groupCommit: true });
+    grouped.accounts.upsert({
+      id: "acct",
+      baseUrl: "http://x",
+      cdnBaseUrl: "http://x/c2c",
+      token: "t",
+      state: "active",
+    });
+    const reader = new Database(join(dir, "wxagent.db"), { readonly: true });
+    const committedCursor = () =>
+      (
+        reader.prepare("SELECT cursor FROM cursors WHERE account_id = 'acct'").get() as
+          | { cursor?: string }
+          | undefined
+      )?.cursor;
+    const atCall: (string | undefined)[] = [];
+    const spy = vi.spyOn(transport, "getUpdates");
+    spy.mockImplementation((cursor, options) => {
+      atCall.push(committedCursor());
+      return FakeInboundTransport.prototype.getUpdates.call(transport, cursor, options);
+    });
+    const p = poller({ store: grouped });
+    try {
+      p.start();
+      transport.push([userText("u1", "hello")], { cursor: "cur-1" });
+      await vi.waitFor(() => expect(transport.calls).toHaveLength(2));
+      expect(transport.calls[1]?.cursor).toBe("cur-1");
+      expect(atCall).toEqual([undefined, "cur-1"]);
+    } finally {
+      await p.stopPulling();
+      reader.close();
+      grouped.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("keeps the old cursor when the server sends an empty one", async () => {

@@ -134,6 +134,8 @@ export class Poller {
           await this.#o.waitForCapacity(signal);
         }
         this.#status.state = "polling";
+        // The next getupdates acknowledges the cursor: what it covers must be durable first.
+        await this.#o.store.durable();
         const batch = await this.#o.transport.getUpdates(cursor, {
           signal,
           timeoutMs: this.#status.nextTimeoutMs,
@@ -206,7 +208,9 @@ export class Poller {
       touch.lastInboundAtMs = now;
     }
     this.#o.store.accounts.touch(this.accountId, touch);
-    for (const m of stored) this.#o.store.contacts.see(this.accountId, m.fromUserId, now);
+    // Once per contact per batch: a burst brings several messages from one contact at once.
+    for (const userId of new Set(stored.map((m) => m.fromUserId)))
+      this.#o.store.contacts.see(this.accountId, userId, now);
     return stored;
   }
 

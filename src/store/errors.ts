@@ -16,7 +16,9 @@ export type StoreErrorCode =
   /** The database file is newer than this build (user_version above the known migrations). */
   | "SCHEMA_TOO_NEW"
   /** The database or its directory could not be opened or created. */
-  | "DB_OPEN_FAILED";
+  | "DB_OPEN_FAILED"
+  /** A group of writes (group commit) was lost: SQLite rolled it back (disk full, I/O error). */
+  | "COMMIT_LOST";
 
 const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>(["DB_BUSY", "ACCOUNT_LOCKED"]);
 

@@ -178,3 +178,98 @@ describe("SQLite store under contention", () => {
     }
   });
 });
+
+storeContract("SQLite with group commit", {
+  open: () => openStore(join(tempDir(), "wxagent.db"), { groupCommit: true }),
+  cleanup,
+});
+
+describe("SQLite store with group commit", () => {
+  let store: Store | undefined;
+  let reader: Database.Database | undefined;
+  afterEach(() => {
+    reader?.close();
+    reader = undefined;
+    store?.close();
+    store = undefined;
+    cleanup();
+  });
+
+  /** A second connection, as another process (`wxagent status`) would read the file. */
+  const open = () => {
+    const path = join(tempDir(), "wxagent.db");
+    store = openStore(path, { groupCommit: true });
+    reader = new Database(path, { readonly: true });
+    return {
+      s: store,
+      cursorSeen: () => (reader?.prepare("SELECT cursor FROM cursors").get() as { cursor?: string })?.cursor,
+    };
+  };
+
+  it("commits the writes of one event-loop turn together at the end of the turn", async () => {
+    const { s, cursorSeen } = open();
+    s.cursors.set("acc", "c1");
+    s.inbound.recordPoll("acc", "c2", [msg("id:1")], 1);
+    // The same connection reads its own writes at once; another one sees them after the turn.
+    expect(s.cursors.get("acc")).toBe("c2");
+    expect(cursorSeen()).toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    expect(cursorSeen()).toBe("c2");
+  });
+
+  it("flush() makes the turn's writes visible and durable at once", () => {
+    const { s, cursorSeen } = open();
+    s.cursors.set("acc", "c1");
+    s.flush();
+    expect(cursorSeen()).toBe("c1");
+    s.flush(); // nothing pending: a no-op
+    s.cursors.set("acc", "c2");
+    s.close();
+    store = undefined;
+    expect(cursorSeen()).toBe("c2"); // close commits what is pending
+  });
+
+  it("durable() resolves for every caller of the turn once the turn's writes are committed", async () => {
+    const { s, cursorSeen } = open();
+    await s.durable(); // nothing pending
+    s.cursors.set("acc", "c1");
+    const seen: (string | undefined)[] = [];
+    const waits = [s.durable(), s.durable()].map((p) => p.then(() => seen.push(cursorSeen())));
+    expect(cursorSeen()).toBeUndefined();
+    await Promise.all(waits);
+    expect(seen).toEqual(["c1", "c1"]);
+  });
+
+  it("a failing transaction inside the group rolls back only itself", async () => {
+    const { s, cursorSeen } = open();
+    s.cursors.set("acc", "kept");
+    expect(() =>
+      s.transaction(() => {
+        s.inbound.recordPoll("acc", "lost", [msg("id:1")], 1);
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
+    s.flush();
+    expect(cursorSeen()).toBe("kept");
+    expect(s.inbound.list({})).toEqual([]);
+  });
+
+  it("a crash before the end of the turn loses that turn's writes, never a flushed one", () => {
+    const path = join(tempDir(), "wxagent.db");
+    const script = `
+      import { openStore } from ${JSON.stringify(SQLITE_TS)};
+      const s = openStore(${JSON.stringify(path)}, { groupCommit: true });
+      s.cursors.set("acc", "flushed");
+      s.flush();
+      s.cursors.set("acc", "pending");
+      process.kill(process.pid, "SIGKILL");
+    `;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      env: { ...process.env, WXAGENT_LOG_LEVEL: "silent" },
+      encoding: "utf8",
+    });
+    expect(child.signal).toBe("SIGKILL");
+    store = openStore(path);
+    expect(store.cursors.get("acc")).toBe("flushed");
+  });
+});

@@ -50,7 +50,7 @@ export async function startRig(o: {
     if (res.status !== 200) throw new Error(`sim config refused: ${JSON.stringify(res.body)}`);
   }
   const dir = mkdtempSync(join(tmpdir(), "wxagent-rel-"));
-  const store = openStore(join(dir, "wxagent.db"));
+  const store = openStore(join(dir, "wxagent.db"), { groupCommit: true }); // as `wxagent start` opens it
   const bot = await newBot(sim);
   store.accounts.upsert({
     id: bot.account_id,

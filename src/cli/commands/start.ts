@@ -78,7 +78,7 @@ async function runStart(opts: StartOptions): Promise<void> {
   // Every component logs through this one logger: stderr, plus the admin UI's Logs page.
   const logBuffer = new LogBuffer();
   setLogger(createBufferedLogger(logBuffer));
-  let home = openHome();
+  let home = openHome({ groupCommit: true });
   const realAccounts = home.store.accounts.list().filter((a) => a.state === "active");
   let sim: EmbeddedSimulator | undefined;
   if (opts.sim === true || (opts.sim !== false && realAccounts.length === 0 && !opts.account?.length)) {

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openStore } from "../../store/sqlite.js";
 import type { Store } from "../../store/types.js";
@@ -353,5 +357,41 @@ describe("delivery: errors and backoff", () => {
     expect(expired).toEqual([ACC]);
     expect(transport.sends()).toHaveLength(2);
     expect(store.outbound.pending(ACC)).toHaveLength(3);
+  });
+});
+
+describe("delivery: durability with a group-commit store", () => {
+  it("a bubble reaches the transport only after its row (client_id) is committed", async () => {
+    vi.useRealTimers();
+    const dir = mkdtempSync(join(tmpdir(), "wxagent-delivery-"));
+    const path = join(dir, "wxagent.db");
+    const grouped = openStore(path, { groupCommit: true });
+    // Another connection, as the process after a crash would read the file.
+    const reader = new Database(path, { readonly: true });
+    const committed = (clientId: string | undefined) =>
+      reader.prepare("SELECT COUNT(*) AS n FROM outbound WHERE client_id = ?").get(clientId) as { n: number };
+    const seenCommitted: boolean[] = [];
+    const transport = createRecordingTransport({
+      fail: (call) => {
+        seenCommitted.push(committed(call.clientId).n === 1);
+      },
+    });
+    try {
+      grouped.contextTokens.set(ACC, "alice", "ta", Date.now());
+      const delivery = createDelivery({
+        store: grouped,
+        transport,
+        limits: { chunkChars: 20, spacingMs: 0 },
+      });
+      await delivery.deliverReply(
+        { accountId: ACC, toUserId: "alice", text: paragraphs("alice", 3) },
+        controller.signal,
+      );
+      expect(seenCommitted).toEqual([true, true, true]);
+    } finally {
+      reader.close();
+      grouped.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -52,6 +52,8 @@ export class KeyedQueue {
 export interface SenderOptions {
   transportFor(accountId: string): OutboundTransport;
   outbound: OutboundStore;
+  /** `Store.durable`: a bubble leaves only once its record is committed. */
+  durable(): Promise<void>;
   clock: Clock;
   logger: Logger;
   spacingMs: number;
@@ -151,7 +153,10 @@ export class BubbleSender {
     }
   }
 
-  #attempt(bubble: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
+  async #attempt(bubble: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
+    // With group commit the bubble's row (its client_id) may still be in this turn's transaction:
+    // a crash after the send but before the commit would make the replay send it again unseen.
+    await this.o.durable();
     const transport = this.o.transportFor(bubble.accountId);
     const base = {
       to: bubble.toUserId,
@@ -163,7 +168,7 @@ export class BubbleSender {
       bubble.kind === "file"
         ? transport.sendFile({ ...base, filePath: bubble.filePath ?? "" })
         : transport.sendText({ ...base, text: bubble.text ?? "" });
-    return call.then((r) => r.messageId);
+    return (await call).messageId;
   }
 
   /** Wait for the contact's spacing and the account's throttle hold, whichever ends later. */
