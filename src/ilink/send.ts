@@ -3,7 +3,7 @@
  * request, BOT/FINISH, `from_user_id` "", a `client_id` per request, and the context token and
  * run id echoed when known. A caption and its media are two messages.
  */
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import { type UploadResult, upload } from "./cdn.js";
 import type { ILinkClient } from "./client.js";
@@ -18,9 +18,13 @@ import {
   type WeixinMessage,
 } from "./wire.js";
 
-/** `wxagent:<ms>-<8 hex>`: our counterpart of the official `openclaw-weixin:` ids (§6.4). */
+/**
+ * `wxagent:<ms>-<8 hex>`: our counterpart of the official `openclaw-weixin:` ids (§6.4). The hex
+ * is the head of a v4 UUID (32 random bits): `randomUUID` draws from a cached entropy pool, where
+ * `randomBytes(4)` costs a trip into OpenSSL per id, and a gateway makes one id per bubble.
+ */
 export function newClientId(nowMs: number = Date.now()): string {
-  return `wxagent:${nowMs}-${randomBytes(4).toString("hex")}`;
+  return `wxagent:${nowMs}-${randomUUID().slice(0, 8)}`;
 }
 
 export interface EnvelopeOptions {

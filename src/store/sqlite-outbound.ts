@@ -31,11 +31,6 @@ function toOutbound(r: Row): OutboundMessage {
 }
 
 export function createOutboundStore(d: Db): OutboundStore {
-  const get = (id: number): OutboundMessage | undefined => {
-    const row = d.stmt("SELECT * FROM outbound WHERE id = ?").get(id) as Row | undefined;
-    return row ? toOutbound(row) : undefined;
-  };
-
   const mustChange = (changes: number, id: number): void => {
     if (changes === 0) {
       throw new StoreError("NOT_FOUND", `outbound message ${id} does not exist; it may have been pruned`);
@@ -102,7 +97,28 @@ export function createOutboundStore(d: Db): OutboundStore {
   return {
     enqueue(messages, atMs) {
       const ids = enqueue(messages, atMs);
-      return ids.map((id) => get(id)).filter((m): m is OutboundMessage => m !== undefined);
+      // The rows as inserted, without reading them back (one bubble per reply chunk, hot path).
+      return messages.map(
+        (m, i): OutboundMessage => ({
+          id: ids[i] as number,
+          accountId: m.accountId,
+          toUserId: m.toUserId,
+          inboundId: m.inboundId,
+          seq: m.seq,
+          clientId: m.clientId,
+          kind: m.kind,
+          text: m.text,
+          filePath: m.filePath,
+          caption: m.caption,
+          contextToken: m.contextToken,
+          state: m.state ?? "pending",
+          attempts: 0,
+          lastError: undefined,
+          createdAtMs: atMs,
+          sentAtMs: undefined,
+          serverMessageId: undefined,
+        }),
+      );
     },
     markSent(id, atMs, serverMessageId) {
       const res = d

@@ -244,6 +244,8 @@ export function storeContract(name: string, harness: ContractHarness): void {
           ["c-1", "pending", 0],
         ]);
         expect(out[1]).toMatchObject({ kind: "file", filePath: "/w/a.png", caption: "a", createdAtMs: 50 });
+        // What enqueue returns is exactly what a later read gives.
+        expect(store.outbound.forInbound(inboundId)).toStrictEqual(out);
         store.outbound.markSent(out[0]?.id ?? -1, 60, "srv-1");
         expect(store.outbound.forInbound(inboundId).map((o) => [o.seq, o.state, o.serverMessageId])).toEqual([
           [0, "sent", "srv-1"],

@@ -5,7 +5,7 @@
  * continue" note. Nothing is sent before it is recorded, a retry reuses the recorded client_id, and a
  * restart resumes what is still pending without re-sending what was sent.
  */
-import { randomBytes } from "node:crypto";
+import { newClientId } from "../../ilink/send.js";
 import type { NewOutbound, OutboundMessage, OutboundStore, Store } from "../../store/types.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -52,7 +52,7 @@ export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = {
 };
 
 export interface DeliveryOptions {
-  store: Pick<Store, "outbound" | "contextTokens">;
+  store: Pick<Store, "outbound" | "contextTokens" | "durable">;
   /** One transport, or one per account. */
   transport: TransportSource;
   clock?: Clock;
@@ -124,11 +124,6 @@ function addResult(a: DeliveryResult, b: DeliveryResult): DeliveryResult {
   };
 }
 
-/** A fresh client_id: unique per bubble, recorded before the first attempt. */
-export function newClientId(nowMs: number): string {
-  return `wxagent:${nowMs}-${randomBytes(4).toString("hex")}`;
-}
-
 function nextSeq(outbound: OutboundStore, inboundId: number | undefined): number {
   if (inboundId === undefined) return 0;
   const seqs = outbound.forInbound(inboundId).map((m) => m.seq);
@@ -157,6 +152,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   const sender = new BubbleSender({
     transportFor,
     outbound: store.outbound,
+    durable: () => store.durable(),
     clock,
     logger,
     spacingMs: limits.spacingMs,

@@ -7,7 +7,6 @@ export {
   type DeliveryLimits,
   type DeliveryOptions,
   type DeliveryResult,
-  newClientId,
   type ReplyToDeliver,
 } from "./delivery.js";
 export { filterMarkdown, hasCjk } from "./markdown.js";
