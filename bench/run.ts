@@ -193,11 +193,11 @@ await child.run({ accountId: id, tag: "warm", contacts: 50, perContact: 4 });
 
 log("(a) burst: 200 contacts × 10 messages, echo 0 ms …");
 const cpuBefore = process.cpuUsage();
-const burst = figures(
-  await child.run({ accountId: id, tag: "burst", contacts: 200, perContact: 10 }),
-  200,
-  0,
-);
+const eluBefore = performance.eventLoopUtilization();
+const burstAnswer = await child.run({ accountId: id, tag: "burst", contacts: 200, perContact: 10 });
+// Busy share of the gateway's event loop during the burst: near 1 means the gateway is the bottleneck.
+const burstElu = Math.round(performance.eventLoopUtilization(eluBefore).utilization * 100) / 100;
+const burst = figures(burstAnswer, 200, 0);
 
 log("(a) steady load at several contact counts, 2 messages/s per contact, echo 0 ms …");
 const curve: RunFigures[] = [];
@@ -218,7 +218,15 @@ const steady200 = curve.find((c) => c.contacts === 200) as RunFigures;
 if (QUICK) {
   const cpu = process.cpuUsage(cpuBefore);
   const cpuUsPerMessage = Math.round((cpu.user + cpu.system) / (2000 + 1200));
-  log(JSON.stringify({ burst, steady200, gatewayCpuUsPerMessage: cpuUsPerMessage }));
+  log(
+    JSON.stringify({
+      burst,
+      steady200,
+      gatewayCpuUsPerMessage: cpuUsPerMessage,
+      burstSimCpuMs: burstAnswer.simCpuMs,
+      burstElu,
+    }),
+  );
   await gateway.stop({ drainTimeoutMs: 2000 });
   store.close();
   await child.close();

@@ -35,6 +35,8 @@ export interface RunAnswer {
   lastOutMs: number;
   /** Replies whose text was not an open message of this run (a double or a stranger). */
   unexpected: number;
+  /** CPU the simulator process (simulator + load generator) used during the run, ms. */
+  simCpuMs: number;
 }
 
 const running = await startSimulator({ port: 0, realism: false, seed: 7, longPollTimeoutMs: 35_000 });
@@ -87,6 +89,7 @@ async function inject(accountId: string, from: string, text: string): Promise<vo
 }
 
 async function run(req: RunRequest): Promise<RunAnswer> {
+  const cpuBefore = process.cpuUsage();
   const total = req.contacts * req.perContact;
   const finished = new Promise<void>((resolve) => {
     current = { req, inAt: new Map(), latencies: [], firstIn: 0, lastOut: 0, unexpected: 0, done: resolve };
@@ -133,6 +136,12 @@ async function run(req: RunRequest): Promise<RunAnswer> {
     firstInMs: c.firstIn,
     lastOutMs: c.lastOut,
     unexpected: c.unexpected,
+    simCpuMs: Math.round(
+      (() => {
+        const u = process.cpuUsage(cpuBefore);
+        return (u.user + u.system) / 1000;
+      })(),
+    ),
   };
 }
 
