@@ -103,6 +103,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, user_id, agent)
   );
   `,
+  // 2: quotes that carry only the quoted message's server id (ref_msg.svr_id) find our own replies.
+  `
+  CREATE INDEX outbound_by_server_id ON outbound (account_id, server_message_id)
+    WHERE server_message_id IS NOT NULL;
+  `,
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -114,6 +114,13 @@ export function createInboundStore(d: Db): InboundStore {
       return rows.map(toInbound);
     },
     get,
+    byMessageId(accountId, messageId) {
+      // A message with a server id is stored under the dedup key `id:<message_id>` (dedup.ts).
+      const row = d
+        .stmt("SELECT * FROM inbound WHERE account_id = ? AND dedup_key = ?")
+        .get(accountId, `id:${messageId}`) as Row | undefined;
+      return row ? toInbound(row) : undefined;
+    },
     list(filter) {
       const w = whereClause([
         ["account_id = ?", filter.accountId],

@@ -161,6 +161,12 @@ export function createOutboundStore(d: Db): OutboundStore {
         .all(inboundId) as Row[];
       return rows.map(toOutbound);
     },
+    byServerMessageId(accountId, serverMessageId) {
+      const row = d
+        .stmt("SELECT * FROM outbound WHERE account_id = ? AND server_message_id = ? ORDER BY id DESC LIMIT 1")
+        .get(accountId, serverMessageId) as Row | undefined;
+      return row ? toOutbound(row) : undefined;
+    },
     list(filter) {
       const w = whereClause([
         ["account_id = ?", filter.accountId],

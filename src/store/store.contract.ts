@@ -254,6 +254,23 @@ export function storeContract(name: string, harness: ContractHarness): void {
         expect(store.outbound.pending("acc").map((o) => o.clientId)).toEqual(["c-1"]);
       });
 
+      it("finds what a quote names: an inbound message by its server id, a sent bubble by the id it got", () => {
+        store.inbound.recordPoll(
+          "acc",
+          undefined,
+          [inbound("id:7390000000000000001", "u1", { messageId: "7390000000000000001" })],
+          1,
+        );
+        expect(store.inbound.byMessageId("acc", "7390000000000000001")?.fromUserId).toBe("u1");
+        expect(store.inbound.byMessageId("other", "7390000000000000001")).toBeUndefined();
+        expect(store.inbound.byMessageId("acc", "1")).toBeUndefined();
+        const [o] = store.outbound.enqueue([bubble("q-1")], 1);
+        expect(store.outbound.byServerMessageId("acc", "srv-9")).toBeUndefined();
+        store.outbound.markSent(o?.id ?? -1, 2, "srv-9");
+        expect(store.outbound.byServerMessageId("acc", "srv-9")?.clientId).toBe("q-1");
+        expect(store.outbound.byServerMessageId("other", "srv-9")).toBeUndefined();
+      });
+
       it("client_id is unique, and a duplicate rolls back the whole reply", () => {
         store.outbound.enqueue([bubble("dup")], 1);
         let caught: unknown;

@@ -105,6 +105,8 @@ export interface InboundStore {
   /** Messages not yet answered (`pending` or `processing`), oldest first: replayed after a crash. */
   unfinished(accountId: string): InboundMessage[];
   get(id: number): InboundMessage | undefined;
+  /** The message the server knows by `messageId` (what a quote's `ref_msg.svr_id` names). */
+  byMessageId(accountId: string, messageId: string): InboundMessage | undefined;
   /** Most recent first. */
   list(filter: { accountId?: string; userId?: string; sinceMs?: number; limit?: number }): InboundMessage[];
   countByState(accountId: string, state: InboundState): number;
@@ -173,6 +175,8 @@ export interface OutboundStore {
   /** Re-arm deferred bubbles with a fresh context token (keeps their client_id). */
   release(ids: number[], contextToken: string | undefined): void;
   forInbound(inboundId: number): OutboundMessage[];
+  /** A sent bubble by the id the server gave it (what a quote's `ref_msg.svr_id` names). */
+  byServerMessageId(accountId: string, serverMessageId: string): OutboundMessage | undefined;
   list(filter: { accountId?: string; userId?: string; sinceMs?: number; limit?: number }): OutboundMessage[];
   countByState(accountId: string, state: OutboundState): number;
 }

@@ -1,0 +1,142 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type MessageItem, MessageItemType } from "../ilink/wire.js";
+import { openStore } from "../store/sqlite.js";
+import type { Store } from "../store/types.js";
+import { inboundMediaDir } from "./media/inbound.js";
+import { QUOTE_NOT_FOUND, restoreQuote, selectPartial } from "./quotes.js";
+
+const md5 = (s: string) => createHash("md5").update(s, "utf8").digest("hex");
+
+describe("selectPartial (ilink-protocol §6.3)", () => {
+  it("selects the reference example: abcedfabcgh, start a/1, end c/1 → abc", () => {
+    expect(selectPartial("abcedfabcgh", { start: "a", startindex: 1, end: "c", endindex: 1 })).toBe("abc");
+  });
+
+  it("reading (b) counts the end from just after the start; the MD5 picks between readings", () => {
+    // Start A (index 0) is at 2. End B index 1: (a) across the text, Bs at 0, 4, 6 → 4 → "AyB";
+    // (b) after the start match, Bs at 4, 6 → 6 → "AyBzB".
+    const partial = { start: "A", startindex: 0, end: "B", endindex: 1 };
+    expect(selectPartial("BxAyBzB", partial)).toBe("AyB");
+    expect(selectPartial("BxAyBzB", { ...partial, quotemd5: md5("AyBzB") })).toBe("AyBzB");
+    expect(selectPartial("BxAyBzB", { ...partial, quotemd5: md5("AyB").toUpperCase() })).toBe("AyB");
+  });
+
+  it("falls back to the whole text when nothing matches or the MD5 matches no candidate", () => {
+    expect(selectPartial("hello", { start: "q", end: "o" })).toBe("hello");
+    expect(selectPartial("hello", { start: "h", end: "l", quotemd5: md5("nope") })).toBe("hello");
+    expect(selectPartial("hello", { start: "l", end: "h" })).toBe("hello"); // end before start
+    expect(selectPartial("hello", {})).toBe("hello");
+  });
+});
+
+describe("restoreQuote", () => {
+  let store: Store;
+  let dir: string;
+  beforeEach(() => {
+    store = openStore(":memory:");
+    dir = mkdtempSync(join(tmpdir(), "wxagent-quotes-"));
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const text = (t: string): MessageItem => ({ type: MessageItemType.TEXT, text_item: { text: t } });
+  const quoting = (ref: MessageItem["ref_msg"]) => ({
+    accountId: "acc",
+    items: [{ ...text("what about this?"), ref_msg: ref }],
+  });
+  const received = (messageId: string, items: MessageItem[]) => {
+    const [m] = store.inbound.recordPoll(
+      "acc",
+      undefined,
+      [{ fromUserId: "u1", messageId, dedupKey: `id:${messageId}`, items }],
+      1,
+    );
+    if (!m) throw new Error("not recorded");
+    return m;
+  };
+
+  it("restores a message the contact sent, by svr_id, narrowed by partial_text", () => {
+    received("7390000000000000001", [text("the meeting is at 3pm in room 4")]);
+    expect(restoreQuote(store, quoting({ svr_id: "7390000000000000001" }))).toEqual({
+      text: "the meeting is at 3pm in room 4",
+    });
+    expect(
+      restoreQuote(
+        store,
+        quoting({ svr_id: "7390000000000000001", partial_text: { start: "3pm", end: "4" } }),
+      ),
+    ).toEqual({ text: "3pm in room 4" });
+  });
+
+  it("restores a quoted picture with the file kept under the message's media directory", () => {
+    const m = received("7390000000000000002", [{ type: MessageItemType.IMAGE, image_item: {} }]);
+    const mediaDir = join(dir, "media");
+    const kept = inboundMediaDir(mediaDir, "acc", m.id);
+    mkdirSync(kept, { recursive: true });
+    writeFileSync(join(kept, "0.jpg"), "jpeg");
+    expect(
+      restoreQuote(store, quoting({ svr_id: "7390000000000000002" }), { mediaDir })?.media,
+    ).toMatchObject({
+      kind: "image",
+      path: join(kept, "0.jpg"),
+    });
+    // Gone from disk: the agent is told so instead of getting a dangling path.
+    rmSync(kept, { recursive: true });
+    expect(
+      restoreQuote(store, quoting({ svr_id: "7390000000000000002" }), { mediaDir })?.media,
+    ).toMatchObject({
+      kind: "image",
+      error: "the quoted media is no longer kept",
+    });
+  });
+
+  it("restores one of our own replies by the id the server gave it, text or file", () => {
+    const [t, f] = store.outbound.enqueue(
+      [
+        {
+          accountId: "acc",
+          toUserId: "u1",
+          seq: 0,
+          clientId: "c0",
+          kind: "text",
+          text: "Paris is the capital",
+        },
+        {
+          accountId: "acc",
+          toUserId: "u1",
+          seq: 1,
+          clientId: "c1",
+          kind: "file",
+          filePath: join(dir, "report.pdf"),
+        },
+      ],
+      1,
+    );
+    store.outbound.markSent(t?.id ?? -1, 2, "srv-text");
+    store.outbound.markSent(f?.id ?? -1, 2, "srv-file");
+    writeFileSync(join(dir, "report.pdf"), "%PDF");
+    expect(restoreQuote(store, quoting({ svr_id: "srv-text" }))).toEqual({ text: "Paris is the capital" });
+    expect(restoreQuote(store, quoting({ svr_id: "srv-file" }))).toEqual({
+      media: { kind: "file", name: "report.pdf", path: join(dir, "report.pdf") },
+    });
+  });
+
+  it("says so when the quoted message is not in the store", () => {
+    expect(restoreQuote(store, quoting({ svr_id: "999" }))).toEqual({ text: QUOTE_NOT_FOUND });
+  });
+
+  it("leaves inline quotes (title or message_item) and messages without a quote alone", () => {
+    received("1", [text("stored")]);
+    expect(restoreQuote(store, quoting({ svr_id: "1", title: "inline" }))).toBeUndefined();
+    expect(restoreQuote(store, quoting({ svr_id: "1", message_item: text("inline") }))).toBeUndefined();
+    expect(restoreQuote(store, { accountId: "acc", items: [text("no quote")] })).toBeUndefined();
+    // The quoted id may also come as message_item.msg_id with no content.
+    expect(restoreQuote(store, quoting({ message_item: { msg_id: "1" } }))).toEqual({ text: "stored" });
+  });
+});
