@@ -1,0 +1,97 @@
+/**
+ * The slash commands the dispatcher answers itself, outside the turn queue: `/stop`, `/unlock`,
+ * `/lock`, `/help` and `/status` (`/new` is a queued reset job, run by turn-runner.ts). Parsing and
+ * the fixed texts are in commands.ts; which command wins over an `ask` answer is decided in
+ * `Dispatcher.submit`.
+ */
+import { MessageItemType } from "../ilink/wire.js";
+import type { InboundMessage } from "../store/types.js";
+import type { Logger } from "../util/logger.js";
+import { HELP_TEXT, statusText, unlockAnswer } from "./commands.js";
+import type { DispatchOptions, Running } from "./dispatcher-types.js";
+import type { Notices } from "./notices.js";
+import { errText } from "./poller.js";
+import { TurnAborted } from "./turn-parts.js";
+import { contactOf } from "./turn-runner.js";
+
+export interface DispatchCommandsDeps {
+  options: DispatchOptions;
+  /** Turns in progress by conversation key. */
+  running: ReadonlyMap<string, Running>;
+  /** Turns waiting in a conversation's queue. */
+  queuedFor(key: string): number;
+  notices: Notices;
+}
+
+export class DispatchCommands {
+  readonly #o: DispatchOptions;
+  readonly #log: Logger;
+  readonly #running: ReadonlyMap<string, Running>;
+  readonly #queuedFor: (key: string) => number;
+  readonly #notices: Notices;
+
+  constructor(deps: DispatchCommandsDeps) {
+    this.#o = deps.options;
+    this.#log = deps.options.logger;
+    this.#running = deps.running;
+    this.#queuedFor = deps.queuedFor;
+    this.#notices = deps.notices;
+  }
+
+  /** `/stop`: abort the conversation's running turn, if any. */
+  stop(key: string, message: InboundMessage): void {
+    const running = this.#running.get(key);
+    if (running && !running.abort.signal.aborted) {
+      running.abort.abort(new TurnAborted("stop"));
+      this.#notices.notice(message, "Stopped.");
+    } else {
+      this.#notices.notice(message, "Nothing is running for you right now.");
+    }
+  }
+
+  /** `/unlock …` and `/lock`. The argument (a passphrase) is never logged, stored as a reason or echoed. */
+  unlock(message: InboundMessage, command: "unlock" | "lock", arg: string): void {
+    const contact = contactOf(this.#o.store, message);
+    if (command === "unlock" && arg.trim()) {
+      // The passphrase must not stay in the history, the admin UI or a backup of the database.
+      try {
+        this.#o.store.inbound.replaceItems(message.id, [
+          { type: MessageItemType.TEXT, text_item: { text: "/unlock [redacted]" } },
+        ]);
+      } catch (err) {
+        this.#log.error(
+          { err: errText(err), inboundId: message.id },
+          "could not scrub the /unlock passphrase",
+        );
+      }
+    }
+    void unlockAnswer(this.#o.unlock, command, contact, arg)
+      .catch((err: unknown) => {
+        this.#log.error({ err: errText(err), inboundId: message.id }, `/${command} failed`);
+        return `Sorry, /${command} failed. Please try again later.`;
+      })
+      .then((text) => {
+        this.#log.info({ inboundId: message.id, from: message.fromUserId }, `/${command} answered`);
+        this.#notices.notice(message, text);
+      });
+  }
+
+  /** `/help`: the fixed list of commands. */
+  help(message: InboundMessage): void {
+    this.#notices.notice(message, HELP_TEXT);
+  }
+
+  /** `/status`: what runs and waits for this conversation, and what the send quota leaves. */
+  status(key: string, message: InboundMessage): void {
+    const quota = this.#o.sendQuota ?? 10;
+    const token = this.#o.store.contextTokens.get(message.accountId, message.fromUserId);
+    const text = statusText({
+      running: this.#running.has(key),
+      queued: this.#queuedFor(key),
+      sendsLeft: token ? Math.max(0, quota - token.sendCount) : undefined,
+      sendQuota: quota,
+      deferred: this.#o.store.outbound.deferred(message.accountId, message.fromUserId).length,
+    });
+    this.#notices.notice(message, text);
+  }
+}

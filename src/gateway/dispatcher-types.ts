@@ -1,0 +1,78 @@
+/**
+ * Types of the dispatcher: its options and events (public), and the jobs and running turns that
+ * dispatcher.ts shares with its parts (turn-runner.ts, dispatcher-commands.ts, notices.ts).
+ */
+import type { Agent, AgentInput, Contact } from "../agent/types.js";
+import type { InboundMessage, Store } from "../store/types.js";
+import type { Logger } from "../util/logger.js";
+import type { AccessCheck } from "./access-gate.js";
+import type { UnlockHook } from "./commands.js";
+import type { MediaLimits } from "./media/index.js";
+import type { DeliveryPort } from "./ports.js";
+
+export interface DispatchOptions {
+  store: Store;
+  agent: Agent;
+  delivery: DeliveryPort;
+  /** Agent turns running at once across all conversations (default 4). */
+  maxTurns?: number;
+  /** Queued turns per account above which the poller waits before its next long poll (default 100). */
+  maxBacklog?: number;
+  /** Queued turns per conversation; more is refused as a flood, with one notice (default 20). */
+  maxQueuedPerContact?: number;
+  /** Longer texts reach the agent cut, with a note (default 16 000). */
+  maxTextChars?: number;
+  /** Wall-time limit of one turn (default none). */
+  turnTimeoutMs?: number;
+  /** Default wait of `AgentIO.ask` (default 120 000). */
+  askTimeoutMs?: number;
+  /** Bot messages per inbound message (context-token quota, default 10), for `/status`. */
+  sendQuota?: number;
+  /** Progress notes are coalesced and sent at most this often (default 15 000). */
+  progressIntervalMs?: number;
+  /** Who may talk to the bot (`policy/createAccessPolicy`); checked before anything else. */
+  access?: AccessCheck;
+  /** Fill in `path` of inbound media (download); optional. */
+  resolveMedia?: (message: InboundMessage, input: AgentInput) => Promise<void>;
+  /**
+   * The contact's workspace. When given, replies go through `prepareOutboundReply` (`<<FILE:>>`
+   * tags and files checked against the workspace, long replies as a `.md`) and `AgentIO.sendFile`
+   * refuses files outside it. Not given (tests, other platforms): replies go out as the agent wrote them.
+   */
+  workspaceDirFor?: (contact: Contact) => string;
+  /** Size limits of outbound files (default `DEFAULT_MEDIA_LIMITS`). */
+  mediaLimits?: Partial<MediaLimits>;
+  /** A reply needing more bubbles than this goes as a summary plus a `.md` file (default 6). */
+  maxReplyBubbles?: number;
+  /** Bubble size used to count a reply's bubbles (default 2000, delivery's). */
+  chunkChars?: number;
+  /** `/unlock <passphrase>` and `/lock`; without it both answer that unlocking is not enabled. */
+  unlock?: UnlockHook;
+  onEvent?: (event: DispatchEvent) => void;
+  logger: Logger;
+}
+
+export type TurnOutcome = "done" | "failed" | "stopped" | "interrupted" | "skipped";
+
+export type DispatchEvent =
+  | { type: "turn-start"; accountId: string; userId: string; inboundId: number }
+  | { type: "turn-end"; accountId: string; userId: string; inboundId: number; outcome: TurnOutcome };
+
+/** One queued unit of work of a conversation. */
+export interface Job {
+  message: InboundMessage;
+  kind: "turn" | "reset";
+  /** The text for the agent when the access policy rewrote it (a group mention removed). */
+  text?: string;
+}
+
+/** A turn in progress, by conversation key: `/stop`, `/status` and shutdown look at it. */
+export interface Running {
+  message: InboundMessage;
+  abort: AbortController;
+  /** Waiting on an `ask`: shutdown aborts it at once, since nobody can answer any more. */
+  asking: boolean;
+}
+
+/** The final state of an inbound message that the dispatcher records. */
+export type FinishState = "done" | "failed" | "refused";

@@ -1,0 +1,196 @@
+/**
+ * Running one job the scheduler hands out: a `/new` reset, or an agent turn (its input, its
+ * `AgentIO` with progress notes, files and `ask`, the reply prepared and delivered) and how a
+ * failure, a `/stop`, a timeout or a shutdown ends it.
+ */
+import type { AgentInput, AgentIO, AgentReply, Contact } from "../agent/types.js";
+import type { InboundMessage, Store } from "../store/types.js";
+import type { Logger } from "../util/logger.js";
+import { type AskRegistry, askInChat } from "./asks.js";
+import type { DispatchOptions, Job, Running, TurnOutcome } from "./dispatcher-types.js";
+import { describeContent, withFirstText } from "./inbound.js";
+import type { Notices } from "./notices.js";
+import { errText } from "./poller.js";
+import { checkedOutboundPath, prepareReplyMedia } from "./reply-media.js";
+import { type AbortKind, ProgressNotes, TurnAborted, timeoutSignal } from "./turn-parts.js";
+
+export interface TurnRunnerDeps {
+  options: DispatchOptions;
+  asks: AskRegistry;
+  /** Turns in progress by conversation key, owned by the dispatcher: a turn adds and removes its own. */
+  running: Map<string, Running>;
+  notices: Notices;
+}
+
+export class TurnRunner {
+  readonly #o: DispatchOptions;
+  readonly #log: Logger;
+  readonly #asks: AskRegistry;
+  readonly #running: Map<string, Running>;
+  readonly #notices: Notices;
+
+  constructor(deps: TurnRunnerDeps) {
+    this.#o = deps.options;
+    this.#log = deps.options.logger;
+    this.#asks = deps.asks;
+    this.#running = deps.running;
+    this.#notices = deps.notices;
+  }
+
+  async run(job: Job, key: string): Promise<void> {
+    const { message } = job;
+    if (job.kind === "reset") {
+      try {
+        await this.#o.agent.reset?.(contactOf(this.#o.store, message));
+        await this.#o.delivery.sendNotice(message, "Started a new conversation.");
+        this.#notices.finish(message, "done", "/new");
+      } catch (err) {
+        this.#log.error({ err: errText(err), inboundId: message.id }, "/new failed");
+        this.#notices.finish(message, "failed", `/new failed: ${errText(err)}`);
+      }
+      return;
+    }
+    await this.#runTurn(message, key, job.text);
+  }
+
+  async #runTurn(message: InboundMessage, key: string, agentText: string | undefined): Promise<void> {
+    const { store, agent, delivery } = this.#o;
+    const ids = { accountId: message.accountId, userId: message.fromUserId, inboundId: message.id };
+    // A reply recorded before a crash is not produced again: delivery resumes its pending bubbles.
+    if (store.outbound.forInbound(message.id).length > 0) {
+      this.#notices.finish(message, "done", "reply already recorded before a restart");
+      this.#o.onEvent?.({ type: "turn-end", ...ids, outcome: "skipped" });
+      return;
+    }
+    const abort = new AbortController();
+    const running: Running = { message, abort, asking: false };
+    this.#running.set(key, running);
+    const signal = this.#o.turnTimeoutMs
+      ? AbortSignal.any([abort.signal, timeoutSignal(this.#o.turnTimeoutMs)])
+      : abort.signal;
+    const source = agentText === undefined ? message : withFirstText(message, agentText);
+    const content = describeContent(source, this.#o.maxTextChars ?? 16_000);
+    if (content.unknownTypes.length > 0 || content.truncatedChars > 0) {
+      this.#log.warn(
+        { inboundId: message.id, unknownTypes: content.unknownTypes, truncatedChars: content.truncatedChars },
+        "inbound message has unsupported items or was cut",
+      );
+    }
+    const input: AgentInput = {
+      contact: contactOf(store, message),
+      messageId: String(message.id),
+      text: content.text,
+      media: content.media,
+      signal,
+    };
+    if (content.quote) input.quote = content.quote;
+    const progress = new ProgressNotes(this.#o.progressIntervalMs ?? 15_000, (t) =>
+      delivery.progress(message, t),
+    );
+    const typing = delivery.typing(message);
+    const io = this.#ioFor(message, running, signal, progress);
+    let outcome: TurnOutcome = "done";
+    let stage: "agent" | "delivery" = "agent";
+    this.#o.onEvent?.({ type: "turn-start", ...ids });
+    try {
+      store.inbound.setState(message.id, "processing");
+      await this.#o.resolveMedia?.(message, input);
+      const raw = await agent.run(input, io);
+      signal.throwIfAborted();
+      const reply = await this.#prepareReply(message, input.contact, raw);
+      progress.close();
+      stage = "delivery";
+      await delivery.deliverReply(message, reply);
+      this.#notices.finish(message, "done");
+    } catch (err) {
+      progress.close();
+      if (stage === "delivery") {
+        // The reply could not even be recorded: a notice would fail the same way.
+        this.#log.error({ err: errText(err), inboundId: message.id }, "delivering the reply failed");
+        this.#notices.finish(message, "failed", `delivery failed: ${errText(err).slice(0, 300)}`);
+        outcome = "failed";
+      } else {
+        outcome = await this.#afterFailure(message, signal, err);
+      }
+    } finally {
+      progress.close();
+      void typing.stop().catch(() => {});
+      this.#running.delete(key);
+      this.#o.onEvent?.({ type: "turn-end", ...ids, outcome });
+    }
+  }
+
+  async #afterFailure(message: InboundMessage, signal: AbortSignal, err: unknown): Promise<TurnOutcome> {
+    const reason = signal.aborted ? signal.reason : undefined;
+    const kind: AbortKind | undefined =
+      reason instanceof TurnAborted ? reason.kind : signal.aborted ? "timeout" : undefined;
+    if (kind === "shutdown") {
+      // Left `processing`: unfinished() hands it to the next start.
+      this.#log.info({ inboundId: message.id }, "turn interrupted by shutdown; it will be replayed");
+      return "interrupted";
+    }
+    if (kind === "stop") {
+      this.#notices.finish(message, "done", "stopped by /stop");
+      return "stopped";
+    }
+    const why = kind === "timeout" ? "the answer took too long and was stopped" : "the agent failed";
+    this.#log.error({ err: errText(err), inboundId: message.id }, `turn failed: ${why}`);
+    await this.#notices.sendQuiet(message, `Sorry, ${why}. Please try again, or send /new to start over.`);
+    this.#notices.finish(message, "failed", kind === "timeout" ? "turn timeout" : errText(err).slice(0, 500));
+    return "failed";
+  }
+
+  /** Files named by the reply checked against the contact's workspace; a long text becomes a `.md`. */
+  #prepareReply(message: InboundMessage, contact: Contact, reply: AgentReply): Promise<AgentReply> {
+    const o = this.#o;
+    if (!o.workspaceDirFor) return Promise.resolve(reply);
+    const options = {
+      workspaceDir: o.workspaceDirFor(contact),
+      limits: o.mediaLimits,
+      maxBubbles: o.maxReplyBubbles,
+      chunkChars: o.chunkChars,
+    };
+    return prepareReplyMedia(reply, options, (err) =>
+      this.#log.error({ err: errText(err), inboundId: message.id }, "preparing the reply's files failed"),
+    );
+  }
+
+  async #sendFile(message: InboundMessage, path: string, caption: string | undefined): Promise<void> {
+    const { workspaceDirFor, mediaLimits, delivery } = this.#o;
+    if (!workspaceDirFor) return delivery.sendFile(message, path, caption);
+    const ws = workspaceDirFor(contactOf(this.#o.store, message));
+    return delivery.sendFile(message, await checkedOutboundPath(path, ws, mediaLimits), caption);
+  }
+
+  #ioFor(message: InboundMessage, running: Running, signal: AbortSignal, progress: ProgressNotes): AgentIO {
+    return {
+      progress: (text) => progress.add(text),
+      sendFile: (path, caption) => this.#sendFile(message, path, caption),
+      ask: (question, options = {}) =>
+        askInChat(question, options, {
+          message,
+          signal,
+          asks: this.#asks,
+          delivery: this.#o.delivery,
+          ownerOf: (accountId) => this.#o.store.accounts.get(accountId)?.ownerUserId,
+          defaultTimeoutMs: this.#o.askTimeoutMs ?? 120_000,
+          onWaiting: (waiting) => {
+            running.asking = waiting;
+          },
+          logger: this.#log,
+        }),
+    };
+  }
+}
+
+/** The agent's view of who wrote `message` (the account's owner is recorded in the store). */
+export function contactOf(store: Store, message: InboundMessage): Contact {
+  const owner = store.accounts.get(message.accountId)?.ownerUserId;
+  const contact: Contact = {
+    accountId: message.accountId,
+    userId: message.fromUserId,
+    isOwner: owner !== undefined && owner === message.fromUserId,
+  };
+  if (message.groupId) contact.groupId = message.groupId;
+  return contact;
+}
