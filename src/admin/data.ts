@@ -11,9 +11,9 @@ import {
   type PairingRequest,
   resolveProfile,
 } from "../gateway/policy/index.js";
-import { pollingOf } from "../ops/accounts.js";
 import type { OpsContext } from "../ops/context.js";
-import type { Account, AccountState, ContactRecord } from "../store/types.js";
+import { type AccountHealthFacts, type FixHints, healthFacts } from "../ops/health.js";
+import type { AccountState, ContactRecord } from "../store/types.js";
 
 /** A question an agent turn asked a contact (`AgentIO.ask`) and is waiting on. */
 export interface PendingAsk {
@@ -53,56 +53,54 @@ export interface AccountView {
 export const EXPIRED_FIX =
   "session expired (-14): run `wxagent login` (or use QR login here) to log in again";
 
+/** The page has its own QR login, so the hint offers it beside the command. */
+const ADMIN_FIX_HINTS: FixHints = { expired: EXPIRED_FIX, disabled: "account disabled" };
+
+/** Accounts oldest first; a gateway running in this process overrides what it knows better (live). */
 export function accountViews(ops: OpsContext, gateway?: AdminGateway): AccountView[] {
   const live = new Map<string, AccountStatus>();
   for (const s of gateway?.status().accounts ?? []) live.set(s.accountId, s);
   return ops.store.accounts
     .list()
     .sort((a, b) => a.createdAtMs - b.createdAtMs)
-    .map((a) => accountView(ops, a, live.get(a.id)));
+    .map((a) => {
+      const status = live.get(a.id);
+      const facts = healthFacts(ops.store, a, {
+        home: ops.paths.home,
+        quotaPerToken: ops.quotaPerToken,
+        fixHints: ADMIN_FIX_HINTS,
+        // The live gateway reports sends left itself: skip the per-contact reads.
+        ...(status ? { contactLimit: 0 } : {}),
+      });
+      return accountView(facts, status);
+    });
 }
 
-function accountView(ops: OpsContext, a: Account, live: AccountStatus | undefined): AccountView {
-  const { store } = ops;
-  const lock = pollingOf(ops.paths.home, a);
+function accountView(f: AccountHealthFacts, live: AccountStatus | undefined): AccountView {
   const polling: AccountView["polling"] = live
     ? { kind: "here", pid: process.pid, state: live.polling }
-    : lock
-      ? { kind: lock.this_process ? "here" : "other", pid: lock.pid }
+    : f.polling
+      ? { kind: f.polling.this_process ? "here" : "other", pid: f.polling.pid }
       : { kind: "nobody" };
-  const queue = live
-    ? live.unfinished
-    : store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing");
   const v: AccountView = {
-    id: a.id,
-    state: a.state,
+    id: f.accountId,
+    state: f.state,
     polling,
-    queue,
-    sending: store.outbound.countByState(a.id, "pending"),
-    outbox: store.outbound.countByState(a.id, "deferred"),
-    sendsLeft: live ? live.sendsLeft.slice(0, 10) : sendsLeftFromStore(ops, a.id),
+    queue: live ? live.unfinished : f.queue,
+    sending: f.sending,
+    outbox: f.outbox,
+    sendsLeft: live
+      ? live.sendsLeft.slice(0, 10)
+      : f.contacts.filter((c) => c.hasContextToken).map((c) => ({ userId: c.userId, left: c.sendsLeft })),
   };
-  if (a.name) v.name = a.name;
-  if (a.ownerUserId) v.owner = a.ownerUserId;
-  if (a.state !== "active") {
-    v.fix = live?.fix ?? a.stateReason ?? (a.state === "expired" ? EXPIRED_FIX : "account disabled");
-  }
-  if (a.lastInboundAtMs !== undefined) v.lastMessageAtMs = a.lastInboundAtMs;
-  const lastPoll = live?.lastPollAtMs ?? a.lastPollAtMs;
+  if (f.name) v.name = f.name;
+  if (f.ownerUserId) v.owner = f.ownerUserId;
+  if (f.fix !== undefined) v.fix = live?.fix ?? f.fix;
+  if (f.lastInboundAtMs !== undefined) v.lastMessageAtMs = f.lastInboundAtMs;
+  const lastPoll = live?.lastPollAtMs ?? f.lastPollAtMs;
   if (lastPoll !== undefined) v.lastPollAtMs = lastPoll;
   if (live?.lastError) v.lastError = live.lastError;
   return v;
-}
-
-function sendsLeftFromStore(ops: OpsContext, accountId: string): { userId: string; left: number }[] {
-  return ops.store.contacts
-    .list(accountId)
-    .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
-    .slice(0, 10)
-    .flatMap((c) => {
-      const tok = ops.store.contextTokens.get(accountId, c.userId);
-      return tok ? [{ userId: c.userId, left: Math.max(0, ops.quotaPerToken - tok.sendCount) }] : [];
-    });
 }
 
 export interface ContactView {

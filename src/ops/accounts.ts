@@ -1,69 +1,90 @@
 /** `list_accounts` (with health) and `list_contacts`. */
-import { hostname } from "node:os";
 import { z } from "zod";
-import { liveTokenLock } from "../store/lock.js";
-import type { Account, Store } from "../store/types.js";
+import type { Account, AccountState } from "../store/types.js";
 import type { OpsContext } from "./context.js";
 import { defineOp, queryInt } from "./define.js";
 import { iso } from "./format.js";
+import {
+  type AccountHealthFacts,
+  type ContactSendFacts,
+  contactSendFacts,
+  type FixHints,
+  healthFacts,
+  type PollingInfo,
+} from "./health.js";
 import { optionalAccount } from "./resolve.js";
 
-export interface PollingInfo {
-  pid: number;
-  /** The holder's command line (shortened, secrets redacted). */
-  command: string;
-  /** This very process polls the account. */
-  this_process: boolean;
+/** An MCP client can log in again itself (`login_start`), so the hint names that too. */
+const OPS_FIX_HINTS: FixHints = {
+  expired: "session expired: run `wxagent login` (or call login_start)",
+  disabled: "account disabled",
+};
+
+/** Per contact, as `list_accounts` and `list_contacts` report it. */
+export interface ContactSendJson {
+  has_context_token: boolean;
+  sends_left: number;
+  outbox: number;
 }
 
-/** Who polls the account, from its lock file; undefined when nobody (or a dead process) holds it. */
-export function pollingOf(home: string, account: Account): PollingInfo | undefined {
-  const lock = liveTokenLock(home, account.token || account.id);
-  if (!lock) return undefined;
-  const local = !lock.hostname || lock.hostname === hostname();
-  return { pid: lock.pid, command: lock.command, this_process: local && lock.pid === process.pid };
-}
+/** One account in `list_accounts` (MCP and REST): snake_case, ISO times, null when never. */
+export type AccountHealthJson = {
+  account: string;
+  name?: string;
+  owner?: string;
+  state: AccountState;
+  polling: PollingInfo | null;
+  last_message_at: string | null;
+  last_poll_at: string | null;
+  /** Inbound messages waiting or running. */
+  queue: number;
+  /** Outbound bubbles not sent yet. */
+  sending: number;
+  /** Outbound bubbles in the durable outbox. */
+  outbox: number;
+  contacts: ({ contact: string } & ContactSendJson)[];
+  /** What fixes a non-active account. */
+  fix?: string;
+  /** An active account nobody polls: what to start. */
+  note?: string;
+};
 
-function contactHealth(store: Store, quota: number, accountId: string, userId: string) {
-  const tok = store.contextTokens.get(accountId, userId);
-  return {
-    has_context_token: tok !== undefined,
-    sends_left: tok ? Math.max(0, quota - tok.sendCount) : 0,
-    outbox: store.outbound.deferred(accountId, userId).length,
+const sendJson = (f: ContactSendFacts): ContactSendJson => ({
+  has_context_token: f.hasContextToken,
+  sends_left: f.sendsLeft,
+  outbox: f.outbox,
+});
+
+/** The `list_accounts` view of `healthFacts`. */
+export function healthJson(f: AccountHealthFacts): AccountHealthJson {
+  const health: AccountHealthJson = {
+    account: f.accountId,
+    ...(f.name ? { name: f.name } : {}),
+    ...(f.ownerUserId ? { owner: f.ownerUserId } : {}),
+    state: f.state,
+    polling: f.polling ?? null,
+    last_message_at: iso(f.lastInboundAtMs) ?? null,
+    last_poll_at: iso(f.lastPollAtMs) ?? null,
+    queue: f.queue,
+    sending: f.sending,
+    outbox: f.outbox,
+    contacts: f.contacts.map((c) => ({ contact: c.userId, ...sendJson(c) })),
   };
-}
-
-export function accountHealth(ctx: OpsContext, a: Account) {
-  const { store } = ctx;
-  const polling = pollingOf(ctx.paths.home, a);
-  const contacts = store.contacts
-    .list(a.id)
-    .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
-    .slice(0, 10)
-    .map((c) => ({ contact: c.userId, ...contactHealth(store, ctx.quotaPerToken, a.id, c.userId) }));
-  const health: Record<string, unknown> = {
-    account: a.id,
-    ...(a.name ? { name: a.name } : {}),
-    ...(a.ownerUserId ? { owner: a.ownerUserId } : {}),
-    state: a.state,
-    polling: polling ?? null,
-    last_message_at: iso(a.lastInboundAtMs) ?? null,
-    last_poll_at: iso(a.lastPollAtMs) ?? null,
-    queue: store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing"),
-    sending: store.outbound.countByState(a.id, "pending"),
-    outbox: store.outbound.countByState(a.id, "deferred"),
-    contacts,
-  };
-  if (a.state !== "active") {
-    health.fix =
-      a.stateReason ??
-      (a.state === "expired"
-        ? "session expired: run `wxagent login` (or call login_start)"
-        : "account disabled");
-  } else if (!polling) {
+  if (f.fix !== undefined) health.fix = f.fix;
+  else if (!f.polling) {
     health.note = "nobody polls this account: start `wxagent start` or keep `wxagent mcp` running";
   }
   return health;
+}
+
+export function accountHealth(ctx: OpsContext, a: Account): AccountHealthJson {
+  return healthJson(
+    healthFacts(ctx.store, a, {
+      home: ctx.paths.home,
+      quotaPerToken: ctx.quotaPerToken,
+      fixHints: OPS_FIX_HINTS,
+    }),
+  );
 }
 
 export const listAccounts = defineOp({
@@ -102,7 +123,7 @@ export const listContacts = defineOp({
         ...(c.name ? { name: c.name } : {}),
         first_seen_at: iso(c.firstSeenAtMs),
         last_seen_at: iso(c.lastSeenAtMs),
-        ...contactHealth(ctx.store, ctx.quotaPerToken, c.accountId, c.userId),
+        ...sendJson(contactSendFacts(ctx.store, ctx.quotaPerToken, c.accountId, c.userId)),
       }));
     return { data: { contacts } };
   },

@@ -20,11 +20,27 @@ export const OPS: readonly Op[] = [
   loginStatus,
 ];
 
-export { accountHealth, type PollingInfo, pollingOf } from "./accounts.js";
+export {
+  type AccountHealthJson,
+  accountHealth,
+  type ContactSendJson,
+} from "./accounts.js";
 export { createOpsContext, type OpsContext, type OpsContextOptions } from "./context.js";
 export { defineOp, type Op, type OpOutcome, type OpSpec, type RestRoute } from "./define.js";
 export { HTTP_STATUS, isOpsError, OpsError, type OpsErrorCode, toOpsError } from "./errors.js";
 export type { MediaDescription, MessageView } from "./format.js";
+export {
+  type AccountHealthFacts,
+  allHealthFacts,
+  type ContactHealthFacts,
+  type ContactSendFacts,
+  contactSendFacts,
+  type FixHints,
+  type HealthOptions,
+  healthFacts,
+  type PollingInfo,
+  pollingOf,
+} from "./health.js";
 export { isLoopbackHost, LOOPBACK_HOSTS, loopbackOrigin, requireToken } from "./http-auth.js";
 export { InboxSignal } from "./inbox.js";
 export { cdnFor, runLoginStart, saveLogin } from "./login.js";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { liveTokenLock } from "../../store/index.js";
+import { allHealthFacts, type FixHints } from "../../ops/health.js";
 import type { Store } from "../../store/types.js";
 import { withHome } from "../home.js";
 
@@ -25,38 +25,36 @@ export interface AccountHealth {
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : "-");
 
+/** A person at a terminal: name the command that logs in again. */
+const CLI_FIX_HINTS: FixHints = {
+  expired: "run `wxagent login` to scan a new QR code",
+  disabled: "the account is disabled",
+};
+
 /** Health of every account as the store knows it (works whether or not a gateway runs). */
 export function collectHealth(store: Store, home: string, quotaPerToken: number): AccountHealth[] {
-  return store.accounts.list().map((a) => {
-    const lock = liveTokenLock(home, a.token || a.id);
-    const contacts = store.contacts
-      .list(a.id)
-      .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
-      .slice(0, 20)
-      .map((c) => {
-        const tok = store.contextTokens.get(a.id, c.userId);
-        return {
+  return allHealthFacts(store, { home, quotaPerToken, fixHints: CLI_FIX_HINTS, contactLimit: 20 }).map(
+    (f) => {
+      const health: AccountHealth = {
+        account: f.accountId,
+        state: f.state,
+        polling: f.polling ? `yes (pid ${f.polling.pid})` : "no",
+        last_poll: iso(f.lastPollAtMs),
+        last_message: iso(f.lastInboundAtMs),
+        queue: f.queue,
+        outbound_pending: f.sending,
+        outbox: f.outbox,
+        contacts: f.contacts.map((c) => ({
           contact: c.userId,
-          sends_left: tok ? Math.max(0, quotaPerToken - tok.sendCount) : 0,
-          outbox: store.outbound.deferred(a.id, c.userId).length,
+          sends_left: c.sendsLeft,
+          outbox: c.outbox,
           last_seen: iso(c.lastSeenAtMs),
-        };
-      });
-    const health: AccountHealth = {
-      account: a.id,
-      state: a.state,
-      polling: lock ? `yes (pid ${lock.pid})` : "no",
-      last_poll: iso(a.lastPollAtMs),
-      last_message: iso(a.lastInboundAtMs),
-      queue: store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing"),
-      outbound_pending: store.outbound.countByState(a.id, "pending"),
-      outbox: store.outbound.countByState(a.id, "deferred"),
-      contacts,
-    };
-    if (a.state === "expired") health.fix = a.stateReason ?? "run `wxagent login` to scan a new QR code";
-    else if (a.state === "disabled") health.fix = a.stateReason ?? "the account is disabled";
-    return health;
-  });
+        })),
+      };
+      if (f.fix !== undefined) health.fix = f.fix;
+      return health;
+    },
+  );
 }
 
 export function registerStatus(program: Command): void {
