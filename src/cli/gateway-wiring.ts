@@ -32,8 +32,8 @@ export interface MediaWiring {
   transport: Pick<ILinkTransportOptions, "mediaLimits">;
   /** `GatewayOptions.media`: inbound download to `<home>/media` and the workspace inbox. */
   media: NonNullable<GatewayOptions["media"]>;
-  /** Outbound checks in the dispatcher (`<<FILE:>>` tags, `AgentIO.sendFile`, long replies). */
-  dispatch: Pick<DispatchOptions, "workspaceDirFor" | "mediaLimits" | "maxReplyBubbles">;
+  /** Outbound checks in the dispatcher (`<<FILE:>>` tags, `AgentIO.sendFile`, long replies), and where quoted media is found. */
+  dispatch: Pick<DispatchOptions, "workspaceDirFor" | "mediaLimits" | "maxReplyBubbles" | "mediaDir">;
   /** The transcription endpoint's host, for the banner (never the key). */
   transcriptionHost?: string;
 }
@@ -73,7 +73,12 @@ export function mediaWiring(
         notify: deps.notify,
         ...(transcriber ? { transcriber } : {}),
       }),
-    dispatch: { workspaceDirFor: wsFor, mediaLimits: limits, maxReplyBubbles: config.media.maxReplyBubbles },
+    dispatch: {
+      workspaceDirFor: wsFor,
+      mediaLimits: limits,
+      maxReplyBubbles: config.media.maxReplyBubbles,
+      mediaDir: paths.mediaDir,
+    },
   };
   const t = config.media.transcription;
   if (t) wiring.transcriptionHost = new URL(t.baseUrl).host;

@@ -35,6 +35,11 @@ export interface DispatchOptions {
   /** Fill in `path` of inbound media (download); optional. */
   resolveMedia?: (message: InboundMessage, input: AgentInput) => Promise<void>;
   /**
+   * Where inbound media is saved (`<home>/media`): a quote naming an earlier picture by id only
+   * gets that picture's file. Without it such quotes bring their text and a media description.
+   */
+  mediaDir?: string;
+  /**
    * The contact's workspace. When given, replies go through `prepareOutboundReply` (`<<FILE:>>`
    * tags and files checked against the workspace, long replies as a `.md`) and `AgentIO.sendFile`
    * refuses files outside it. Not given (tests, other platforms): replies go out as the agent wrote them.

@@ -240,3 +240,43 @@ describe("gateway media against the simulator", () => {
     expect(store.inbound.unfinished(bot.account_id)).toEqual([]);
   });
 });
+
+describe("quotes by id only (newer WeChat clients)", () => {
+  it("restores the quoted message from the store: the contact's own, then one of our replies", async () => {
+    const inputs: AgentInput[] = [];
+    const echo = createEchoAgent();
+    const bot = await setup(2, {
+      agent: {
+        name: "recording-echo",
+        run: (input, io) => {
+          inputs.push(input);
+          return echo.run(input, io);
+        },
+      },
+    });
+    const from = "quoter@im.wechat";
+    const list = async (direction: string) =>
+      (await control(sim, "GET", `/messages?account_id=${bot.account_id}&direction=${direction}`)).body
+        .messages as { message_id: string; items: { text?: string }[] }[];
+    await control(sim, "POST", "/messages", {
+      account_id: bot.account_id,
+      from,
+      text: "the door code is 4711",
+    });
+    await vi.waitFor(async () => expect(await list("outbound")).toHaveLength(1), { timeout: 5_000 });
+    const [mine] = await list("inbound");
+    const [reply] = await list("outbound");
+    for (const quoted of [mine, reply]) {
+      await control(sim, "POST", "/messages", {
+        account_id: bot.account_id,
+        from,
+        text: "what was that?",
+        quote: { message_id: quoted?.message_id, id_only: true },
+      });
+    }
+    await vi.waitFor(() => expect(inputs).toHaveLength(3), { timeout: 5_000 });
+    expect(inputs[1]?.quote).toEqual({ text: "the door code is 4711" });
+    expect(inputs[2]?.quote?.text).toBe(reply?.items[0]?.text);
+    expect(inputs[2]?.quote?.text).toContain("the door code is 4711");
+  });
+});

@@ -11,6 +11,7 @@ import type { DispatchOptions, Job, Running, TurnOutcome } from "./dispatcher-ty
 import { describeContent, withFirstText } from "./inbound.js";
 import type { Notices } from "./notices.js";
 import { errText } from "./poller.js";
+import { restoreQuote } from "./quotes.js";
 import { checkedOutboundPath, prepareReplyMedia } from "./reply-media.js";
 import { type AbortKind, ProgressNotes, TurnAborted, timeoutSignal } from "./turn-parts.js";
 
@@ -83,7 +84,10 @@ export class TurnRunner {
       media: content.media,
       signal,
     };
-    if (content.quote) input.quote = content.quote;
+    // Newer WeChat clients quote by id only: the quoted message comes from the store.
+    const quote =
+      content.quote ?? restoreQuote(store, message, this.#o.mediaDir ? { mediaDir: this.#o.mediaDir } : {});
+    if (quote) input.quote = quote;
     const progress = new ProgressNotes(this.#o.progressIntervalMs ?? 15_000, (t) =>
       delivery.progress(message, t),
     );
