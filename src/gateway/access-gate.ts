@@ -4,7 +4,7 @@
  */
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
-import { errText } from "./poller.js";
+import { errText } from "../util/logger.js";
 
 /** The part of `policy/AccessPolicy` dispatch uses (structural, so tests can pass a stub). */
 export interface AccessCheck {

@@ -6,8 +6,8 @@
  */
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
+import { errText } from "../util/logger.js";
 import type { Delivery, DeliveryResult } from "./delivery/index.js";
-import { errText } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
 
 export function createDeliveryPort(delivery: Delivery, signal: AbortSignal, log: Logger): DeliveryPort {

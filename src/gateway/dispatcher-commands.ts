@@ -7,10 +7,10 @@
 import { MessageItemType } from "../ilink/wire.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
+import { errText } from "../util/logger.js";
 import { HELP_TEXT, statusText, unlockAnswer } from "./commands.js";
 import type { DispatchOptions, Running } from "./dispatcher-types.js";
 import type { Notices } from "./notices.js";
-import { errText } from "./poller.js";
 import { TurnAborted } from "./turn-parts.js";
 import { contactOf } from "./turn-runner.js";
 

@@ -6,6 +6,7 @@
  */
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
+import { errText } from "../util/logger.js";
 import { type AccessCheck, admit } from "./access-gate.js";
 import { AskRegistry, type PendingAsk } from "./asks.js";
 import { commandArg, parseCommand } from "./commands.js";
@@ -13,7 +14,6 @@ import { DispatchCommands } from "./dispatcher-commands.js";
 import type { DispatchOptions, Job, Running } from "./dispatcher-types.js";
 import { conversationKey, firstText } from "./inbound.js";
 import { Notices } from "./notices.js";
-import { errText } from "./poller.js";
 import { KeyedScheduler } from "./scheduler.js";
 import { TurnAborted } from "./turn-parts.js";
 import { TurnRunner } from "./turn-runner.js";

@@ -7,7 +7,7 @@ import { setMaxListeners } from "node:events";
 import type { Agent } from "../agent/types.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
-import { createLogger } from "../util/logger.js";
+import { createLogger, errText } from "../util/logger.js";
 import type { PendingAsk } from "./asks.js";
 import { type Clock, createDelivery, type DeliveryLimits, type OutboundTransport } from "./delivery/index.js";
 import { createDeliveryPort } from "./delivery-port.js";
@@ -21,7 +21,7 @@ import type {
   StopReport,
   Store,
 } from "./gateway-types.js";
-import { type BackoffOptions, EXPIRED_REASON, errText, Poller } from "./poller.js";
+import { type BackoffOptions, EXPIRED_REASON, Poller } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
 import type { InboundTransport } from "./transport.js";
 

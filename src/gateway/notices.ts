@@ -4,8 +4,8 @@
  */
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
+import { errText } from "../util/logger.js";
 import type { DispatchOptions, FinishState } from "./dispatcher-types.js";
-import { errText } from "./poller.js";
 
 export class Notices {
   readonly #o: Pick<DispatchOptions, "store" | "delivery">;

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
 import type { InboundMessage, Store } from "../store/types.js";
-import { type Logger, redactText } from "../util/logger.js";
+import { errText, type Logger } from "../util/logger.js";
 import { sleep } from "../util/sleep.js";
 import { contentKeyOf, normalizeInbound } from "./inbound.js";
 import { RecentKeys } from "./recent.js";
@@ -266,9 +266,4 @@ export class Poller {
       this.#log.warn({ err: errText(err) }, "could not seed the dedup window from the store");
     }
   }
-}
-
-/** An error as one log-safe line (messages are redacted again: a bridge may not be as careful). */
-export function errText(err: unknown): string {
-  return redactText(err instanceof Error ? err.message : String(err));
 }

@@ -6,11 +6,11 @@
 import type { AgentInput, AgentIO, AgentReply, Contact } from "../agent/types.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
+import { errText } from "../util/logger.js";
 import { type AskRegistry, askInChat } from "./asks.js";
 import type { DispatchOptions, Job, Running, TurnOutcome } from "./dispatcher-types.js";
 import { describeContent, withFirstText } from "./inbound.js";
 import type { Notices } from "./notices.js";
-import { errText } from "./poller.js";
 import { restoreQuote } from "./quotes.js";
 import { checkedOutboundPath, prepareReplyMedia } from "./reply-media.js";
 import { type AbortKind, ProgressNotes, TurnAborted, timeoutSignal } from "./turn-parts.js";

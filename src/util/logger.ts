@@ -117,3 +117,8 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   );
   return out;
 }
+
+/** An error's message (or the value as text) with anything token-like redacted, for log lines. */
+export function errText(err: unknown): string {
+  return redactText(err instanceof Error ? err.message : String(err));
+}
