@@ -47,7 +47,7 @@ export class Notices {
       { from: message.fromUserId, inboundId: message.id, max },
       "contact flooding: message refused",
     );
-    this.#o.store.inbound.setState(message.id, "refused", `flood: ${max} messages already queued`);
+    this.finish(message, "refused", `flood: ${max} messages already queued`);
     if (this.#flooded.has(key)) return;
     this.#flooded.add(key);
     void this.sendQuiet(
