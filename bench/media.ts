@@ -1,7 +1,12 @@
 /**
  * Media benchmark (`npx tsx bench/media.ts`):
  *  1. AES-128-ECB encrypt/decrypt throughput of the SDK on 1 MiB blocks, against
- *     `openssl speed -evp aes-128-ecb -bytes 1048576` on the same machine (target ≥ 80 %).
+ *     `openssl speed -evp aes-128-ecb -bytes 1048576` on the same machine (target ≥ 80 %), on the
+ *     path in use ("native": the native/aes-ecb addon; "node": the node:crypto fallback, forced
+ *     with WXAGENT_NO_NATIVE_AES=1). Two figures each way: the one-shot functions, which return a
+ *     fresh buffer per call (so each call also pays for 1 MiB of new, cold memory and its garbage
+ *     collection), and the *Into functions on one reused output buffer, which is what
+ *     `openssl speed` does (it works in place on one buffer).
  *     Also measured, to explain the ratio: Node's cipher on one context (no per-call setup, no
  *     concat), and openssl with AES-NI masked off (OPENSSL_ia32cap), i.e. software AES.
  *  2. A 20 MB file uploaded to and downloaded from the simulator over loopback with the SDK,
@@ -24,7 +29,14 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { download, upload } from "../src/ilink/cdn.js";
 import { ILinkClient } from "../src/ilink/client.js";
-import { decryptAesEcb, encryptAesEcb } from "../src/ilink/crypto.js";
+import {
+  aesPath,
+  decryptAesEcb,
+  decryptAesEcbInto,
+  encryptAesEcb,
+  encryptAesEcbInto,
+  paddedSize,
+} from "../src/ilink/crypto.js";
 import { UploadMediaType } from "../src/ilink/wire.js";
 import { startSimulator } from "../src/simulator/index.js";
 
@@ -145,6 +157,9 @@ async function main(): Promise<void> {
   const cipher = encryptAesEcb(block, key);
   const enc = measure(() => encryptAesEcb(block, key), 1000);
   const dec = measure(() => decryptAesEcb(cipher, key), 1000);
+  const reused = Buffer.allocUnsafe(paddedSize(MiB));
+  const encInto = measure(() => encryptAesEcbInto(block, key, reused), 1000);
+  const decInto = measure(() => decryptAesEcbInto(cipher, key, reused), 1000);
   const one = createCipheriv("aes-128-ecb", key, null);
   const raw = measure(() => one.update(block), 1000);
   const [osslEnc, osslDec] = [await opensslSpeed(false), await opensslSpeed(true)];
@@ -152,6 +167,7 @@ async function main(): Promise<void> {
   const ratio = (ours: number, theirs: number | undefined) => (theirs ? ours / theirs : undefined);
   const aes = {
     blockBytes: MiB,
+    path: aesPath,
     encrypt: {
       bytesPerSec: enc.bytesPerSec,
       opensslBytesPerSec: osslEnc,
@@ -162,6 +178,16 @@ async function main(): Promise<void> {
       opensslBytesPerSec: osslDec,
       ratio: ratio(dec.bytesPerSec, osslDec),
     },
+    encryptIntoReusedBuffer: {
+      bytesPerSec: encInto.bytesPerSec,
+      opensslBytesPerSec: osslEnc,
+      ratio: ratio(encInto.bytesPerSec, osslEnc),
+    },
+    decryptIntoReusedBuffer: {
+      bytesPerSec: decInto.bytesPerSec,
+      opensslBytesPerSec: osslDec,
+      ratio: ratio(decInto.bytesPerSec, osslDec),
+    },
     target: 0.8,
     nodeOneContextEncryptBytesPerSec: raw.bytesPerSec,
     opensslWithoutAesNiBytesPerSec: osslSoft,
@@ -169,12 +195,18 @@ async function main(): Promise<void> {
   };
   const mbps = (b: number | undefined) => (b === undefined ? "n/a" : `${(b / MiB).toFixed(0)} MiB/s`);
   const pct = (r: number | undefined) => (r === undefined ? "n/a" : `${(r * 100).toFixed(1)} %`);
-  console.log("AES-128-ECB, 1 MiB blocks");
+  console.log(`AES-128-ECB, 1 MiB blocks, path: ${aesPath}`);
   console.log(
-    `  encrypt: ${mbps(enc.bytesPerSec)}  openssl ${mbps(osslEnc)}  ratio ${pct(aes.encrypt.ratio)}`,
+    `  encrypt (new buffer per call): ${mbps(enc.bytesPerSec)}  openssl ${mbps(osslEnc)}  ratio ${pct(aes.encrypt.ratio)}`,
   );
   console.log(
-    `  decrypt: ${mbps(dec.bytesPerSec)}  openssl ${mbps(osslDec)}  ratio ${pct(aes.decrypt.ratio)}`,
+    `  decrypt (new buffer per call): ${mbps(dec.bytesPerSec)}  openssl ${mbps(osslDec)}  ratio ${pct(aes.decrypt.ratio)}`,
+  );
+  console.log(
+    `  encrypt into a reused buffer:  ${mbps(encInto.bytesPerSec)}  openssl ${mbps(osslEnc)}  ratio ${pct(aes.encryptIntoReusedBuffer.ratio)}`,
+  );
+  console.log(
+    `  decrypt into a reused buffer:  ${mbps(decInto.bytesPerSec)}  openssl ${mbps(osslDec)}  ratio ${pct(aes.decryptIntoReusedBuffer.ratio)}`,
   );
   console.log(`  node cipher, one context, update only: ${mbps(raw.bytesPerSec)}`);
   console.log(`  openssl with AES-NI masked off (software AES): ${mbps(osslSoft)}`);
@@ -243,7 +275,13 @@ async function main(): Promise<void> {
       node: process.version,
       aes: {
         ...aes,
+        // The one-shot (new buffer per call) figures, as the target was first stated.
         withinTarget: [aes.encrypt.ratio, aes.decrypt.ratio].every((r) => r !== undefined && r >= 0.8),
+        // Like for like with `openssl speed` (one reused buffer).
+        withinTargetIntoReusedBuffer: [
+          aes.encryptIntoReusedBuffer.ratio,
+          aes.decryptIntoReusedBuffer.ratio,
+        ].every((r) => r !== undefined && r >= 0.8),
       },
       transfer,
     };

@@ -139,6 +139,13 @@ function table(r: Results): string {
   return `${lines.join("\n")}\n\nlatency vs load:\n${curve}\n`;
 }
 
+/** "7079 MiB/s (90 % of openssl)" from one of media.json's AES entries. */
+function aesCell(a: Results | undefined): string {
+  if (!a) return "n/a";
+  const pct = a.ratio === undefined || a.ratio === null ? "" : ` (${Math.round(a.ratio * 100)} % of openssl)`;
+  return `${Math.round(a.bytesPerSec / 2 ** 20)} MiB/s${pct}`;
+}
+
 function markdown(r: Results, media: Results | undefined): string {
   const m = r.machine;
   const curve = r.latencyVsLoad
@@ -154,8 +161,10 @@ function markdown(r: Results, media: Results | undefined): string {
 
 | figure | value | target |
 | --- | --- | --- |
-| AES-128-ECB encrypt, 1 MiB blocks | ${Math.round(media.aes.encrypt.bytesPerSec / 1e6)} MB/s (${Math.round(media.aes.encrypt.ratio * 100)} % of \`openssl speed\`) | ≥ 80 % of openssl |
-| AES-128-ECB decrypt, 1 MiB blocks | ${Math.round(media.aes.decrypt.bytesPerSec / 1e6)} MB/s (${Math.round(media.aes.decrypt.ratio * 100)} % of \`openssl speed\`) | ≥ 80 % of openssl |
+| AES-128-ECB encrypt, 1 MiB blocks into one reused buffer (as \`openssl speed\` works) | ${aesCell(media.aes.encryptIntoReusedBuffer)} | ≥ 80 % of openssl |
+| AES-128-ECB decrypt, the same | ${aesCell(media.aes.decryptIntoReusedBuffer)} | ≥ 80 % of openssl |
+| encrypt / decrypt, a new 1 MiB buffer per call (\`encryptAesEcb\`) | ${aesCell(media.aes.encrypt)} / ${aesCell(media.aes.decrypt)} | |
+| block cipher in use | ${media.aes.path === "native" ? "the native/aes-ecb addon (OpenSSL in place)" : "node:crypto (the addon is not built)"} | |
 | ${Math.round(media.transfer.fileBytes / 1e6)} MB upload / download over loopback | ${Math.round(media.transfer.upload.ms)} ms / ${Math.round(media.transfer.download.ms)} ms | |
 | client RSS growth, worst phase | ${Math.round(media.transfer.maxRssGrowthBytes / 1e6)} MB | < ${Math.round(media.transfer.rssGrowthTargetBytes / 1e6)} MB |
 

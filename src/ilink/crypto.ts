@@ -2,7 +2,9 @@
  * CDN media cipher (ilink-protocol §10): AES-128-ECB with PKCS#7 padding, no IV, over the whole
  * file, and the AES key encodings seen on the wire (§10.2).
  */
-import { type Cipher, createCipheriv, createDecipheriv, type Decipher } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { Transform, type TransformCallback } from "node:stream";
+import { loadNativeAesEcb, type NativeAesEcb } from "./crypto-native.js";
 import { ILinkError } from "./errors.js";
 import type { ImageItem } from "./wire.js";
 
@@ -22,51 +24,256 @@ export function paddedSize(plainBytes: number): number {
 }
 
 /**
- * Node's cipher allocates a fresh output buffer per `update`; large ones cost page faults, so the
- * work goes in 64 KiB slices copied into one buffer of the final size (measured here: 64 KiB
- * slices ≈ 2× the speed of one 1 MiB update, 16 MiB updates slower still).
+ * Raw AES-128-ECB over whole blocks (`src.length` a multiple of 16) into `dst`, which may be `src`
+ * itself. Everything else (PKCS#7, stream state, errors) is built on this in one place, so the
+ * addon and the node:crypto fallback can only differ in speed.
+ */
+type EcbBlocks = (encrypt: boolean, key: Uint8Array, src: Uint8Array, dst: Uint8Array) => number;
+
+/**
+ * The fallback: Node's cipher allocates a fresh output buffer per `update`; large ones cost page
+ * faults, so the work goes in 64 KiB slices copied into `dst` (measured: 64 KiB slices ≈ 2× the
+ * speed of one 1 MiB update, 16 MiB updates slower still).
  */
 const SLICE_BYTES = 64 * 1024;
 
-function runCipher(c: Cipher | Decipher, input: Uint8Array, outBytes: number): Buffer {
-  const out = Buffer.allocUnsafe(outBytes);
+function nodeEcbBlocks(encrypt: boolean, key: Uint8Array, src: Uint8Array, dst: Uint8Array): number {
+  const c = encrypt ? createCipheriv(ALGORITHM, key, null) : createDecipheriv(ALGORITHM, key, null);
+  c.setAutoPadding(false);
   let off = 0;
-  for (let i = 0; i < input.length; i += SLICE_BYTES) {
-    off += c.update(input.subarray(i, i + SLICE_BYTES)).copy(out, off);
+  // In place is safe: slice i is written only after it has been read, and never past it.
+  for (let i = 0; i < src.length; i += SLICE_BYTES) {
+    off += c.update(src.subarray(i, i + SLICE_BYTES)).copy(dst, off);
   }
-  off += c.final().copy(out, off);
-  return off === out.length ? out : out.subarray(0, off);
+  c.final(); // whole blocks and no padding: nothing is left
+  return off;
 }
+
+/**
+ * A stream's block cipher: one key, one direction, whole blocks in, a new buffer of the same
+ * length out. On node:crypto it is one Cipher kept for the stream (ECB without padding has no
+ * state between blocks), so a chunk costs one `update` and no copy.
+ */
+type EcbSession = (src: Uint8Array) => Buffer;
+
+function nodeSession(encrypt: boolean, key: Uint8Array): EcbSession {
+  const c = encrypt ? createCipheriv(ALGORITHM, key, null) : createDecipheriv(ALGORITHM, key, null);
+  c.setAutoPadding(false);
+  return (src) => c.update(src);
+}
+
+function nativeSession(native: NativeAesEcb, encrypt: boolean, key: Uint8Array): EcbSession {
+  return (src) => {
+    const out = Buffer.allocUnsafe(src.length);
+    native.ecbBlocks(encrypt, key, src, out);
+    return out;
+  };
+}
+
+/** Which implementation runs the block cipher: the native/aes-ecb addon or node:crypto. */
+export type AesPath = "native" | "node";
+
+/** AES-128-ECB with PKCS#7 over one block engine; the module's exports use the default one. */
+export interface AesEcb {
+  readonly path: AesPath;
+  encrypt(plain: Uint8Array, key: Uint8Array): Buffer;
+  decrypt(cipherText: Uint8Array, key: Uint8Array): Buffer;
+  encryptInto(plain: Uint8Array, key: Uint8Array, out: Uint8Array): number;
+  decryptInto(cipherText: Uint8Array, key: Uint8Array, out: Uint8Array): number;
+  createEncryptStream(key: Uint8Array): Transform;
+  createDecryptStream(key: Uint8Array): Transform;
+}
+
+/** Length of the plaintext in `buf[0, end)` after PKCS#7, or -1 when the padding is not valid. */
+function unpaddedLength(buf: Uint8Array, end: number): number {
+  const pad = buf[end - 1] ?? 0;
+  if (pad < 1 || pad > AES_BLOCK_BYTES) return -1;
+  for (let i = end - pad; i < end - 1; i++) if (buf[i] !== pad) return -1;
+  return end - pad;
+}
+
+function badPadding(): ILinkError {
+  return decryptFailed(new Error("bad decrypt: the last block does not end in valid PKCS#7 padding"));
+}
+
+function badLength(bytes: number): ILinkError {
+  return decryptFailed(
+    new Error(`wrong final block length: ${bytes} bytes is not a positive multiple of 16`),
+  );
+}
+
+/** Build the cipher on the addon when given one, else on node:crypto. */
+export function createAesEcb(native?: NativeAesEcb): AesEcb {
+  const blocks: EcbBlocks = native ? (e, k, s, d) => native.ecbBlocks(e, k, s, d) : nodeEcbBlocks;
+  const session = (encrypt: boolean, key: Uint8Array): EcbSession =>
+    native ? nativeSession(native, encrypt, Buffer.from(key)) : nodeSession(encrypt, key);
+
+  function encryptInto(plain: Uint8Array, key: Uint8Array, out: Uint8Array): number {
+    checkKey(key);
+    const size = paddedSize(plain.length);
+    if (out.length < size) {
+      throw new RangeError(`out holds ${out.length} bytes; the ciphertext needs ${size}`);
+    }
+    const whole = plain.length - (plain.length % AES_BLOCK_BYTES);
+    blocks(true, key, plain.subarray(0, whole), out.subarray(0, whole));
+    const last = out.subarray(whole, size);
+    last.set(plain.subarray(whole));
+    last.fill(size - plain.length, plain.length - whole);
+    blocks(true, key, last, last);
+    return size;
+  }
+
+  function decryptInto(cipherText: Uint8Array, key: Uint8Array, out: Uint8Array): number {
+    checkKey(key);
+    const n = cipherText.length;
+    if (n === 0 || n % AES_BLOCK_BYTES !== 0) throw badLength(n);
+    if (out.length < n) {
+      throw new RangeError(`out holds ${out.length} bytes; decrypting needs ${n} (padding included)`);
+    }
+    blocks(false, key, cipherText, out.subarray(0, n));
+    const plainBytes = unpaddedLength(out, n);
+    if (plainBytes < 0) throw badPadding();
+    return plainBytes;
+  }
+
+  return {
+    path: native ? "native" : "node",
+    encrypt(plain, key) {
+      checkKey(key);
+      const out = Buffer.allocUnsafe(paddedSize(plain.length));
+      encryptInto(plain, key, out);
+      return out;
+    },
+    decrypt(cipherText, key) {
+      checkKey(key);
+      if (cipherText.length === 0 || cipherText.length % AES_BLOCK_BYTES !== 0) {
+        throw badLength(cipherText.length);
+      }
+      const out = Buffer.allocUnsafe(cipherText.length);
+      return out.subarray(0, decryptInto(cipherText, key, out));
+    },
+    encryptInto,
+    decryptInto,
+    createEncryptStream(key) {
+      checkKey(key);
+      return new EcbStream(session(true, key), true);
+    },
+    createDecryptStream(key) {
+      checkKey(key);
+      return new EcbStream(session(false, key), false);
+    },
+  };
+}
+
+/**
+ * Streaming AES-128-ECB + PKCS#7. Whole blocks go out as they arrive; a partial block waits in
+ * `carry` for the next chunk. Decryption also holds back the last whole block until the end,
+ * because only the final block carries the padding to strip.
+ */
+class EcbStream extends Transform {
+  readonly #carry = Buffer.alloc(AES_BLOCK_BYTES);
+  #carryBytes = 0;
+
+  constructor(
+    private readonly run: EcbSession,
+    private readonly encrypt: boolean,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
+    const n = chunk.length;
+    const total = this.#carryBytes + n;
+    // Encryption keeps only a partial block; decryption keeps the last block even when whole.
+    const keep = this.encrypt ? total % AES_BLOCK_BYTES : total % AES_BLOCK_BYTES || AES_BLOCK_BYTES;
+    const whole = total - keep;
+    if (whole <= 0) {
+      chunk.copy(this.#carry, this.#carryBytes);
+      this.#carryBytes += n;
+      cb();
+      return;
+    }
+    let inOff = 0;
+    let rest = whole;
+    if (this.#carryBytes > 0) {
+      // whole ≥ 16 ≥ carry: the first block is the carry completed from this chunk.
+      inOff = AES_BLOCK_BYTES - this.#carryBytes;
+      chunk.copy(this.#carry, this.#carryBytes, 0, inOff);
+      this.push(this.run(this.#carry));
+      rest -= AES_BLOCK_BYTES;
+    }
+    if (rest > 0) this.push(this.run(chunk.subarray(inOff, inOff + rest)));
+    this.#carryBytes = chunk.copy(this.#carry, 0, inOff + rest);
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    const carried = this.#carryBytes;
+    if (this.encrypt) {
+      const last = Buffer.allocUnsafe(AES_BLOCK_BYTES);
+      this.#carry.copy(last, 0, 0, carried);
+      last.fill(AES_BLOCK_BYTES - carried, carried);
+      cb(null, this.run(last));
+      return;
+    }
+    // Empty or truncated input: what OpenSSL calls "wrong final block length".
+    if (carried !== AES_BLOCK_BYTES) {
+      cb(badLength(carried));
+      return;
+    }
+    const last = this.run(this.#carry);
+    const plainBytes = unpaddedLength(last, AES_BLOCK_BYTES);
+    if (plainBytes < 0) {
+      cb(badPadding());
+      return;
+    }
+    cb(null, plainBytes > 0 ? last.subarray(0, plainBytes) : undefined);
+  }
+}
+
+/** The cipher this process uses: the addon when it loads, else node:crypto (see crypto-native.ts). */
+const defaultAes = createAesEcb(loadNativeAesEcb());
+
+/** "native" when the addon is in use, "node" for the node:crypto fallback. */
+export const aesPath: AesPath = defaultAes.path;
 
 export function encryptAesEcb(plain: Uint8Array, key: Uint8Array): Buffer {
-  checkKey(key);
-  return runCipher(createCipheriv(ALGORITHM, key, null), plain, paddedSize(plain.length));
+  return defaultAes.encrypt(plain, key);
 }
 
+/** Plaintext of `cipherText`; a wrong key or truncated input throws DECRYPT_FAILED. */
 export function decryptAesEcb(cipherText: Uint8Array, key: Uint8Array): Buffer {
-  checkKey(key);
-  const decipher = createDecipheriv(ALGORITHM, key, null);
-  try {
-    // Plaintext is never longer than the ciphertext (PKCS#7 only removes bytes).
-    return runCipher(decipher, cipherText, cipherText.length + AES_BLOCK_BYTES);
-  } catch (err) {
-    throw decryptFailed(err);
-  }
+  return defaultAes.decrypt(cipherText, key);
 }
 
-/** A Transform stream that encrypts what flows through it. */
-export function createEncryptStream(key: Uint8Array): Cipher {
-  checkKey(key);
-  return createCipheriv(ALGORITHM, key, null);
+/**
+ * Encrypt into a caller-provided buffer (at least `paddedSize(plain.length)` bytes; `out` may be
+ * `plain`'s own memory when that has room for the padding). Returns the ciphertext length. With
+ * the addon nothing is allocated, which is what lets a reused buffer run at OpenSSL's speed.
+ */
+export function encryptAesEcbInto(plain: Uint8Array, key: Uint8Array, out: Uint8Array): number {
+  return defaultAes.encryptInto(plain, key, out);
 }
 
-/** A Transform stream that decrypts; a wrong key or truncated input errors with OpenSSL's text. */
-export function createDecryptStream(key: Uint8Array): Decipher {
-  checkKey(key);
-  return createDecipheriv(ALGORITHM, key, null);
+/**
+ * Decrypt into a caller-provided buffer of at least `cipherText.length` bytes (the padding is
+ * decrypted there too); returns the plaintext length. Wrong key or truncation: DECRYPT_FAILED.
+ */
+export function decryptAesEcbInto(cipherText: Uint8Array, key: Uint8Array, out: Uint8Array): number {
+  return defaultAes.decryptInto(cipherText, key, out);
 }
 
-/** Map OpenSSL's "bad decrypt" / "wrong final block length" to a typed error. */
+/** A Transform stream that encrypts what flows through it (PKCS#7 at the end). */
+export function createEncryptStream(key: Uint8Array): Transform {
+  return defaultAes.createEncryptStream(key);
+}
+
+/** A Transform stream that decrypts; a wrong key or truncated input errors with DECRYPT_FAILED. */
+export function createDecryptStream(key: Uint8Array): Transform {
+  return defaultAes.createDecryptStream(key);
+}
+
+/** The typed error for ciphertext that does not decrypt ("bad decrypt" / "wrong final block length"). */
 export function decryptFailed(cause: unknown): ILinkError {
   return new ILinkError(
     "DECRYPT_FAILED",
