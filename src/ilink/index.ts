@@ -11,12 +11,16 @@ export type { CallOptions, FetchLike, ILinkClientOptions } from "./client.js";
 export { DEFAULT_TIMEOUTS_MS, ILinkClient, PROTOCOL_VERSION, SDK_BOT_AGENT } from "./client.js";
 export { Context, type ContextEnv, type ReplyOptions } from "./context.js";
 export {
+  type AesPath,
   aesKeyFromHex,
+  aesPath,
   createDecryptStream,
   createEncryptStream,
   decryptAesEcb,
+  decryptAesEcbInto,
   encodeAesKeyForSend,
   encryptAesEcb,
+  encryptAesEcbInto,
   imageKey,
   paddedSize,
   parseAesKey,
