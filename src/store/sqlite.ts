@@ -6,9 +6,11 @@
  * mode 0600 inside a 0700 directory, whatever the umask.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { createLogger } from "../util/logger.js";
+import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { StoreError, translateSqliteError } from "./errors.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
 import { createAccountStore, createContactStore } from "./sqlite-accounts.js";
@@ -70,6 +72,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
 
   const d = createDb(db, options.now ?? Date.now);
   const group = options.groupCommit ? createGroupCommit(db) : undefined;
+  const checkpointer = group && !inMemory ? checkpointOffThread(db, file) : undefined;
   const enter = group ? () => group.begin() : () => {};
   return {
     accounts: guard("accounts", createAccountStore(d), enter),
@@ -99,6 +102,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
       try {
         group?.commit();
       } finally {
+        void checkpointer?.close();
         db.close();
       }
     },
@@ -184,6 +188,32 @@ function createGroupCommit(db: Database.Database): GroupCommit {
     },
   };
 }
+
+/** With group commit: checkpoints move to a worker thread (see checkpointer.ts). */
+function checkpointOffThread(db: Database.Database, file: string): Checkpointer | undefined {
+  try {
+    const checkpointer = startCheckpointer(file, {
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+      driver: createRequire(import.meta.url).resolve("better-sqlite3"),
+      onError: (message) => {
+        // Never let the WAL grow unbounded: SQLite's own checkpoints take over again.
+        log.warn({ err: message }, "background checkpoint failed; checkpointing in commits again");
+        if (db.open) db.pragma("wal_autocheckpoint = 1000");
+      },
+    });
+    db.pragma("wal_autocheckpoint = 0");
+    return checkpointer;
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message },
+      "no background checkpoint thread; SQLite checkpoints in commits",
+    );
+    return undefined;
+  }
+}
+
+/** How often the checkpoint thread folds the WAL into the database file. */
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 /**
  * Wrap every method of a table store so a lock timeout surfaces as a retryable `DB_BUSY`
