@@ -200,6 +200,10 @@ latency* is the difference minus the echo agent's delay.
 | the same burst through a one-message-at-a-time loop (poll → handle → send) | ${r.sequential.repliesPerSec} replies/s | | |
 | gateway ÷ one-at-a-time | ×${r.sequential.ratio} | | |
 | every message answered exactly once in every run | ${r.targets.nothingLostOrDoubled.value} | | ${tgt(r.targets.nothingLostOrDoubled.ok)} |
+| gateway CPU per message (all its threads, GC included), burst and steady runs | ${r.cpu?.gatewayCpuUsPerMessage ?? "-"} µs | | |
+| busy share of the gateway's event loop during the burst | ${r.cpu?.gatewayElu ?? "-"} | | |
+| simulator + load generator CPU during the burst (its own process) | ${r.cpu?.burstSimCpuMs ?? "-"} ms for ${r.burst.messages} messages | | |
+| longest event-loop blocks of the gateway in the steady runs, p99 / max | ${r.cpu ? `${r.cpu.loopBlockMs.p99} / ${r.cpu.loopBlockMs.max} ms` : "-"} | | |
 
 With a 1000 ms agent the one-at-a-time loop needs 500 × 1 s = 500 s for the 500 contacts of
 row 4 by construction; it was not run.
