@@ -163,7 +163,9 @@ export function createOutboundStore(d: Db): OutboundStore {
     },
     byServerMessageId(accountId, serverMessageId) {
       const row = d
-        .stmt("SELECT * FROM outbound WHERE account_id = ? AND server_message_id = ? ORDER BY id DESC LIMIT 1")
+        .stmt(
+          "SELECT * FROM outbound WHERE account_id = ? AND server_message_id = ? ORDER BY id DESC LIMIT 1",
+        )
         .get(accountId, serverMessageId) as Row | undefined;
       return row ? toOutbound(row) : undefined;
     },
