@@ -131,7 +131,8 @@ export async function upload(client: ILinkClient, options: UploadOptions): Promi
   const body = (): UploadBody => {
     if (cipherBytes) return cipherBytes;
     // A fresh file stream per attempt: a consumed stream cannot be replayed.
-    const enc = createEncryptStream(key);
+    // In place: the file stream's chunks are ours alone, so no second buffer per chunk.
+    const enc = createEncryptStream(key, { inPlace: true });
     void pipeline(createReadStream(filePath as string), enc).catch(() => {}); // errors reach the body
     return Readable.toWeb(enc) as unknown as UploadBody;
   };

@@ -81,6 +81,17 @@ describe.each(paths)("%s path", (_name, aes) => {
         Readable.from(chunksOf(expected, size + 1)).pipe(aes.createDecryptStream(key)),
       );
       expect(unstreamed.equals(plain)).toBe(true);
+
+      // In place: the same bytes out, from chunks the stream may overwrite (copies of ours).
+      const ownChunks = (b: Buffer, seed: number) => chunksOf(b, seed).map((c) => Buffer.from(c));
+      const inPlace = await buffer(
+        Readable.from(ownChunks(plain, size)).pipe(aes.createEncryptStream(key, { inPlace: true })),
+      );
+      expect(inPlace.equals(expected)).toBe(true);
+      const inPlaceBack = await buffer(
+        Readable.from(ownChunks(expected, size + 1)).pipe(aes.createDecryptStream(key, { inPlace: true })),
+      );
+      expect(inPlaceBack.equals(plain)).toBe(true);
     },
   );
 
