@@ -172,6 +172,22 @@ export function mcpScenarios(h: Harness): void {
     });
   });
 
+  it("warns when the contact last wrote over 24 h ago (WeChat may refuse such sends)", async () => {
+    const w = h.world();
+    const { sent } = await arrives(w.a, "u-olga", "hi bot");
+    // As if that message came 30 h ago.
+    w.store.contextTokens.set(w.a.account_id, "u-olga", sent.context_token, Date.now() - 30 * 3_600_000);
+    const r = dataOf<{ sent: number; warning?: string; contact_wrote_ms_ago: number }>(
+      await call("send_text", { to: "u-olga", text: "still there?" }),
+    );
+    expect(r.sent).toBe(1);
+    expect(r.contact_wrote_ms_ago).toBeGreaterThanOrEqual(30 * 3_600_000);
+    expect(r.warning).toMatch(/u-olga last wrote 30 h ago; WeChat expects a message .* every 24 h/);
+    await arrives(w.a, "u-fresh", "hi bot");
+    const fresh = dataOf<{ warning?: string }>(await call("send_text", { to: "u-fresh", text: "hello" }));
+    expect(fresh.warning).toBeUndefined();
+  });
+
   it("answers errors as tool errors with a clear sentence, and keeps serving", async () => {
     const w = h.world();
     const expectError = async (args: Record<string, unknown>, code: string, words: RegExp) => {

@@ -14,6 +14,18 @@ import { defineOp, type OpOutcome } from "./define.js";
 import { OpsError } from "./errors.js";
 import { accountForSend, assertActive, contextTokenFor } from "./resolve.js";
 
+/**
+ * WeChat expects a contact to write to a bot at least once every 24 h (an official rule quoted in
+ * the field notes; measured validity varies from minutes to hours): a send on an older context
+ * token is likely refused, so the answer says so instead of letting a "success" mislead.
+ */
+export const STALE_CONTEXT_MS = 24 * 3_600_000;
+
+function staleHint(to: string, ageMs: number): string | undefined {
+  if (ageMs < STALE_CONTEXT_MS) return undefined;
+  return `${to} last wrote ${Math.floor(ageMs / 3_600_000)} h ago; WeChat expects a message from the contact at least once every 24 h, so sends may be refused until they write again`;
+}
+
 const target = {
   account: z.string().min(1).optional().describe("Account id (default: inferred from `to`)"),
   to: z.string().min(1).describe("WeChat user id of the contact (see list_contacts)"),
@@ -27,13 +39,13 @@ async function deliver(
 ): Promise<OpOutcome> {
   const account = accountForSend(ctx.store, input.account, input.to);
   assertActive(account);
-  contextTokenFor(ctx.store, account, input.to);
+  const token = contextTokenFor(ctx.store, account, input.to);
   const startedAtMs = ctx.now();
   const result = await ctx.delivery.deliverReply(
     { accountId: account.id, toUserId: input.to, ...content },
     AbortSignal.any([signal, ctx.signal]),
   );
-  return outcome(ctx, account, input.to, result, startedAtMs);
+  return outcome(ctx, account, input.to, result, startedAtMs, startedAtMs - token.updatedAtMs);
 }
 
 function outcome(
@@ -42,7 +54,10 @@ function outcome(
   to: string,
   r: DeliveryResult,
   startedAtMs: number,
+  /** Since the contact last wrote (their context token's age). */
+  tokenAgeMs: number,
 ): OpOutcome {
+  const stale = staleHint(to, tokenAgeMs);
   const left = () => {
     const tok = ctx.store.contextTokens.get(account.id, to);
     return tok ? Math.max(0, ctx.quotaPerToken - tok.sendCount) : 0;
@@ -59,7 +74,7 @@ function outcome(
       .find((m) => m.state === "failed" && m.lastError)?.lastError;
     throw new OpsError(
       "SEND_FAILED",
-      `${r.failed} message${r.failed === 1 ? "" : "s"} to ${to} failed${why ? `: ${why}` : ""}${r.sent ? ` (${r.sent} sent)` : ""}; check the account with list_accounts and retry`,
+      `${r.failed} message${r.failed === 1 ? "" : "s"} to ${to} failed${why ? `: ${why}` : ""}${r.sent ? ` (${r.sent} sent)` : ""}; ${stale ? `${stale}` : "check the account with list_accounts and retry"}`,
     );
   }
   if (r.deferred > 0) {
@@ -74,7 +89,15 @@ function outcome(
       `sending to ${to} was interrupted: ${r.sent} sent, ${r.pending} still pending (resent by the next start); check the account with list_accounts`,
     );
   }
-  return { data: { account: account.id, to, sent: r.sent, sends_left: left() } };
+  const data: Record<string, unknown> = {
+    account: account.id,
+    to,
+    sent: r.sent,
+    sends_left: left(),
+    contact_wrote_ms_ago: tokenAgeMs,
+  };
+  if (stale) data.warning = stale;
+  return { data };
 }
 
 export const sendTextOp = defineOp({

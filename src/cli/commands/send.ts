@@ -49,10 +49,16 @@ export function registerSend(program: Command): void {
             const out = await op.invoke(ctx, input, AbortSignal.timeout(120_000));
             if (opts.json) process.stdout.write(`${JSON.stringify(out.data, null, 2)}\n`);
             else {
-              const d = out.data as { sent?: number; sends_left?: number; account?: string };
+              const d = out.data as {
+                sent?: number;
+                sends_left?: number;
+                account?: string;
+                warning?: string;
+              };
               process.stdout.write(
                 `sent ${d.sent ?? 0} message(s) to ${opts.to} from ${d.account}; ${d.sends_left} sends left before they write again\n`,
               );
+              if (d.warning) process.stderr.write(`warning: ${d.warning}\n`);
             }
           } catch (err) {
             if (isOpsError(err)) throw new CliError(`${err.message} [${err.code}]`);
