@@ -39,6 +39,17 @@ describe("echo agent", () => {
     );
   });
 
+  it("shows what the message quotes, text cut at 200 characters and media described", () => {
+    expect(echoText({ text: "and this?", media: [], quote: { text: "the door code is 4711" } })).toBe(
+      'and this?\n[quoting "the door code is 4711"]',
+    );
+    expect(echoText({ text: "?", media: [], quote: { media: { kind: "image", name: "p.png" } } })).toBe(
+      "?\n[quoting [image p.png]]",
+    );
+    const long = echoText({ text: "", media: [], quote: { text: "x".repeat(300) } });
+    expect(long).toBe(`[quoting "${"x".repeat(200)}…"]`);
+  });
+
   it("waits delayMs before answering", async () => {
     vi.useFakeTimers();
     let done = false;

@@ -1,5 +1,6 @@
 /**
- * The echo agent: answers with the inbound text verbatim and a description of any media. Used by
+ * The echo agent: answers with the inbound text verbatim, a description of any media and of the
+ * quoted message, if any. Used by
  * the first-run experience, the simulator demo and benchmarks (`--echo-delay-ms` simulates a
  * slow model; the delay is abortable so `/stop` and shutdown work against it too).
  */
@@ -24,12 +25,24 @@ export function createEchoAgent(options: EchoAgentOptions = {}): Agent {
   };
 }
 
-/** The reply text: the inbound text verbatim, then one line per media item. */
-export function echoText(input: Pick<AgentInput, "text" | "media">): string {
+/** The reply text: the inbound text verbatim, one line per media item, then what it quotes. */
+export function echoText(input: Pick<AgentInput, "text" | "media" | "quote">): string {
   const lines: string[] = [];
   if (input.text !== "") lines.push(input.text);
   for (const m of input.media) lines.push(describeMedia(m));
+  const q = input.quote;
+  if (q) {
+    const text = q.text === undefined ? [] : [JSON.stringify(cut(q.text, QUOTE_ECHO_CHARS))];
+    lines.push(`[quoting ${[...text, ...(q.media ? [describeMedia(q.media)] : [])].join(" ")}]`);
+  }
   return lines.length > 0 ? lines.join("\n") : "(empty message)";
+}
+
+/** A quoted text is shown this long at most in the echo (it is context, not the message). */
+const QUOTE_ECHO_CHARS = 200;
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
 /** `[image 12 KB photo.jpg]`, `[voice "transcript"]`, `[file report.pdf (download failed: …)]`. */

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type MessageItem, MessageItemType } from "../ilink/wire.js";
+import { type MessageItem, MessageItemType, type PartialText } from "../ilink/wire.js";
 import { openStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
 import { inboundMediaDir } from "./media/inbound.js";
@@ -30,6 +30,16 @@ describe("selectPartial (ilink-protocol §6.3)", () => {
     expect(selectPartial("hello", { start: "h", end: "l", quotemd5: md5("nope") })).toBe("hello");
     expect(selectPartial("hello", { start: "l", end: "h" })).toBe("hello"); // end before start
     expect(selectPartial("hello", {})).toBe("hello");
+    // Junk from the wire never throws.
+    const junk = {
+      start: 5,
+      end: ["o"],
+      startindex: -3,
+      endindex: "x",
+      quotemd5: 7,
+    } as unknown as PartialText;
+    expect(selectPartial("hello", junk)).toBe("hello");
+    expect(selectPartial("hello", { start: "h", end: "o", endindex: 1e9 } as PartialText)).toBe("hello");
   });
 });
 

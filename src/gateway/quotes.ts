@@ -100,9 +100,10 @@ function firstFile(dir: string): string | undefined {
  * text); without it, the first candidate. No candidate: the whole text.
  */
 export function selectPartial(text: string, partial: PartialText): string {
+  // Wire data: anything may arrive in these fields.
   const { start, end } = partial;
-  if (!start || !end) return text;
-  const s = nthIndexOf(text, start, partial.startindex ?? 0, 0);
+  if (typeof start !== "string" || typeof end !== "string" || !start || !end) return text;
+  const s = nthIndexOf(text, start, indexOf(partial.startindex), 0);
   if (s < 0) return text;
   const candidates: string[] = [];
   const add = (e: number): void => {
@@ -110,13 +111,18 @@ export function selectPartial(text: string, partial: PartialText): string {
     const c = text.slice(s, e + end.length);
     if (!candidates.includes(c)) candidates.push(c);
   };
-  add(nthIndexOf(text, end, partial.endindex ?? 0, 0));
-  add(nthIndexOf(text, end, partial.endindex ?? 0, s + start.length));
-  if (partial.quotemd5) {
+  add(nthIndexOf(text, end, indexOf(partial.endindex), 0));
+  add(nthIndexOf(text, end, indexOf(partial.endindex), s + start.length));
+  if (typeof partial.quotemd5 === "string" && partial.quotemd5 !== "") {
     const want = partial.quotemd5.toLowerCase();
     return candidates.find((c) => createHash("md5").update(c, "utf8").digest("hex") === want) ?? text;
   }
   return candidates[0] ?? text;
+}
+
+/** A 0-based occurrence index from the wire: a non-negative integer, else 0. */
+function indexOf(v: unknown): number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 ? Math.min(v, 10_000) : 0;
 }
 
 function nthIndexOf(text: string, needle: string, n: number, from: number): number {

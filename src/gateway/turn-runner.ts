@@ -3,7 +3,7 @@
  * `AgentIO` with progress notes, files and `ask`, the reply prepared and delivered) and how a
  * failure, a `/stop`, a timeout or a shutdown ends it.
  */
-import type { AgentInput, AgentIO, AgentReply, Contact } from "../agent/types.js";
+import type { AgentInput, AgentIO, AgentReply, Contact, QuotedMessage } from "../agent/types.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
@@ -36,6 +36,16 @@ export class TurnRunner {
     this.#asks = deps.asks;
     this.#running = deps.running;
     this.#notices = deps.notices;
+  }
+
+  /** Newer WeChat clients quote by id only: the quoted message comes from the store (never throws). */
+  #storedQuote(message: InboundMessage): QuotedMessage | undefined {
+    try {
+      return restoreQuote(this.#o.store, message, this.#o.mediaDir ? { mediaDir: this.#o.mediaDir } : {});
+    } catch (err) {
+      this.#log.warn({ err: errText(err), inboundId: message.id }, "could not restore the quoted message");
+      return undefined;
+    }
   }
 
   async run(job: Job, key: string): Promise<void> {
@@ -84,9 +94,7 @@ export class TurnRunner {
       media: content.media,
       signal,
     };
-    // Newer WeChat clients quote by id only: the quoted message comes from the store.
-    const quote =
-      content.quote ?? restoreQuote(store, message, this.#o.mediaDir ? { mediaDir: this.#o.mediaDir } : {});
+    const quote = content.quote ?? this.#storedQuote(message);
     if (quote) input.quote = quote;
     const progress = new ProgressNotes(this.#o.progressIntervalMs ?? 15_000, (t) =>
       delivery.progress(message, t),
