@@ -155,7 +155,11 @@ export function mediaOf(item: MessageItem): MediaRef | undefined {
   }
 }
 
-function quoteOf(item: MessageItem): QuotedMessage | undefined {
+/**
+ * The quote an item carries inline (older clients: `ref_msg.title` and `ref_msg.message_item`),
+ * or undefined when it carries none, e.g. only `ref_msg.svr_id` (see quotes.ts).
+ */
+export function quoteOf(item: MessageItem): QuotedMessage | undefined {
   const ref = item.ref_msg;
   if (!ref) return undefined;
   const q: QuotedMessage = {};

@@ -11,9 +11,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { MediaRef, QuotedMessage } from "../agent/types.js";
 import { mediaKindFromFileName } from "../ilink/mime.js";
-import type { MessageItem, PartialText } from "../ilink/wire.js";
+import type { PartialText } from "../ilink/wire.js";
 import type { InboundMessage, InboundStore, OutboundMessage, OutboundStore } from "../store/types.js";
-import { describeContent, mediaOf } from "./inbound.js";
+import { describeContent, quoteOf } from "./inbound.js";
 import { inboundMediaDir } from "./media/inbound.js";
 
 /** What the agent is told when the quoted message is not in the store (older than our records). */
@@ -34,8 +34,9 @@ export function restoreQuote(
   options: { mediaDir?: string } = {},
 ): QuotedMessage | undefined {
   // The quote is the first item with a ref_msg (§6.3); one with inline content needs no lookup.
-  const ref = message.items.find((i) => i.ref_msg)?.ref_msg;
-  if (!ref || hasInlineContent(ref.title, ref.message_item)) return undefined;
+  const item = message.items.find((i) => i.ref_msg);
+  const ref = item?.ref_msg;
+  if (!item || !ref || quoteOf(item) !== undefined) return undefined;
   const id = ref.svr_id ?? ref.message_item?.msg_id;
   if (!id) return undefined;
   const inbound = store.inbound.byMessageId(message.accountId, String(id));
@@ -43,12 +44,6 @@ export function restoreQuote(
   const outbound = store.outbound.byServerMessageId(message.accountId, String(id));
   if (outbound) return fromOutbound(outbound, ref.partial_text);
   return { text: QUOTE_NOT_FOUND };
-}
-
-function hasInlineContent(title: string | undefined, item: MessageItem | undefined): boolean {
-  if (title) return true;
-  if (!item) return false;
-  return Boolean(item.text_item?.text) || mediaOf(item) !== undefined;
 }
 
 function fromInbound(m: InboundMessage, partial: PartialText | undefined, mediaDir?: string): QuotedMessage {

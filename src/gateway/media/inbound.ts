@@ -12,6 +12,7 @@ import { safeSegment } from "../../agent/workspace.js";
 import { mimeFromFileName } from "../../ilink/mime.js";
 import { type MessageItem, MessageItemType, VoiceEncodeType } from "../../ilink/wire.js";
 import { createLogger, type Logger } from "../../util/logger.js";
+import { quoteOf } from "../inbound.js";
 import { type FetchItemContext, fetchItemToFile, type MediaDownloader } from "./download.js";
 import { codeOf, errMessage } from "./errors.js";
 import { type MediaLimits, mediaLimits } from "./limits.js";
@@ -118,13 +119,10 @@ export async function prepareInboundMedia(options: PrepareInboundOptions): Promi
 }
 
 async function prepareQuote(item: MessageItem, ctx: Ctx): Promise<QuotedMessage | undefined> {
-  const ref = item.ref_msg;
-  const inner = ref?.message_item;
+  const inner = item.ref_msg?.message_item;
   const quote: QuotedMessage = {};
-  const parts = [ref?.title, inner?.text_item?.text].filter(
-    (p): p is string => typeof p === "string" && p !== "",
-  );
-  if (parts.length > 0) quote.text = parts.join(" | ");
+  const text = quoteOf(item)?.text;
+  if (text !== undefined) quote.text = text;
   if (inner && inner.type !== MessageItemType.TEXT && !HANDLED.has(inner.type ?? 0)) {
     const media = await prepareItem(inner, "quote", ctx, true);
     if (media) quote.media = media;
