@@ -5,6 +5,7 @@
  * was already stored) or finds it all stored.
  */
 import type { MessageItem } from "../ilink/wire.js";
+import { dedupKey } from "./dedup.js";
 import { StoreError } from "./errors.js";
 import { type Db, limitValue, optNum, optStr, parseJson, type Row, whereClause } from "./sqlite-db.js";
 import type { CursorStore, InboundMessage, InboundState, InboundStore, NewInbound } from "./types.js";
@@ -115,10 +116,10 @@ export function createInboundStore(d: Db): InboundStore {
     },
     get,
     byMessageId(accountId, messageId) {
-      // A message with a server id is stored under the dedup key `id:<message_id>` (dedup.ts).
+      // A message with a server id is stored under the dedup key of that id.
       const row = d
         .stmt("SELECT * FROM inbound WHERE account_id = ? AND dedup_key = ?")
-        .get(accountId, `id:${messageId}`) as Row | undefined;
+        .get(accountId, dedupKey({ message_id: messageId })) as Row | undefined;
       return row ? toInbound(row) : undefined;
     },
     list(filter) {
