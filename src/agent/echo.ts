@@ -5,6 +5,7 @@
  * slow model; the delay is abortable so `/stop` and shutdown work against it too).
  */
 import { sleep } from "../util/sleep.js";
+import { clip } from "../util/text.js";
 import type { Agent, AgentInput, AgentReply, MediaRef } from "./types.js";
 
 export interface EchoAgentOptions {
@@ -32,7 +33,7 @@ export function echoText(input: Pick<AgentInput, "text" | "media" | "quote">): s
   for (const m of input.media) lines.push(describeMedia(m));
   const q = input.quote;
   if (q) {
-    const text = q.text === undefined ? [] : [JSON.stringify(cut(q.text, QUOTE_ECHO_CHARS))];
+    const text = q.text === undefined ? [] : [JSON.stringify(clip(q.text, QUOTE_ECHO_CHARS))];
     lines.push(`[quoting ${[...text, ...(q.media ? [describeMedia(q.media)] : [])].join(" ")}]`);
   }
   return lines.length > 0 ? lines.join("\n") : "(empty message)";
@@ -40,10 +41,6 @@ export function echoText(input: Pick<AgentInput, "text" | "media" | "quote">): s
 
 /** A quoted text is shown this long at most in the echo (it is context, not the message). */
 const QUOTE_ECHO_CHARS = 200;
-
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}
 
 /** `[image 12 KB photo.jpg]`, `[voice "transcript"]`, `[file report.pdf (download failed: …)]`. */
 export function describeMedia(m: MediaRef): string {

@@ -14,6 +14,7 @@ import {
 import { z } from "zod";
 import type { SessionStore } from "../../store/types.js";
 import { createLogger, redactText } from "../../util/logger.js";
+import { clip } from "../../util/text.js";
 import { isApproval, type ResolvedPreset, resolvePreset } from "../presets.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
 import type { UnlockStateStore } from "../unlock.js";
@@ -338,10 +339,6 @@ function duration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
   return `${Math.round(ms / 60_000)} min`;
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function capReply(text: string, max: number): string {
