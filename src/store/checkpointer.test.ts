@@ -22,7 +22,7 @@ describe("background WAL checkpoints (group commit)", () => {
     try {
       const before = statSync(path).size;
       for (let i = 0; i < 2000; i++) store.cursors.set(`acc-${i}`, "x".repeat(200));
-      store.flush();
+      await store.durable();
       // Everything is in the WAL, none in the file, until the thread's next checkpoint.
       expect(statSync(path).size).toBe(before);
       await expect.poll(() => statSync(path).size, { timeout: 5_000, interval: 50 }).toBeGreaterThan(before);
@@ -57,7 +57,7 @@ describe("background WAL checkpoints (group commit)", () => {
       // With busy_timeout 0 any lock held by the checkpointer would fail a write at once.
       for (let i = 0; i < 200; i++) {
         store.cursors.set(`acc-${i % 10}`, String(i));
-        store.flush();
+        await store.durable();
         await new Promise((r) => setImmediate(r));
       }
       expect(store.cursors.get("acc-9")).toBe("199");

@@ -25,6 +25,16 @@ function cleanup(): void {
 storeContract("SQLite on a temp file", { open: () => openStore(join(tempDir(), "wxagent.db")), cleanup });
 storeContract("SQLite in memory", { open: () => openStore(":memory:") });
 
+/** Run `body` (an ES module with `openStore` in scope) in a child process that then kills itself with SIGKILL; the signal it ended by. */
+function killedAfter(body: string): NodeJS.Signals | null {
+  const script = `import { openStore } from ${JSON.stringify(SQLITE_TS)};\n${body}\nprocess.kill(process.pid, "SIGKILL");`;
+  const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    env: { ...process.env, WXAGENT_LOG_LEVEL: "silent" },
+    encoding: "utf8",
+  });
+  return child.signal;
+}
+
 const msg = (key: string): NewInbound => ({ fromUserId: "u1", dedupKey: key, items: [] });
 
 describe("SQLite store", () => {
@@ -97,18 +107,13 @@ describe("SQLite store", () => {
 
   it("survives a crash: a process killed without closing leaves its commits on disk", () => {
     const path = join(tempDir(), "wxagent.db");
-    const script = `
-      import { openStore } from ${JSON.stringify(SQLITE_TS)};
-      const s = openStore(${JSON.stringify(path)});
-      s.inbound.recordPoll("acc", "cursor-9", [{ fromUserId: "u1", dedupKey: "id:9", items: [] }], 9);
-      s.outbound.enqueue([{ accountId: "acc", toUserId: "u1", seq: 0, clientId: "cid-9", kind: "text", text: "hi" }], 9);
-      process.kill(process.pid, "SIGKILL");
-    `;
-    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      env: { ...process.env, WXAGENT_LOG_LEVEL: "silent" },
-      encoding: "utf8",
-    });
-    expect(child.signal).toBe("SIGKILL");
+    expect(
+      killedAfter(`
+        const s = openStore(${JSON.stringify(path)});
+        s.inbound.recordPoll("acc", "cursor-9", [{ fromUserId: "u1", dedupKey: "id:9", items: [] }], 9);
+        s.outbound.enqueue([{ accountId: "acc", toUserId: "u1", seq: 0, clientId: "cid-9", kind: "text", text: "hi" }], 9);
+      `),
+    ).toBe("SIGKILL");
     store = openStore(path);
     expect(store.cursors.get("acc")).toBe("cursor-9");
     expect(store.inbound.unfinished("acc").map((m) => m.dedupKey)).toEqual(["id:9"]);
@@ -217,12 +222,12 @@ describe("SQLite store with group commit", () => {
     expect(cursorSeen()).toBe("c2");
   });
 
-  it("flush() makes the turn's writes visible and durable at once", () => {
+  it("durable() commits the turn's writes; close() commits what is still pending", async () => {
     const { s, cursorSeen } = open();
     s.cursors.set("acc", "c1");
-    s.flush();
+    await s.durable();
     expect(cursorSeen()).toBe("c1");
-    s.flush(); // nothing pending: a no-op
+    await s.durable(); // nothing pending: resolves at once
     s.cursors.set("acc", "c2");
     s.close();
     store = undefined;
@@ -249,27 +254,22 @@ describe("SQLite store with group commit", () => {
         throw new Error("boom");
       }),
     ).toThrow("boom");
-    s.flush();
+    await s.durable();
     expect(cursorSeen()).toBe("kept");
     expect(s.inbound.list({})).toEqual([]);
   });
 
-  it("a crash before the end of the turn loses that turn's writes, never a flushed one", () => {
+  it("a crash before the end of the turn loses that turn's writes, never a committed one", () => {
     const path = join(tempDir(), "wxagent.db");
-    const script = `
-      import { openStore } from ${JSON.stringify(SQLITE_TS)};
-      const s = openStore(${JSON.stringify(path)}, { groupCommit: true });
-      s.cursors.set("acc", "flushed");
-      s.flush();
-      s.cursors.set("acc", "pending");
-      process.kill(process.pid, "SIGKILL");
-    `;
-    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      env: { ...process.env, WXAGENT_LOG_LEVEL: "silent" },
-      encoding: "utf8",
-    });
-    expect(child.signal).toBe("SIGKILL");
+    expect(
+      killedAfter(`
+        const s = openStore(${JSON.stringify(path)}, { groupCommit: true });
+        s.cursors.set("acc", "committed");
+        await s.durable();
+        s.cursors.set("acc", "pending");
+      `),
+    ).toBe("SIGKILL");
     store = openStore(path);
-    expect(store.cursors.get("acc")).toBe("flushed");
+    expect(store.cursors.get("acc")).toBe("committed");
   });
 });

@@ -226,18 +226,13 @@ export interface Store {
   /** Run `fn` in one transaction. */
   transaction<T>(fn: () => T): T;
   /**
-   * Make every write so far durable now. With group commit (`openStore(…, { groupCommit: true })`)
-   * writes are committed together at the end of the event-loop turn; anything that acts outside
-   * the process on the strength of a write (sending a bubble whose client_id was just recorded,
-   * acknowledging a cursor to the server) calls this first. Without group commit it does nothing.
-   */
-  flush(): void;
-  /**
-   * Resolves once every write so far is committed: at once without group commit or with nothing
-   * pending, else at the end of the current turn, together with everything else written in it
-   * (rejects if that commit fails). What `flush` does, but shared by all callers of one turn.
+   * Resolves once every write so far is committed. With group commit (`openStore(…, { groupCommit:
+   * true })`) writes are committed together at the end of the event-loop turn; anything that acts
+   * outside the process on the strength of a write (sending a bubble whose client_id was just
+   * recorded, acknowledging a cursor to the server) waits for this first. Resolves at once without
+   * group commit or with nothing pending; rejects if the turn's commit fails.
    */
   durable(): Promise<void>;
-  /** Flushes, then closes. */
+  /** Commits what is pending, then closes. */
   close(): void;
 }
