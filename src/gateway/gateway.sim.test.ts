@@ -19,6 +19,7 @@ import { createGateway, type Gateway, type GatewayOptions } from "./gateway.js";
 import { createILinkTransport, ILinkTransport } from "./ilink-transport.js";
 import { createMediaResolver } from "./media/index.js";
 import { b64, PNG_1PX } from "./media/sim.test-util.js";
+import { addSimBotAccount } from "./sim-account.test-util.js";
 
 let sim: Simulator;
 let store: Store;
@@ -35,14 +36,7 @@ async function setup(maxTurns: number, extra: Partial<GatewayOptions> = {}): Pro
   sim = createSimulator({ realism: false, seed: 3, longPollTimeoutMs: 1_000 });
   store = openStore(":memory:");
   const bot = await newBot(sim);
-  store.accounts.upsert({
-    id: bot.account_id,
-    baseUrl: "http://simulator.local",
-    cdnBaseUrl: "http://simulator.local/c2c",
-    token: bot.token,
-    ownerUserId: bot.owner_user_id,
-    state: "active",
-  });
+  addSimBotAccount(store, bot);
   gateway = createGateway({
     store,
     agent: createEchoAgent(),

@@ -33,9 +33,8 @@ export interface OpenStoreOptions {
    * Commit the writes of one event-loop turn together (default false). An autocommitted write
    * costs ~20 µs here (its own WAL append and lock dance), a write inside a transaction ~2 µs, and
    * a gateway turn makes about ten; so a busy gateway batches them. The price: a crash loses the
-   * writes of the current turn, so callers wait for `durable()` before acting
-   * outside the process on them.
-   * Only long-running processes that follow that rule (the gateway) turn it on.
+   * writes of the current turn, so callers wait for `durable()` before acting outside the process
+   * on them. Only long-running processes that follow that rule (the gateway) turn it on.
    */
   groupCommit?: boolean;
 }

@@ -24,6 +24,7 @@ import {
   type GatewayEvent,
 } from "../../src/gateway/index.js";
 import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
+import { addSimBotAccount } from "../../src/gateway/sim-account.test-util.js";
 import { createSimulator, type Simulator } from "../../src/simulator/app.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
 import { ensureHome, type HomePaths, openStore } from "../../src/store/index.js";
@@ -60,14 +61,7 @@ beforeEach(async () => {
   sim = createSimulator({ realism: false, seed: 11, longPollTimeoutMs: 1_000 });
   store = openStore(paths.dbPath);
   bot = await newBot(sim);
-  store.accounts.upsert({
-    id: bot.account_id,
-    baseUrl: "http://simulator.local",
-    cdnBaseUrl: "http://simulator.local/c2c",
-    token: bot.token,
-    ownerUserId: bot.owner_user_id,
-    state: "active",
-  });
+  addSimBotAccount(store, bot);
 });
 
 afterEach(async () => {

@@ -14,6 +14,7 @@ import {
   type Gateway,
   type GatewayOptions,
 } from "../../src/gateway/index.js";
+import { addSimBotAccount } from "../../src/gateway/sim-account.test-util.js";
 import { createSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
 import { openStore } from "../../src/store/sqlite.js";
@@ -52,14 +53,7 @@ export async function startRig(o: {
   const dir = mkdtempSync(join(tmpdir(), "wxagent-rel-"));
   const store = openStore(join(dir, "wxagent.db"), { groupCommit: true }); // as `wxagent start` opens it
   const bot = await newBot(sim);
-  store.accounts.upsert({
-    id: bot.account_id,
-    baseUrl: "http://simulator.local",
-    cdnBaseUrl: "http://simulator.local/c2c",
-    token: bot.token,
-    ownerUserId: bot.owner_user_id,
-    state: "active",
-  });
+  addSimBotAccount(store, bot);
   const gateway = createGateway({
     store,
     agent: o.agent ?? createEchoAgent(),

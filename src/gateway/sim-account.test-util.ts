@@ -1,0 +1,17 @@
+/**
+ * Tests that run the gateway against an in-process simulator store its bot as an account the
+ * way `wxagent accounts add` would; the host is never dialled (the transport uses `sim.fetch`).
+ */
+import type { TestBot } from "../simulator/testkit.js";
+import type { Store } from "../store/types.js";
+
+export function addSimBotAccount(store: Store, bot: TestBot): void {
+  store.accounts.upsert({
+    id: bot.account_id,
+    baseUrl: "http://simulator.local",
+    cdnBaseUrl: "http://simulator.local/c2c",
+    token: bot.token,
+    ownerUserId: bot.owner_user_id,
+    state: "active",
+  });
+}
