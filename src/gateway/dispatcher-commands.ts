@@ -9,6 +9,7 @@ import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
 import { HELP_TEXT, statusText, unlockAnswer } from "./commands.js";
+import { sendsLeft } from "./delivery/quota.js";
 import type { DispatchOptions, Running } from "./dispatcher-types.js";
 import type { Notices } from "./notices.js";
 import { TurnAborted } from "./turn-parts.js";
@@ -84,11 +85,10 @@ export class DispatchCommands {
   /** `/status`: what runs and waits for this conversation, and what the send quota leaves. */
   status(key: string, message: InboundMessage): void {
     const quota = this.#o.sendQuota ?? 10;
-    const token = this.#o.store.contextTokens.get(message.accountId, message.fromUserId);
     const text = statusText({
       running: this.#running.has(key),
       queued: this.#queuedFor(key),
-      sendsLeft: token ? Math.max(0, quota - token.sendCount) : undefined,
+      sendsLeft: sendsLeft(this.#o.store.contextTokens, quota, message.accountId, message.fromUserId),
       sendQuota: quota,
       deferred: this.#o.store.outbound.deferred(message.accountId, message.fromUserId).length,
     });

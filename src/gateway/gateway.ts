@@ -9,7 +9,13 @@ import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { createLogger, errText } from "../util/logger.js";
 import type { PendingAsk } from "./asks.js";
-import { type Clock, createDelivery, type DeliveryLimits, type OutboundTransport } from "./delivery/index.js";
+import {
+  type Clock,
+  createDelivery,
+  type DeliveryLimits,
+  type OutboundTransport,
+  sendsLeft,
+} from "./delivery/index.js";
 import { createDeliveryPort } from "./delivery-port.js";
 import { Dispatcher, type DispatchOptions } from "./dispatcher.js";
 import type {
@@ -342,9 +348,9 @@ function accountStatus(
   const expired = account.state === "expired" || p?.state === "expired";
   const quota = quotaOf(options);
   const contacts = store.contacts.list(account.id).slice(0, 50);
-  const sendsLeft = contacts.flatMap((c) => {
-    const t = store.contextTokens.get(account.id, c.userId);
-    return t ? [{ userId: c.userId, left: Math.max(0, quota - t.sendCount) }] : [];
+  const sendsLeftByContact = contacts.flatMap((c) => {
+    const left = sendsLeft(store.contextTokens, quota, account.id, c.userId);
+    return left === undefined ? [] : [{ userId: c.userId, left }];
   });
   const s: AccountStatus = {
     accountId: account.id,
@@ -355,7 +361,7 @@ function accountStatus(
     runningTurns: d?.runningTurns(account.id) ?? 0,
     unfinished: store.inbound.unfinished(account.id).length,
     consecutiveFailures: p?.consecutiveFailures ?? 0,
-    sendsLeft,
+    sendsLeft: sendsLeftByContact,
   };
   if (account.name) s.name = account.name;
   const lastInbound = p?.lastInboundAtMs ?? account.lastInboundAtMs;

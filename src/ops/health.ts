@@ -6,6 +6,7 @@
  * works whether or not a gateway runs in this process.
  */
 import { hostname } from "node:os";
+import { sendsLeft } from "../gateway/delivery/quota.js";
 import { liveTokenLock } from "../store/lock.js";
 import type { Account, AccountState, Store } from "../store/types.js";
 
@@ -42,10 +43,10 @@ export function contactSendFacts(
   accountId: string,
   userId: string,
 ): ContactSendFacts {
-  const tok = store.contextTokens.get(accountId, userId);
+  const left = sendsLeft(store.contextTokens, quotaPerToken, accountId, userId);
   return {
-    hasContextToken: tok !== undefined,
-    sendsLeft: tok ? Math.max(0, quotaPerToken - tok.sendCount) : 0,
+    hasContextToken: left !== undefined,
+    sendsLeft: left ?? 0,
     outbox: store.outbound.deferred(accountId, userId).length,
   };
 }

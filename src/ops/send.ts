@@ -7,7 +7,7 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import type { DeliveryResult } from "../gateway/delivery/index.js";
+import { type DeliveryResult, sendsLeft } from "../gateway/delivery/index.js";
 import type { Account } from "../store/types.js";
 import type { OpsContext } from "./context.js";
 import { defineOp, type OpOutcome } from "./define.js";
@@ -58,10 +58,7 @@ function outcome(
   tokenAgeMs: number,
 ): OpOutcome {
   const stale = staleHint(to, tokenAgeMs);
-  const left = () => {
-    const tok = ctx.store.contextTokens.get(account.id, to);
-    return tok ? Math.max(0, ctx.quotaPerToken - tok.sendCount) : 0;
-  };
+  const left = () => sendsLeft(ctx.store.contextTokens, ctx.quotaPerToken, account.id, to) ?? 0;
   if (r.sessionExpired) {
     throw new OpsError(
       "ACCOUNT_EXPIRED",

@@ -18,6 +18,7 @@ export {
   type QuotaOptions,
   type QuotaPlan,
   SendQuota,
+  sendsLeft,
 } from "./quota.js";
 export {
   BubbleSender,

@@ -40,6 +40,21 @@ export function continueNote(waiting: number): string {
   return `(reply anything to continue — ${what} waiting)\n回复任意内容继续（还有 ${waiting} 条消息）`;
 }
 
+/**
+ * Sends the contact's freshest context token still allows, or undefined when there is no token
+ * (the bot cannot write to them at all). The one formula behind `/status`, `wxagent status`, the
+ * admin UI and the send answers.
+ */
+export function sendsLeft(
+  tokens: Pick<ContextTokenStore, "get">,
+  quotaPerToken: number,
+  accountId: string,
+  userId: string,
+): number | undefined {
+  const token = tokens.get(accountId, userId);
+  return token ? Math.max(0, quotaPerToken - token.sendCount) : undefined;
+}
+
 export interface QuotaOptions {
   quotaPerToken?: number;
   progressReserve?: number;
@@ -66,7 +81,7 @@ export class SendQuota {
   }
 
   remaining(accountId: string, userId: string): number {
-    return Math.max(0, this.quotaPerToken - this.used(accountId, userId));
+    return sendsLeft(this.store.contextTokens, this.quotaPerToken, accountId, userId) ?? this.quotaPerToken;
   }
 
   /** The contact's latest context token: sends always use the freshest one. */
