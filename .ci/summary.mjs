@@ -8,7 +8,12 @@ if (!existsSync(file)) {
 }
 const r = JSON.parse(readFileSync(file, "utf8"));
 const passed = r.numPassedTests ?? 0;
-const failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+// A file that failed without a failing test (it did not load, or a hook threw) counts once; the
+// describe blocks vitest also counts as failed suites would count one failure two or three times.
+const brokenFiles = (r.testResults ?? []).filter(
+  (f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed"),
+).length;
+const failed = (r.numFailedTests ?? 0) + brokenFiles;
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 if (passed + failed === 0) {
   console.log("0 passed, 1 failed");

@@ -241,7 +241,7 @@ if (QUICK) {
     }),
   );
   await gateway.stop({ drainTimeoutMs: 2000 });
-  store.close();
+  await store.close();
   await child.close();
   rmSync(home, { recursive: true, force: true });
   process.exit(0);

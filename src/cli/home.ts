@@ -23,6 +23,6 @@ export async function withHome<T>(fn: (h: OpenedHome) => Promise<T> | T): Promis
   try {
     return await fn(h);
   } finally {
-    h.store.close();
+    await h.store.close();
   }
 }

@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config/index.js";
 import { type RunningSimulator, startSimulator } from "../simulator/index.js";
-import { ensureHome, openStore } from "../store/index.js";
+import { ensureHome, openStore, type Store } from "../store/index.js";
 import type { OpenedHome } from "./home.js";
 
 export interface EmbeddedSimulator {
@@ -21,13 +21,14 @@ const DEFAULT_SIM_PORT = 8790;
 
 export async function startEmbeddedSimulator(real: OpenedHome, port?: number): Promise<EmbeddedSimulator> {
   const simulator = await startOnPort(port);
+  let store: Store | undefined;
   try {
     const simHome = join(real.paths.home, "sim");
     for (const f of ["wxagent.db", "wxagent.db-wal", "wxagent.db-shm"])
       rmSync(join(simHome, f), { force: true });
     const paths = ensureHome(simHome);
     // The gateway runs on this store: group commit, as `openHome` gives it for real accounts.
-    const store = openStore(paths.dbPath, { groupCommit: true });
+    store = openStore(paths.dbPath, { groupCommit: true });
     const res = await fetch(`${simulator.url}/sim/accounts`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -54,6 +55,7 @@ export async function startEmbeddedSimulator(real: OpenedHome, port?: number): P
     const home: OpenedHome = { paths, config: loadConfig(real.paths.configPath), store };
     return { home, chatUrl: `${simulator.url}/`, simulator, close: () => simulator.close() };
   } catch (err) {
+    await store?.close();
     await simulator.close();
     throw err;
   }

@@ -100,7 +100,7 @@ describe("Poller", () => {
     } finally {
       await p.stopPulling();
       reader.close();
-      grouped.close();
+      await grouped.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

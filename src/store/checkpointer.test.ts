@@ -27,7 +27,7 @@ describe("background WAL checkpoints (group commit)", () => {
       expect(statSync(path).size).toBe(before);
       await expect.poll(() => statSync(path).size, { timeout: 5_000, interval: 50 }).toBeGreaterThan(before);
     } finally {
-      store.close();
+      await store.close();
     }
     const reopened = openStore(path);
     expect(reopened.cursors.get("acc-1999")).toBe("x".repeat(200));
@@ -63,7 +63,7 @@ describe("background WAL checkpoints (group commit)", () => {
       expect(store.cursors.get("acc-9")).toBe("199");
     } finally {
       await c.close();
-      store.close();
+      await store.close();
     }
   });
 });

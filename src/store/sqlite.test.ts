@@ -192,10 +192,10 @@ storeContract("SQLite with group commit", {
 describe("SQLite store with group commit", () => {
   let store: Store | undefined;
   let reader: Database.Database | undefined;
-  afterEach(() => {
+  afterEach(async () => {
     reader?.close();
     reader = undefined;
-    store?.close();
+    await store?.close();
     store = undefined;
     cleanup();
   });

@@ -74,6 +74,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
   const group = options.groupCommit ? createGroupCommit(db) : undefined;
   const checkpointer = group && !inMemory ? checkpointOffThread(db, file) : undefined;
   const enter = group ? () => group.begin() : () => {};
+  let closing: Promise<void> | undefined;
   return {
     accounts: guard("accounts", createAccountStore(d), enter),
     contacts: guard("contacts", createContactStore(d), enter),
@@ -95,13 +96,19 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
       return group ? group.committed() : Promise.resolve();
     },
     close() {
-      if (!db.open) return;
+      if (closing) return closing;
+      let failure: unknown;
       try {
         group?.commit();
-      } finally {
-        void checkpointer?.close();
-        db.close();
+      } catch (err) {
+        failure = err;
       }
+      // Our connection closes first, so the thread's last checkpoint is the one that folds the WAL
+      // back and removes it.
+      db.close();
+      const released = checkpointer ? checkpointer.close() : Promise.resolve();
+      closing = failure === undefined ? released : released.then(() => Promise.reject(failure));
+      return closing;
     },
   };
 }

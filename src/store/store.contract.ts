@@ -28,8 +28,8 @@ export function storeContract(name: string, harness: ContractHarness): void {
     beforeEach(() => {
       store = harness.open();
     });
-    afterEach(() => {
-      store.close();
+    afterEach(async () => {
+      await store.close();
       harness.cleanup?.();
     });
 

@@ -233,6 +233,10 @@ export interface Store {
    * group commit or with nothing pending; rejects if the turn's commit fails.
    */
   durable(): Promise<void>;
-  /** Commits what is pending, then closes. */
-  close(): void;
+  /**
+   * Commits what is pending and closes the connection at once. With group commit the promise
+   * resolves when the checkpoint thread has folded the WAL back and let go of the files; await it
+   * before removing or copying the database. Without group commit it is already resolved.
+   */
+  close(): Promise<void>;
 }

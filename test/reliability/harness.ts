@@ -71,7 +71,7 @@ export async function startRig(o: {
     async close() {
       await gateway.stop({ drainTimeoutMs: 1_000 });
       sim.close();
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

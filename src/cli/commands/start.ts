@@ -82,7 +82,7 @@ async function runStart(opts: StartOptions): Promise<void> {
   const realAccounts = home.store.accounts.list().filter((a) => a.state === "active");
   let sim: EmbeddedSimulator | undefined;
   if (opts.sim === true || (opts.sim !== false && realAccounts.length === 0 && !opts.account?.length)) {
-    home.store.close();
+    await home.store.close();
     sim = await startEmbeddedSimulator(home, opts.simPort);
     home = sim.home;
   }
@@ -180,14 +180,14 @@ async function runStart(opts: StartOptions): Promise<void> {
       ops.close();
       for (const l of locks.values()) l.release();
       await agent.close?.();
-      store.close();
+      await store.close();
       await sim?.close();
     });
   } catch (err) {
     // A later step failed (the admin port, say): stop what already runs before leaving.
     await gateway?.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
     for (const l of locks.values()) l.release();
-    store.close();
+    await store.close();
     await sim?.close();
     throw err;
   }

@@ -390,7 +390,7 @@ describe("delivery: durability with a group-commit store", () => {
       expect(seenCommitted).toEqual([true, true, true]);
     } finally {
       reader.close();
-      grouped.close();
+      await grouped.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
