@@ -1,13 +1,16 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCheckpointer } from "./checkpointer.js";
 import { openStore } from "./sqlite.js";
 
 const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+const SQLITE_TS = join(dirname(fileURLToPath(import.meta.url)), "sqlite.ts");
 let dir: string | undefined;
 afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -65,5 +68,28 @@ describe("background WAL checkpoints (group commit)", () => {
       await c.close();
       await store.close();
     }
+  });
+
+  it("a process that awaits close() stays up for the last checkpoint, then exits on its own", () => {
+    dir = mkdtempSync(join(tmpdir(), "wxagent-ckpt-"));
+    const path = join(dir, "wxagent.db");
+    // Nothing but the thread is left for the event loop when close() is awaited: were the thread
+    // still unref'd, Node would exit with 13 (unsettled top-level await) mid-checkpoint.
+    const script = `import { openStore } from ${JSON.stringify(SQLITE_TS)};
+const store = openStore(${JSON.stringify(path)}, { groupCommit: true });
+store.cursors.set("acc", "c1");
+await store.close();
+console.log("closed");`;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      env: { ...process.env, WXAGENT_LOG_LEVEL: "silent" },
+      encoding: "utf8",
+    });
+    expect(child.stderr).toBe("");
+    expect({ status: child.status, stdout: child.stdout.trim() }).toEqual({ status: 0, stdout: "closed" });
+    // The last checkpoint folded the WAL into the file and removed it.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const reopened = openStore(path);
+    expect(reopened.cursors.get("acc")).toBe("c1");
+    void reopened.close();
   });
 });

@@ -62,6 +62,9 @@ export function startCheckpointer(
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   return {
     close() {
+      // Held from here: whoever awaits the last checkpoint keeps the process alive until it ends
+      // (an unref'd thread would let Node exit with 13, "unsettled top-level await").
+      worker.ref();
       worker.postMessage("close");
       return exited;
     },
