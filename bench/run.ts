@@ -14,7 +14,7 @@
  * Prints a table; writes bench/results/bench.json, bench/results/latency.svg and BENCHMARKS.md.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -135,6 +135,48 @@ function figures(a: RunAnswer, contacts: number, delayMs: number, offeredPerSec?
   };
 }
 
+/**
+ * CPU of this process's threads (Linux: /proc/self/task), ms: the event loop's thread and all the
+ * others together (V8's compiler and GC helpers, the checkpoint thread, libuv's pool). With
+ * `since`, the difference. Undefined where /proc is not there.
+ */
+function threadCpuMs(since?: { main: number; others: number }): { main: number; others: number } | undefined {
+  try {
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (10 ms).
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ms = (Number(f[11]) + Number(f[12])) * 10;
+      if (Number(tid) === process.pid) main += ms;
+      else others += ms;
+    }
+    return since ? { main: main - since.main, others: others - since.others } : { main, others };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * BENCH_PROF=<dir>: a CPU profile of the gateway's event loop thread during one phase, written as
+ * <dir>/gateway-<phase>.cpuprofile (open it in Chrome DevTools). Otherwise a no-op.
+ */
+async function profileWhile(phase: string): Promise<() => Promise<void>> {
+  const dir = process.env.BENCH_PROF;
+  if (!dir) return async () => {};
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(join(dir, `gateway-${phase}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 let peakRss = 0;
 const rssTimer = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -189,16 +231,26 @@ const results: Record<string, unknown> = {};
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const id = account.account_id;
 
-log("warm-up …");
-await child.run({ accountId: id, tag: "warm", contacts: 50, perContact: 4 });
+const BURST = { contacts: 200, perContact: 10 } as const;
+log("(a) burst, cold: 200 contacts × 10 messages, echo 0 ms, the first load after start …");
+const cold = figures(await child.run({ accountId: id, tag: "cold", ...BURST }), BURST.contacts, 0);
+// A gateway that has run for a while has its hot paths compiled. Right after start V8's optimizing
+// compiler still works on background threads (measured: about 1 s of CPU across them during the
+// first bursts, against 0.2 s once warm), and that work competes with both processes for the cores.
+log("warm-up: two more bursts of the same shape, not measured …");
+for (const tag of ["warm1", "warm2"]) await child.run({ accountId: id, tag, ...BURST });
 
-log("(a) burst: 200 contacts × 10 messages, echo 0 ms …");
+log("(a) burst, warm: 200 contacts × 10 messages, echo 0 ms …");
 const cpuBefore = process.cpuUsage();
+const threadsBefore = threadCpuMs();
 const eluBefore = performance.eventLoopUtilization();
-const burstAnswer = await child.run({ accountId: id, tag: "burst", contacts: 200, perContact: 10 });
+const stopProfile = await profileWhile("burst");
+const burstAnswer = await child.run({ accountId: id, tag: "burst", ...BURST });
+await stopProfile();
 // Busy share of the gateway's event loop during the burst: near 1 means the gateway is the bottleneck.
 const burstElu = Math.round(performance.eventLoopUtilization(eluBefore).utilization * 100) / 100;
-const burst = figures(burstAnswer, 200, 0);
+const burstThreads = threadCpuMs(threadsBefore);
+const burst = figures(burstAnswer, BURST.contacts, 0);
 
 log("(a) steady load at several contact counts, 2 messages/s per contact, echo 0 ms …");
 const curve: RunFigures[] = [];
@@ -234,8 +286,10 @@ if (QUICK) {
     JSON.stringify({
       burst,
       steady200,
+      cold: cold.repliesPerSec,
       gatewayCpuUsPerMessage: cpuUsPerMessage,
       burstSimCpuMs: burstAnswer.simCpuMs,
+      burstThreads,
       burstElu,
       loopBlockMs,
     }),
@@ -286,10 +340,12 @@ results.gateway = {
   transport: "iLink over loopback HTTP",
 };
 results.burst = burst;
+results.coldBurst = cold;
 // Where the CPU went (see BENCHMARKS.md): both processes share the machine's cores.
 results.cpu = {
   gatewayElu: burstElu,
   burstSimCpuMs: burstAnswer.simCpuMs,
+  ...(burstThreads ? { burstGatewayThreadsCpuMs: burstThreads } : {}),
   gatewayCpuUsPerMessage: cpuUsPerMessage,
   loopBlockMs,
 };
