@@ -9,9 +9,15 @@ export interface Clock {
   now(): number;
   /** Resolve after `ms`; reject with the signal's reason when it is aborted first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Run `fn` after `ms` unless the returned cancel is called first (no promise, no signal). */
+  after(ms: number, fn: () => void): () => void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) => (ms <= 0 && !signal?.aborted ? Promise.resolve() : sleep(ms, signal)),
+  after(ms, fn) {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
 };

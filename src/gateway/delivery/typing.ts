@@ -26,11 +26,14 @@ export interface TypingOptions {
 }
 
 export class TypingController {
-  readonly #ctl = new AbortController();
   readonly #startAfterMs: number;
   readonly #refreshMs: number;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  /** Cancels the wait before the first "start" (most turns end within it). */
+  #cancelWait: (() => void) | undefined;
+  /** Created only once typing shows: a turn that ends sooner allocates no signal and no loop. */
+  #ctl: AbortController | undefined;
   #loop: Promise<void> | undefined;
   #startSent = false;
   #stopped: Promise<void> | undefined;
@@ -48,7 +51,11 @@ export class TypingController {
 
   /** Begin the turn's clock; idempotent. */
   start(): this {
-    if (!this.#loop && !this.#stopped) this.#loop = this.#run();
+    if (this.#cancelWait || this.#ctl || this.#stopped) return this;
+    this.#cancelWait = this.#clock.after(this.#startAfterMs, () => {
+      this.#ctl = new AbortController();
+      this.#loop = this.#run(this.#ctl.signal);
+    });
     return this;
   }
 
@@ -64,6 +71,8 @@ export class TypingController {
   }
 
   async #stop(): Promise<void> {
+    this.#cancelWait?.();
+    if (!this.#ctl) return;
     // A shared reason: `abort()` without one builds a DOMException (with a stack) for every turn.
     this.#ctl.abort(TURN_ENDED);
     await this.#loop;
@@ -71,10 +80,8 @@ export class TypingController {
     if (this.#startSent) await this.#call("stop", new AbortController().signal);
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#ctl.signal;
+  async #run(signal: AbortSignal): Promise<void> {
     try {
-      await this.#clock.sleep(this.#startAfterMs, signal);
       while (!signal.aborted) {
         // Set before the call: a start in flight when stop() comes may still reach the server.
         this.#startSent = true;
