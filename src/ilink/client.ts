@@ -266,7 +266,7 @@ export class ILinkClient {
       {
         endpoint: Endpoint.sendTyping,
         method: "POST",
-        url: this.#url(Endpoint.sendTyping),
+        url: this.#botUrl(Endpoint.sendTyping),
         headers: this.#jsonHeaders(true),
         body: JSON.stringify({ ...request, base_info: this.#baseInfo }),
         timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS_MS.sendTyping,
@@ -316,12 +316,24 @@ export class ILinkClient {
     return this.#json<T>(mode, {
       endpoint,
       method: "POST",
-      url: this.#url(endpoint),
+      url: this.#botUrl(endpoint),
       headers: this.#jsonHeaders(true),
       body: JSON.stringify({ ...body, base_info: this.#baseInfo }),
       timeoutMs: options.timeoutMs,
       signal: options.signal,
     });
+  }
+
+  /** Bot endpoint URLs, parsed once each (never mutated: the exchange only reads them). */
+  readonly #botUrls = new Map<string, URL>();
+
+  #botUrl(endpoint: string): URL {
+    let url = this.#botUrls.get(endpoint);
+    if (!url) {
+      url = this.#url(endpoint);
+      this.#botUrls.set(endpoint, url);
+    }
+    return url;
   }
 
   #url(path: string, base: string = this.baseUrl, query?: Record<string, string>): URL {

@@ -1,14 +1,16 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ILinkClient } from "./client.js";
-import { defaultExchange, fetchExchange } from "./exchange.js";
+import { defaultExchange, ExchangeTimeout, fetchExchange } from "./exchange.js";
 
 let server: Server;
 let base: string;
 const seen: { method: string; headers: IncomingMessage["headers"]; body: string }[] = [];
 /** Requests the server holds without answering (to test aborts). */
 const held: (() => void)[] = [];
+/** How many held requests the client gave up on (their connection closed unanswered). */
+let heldClosed = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -21,6 +23,9 @@ beforeAll(async () => {
       seen.push({ method: req.method ?? "", headers: req.headers, body });
       if (req.url?.startsWith("/hold")) {
         held.push(() => res.end("{}"));
+        res.on("close", () => {
+          if (!res.writableEnded) heldClosed += 1;
+        });
         return;
       }
       if (req.url === "/empty") {
@@ -92,6 +97,37 @@ describe("defaultExchange (undici, shared keep-alive pool)", () => {
     await expect(p).rejects.toThrow();
   });
 
+  it("times out with ExchangeTimeout and closes the request it gave up on", async () => {
+    const closedBefore = heldClosed;
+    const p = defaultExchange()({
+      method: "POST",
+      url: new URL(`${base}/hold-timeout`),
+      headers: {},
+      body: "{}",
+      timeoutMs: 50,
+    });
+    await expect(p).rejects.toBeInstanceOf(ExchangeTimeout);
+    await expect.poll(() => heldClosed).toBe(closedBefore + 1);
+  });
+
+  it("rejects at once, sending nothing, when the signal is already aborted", async () => {
+    const ac = new AbortController();
+    ac.abort(new Error("gone"));
+    const before = seen.length;
+    await expect(
+      defaultExchange()({
+        method: "POST",
+        url: new URL(`${base}/ok`),
+        headers: {},
+        body: "{}",
+        signal: ac.signal,
+      }),
+    ).rejects.toThrow("gone");
+    // A request that was sent would have been seen by now (the next one is).
+    await defaultExchange()({ method: "POST", url: new URL(`${base}/ok`), headers: {}, body: "{}" });
+    expect(seen.length).toBe(before + 1);
+  });
+
   it("rejects a refused connection", async () => {
     await expect(
       defaultExchange()({
@@ -128,6 +164,27 @@ describe("fetchExchange", () => {
       body: "{}",
       signal: ac.signal,
     });
+  });
+});
+
+describe("fetchExchange timeouts", () => {
+  it("rejects with ExchangeTimeout even when the injected fetch ignores its signal", async () => {
+    vi.useFakeTimers();
+    try {
+      const x = fetchExchange(() => new Promise<Response>(() => {}));
+      const p = x({
+        method: "POST",
+        url: new URL("http://api/x"),
+        headers: {},
+        body: "{}",
+        timeoutMs: 1_000,
+      });
+      const outcome = p.catch((err: unknown) => err);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await outcome).toBeInstanceOf(ExchangeTimeout);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

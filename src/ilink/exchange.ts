@@ -1,15 +1,18 @@
 /**
  * One HTTP exchange of the bot API, reduced to what the client reads: the status and the body as
- * text. Two implementations:
+ * text. Each exchange owns its timeout and honours the caller's signal. Two implementations:
  *
  * - `fetchExchange(fetch)`: over any `fetch` (the injected one in tests, or a caller's own);
- * - `defaultExchange()`: undici's `request()` on one shared keep-alive `Agent`. A gateway makes
- *   one bot API call per bubble, so the per-call cost matters: measured on loopback against the
- *   simulator, fetch (undici plus WHATWG streams and a `Response` per call) cost ~400 µs of CPU
- *   per call, node:http with a hand-built `Response` ~140 µs, undici's `request()` ~110 µs. undici
- *   is Node's own HTTP client (fetch is built on it) and is already in the tree through the AI SDK.
+ * - `defaultExchange()`: undici's `dispatch()` on one shared keep-alive `Agent`, with a plain
+ *   handler that collects the body. A gateway makes one bot API call per bubble, so the per-call
+ *   cost matters. Measured on loopback against the simulator: fetch (undici plus WHATWG streams and
+ *   a `Response` per call) ~400 µs of CPU per call, node:http ~140 µs, undici's `request()` ~110
+ *   µs; `dispatch()` drops `request()`'s body stream, its promise plumbing and the AbortController
+ *   and listeners per call. undici is Node's own HTTP client (fetch is built on it) and is already
+ *   in the tree through the AI SDK.
  */
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher } from "undici";
+import { onAbortOf } from "./abort-fanout.js";
 import type { FetchLike } from "./request.js";
 
 export interface ExchangeRequest {
@@ -17,7 +20,18 @@ export interface ExchangeRequest {
   url: URL;
   headers: Record<string, string>;
   body?: string;
-  signal: AbortSignal;
+  /** The caller's signal, often shared by many requests: aborting it rejects with its reason. */
+  signal?: AbortSignal;
+  /** Undefined or 0: no client-side timeout. On expiry the exchange rejects with `ExchangeTimeout`. */
+  timeoutMs?: number;
+}
+
+/** The exchange's own timeout fired (the request was aborted and its socket released). */
+export class ExchangeTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = "ExchangeTimeout";
+  }
 }
 
 export interface ExchangeResponse {
@@ -25,18 +39,38 @@ export interface ExchangeResponse {
   text: string;
 }
 
-/** Sends one request and resolves with its status and whole body; rejects on network failure or abort. */
+/** Sends one request and resolves with its status and whole body; rejects on network failure, abort or timeout. */
 export type Exchange = (req: ExchangeRequest) => Promise<ExchangeResponse>;
 
 export function fetchExchange(fetch: FetchLike): Exchange {
   return async (req) => {
-    const res = await fetch(req.url, {
-      method: req.method,
-      headers: req.headers,
-      ...(req.body === undefined ? {} : { body: req.body }),
-      signal: req.signal,
+    // A derived controller: the timeout aborts it (so the socket is released, never abandoned),
+    // and so does the caller's signal.
+    const ctrl = new AbortController();
+    const off = req.signal ? onAbortOf(req.signal, () => ctrl.abort(req.signal?.reason)) : undefined;
+    const timer = req.timeoutMs
+      ? setTimeout(() => ctrl.abort(new ExchangeTimeout(req.timeoutMs ?? 0)), req.timeoutMs)
+      : undefined;
+    // Raced against every wait, in case an injected fetch ignores the abort signal.
+    const aborted = new Promise<never>((_, reject) => {
+      ctrl.signal.addEventListener("abort", () => reject(ctrl.signal.reason), { once: true });
     });
-    return { status: res.status, text: await res.text() };
+    aborted.catch(() => {});
+    try {
+      const res = await Promise.race([
+        fetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          ...(req.body === undefined ? {} : { body: req.body }),
+          signal: ctrl.signal,
+        }),
+        aborted,
+      ]);
+      return { status: res.status, text: await Promise.race([res.text(), aborted]) };
+    } finally {
+      if (timer) clearTimeout(timer);
+      off?.();
+    }
   };
 }
 
@@ -53,17 +87,74 @@ function sharedAgent(): Agent {
 }
 
 export function defaultExchange(): Exchange {
-  return async (req) => {
-    const res = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      ...(req.body === undefined ? {} : { body: req.body }),
-      signal: req.signal,
-      dispatcher: sharedAgent(),
-      // The caller's timer owns timeouts (the long-poll waits 35 s or what the server asks).
-      headersTimeout: 0,
-      bodyTimeout: 0,
+  return (req) =>
+    new Promise<ExchangeResponse>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let status = 0;
+      let settled = false;
+      /** undici's abort for this request, once it is on a socket. */
+      let abortRequest: ((err: Error) => void) | undefined;
+      /** Why we aborted, if it happened before undici handed us `abortRequest`. */
+      let abortedWith: Error | undefined;
+      const settle = (err: unknown, value?: ExchangeResponse): void => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        off?.();
+        if (value) resolve(value);
+        else reject(err);
+      };
+      const abort = (err: Error): void => {
+        abortedWith ??= err;
+        if (abortRequest) abortRequest(err);
+        else settle(err); // still queued: undici calls onConnect later, which aborts it at once
+      };
+      const off = req.signal ? onAbortOf(req.signal, () => abort(abortReason(req.signal))) : undefined;
+      const timer = req.timeoutMs
+        ? setTimeout(() => abort(new ExchangeTimeout(req.timeoutMs ?? 0)), req.timeoutMs)
+        : undefined;
+      const handler: Dispatcher.DispatchHandlers = {
+        onConnect(abortFn) {
+          abortRequest = abortFn;
+          if (abortedWith) abortFn(abortedWith);
+        },
+        onHeaders(statusCode) {
+          status = statusCode;
+          return true;
+        },
+        onData(chunk) {
+          chunks.push(chunk);
+          return true;
+        },
+        onComplete() {
+          settle(undefined, { status, text: Buffer.concat(chunks).toString("utf8") });
+        },
+        onError(err) {
+          settle(err);
+        },
+      };
+      if (req.signal?.aborted) {
+        settle(abortReason(req.signal));
+        return;
+      }
+      sharedAgent().dispatch(
+        {
+          origin: req.url.origin,
+          path: `${req.url.pathname}${req.url.search}`,
+          method: req.method,
+          headers: req.headers,
+          body: req.body ?? null,
+          // Our timer owns timeouts (the long-poll waits 35 s or what the server asks).
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        handler,
+      );
     });
-    return { status: res.statusCode, text: await res.body.text() };
-  };
+}
+
+/** The signal's reason as an Error (undici's abort takes one). */
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new DOMException(String(reason ?? "aborted"), "AbortError");
 }
