@@ -37,7 +37,7 @@ export function createOutboundStore(d: Db): OutboundStore {
     }
   };
 
-  const enqueue = d.db.transaction((messages: NewOutbound[], atMs: number): number[] => {
+  const insertAll = (messages: NewOutbound[], atMs: number): number[] => {
     const ins = d.stmt(
       `INSERT INTO outbound (account_id, to_user_id, inbound_id, seq, client_id, kind, text, file_path,
                              caption, context_token, state, attempts, created_at_ms)
@@ -71,7 +71,11 @@ export function createOutboundStore(d: Db): OutboundStore {
         throw err;
       }
     });
-  });
+  };
+  const insertAllAtomically = d.db.transaction(insertAll);
+  // One row is atomic by itself: no savepoint around the common case, a one-bubble reply.
+  const enqueue = (messages: NewOutbound[], atMs: number): number[] =>
+    messages.length === 1 ? insertAll(messages, atMs) : insertAllAtomically(messages, atMs);
 
   const byState = (accountId: string, state: OutboundState, userId?: string): OutboundMessage[] => {
     const rows = (
