@@ -177,6 +177,28 @@ async function profileWhile(phase: string): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * The machine's CPU time by kind from /proc/stat (Linux), in clock ticks: `steal` is time the
+ * hypervisor gave this VM's vCPUs to someone else. With `since`, the share stolen in between, %.
+ */
+function stealSample(): { steal: number; total: number } | undefined {
+  try {
+    const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return { steal: f[7] ?? 0, total: f.slice(0, 8).reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+function stealPercent(since: ReturnType<typeof stealSample>): number | undefined {
+  const now = stealSample();
+  if (!since || !now || now.total === since.total) return undefined;
+  return Math.round((1000 * (now.steal - since.steal)) / (now.total - since.total)) / 10;
+}
+
 let peakRss = 0;
 const rssTimer = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -243,6 +265,7 @@ for (const tag of ["warm1", "warm2"]) await child.run({ accountId: id, tag, ...B
 log("(a) burst, warm: 200 contacts × 10 messages, echo 0 ms …");
 const cpuBefore = process.cpuUsage();
 const threadsBefore = threadCpuMs();
+const stealBefore = stealSample();
 const eluBefore = performance.eventLoopUtilization();
 const stopProfile = await profileWhile("burst");
 const burstAnswer = await child.run({ accountId: id, tag: "burst", ...BURST });
@@ -250,6 +273,7 @@ await stopProfile();
 // Busy share of the gateway's event loop during the burst: near 1 means the gateway is the bottleneck.
 const burstElu = Math.round(performance.eventLoopUtilization(eluBefore).utilization * 100) / 100;
 const burstThreads = threadCpuMs(threadsBefore);
+const burstStealPct = stealPercent(stealBefore);
 const burst = figures(burstAnswer, BURST.contacts, 0);
 
 log("(a) steady load at several contact counts, 2 messages/s per contact, echo 0 ms …");
@@ -258,6 +282,7 @@ const curve: RunFigures[] = [];
 // the latency tail (a message that arrives during a 15 ms block waits 15 ms).
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
+const steadyStealBefore = stealSample();
 // BENCH_QUICK=1: only the burst and the 200-contact steady run, printed, no reports written.
 const QUICK = process.env.BENCH_QUICK === "1";
 for (const contacts of QUICK ? [200] : [50, 100, 200, 400, 800]) {
@@ -272,6 +297,7 @@ for (const contacts of QUICK ? [200] : [50, 100, 200, 400, 800]) {
   curve.push(figures(a, contacts, 0, contacts * 2));
 }
 loopDelay.disable();
+const steadyStealPct = stealPercent(steadyStealBefore);
 const loopBlockMs = {
   p99: Math.round(loopDelay.percentile(99) / 1e4) / 100,
   max: Math.round(loopDelay.max / 1e4) / 100,
@@ -291,6 +317,7 @@ if (QUICK) {
       burstSimCpuMs: burstAnswer.simCpuMs,
       burstThreads,
       burstElu,
+      stealPct: { burst: burstStealPct, steady: steadyStealPct },
       loopBlockMs,
     }),
   );
@@ -346,6 +373,8 @@ results.cpu = {
   gatewayElu: burstElu,
   burstSimCpuMs: burstAnswer.simCpuMs,
   ...(burstThreads ? { burstGatewayThreadsCpuMs: burstThreads } : {}),
+  // CPU the hypervisor took from this VM during the runs: a noisy neighbour shows here.
+  stealPct: { burst: burstStealPct ?? null, steady: steadyStealPct ?? null },
   gatewayCpuUsPerMessage: cpuUsPerMessage,
   loopBlockMs,
 };
