@@ -22,6 +22,8 @@ export const gatewaySettingsSchema = z
     typingAfterMs: z.number().int().min(0).default(1500),
     /** How long `stop` waits for turns in flight before aborting them. */
     drainTimeoutMs: z.number().int().min(0).default(10_000),
+    /** A turn still running after this long is stopped and the contact told; unset: no limit (/stop always works). */
+    turnTimeoutMs: z.number().int().min(1000).optional(),
   })
   .strict();
 

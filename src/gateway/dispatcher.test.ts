@@ -354,6 +354,19 @@ describe("Dispatcher access, timeouts and progress", () => {
     expect(delivery.textsTo("A")[0]).toContain("took too long");
   });
 
+  it("clears a turn's wall-time limit when the turn ends in time", async () => {
+    vi.useFakeTimers();
+    const d = dispatcher({ turnTimeoutMs: 600_000 });
+    const [m] = inbound(userText("A", "quick"));
+    d.submit(m as InboundMessage);
+    await vi.advanceTimersByTimeAsync(1_000);
+    agent.gate("quick").resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(state(m)).toBe("done");
+    // Nothing of the turn is left waiting for ten minutes.
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("coalesces progress notes into one note per interval and drops them when the turn ends", async () => {
     vi.useFakeTimers();
     const d = dispatcher({ progressIntervalMs: 10_000 });

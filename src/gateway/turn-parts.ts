@@ -1,4 +1,4 @@
-/** Small pieces of one turn: its wall-time signal and its coalesced progress notes. */
+/** Small pieces of one turn: why it was aborted, and its coalesced progress notes. */
 export type AbortKind = "stop" | "shutdown" | "timeout";
 
 /** The reason a turn's signal carries, so the turn knows why it was aborted. */
@@ -7,13 +7,6 @@ export class TurnAborted extends Error {
   constructor(readonly kind: AbortKind) {
     super(`turn aborted (${kind})`);
   }
-}
-
-export function timeoutSignal(ms: number): AbortSignal {
-  const c = new AbortController();
-  const t = setTimeout(() => c.abort(new TurnAborted("timeout")), ms);
-  t.unref?.();
-  return c.signal;
 }
 
 /** Progress notes of one turn, coalesced into one note per interval (delivery then applies the quota). */

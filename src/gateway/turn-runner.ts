@@ -13,7 +13,7 @@ import { describeContent, withFirstText } from "./inbound.js";
 import type { Notices } from "./notices.js";
 import { restoreQuote } from "./quotes.js";
 import { checkedOutboundPath, prepareReplyMedia } from "./reply-media.js";
-import { type AbortKind, ProgressNotes, TurnAborted, timeoutSignal } from "./turn-parts.js";
+import { type AbortKind, ProgressNotes, TurnAborted } from "./turn-parts.js";
 
 export interface TurnRunnerDeps {
   options: DispatchOptions;
@@ -76,9 +76,12 @@ export class TurnRunner {
     const abort = new AbortController();
     const running: Running = { message, abort, asking: false };
     this.#running.set(key, running);
-    const signal = this.#o.turnTimeoutMs
-      ? AbortSignal.any([abort.signal, timeoutSignal(this.#o.turnTimeoutMs)])
-      : abort.signal;
+    const { signal } = abort;
+    // The wall-time limit aborts the turn's own controller (first reason wins, /stop included) and
+    // is cleared when the turn ends, so finished turns leave no timer behind.
+    const limit = this.#o.turnTimeoutMs
+      ? setTimeout(() => abort.abort(new TurnAborted("timeout")), this.#o.turnTimeoutMs)
+      : undefined;
     const source = agentText === undefined ? message : withFirstText(message, agentText);
     const content = describeContent(source, this.#o.maxTextChars ?? 16_000);
     if (content.unknownTypes.length > 0 || content.truncatedChars > 0) {
@@ -125,6 +128,7 @@ export class TurnRunner {
         outcome = await this.#afterFailure(message, signal, err);
       }
     } finally {
+      clearTimeout(limit);
       progress.close();
       void typing.stop().catch(() => {});
       this.#running.delete(key);

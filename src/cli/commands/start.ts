@@ -126,6 +126,7 @@ async function runStart(opts: StartOptions): Promise<void> {
       },
       dispatch: {
         sendQuota: config.gateway.quotaPerToken,
+        ...(config.gateway.turnTimeoutMs ? { turnTimeoutMs: config.gateway.turnTimeoutMs } : {}),
         access: createAccessPolicy({ store, profileFor }),
         ...media.dispatch,
         unlock: unlockWiring(config, store),
