@@ -43,6 +43,8 @@ describe("background WAL checkpoints (group commit)", () => {
     const c = startCheckpointer(join(dir, "missing.db"), {
       intervalMs: 10,
       driver,
+      restartAfterFrames: 4096,
+      walLimitBytes: 1 << 20,
       onError: (m) => errors.push(m),
     });
     await expect.poll(() => errors.length, { timeout: 5_000 }).toBeGreaterThan(0);
@@ -55,7 +57,13 @@ describe("background WAL checkpoints (group commit)", () => {
     const path = join(dir, "wxagent.db");
     new Database(path).close();
     const store = openStore(path, { groupCommit: true, busyTimeoutMs: 0 });
-    const c = startCheckpointer(path, { intervalMs: 1, driver, onError: (m) => expect.fail(m) });
+    const c = startCheckpointer(path, {
+      intervalMs: 1,
+      driver,
+      restartAfterFrames: 4096,
+      walLimitBytes: 1 << 20,
+      onError: (m) => expect.fail(m),
+    });
     try {
       // With busy_timeout 0 any lock held by the checkpointer would fail a write at once.
       for (let i = 0; i < 200; i++) {
@@ -91,5 +99,44 @@ console.log("closed");`;
     const reopened = openStore(path);
     expect(reopened.cursors.get("acc")).toBe("c1");
     void reopened.close();
+  });
+
+  it("keeps the WAL bounded under writes that never pause: a long PASSIVE pass is followed by a RESTART", async () => {
+    dir = mkdtempSync(join(tmpdir(), "wxagent-ckpt-"));
+    const path = join(dir, "wxagent.db");
+    // The store's writer as group commit runs it: WAL, no checkpoints of its own, a commit per turn.
+    const writer = new Database(path);
+    writer.pragma("journal_mode = WAL");
+    writer.pragma("synchronous = NORMAL");
+    writer.pragma("wal_autocheckpoint = 0");
+    writer.pragma(`journal_size_limit = ${64 * 4096}`);
+    writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)");
+    const insert = writer.prepare("INSERT INTO t (body) VALUES (?)");
+    const restarts: number[] = [];
+    const c = startCheckpointer(path, {
+      intervalMs: 5,
+      driver,
+      restartAfterFrames: 64,
+      walLimitBytes: 64 * 4096,
+      onError: (m) => expect.fail(m),
+      onRestart: (info) => restarts.push(info.logFrames),
+    });
+    const walSizes: number[] = [];
+    try {
+      for (let i = 0; i < 4000; i++) {
+        insert.run("x".repeat(2000));
+        if (i % 50 === 0) walSizes.push(statSync(`${path}-wal`).size);
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      await c.close();
+      writer.close();
+    }
+    // 4000 commits of a 2 KB row write at least 16 MB of frames. Without the RESTART the WAL never
+    // starts over while the writes go on, so the file only grows; with it, it is cut back again and again.
+    const cutBack = walSizes.filter((size, i) => i > 0 && size < (walSizes[i - 1] ?? 0)).length;
+    expect(restarts.length).toBeGreaterThan(0);
+    expect(cutBack).toBeGreaterThanOrEqual(2);
+    expect(walSizes.at(-1)).toBeLessThan(Math.max(...walSizes));
   });
 });

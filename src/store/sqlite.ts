@@ -199,6 +199,9 @@ function checkpointOffThread(db: Database.Database, file: string): Checkpointer 
     const checkpointer = startCheckpointer(file, {
       intervalMs: CHECKPOINT_INTERVAL_MS,
       driver: createRequire(import.meta.url).resolve("better-sqlite3"),
+      restartAfterFrames: WAL_RESTART_AFTER_FRAMES,
+      walLimitBytes: WAL_LIMIT_BYTES,
+      onRestart: (info) => log.debug(info, "WAL restarted after a long PASSIVE pass"),
       onError: (message) => {
         // Never let the WAL grow unbounded: SQLite's own checkpoints take over again.
         log.warn({ err: message }, "background checkpoint failed; checkpointing in commits again");
@@ -206,6 +209,8 @@ function checkpointOffThread(db: Database.Database, file: string): Checkpointer 
       },
     });
     db.pragma("wal_autocheckpoint = 0");
+    // The connection that starts the log over truncates it: ours, on its first write after a RESTART.
+    db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
     return checkpointer;
   } catch (err) {
     log.warn(
@@ -218,6 +223,10 @@ function checkpointOffThread(db: Database.Database, file: string): Checkpointer 
 
 /** How often the checkpoint thread folds the WAL into the database file. */
 const CHECKPOINT_INTERVAL_MS = 1000;
+/** 16384 frames of 4 KiB: past 64 MiB left in the WAL, the thread makes it start over (checkpointer.ts). */
+const WAL_RESTART_AFTER_FRAMES = 16384;
+/** The WAL file is cut back to this when it starts over (SQLite keeps the file's high-water mark otherwise). */
+const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Wrap every method of a table store so a lock timeout surfaces as a retryable `DB_BUSY`
