@@ -207,6 +207,7 @@ latency* is the difference minus the echo agent's delay.
 | gateway CPU per burst: event-loop thread / all other threads | ${r.cpu?.burstGatewayThreadsCpuMs ? `${r.cpu.burstGatewayThreadsCpuMs.main} / ${r.cpu.burstGatewayThreadsCpuMs.others} ms` : "-"} | | |
 | simulator + load generator CPU during the burst (its own process) | ${r.cpu?.burstSimCpuMs ?? "-"} ms for ${r.burst.messages} messages | | |
 | CPU stolen from this VM by the hypervisor (/proc/stat), burst / steady runs | ${r.cpu?.stealPct ? `${r.cpu.stealPct.burst ?? "-"} / ${r.cpu.stealPct.steady ?? "-"} %` : "-"} | | |
+| SQLite WAL file after all the steady runs (kept under about 64 MiB by the checkpoint thread) | ${r.cpu?.walMbAfterSteady ?? "-"} MB | | |
 | longest event-loop blocks of the gateway in the steady runs, p99 / max | ${r.cpu ? `${r.cpu.loopBlockMs.p99} / ${r.cpu.loopBlockMs.max} ms` : "-"} | | |
 
 With a 1000 ms agent the one-at-a-time loop needs 500 × 1 s = 500 s for the 500 contacts of

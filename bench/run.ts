@@ -14,7 +14,7 @@
  * Prints a table; writes bench/results/bench.json, bench/results/latency.svg and BENCHMARKS.md.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -328,6 +328,14 @@ for (const contacts of QUICK ? [200] : [50, 100, 200, 400, 800]) {
 }
 loopDelay.disable();
 const steadyStealPct = stealPercent(steadyStealBefore);
+// After 15 s of writes that never pause: bounded by the checkpoint thread's RESTART (checkpointer.ts).
+const walMbAfterSteady = (() => {
+  try {
+    return Math.round(statSync(join(home, "wxagent.db-wal")).size / MB);
+  } catch {
+    return 0;
+  }
+})();
 const loopBlockMs = {
   p99: Math.round(loopDelay.percentile(99) / 1e4) / 100,
   max: Math.round(loopDelay.max / 1e4) / 100,
@@ -410,6 +418,7 @@ results.cpu = {
   stealPct: { burst: burstStealPct ?? null, steady: steadyStealPct ?? null },
   gatewayCpuUsPerMessage: cpuUsPerMessage,
   loopBlockMs,
+  walMbAfterSteady,
 };
 results.steady = steady200;
 results.steadyP99Runs = steadyRuns;
