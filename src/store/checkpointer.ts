@@ -45,8 +45,10 @@ const text = (err) => String(err && err.message ? err.message : err);
     try {
       const [pass] = db.pragma("wal_checkpoint(PASSIVE)");
       if (pass && pass.log > workerData.restartAfterFrames) {
+        const started = performance.now();
         const [restart] = db.pragma("wal_checkpoint(RESTART)");
-        parentPort.postMessage({ restart: { logFrames: pass.log, busy: restart ? restart.busy : 1 } });
+        const ms = Math.round((performance.now() - started) * 10) / 10;
+        parentPort.postMessage({ restart: { logFrames: pass.log, busy: restart ? restart.busy : 1, ms } });
       }
     } catch (err) {
       parentPort.postMessage({ error: text(err) });
@@ -73,8 +75,17 @@ export interface CheckpointerOptions {
   /** The WAL file is cut back to this size when it starts over. */
   walLimitBytes: number;
   onError(message: string): void;
-  /** A RESTART ran (`busy` 1: it could not finish and is retried next tick). */
-  onRestart?(info: { logFrames: number; busy: number }): void;
+  /** A RESTART ran. */
+  onRestart?(info: RestartInfo): void;
+}
+
+export interface RestartInfo {
+  /** Frames the PASSIVE pass left in the WAL. */
+  logFrames: number;
+  /** 1: it could not get the lock or finish, and is tried again on the next tick. */
+  busy: number;
+  /** How long it ran (writers wait for it meanwhile). */
+  ms: number;
 }
 
 export function startCheckpointer(file: string, options: CheckpointerOptions): Checkpointer {
@@ -91,7 +102,7 @@ export function startCheckpointer(file: string, options: CheckpointerOptions): C
   });
   // The gateway's lifetime is the process's: the checkpointer never keeps it alive by itself.
   worker.unref();
-  worker.on("message", (m: { error?: string; restart?: { logFrames: number; busy: number } }) => {
+  worker.on("message", (m: { error?: string; restart?: RestartInfo }) => {
     if (m.error) options.onError(m.error);
     if (m.restart) options.onRestart?.(m.restart);
   });
