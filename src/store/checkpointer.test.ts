@@ -44,7 +44,6 @@ describe("background WAL checkpoints (group commit)", () => {
       intervalMs: 10,
       driver,
       restartAfterFrames: 4096,
-      walLimitBytes: 1 << 20,
       onError: (m) => errors.push(m),
     });
     await expect.poll(() => errors.length, { timeout: 5_000 }).toBeGreaterThan(0);
@@ -61,7 +60,6 @@ describe("background WAL checkpoints (group commit)", () => {
       intervalMs: 1,
       driver,
       restartAfterFrames: 4096,
-      walLimitBytes: 1 << 20,
       onError: (m) => expect.fail(m),
     });
     try {
@@ -140,7 +138,6 @@ async function writeWithoutPause(
     intervalMs: 5,
     driver,
     restartAfterFrames: o.restartAfterFrames,
-    walLimitBytes: 64 * 4096,
     onError: (m) => expect.fail(m),
     onRestart: (info) => {
       if (info.busy === 0) restarts += 1;

@@ -11,9 +11,9 @@
  * steady load. So when a PASSIVE pass leaves more than `restartAfterFrames` frames in the log, the
  * thread follows it with a RESTART checkpoint: it waits for the current write transaction to end,
  * holds writers off while it copies the few frames appended since the PASSIVE pass, and lets the
- * next writer start the log over. With `journal_size_limit` (set by the store) the file then
- * shrinks back. A RESTART that cannot get the lock within its short busy timeout is tried again on
- * the next tick.
+ * next writer start the log over. That writer, the store's connection, cuts the file back to its
+ * `journal_size_limit`. A RESTART that cannot get the lock within its short busy timeout is tried
+ * again on the next tick.
  *
  * Closing runs one last checkpoint, so the WAL is folded back into the database file.
  */
@@ -35,7 +35,6 @@ const text = (err) => String(err && err.message ? err.message : err);
     db = new Database(workerData.file, { fileMustExist: true });
     // Only RESTART waits for locks (PASSIVE never does): briefly, and tries again next tick.
     db.pragma("busy_timeout = " + workerData.restartBusyMs);
-    db.pragma("journal_size_limit = " + workerData.walLimitBytes);
   } catch (err) {
     parentPort.postMessage({ error: "cannot open " + workerData.file + ": " + text(err) });
     parentPort.close();
@@ -72,8 +71,6 @@ export interface CheckpointerOptions {
   restartAfterFrames: number;
   /** How long a RESTART waits for the store's write transaction to end. */
   restartBusyMs?: number;
-  /** The WAL file is cut back to this size when it starts over. */
-  walLimitBytes: number;
   onError(message: string): void;
   /** A RESTART ran. */
   onRestart?(info: RestartInfo): void;
@@ -97,7 +94,6 @@ export function startCheckpointer(file: string, options: CheckpointerOptions): C
       driver: options.driver,
       restartAfterFrames: options.restartAfterFrames,
       restartBusyMs: options.restartBusyMs ?? 100,
-      walLimitBytes: options.walLimitBytes,
     },
   });
   // The gateway's lifetime is the process's: the checkpointer never keeps it alive by itself.

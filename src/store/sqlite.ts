@@ -200,7 +200,6 @@ function checkpointOffThread(db: Database.Database, file: string): Checkpointer 
       intervalMs: CHECKPOINT_INTERVAL_MS,
       driver: createRequire(import.meta.url).resolve("better-sqlite3"),
       restartAfterFrames: WAL_RESTART_AFTER_FRAMES,
-      walLimitBytes: WAL_LIMIT_BYTES,
       onRestart: (info) => log.debug(info, "WAL restarted after a long PASSIVE pass"),
       onError: (message) => {
         // Never let the WAL grow unbounded: SQLite's own checkpoints take over again.
