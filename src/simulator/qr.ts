@@ -11,6 +11,7 @@ import {
   createAccount,
   createUser,
   emit,
+  ensureUser,
   expireToken,
   type QrSession,
   type SimAccount,
@@ -87,7 +88,7 @@ export function scanQr(state: SimState, qr: QrSession, opts: ScanOptions): ScanR
   if (qr.status !== "wait") return { ok: false, error: `QR code is ${qr.status}, not wait` };
   const bound = boundAccount(state, qr);
   const userId = opts.user_id ?? bound?.owner_user_id ?? createUser(state).user_id;
-  if (!state.users.has(userId)) createUser(state, undefined, userId);
+  ensureUser(state, userId);
   qr.user_id = userId;
   // Already bound to this install: the scanning user's live bot is in the client's token list.
   if (bound && bound.owner_user_id === userId) {

@@ -19,6 +19,7 @@ import {
   createUser,
   describeAccount,
   emit,
+  ensureUser,
   expireToken,
   type SimEvent,
   type SimState,
@@ -69,9 +70,7 @@ export function controlRoutes(state: SimState): Hono {
     const b = await body(c);
     if (!b || !optString(b.name) || !optString(b.owner_user_id))
       return problem(c, 400, "body: {name?, owner_user_id?}");
-    const owner = b.owner_user_id
-      ? (state.users.get(b.owner_user_id) ?? createUser(state, undefined, b.owner_user_id))
-      : createUser(state);
+    const owner = b.owner_user_id ? ensureUser(state, b.owner_user_id) : createUser(state);
     const account = createAccount(state, { name: b.name, owner_user_id: owner.user_id, via: "control" });
     return json(c, {
       account_id: account.account_id,
@@ -160,7 +159,7 @@ export function controlRoutes(state: SimState): Hono {
     }
     const account = state.accounts.get(b.account_id);
     if (!account) return problem(c, 404, "unknown account_id");
-    if (!state.users.has(b.from)) createUser(state, undefined, b.from);
+    ensureUser(state, b.from);
     try {
       const message = sendInbound(state, account, b as unknown as InboundInput);
       return json(c, { message_id: message.message_id.toString(), context_token: message.context_token });
