@@ -89,6 +89,10 @@ function sharedAgent(): Agent {
 export function defaultExchange(): Exchange {
   return (req) =>
     new Promise<ExchangeResponse>((resolve, reject) => {
+      if (req.signal?.aborted) {
+        reject(abortReason(req.signal));
+        return;
+      }
       const chunks: Buffer[] = [];
       let status = 0;
       let settled = false;
@@ -133,10 +137,6 @@ export function defaultExchange(): Exchange {
           settle(err);
         },
       };
-      if (req.signal?.aborted) {
-        settle(abortReason(req.signal));
-        return;
-      }
       sharedAgent().dispatch(
         {
           origin: req.url.origin,
