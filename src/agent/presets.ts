@@ -71,6 +71,28 @@ export function presetRank(name: PresetName): number {
 }
 
 /**
+ * The OS sandbox of run_command (see README, Permissions). `"sandbox": "off"` is short for
+ * `{"off": ["*"]}`: every contact whose preset is `full` runs commands unsandboxed. `off` lists
+ * `"owner"`, user ids, or `"*"`; it is honoured only for a contact whose preset is `full`.
+ */
+export const sandboxConfigSchema = z.preprocess(
+  (v) => (v === "off" ? { off: ["*"] } : v === "on" ? {} : v),
+  z.object({
+    off: z.array(z.string().min(1)).default([]),
+    /** Address space of each process in the sandbox. */
+    memoryMb: z.number().int().positive().default(2048),
+    /** Processes at once in one command's sandbox (fork bombs end here). */
+    maxProcesses: z.number().int().positive().default(256),
+    /** Largest file a command may write. */
+    fileSizeMb: z.number().int().positive().default(1024),
+    /** Size of the command's private /tmp. */
+    tmpMb: z.number().int().positive().default(512),
+  }),
+);
+export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;
+export const DEFAULT_SANDBOX_CONFIG: SandboxConfig = sandboxConfigSchema.parse({});
+
+/**
  * Who gets which preset. Keys of `contacts` are WeChat user ids (`…@im.wechat`); keys of `groups`
  * are group ids. Precedence, first match wins:
  *   owner → `owner`; an admin-assigned preset (ContactRecord.preset) → that; `contacts[userId]`;
@@ -88,6 +110,8 @@ export const permissionsConfigSchema = z.object({
   /** Who answers `ask` approvals: the contact who asked, or the account's owner. */
   askTo: z.enum(["contact", "owner"]).default("contact"),
   askTimeoutMs: z.number().int().positive().default(120_000),
+  /** The sandbox of run_command (`"off"`, or limits and per-contact `off`; see sandboxConfigSchema). */
+  sandbox: sandboxConfigSchema.optional(),
   /** Require `/unlock <passphrase>` before a non-owner gets more than read-only. */
   unlock: z
     .object({

@@ -2,6 +2,7 @@
  * The built-in agent end to end: a real AI SDK tool loop against the scripted fake
  * OpenAI-compatible server, real files in a temporary home, a recording AgentIO.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { sandboxForTests } from "../../shared/sandbox/testing.js";
 import { setLogger } from "../../util/logger.js";
 import { workspaceDirFor } from "../workspace.js";
 import { type BuiltinAgentOptions, createBuiltinAgent } from "./agent.js";
@@ -157,6 +159,9 @@ describe("permissions", () => {
   });
 });
 
+/** A workspace-write contact's approved command runs only in a sandbox; without one it is refused. */
+const SANDBOXED = (await sandboxForTests()) !== undefined;
+
 describe("approvals in the chat", () => {
   const runScript = () => [
     { toolCalls: [{ name: "run_command", args: { command: "echo ran > ran.txt" } }] },
@@ -170,7 +175,7 @@ describe("approvals in the chat", () => {
     expect(io.questions).toHaveLength(1);
     expect(io.questions[0]?.question).toMatch(/echo ran > ran\.txt[\s\S]*Reply y or n within 2 minutes/);
     expect(io.questions[0]?.options).toEqual({ to: "contact", timeoutMs: 120_000 });
-    expect(existsSync(join(wsOf(ALICE), "ran.txt"))).toBe(true);
+    expect(existsSync(join(wsOf(ALICE), "ran.txt"))).toBe(SANDBOXED);
   });
 
   it("n refuses, the command does not run, and the model is told", async () => {
@@ -215,7 +220,7 @@ describe("approvals in the chat", () => {
     await agentWith({ permissions: { askTo: "owner" } }).run(inputFor(ALICE, "run it"), io);
     expect(io.questions[0]?.options?.to).toBe("owner");
     expect(io.questions[0]?.question).toContain(ALICE.userId);
-    expect(existsSync(join(wsOf(ALICE), "ran.txt"))).toBe(true);
+    expect(existsSync(join(wsOf(ALICE), "ran.txt"))).toBe(SANDBOXED);
   });
 });
 
@@ -223,7 +228,7 @@ describe("turn limits", () => {
   it("the turn's signal interrupts a long command (sleep 30 is killed)", async () => {
     fake = await startFakeOpenAI({
       script: [
-        { toolCalls: [{ name: "run_command", args: { command: "echo $$ > pid.txt; exec sleep 30" } }] },
+        { toolCalls: [{ name: "run_command", args: { command: "echo $$ > pid.txt; exec sleep 30.4711" } }] },
       ],
     });
     const stop = new AbortController();
@@ -233,12 +238,15 @@ describe("turn limits", () => {
     await vi.waitFor(async () => expect((await readFile(pidFile, "utf8")).trim()).toMatch(/^\d+$/), {
       timeout: 5000,
     });
-    const pid = Number((await readFile(pidFile, "utf8")).trim());
+    // In a sandbox the pid is the one in its own pid namespace: find the sleep by its argument.
+    const sleeping = () =>
+      execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes("sleep 30.4711");
+    await vi.waitFor(() => expect(sleeping()).toBe(true), { timeout: 5000 });
     stop.abort();
     const err = await turn.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BuiltinAgentError);
     expect((err as BuiltinAgentError).code).toBe("TURN_ABORTED");
-    await vi.waitFor(() => expect(() => process.kill(pid, 0)).toThrow(), { timeout: 5000 });
+    await vi.waitFor(() => expect(sleeping()).toBe(false), { timeout: 5000 });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 

@@ -12,10 +12,12 @@ import {
   stepCountIs,
 } from "ai";
 import { z } from "zod";
+import type { SandboxStatus } from "../../shared/sandbox/index.js";
+import { systemSandbox } from "../../shared/sandbox/index.js";
 import type { SessionStore } from "../../store/types.js";
 import { createLogger, redactText } from "../../util/logger.js";
 import { clip } from "../../util/text.js";
-import { isApproval, type ResolvedPreset, resolvePreset } from "../presets.js";
+import { DEFAULT_SANDBOX_CONFIG, isApproval, type ResolvedPreset, resolvePreset } from "../presets.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
 import type { UnlockStateStore } from "../unlock.js";
 import { createTempWorkspace, ensureWorkspace } from "../workspace.js";
@@ -27,6 +29,7 @@ import { type Session, SessionPool, trimHistory } from "./sessions.js";
 import { safeEnv } from "./tools/command.js";
 import { buildTools, type ToolGate } from "./tools/index.js";
 import type { Resolver } from "./tools/netguard.js";
+import { commandSandboxFor } from "./tools/sandbox.js";
 import {
   type LoadedImages,
   loadImages,
@@ -55,6 +58,8 @@ export interface BuiltinAgentOptions {
   sessionStore?: SessionStore;
   /** DNS resolver for fetch_url (tests). */
   resolver?: Resolver;
+  /** The OS sandbox for run_command (default: this machine's, probed once; tests: none). */
+  sandbox?: () => Promise<SandboxStatus>;
   now?: () => number;
 }
 
@@ -220,8 +225,18 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
           : { parts: [], notes: [] };
       const prompt = userText(input, [...staged.notes, ...shown.notes]);
       let user: ModelMessage = userMessage(prompt, shown.parts);
+      const sandbox = commandSandboxFor({
+        contact: input.contact,
+        preset,
+        config: config.permissions.sandbox ?? DEFAULT_SANDBOX_CONFIG,
+        home: options.home,
+        ...(config.workspace.root ? { workspacesRoot: config.workspace.root } : {}),
+        ...(config.workspace.ownerDir ? { ownerDir: config.workspace.ownerDir } : {}),
+        hostEnv: env,
+        status: options.sandbox ?? systemSandbox,
+      });
       const tools = buildTools(
-        { root, limits: config.tools, io, commandEnv, resolver: options.resolver },
+        { root, limits: config.tools, io, commandEnv, sandbox, resolver: options.resolver },
         gateFor(input, io, preset),
       );
       let steps = 0;

@@ -1,12 +1,16 @@
 /**
- * run_command: `sh -c` in the workspace, in its own process group so a timeout or `/stop` kills
- * the whole tree, with output capped and an environment stripped of secrets. It is not a
- * sandbox (the command can read what the daemon's user can): that is why presets `ask` for it.
+ * run_command: `sh -c` in the workspace inside the OS sandbox (src/shared/sandbox: bubblewrap on
+ * Linux, sandbox-exec on macOS) with the contact's policy (see sandbox.ts), in its own process
+ * group so a timeout or `/stop` kills the whole tree, with output capped. Without a sandbox a
+ * non-owner's command is refused; the owner's (and a `"sandbox": "off"` full contact's) runs as
+ * the gateway's user with an environment stripped of secrets by name (`safeEnv`).
  */
 import { spawn } from "node:child_process";
 import { tool } from "ai";
 import { z } from "zod";
+import { createLogger } from "../../../util/logger.js";
 import { capText, type ToolContext } from "./context.js";
+import { prepareCommand } from "./sandbox.js";
 
 const SECRET_NAME =
   /(_KEY$|^KEY$|_TOKEN$|^TOKEN$|SECRET|PASSWORD|PASSWD|CREDENTIAL|(^|_)AUTH($|_)|^WXAGENT_)/i;
@@ -50,17 +54,31 @@ export interface CommandResult {
 
 const KILL_GRACE_MS = 2000;
 
+export interface RunOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  maxChars: number;
+  signal?: AbortSignal;
+}
+
 /** Run one shell command; never rejects for the command's own failure. */
-export function runShell(
-  command: string,
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; maxChars: number; signal?: AbortSignal },
+export function runShell(command: string, options: RunOptions): Promise<CommandResult> {
+  return runProcess("/bin/sh", ["-c", command], options);
+}
+
+/** Run a program in its own process group; never rejects for the program's own failure. */
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  options: RunOptions,
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       resolve({ exitCode: null, signal: null, output: "", timedOut: false, aborted: true });
       return;
     }
-    const child = spawn("/bin/sh", ["-c", command], {
+    const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env,
       detached: true,
@@ -117,10 +135,13 @@ export function runShell(
   });
 }
 
+const log = createLogger("agent:command");
+let warnedUnsandboxed = false;
+
 export function runCommandTool(ctx: ToolContext) {
   return tool({
     description:
-      "Run a shell command (sh -c) in the workspace directory. No interactive input; output is capped; long-running commands are killed at the timeout.",
+      "Run a shell command (sh -c) in the workspace directory, in a sandbox: only the workspace is visible, no secrets in the environment. No interactive input; output is capped; long-running commands are killed at the timeout.",
     inputSchema: z.object({
       command: z.string().min(1),
       timeoutMs: z
@@ -132,13 +153,24 @@ export function runCommandTool(ctx: ToolContext) {
     }),
     execute: async ({ command, timeoutMs }, { abortSignal }) => {
       const limit = Math.min(timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
-      const r = await runShell(command, {
-        cwd: ctx.root,
-        env: ctx.commandEnv,
-        timeoutMs: limit,
-        maxChars: ctx.limits.commandOutputChars,
-        signal: abortSignal,
-      });
+      const prepared = await prepareCommand(ctx, command);
+      if (prepared.refused !== undefined) return prepared.refused;
+      if (prepared.unsandboxed && !warnedUnsandboxed) {
+        warnedUnsandboxed = true;
+        log.warn({ why: prepared.unsandboxed }, "run_command runs without a sandbox (owner)");
+      }
+      let r: CommandResult;
+      try {
+        r = await runProcess(prepared.file, prepared.args, {
+          cwd: ctx.root,
+          env: prepared.env,
+          timeoutMs: limit,
+          maxChars: ctx.limits.commandOutputChars,
+          signal: abortSignal,
+        });
+      } finally {
+        await prepared.dispose();
+      }
       const status = r.aborted
         ? "stopped by the user"
         : r.timedOut

@@ -2,6 +2,7 @@
 import type { AgentIO } from "../../types.js";
 import type { BuiltinAgentConfig } from "../config.js";
 import type { Resolver } from "./netguard.js";
+import type { CommandSandbox } from "./sandbox.js";
 
 export type ToolLimits = BuiltinAgentConfig["tools"];
 
@@ -10,8 +11,10 @@ export interface ToolContext {
   root: string;
   limits: ToolLimits;
   io: AgentIO;
-  /** Environment for run_command, already stripped of secrets. */
+  /** Environment for an unsandboxed run_command (owner without a sandbox, or `"sandbox": "off"`). */
   commandEnv: NodeJS.ProcessEnv;
+  /** The contact's sandbox for run_command; without one, run_command is refused. */
+  sandbox?: CommandSandbox;
   /** DNS for fetch_url (injectable for tests). */
   resolver?: Resolver;
 }
