@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sandboxForTests } from "../../src/shared/sandbox/testing.js";
 import { openStore } from "../../src/store/index.js";
 import { runCli } from "./run-cli.js";
 
@@ -112,5 +113,17 @@ describe("wxagent CLI", () => {
     expect(r.stdout).toContain("✓ node");
     expect(r.stdout).toContain("✓ database");
     expect(r.stdout).toContain("agent: echo");
+  });
+
+  it("doctor runs a command in the sandbox and reports it, or says how to install one", async () => {
+    const r = await runCli(["doctor"], env());
+    const sandboxed = (await sandboxForTests()) !== undefined;
+    if (sandboxed) expect(r.stdout).toMatch(/✓ sandbox: (bubblewrap|sandbox-exec).*a test command ran sandboxed/);
+    else expect(r.stdout).toMatch(/sandbox: .*run_command is refused/);
+    if (process.platform === "linux") {
+      const none = await runCli(["doctor"], { ...env(), WXAGENT_BWRAP: "/nonexistent/bwrap" });
+      expect(none.stdout).toMatch(/sandbox: bubblewrap \(bwrap\) is not installed/);
+      expect(none.stdout).toContain("apt-get install bubblewrap");
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError, loadConfig } from "../../config/index.js";
+import { systemSandbox } from "../../shared/sandbox/index.js";
 import { ensureHome, homePaths, liveTokenLock, openStore, resolveHome } from "../../store/index.js";
 import { checkAgent } from "../agents.js";
 
@@ -87,7 +88,33 @@ export async function runChecks(signal: AbortSignal): Promise<Check[]> {
   }
 
   if (config) checks.push(...(await checkAgent(config, paths, signal)));
+  checks.push(await checkSandbox(config?.agent ?? (config?.builtin ? "builtin" : undefined)));
   return checks;
+}
+
+/**
+ * The OS sandbox of run_command and ACP agents, proven by running a trivial command in it.
+ * Missing is a failure when an agent that runs commands is configured, a note otherwise.
+ */
+export async function checkSandbox(agent: string | undefined): Promise<Check> {
+  const s = await systemSandbox();
+  if (s.available) {
+    const { memory, processes } = s.sandbox.enforced;
+    const limits = [memory ? "memory" : "", processes ? "processes" : ""].filter(Boolean).join(", ");
+    const held = limits ? `limits held: ${limits}` : "no memory or process limit here";
+    const unheld =
+      !processes && process.platform === "linux"
+        ? " (the process limit does not hold for root without a writable pids cgroup: run the gateway as an ordinary user)"
+        : "";
+    return { name: "sandbox", ok: true, detail: `${s.sandbox.description}: a test command ran sandboxed; ${held}${unheld}` };
+  }
+  const runsCommands = agent === "builtin" || agent === "acp";
+  return {
+    name: "sandbox",
+    ok: !runsCommands,
+    detail: `${s.reason}: run_command is refused for every contact but the owner`,
+    fix: s.fix,
+  };
 }
 
 export function registerDoctor(program: Command): void {
