@@ -5,6 +5,7 @@
  */
 // Settings schemas and presets are light; the AI SDK and the ACP SDK load only when their agent
 // is chosen (`await import` below), which keeps an echo gateway's memory small.
+import { join } from "node:path";
 import { acpSettingsSchema } from "../agent/acp/config.js";
 import { builtinAgentConfigSchema } from "../agent/builtin/config.js";
 import { createEchoAgent } from "../agent/echo.js";
@@ -13,6 +14,7 @@ import type { Agent } from "../agent/types.js";
 import { unlockStoreFromContacts } from "../agent/unlock.js";
 import { workspaceDirFor } from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
+import { agentSandboxFor } from "../shared/sandbox/agent-process.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import type { Check } from "./commands/doctor.js";
@@ -113,10 +115,14 @@ async function buildAcpAgent(o: BuildAgentOptions): Promise<Agent> {
     o.config.permissions ?? o.config.builtin?.permissions ?? {},
   );
   const unlock = unlockStoreFromContacts(o.store.contacts);
-  const { agent: _name, ...rest } = settings;
+  const { agent: _name, sandbox, ...rest } = settings;
   return createAcpAgent({
     ...resolveAcpCommand(settings),
     ...rest,
+    sandbox: agentSandboxFor(sandbox, {
+      ...(settings.agent ? { agent: settings.agent } : {}),
+      hide: [o.paths.home, join(o.paths.home, "workspaces")],
+    }),
     cwdFor: (c) => workspaceDirFor(c, { home: o.paths.home }),
     presets: (c) => {
       const assigned = o.store.contacts.get(c.accountId, c.userId)?.preset;

@@ -118,7 +118,8 @@ describe("wxagent CLI", () => {
   it("doctor runs a command in the sandbox and reports it, or says how to install one", async () => {
     const r = await runCli(["doctor"], env());
     const sandboxed = (await sandboxForTests()) !== undefined;
-    if (sandboxed) expect(r.stdout).toMatch(/✓ sandbox: (bubblewrap|sandbox-exec).*a test command ran sandboxed/);
+    if (sandboxed)
+      expect(r.stdout).toMatch(/✓ sandbox: (bubblewrap|sandbox-exec).*a test command ran sandboxed/);
     else expect(r.stdout).toMatch(/sandbox: .*run_command is refused/);
     if (process.platform === "linux") {
       const none = await runCli(["doctor"], { ...env(), WXAGENT_BWRAP: "/nonexistent/bwrap" });

@@ -97,6 +97,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
       cwd,
       logger: logger.child({ process: key }),
       startTimeoutMs,
+      ...(config.sandbox ? { sandbox: config.sandbox } : {}),
     });
     const entry: Entry = {
       key,

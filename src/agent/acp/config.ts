@@ -4,6 +4,7 @@
  */
 import type { ToolKind } from "@agentclientprotocol/sdk";
 import { z } from "zod";
+import { agentSandboxSettingsSchema, type ProcessSandbox } from "../../shared/sandbox/agent-process.js";
 import type { SessionStore } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import {
@@ -72,6 +73,8 @@ export interface AcpAgentConfig extends AcpCommand {
   askTo?: "contact" | "owner";
   /** Keeps each contact's ACP session id, so a restart resumes it through `session/load`. */
   sessionStore?: SessionStore;
+  /** The OS sandbox of each agent process (the CLI builds it from `acp.sandbox`); absent: none. */
+  sandbox?: ProcessSandbox;
   logger?: Logger;
 }
 
@@ -119,6 +122,8 @@ export const acpSettingsSchema = z
     permissionTimeoutMs: z.number().int().positive().default(120_000),
     startTimeoutMs: z.number().int().positive().default(60_000),
     cancelGraceMs: z.number().int().positive().default(10_000),
+    /** The agent process's OS sandbox (see src/shared/sandbox/agent-process.ts, README). */
+    sandbox: agentSandboxSettingsSchema.prefault({}),
   })
   .refine((s) => s.agent !== undefined || s.command !== undefined, {
     message: 'set "agent" (claude, codex, gemini, qwen, opencode) or "command"',

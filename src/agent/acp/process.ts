@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
+import { agentSpawnSpec, type ProcessSandbox, type SpawnSpec } from "../../shared/sandbox/agent-process.js";
 import { type Logger, redactText } from "../../util/logger.js";
 import type { Preset } from "../presets.js";
 import type { AcpCommand } from "./config.js";
@@ -46,6 +47,8 @@ export interface StartOptions extends AcpCommand {
   startTimeoutMs: number;
   /** Aborting stops the process while it is starting. */
   signal?: AbortSignal;
+  /** Run the process in the OS sandbox (src/shared/sandbox/agent-process.ts); absent: unsandboxed. */
+  sandbox?: ProcessSandbox;
 }
 
 export class AcpProcess {
@@ -59,11 +62,11 @@ export class AcpProcess {
   private readonly connection: acp.ClientConnection;
   private readonly logger: Logger;
 
-  private constructor(opts: StartOptions) {
+  private constructor(opts: StartOptions, spec: SpawnSpec) {
     this.logger = opts.logger;
-    this.child = spawn(opts.command, opts.args ?? [], {
+    this.child = spawn(spec.file, spec.args, {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: spec.env,
       stdio: ["pipe", "pipe", "pipe"],
       // Own process group, so stopping it also stops what it started (npx → node → agent).
       detached: process.platform !== "win32",
@@ -80,6 +83,7 @@ export class AcpProcess {
       this.child.once("error", (error) => done({ code: null, signal: null, error }));
       this.child.once("exit", (code, signal) => done({ code, signal }));
     });
+    void this.exited.then(() => spec.dispose());
     // A dead child's stdin raises EPIPE; the exit handler reports the death.
     this.child.stdin?.on("error", () => {});
     const stderr = this.child.stderr;
@@ -113,7 +117,15 @@ export class AcpProcess {
 
   /** Spawn the command and complete `initialize`; throws a typed error naming the fix. */
   static async start(opts: StartOptions): Promise<AcpProcess> {
-    const proc = new AcpProcess(opts);
+    let spec: SpawnSpec;
+    try {
+      spec = await agentSpawnSpec(opts.sandbox, opts);
+    } catch (err) {
+      throw new AcpError("acp_spawn_failed", describeError(err), { cause: err });
+    }
+    if (spec.unsandboxed) opts.logger.warn({ why: spec.unsandboxed }, "agent process runs without a sandbox");
+    else if (spec.sandboxed) opts.logger.info({ sandbox: spec.sandboxed }, "agent process sandboxed");
+    const proc = new AcpProcess(opts, spec);
     const onAbort = () => proc.kill();
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {

@@ -106,7 +106,11 @@ export async function checkSandbox(agent: string | undefined): Promise<Check> {
       !processes && process.platform === "linux"
         ? " (the process limit does not hold for root without a writable pids cgroup: run the gateway as an ordinary user)"
         : "";
-    return { name: "sandbox", ok: true, detail: `${s.sandbox.description}: a test command ran sandboxed; ${held}${unheld}` };
+    return {
+      name: "sandbox",
+      ok: true,
+      detail: `${s.sandbox.description}: a test command ran sandboxed; ${held}${unheld}`,
+    };
   }
   const runsCommands = agent === "builtin" || agent === "acp";
   return {

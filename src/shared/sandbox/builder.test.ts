@@ -21,9 +21,15 @@ function policy(over: Partial<SandboxPolicy> = {}): SandboxPolicy {
 
 /** A merged-/usr Debian: /bin, /lib… are symlinks into /usr; a few /etc entries exist. */
 const debian: PathProbe = (p): PathKind => {
-  const links: Record<string, string> = { "/bin": "usr/bin", "/sbin": "usr/sbin", "/lib": "usr/lib", "/lib64": "usr/lib64" };
+  const links: Record<string, string> = {
+    "/bin": "usr/bin",
+    "/sbin": "usr/sbin",
+    "/lib": "usr/lib",
+    "/lib64": "usr/lib64",
+  };
   if (links[p]) return { type: "symlink", target: links[p] };
-  if (["/usr", "/etc/ssl", "/etc/alternatives", "/opt/tool", "/home/u/.claude"].includes(p)) return { type: "dir" };
+  if (["/usr", "/etc/ssl", "/etc/alternatives", "/opt/tool", "/home/u/.claude"].includes(p))
+    return { type: "dir" };
   if (["/etc/passwd", "/etc/resolv.conf", "/etc/ld.so.cache"].includes(p)) return { type: "file" };
   return undefined;
 };
@@ -70,7 +76,9 @@ describe("sandboxEnv (an allowlist, not a name filter)", () => {
 
   it("gives a default PATH, and explicit extra variables win", () => {
     expect(sandboxEnv({}, { home: WS }).PATH).toBe(DEFAULT_PATH);
-    expect(sandboxEnv({ PATH: "/x" }, { home: WS, extra: { PATH: "/y", ANTHROPIC_API_KEY: "k" } })).toMatchObject({
+    expect(
+      sandboxEnv({ PATH: "/x" }, { home: WS, extra: { PATH: "/y", ANTHROPIC_API_KEY: "k" } }),
+    ).toMatchObject({
       PATH: "/y",
       ANTHROPIC_API_KEY: "k",
     });
@@ -80,7 +88,13 @@ describe("sandboxEnv (an allowlist, not a name filter)", () => {
 describe("bwrapArgs", () => {
   it("unshares every namespace (network too), drops capabilities and dies with its parent", () => {
     const args = bwrapArgs(policy(), ["/bin/sh", "-c", "ls"], { probe: debian });
-    for (const f of ["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--disable-userns"])
+    for (const f of [
+      "--unshare-all",
+      "--unshare-user",
+      "--die-with-parent",
+      "--new-session",
+      "--disable-userns",
+    ])
       expect(args).toContain(f);
     expect(args.join(" ")).toContain("--cap-drop ALL");
     expect(args).not.toContain("--share-net");
@@ -108,7 +122,16 @@ describe("bwrapArgs", () => {
     const rw = bwrapArgs(policy(), ["/bin/sh", "-c", "echo hi"], { probe: debian });
     expect(pairs(rw, "--bind")).toEqual([`${WS} ${WS}`]);
     const end = rw.slice(rw.indexOf("--"));
-    expect(end).toEqual(["--", "/bin/sh", "-c", UMASK_PRELUDE, "wxagent-sandbox", "/bin/sh", "-c", "echo hi"]);
+    expect(end).toEqual([
+      "--",
+      "/bin/sh",
+      "-c",
+      UMASK_PRELUDE,
+      "wxagent-sandbox",
+      "/bin/sh",
+      "-c",
+      "echo hi",
+    ]);
     expect(rw.join(" ")).toContain(`--chdir ${WS} --`);
     const ro = bwrapArgs(policy({ writable: false }), ["/bin/true"], { probe: debian });
     expect(pairs(ro, "--bind")).toEqual([]);
@@ -157,7 +180,10 @@ describe("bwrapArgs", () => {
     expect(prlimitArgv("/usr/bin/prlimit", policy().limits, false)).not.toContain("--nproc=64");
     expect(prlimitArgv("/usr/bin/prlimit", {}, true)).toEqual([]);
     const args = bwrapArgs(policy(), ["/bin/true"], { probe: debian, limitArgv: lim });
-    expect(args.slice(args.indexOf("--") + 1, args.indexOf("--") + 3)).toEqual(["/usr/bin/prlimit", `--as=${1 << 30}`]);
+    expect(args.slice(args.indexOf("--") + 1, args.indexOf("--") + 3)).toEqual([
+      "/usr/bin/prlimit",
+      `--as=${1 << 30}`,
+    ]);
   });
 });
 
@@ -169,7 +195,9 @@ describe("seatbeltProfile (macOS)", () => {
     const lines = text.trim().split("\n");
     expect(lines[0]).toBe("(version 1)");
     expect(lines[1]).toBe("(deny default)");
-    expect(text).toContain('(allow file-read* (subpath "/usr") (subpath "/bin") (subpath "/sbin") (subpath "/System")');
+    expect(text).toContain(
+      '(allow file-read* (subpath "/usr") (subpath "/bin") (subpath "/sbin") (subpath "/System")',
+    );
     expect(text).toContain(`(allow file-read* file-write* (subpath "${tmp}"))`);
     expect(lines.at(-1)).toBe(`(allow file-read* file-write* (subpath "${WS}"))`);
     expect(text).not.toContain("network");
@@ -177,11 +205,15 @@ describe("seatbeltProfile (macOS)", () => {
   });
 
   it("denies $WXAGENT_HOME and the workspaces root after the allows, then allows the workspace on top", () => {
-    const lines = seatbeltProfile(policy({ readPaths: ["/Users/u"] }), tmp).trim().split("\n");
+    const lines = seatbeltProfile(policy({ readPaths: ["/Users/u"] }), tmp)
+      .trim()
+      .split("\n");
     const deny = lines.findIndex((l) => l.startsWith("(deny file-read* file-write*"));
     const allowHome = lines.findIndex((l) => l.includes('"/Users/u"'));
     const ws = lines.findIndex((l) => l.includes(`"${WS}"`));
-    expect(lines[deny]).toBe(`(deny file-read* file-write* (subpath "${HOME}") (subpath "${HOME}/workspaces"))`);
+    expect(lines[deny]).toBe(
+      `(deny file-read* file-write* (subpath "${HOME}") (subpath "${HOME}/workspaces"))`,
+    );
     expect(allowHome).toBeLessThan(deny);
     expect(deny).toBeLessThan(ws);
   });

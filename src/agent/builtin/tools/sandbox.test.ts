@@ -156,7 +156,15 @@ describe.runIf(SANDBOX)("in the sandbox", () => {
 
   it("the environment is an allowlist: no key, token, PAT or password under any name", async () => {
     const out = await run("env");
-    for (const leaked of [PAT, DBPASS, "sk-provider-key", "GITHUB_PAT", "DB_PASS", "OPENAI_API_KEY", "WXAGENT_HOME"])
+    for (const leaked of [
+      PAT,
+      DBPASS,
+      "sk-provider-key",
+      "GITHUB_PAT",
+      "DB_PASS",
+      "OPENAI_API_KEY",
+      "WXAGENT_HOME",
+    ])
       expect(out).not.toContain(leaked);
     expect(out).toContain("LANG=C");
     expect(out).toContain(`HOME=${alice}`);
@@ -208,20 +216,27 @@ describe.runIf(SANDBOX)("in the sandbox", () => {
     expect(out).toMatch(/Out of memory|exit code|killed/);
   });
 
-  it.runIf(SANDBOX?.enforced.processes)("forking past the process limit fails, and a fork bomb ends", async () => {
-    const many = await run("for i in $(seq 1 60); do sleep 3 & done; wait; echo done", {
-      config: { maxProcesses: 16 },
-    });
-    expect(many).toMatch(/Cannot fork|Resource temporarily unavailable|can't fork/i);
-    const bomb = await run("b() { b | b & }; b; sleep 2; echo survived", {
-      config: { maxProcesses: 32 },
-      timeoutMs: 3_000,
-    });
-    expect(bomb).toMatch(/Cannot fork|killed after|exit code/);
-  });
+  it.runIf(SANDBOX?.enforced.processes)(
+    "forking past the process limit fails, and a fork bomb ends",
+    async () => {
+      const many = await run("for i in $(seq 1 60); do sleep 3 & done; wait; echo done", {
+        config: { maxProcesses: 16 },
+      });
+      expect(many).toMatch(/Cannot fork|Resource temporarily unavailable|can't fork/i);
+      const bomb = await run("b() { b | b & }; b; sleep 2; echo survived", {
+        config: { maxProcesses: 32 },
+        timeoutMs: 3_000,
+      });
+      expect(bomb).toMatch(/Cannot fork|killed after|exit code/);
+    },
+  );
 
   it('"sandbox": "off" is honoured for a full contact only', async () => {
-    const off = await run(`cat ${home}/admin-token`, { contact: OWNER, preset: "full", config: { off: ["owner"] } });
+    const off = await run(`cat ${home}/admin-token`, {
+      contact: OWNER,
+      preset: "full",
+      config: { off: ["owner"] },
+    });
     expect(off).toContain(TOKEN);
     const ignored = await run(`cat ${home}/admin-token`, { config: { off: ["*", ALICE.userId] } });
     expect(ignored).not.toContain(TOKEN);

@@ -1,0 +1,170 @@
+/**
+ * An agent process (an ACP agent such as `claude-agent-acp`, `codex-acp`, `gemini --acp`) in the
+ * same sandbox as run_command: its working directory read-write, the system and its own
+ * installation read-only, its login dirs read-write, the network on (it needs its model API),
+ * `$WXAGENT_HOME` and the other workspaces out of sight, and an environment of the allowlist
+ * plus the variables the config passes explicitly.
+ *
+ * `mode`: `auto` (default) sandboxes where the machine has a sandbox and otherwise starts the
+ * agent as before with a warning; `on` refuses to start without one; `off` never sandboxes.
+ */
+import { realpathSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, dirname, isAbsolute, join } from "node:path";
+import { z } from "zod";
+import { findProgram, systemSandbox } from "./detect.js";
+import { isInside } from "./paths.js";
+import { type SandboxStatus, sandboxEnv } from "./policy.js";
+
+export const agentSandboxSettingsSchema = z.object({
+  mode: z.enum(["auto", "on", "off"]).default("auto"),
+  /** Read-write inside (login and cache dirs); `~/` is the gateway user's home. */
+  allowPaths: z.array(z.string().min(1)).default([]),
+  /** Read-only inside (an installation outside /usr and the node prefix). */
+  readPaths: z.array(z.string().min(1)).default([]),
+  /** Names of the gateway's environment variables to pass in (API keys the agent needs). */
+  passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
+});
+export type AgentSandboxSettings = z.infer<typeof agentSandboxSettingsSchema>;
+
+/** Login dirs and key variables of the agents `acp.agent` knows by name, added to the config's. */
+export const KNOWN_AGENT_SANDBOX: Readonly<Record<string, { allowPaths: string[]; passEnv: string[] }>> = {
+  claude: {
+    allowPaths: ["~/.claude", "~/.claude.json", "~/.config/claude", "~/.npm"],
+    passEnv: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+  },
+  codex: { allowPaths: ["~/.codex", "~/.npm"], passEnv: ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME"] },
+  gemini: {
+    allowPaths: ["~/.gemini"],
+    passEnv: ["GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT"],
+  },
+  qwen: { allowPaths: ["~/.qwen"], passEnv: ["DASHSCOPE_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"] },
+  opencode: {
+    allowPaths: ["~/.local/share/opencode", "~/.config/opencode", "~/.cache/opencode"],
+    passEnv: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"],
+  },
+};
+
+export interface ProcessSandbox {
+  mode: "auto" | "on" | "off";
+  writePaths: readonly string[];
+  readPaths: readonly string[];
+  passEnv: readonly string[];
+  /** `$WXAGENT_HOME` and the workspaces root. */
+  hide: readonly string[];
+  status?: () => Promise<SandboxStatus>;
+  hostEnv?: NodeJS.ProcessEnv;
+}
+
+export class SandboxError extends Error {
+  override readonly name = "SandboxError";
+  readonly code = "SANDBOX_UNAVAILABLE";
+  readonly isRetryable = false;
+}
+
+/** `~/x` against the gateway user's home; other paths as given. */
+export function expandHome(path: string, home = homedir()): string {
+  return path === "~" ? home : path.startsWith("~/") ? join(home, path.slice(2)) : path;
+}
+
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The installation to show read-only for a program: the prefix two levels above its real path
+ * (`…/node/v20/bin/node` → `…/node/v20`), or only its directory when that prefix would be `/`,
+ * the user's home or a parent of it.
+ */
+export function installDir(program: string, home = homedir()): string {
+  const p = real(program);
+  const prefix = dirname(dirname(p));
+  const tooWide = prefix === "/" || isInside(prefix, home) || dirname(prefix) === "/";
+  return tooWide && !prefix.startsWith("/usr") ? dirname(p) : prefix;
+}
+
+export interface SpawnSpec {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Set when the process runs sandboxed (a description of the sandbox). */
+  sandboxed?: string;
+  /** Set when `auto` found no sandbox: why. */
+  unsandboxed?: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * What to spawn for `command args` in `cwd` under `sandbox`; without one (or `off`), the command
+ * itself with the gateway's environment plus `env`, as before. Throws SandboxError in `on` mode
+ * when no sandbox works.
+ */
+export async function agentSpawnSpec(
+  sandbox: ProcessSandbox | undefined,
+  cmd: { command: string; args?: readonly string[]; cwd: string; env?: Readonly<Record<string, string>> },
+): Promise<SpawnSpec> {
+  const hostEnv = sandbox?.hostEnv ?? process.env;
+  const plain = (unsandboxed?: string): SpawnSpec => ({
+    file: cmd.command,
+    args: [...(cmd.args ?? [])],
+    env: { ...hostEnv, ...cmd.env },
+    ...(unsandboxed ? { unsandboxed } : {}),
+    dispose: async () => {},
+  });
+  if (!sandbox || sandbox.mode === "off") return plain();
+  const status = await (sandbox.status ?? systemSandbox)();
+  if (!status.available) {
+    if (sandbox.mode === "on") {
+      throw new SandboxError(
+        `the agent must run sandboxed (acp.sandbox.mode "on") but ${status.reason}: ${status.fix}`,
+      );
+    }
+    return plain(status.reason);
+  }
+  const home = hostEnv.HOME ?? homedir();
+  const program = isAbsolute(cmd.command) ? cmd.command : findProgram(cmd.command, { PATH: hostEnv.PATH });
+  if (!program)
+    throw new SandboxError(`\`${cmd.command}\` is not on PATH; set the ACP command to a full path`);
+  const readPaths = [installDir(process.execPath, home), installDir(program, home), ...sandbox.readPaths];
+  const writePaths = [...sandbox.writePaths];
+  if (basename(program) === "npx") writePaths.push(join(home, ".npm"));
+  const passed: Record<string, string> = {};
+  for (const name of sandbox.passEnv) {
+    const v = hostEnv[name];
+    if (v !== undefined) passed[name] = v;
+  }
+  const cwd = real(cmd.cwd);
+  const wrapped = await status.sandbox.wrap(
+    {
+      workspace: cwd,
+      writable: true,
+      network: true,
+      readPaths: readPaths.map((p) => real(expandHome(p, home))),
+      writePaths: writePaths.map((p) => real(expandHome(p, home))),
+      hide: sandbox.hide.map(real).filter((h) => h !== cwd),
+      limits: {},
+      env: sandboxEnv(hostEnv, { home, extra: { ...passed, ...cmd.env } }),
+    },
+    [program, ...(cmd.args ?? [])],
+  );
+  return { ...wrapped, sandboxed: status.sandbox.description };
+}
+
+/** The ProcessSandbox of the `acp` config: its settings plus those of a known agent. */
+export function agentSandboxFor(
+  settings: AgentSandboxSettings,
+  o: { agent?: string; hide: readonly string[] },
+): ProcessSandbox {
+  const known = o.agent ? KNOWN_AGENT_SANDBOX[o.agent] : undefined;
+  return {
+    mode: settings.mode,
+    writePaths: [...(known?.allowPaths ?? []), ...settings.allowPaths],
+    readPaths: settings.readPaths,
+    passEnv: [...(known?.passEnv ?? []), ...settings.passEnv],
+    hide: o.hide,
+  };
+}
