@@ -14,7 +14,15 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promi
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type AcpAgent, createAcpAgent } from "../../src/agent/acp/index.js";
+import {
+  contact as acpContact,
+  FakeIO,
+  fakeAgentCommand,
+  type ScriptedAnswer,
+} from "../../src/agent/acp/testing/harness.js";
 import {
   type FakeOpenAI,
   offeredToolNames,
@@ -273,4 +281,67 @@ describe("run_command cannot leave the contact's sandbox", () => {
     expect(existsSync(join(rig.workspace(BOB), "stolen.txt"))).toBe(false);
     expectNothingLeaked(rig, `${allToolResults(rig)}\n${chat.join("\n")}`);
   });
+});
+
+describe("the ACP agent process runs in the same sandbox", () => {
+  const project = fileURLToPath(new URL("../..", import.meta.url));
+  let base: string;
+  const agents: AcpAgent[] = [];
+  beforeEach(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), "wxagent-sec-acp-")));
+    await mkdir(join(base, "home"));
+    await writeFile(join(base, "home", "admin-token"), ADMIN);
+  });
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.close?.()));
+    await rm(base, { recursive: true, force: true });
+  });
+
+  function agentWith(mode: "on" | "auto"): AcpAgent {
+    const agent = createAcpAgent({
+      ...fakeAgentCommand(),
+      cwdFor: (c) => join(base, "home", "workspaces", c.userId),
+      presets: "workspace-write",
+      startTimeoutMs: 30_000,
+      // The fake agent is `node --import tsx src/…/fake-agent.ts`: the checkout is shown read-only.
+      sandbox: { mode, writePaths: [], readPaths: [project], passEnv: [], hide: [join(base, "home")] },
+    });
+    agents.push(agent);
+    return agent;
+  }
+
+  const turn = (agent: AcpAgent, text: string, answers: ScriptedAnswer[] = []) =>
+    agent.run(
+      {
+        contact: acpContact("alice"),
+        messageId: `m-${text}`,
+        text,
+        media: [],
+        signal: new AbortController().signal,
+      },
+      new FakeIO(answers),
+    );
+
+  it.runIf(SANDBOX)(
+    "the fake agent answers from inside it, and its writes (through the gateway) land in the workspace",
+    async () => {
+      const agent = agentWith("on");
+      expect(await turn(agent, "echo hello from the sandbox")).toEqual({ text: "hello from the sandbox" });
+      expect((await turn(agent, "write proof.txt", ["1"])).text).toContain("wrote proof.txt");
+      expect(await readFile(join(base, "home", "workspaces", "alice", "proof.txt"), "utf8")).toBe(
+        "written by fake-agent\n",
+      );
+    },
+    60_000,
+  );
+
+  it.skipIf(SANDBOX)(
+    'without a sandbox, mode "on" refuses to start the agent and says how to install one',
+    async () => {
+      const err = await turn(agentWith("on"), "echo hi").catch((e: unknown) => e);
+      expect(String((err as Error).message)).toMatch(/must run sandboxed.*bubblewrap/);
+      expect(await turn(agentWith("auto"), "echo still works")).toEqual({ text: "still works" });
+    },
+    60_000,
+  );
 });
