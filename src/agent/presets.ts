@@ -79,7 +79,7 @@ export const sandboxConfigSchema = z.preprocess(
   (v) => (v === "off" ? { off: ["*"] } : v === "on" ? {} : v),
   z.object({
     off: z.array(z.string().min(1)).default([]),
-    /** Address space of each process in the sandbox. */
+    /** Memory of each process in the sandbox (RLIMIT_DATA on Linux). */
     memoryMb: z.number().int().positive().default(2048),
     /** Processes at once in one command's sandbox (fork bombs end here). */
     maxProcesses: z.number().int().positive().default(256),

@@ -73,7 +73,9 @@ describe("settings", () => {
     const claude = agentSandboxFor({ ...s, allowPaths: ["~/extra"] }, { agent: "claude", hide: [home] });
     expect(claude.writePaths).toEqual(expect.arrayContaining(["~/.claude", "~/.claude.json", "~/extra"]));
     expect(claude.passEnv).toContain("ANTHROPIC_API_KEY");
+    expect(claude.passEnv).toContain("HTTPS_PROXY");
     expect(agentSandboxFor(s, { hide: [] }).writePaths).toEqual([]);
+    expect(agentSandboxFor(s, { hide: [] }).passEnv).not.toContain("ANTHROPIC_API_KEY");
     expect(expandHome("~/.codex", "/home/u")).toBe("/home/u/.codex");
     expect(expandHome("/abs", "/home/u")).toBe("/abs");
   });

@@ -45,6 +45,18 @@ export const KNOWN_AGENT_SANDBOX: Readonly<Record<string, { allowPaths: string[]
   },
 };
 
+/** Passed to every agent process when set: it needs its model API, through a proxy if there is one. */
+export const PROXY_ENV = [
+  "HTTPS_PROXY",
+  "HTTP_PROXY",
+  "ALL_PROXY",
+  "NO_PROXY",
+  "https_proxy",
+  "http_proxy",
+  "all_proxy",
+  "no_proxy",
+] as const;
+
 export interface ProcessSandbox {
   mode: "auto" | "on" | "off";
   writePaths: readonly string[];
@@ -164,7 +176,7 @@ export function agentSandboxFor(
     mode: settings.mode,
     writePaths: [...(known?.allowPaths ?? []), ...settings.allowPaths],
     readPaths: settings.readPaths,
-    passEnv: [...(known?.passEnv ?? []), ...settings.passEnv],
+    passEnv: [...PROXY_ENV, ...(known?.passEnv ?? []), ...settings.passEnv],
     hide: o.hide,
   };
 }

@@ -176,13 +176,13 @@ describe("bwrapArgs", () => {
 
   it("puts the limits inside the sandbox, before the prelude", () => {
     const lim = prlimitArgv("/usr/bin/prlimit", policy().limits, true);
-    expect(lim).toEqual(["/usr/bin/prlimit", `--as=${1 << 30}`, `--fsize=${1 << 20}`, "--nproc=64", "--"]);
+    expect(lim).toEqual(["/usr/bin/prlimit", `--data=${1 << 30}`, `--fsize=${1 << 20}`, "--nproc=64", "--"]);
     expect(prlimitArgv("/usr/bin/prlimit", policy().limits, false)).not.toContain("--nproc=64");
     expect(prlimitArgv("/usr/bin/prlimit", {}, true)).toEqual([]);
     const args = bwrapArgs(policy(), ["/bin/true"], { probe: debian, limitArgv: lim });
     expect(args.slice(args.indexOf("--") + 1, args.indexOf("--") + 3)).toEqual([
       "/usr/bin/prlimit",
-      `--as=${1 << 30}`,
+      `--data=${1 << 30}`,
     ]);
   });
 });

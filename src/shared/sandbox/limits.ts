@@ -1,5 +1,5 @@
 /**
- * Resource limits of a sandboxed process tree. Memory and file size are rlimits set inside the
+ * Resource limits of a sandboxed process tree. Memory (RLIMIT_DATA) and file size are rlimits set inside the
  * sandbox with util-linux `prlimit`. The process limit is RLIMIT_NPROC, set inside the sandbox's
  * user namespace so it counts only the sandbox's processes; the kernel does not apply it to root,
  * so a gateway running as root gets a pids cgroup instead when one is writable (cgroup v1
@@ -11,10 +11,10 @@ import type { SandboxLimits } from "./policy.js";
 
 export const PRLIMIT_PATHS = ["/usr/bin/prlimit", "/bin/prlimit"] as const;
 
-/** `prlimit --as=… --fsize=… [--nproc=…] --` (prepended to the command inside the sandbox). */
+/** `prlimit --data=… --fsize=… [--nproc=…] --` (prepended to the command inside the sandbox). */
 export function prlimitArgv(prlimit: string, limits: SandboxLimits, nproc: boolean): string[] {
   const out = [prlimit];
-  if (limits.memoryBytes) out.push(`--as=${limits.memoryBytes}`);
+  if (limits.memoryBytes) out.push(`--data=${limits.memoryBytes}`);
   if (limits.fileSizeBytes) out.push(`--fsize=${limits.fileSizeBytes}`);
   if (nproc && limits.maxProcesses) out.push(`--nproc=${limits.maxProcesses}`);
   if (out.length === 1) return [];

@@ -8,7 +8,10 @@
  */
 
 export interface SandboxLimits {
-  /** Address space of each process (RLIMIT_AS). */
+  /**
+   * Memory of each process: RLIMIT_DATA on Linux (heap and private mappings, not address-space
+   * reservations, so WebAssembly and JITs still start, which RLIMIT_AS at 2 GiB breaks).
+   */
   memoryBytes?: number;
   /** Processes the sandbox may have at once (RLIMIT_NPROC in its user namespace, or a pids cgroup for root). */
   maxProcesses?: number;

@@ -216,6 +216,14 @@ describe.runIf(SANDBOX)("in the sandbox", () => {
     expect(out).toMatch(/Out of memory|exit code|killed/);
   });
 
+  it.runIf(SANDBOX?.enforced.memory && process.execPath.startsWith("/usr/"))(
+    "the default memory limit leaves room for JITs and WebAssembly (address space is not limited)",
+    async () => {
+      const out = await run(`node -e 'new WebAssembly.Memory({ initial: 1 }); console.log("wasm ok")'`);
+      expect(out).toBe("exit code 0\nwasm ok");
+    },
+  );
+
   it.runIf(SANDBOX?.enforced.processes)(
     "forking past the process limit fails, and a fork bomb ends",
     async () => {
