@@ -85,8 +85,12 @@ export const permissionsConfigSchema = z.object({
   defaultPreset: presetNameSchema.default("read-only"),
   contacts: z.record(z.string(), presetNameSchema).default({}),
   groups: z.record(z.string(), presetNameSchema).default({}),
-  /** Who answers `ask` approvals: the contact who asked, or the account's owner. */
-  askTo: z.enum(["contact", "owner"]).default("contact"),
+  /**
+   * Who answers a non-owner's `ask` approvals: the account's owner (default), or, as an explicit
+   * opt-in, the contact who asked (who then approves its own commands: use only for people you trust
+   * with the preset as if it said `allow`). The owner's own asks always go to the owner.
+   */
+  askTo: z.enum(["contact", "owner"]).default("owner"),
   askTimeoutMs: z.number().int().positive().default(120_000),
   /** Require `/unlock <passphrase>` before a non-owner gets more than read-only. */
   unlock: z

@@ -185,20 +185,19 @@ describe("Dispatcher ask routing", () => {
     };
     const [q] = inbound(userText("A", "clean up"));
     d.submit(q as InboundMessage);
-    await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual(["Delete the file?"]));
+    const asked = expect.stringMatching(/^Question #1:\nDelete the file\?\n/);
+    await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual([asked]));
     await vi.waitFor(() =>
-      expect(d.pendingAsks()).toEqual([
-        expect.objectContaining({ userId: "A", question: "Delete the file?" }),
-      ]),
+      expect(d.pendingAsks()).toEqual([expect.objectContaining({ number: 1, userId: "A", question: asked })]),
     );
     const [answer] = inbound(userText("A", "yes"));
     d.submit(answer as InboundMessage);
-    await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual(["Delete the file?", "you said yes"]));
+    await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual([asked, "you said yes"]));
     expect(agent.started).toEqual(["clean up"]);
     expect(d.pendingAsks()).toEqual([]);
     expect(store.inbound.get(answer?.id as number)).toMatchObject({
       state: "done",
-      stateReason: "answer to a question",
+      stateReason: "answer to question #1",
     });
   });
 
@@ -211,11 +210,20 @@ describe("Dispatcher ask routing", () => {
     };
     const [g] = inbound(userText("guest", "please rm"));
     d.submit(g as InboundMessage);
-    await vi.waitFor(() => expect(delivery.textsTo("owner")).toEqual(["guest wants to run rm; allow?"]));
+    await vi.waitFor(() =>
+      expect(delivery.textsTo("owner")).toEqual([
+        expect.stringMatching(/^Question #1, for guest:\nguest wants to run rm; allow\?/),
+      ]),
+    );
     const [other, ownerAnswer] = inbound(userText("someone", "hi"), userText("owner", "allow"));
     d.submit(other as InboundMessage);
     d.submit(ownerAnswer as InboundMessage);
-    await vi.waitFor(() => expect(delivery.textsTo("guest")).toEqual(["owner said allow"]));
+    await vi.waitFor(() =>
+      expect(delivery.textsTo("guest")).toEqual([
+        expect.stringMatching(/waiting|asked them \(question #1\)/),
+        "owner said allow",
+      ]),
+    );
     await vi.waitFor(() => expect(delivery.textsTo("someone")).toEqual(["normal: hi"]));
     expect(agent.started).toEqual(["please rm", "hi"]);
   });
@@ -228,9 +236,10 @@ describe("Dispatcher ask routing", () => {
     });
     d.submit(inbound(userText("A", "go"))[0] as InboundMessage);
     await vi.advanceTimersByTimeAsync(4_999);
-    expect(delivery.textsTo("A")).toEqual(["still there?"]);
+    const asked = expect.stringMatching(/^Question #1:\nstill there\?/);
+    expect(delivery.textsTo("A")).toEqual([asked]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(delivery.textsTo("A")).toEqual(["still there?", "got undefined"]);
+    expect(delivery.textsTo("A")).toEqual([asked, "Question #1 expired without an answer.", "got undefined"]);
   });
 });
 

@@ -37,6 +37,8 @@ export interface AccessRequest {
   text?: string | undefined;
   /** Whether the sender is the account owner; looked up from the store when not given. */
   isOwner?: boolean | undefined;
+  /** It answers a question the bot asked (`ask`): every check applies but the rate limits. */
+  answer?: boolean | undefined;
 }
 
 /** Stable, switchable reasons for a refusal (the admin UI and tests key on these). */
@@ -223,7 +225,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     const addressed = detectAddress(msg.text ?? "", { mentionNames, prefixes: profile.prefixes });
     if (!addressed.addressed) return refuse(msg, "not-addressed", "group message not addressed to the bot");
     if (addressed.text === "") return refuse(msg, "no-text", "addressed with nothing after the mention");
-    if (!isOwner) {
+    if (!isOwner && !msg.answer) {
       const limited = rateLimit(msg, profile, nowMs);
       if (limited) return limited;
     }
@@ -252,7 +254,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
       }
       return pairing(msg, nowMs);
     }
-    const limited = rateLimit(msg, profile, nowMs);
+    const limited = msg.answer ? undefined : rateLimit(msg, profile, nowMs);
     if (limited) return limited;
     return { verdict: "allow", text: msg.text, allowedBy, profile };
   };
