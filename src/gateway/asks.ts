@@ -71,10 +71,10 @@ const NUMBERED = [/^(\S+)\s+#?(\d{1,6})$/u, /^#(\d{1,6})\s+(\S+)$/u];
 /** `y 2` → { answer: "y", number: 2 }; a bare answer gives undefined. */
 export function parseNumbered(text: string): { answer: string; number: number } | undefined {
   const t = text.trim();
-  const a = NUMBERED[0]?.exec(t);
-  if (a?.[1] && a[2]) return { answer: a[1], number: Number(a[2]) };
   const b = NUMBERED[1]?.exec(t);
   if (b?.[1] && b[2]) return { answer: b[2], number: Number(b[1]) };
+  const a = NUMBERED[0]?.exec(t);
+  if (a?.[1] && a[2]) return { answer: a[1], number: Number(a[2]) };
   return undefined;
 }
 

@@ -39,9 +39,25 @@ export class DispatchCommands {
     this.#notices = deps.notices;
   }
 
-  /** `/stop`: abort the conversation's running turn, if any. */
+  /**
+   * `/stop`: abort the conversation's running turn, if any. In a group only the member whose turn
+   * it is, or the owner, may stop it: another member's `/stop` is refused and the turn goes on.
+   */
   stop(key: string, message: InboundMessage): void {
     const running = this.#running.get(key);
+    if (
+      running &&
+      !running.abort.signal.aborted &&
+      running.message.fromUserId !== message.fromUserId &&
+      !contactOf(this.#o.store, message).isOwner
+    ) {
+      this.#log.info(
+        { inboundId: message.id, from: message.fromUserId, turnOf: running.message.fromUserId },
+        "/stop refused: the turn is another member's",
+      );
+      this.#notices.notice(message, "Only the person who asked (or the owner) can stop this answer.");
+      return;
+    }
     if (running && !running.abort.signal.aborted) {
       running.abort.abort(new TurnAborted("stop"));
       this.#notices.notice(message, "Stopped.");

@@ -138,6 +138,29 @@ describe("Dispatcher ordering and concurrency", () => {
 });
 
 describe("Dispatcher commands", () => {
+  it("in a group, /stop from another member is refused; the member whose turn it is, or the owner, may stop it", async () => {
+    const d = dispatcher();
+    const group = { group_id: "g1" };
+    const [turn, other] = inbound(userText("alice", "long job", group), userText("mallory", "/stop", group));
+    d.submit(turn as InboundMessage);
+    await vi.waitFor(() => expect(agent.started).toEqual(["long job"]));
+    d.submit(other as InboundMessage);
+    await vi.waitFor(() =>
+      expect(delivery.textsTo("mallory")).toEqual([
+        "Only the person who asked (or the owner) can stop this answer.",
+      ]),
+    );
+    expect(agent.signals.get("long job")?.aborted).toBe(false);
+    const [owner] = inbound(userText("owner", "/stop", group));
+    d.submit(owner as InboundMessage);
+    await vi.waitFor(() => expect(agent.signals.get("long job")?.aborted).toBe(true));
+    const [again, self] = inbound(userText("alice", "second", group), userText("alice", "/stop", group));
+    d.submit(again as InboundMessage);
+    await vi.waitFor(() => expect(agent.started).toEqual(["long job", "second"]));
+    d.submit(self as InboundMessage);
+    await vi.waitFor(() => expect(agent.signals.get("second")?.aborted).toBe(true));
+  });
+
   it("/stop aborts this contact's turn in flight, bypassing the queue", async () => {
     const d = dispatcher();
     const [first, queued, stop] = inbound(
