@@ -111,6 +111,11 @@ export const permissionsConfigSchema = z.object({
         .int()
         .positive()
         .default(15 * 60_000),
+      /**
+       * Wrong passphrases from all contacts of an account within `lockoutMs` before `/unlock` is
+       * paused on that account for `lockoutMs` (guessing from many ids); the owner is told. Default 20.
+       */
+      accountMaxFailures: z.number().int().positive().optional(),
     })
     .optional(),
 });

@@ -17,6 +17,7 @@ import { Notices } from "./notices.js";
 import { KeyedScheduler } from "./scheduler.js";
 import { TurnAborted } from "./turn-parts.js";
 import { TurnRunner } from "./turn-runner.js";
+import { takeOriginalText } from "./unlock-scrub.js";
 
 export type { AccessCheck, AccessVerdictLike } from "./access-gate.js";
 export type { UnlockHook } from "./commands.js";
@@ -67,7 +68,8 @@ export class Dispatcher {
     if (this.#closed) return; // stays unfinished in the store; the next start replays it
     if (this.#known.has(message.id)) return;
     const key = conversationKey(message.accountId, message.fromUserId, message.groupId);
-    let text = firstText(message.items);
+    // A scrubbed `/unlock` row: its real text lives in memory only (unlock-scrub.ts).
+    let text = takeOriginalText(message) ?? firstText(message.items);
     let agentText: string | undefined;
     if (this.#o.access) {
       // An answer to an open question is not a new request: it does not count against rate limits.
