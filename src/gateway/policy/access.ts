@@ -18,6 +18,7 @@ import { createLogger, type Logger } from "../../util/logger.js";
 import { detectAddress } from "./mention.js";
 import {
   contactAccess,
+  evictOldestPairing,
   issuePairingCode,
   nextPairingStep,
   openPairingCount,
@@ -88,7 +89,7 @@ export interface AccessPolicyOptions {
   /** A contact was sent a pairing code: tell the operator (admin UI, MCP). Logged loudly anyway. */
   onPairingRequest?: (request: PairingRequestEvent) => void;
   pairingTtlMs?: number;
-  /** Unexpired pairing codes per account; past it unknown contacts get silence (default 10). */
+  /** Unexpired pairing codes per account; past it the oldest open request is withdrawn (default 10). */
   maxPendingPerAccount?: number;
   /** For deterministic codes in tests (default `crypto.randomInt`). */
   random?: (max: number) => number;
@@ -167,10 +168,18 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
       return refuse(msg, "pairing-pending", why);
     }
     if (openPairingCount(store, msg.accountId, nowMs) >= maxPending) {
-      return refuse(
-        msg,
-        "pairing-busy",
-        `${maxPending} pairing requests already waiting on this account; no code sent`,
+      // A full list must not silence newcomers: the oldest open request makes room.
+      const evicted = evictOldestPairing(store, msg.accountId, nowMs);
+      if (!evicted) {
+        return refuse(
+          msg,
+          "pairing-busy",
+          `${maxPending} pairing requests already waiting on this account; no code sent`,
+        );
+      }
+      log.warn(
+        { accountId: msg.accountId, withdrawn: evicted.userId, max: maxPending },
+        `pairing request of ${evicted.userId} (code ${evicted.code}) withdrawn: ${maxPending} requests were waiting on account ${msg.accountId}; they get a fresh code when they write again, or allow them by user id`,
       );
     }
     const reminder = step.kind === "reminder";
