@@ -250,6 +250,18 @@ describe("e2e acp: answers, progress and /stop", () => {
 });
 
 describe("e2e acp: crashes and restarts", () => {
+  it("an agent that dies while its permission question is open: the question is withdrawn and the contact told", async () => {
+    await startGateway();
+    await userSays("ask-crash");
+    const all = await waitForBubble("withdrawn");
+    expect(all).toEqual(
+      expect.arrayContaining([
+        "Question #1 is withdrawn: the request ended before an answer (the agent stopped or failed).",
+      ]),
+    );
+    expect(await waitForTurnEnds(1)).toEqual(["done"]);
+  });
+
   it("a crashed agent process is reported to the user and restarted on the next message", async () => {
     await startGateway();
     await userSays("echo first");
