@@ -171,10 +171,20 @@ describe("admin pages", () => {
           question: "Delete <all> files?",
           askedAtMs: NOW,
         },
+        {
+          accountId: "bot-1@im.bot",
+          userId: "owner@im.wechat",
+          question: "Question #2, for dave@im.wechat",
+          askedAtMs: NOW,
+          number: 2,
+          undelivered: true,
+        },
       ],
     });
     const text = await (await f.app.request("/contacts", { headers: withCookie() })).text();
     expect(text).toContain("Delete &lt;all&gt; files?");
+    // A question the owner's send quota holds back says so.
+    expect(text).toContain("not delivered yet: the send quota is spent");
   });
 
   it("prefers the running gateway's live status for polling, queue and sends left", async () => {

@@ -22,6 +22,12 @@ export interface PendingAsk {
   groupId?: string;
   question: string;
   askedAtMs: number;
+  /** The question's number for the person asked. */
+  number?: number;
+  /** The contact the question is for, when the owner was asked. */
+  forUserId?: string;
+  /** Not sent yet: the person's send quota is spent; it goes out when they write again. */
+  undelivered?: true;
 }
 
 /** What the admin UI reads of a gateway running in this process. */

@@ -107,8 +107,12 @@ export const permissionsConfigSchema = z.object({
   defaultPreset: presetNameSchema.default("read-only"),
   contacts: z.record(z.string(), presetNameSchema).default({}),
   groups: z.record(z.string(), presetNameSchema).default({}),
-  /** Who answers `ask` approvals: the contact who asked, or the account's owner. */
-  askTo: z.enum(["contact", "owner"]).default("contact"),
+  /**
+   * Who answers a non-owner's `ask` approvals: the account's owner (default), or, as an explicit
+   * opt-in, the contact who asked (who then approves its own commands: use only for people you trust
+   * with the preset as if it said `allow`). The owner's own asks always go to the owner.
+   */
+  askTo: z.enum(["contact", "owner"]).default("owner"),
   askTimeoutMs: z.number().int().positive().default(120_000),
   /** The sandbox of run_command (`"off"`, or limits and per-contact `off`; see sandboxConfigSchema). */
   sandbox: sandboxConfigSchema.optional(),
@@ -131,6 +135,11 @@ export const permissionsConfigSchema = z.object({
         .int()
         .positive()
         .default(15 * 60_000),
+      /**
+       * Wrong passphrases from all contacts of an account within `lockoutMs` before `/unlock` is
+       * paused on that account for `lockoutMs` (guessing from many ids); the owner is told. Default 20.
+       */
+      accountMaxFailures: z.number().int().positive().optional(),
     })
     .optional(),
 });

@@ -49,6 +49,14 @@ export interface AskOptions {
   to?: "contact" | "owner";
   /** Default 120 000 ms. Silence resolves to `undefined`. */
   timeoutMs?: number;
+  /**
+   * What is to be approved, exactly (a command, a tool's arguments): shown verbatim under the
+   * question, newlines kept, never cut, filtered or redacted; sent as a file when too long for
+   * one message.
+   */
+  verbatim?: string;
+  /** The short answers the question takes (e.g. `["y", "n"]`), for the line on how to answer. */
+  answers?: string[];
 }
 
 /** What the gateway offers an agent during a turn. */

@@ -54,11 +54,42 @@ export interface UnlockResult {
   /** What to tell the contact, in plain words (never contains the passphrase). */
   message: string;
   unlockedUntilMs?: number;
+  /** Set when the owner should hear of it (a lockout began); never contains the passphrase. */
+  ownerNotice?: string;
+}
+
+/**
+ * Wrong passphrases across every contact of an account, in memory: past `accountMaxFailures`
+ * within `lockoutMs`, `/unlock` is paused on the account for `lockoutMs`. Guessing from many
+ * contact ids is bounded the same way guessing from one is. A restart forgets it (the per-contact
+ * counts are kept in the store).
+ */
+export class AccountUnlockGuard {
+  readonly #failures = new Map<string, number[]>();
+  readonly #pausedUntil = new Map<string, number>();
+
+  pausedUntil(accountId: string, nowMs: number): number | undefined {
+    const until = this.#pausedUntil.get(accountId);
+    return until !== undefined && until > nowMs ? until : undefined;
+  }
+
+  /** Count one failure; true when it starts a pause. */
+  fail(accountId: string, nowMs: number, max: number, windowMs: number): boolean {
+    const list = (this.#failures.get(accountId) ?? []).filter((t) => t > nowMs - windowMs);
+    list.push(nowMs);
+    this.#failures.set(accountId, list);
+    if (list.length < max) return false;
+    this.#failures.delete(accountId);
+    this.#pausedUntil.set(accountId, nowMs + windowMs);
+    return true;
+  }
 }
 
 export interface UnlockOptions {
   nowMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** The account-wide failure limit; without it only the per-contact limit applies. */
+  accountGuard?: AccountUnlockGuard;
 }
 
 /** The configured passphrase (config value, else the named environment variable). */
@@ -91,6 +122,13 @@ export function handleUnlock(
     return { ok: false, message: "Unlocking is enabled but no passphrase is configured; ask the owner." };
   }
   const state = store.get(contact) ?? {};
+  const paused = options.accountGuard?.pausedUntil(contact.accountId, now);
+  if (paused !== undefined && arg.trim()) {
+    return {
+      ok: false,
+      message: `Unlocking is paused after many wrong passphrases; try again in ${minutes(paused - now)}.`,
+    };
+  }
   if (state.lockedOutUntilMs !== undefined && state.lockedOutUntilMs > now) {
     return {
       ok: false,
@@ -111,12 +149,24 @@ export function handleUnlock(
   if (!sameSecret(given, secret)) {
     const failures = (state.failures ?? 0) + 1;
     const next: UnlockState = { ...state, failures };
+    const notices: string[] = [];
     if (failures >= u.maxFailures) {
       next.failures = 0;
       next.lockedOutUntilMs = now + u.lockoutMs;
+      notices.push(
+        `⚠️ /unlock: ${u.maxFailures} wrong passphrases from ${contact.userId}; they are locked out for ${minutes(u.lockoutMs)}.`,
+      );
     }
     store.set(contact, next);
-    return { ok: false, message: "Wrong passphrase." };
+    const max = u.accountMaxFailures ?? 20;
+    if (options.accountGuard?.fail(contact.accountId, now, max, u.lockoutMs)) {
+      notices.push(
+        `⚠️ /unlock is paused on this account for ${minutes(u.lockoutMs)}: ${max} wrong passphrases within ${minutes(u.lockoutMs)} (the last from ${contact.userId}). If that was not you, change the passphrase.`,
+      );
+    }
+    const result: UnlockResult = { ok: false, message: "Wrong passphrase." };
+    if (notices.length > 0) result.ownerNotice = notices.join("\n");
+    return result;
   }
   const unlockedUntilMs = now + u.durationMs;
   store.set(contact, { unlockedUntilMs, failures: 0 });
@@ -132,19 +182,28 @@ export function handleLock(contact: Contact, store: UnlockStateStore): UnlockRes
 
 /**
  * `/unlock` and `/lock` as the gateway's command hook (`DispatchOptions.unlock`): the reply texts
- * only, which never contain the passphrase.
+ * and what to tell the owner, which never contain the passphrase. One account-wide failure limit
+ * per hook (per gateway process).
  */
 export function unlockCommands(
   store: UnlockStateStore,
   config: PermissionsConfig,
   options: { now?: () => number; env?: NodeJS.ProcessEnv } = {},
-): { unlock(contact: Contact, arg: string): string; lock(contact: Contact): string } {
+): {
+  unlock(contact: Contact, arg: string): { reply: string; ownerNotice?: string };
+  lock(contact: Contact): string;
+} {
+  const accountGuard = new AccountUnlockGuard();
   const opts = (): UnlockOptions => ({
     ...(options.now ? { nowMs: options.now() } : {}),
     ...(options.env ? { env: options.env } : {}),
+    accountGuard,
   });
   return {
-    unlock: (contact, arg) => handleUnlock(contact, arg, store, config, opts()).message,
+    unlock: (contact, arg) => {
+      const r = handleUnlock(contact, arg, store, config, opts());
+      return r.ownerNotice ? { reply: r.message, ownerNotice: r.ownerNotice } : { reply: r.message };
+    },
     lock: (contact) => handleLock(contact, store).message,
   };
 }

@@ -24,9 +24,9 @@ describe("unlockWiring", () => {
       configSchema.parse({ permissions: { unlock: { passphrase: "open sesame" } } }),
       store,
     );
-    expect(hook.unlock(contact, "not it")).toBe("Wrong passphrase.");
+    expect(hook.unlock(contact, "not it")).toEqual({ reply: "Wrong passphrase." });
     const ok = hook.unlock(contact, "open sesame");
-    expect(ok).toBe("Unlocked for 30 minutes.");
+    expect(ok).toEqual({ reply: "Unlocked for 30 minutes." });
     const unlock = store.contacts.get(contact.accountId, contact.userId)?.settings.unlock as {
       unlockedUntilMs?: number;
     };
@@ -39,9 +39,9 @@ describe("unlockWiring", () => {
     const config = configSchema.parse({
       builtin: { provider: "openai-compatible", baseUrl: "http://127.0.0.1:1/v1", model: "m" },
     });
-    expect(unlockWiring(config, store).unlock(contact, "anything")).toBe(
-      "Unlocking is not enabled for this bot.",
-    );
+    expect(unlockWiring(config, store).unlock(contact, "anything")).toEqual({
+      reply: "Unlocking is not enabled for this bot.",
+    });
   });
 });
 

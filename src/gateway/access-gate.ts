@@ -13,6 +13,8 @@ export interface AccessCheck {
     fromUserId: string;
     groupId?: string | undefined;
     text?: string | undefined;
+    /** The message answers an open question: it is not counted against rate limits. */
+    answer?: boolean | undefined;
   }): AccessVerdictLike;
 }
 
@@ -29,6 +31,7 @@ export function admit(
   message: InboundMessage,
   text: string | undefined,
   log: Logger,
+  answer = false,
 ): Admission {
   let verdict: AccessVerdictLike;
   try {
@@ -37,6 +40,7 @@ export function admit(
       fromUserId: message.fromUserId,
       groupId: message.groupId,
       text,
+      ...(answer ? { answer: true } : {}),
     });
   } catch (err) {
     log.error({ err: errText(err), inboundId: message.id }, "access check failed: message refused");

@@ -16,10 +16,15 @@ export function parseCommand(text: string | undefined): GatewayCommand | undefin
 
 /** The gateway's view of unlocking: answers only, so dispatch needs nothing of the agent's permissions. */
 export interface UnlockHook {
-  /** The reply to `/unlock <arg>`; it must never repeat `arg`. */
-  unlock(contact: Contact, arg: string): Promise<string> | string;
+  /**
+   * The reply to `/unlock <arg>`, and optionally what to tell the owner (a lockout began); it must
+   * never repeat `arg`.
+   */
+  unlock(contact: Contact, arg: string): Promise<UnlockReply> | UnlockReply;
   lock(contact: Contact): Promise<string> | string;
 }
+
+export type UnlockReply = string | { reply: string; ownerNotice?: string };
 
 /** The reply to `/unlock <arg>` or `/lock`; `arg` (a passphrase) never appears in it. */
 export async function unlockAnswer(
@@ -27,13 +32,16 @@ export async function unlockAnswer(
   command: "unlock" | "lock",
   contact: Contact,
   arg: string,
-): Promise<string> {
-  if (!hook) return "Unlocking is not enabled for this bot.";
-  if (command === "lock") return hook.lock(contact);
+): Promise<{ reply: string; ownerNotice?: string }> {
+  if (!hook) return { reply: "Unlocking is not enabled for this bot." };
+  if (command === "lock") return { reply: await hook.lock(contact) };
   // In a group everyone reads the passphrase: refuse it there (a bare /unlock still reports the state).
   if (contact.groupId !== undefined && arg !== "")
-    return "Send /unlock to me in a private chat: a passphrase sent in a group is seen by everyone there.";
-  return hook.unlock(contact, arg);
+    return {
+      reply: "Send /unlock to me in a private chat: a passphrase sent in a group is seen by everyone there.",
+    };
+  const answer = await hook.unlock(contact, arg);
+  return typeof answer === "string" ? { reply: answer } : answer;
 }
 
 /** What follows the command word, trimmed, case kept (`/unlock Open Sesame` → `Open Sesame`). */

@@ -61,6 +61,22 @@ export function createDeliveryPort(delivery: Delivery, signal: AbortSignal, log:
       }
       background("notice", m, delivery.deliverReply({ ...base(m), text }, signal));
     },
+    async sendQuestion(m, text, options = {}) {
+      const to = options.toUserId && options.toUserId !== m.fromUserId ? options.toUserId : undefined;
+      const target = to ? { accountId: m.accountId, toUserId: to } : base(m);
+      const files = options.file ? { files: [{ path: options.file }] } : {};
+      try {
+        const r = await delivery.deliverReply(
+          { ...target, text, ...files, verbatim: true, priority: true },
+          signal,
+        );
+        if (r.failed > 0) return "failed";
+        return r.deferred > 0 || r.pending > 0 ? "held" : "sent";
+      } catch (err) {
+        log.error({ accountId: m.accountId, err: errText(err) }, "sending a question failed");
+        return "failed";
+      }
+    },
     progress(m, text) {
       background("progress", m, delivery.progress({ ...base(m), text }, signal));
     },

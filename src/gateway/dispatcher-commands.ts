@@ -14,6 +14,7 @@ import type { DispatchOptions, Running } from "./dispatcher-types.js";
 import type { Notices } from "./notices.js";
 import { TurnAborted } from "./turn-parts.js";
 import { contactOf } from "./turn-runner.js";
+import { REDACTED_UNLOCK } from "./unlock-scrub.js";
 
 export interface DispatchCommandsDeps {
   options: DispatchOptions;
@@ -39,9 +40,25 @@ export class DispatchCommands {
     this.#notices = deps.notices;
   }
 
-  /** `/stop`: abort the conversation's running turn, if any. */
+  /**
+   * `/stop`: abort the conversation's running turn, if any. In a group only the member whose turn
+   * it is, or the owner, may stop it: another member's `/stop` is refused and the turn goes on.
+   */
   stop(key: string, message: InboundMessage): void {
     const running = this.#running.get(key);
+    if (
+      running &&
+      !running.abort.signal.aborted &&
+      running.message.fromUserId !== message.fromUserId &&
+      !contactOf(this.#o.store, message).isOwner
+    ) {
+      this.#log.info(
+        { inboundId: message.id, from: message.fromUserId, turnOf: running.message.fromUserId },
+        "/stop refused: the turn is another member's",
+      );
+      this.#notices.notice(message, "Only the person who asked (or the owner) can stop this answer.");
+      return;
+    }
     if (running && !running.abort.signal.aborted) {
       running.abort.abort(new TurnAborted("stop"));
       this.#notices.notice(message, "Stopped.");
@@ -53,6 +70,14 @@ export class DispatchCommands {
   /** `/unlock …` and `/lock`. The argument (a passphrase) is never logged, stored as a reason or echoed. */
   unlock(message: InboundMessage, command: "unlock" | "lock", arg: string): void {
     const contact = contactOf(this.#o.store, message);
+    if (command === "unlock" && arg === REDACTED_UNLOCK.slice("/unlock ".length)) {
+      // Replayed from the store after a restart: the passphrase was never written, so ask again.
+      this.#notices.notice(
+        message,
+        "Your /unlock arrived just before a restart and its passphrase was not kept; please send it again.",
+      );
+      return;
+    }
     if (command === "unlock" && arg.trim()) {
       // The passphrase must not stay in the history, the admin UI or a backup of the database.
       try {
@@ -67,14 +92,28 @@ export class DispatchCommands {
       }
     }
     void unlockAnswer(this.#o.unlock, command, contact, arg)
-      .catch((err: unknown) => {
+      .catch((err: unknown): { reply: string; ownerNotice?: string } => {
         this.#log.error({ err: errText(err), inboundId: message.id }, `/${command} failed`);
-        return `Sorry, /${command} failed. Please try again later.`;
+        return { reply: `Sorry, /${command} failed. Please try again later.` };
       })
-      .then((text) => {
+      .then(({ reply, ownerNotice }) => {
         this.#log.info({ inboundId: message.id, from: message.fromUserId }, `/${command} answered`);
-        this.#notices.notice(message, text);
+        this.#notices.notice(message, reply);
+        if (ownerNotice) this.#tellOwner(message, ownerNotice);
       });
+  }
+
+  /**
+   * A warning for the owner (an `/unlock` lockout): logged, and sent to the owner's chat; the
+   * delivery sends it when the owner's send window allows (at once, or after they next write).
+   */
+  #tellOwner(message: InboundMessage, text: string): void {
+    const owner = this.#o.store.accounts.get(message.accountId)?.ownerUserId;
+    this.#log.warn({ accountId: message.accountId, from: message.fromUserId }, text);
+    if (!owner || owner === message.fromUserId) return;
+    void this.#o.delivery.sendNotice(message, text, { toUserId: owner }).catch((err: unknown) => {
+      this.#log.error({ err: errText(err), inboundId: message.id }, "could not tell the owner");
+    });
   }
 
   /** `/help`: the fixed list of commands. */

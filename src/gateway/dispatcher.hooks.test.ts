@@ -141,6 +141,41 @@ describe("/unlock and /lock", () => {
     expect(agent.seen).toEqual([]);
   });
 
+  it("guessing from many contact ids meets an account-wide limit, and the owner is told (chat and log)", async () => {
+    const d = dispatcher({ unlock: unlockHook() });
+    // 20 wrong guesses from 20 different ids: none of them reaches its own limit of 5.
+    for (let i = 0; i < 20; i++) {
+      d.submit(inbound(userText(`guesser${i}`, `/unlock wrong-${i}`))[0] as InboundMessage);
+    }
+    await vi.waitFor(() => expect(delivery.textsTo("owner")).toHaveLength(1));
+    expect(delivery.textsTo("owner")[0]).toMatch(/\/unlock is paused on this account for 15 minutes/);
+    expect(delivery.textsTo("owner")[0]).not.toContain("wrong-");
+    expect(logLines.join("")).toContain("/unlock is paused on this account");
+    // Now even the right passphrase from a fresh id is refused until the pause ends.
+    d.submit(inbound(userText("late", `/unlock ${PASSPHRASE}`))[0] as InboundMessage);
+    await vi.waitFor(() => expect(delivery.textsTo("late")).toHaveLength(1));
+    expect(delivery.textsTo("late")[0]).toMatch(/paused after many wrong passphrases/);
+    expect(
+      unlockState.get({ accountId: "acct", userId: "late", isOwner: false })?.unlockedUntilMs,
+    ).toBeUndefined();
+  });
+
+  it("a contact's own lockout is told to the owner too", async () => {
+    const d = dispatcher({ unlock: unlockHook() });
+    for (let i = 0; i < 5; i++) d.submit(inbound(userText("A", `/unlock nope-${i}`))[0] as InboundMessage);
+    await vi.waitFor(() => expect(delivery.textsTo("owner")).toHaveLength(1));
+    expect(delivery.textsTo("owner")[0]).toMatch(/5 wrong passphrases from A; they are locked out/);
+  });
+
+  it("a replayed /unlock (its passphrase never stored) asks to send it again and counts no failure", async () => {
+    const d = dispatcher({ unlock: unlockHook() });
+    const [m] = inbound(userText("A", "/unlock [redacted]"));
+    d.submit(m as InboundMessage, { replay: true });
+    await vi.waitFor(() => expect(delivery.textsTo("A")).toHaveLength(1));
+    expect(delivery.textsTo("A")[0]).toMatch(/send it again/);
+    expect(unlockState.get({ accountId: "acct", userId: "A", isOwner: false })).toBeUndefined();
+  });
+
   it("/help lists /unlock and /lock", async () => {
     const d = dispatcher();
     d.submit(inbound(userText("A", "/help"))[0] as InboundMessage);

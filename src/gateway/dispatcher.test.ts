@@ -138,6 +138,29 @@ describe("Dispatcher ordering and concurrency", () => {
 });
 
 describe("Dispatcher commands", () => {
+  it("in a group, /stop from another member is refused; the member whose turn it is, or the owner, may stop it", async () => {
+    const d = dispatcher();
+    const group = { group_id: "g1" };
+    const [turn, other] = inbound(userText("alice", "long job", group), userText("mallory", "/stop", group));
+    d.submit(turn as InboundMessage);
+    await vi.waitFor(() => expect(agent.started).toEqual(["long job"]));
+    d.submit(other as InboundMessage);
+    await vi.waitFor(() =>
+      expect(delivery.textsTo("mallory")).toEqual([
+        "Only the person who asked (or the owner) can stop this answer.",
+      ]),
+    );
+    expect(agent.signals.get("long job")?.aborted).toBe(false);
+    const [owner] = inbound(userText("owner", "/stop", group));
+    d.submit(owner as InboundMessage);
+    await vi.waitFor(() => expect(agent.signals.get("long job")?.aborted).toBe(true));
+    const [again, self] = inbound(userText("alice", "second", group), userText("alice", "/stop", group));
+    d.submit(again as InboundMessage);
+    await vi.waitFor(() => expect(agent.started).toEqual(["long job", "second"]));
+    d.submit(self as InboundMessage);
+    await vi.waitFor(() => expect(agent.signals.get("second")?.aborted).toBe(true));
+  });
+
   it("/stop aborts this contact's turn in flight, bypassing the queue", async () => {
     const d = dispatcher();
     const [first, queued, stop] = inbound(
@@ -185,20 +208,19 @@ describe("Dispatcher ask routing", () => {
     };
     const [q] = inbound(userText("A", "clean up"));
     d.submit(q as InboundMessage);
-    await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual(["Delete the file?"]));
+    const asked = expect.stringMatching(/^Question #1:\nDelete the file\?\n/);
+    await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual([asked]));
     await vi.waitFor(() =>
-      expect(d.pendingAsks()).toEqual([
-        expect.objectContaining({ userId: "A", question: "Delete the file?" }),
-      ]),
+      expect(d.pendingAsks()).toEqual([expect.objectContaining({ number: 1, userId: "A", question: asked })]),
     );
     const [answer] = inbound(userText("A", "yes"));
     d.submit(answer as InboundMessage);
-    await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual(["Delete the file?", "you said yes"]));
+    await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual([asked, "you said yes"]));
     expect(agent.started).toEqual(["clean up"]);
     expect(d.pendingAsks()).toEqual([]);
     expect(store.inbound.get(answer?.id as number)).toMatchObject({
       state: "done",
-      stateReason: "answer to a question",
+      stateReason: "answer to question #1",
     });
   });
 
@@ -211,11 +233,20 @@ describe("Dispatcher ask routing", () => {
     };
     const [g] = inbound(userText("guest", "please rm"));
     d.submit(g as InboundMessage);
-    await vi.waitFor(() => expect(delivery.textsTo("owner")).toEqual(["guest wants to run rm; allow?"]));
+    await vi.waitFor(() =>
+      expect(delivery.textsTo("owner")).toEqual([
+        expect.stringMatching(/^Question #1, for guest:\nguest wants to run rm; allow\?/),
+      ]),
+    );
     const [other, ownerAnswer] = inbound(userText("someone", "hi"), userText("owner", "allow"));
     d.submit(other as InboundMessage);
     d.submit(ownerAnswer as InboundMessage);
-    await vi.waitFor(() => expect(delivery.textsTo("guest")).toEqual(["owner said allow"]));
+    await vi.waitFor(() =>
+      expect(delivery.textsTo("guest")).toEqual([
+        expect.stringMatching(/waiting|asked them \(question #1\)/),
+        "owner said allow",
+      ]),
+    );
     await vi.waitFor(() => expect(delivery.textsTo("someone")).toEqual(["normal: hi"]));
     expect(agent.started).toEqual(["please rm", "hi"]);
   });
@@ -228,9 +259,10 @@ describe("Dispatcher ask routing", () => {
     });
     d.submit(inbound(userText("A", "go"))[0] as InboundMessage);
     await vi.advanceTimersByTimeAsync(4_999);
-    expect(delivery.textsTo("A")).toEqual(["still there?"]);
+    const asked = expect.stringMatching(/^Question #1:\nstill there\?/);
+    expect(delivery.textsTo("A")).toEqual([asked]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(delivery.textsTo("A")).toEqual(["still there?", "got undefined"]);
+    expect(delivery.textsTo("A")).toEqual([asked, "Question #1 expired without an answer.", "got undefined"]);
   });
 });
 

@@ -8,7 +8,7 @@ import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
 import { type AccessCheck, admit } from "./access-gate.js";
-import { AskRegistry, type PendingAsk } from "./asks.js";
+import { AskRegistry, type PendingAsk, whichText } from "./asks.js";
 import { commandArg, parseCommand } from "./commands.js";
 import { DispatchCommands } from "./dispatcher-commands.js";
 import type { DispatchOptions, Job, Running } from "./dispatcher-types.js";
@@ -17,11 +17,18 @@ import { Notices } from "./notices.js";
 import { KeyedScheduler } from "./scheduler.js";
 import { TurnAborted } from "./turn-parts.js";
 import { TurnRunner } from "./turn-runner.js";
+import { takeOriginalText } from "./unlock-scrub.js";
 
 export type { AccessCheck, AccessVerdictLike } from "./access-gate.js";
 export type { UnlockHook } from "./commands.js";
 export type { DispatchEvent, DispatchOptions, TurnOutcome } from "./dispatcher-types.js";
 export { TurnAborted } from "./turn-parts.js";
+
+const YES_NO = /^(?:y|yes|n|no|ok|是|好|好的|可以|否|不|不行)(?:\s+#?\d+)?[.!。！]*$/iu;
+
+function looksLikeYesNo(text: string): boolean {
+  return YES_NO.test(text.trim());
+}
 
 /** How long aborted turns get to end at shutdown before they are left behind. */
 const DRAIN_GRACE_MS = 2_000;
@@ -61,10 +68,14 @@ export class Dispatcher {
     if (this.#closed) return; // stays unfinished in the store; the next start replays it
     if (this.#known.has(message.id)) return;
     const key = conversationKey(message.accountId, message.fromUserId, message.groupId);
-    let text = firstText(message.items);
+    // A scrubbed `/unlock` row: its real text lives in memory only (unlock-scrub.ts).
+    let text = takeOriginalText(message) ?? firstText(message.items);
     let agentText: string | undefined;
     if (this.#o.access) {
-      const verdict = this.#checkAccess(message, text);
+      // An answer to an open question is not a new request: it does not count against rate limits.
+      const answer =
+        text !== undefined && !options.replay && this.#asks.wouldTake(key, message.fromUserId, text);
+      const verdict = this.#checkAccess(message, text, answer);
       if (verdict === undefined) return;
       if (verdict !== null) {
         agentText = verdict;
@@ -82,10 +93,7 @@ export class Dispatcher {
       this.#commands.unlock(message, command, commandArg(text));
       return;
     }
-    if (text !== undefined && !options.replay && this.#asks.offer(key, message.fromUserId, text)) {
-      this.#notices.finish(message, "done", "answer to a question");
-      return;
-    }
+    if (text !== undefined && !options.replay && this.#offerAnswer(key, message, text)) return;
     if (command === "help") {
       this.#commands.help(message);
       return;
@@ -111,9 +119,44 @@ export class Dispatcher {
     this.#scheduler.push(key, message.accountId, job);
   }
 
+  /**
+   * The message as an answer to one of the sender's open questions: taken (true), or a bare answer
+   * while several wait (told which, true), or a yes/no from a contact whose question waits for the
+   * owner (told so, true). False: not an answer, it goes on as a message.
+   */
+  #offerAnswer(key: string, message: InboundMessage, text: string): boolean {
+    const offer = this.#asks.offer(key, message.fromUserId, text);
+    if (offer.kind === "answered") {
+      this.#notices.finish(message, "done", `answer to question #${offer.number}`);
+      return true;
+    }
+    if (offer.kind === "released") {
+      this.#notices.notice(message, `Question #${offer.number} comes now; answer it once you have read it.`);
+      return true;
+    }
+    if (offer.kind === "which") {
+      this.#notices.notice(message, whichText(offer.waiting, offer.unknownNumber));
+      return true;
+    }
+    const forOwner = this.#asks.askedForOthers(message);
+    if (forOwner.length > 0 && looksLikeYesNo(text)) {
+      const nums = forOwner.map((a) => `#${a.number}`).join(", ");
+      this.#notices.notice(
+        message,
+        `Your request waits for the owner's approval (question ${nums}); only the owner can answer it.`,
+      );
+      return true;
+    }
+    return false;
+  }
+
   /** `undefined` when refused (recorded, its reply sent); else the agent's text, or null when unchanged. */
-  #checkAccess(message: InboundMessage, text: string | undefined): string | undefined | null {
-    const outcome = admit(this.#o.access as AccessCheck, message, text, this.#log);
+  #checkAccess(
+    message: InboundMessage,
+    text: string | undefined,
+    answer: boolean,
+  ): string | undefined | null {
+    const outcome = admit(this.#o.access as AccessCheck, message, text, this.#log, answer);
     if (outcome.allowed) return outcome.text;
     this.#notices.finish(message, "refused", outcome.reason);
     if (outcome.reply) void this.#notices.sendQuiet(message, outcome.reply);

@@ -11,6 +11,7 @@ import { sleep } from "../util/sleep.js";
 import { contentKeyOf, normalizeInbound } from "./inbound.js";
 import { RecentKeys } from "./recent.js";
 import { type InboundTransport, isSessionExpired } from "./transport.js";
+import { holdOriginalText, scrubUnlock } from "./unlock-scrub.js";
 
 export interface BackoffOptions {
   /** Delay after a failure (default 2000). */
@@ -168,13 +169,16 @@ export class Poller {
     const now = this.#now();
     const fresh = [];
     const keys = new Set<string>();
+    const originals = new Map<string, string>();
     for (const element of raw) {
       const n = normalizeInbound(element);
       if (!n.ok) {
         this.#log[n.level]({ reason: n.reason }, "inbound message dropped");
         continue;
       }
-      const { inbound } = n;
+      // The passphrase of a `/unlock` is never written (nor hashed into the content key).
+      const { inbound, original } = scrubUnlock(n.inbound);
+      if (original !== undefined) originals.set(inbound.dedupKey, original);
       const contentKey = contentKeyOf(inbound);
       if (keys.has(contentKey) || this.#recent.has(contentKey, now)) {
         this.#log.info(
@@ -187,6 +191,10 @@ export class Poller {
       fresh.push(inbound);
     }
     const stored = this.#o.store.inbound.recordPoll(this.accountId, cursor || undefined, fresh, now);
+    for (const row of stored) {
+      const original = originals.get(row.dedupKey);
+      if (original !== undefined) holdOriginalText(row, original);
+    }
     if (stored.length < fresh.length) {
       // The store skips a message whose id it already holds (a redelivery, or a reused id).
       const kept = new Set(stored.map((m) => m.dedupKey));

@@ -6,6 +6,9 @@
 import type { AgentReply } from "../agent/types.js";
 import type { InboundMessage } from "../store/types.js";
 
+/** What became of a question: sent now, held back by the send quota, or failed. */
+export type QuestionSent = "sent" | "held" | "failed";
+
 export interface DeliveryPort {
   /** A user message arrived: its context token becomes the latest, the outbox is released. */
   onInbound(message: InboundMessage): Promise<void>;
@@ -17,6 +20,16 @@ export interface DeliveryPort {
    * the recipient (an `ask` to the account owner).
    */
   sendNotice(inbound: InboundMessage, text: string, options?: { toUserId?: string }): Promise<void>;
+  /**
+   * An `ask` question: sent as written (no markdown filter), not queued behind the outbox, with
+   * an optional file. Resolves `held` when the send quota keeps it back until the person writes.
+   * Optional: without it the question goes as a notice.
+   */
+  sendQuestion?(
+    inbound: InboundMessage,
+    text: string,
+    options?: { toUserId?: string; file?: string },
+  ): Promise<QuestionSent>;
   /** A progress note (delivery keeps it within the quota; it may be dropped). */
   progress(inbound: InboundMessage, text: string): void;
   /** `AgentIO.sendFile`: resolves when sent; throws when it could not be sent now. */

@@ -3,11 +3,14 @@
  * `AgentIO` with progress notes, files and `ask`, the reply prepared and delivered) and how a
  * failure, a `/stop`, a timeout or a shutdown ends it.
  */
+
+import { join } from "node:path";
 import type { AgentInput, AgentIO, AgentReply, Contact, QuotedMessage } from "../agent/types.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
-import { type AskRegistry, askInChat } from "./asks.js";
+import { askInChat } from "./ask-chat.js";
+import type { AskRegistry } from "./asks.js";
 import type { DispatchOptions, Job, Running, TurnOutcome } from "./dispatcher-types.js";
 import { describeContent, withFirstText } from "./inbound.js";
 import type { Notices } from "./notices.js";
@@ -103,14 +106,21 @@ export class TurnRunner {
       delivery.progress(message, t),
     );
     const typing = delivery.typing(message);
-    const io = this.#ioFor(message, running, signal, progress);
+    // Aborted once the agent's run has settled: a question it left open is withdrawn, and told.
+    const ended = new AbortController();
+    const io = this.#ioFor(message, running, signal, progress, ended.signal);
     let outcome: TurnOutcome = "done";
     let stage: "agent" | "delivery" = "agent";
     this.#o.onEvent?.({ type: "turn-start", ...ids });
     try {
       store.inbound.setState(message.id, "processing");
       await this.#o.resolveMedia?.(message, input);
-      const raw = await agent.run(input, io);
+      let raw: AgentReply;
+      try {
+        raw = await agent.run(input, io);
+      } finally {
+        ended.abort();
+      }
       signal.throwIfAborted();
       const reply = await this.#prepareReply(message, input.contact, raw);
       progress.close();
@@ -178,7 +188,13 @@ export class TurnRunner {
     return delivery.sendFile(message, await checkedOutboundPath(path, ws, mediaLimits), caption);
   }
 
-  #ioFor(message: InboundMessage, running: Running, signal: AbortSignal, progress: ProgressNotes): AgentIO {
+  #ioFor(
+    message: InboundMessage,
+    running: Running,
+    signal: AbortSignal,
+    progress: ProgressNotes,
+    ended: AbortSignal,
+  ): AgentIO {
     return {
       progress: (text) => progress.add(text),
       sendFile: (path, caption) => this.#sendFile(message, path, caption),
@@ -186,7 +202,9 @@ export class TurnRunner {
         askInChat(question, options, {
           message,
           signal,
+          ended,
           asks: this.#asks,
+          ...(this.#o.mediaDir ? { fileDir: join(this.#o.mediaDir, "questions") } : {}),
           delivery: this.#o.delivery,
           ownerOf: (accountId) => this.#o.store.accounts.get(accountId)?.ownerUserId,
           defaultTimeoutMs: this.#o.askTimeoutMs ?? 120_000,

@@ -85,6 +85,8 @@ async function startGateway(o: StartOptions = {}): Promise<void> {
     ...fakeAgentCommand({ logFile, ...o.fake }),
     cwdFor: (c) => workspaceDirFor(c, { home: paths.home }),
     presets: ASK_EDITS,
+    // The contact answers its own questions here (explicit opt-in; the default asks the owner).
+    askTo: "contact",
     permissionTimeoutMs: o.permissionTimeoutMs ?? WAIT_MS,
     sessionStore: store.sessions,
   });
@@ -194,7 +196,11 @@ describe("e2e acp: permission prompts in the chat", () => {
     await userSays("write out.txt");
     await waitForBubble(QUESTION);
     const all = await waitForBubble("not allowed");
-    expect(all).toEqual([expect.stringContaining(QUESTION), "not allowed"]);
+    expect(all).toEqual([
+      expect.stringContaining(QUESTION),
+      "Question #1 expired without an answer.",
+      "not allowed",
+    ]);
     expect(existsSync(aliceFile("out.txt"))).toBe(false);
     expect(readLog(logFile)).toContain("permission reject");
     expect(await waitForTurnEnds(1)).toEqual(["done"]);
@@ -244,6 +250,18 @@ describe("e2e acp: answers, progress and /stop", () => {
 });
 
 describe("e2e acp: crashes and restarts", () => {
+  it("an agent that dies while its permission question is open: the question is withdrawn and the contact told", async () => {
+    await startGateway();
+    await userSays("ask-crash");
+    const all = await waitForBubble("withdrawn");
+    expect(all).toEqual(
+      expect.arrayContaining([
+        "Question #1 is withdrawn: the request ended before an answer (the agent stopped or failed).",
+      ]),
+    );
+    expect(await waitForTurnEnds(1)).toEqual(["done"]);
+  });
+
   it("a crashed agent process is reported to the user and restarted on the next message", async () => {
     await startGateway();
     await userSays("echo first");

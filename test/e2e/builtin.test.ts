@@ -128,7 +128,8 @@ async function startRig(o: { mode?: "per-contact" | "per-message" } = {}): Promi
       // vision left at "auto": on for an openai-compatible model not known to be text-only.
       session: { mode: o.mode ?? "per-contact" },
     },
-    permissions: { allowlist: [ALICE], defaultPreset: "read-only", askTimeoutMs: 20_000 },
+    // askTo "contact": the explicit opt-in (the default, the owner, is tested in test/security).
+    permissions: { allowlist: [ALICE], defaultPreset: "read-only", askTimeoutMs: 20_000, askTo: "contact" },
   });
   const choice: AgentChoice = { kind: "builtin", why: "test", builtin: config.builtin };
   const agent = await buildAgent({ choice, config, paths, store });
@@ -298,7 +299,7 @@ describe("built-in agent through the simulator and the gateway", () => {
       { text: "Command finished." },
     );
     await say(rig, ALICE, "make proof.txt");
-    await sees(rig, ALICE, /🔐 Allow .*echo ran > proof\.txt/);
+    await sees(rig, ALICE, /🔐 Allow[\s\S]*echo ran > proof\.txt/);
     expect(existsSync(join(rig.workspace(ALICE), "proof.txt"))).toBe(false);
     expect(rig.ai.completions()).toHaveLength(1);
     await say(rig, ALICE, "y");

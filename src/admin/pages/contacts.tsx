@@ -117,7 +117,10 @@ function AsksSection(props: { asks: PendingAsk[] | undefined; t: Dict }) {
                 <td>
                   <Who userId={a.userId} accountId={a.accountId} />
                 </td>
-                <td class="bubble">{a.question}</td>
+                <td class="bubble">
+                  {a.undelivered ? <span class="badge warn">{t.asksUndelivered}</span> : null}
+                  {a.question}
+                </td>
                 <td class="sub">{fmtTime(a.askedAtMs, t)}</td>
               </tr>
             ))}

@@ -64,7 +64,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   const permissionTimeoutMs = config.permissionTimeoutMs ?? ACP_DEFAULTS.permissionTimeoutMs;
   const startTimeoutMs = config.startTimeoutMs ?? ACP_DEFAULTS.startTimeoutMs;
   const cancelGraceMs = config.cancelGraceMs ?? ACP_DEFAULTS.cancelGraceMs;
-  const askTo = config.askTo ?? "contact";
+  const askTo = config.askTo ?? "owner";
   const logger = config.logger ?? createLogger("agent:acp");
   const store: SessionStore = config.sessionStore ?? memorySessionStore();
   const commandLine = [config.command, ...(config.args ?? [])].join(" ");

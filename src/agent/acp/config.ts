@@ -69,7 +69,10 @@ export interface AcpAgentConfig extends AcpCommand {
    * Default: the shared default permissions (owner `full`, everyone else `read-only`).
    */
   presets?: Preset | PresetName | ((contact: Contact) => Preset | PresetName);
-  /** Who answers permission questions: the contact who asked (default) or the account's owner. */
+  /**
+   * Who answers permission questions: the account's owner (default), or the contact who asked
+   * (explicit opt-in: the contact then approves its own requests).
+   */
   askTo?: "contact" | "owner";
   /** Keeps each contact's ACP session id, so a restart resumes it through `session/load`. */
   sessionStore?: SessionStore;

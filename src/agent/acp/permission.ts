@@ -9,7 +9,7 @@ import type {
   RequestPermissionResponse,
 } from "@agentclientprotocol/sdk";
 import type { Preset } from "../presets.js";
-import type { AgentIO } from "../types.js";
+import type { AgentIO, AskOptions } from "../types.js";
 import { decide } from "./config.js";
 
 export type PermissionAnswer = RequestPermissionResponse;
@@ -49,11 +49,35 @@ export function describeToolCall(req: RequestPermissionRequest): string {
   return [call.kind ?? "tool", where].filter(Boolean).join(" ");
 }
 
-/** "🔐 Edit src/a.ts\n1 allow once · 2 allow always · 3 reject\nReply 1–3 (or y/n)." */
+/**
+ * "🔐 The agent asks to: Edit src/a.ts\n1 Allow once · 2 Allow always · 3 Reject\nReply 1–3 (or y/n)."
+ * The options in the agent's own order, with its own labels. The gateway numbers the question and
+ * adds how to answer when several wait ("1 4": option 1 of question 4).
+ */
 export function formatQuestion(req: RequestPermissionRequest): string {
   const choices = req.options.map((o, i) => `${i + 1} ${o.name}`).join(" · ");
   const range = req.options.length > 1 ? `1–${req.options.length}` : "1";
   return `🔐 The agent asks to: ${describeToolCall(req)}\n${choices}\nReply ${range} (or y/n).`;
+}
+
+/**
+ * Exactly what the agent wants to do, for the question: its raw input (a command, arguments) as
+ * it sent it, and the paths it names. Never cut or redacted; the gateway sends a long one as a file.
+ */
+export function exactToolCall(req: RequestPermissionRequest): string | undefined {
+  const call = req.toolCall;
+  const parts: string[] = [];
+  const raw = call.rawInput as unknown;
+  if (raw !== undefined && raw !== null) {
+    const r = raw as Record<string, unknown>;
+    const onlyCommand =
+      typeof raw === "object" && typeof r.command === "string" && Object.keys(r).length === 1;
+    parts.push(
+      onlyCommand ? (r.command as string) : typeof raw === "string" ? raw : JSON.stringify(raw, null, 2),
+    );
+  }
+  for (const l of call.locations ?? []) parts.push(`path: ${l.path}`);
+  return parts.length > 0 ? parts.join("\n") : undefined;
 }
 
 const YES = new Set(["y", "yes", "ok", "okay", "allow", "sure", "是", "好", "好的", "可以", "允许", "同意"]);
@@ -98,7 +122,7 @@ export async function answerPermission(
 
   let question = formatQuestion(req);
   for (let attempt = 0; attempt < 2; attempt++) {
-    const reply = await askWithin(ctx, question);
+    const reply = await askWithin(ctx, question, exactToolCall(req));
     if (ctx.signal.aborted) return CANCELLED;
     if (reply === undefined) return rejectAnswer(req.options);
     const option = parseAnswer(reply, req.options);
@@ -109,16 +133,23 @@ export async function answerPermission(
 }
 
 /** io.ask bounded by our own timeout and the turn's signal, whichever comes first. */
-async function askWithin(ctx: PermissionContext, question: string): Promise<string | undefined> {
+async function askWithin(
+  ctx: PermissionContext,
+  question: string,
+  verbatim: string | undefined,
+): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
+  // The gateway (which says "expired" when its own wait ends) comes first; this is a backstop.
+  const askOptions: AskOptions = { timeoutMs: ctx.timeoutMs, to: ctx.askTo };
+  if (verbatim !== undefined) askOptions.verbatim = verbatim;
   const stop = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ctx.timeoutMs);
+    timer = setTimeout(() => resolve(undefined), ctx.timeoutMs + 5_000);
     onAbort = () => resolve(undefined);
     ctx.signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([ctx.io.ask(question, { timeoutMs: ctx.timeoutMs, to: ctx.askTo }), stop]);
+    return await Promise.race([ctx.io.ask(question, askOptions), stop]);
   } finally {
     clearTimeout(timer);
     if (onAbort) ctx.signal.removeEventListener("abort", onAbort);

@@ -173,9 +173,26 @@ describe("approvals in the chat", () => {
     const io = recordingIO(["y"]);
     await agentWith().run(inputFor(ALICE, "run it"), io);
     expect(io.questions).toHaveLength(1);
-    expect(io.questions[0]?.question).toMatch(/echo ran > ran\.txt[\s\S]*Reply y or n within 2 minutes/);
-    expect(io.questions[0]?.options).toEqual({ to: "contact", timeoutMs: 120_000 });
+    expect(io.questions[0]?.question).toMatch(/Allow run_command[\s\S]*within 2 minutes/);
+    // A non-owner's ask goes to the owner by default, with the exact command to show.
+    expect(io.questions[0]?.options).toEqual({
+      to: "owner",
+      timeoutMs: 120_000,
+      verbatim: "echo ran > ran.txt",
+      answers: ["y", "n"],
+    });
     expect(existsSync(join(wsOf(ALICE), "ran.txt"))).toBe(SANDBOXED);
+  });
+
+  it("the approval carries the exact command: every line, any length, nothing redacted", async () => {
+    const command = `ls\ncat ../../../admin-token  # sk-${"a".repeat(40)}\n${"x".repeat(300)}`;
+    fake = await startFakeOpenAI({
+      script: [{ toolCalls: [{ name: "run_command", args: { command } }] }, { text: "finished" }],
+    });
+    const io = recordingIO(["n"]);
+    await agentWith().run(inputFor(ALICE, "run it"), io);
+    expect(io.questions[0]?.options?.verbatim).toBe(command);
+    expect(io.questions[0]?.question).not.toContain("…");
   });
 
   it("n refuses, the command does not run, and the model is told", async () => {
@@ -214,12 +231,11 @@ describe("approvals in the chat", () => {
     expect(fake.completions()).toHaveLength(1);
   });
 
-  it("can send approvals to the owner instead, naming the contact", async () => {
+  it('askTo "contact" is an explicit opt-in: the contact then approves its own call', async () => {
     fake = await startFakeOpenAI({ script: runScript() });
     const io = recordingIO(["是"]);
-    await agentWith({ permissions: { askTo: "owner" } }).run(inputFor(ALICE, "run it"), io);
-    expect(io.questions[0]?.options?.to).toBe("owner");
-    expect(io.questions[0]?.question).toContain(ALICE.userId);
+    await agentWith({ permissions: { askTo: "contact" } }).run(inputFor(ALICE, "run it"), io);
+    expect(io.questions[0]?.options?.to).toBe("contact");
     expect(existsSync(join(wsOf(ALICE), "ran.txt"))).toBe(SANDBOXED);
   });
 });

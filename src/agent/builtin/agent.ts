@@ -18,7 +18,7 @@ import type { SessionStore } from "../../store/types.js";
 import { createLogger, redactText } from "../../util/logger.js";
 import { clip } from "../../util/text.js";
 import { DEFAULT_SANDBOX_CONFIG, isApproval, type ResolvedPreset, resolvePreset } from "../presets.js";
-import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
+import type { Agent, AgentInput, AgentIO, AgentReply, AskOptions, Contact } from "../types.js";
 import type { UnlockStateStore } from "../unlock.js";
 import { createTempWorkspace, ensureWorkspace } from "../workspace.js";
 import { type BuiltinAgentConfig, type BuiltinAgentConfigInput, builtinAgentConfigSchema } from "./config.js";
@@ -168,15 +168,19 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
     const c = input.contact;
     return {
       preset: preset.preset,
-      async approve(name, summary, signal) {
-        const who =
-          askTo === "owner" && !c.isOwner
-            ? `${c.userId}${c.groupId ? ` (group ${c.groupId})` : ""} asks: allow`
-            : "Allow";
-        const question = `🔐 ${who} ${redact(summary)}?\nReply y or n within ${within}.`;
-        const answer = await askWithDeadline(io, question, askTo, askTimeoutMs, signal);
+      async approve(name, summary, signal, exact) {
+        // The owner's own asks go to the owner; a contact's go to the owner unless the config
+        // opts in to `askTo: "contact"` (then a contact approves its own calls).
+        const to = c.isOwner ? "owner" : askTo;
+        const question = `🔐 Allow ${name} with exactly this? Answer within ${within}.`;
+        const answer = await askWithDeadline(
+          io,
+          question,
+          { to, timeoutMs: askTimeoutMs, verbatim: exact ?? summary, answers: ["y", "n"] },
+          signal,
+        );
         const approved = isApproval(answer);
-        log.info({ tool: name, approved, answered: answer !== undefined }, "approval");
+        log.info({ tool: name, approved, answered: answer !== undefined, askedTo: to }, "approval");
         return approved;
       },
       onCall(_name, summary) {
@@ -331,19 +335,18 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
 async function askWithDeadline(
   io: AgentIO,
   question: string,
-  to: "contact" | "owner",
-  timeoutMs: number,
+  options: AskOptions & { timeoutMs: number },
   signal?: AbortSignal,
 ): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs + 5_000);
+    timer = setTimeout(() => resolve(undefined), options.timeoutMs + 5_000);
     onAbort = () => resolve(undefined);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([io.ask(question, { to, timeoutMs }).catch(() => undefined), deadline]);
+    return await Promise.race([io.ask(question, options).catch(() => undefined), deadline]);
   } finally {
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener("abort", onAbort);

@@ -132,6 +132,48 @@ describe("delivery: order and spacing", () => {
   });
 });
 
+describe("delivery: approval questions (priority, verbatim)", () => {
+  it("a question is not queued behind the outbox, and its text is sent as written (no markdown filter)", async () => {
+    const { transport, delivery } = setup({ quotaPerToken: 10, chunkChars: 2000 });
+    inbound("owner", "t1");
+    const [old] = store.outbound.enqueue(
+      [{ accountId: ACC, toUserId: "owner", seq: 0, clientId: "c-old", kind: "text", text: "older reply" }],
+      Date.now(),
+    );
+    store.outbound.defer(old?.id as number, "test: waiting for the contact");
+    const normal = delivery.deliverReply(
+      { accountId: ACC, toUserId: "owner", text: "later" },
+      controller.signal,
+    );
+    const text = "Question #1:\n▼ exactly:\nrm -rf **/*.bak # `x`\n▲";
+    const question = delivery.deliverReply(
+      { accountId: ACC, toUserId: "owner", text, verbatim: true, priority: true },
+      controller.signal,
+    );
+    await vi.runAllTimersAsync();
+    expect(await normal).toMatchObject({ sent: 0, deferred: 1 });
+    expect(await question).toMatchObject({ sent: 1, deferred: 0 });
+    expect(transport.sends("owner").map((c) => c.text)).toEqual([text]);
+  });
+
+  it("with the owner's quota spent, a question is held (deferred), which the port reports as held", async () => {
+    const { delivery } = setup({ quotaPerToken: 3 });
+    inbound("owner", "t1");
+    const reply = delivery.deliverReply(
+      { accountId: ACC, toUserId: "owner", text: paragraphs("owner", 6) },
+      controller.signal,
+    );
+    await vi.runAllTimersAsync();
+    await reply;
+    const q = delivery.deliverReply(
+      { accountId: ACC, toUserId: "owner", text: "Question #1: allow?", priority: true, verbatim: true },
+      controller.signal,
+    );
+    await vi.runAllTimersAsync();
+    expect(await q).toMatchObject({ sent: 0, deferred: 1 });
+  });
+});
+
 describe("delivery: quota and outbox", () => {
   it("sends 9 + a note of a 25-bubble reply, defers 16, and releases them after the next inbound", async () => {
     const { transport, delivery } = setup({ quotaPerToken: 10, spacingMs: 1000 });

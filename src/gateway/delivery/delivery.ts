@@ -71,6 +71,10 @@ export interface ReplyToDeliver {
   text: string;
   /** Sent after the text; a caption goes as its own text bubble just before its file. */
   files?: readonly { path: string; caption?: string }[];
+  /** Send the text as written: no markdown filtering (an approval question shows a command exactly). */
+  verbatim?: boolean;
+  /** Not queued behind bubbles waiting in the outbox (an approval question must not wait on them). */
+  priority?: boolean;
 }
 
 export interface DeliveryResult {
@@ -268,7 +272,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   };
 
   const deliverReply: Delivery["deliverReply"] = (reply, signal) => {
-    const texts = splitMessage(filterMarkdown(reply.text), limits.chunkChars);
+    const texts = splitMessage(reply.verbatim ? reply.text : filterMarkdown(reply.text), limits.chunkChars);
     const items: Pick<NewOutbound, "kind" | "text" | "filePath">[] = texts.map((text) => ({
       kind: "text",
       text,
@@ -280,7 +284,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     // Recorded now, synchronously and atomically: a crash from here on resumes, never loses.
     const bubbles = record(reply, items);
     return queue.run(contactKey(reply.accountId, reply.toUserId), () =>
-      flush(reply.accountId, reply.toUserId, bubbles, signal, { behindBacklog: true }),
+      flush(reply.accountId, reply.toUserId, bubbles, signal, { behindBacklog: reply.priority !== true }),
     );
   };
 

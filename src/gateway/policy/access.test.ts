@@ -95,13 +95,32 @@ describe("direct messages under pairing (the default)", () => {
     expect(listPairingRequests(store, "a1", now)).toHaveLength(1);
   });
 
-  it("stops issuing codes when too many requests wait on the account", () => {
+  it("a full list of waiting requests does not silence a newcomer: the oldest request is withdrawn", () => {
     const p = policy({}, { maxPendingPerAccount: 2 });
     p.check(dm("s1"));
+    now += 1;
     p.check(dm("s2"));
-    const third = refusal(p.check(dm("s3")));
-    expect(third).toMatchObject({ code: "pairing-busy" });
-    expect(third?.reply).toBeUndefined();
+    now += 1;
+    const third = refusal(p.check(dm("newcomer")));
+    expect(third).toMatchObject({ code: "pairing-code-sent" });
+    expect(third?.reply).toMatch(/pairing code: [A-Z2-9]{6}/);
+    const open = listPairingRequests(store, "a1", now).filter((r) => !r.expired);
+    expect(open.map((r) => r.userId)).toEqual(["s2", "newcomer"]);
+    expect(logs.some((l) => String(l.msg).includes("pairing request of s1") && l.level === 40)).toBe(true);
+    // The withdrawn one gets a fresh code when it writes again (its round is not used up).
+    now += 1;
+    expect(refusal(p.check(dm("s1")))).toMatchObject({ code: "pairing-code-sent" });
+  });
+
+  it("a flood of new ids keeps pushing out only its own oldest requests: a newcomer always gets a code", () => {
+    const p = policy({}, { maxPendingPerAccount: 10 });
+    for (let i = 0; i < 50; i++) {
+      now += 1;
+      p.check(dm(`flood${i}`));
+    }
+    now += 1;
+    expect(refusal(p.check(dm("friend")))).toMatchObject({ code: "pairing-code-sent" });
+    expect(listPairingRequests(store, "a1", now).filter((r) => !r.expired)).toHaveLength(10);
   });
 
   it("a blocked contact (denied) gets silence", () => {
@@ -196,6 +215,17 @@ describe("groups", () => {
 });
 
 describe("rate limits", () => {
+  it("an answer to an open question neither counts nor is refused, whatever the rate", () => {
+    const p = policy({ defaults: { dmPolicy: "open" } });
+    for (let i = 0; i < 10; i += 1) expect(p.check(dm("fast", `m${i}`)).verdict).toBe("allow");
+    expect(refusal(p.check(dm("fast", "m10")))?.code).toBe("rate-contact");
+    expect(p.check({ ...dm("fast", "y 1"), answer: true })).toMatchObject({ verdict: "allow", text: "y 1" });
+    // Answers leave no trace in the window: a quiet contact answering often is never limited.
+    const q = policy({ defaults: { dmPolicy: "open" } });
+    for (let i = 0; i < 30; i += 1) q.check({ ...dm("calm", "y"), answer: true });
+    expect(q.check(dm("calm", "hello")).verdict).toBe("allow");
+  });
+
   it("a flood is limited and the contact is told once per window", () => {
     const p = policy({ defaults: { dmPolicy: "open" } });
     for (let i = 0; i < 10; i += 1) {

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from "../../util/logger.js";
 import { detectAddress } from "./mention.js";
 import {
   contactAccess,
+  evictOldestPairing,
   issuePairingCode,
   nextPairingStep,
   openPairingCount,
@@ -37,6 +38,8 @@ export interface AccessRequest {
   text?: string | undefined;
   /** Whether the sender is the account owner; looked up from the store when not given. */
   isOwner?: boolean | undefined;
+  /** It answers a question the bot asked (`ask`): every check applies but the rate limits. */
+  answer?: boolean | undefined;
 }
 
 /** Stable, switchable reasons for a refusal (the admin UI and tests key on these). */
@@ -86,7 +89,7 @@ export interface AccessPolicyOptions {
   /** A contact was sent a pairing code: tell the operator (admin UI, MCP). Logged loudly anyway. */
   onPairingRequest?: (request: PairingRequestEvent) => void;
   pairingTtlMs?: number;
-  /** Unexpired pairing codes per account; past it unknown contacts get silence (default 10). */
+  /** Unexpired pairing codes per account; past it the oldest open request is withdrawn (default 10). */
   maxPendingPerAccount?: number;
   /** For deterministic codes in tests (default `crypto.randomInt`). */
   random?: (max: number) => number;
@@ -165,10 +168,18 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
       return refuse(msg, "pairing-pending", why);
     }
     if (openPairingCount(store, msg.accountId, nowMs) >= maxPending) {
-      return refuse(
-        msg,
-        "pairing-busy",
-        `${maxPending} pairing requests already waiting on this account; no code sent`,
+      // A full list must not silence newcomers: the oldest open request makes room.
+      const evicted = evictOldestPairing(store, msg.accountId, nowMs);
+      if (!evicted) {
+        return refuse(
+          msg,
+          "pairing-busy",
+          `${maxPending} pairing requests already waiting on this account; no code sent`,
+        );
+      }
+      log.warn(
+        { accountId: msg.accountId, withdrawn: evicted.userId, max: maxPending },
+        `pairing request of ${evicted.userId} (code ${evicted.code}) withdrawn: ${maxPending} requests were waiting on account ${msg.accountId}; they get a fresh code when they write again, or allow them by user id`,
       );
     }
     const reminder = step.kind === "reminder";
@@ -223,7 +234,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     const addressed = detectAddress(msg.text ?? "", { mentionNames, prefixes: profile.prefixes });
     if (!addressed.addressed) return refuse(msg, "not-addressed", "group message not addressed to the bot");
     if (addressed.text === "") return refuse(msg, "no-text", "addressed with nothing after the mention");
-    if (!isOwner) {
+    if (!isOwner && !msg.answer) {
       const limited = rateLimit(msg, profile, nowMs);
       if (limited) return limited;
     }
@@ -252,7 +263,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
       }
       return pairing(msg, nowMs);
     }
-    const limited = rateLimit(msg, profile, nowMs);
+    const limited = msg.answer ? undefined : rateLimit(msg, profile, nowMs);
     if (limited) return limited;
     return { verdict: "allow", text: msg.text, allowedBy, profile };
   };

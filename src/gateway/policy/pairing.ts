@@ -285,3 +285,29 @@ export function issuePairingCode(
 export function openPairingCount(store: Pick<Store, "contacts">, accountId: string, nowMs: number): number {
   return listPairingRequests(store, accountId, nowMs).filter((r) => !r.expired).length;
 }
+
+/**
+ * Make room under the cap of open pairing requests: the oldest still-valid request is withdrawn
+ * (its code expires now, and the code does not count against the contact's round, so they get a
+ * fresh one when they write again). A flood of new ids thus pushes out the flood's own oldest
+ * requests, never silences a newcomer. Returns the withdrawn request.
+ */
+export function evictOldestPairing(
+  store: ContactsOnly,
+  accountId: string,
+  nowMs: number,
+): PairingRequest | undefined {
+  return store.transaction(() => {
+    const oldest = listPairingRequests(store, accountId, nowMs).find((r) => !r.expired);
+    if (!oldest) return undefined;
+    const contact = store.contacts.get(accountId, oldest.userId);
+    const prev = readAccess(contact?.settings ?? {});
+    const next: AccessState = {
+      ...prev,
+      pairingExpiresAtMs: nowMs,
+      pairingCodesSent: Math.max(0, (prev.pairingCodesSent ?? 1) - 1),
+    };
+    store.contacts.update(accountId, oldest.userId, { settings: withAccess(contact?.settings ?? {}, next) });
+    return oldest;
+  });
+}

@@ -191,6 +191,20 @@ const app = acp
         s.onCancel = undefined;
         return { stopReason: "cancelled" };
       }
+      case "ask-crash": {
+        // Asks for permission, then dies while the question is open.
+        const toolCall = { toolCallId: "x1", title: "Edit a.txt", kind: "edit" as const };
+        void client
+          .request("session/request_permission", {
+            sessionId: s.id,
+            toolCall,
+            options: [{ optionId: "allow", name: "allow once", kind: "allow_once" }],
+          })
+          .catch(() => {});
+        setTimeout(() => process.exit(1), 300);
+        await new Promise(() => {});
+        break;
+      }
       case "crash": {
         await say("about to crash");
         process.exit(1);

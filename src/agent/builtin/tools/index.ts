@@ -24,8 +24,11 @@ const FACTORIES: Record<ToolName, (ctx: ToolContext) => Tool> = {
 
 export interface ToolGate {
   preset: Preset;
-  /** Ask for approval of an `ask` tool; resolves true only on an explicit yes. */
-  approve(name: ToolName, summary: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Ask for approval of an `ask` tool; resolves true only on an explicit yes. `exact` is what will
+   * run, verbatim (`exactCall`): the question must show it, never `summary`.
+   */
+  approve(name: ToolName, summary: string, signal?: AbortSignal, exact?: string): Promise<boolean>;
   /** Called as each permitted call starts (progress notes). */
   onCall?(name: ToolName, summary: string): void;
   /** Called when a call is refused (denied or not approved). */
@@ -54,6 +57,20 @@ export function summariseCall(name: string, input: unknown): string {
   return `${name} ${oneLine.length > 160 ? `${oneLine.slice(0, 160)}…` : oneLine}`.trim();
 }
 
+/**
+ * Exactly what a call will do, for an approval question: the command or URL as the model wrote it
+ * (newlines, length and everything else kept), else the arguments as JSON. Never cut or redacted.
+ */
+export function exactCall(name: string, input: unknown): string {
+  const i = (input ?? {}) as Record<string, unknown>;
+  const only = (keys: string[]) => Object.keys(i).every((k) => keys.includes(k));
+  if (name === "run_command" && typeof i.command === "string" && only(["command", "timeoutMs"])) {
+    return i.timeoutMs === undefined ? i.command : `${i.command}\n(time limit ${String(i.timeoutMs)} ms)`;
+  }
+  if (name === "fetch_url" && typeof i.url === "string" && only(["url"])) return i.url;
+  return JSON.stringify(input ?? {}, null, 2);
+}
+
 export const DECLINED_RESULT =
   "REFUSED: the user did not approve this call (they answered no, or did not answer in time). Do not retry it; say what you wanted to do and let the user decide.";
 export const DENIED_RESULT = "REFUSED: this tool is not permitted for this contact.";
@@ -75,7 +92,10 @@ export function buildTools(ctx: ToolContext, gate: ToolGate): ToolSet {
           gate.onRefused?.(name, summary, "denied");
           return DENIED_RESULT;
         }
-        if (permission === "ask" && !(await gate.approve(name, summary, options.abortSignal))) {
+        if (
+          permission === "ask" &&
+          !(await gate.approve(name, summary, options.abortSignal, exactCall(name, input)))
+        ) {
           gate.onRefused?.(name, summary, "declined");
           return DECLINED_RESULT;
         }

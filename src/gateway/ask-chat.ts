@@ -1,0 +1,204 @@
+/**
+ * `AgentIO.ask` in the chat: number the question, show what is to be approved exactly (a long
+ * text as an attached file), send it past the outbox so it is not stuck behind deferred replies,
+ * tell the contact when someone else (the owner) must answer, and say how the question ended
+ * when it ends without an answer (expired, withdrawn because the turn ended).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AskOptions } from "../agent/types.js";
+import type { InboundMessage } from "../store/types.js";
+import type { Logger } from "../util/logger.js";
+import { errText } from "../util/logger.js";
+import type { AskEnd, AskRegistry } from "./asks.js";
+import type { DeliveryPort, QuestionSent } from "./ports.js";
+
+/** A verbatim text longer than this (characters or lines) goes as a file instead of inline. */
+export const INLINE_VERBATIM_MAX_CHARS = 1200;
+export const INLINE_VERBATIM_MAX_LINES = 40;
+
+export interface AskContext {
+  /** The message whose turn asks. */
+  message: InboundMessage;
+  /** The turn's signal: an abort (/stop, shutdown) ends the wait with `undefined`. */
+  signal: AbortSignal;
+  /** Aborted once the turn has ended: a question still open is withdrawn, and the person told. */
+  ended?: AbortSignal;
+  asks: AskRegistry;
+  delivery: Pick<DeliveryPort, "sendNotice" | "sendQuestion">;
+  ownerOf(accountId: string): string | undefined;
+  defaultTimeoutMs: number;
+  /** Where long verbatim texts are written to be sent as files (default: the OS temp dir). */
+  fileDir?: string;
+  /** The turn is waiting for an answer (true) or not any more (false). */
+  onWaiting(waiting: boolean): void;
+  logger: Logger;
+}
+
+/**
+ * Make invisible characters visible, so what is shown is exactly what runs: control characters
+ * (but newline and tab), bidirectional overrides and zero-width characters become `\u{…}`.
+ */
+export function showInvisible(text: string): string {
+  return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what is escaped
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/gu,
+    (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
+
+function needsFile(verbatim: string): boolean {
+  return (
+    verbatim.length > INLINE_VERBATIM_MAX_CHARS || verbatim.split("\n").length > INLINE_VERBATIM_MAX_LINES
+  );
+}
+
+async function writeVerbatimFile(dir: string, name: string, text: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, name);
+  await writeFile(path, text, { mode: 0o600 });
+  return path;
+}
+
+function who(message: InboundMessage): string {
+  return `${message.fromUserId}${message.groupId ? ` (group ${message.groupId})` : ""}`;
+}
+
+/** `AgentIO.ask`: send the question to the contact (or the owner), then wait for their answer. */
+export async function askInChat(
+  question: string,
+  options: AskOptions,
+  c: AskContext,
+): Promise<string | undefined> {
+  const { message } = c;
+  let userId = message.fromUserId;
+  let groupId = message.groupId;
+  if (options.to === "owner") {
+    const owner = c.ownerOf(message.accountId);
+    if (!owner) {
+      c.logger.warn({ accountId: message.accountId }, "ask to owner: the account has no owner recorded");
+      await quietly(c, () =>
+        c.delivery.sendNotice(message, "This needs the owner's approval, but no owner is recorded; refused."),
+      );
+      return undefined;
+    }
+    userId = owner;
+    groupId = undefined;
+  }
+  const forOther = userId !== message.fromUserId;
+  const timeoutMs = options.timeoutMs ?? c.defaultTimeoutMs;
+  const target = forOther ? { toUserId: userId } : undefined;
+  let number = 0;
+  const onEnd = (why: AskEnd) => {
+    if (why === "timeout") {
+      void quietly(c, () =>
+        c.delivery.sendNotice(
+          message,
+          `Question #${number} expired without an answer${options.answers ? "; taken as no" : ""}.`,
+          target,
+        ),
+      );
+      if (forOther)
+        void quietly(c, () =>
+          c.delivery.sendNotice(message, `The owner did not answer in time (question #${number}); not done.`),
+        );
+    } else if (why === "withdrawn") {
+      void quietly(c, () =>
+        c.delivery.sendNotice(
+          message,
+          `Question #${number} is withdrawn: the request ended before an answer (the agent stopped or failed).`,
+          target,
+        ),
+      );
+    }
+  };
+  const open = c.asks.open(
+    { accountId: message.accountId, userId, groupId },
+    timeoutMs,
+    c.signal,
+    {
+      forUserId: message.fromUserId,
+      forGroupId: message.groupId,
+      ...(c.ended ? { withdraw: c.ended } : {}),
+    },
+    onEnd,
+  );
+  number = open.number;
+
+  const lines = [forOther ? `Question #${number}, for ${who(message)}:` : `Question #${number}:`, question];
+  let file: string | undefined;
+  if (options.verbatim !== undefined) {
+    if (needsFile(options.verbatim)) {
+      const name = `question-${number}-${Date.now()}.txt`;
+      try {
+        file = await writeVerbatimFile(
+          c.fileDir ?? join(tmpdir(), "wxagent-questions"),
+          name,
+          options.verbatim,
+        );
+        const count = options.verbatim.split("\n").length;
+        lines.push(
+          `The exact text (${options.verbatim.length} characters, ${count} lines) is too long for a message: it is in the attached file ${name}. Read it before you answer.`,
+        );
+      } catch (err) {
+        c.logger.error({ err: errText(err) }, "could not write the question's file; the question is refused");
+        open.drop();
+        return undefined;
+      }
+    } else {
+      lines.push("▼ exactly:", showInvisible(options.verbatim), "▲");
+    }
+  }
+  const answers = options.answers;
+  lines.push(
+    answers && answers.length > 0
+      ? `Reply ${answers.join(" or ")}. With several questions waiting, add the number: ${answers[0]} ${number}.`
+      : `With several questions waiting, add the number after your answer: … ${number}.`,
+  );
+  const text = lines.join("\n");
+  open.setQuestion(text);
+
+  let sent: QuestionSent = "sent";
+  try {
+    if (c.delivery.sendQuestion) {
+      sent = await c.delivery.sendQuestion(message, text, { ...target, ...(file ? { file } : {}) });
+    } else {
+      await c.delivery.sendNotice(message, text, target);
+    }
+  } catch (err) {
+    c.logger.error({ err: errText(err), inboundId: message.id }, "could not send a question");
+    sent = "failed";
+  }
+  if (sent === "held") {
+    open.markUndelivered();
+    c.logger.warn(
+      { accountId: message.accountId, to: userId, question: number },
+      "a question waits for the person's send quota: it goes out when they write again",
+    );
+  }
+  if (forOther) {
+    const wait =
+      sent === "held"
+        ? `This needs the owner's approval (question #${number}), but I cannot reach them until they write to me again; it waits ${Math.round(timeoutMs / 60_000) || 1} min at most.`
+        : `This needs the owner's approval; I asked them (question #${number}) and will go on when they answer.`;
+    await quietly(c, () => c.delivery.sendNotice(message, wait));
+  }
+  c.onWaiting(true);
+  try {
+    return await open.answer;
+  } finally {
+    c.onWaiting(false);
+  }
+}
+
+async function quietly(c: AskContext, send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (err) {
+    c.logger.error(
+      { err: errText(err), inboundId: c.message.id },
+      "could not send a notice about a question",
+    );
+  }
+}
