@@ -11,9 +11,16 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAdminServer } from "../../src/admin/server.js";
 import { closeFixture, type Fixture, makeFixture } from "../../src/admin/testing.js";
+import { createEchoAgent } from "../../src/agent/echo.js";
+import { createGateway, type Gateway } from "../../src/gateway/gateway.js";
+import { createILinkTransport } from "../../src/gateway/ilink-transport.js";
 import { ILinkClient } from "../../src/ilink/client.js";
 import { type McpHttpServer, startMcpHttp } from "../../src/mcp/http.js";
-import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { createSimulator, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { newBot } from "../../src/simulator/testkit.js";
+import { openStore } from "../../src/store/sqlite.js";
+import type { Store } from "../../src/store/types.js";
+import { createLogger } from "../../src/util/logger.js";
 
 interface Answer {
   status: number;
@@ -263,5 +270,90 @@ describe("doors: MCP over HTTP", () => {
     });
     expect(own.status).toBe(200);
     expect(own.text).toContain("send_text");
+  });
+});
+
+describe("doors: a malformed server message is isolated", () => {
+  it("refuses a 20 000-deep message, moves the cursor on, and answers the messages around it, after a restart too", async () => {
+    const sim = createSimulator({ realism: false, seed: 9, longPollTimeoutMs: 300 });
+    const store: Store = openStore(":memory:");
+    const gateways: Gateway[] = [];
+    try {
+      const bot = await newBot(sim);
+      store.accounts.upsert({
+        id: bot.account_id,
+        baseUrl: "http://simulator.local",
+        cdnBaseUrl: "http://simulator.local/c2c",
+        token: bot.token,
+        ownerUserId: bot.owner_user_id,
+        state: "active",
+      });
+      const send = async (from: string, extra: string): Promise<void> => {
+        // Written by hand: JSON.stringify itself cannot write 20 000 levels.
+        const res = await sim.app.request("/sim/messages", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: `{"account_id":${JSON.stringify(bot.account_id)},"from":${JSON.stringify(from)},${extra}}`,
+        });
+        expect(res.status, await res.clone().text()).toBe(200);
+      };
+      const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+      // Same poll: a good message, the deep one, another good one.
+      await send("alice@im.wechat", `"text":"before"`);
+      await send("mallory@im.wechat", `"raw_items":[{"type":1,"text_item":{"text":"x"},"deep":${deep}}]`);
+      await send("bob@im.wechat", `"text":"after"`);
+      const start = async (): Promise<Gateway> => {
+        const g = createGateway({
+          store,
+          agent: createEchoAgent(),
+          transportFor: (a) => createILinkTransport(a, { fetch: sim.fetch }),
+          delivery: { spacingMs: 0, typingStartAfterMs: 60_000 },
+          logger: createLogger("test"),
+        });
+        gateways.push(g);
+        await g.start();
+        return g;
+      };
+      const replies = (): string[] =>
+        sim.state.messages
+          .filter((m) => m.direction === "outbound")
+          .flatMap((m) => m.items.flatMap((i) => (i.type === "text" ? [i.text] : [])));
+      const gw = await start();
+      await expect.poll(replies, { timeout: 10_000 }).toEqual(expect.arrayContaining(["before", "after"]));
+      // A later poll is answered too.
+      await send("carol@im.wechat", `"text":"later"`);
+      await expect.poll(replies, { timeout: 10_000 }).toContain("later");
+
+      const refused = store.inbound
+        .list({ accountId: bot.account_id, limit: 50 })
+        .filter((m) => m.fromUserId === "mallory@im.wechat");
+      expect(refused).toHaveLength(1);
+      expect(refused[0]?.state).toBe("refused");
+      expect(refused[0]?.stateReason).toMatch(/nested deeper than \d+ levels/);
+      const status = gw.status().accounts[0];
+      expect(status?.consecutiveFailures).toBe(0);
+      expect(status?.lastError).toBeUndefined();
+
+      // A restart polls from the stored cursor: the deep message is not fetched again.
+      await gw.stop({ drainTimeoutMs: 1_000 });
+      expect(
+        sim.state.accounts
+          .get(bot.account_id)
+          ?.queue.some((d) => d.wire.from_user_id === "mallory@im.wechat"),
+      ).toBe(false);
+      await start();
+      await send("dave@im.wechat", `"text":"after restart"`);
+      await expect.poll(replies, { timeout: 10_000 }).toContain("after restart");
+      expect(
+        store.inbound
+          .list({ accountId: bot.account_id, limit: 50 })
+          .filter((m) => m.fromUserId === "mallory@im.wechat"),
+      ).toHaveLength(1);
+      expect(replies().filter((r) => r === "x")).toHaveLength(0);
+    } finally {
+      for (const g of gateways) await g.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
+      sim.close();
+      store.close();
+    }
   });
 });
