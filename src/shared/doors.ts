@@ -10,6 +10,8 @@
  * The simulator has its own copy in src/simulator/doors.ts (it imports only ilink's wire types).
  */
 
+import { isIP } from "node:net";
+
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 
 /** `host:port` in one spelling: lowercase, IPv6 in brackets, the default port written out. */
@@ -19,7 +21,7 @@ export function normalizeHost(value: string, defaultPort: number): string | unde
   const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(v);
   if (m?.[1]) return `${m[1]}:${m[2] ?? defaultPort}`;
   // A bare IPv6 address (a bind host like "::1"): bracket it.
-  if (/^[0-9a-f:.]+$/.test(v) && v.includes(":")) return `[${v}]:${defaultPort}`;
+  if (isIP(v) === 6) return `[${v}]:${defaultPort}`;
   return undefined;
 }
 

@@ -24,6 +24,7 @@
  * The simulator imports only ilink's wire types, so this is its own small copy of the policy
  * that src/shared/doors.ts gives the admin UI and the MCP server.
  */
+import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import type { Context, MiddlewareHandler } from "hono";
 import { toJsonText } from "./json.js";
@@ -46,7 +47,7 @@ export function normalizeHost(value: string, defaultPort: number): string | unde
   const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(v);
   if (m?.[1]) return `${m[1]}:${m[2] ?? defaultPort}`;
   // A bare IPv6 address (a bind host like "::1"): bracket it.
-  if (/^[0-9a-f:.]+$/.test(v) && v.includes(":")) return `[${v}]:${defaultPort}`;
+  if (isIP(v) === 6) return `[${v}]:${defaultPort}`;
   return undefined;
 }
 
