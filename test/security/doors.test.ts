@@ -25,6 +25,7 @@ import { createLogger } from "../../src/util/logger.js";
 interface Answer {
   status: number;
   text: string;
+  headers: Record<string, string | string[] | undefined>;
   json: () => Record<string, unknown>;
 }
 
@@ -45,6 +46,7 @@ function raw(
         resolve({
           status: res.statusCode ?? 0,
           text,
+          headers: res.headers,
           json: () => JSON.parse(text) as Record<string, unknown>,
         });
       res.on("end", done);
@@ -129,6 +131,9 @@ describe("doors: the simulator's control API and chat page", () => {
     });
     expect(page.status).toBe(200);
     expect(page.text).toContain("<!doctype html>");
+    // …but not inside another site's frame, where its clicks would be the owner's.
+    expect(page.headers["x-frame-options"]).toBe("DENY");
+    expect(page.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
     // A navigation from another site (a link, the admin UI's QR link) only opens the page.
     const linked = await raw(`${sim.url}/?qrcode=x`, {
       headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" },
