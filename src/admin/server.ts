@@ -5,6 +5,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
+import { servedHosts, withHostCheck } from "../shared/doors.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -28,16 +29,24 @@ export async function startAdminServer(options: StartAdminServerOptions): Promis
   if (!LOOPBACK.has(host)) {
     throw new Error(`the admin UI binds to loopback only (127.0.0.1, ::1 or localhost), not ${host}`);
   }
+  // Only the names this socket is served under: a page on another name is DNS rebinding.
+  let served: { hosts: Set<string>; server: string; url: string } | undefined;
+  const fetch = withHostCheck(options.app.fetch, () => served);
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
     (resolve, reject) => {
-      const s = serve({ fetch: options.app.fetch, hostname: host, port: options.port }, (info: AddressInfo) =>
-        resolve({ server: s, port: info.port }),
-      );
+      const s = serve({ fetch, hostname: host, port: options.port }, (info: AddressInfo) => {
+        served = {
+          hosts: servedHosts(host, info.port),
+          server: "the admin UI",
+          url: `${urlOf(host, info.port)}/`,
+        };
+        resolve({ server: s, port: info.port });
+      });
       s.once("error", reject);
     },
   );
   return {
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    url: urlOf(host, port),
     port,
     close: () =>
       new Promise<void>((resolve) => {
@@ -46,6 +55,9 @@ export async function startAdminServer(options: StartAdminServerOptions): Promis
       }),
   };
 }
+
+const urlOf = (host: string, port: number): string =>
+  `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
 /** The URL to print: opening it sets the session cookie and drops the token from the address bar. */
 export function adminUrl(baseUrl: string, token: string): string {

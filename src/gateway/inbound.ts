@@ -2,14 +2,20 @@
  * From raw `getupdates` elements to rows for the store, and from stored rows to agent input.
  * Everything here is pure: bad input becomes a `skip` with a reason, never a throw.
  */
+import { createHash } from "node:crypto";
 import type { MediaRef, QuotedMessage } from "../agent/types.js";
 import { type MessageItem, MessageItemType, MessageType, type WeixinMessage } from "../ilink/wire.js";
+import { MAX_WIRE_DEPTH, nestsDeeperThan } from "../shared/json-depth.js";
 import { contentKey, dedupKey } from "../store/dedup.js";
 import type { InboundMessage, NewInbound } from "../store/types.js";
 
+/**
+ * `refused`: a message from a contact that cannot be taken (malformed): stored as a `refused` row
+ * so it shows in history and status, never dispatched, and the cursor moves past it.
+ */
 export type Normalized =
   | { ok: true; inbound: NewInbound }
-  | { ok: false; reason: string; level: "debug" | "warn" };
+  | { ok: false; reason: string; level: "debug" | "warn"; refused?: NewInbound };
 
 /** Validate one element of `msgs`. Only user messages pass; bot echoes are dropped quietly. */
 export function normalizeInbound(raw: unknown): Normalized {
@@ -29,6 +35,11 @@ export function normalizeInbound(raw: unknown): Normalized {
   if (typeof m.from_user_id !== "string" || m.from_user_id === "") {
     return { ok: false, reason: "message has no from_user_id", level: "warn" };
   }
+  // Before anything walks it (hash, store, logs): a 20 000-deep array would throw in every one.
+  if (nestsDeeperThan(raw, MAX_WIRE_DEPTH)) {
+    const reason = `malformed message: nested deeper than ${MAX_WIRE_DEPTH} levels`;
+    return { ok: false, reason, level: "warn", refused: refusedInbound(raw, reason) };
+  }
   const items = Array.isArray(m.item_list)
     ? m.item_list.filter((i): i is MessageItem => typeof i === "object" && i !== null)
     : [];
@@ -41,6 +52,37 @@ export function normalizeInbound(raw: unknown): Normalized {
   if (typeof m.context_token === "string" && m.context_token !== "") inbound.contextToken = m.context_token;
   if (typeof m.create_time_ms === "number") inbound.createTimeMs = m.create_time_ms;
   return { ok: true, inbound };
+}
+
+/**
+ * The record of a message that was refused as malformed: only its top-level scalars are read (so
+ * this cannot throw on any input), no items are kept. Keyed by its server id when it has one (a
+ * redelivery is dropped), else by a hash of sender, group, time and seq. Undefined without a sender.
+ */
+export function refusedInbound(raw: unknown, reason: string): NewInbound | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+  const num = (v: unknown): number | undefined =>
+    typeof v === "number" && Number.isFinite(v) ? v : undefined;
+  const fromUserId = str(m.from_user_id);
+  if (fromUserId === undefined) return undefined;
+  const messageId = str(m.message_id);
+  const groupId = str(m.group_id);
+  const createTimeMs = num(m.create_time_ms);
+  const basis = JSON.stringify([fromUserId, groupId ?? "", createTimeMs ?? null, num(m.seq) ?? null]);
+  const row: NewInbound = {
+    fromUserId,
+    dedupKey: messageId
+      ? dedupKey({ message_id: messageId })
+      : `refused:${createHash("sha256").update(basis).digest("hex")}`,
+    items: [],
+    refusedReason: reason,
+  };
+  if (messageId) row.messageId = messageId;
+  if (groupId) row.groupId = groupId;
+  if (createTimeMs !== undefined) row.createTimeMs = createTimeMs;
+  return row;
 }
 
 /** The store's content hash of a message (a redelivery under a new or empty id has the same one). */

@@ -300,4 +300,48 @@ describe("Poller", () => {
     await vi.waitFor(() => expect(transport.calls).toHaveLength(1));
     await p.stopPulling();
   });
+
+  it("refuses a malformed message on its own: recorded as refused, the cursor and the rest of the batch go on", async () => {
+    let deep: unknown[] = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    // An element whose fields throw when read: nothing in the poller may let that fail the poll.
+    const hostile = new Proxy(
+      { from_user_id: "mallory", message_id: "m-hostile" },
+      {
+        get(target, key) {
+          if (key === "item_list") throw new RangeError("Maximum call stack size exceeded");
+          return Reflect.get(target, key);
+        },
+      },
+    );
+    const p = poller();
+    p.start();
+    transport.push(
+      [
+        userText("u1", "before"),
+        userText("eve", "x", { message_id: "m-deep", item_list: [{ type: 1, deep } as never] }),
+        hostile,
+        userText("u2", "after"),
+      ],
+      { cursor: "cur-1" },
+    );
+    await vi.waitFor(() => expect(dispatched).toHaveLength(1));
+    expect(dispatched[0]?.map((m) => m.fromUserId)).toEqual(["u1", "u2"]);
+    expect(store.cursors.get("acct")).toBe("cur-1");
+    const refused = store.inbound.list({ accountId: "acct" }).filter((m) => m.state === "refused");
+    expect(refused.map((m) => [m.fromUserId, m.messageId, m.items])).toEqual([
+      ["mallory", "m-hostile", []],
+      ["eve", "m-deep", []],
+    ]);
+    expect(refused.find((m) => m.fromUserId === "eve")?.stateReason).toMatch(/nested deeper than 32 levels/);
+    expect(refused.find((m) => m.fromUserId === "mallory")?.stateReason).toMatch(/could not be read/);
+    // Redelivered, the deep one is neither dispatched nor recorded twice; later polls go on.
+    transport.push([userText("eve", "x", { message_id: "m-deep", item_list: [{ type: 1, deep } as never] })]);
+    transport.push([userText("u3", "later")], { cursor: "cur-3" });
+    await vi.waitFor(() => expect(dispatched).toHaveLength(2));
+    expect(dispatched[1]?.map((m) => m.fromUserId)).toEqual(["u3"]);
+    expect(store.inbound.list({ accountId: "acct" }).filter((m) => m.state === "refused")).toHaveLength(2);
+    expect(p.status().consecutiveFailures).toBe(0);
+    await p.stopPulling();
+  });
 });

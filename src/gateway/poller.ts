@@ -5,10 +5,10 @@
  * failure is logged and backed off (2 s, then 30 s after 3 in a row), never thrown.
  */
 import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
-import type { InboundMessage, Store } from "../store/types.js";
+import type { InboundMessage, NewInbound, Store } from "../store/types.js";
 import { errText, type Logger } from "../util/logger.js";
 import { sleep } from "../util/sleep.js";
-import { contentKeyOf, normalizeInbound } from "./inbound.js";
+import { contentKeyOf, type Normalized, normalizeInbound, refusedInbound } from "./inbound.js";
 import { RecentKeys } from "./recent.js";
 import { type InboundTransport, isSessionExpired } from "./transport.js";
 import { holdOriginalText, scrubUnlock } from "./unlock-scrub.js";
@@ -164,22 +164,53 @@ export class Poller {
     }
   }
 
-  /** Validate, dedup, and store messages + cursor in one transaction. Returns the new rows. */
+  /**
+   * One element, never throwing: a malformed message is refused on its own (logged, and recorded
+   * as a refused row when it names a sender), so the rest of the batch and the cursor go on.
+   */
+  #vet(
+    element: unknown,
+  ): (Normalized & { ok: false }) | { ok: true; inbound: NewInbound; contentKey: string } {
+    try {
+      const n = normalizeInbound(element);
+      return n.ok ? { ...n, contentKey: contentKeyOf(n.inbound) } : n;
+    } catch (err) {
+      const reason = `malformed message: it could not be read (${errText(err)})`;
+      let refused: NewInbound | undefined;
+      try {
+        refused = refusedInbound(element, reason);
+      } catch {
+        refused = undefined;
+      }
+      return refused ? { ok: false, reason, level: "warn", refused } : { ok: false, reason, level: "warn" };
+    }
+  }
+
+  /** Validate, dedup, and store messages + cursor in one transaction. Returns the new rows to dispatch. */
   #record(raw: readonly unknown[], cursor: string | undefined): InboundMessage[] {
     const now = this.#now();
-    const fresh = [];
+    const fresh: NewInbound[] = [];
+    const rows: NewInbound[] = [];
     const keys = new Set<string>();
     const originals = new Map<string, string>();
     for (const element of raw) {
-      const n = normalizeInbound(element);
+      const n = this.#vet(element);
       if (!n.ok) {
-        this.#log[n.level]({ reason: n.reason }, "inbound message dropped");
+        const refused = n.refused;
+        this.#log[n.level](
+          {
+            reason: n.reason,
+            ...(refused ? { from: refused.fromUserId, messageId: refused.messageId } : {}),
+          },
+          refused ? "inbound message dropped (recorded as refused)" : "inbound message dropped",
+        );
+        if (refused) rows.push(refused);
         continue;
       }
       // The passphrase of a `/unlock` is never written (nor hashed into the content key).
       const { inbound, original } = scrubUnlock(n.inbound);
       if (original !== undefined) originals.set(inbound.dedupKey, original);
-      const contentKey = contentKeyOf(inbound);
+      const contentKey = original === undefined ? n.contentKey : contentKeyOf(inbound);
       if (keys.has(contentKey) || this.#recent.has(contentKey, now)) {
         this.#log.info(
           { messageId: inbound.messageId, from: inbound.fromUserId },
@@ -189,8 +220,10 @@ export class Poller {
       }
       keys.add(contentKey);
       fresh.push(inbound);
+      rows.push(inbound);
     }
-    const stored = this.#o.store.inbound.recordPoll(this.accountId, cursor || undefined, fresh, now);
+    const inserted = this.#o.store.inbound.recordPoll(this.accountId, cursor || undefined, rows, now);
+    const stored = inserted.filter((m) => m.state === "pending");
     for (const row of stored) {
       const original = originals.get(row.dedupKey);
       if (original !== undefined) holdOriginalText(row, original);

@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import type { OpsContext } from "../ops/context.js";
 import { isLoopbackHost, loopbackOrigin, requireToken } from "../ops/http-auth.js";
 import { ensureAdminToken } from "../ops/token.js";
+import { servedHosts, withHostCheck } from "../shared/doors.js";
 import { type McpRuntime, type McpRuntimeOptions, openMcpRuntime } from "./runtime.js";
 import { createMcpServer } from "./server.js";
 
@@ -66,12 +67,18 @@ export async function startMcpHttp(options: StartMcpHttpOptions): Promise<McpHtt
   options.mount?.(app, runtime, token);
   let server: ReturnType<typeof serve>;
   let port: number;
+  // Only the names this socket is served under: a page on another name is DNS rebinding.
+  let served: { hosts: Set<string>; server: string; url: string } | undefined;
+  const fetch = withHostCheck(app.fetch, () => served);
+  const bare = host.replace(/^\[|\]$/g, "");
   try {
     ({ server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
       (resolve, reject) => {
-        const s = serve({ fetch: app.fetch, hostname: host, port: options.port }, (info: AddressInfo) =>
-          resolve({ server: s, port: info.port }),
-        );
+        const s = serve({ fetch, hostname: host, port: options.port }, (info: AddressInfo) => {
+          const at = `http://${bare.includes(":") ? `[${bare}]` : bare}:${info.port}/mcp`;
+          served = { hosts: servedHosts(bare, info.port), server: "this MCP server", url: at };
+          resolve({ server: s, port: info.port });
+        });
         s.once("error", reject);
       },
     ));

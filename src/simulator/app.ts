@@ -6,6 +6,7 @@ import { randomInt } from "node:crypto";
 import { Hono } from "hono";
 import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
 import { createChatPage } from "./chat/index.js";
+import { doorGuard, type Served, type SimDoors, servedHosts } from "./doors.js";
 import { DROPPED_HEADER, faultMiddleware } from "./faults.js";
 import { toJsonText } from "./json.js";
 import { cdnRoutes } from "./routes-cdn.js";
@@ -35,6 +36,12 @@ export interface Simulator {
   /** in-process fetch: any host, routed by path; aborts and dropped connections behave like the network */
   fetch: SimFetch;
   state: SimState;
+  /**
+   * From now on refuse a Host this socket does not serve (doors.ts); `startSimulator` calls it
+   * once it listens. In-process (never called) any host works; cross-origin browser requests are
+   * refused either way.
+   */
+  restrictHosts(doors: SimDoors): void;
   /** stops timers, releases held polls and ends event streams */
   close(): void;
 }
@@ -52,7 +59,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   });
   if (options.qrHoldMs !== undefined) state.config.qr_hold_ms = options.qrHoldMs;
 
+  let served: Served | undefined;
   const app = new Hono();
+  // First: a refused request touches nothing, not even a fault rule.
+  app.use(
+    "*",
+    doorGuard(() => served),
+  );
   app.use("/ilink/*", faultMiddleware(state));
   app.use("/c2c/*", faultMiddleware(state));
   app.route("/", ilinkRoutes(state));
@@ -88,7 +101,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     state.listeners.clear();
   };
 
-  return { app, fetch, state, close };
+  const restrictHosts = (doors: SimDoors): void => {
+    served = servedHosts(doors);
+  };
+
+  return { app, fetch, state, restrictHosts, close };
 }
 
 /** Rejects like fetch does when the caller aborts, even while the handler still holds a long poll. */

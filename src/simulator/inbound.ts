@@ -36,6 +36,11 @@ export interface InboundInput {
   group_id?: string;
   /** message_id of an earlier message; `{message_id, id_only: true}` sends only `svr_id` like newer WeChat */
   quote?: string | { message_id: string; id_only?: boolean };
+  /**
+   * Wire items appended to `item_list` exactly as given (any JSON: a 20 000-deep array, a string,
+   * an item of an unknown type), for testing how a client survives a malformed server message.
+   */
+  raw_items?: unknown[];
 }
 
 type Wire = Record<string, unknown>;
@@ -214,8 +219,9 @@ export function sendInbound(state: SimState, account: SimAccount, input: Inbound
     wireItems.push(made.wire);
     items.push(made.description);
   }
+  for (const raw of input.raw_items ?? []) wireItems.push(raw as Wire);
   if (wireItems.length === 0)
-    throw new InboundError(400, "a message needs text, image, file, voice or video");
+    throw new InboundError(400, "a message needs text, image, file, voice, video or raw_items");
   if (ref && wireItems[0]) wireItems[0] = { ...wireItems[0], ref_msg: ref };
 
   account.contacts.add(input.from);

@@ -28,6 +28,14 @@ describe("simulator JSON", () => {
     });
   });
 
+  it("writes like JSON.stringify, and values nested 100 000 deep without running out of stack", () => {
+    const sample = { a: [1, null, undefined, { b: "x", c: undefined }], d: new Date(0), e: [[[]]], f: {} };
+    expect(toJsonText(sample)).toBe(JSON.stringify(sample));
+    let deep: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(toJsonText({ deep })).toBe(`{"deep":${"[".repeat(100_001)}${"]".repeat(100_001)}}`);
+  });
+
   it("throws SyntaxError on bad JSON", () => {
     expect(() => parseJsonLossless("{nope")).toThrow(SyntaxError);
   });

@@ -8,44 +8,47 @@
 /** Keys whose numeric values are uint64 on the wire. */
 export const UINT64_KEYS: ReadonlySet<string> = new Set(["message_id", "msg_id", "svr_id"]);
 
-/** JSON text of a value where every bigint is written as a raw JSON number. */
+/**
+ * JSON text of a value where every bigint is written as a raw JSON number. Iterative (an explicit
+ * stack), so a message nested 100 000 deep is written like any other: a server does send such
+ * things, and a client must survive them.
+ */
 export function toJsonText(value: unknown): string {
   const out: string[] = [];
-  write(value, out);
-  return out.join("");
-}
-
-function write(value: unknown, out: string[]): void {
-  if (typeof value === "bigint") {
-    out.push(value.toString());
-    return;
-  }
-  if (Array.isArray(value)) {
-    out.push("[");
-    value.forEach((v, i) => {
-      if (i > 0) out.push(",");
-      // JSON.stringify writes null for undefined array slots; do the same.
-      if (v === undefined || typeof v === "function") out.push("null");
-      else write(v, out);
-    });
-    out.push("]");
-    return;
-  }
-  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
-    out.push("{");
-    let first = true;
-    for (const [k, v] of Object.entries(value)) {
-      // Absent, not null: the wire drops undefined fields (§1.3).
-      if (v === undefined || typeof v === "function") continue;
-      if (!first) out.push(",");
-      first = false;
-      out.push(JSON.stringify(k), ":");
-      write(v, out);
+  // Work items: a value still to write, or literal text (closing brackets, commas, keys).
+  const stack: ({ v: unknown } | string)[] = [{ v: value }];
+  for (let task = stack.pop(); task !== undefined; task = stack.pop()) {
+    if (typeof task === "string") {
+      out.push(task);
+      continue;
     }
-    out.push("}");
-    return;
+    const v = task.v;
+    if (typeof v === "bigint") {
+      out.push(v.toString());
+    } else if (Array.isArray(v)) {
+      out.push("[");
+      stack.push("]");
+      for (let i = v.length - 1; i >= 0; i--) {
+        const item: unknown = v[i];
+        // JSON.stringify writes null for undefined array slots; do the same.
+        stack.push(item === undefined || typeof item === "function" ? "null" : { v: item });
+        if (i > 0) stack.push(",");
+      }
+    } else if (v !== null && typeof v === "object" && !(v instanceof Date)) {
+      out.push("{");
+      stack.push("}");
+      // Absent, not null: the wire drops undefined fields (§1.3).
+      const entries = Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== "function");
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, x] = entries[i] as [string, unknown];
+        stack.push({ v: x }, `${JSON.stringify(k)}:`);
+        if (i > 0) stack.push(",");
+      }
+    } else {
+      out.push(JSON.stringify(v) ?? "null");
+    }
   }
-  out.push(JSON.stringify(value) ?? "null");
+  return out.join("");
 }
 
 /**

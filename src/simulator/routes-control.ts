@@ -142,9 +142,10 @@ export function controlRoutes(state: SimState): Hono {
   });
 
   /**
-   * POST /sim/messages {account_id, from, text?, image?, file?, voice?, video?, group_id?, quote?} →
+   * POST /sim/messages {account_id, from, text?, image?, file?, voice?, video?, group_id?, quote?, raw_items?} →
    * {message_id, context_token}. Media: {name, base64, mime?}; voice also {transcript?, playtime_ms?}
-   * (base64 optional with a transcript). quote: a message_id, or {message_id, id_only?}.
+   * (base64 optional with a transcript). quote: a message_id, or {message_id, id_only?}. raw_items:
+   * wire items appended to item_list verbatim (malformed server data, for client tests).
    */
   app.post("/messages", async (c) => {
     const b = await body(c);
@@ -153,6 +154,8 @@ export function controlRoutes(state: SimState): Hono {
       return problem(c, 400, "account_id and from are required strings");
     if (!optString(b.text) || !optString(b.group_id))
       return problem(c, 400, "text and group_id must be strings");
+    if (b.raw_items !== undefined && !Array.isArray(b.raw_items))
+      return problem(c, 400, "raw_items must be a list of wire items (any JSON values)");
     for (const kind of ["image", "file", "voice", "video"]) {
       const error = validMedia(b[kind], kind);
       if (error) return problem(c, 400, error);

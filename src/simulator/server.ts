@@ -13,6 +13,12 @@ export interface StartSimulatorOptions {
   realism?: boolean;
   seed?: number;
   longPollTimeoutMs?: number;
+  /**
+   * More Host values the control API and chat page answer (`name` or `name:port`), beside the
+   * bound address (and localhost names on loopback, the machine's addresses on 0.0.0.0 / ::);
+   * `*` accepts any Host (behind a trusted proxy only). See doors.ts.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningSimulator {
@@ -40,6 +46,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   );
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   simulator.state.publicBaseUrl = url;
+  simulator.restrictHosts({ bindHost: host, port, allowedHosts: options.allowedHosts ?? [] });
   return {
     url,
     port,

@@ -101,4 +101,12 @@ describe("toNewInbound", () => {
       items: base.item_list,
     });
   });
+
+  it("hashes a message nested 20 000 deep without running out of stack", () => {
+    let deep: unknown[] = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const msg = { ...base, item_list: [{ type: 1, text_item: { text: "x" }, deep } as never] };
+    expect(contentKey(msg)).toMatch(/^hash:[0-9a-f]{64}$/);
+    expect(canonicalJson({ deep })).toBe(`{"deep":${"[".repeat(20_001)}${"]".repeat(20_001)}}`);
+  });
 });

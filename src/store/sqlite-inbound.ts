@@ -53,8 +53,8 @@ export function createInboundStore(d: Db): InboundStore {
     const res = d
       .stmt(
         `INSERT INTO inbound (account_id, from_user_id, group_id, message_id, dedup_key, context_token,
-                              create_time_ms, items, state, received_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+                              create_time_ms, items, state, state_reason, received_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account_id, dedup_key) DO NOTHING`,
       )
       .run(
@@ -66,6 +66,8 @@ export function createInboundStore(d: Db): InboundStore {
         m.contextToken ?? null,
         m.createTimeMs ?? null,
         JSON.stringify(m.items),
+        m.refusedReason === undefined ? "pending" : "refused",
+        m.refusedReason ?? null,
         atMs,
       );
     return res.changes === 1 ? Number(res.lastInsertRowid) : undefined;

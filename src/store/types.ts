@@ -86,6 +86,8 @@ export interface NewInbound {
   contextToken?: string;
   createTimeMs?: number;
   items: MessageItem[];
+  /** Stored as already refused (a malformed message, kept for the record; never dispatched). */
+  refusedReason?: string;
 }
 
 export interface InboundStore {

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { adminLine } from "../../src/cli/commands/start.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const home = mkdtempSync(join(tmpdir(), "wxagent-start-"));
@@ -32,16 +33,19 @@ describe("wxagent start with no account (the npm start first run)", () => {
     });
     try {
       const chat = /Chat with your bot here:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
-      const admin = /admin UI\s+(http:\/\/127\.0\.0\.1:\d+)\/\?token=(\S+)/.exec(out);
+      // stdout is a pipe here, as under a service manager: the URL and the token's file, not the token.
+      const admin = /admin UI\s+(http:\/\/127\.0\.0\.1:\d+)\/ +\(the token is in (\S+):/.exec(out);
       expect(chat).toBeDefined();
-      expect(admin).not.toBeNull();
+      expect(admin, out).not.toBeNull();
+      const token = readFileSync(String(admin?.[2]), "utf8").trim();
+      expect(token.length).toBeGreaterThanOrEqual(16);
+      expect(out).not.toContain(token);
       expect(out).toContain("agent     echo");
 
       expect((await fetch(`${chat}/`)).status).toBe(200);
       expect((await fetch(`${admin?.[1]}/`)).status).toBe(401);
       expect(
-        (await fetch(`${admin?.[1]}/api/accounts`, { headers: { authorization: `Bearer ${admin?.[2]}` } }))
-          .status,
+        (await fetch(`${admin?.[1]}/api/accounts`, { headers: { authorization: `Bearer ${token}` } })).status,
       ).toBe(200);
 
       // The owner writes in the simulator; the echo agent answers.
@@ -71,5 +75,18 @@ describe("wxagent start with no account (the npm start first run)", () => {
       child.kill("SIGINT");
     }
     expect(await exited).toBe(0);
+  });
+});
+
+describe("the start banner's admin line", () => {
+  it("gives a terminal the one-click link and anything else only the URL and the token's file", () => {
+    const url = "http://127.0.0.1:8791";
+    expect(adminLine(url, "s3cret-token-0123456789", "/h/admin-token", true)).toBe(
+      `${url}/?token=s3cret-token-0123456789`,
+    );
+    const piped = adminLine(url, "s3cret-token-0123456789", "/h/admin-token", false);
+    expect(piped).not.toContain("s3cret");
+    expect(piped).toContain("/h/admin-token");
+    expect(piped.startsWith(`${url}/`)).toBe(true);
   });
 });

@@ -60,6 +60,7 @@ function goodMessage(n: number): Record<string, unknown> {
   };
 }
 
+const DEEP_MARK = "@@deep@@";
 const FIELDS = [
   "message_id",
   "from_user_id",
@@ -81,6 +82,8 @@ const ITEM_MUTATIONS: ((r: Rand) => unknown)[] = [
   (r) => [{ type: 4, file_item: { file_name: junk(r), len: "-5" } }],
   (r) => [{ type: 1, text_item: { text: "quoted" }, ref_msg: junk(r) }],
   (r) => [junk(r), junk(r)],
+  // 20 000 levels deep: written as raw text by `toWire` (JSON.stringify cannot).
+  () => [{ type: 1, text_item: { text: "deep" }, extra: DEEP_MARK }],
 ];
 
 /** One item of `msgs`: good, or mutated in one way. Returns whether it must be stored. */
@@ -95,7 +98,10 @@ function element(r: Rand, n: number): { value: unknown; good: boolean } {
   return { value: m, good: false }; // may still be accepted: only `good` ones are asserted stored
 }
 
-const toWire = (v: unknown) => JSON.stringify(v).replace(/"@@(\d+)@@"/g, "$1");
+const toWire = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/"@@(\d+)@@"/g, "$1")
+    .replaceAll(JSON.stringify(DEEP_MARK), `${"[".repeat(20_000)}${"]".repeat(20_000)}`);
 
 interface Case {
   status: number;

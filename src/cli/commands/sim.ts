@@ -3,6 +3,14 @@ import { startSimulator } from "../../simulator/index.js";
 import { intOption, onOffOption } from "../options.js";
 import { onShutdown } from "../signals.js";
 
+interface SimOptions {
+  host: string;
+  port: number;
+  realism: boolean;
+  seed?: number;
+  allowedHost?: string[];
+}
+
 export function registerSim(program: Command): void {
   program
     .command("sim")
@@ -16,11 +24,17 @@ export function registerSim(program: Command): void {
       true,
     )
     .option("--seed <n>", "random seed for realism", intOption("--seed"))
-    .action(async (opts: { host: string; port: number; realism: boolean; seed?: number }) => {
+    .option(
+      "--allowed-host <name[:port]>",
+      "another Host the chat page and control API answer (repeatable; `*` = any, behind a trusted proxy only)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .action(async (opts: SimOptions) => {
       const sim = await startSimulator({
         host: opts.host,
         port: opts.port,
         realism: opts.realism,
+        ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       });
       process.stdout.write(

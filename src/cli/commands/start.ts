@@ -163,7 +163,7 @@ async function runStart(opts: StartOptions): Promise<void> {
     });
     const admin = await startAdminOnPort(adminApp, config.admin.port);
     printBanner({
-      adminUrl: adminUrl(admin.url, token),
+      admin: adminLine(admin.url, token, paths.adminTokenPath, process.stdout.isTTY === true),
       accounts,
       agentLine: `${choice.kind} (${choice.why})`,
       sim,
@@ -247,8 +247,18 @@ async function startAdminOnPort(app: Parameters<typeof startAdminServer>[0]["app
   }
 }
 
+/**
+ * The banner's admin line. On a terminal, the one-click link with the token; anywhere else
+ * (a service manager, `> log`, a pipe) stdout ends up in files and journals that outlive the
+ * session, so only the URL and where the token is.
+ */
+export function adminLine(baseUrl: string, token: string, tokenPath: string, terminal: boolean): string {
+  if (terminal) return adminUrl(baseUrl, token);
+  return `${baseUrl}/  (the token is in ${tokenPath}: open ${baseUrl}/?token=<token> once to log in)`;
+}
+
 function printBanner(o: {
-  adminUrl: string;
+  admin: string;
   accounts: Account[];
   agentLine: string;
   sim: EmbeddedSimulator | undefined;
@@ -265,7 +275,7 @@ function printBanner(o: {
       "  (Connect real WeChat later with `wxagent login`.)",
     );
   }
-  lines.push("", `  admin UI  ${o.adminUrl}`);
+  lines.push("", `  admin UI  ${o.admin}`);
   if (o.accounts.length === 0)
     lines.push("  account   none yet: log in from the admin UI, or run `wxagent login`");
   lines.push(`  agent     ${o.agentLine}`);

@@ -31,6 +31,9 @@ export function createChatPage(): Hono {
     const locale = pickLocale(c.req.header("Accept-Language"));
     c.header("Cache-Control", "no-store");
     c.header("Vary", "Accept-Language");
+    // Never inside another site's frame: its clicks would be the owner's (clickjacking).
+    c.header("X-Frame-Options", "DENY");
+    c.header("Content-Security-Policy", "frame-ancestors 'none'");
     return c.html(`<!doctype html>${ChatPage({ locale, assetBase: ASSET_BASE })}`);
   });
   app.get(`${ASSET_BASE}/app.css`, (c) => {
