@@ -3,6 +3,7 @@ import { mkdir, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { downloadItemVetted } from "../gateway/media/download.js";
+import { safeFileName } from "../gateway/media/names.js";
 import { itemMedia } from "../ilink/inbound-media.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { defineOp, queryInt } from "./define.js";
@@ -189,7 +190,7 @@ async function targetPath(toPath: string, kind: string, item: InboundMessage["it
   const abs = isAbsolute(toPath) ? toPath : resolve(toPath);
   const s = await stat(abs).catch(() => undefined);
   if (!s?.isDirectory()) return abs;
-  const own = item.file_item?.file_name?.replace(/[/\\]/g, "_");
   const ext = kind === "image" ? ".jpg" : kind === "video" ? ".mp4" : kind === "voice" ? ".silk" : ".bin";
-  return join(abs, own || `${kind}${ext}`);
+  // The sender's name is untrusted: never a dotfile (`.bash_profile`), an option or a path.
+  return join(abs, safeFileName(item.file_item?.file_name, `${kind}${ext}`).name);
 }

@@ -119,11 +119,11 @@ describe("a server-sent full_url aimed at loopback, through the admin preview an
   }
 
   /** The contact sends a file; the gateway's poll (through the hostile server) stores it. */
-  async function receiveFile(from: string): Promise<number> {
+  async function receiveFile(from: string, name = "note.txt"): Promise<number> {
     await control(sim, "POST", "/messages", {
       account_id: bot.account_id,
       from,
-      file: { name: "note.txt", base64: Buffer.from("hello from the CDN").toString("base64") },
+      file: { name, base64: Buffer.from("hello from the CDN").toString("base64") },
     });
     const fresh = [];
     // A long poll returns at once when the message is queued; a few tries cover a hold that ends first.
@@ -181,5 +181,19 @@ describe("a server-sent full_url aimed at loopback, through the admin preview an
     const dl = await api("/api/media/download", { message_id: id, to_path: dir });
     expect(dl.body.error).toMatchObject({ message: expect.stringMatching(/refused/) });
     expect(innerHits.length).toBe(before);
+  });
+
+  it("download_media into a directory never saves a dotfile or an option-like name", async () => {
+    attack = undefined;
+    for (const [name, saved] of [
+      [".bash_profile", "bash_profile"],
+      ["-rf", "rf"],
+      ["~evil.sh", "evil.sh"],
+    ] as const) {
+      const id = await receiveFile("u-names", name);
+      const dir = mkdtempSync(join(paths.home, "dl-"));
+      const dl = await api("/api/media/download", { message_id: id, to_path: dir });
+      expect(dl.body.path, name).toBe(join(dir, saved));
+    }
   });
 });
