@@ -8,8 +8,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Context } from "hono";
+import { downloadItemVetted } from "../gateway/media/download.js";
 import { inboundMediaDir } from "../gateway/media/inbound.js";
-import { downloadItemMedia, itemMedia } from "../ilink/inbound-media.js";
+import { itemMedia } from "../ilink/inbound-media.js";
 import { mimeFromFileName, sniffImageMime } from "../ilink/mime.js";
 import type { OpsContext } from "../ops/context.js";
 import { redactText } from "../util/logger.js";
@@ -49,7 +50,9 @@ async function findMedia(
   }
   const account = ops.store.accounts.get(message.accountId);
   if (!account) return `account ${message.accountId} is gone`;
-  const got = await downloadItemMedia(ops.clientFor(account), item, {
+  // The gateway's media URL policy: a full_url the gateway refused is not fetched for a preview.
+  const got = await downloadItemVetted(ops.clientFor(account), item, {
+    ...(ops.mediaAllowHosts ? { allowHosts: ops.mediaAllowHosts } : {}),
     signal: AbortSignal.any([signal, ops.signal]),
     maxBytes: MAX_PREVIEW_BYTES,
   });

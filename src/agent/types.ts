@@ -84,6 +84,11 @@ export interface Agent {
   run(input: AgentInput, io: AgentIO): Promise<AgentReply>;
   /** `/new`: forget this contact's session. */
   reset?(contact: Contact): Promise<void>;
+  /**
+   * This contact's `send_file` permission. The gateway attaches a reply's files (`<<FILE:…>>`,
+   * `files`) only on `allow` and refuses `AgentIO.sendFile` on `deny`. Default: `allow`.
+   */
+  sendFilePermission?(contact: Contact): "allow" | "ask" | "deny";
   /** Called once at gateway stop. */
   close?(): Promise<void>;
 }

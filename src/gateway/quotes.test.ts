@@ -56,8 +56,9 @@ describe("restoreQuote", () => {
   });
 
   const text = (t: string): MessageItem => ({ type: MessageItemType.TEXT, text_item: { text: t } });
-  const quoting = (ref: MessageItem["ref_msg"]) => ({
+  const quoting = (ref: MessageItem["ref_msg"], fromUserId = "u1") => ({
     accountId: "acc",
+    fromUserId,
     items: [{ ...text("what about this?"), ref_msg: ref }],
   });
   const received = (messageId: string, items: MessageItem[]) => {
@@ -145,8 +146,48 @@ describe("restoreQuote", () => {
     received("1", [text("stored")]);
     expect(restoreQuote(store, quoting({ svr_id: "1", title: "inline" }))).toBeUndefined();
     expect(restoreQuote(store, quoting({ svr_id: "1", message_item: text("inline") }))).toBeUndefined();
-    expect(restoreQuote(store, { accountId: "acc", items: [text("no quote")] })).toBeUndefined();
+    expect(
+      restoreQuote(store, { accountId: "acc", fromUserId: "u1", items: [text("no quote")] }),
+    ).toBeUndefined();
     // The quoted id may also come as message_item.msg_id with no content.
     expect(restoreQuote(store, quoting({ message_item: { msg_id: "1" } }))).toEqual({ text: "stored" });
+  });
+
+  it("resolves only inside the quoting conversation: another contact's message or our reply to it is not found", () => {
+    received("7390000000000000009", [text("A's door code is 4711")]);
+    const [reply] = store.outbound.enqueue(
+      [{ accountId: "acc", toUserId: "u1", seq: 0, clientId: "r0", kind: "text", text: "noted: 4711" }],
+      1,
+    );
+    store.outbound.markSent(reply?.id ?? -1, 2, "srv-reply-to-a");
+    for (const svr_id of ["7390000000000000009", "srv-reply-to-a"]) {
+      expect(restoreQuote(store, quoting({ svr_id }, "u2"))).toEqual({ text: QUOTE_NOT_FOUND });
+      expect(restoreQuote(store, quoting({ svr_id }, "u1"))?.text).toContain("4711");
+    }
+  });
+
+  it("in a group, members quote the group's messages, but not from a direct chat or another group", () => {
+    const [m] = store.inbound.recordPoll(
+      "acc",
+      undefined,
+      [
+        {
+          fromUserId: "u1",
+          groupId: "g1",
+          messageId: "g-msg",
+          dedupKey: "id:g-msg",
+          items: [text("group secret")],
+        },
+      ],
+      1,
+    );
+    expect(m).toBeDefined();
+    const inGroup = (fromUserId: string, groupId?: string) => ({
+      ...quoting({ svr_id: "g-msg" }, fromUserId),
+      ...(groupId ? { groupId } : {}),
+    });
+    expect(restoreQuote(store, inGroup("u2", "g1"))).toEqual({ text: "group secret" });
+    expect(restoreQuote(store, inGroup("u2", "g2"))).toEqual({ text: QUOTE_NOT_FOUND });
+    expect(restoreQuote(store, inGroup("u1"))).toEqual({ text: QUOTE_NOT_FOUND });
   });
 });

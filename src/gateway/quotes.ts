@@ -4,7 +4,8 @@
  * message (ilink-protocol §6.3, §14). The gateway already keeps every message both ways, so the
  * quote is restored from the store: a message the contact sent (inbound, by its `message_id`) or
  * a bubble we sent (outbound, by the `message_id` sendmessage returned). `partial_text` (a quoted
- * fragment) narrows the text to the fragment.
+ * fragment) narrows the text to the fragment. A quote resolves only inside the conversation it is
+ * quoted in (same account, same contact, same group): an id names nothing of another contact's.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
@@ -13,7 +14,7 @@ import type { MediaRef, QuotedMessage } from "../agent/types.js";
 import { mediaKindFromFileName } from "../ilink/mime.js";
 import type { PartialText } from "../ilink/wire.js";
 import type { InboundMessage, InboundStore, OutboundMessage, OutboundStore } from "../store/types.js";
-import { describeContent, quoteOf } from "./inbound.js";
+import { conversationKey, describeContent, quoteOf } from "./inbound.js";
 import { inboundMediaDir } from "./media/inbound.js";
 
 /** What the agent is told when the quoted message is not in the store (older than our records). */
@@ -23,14 +24,14 @@ export const QUOTE_NOT_FOUND = "[the quoted message is not in wxagent's records,
 const MAX_QUOTE_CHARS = 4000;
 
 export interface QuoteSources {
-  inbound: Pick<InboundStore, "byMessageId">;
+  inbound: Pick<InboundStore, "byMessageId" | "get">;
   outbound: Pick<OutboundStore, "byServerMessageId">;
 }
 
 /** The quote of a message whose first `ref_msg` names its target by id only, restored from the store. */
 export function restoreQuote(
   store: QuoteSources,
-  message: Pick<InboundMessage, "accountId" | "items">,
+  message: Pick<InboundMessage, "accountId" | "fromUserId" | "groupId" | "items">,
   options: { mediaDir?: string } = {},
 ): QuotedMessage | undefined {
   // The quote is the first item with a ref_msg (§6.3); one with inline content needs no lookup.
@@ -39,11 +40,24 @@ export function restoreQuote(
   if (!item || !ref || quoteOf(item) !== undefined) return undefined;
   const id = ref.svr_id ?? ref.message_item?.msg_id;
   if (!id) return undefined;
+  const here = conversationKey(message.accountId, message.fromUserId, message.groupId);
   const inbound = store.inbound.byMessageId(message.accountId, String(id));
-  if (inbound) return fromInbound(inbound, ref.partial_text, options.mediaDir);
+  if (inbound && conversationKey(inbound.accountId, inbound.fromUserId, inbound.groupId) === here) {
+    return fromInbound(inbound, ref.partial_text, options.mediaDir);
+  }
   const outbound = store.outbound.byServerMessageId(message.accountId, String(id));
-  if (outbound) return fromOutbound(outbound, ref.partial_text);
+  if (outbound && outboundConversation(store, outbound) === here)
+    return fromOutbound(outbound, ref.partial_text);
+  // Another conversation's message reads exactly like a missing one: nothing of it leaks.
   return { text: QUOTE_NOT_FOUND };
+}
+
+/** The conversation a bubble we sent belongs to: that of the message it answered, else its addressee. */
+function outboundConversation(store: QuoteSources, o: OutboundMessage): string {
+  const answered = o.inboundId === undefined ? undefined : store.inbound.get(o.inboundId);
+  return answered
+    ? conversationKey(answered.accountId, answered.fromUserId, answered.groupId)
+    : conversationKey(o.accountId, o.toUserId);
 }
 
 function fromInbound(m: InboundMessage, partial: PartialText | undefined, mediaDir?: string): QuotedMessage {

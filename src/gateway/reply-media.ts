@@ -7,8 +7,14 @@ import { mkdir } from "node:fs/promises";
 import type { AgentReply } from "../agent/types.js";
 import { checkOutboundFile, extractFileTags, type MediaLimits, prepareOutboundReply } from "./media/index.js";
 
+/** The sentence a reply gets when the contact's preset does not let it carry files. */
+export const FILES_NOT_ALLOWED =
+  "(I could not send the file: your permissions here do not include receiving files.)";
+
 export interface ReplyMediaOptions {
   workspaceDir: string;
+  /** False when the contact's preset does not allow `send_file`: tags and files are removed. */
+  allowFiles?: boolean;
   limits?: Partial<MediaLimits> | undefined;
   maxBubbles?: number | undefined;
   chunkChars?: number | undefined;
@@ -23,6 +29,11 @@ export async function prepareReplyMedia(
   o: ReplyMediaOptions,
   onError: (err: unknown) => void,
 ): Promise<AgentReply> {
+  if (o.allowFiles === false) {
+    const { text, paths } = extractFileTags(reply.text);
+    const refused = paths.length + (reply.files?.length ?? 0) > 0;
+    if (refused) reply = { text: `${text}\n\n${FILES_NOT_ALLOWED}`.trim() };
+  }
   try {
     // A workspace the agent never created would make every path read "does not exist", even one
     // outside it: create it (empty) so a refusal names the real reason.

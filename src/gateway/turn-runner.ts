@@ -172,6 +172,8 @@ export class TurnRunner {
     if (!o.workspaceDirFor) return Promise.resolve(reply);
     const options = {
       workspaceDir: o.workspaceDirFor(contact),
+      // `<<FILE:…>>` obeys the preset: only a contact allowed send_file gets files with a reply.
+      allowFiles: (o.agent.sendFilePermission?.(contact) ?? "allow") === "allow",
       limits: o.mediaLimits,
       maxBubbles: o.maxReplyBubbles,
       chunkChars: o.chunkChars,
@@ -182,7 +184,10 @@ export class TurnRunner {
   }
 
   async #sendFile(message: InboundMessage, path: string, caption: string | undefined): Promise<void> {
-    const { workspaceDirFor, mediaLimits, delivery } = this.#o;
+    const { workspaceDirFor, mediaLimits, delivery, agent } = this.#o;
+    if (agent.sendFilePermission?.(contactOf(this.#o.store, message)) === "deny") {
+      throw new Error("sending files is not allowed for this contact");
+    }
     if (!workspaceDirFor) return delivery.sendFile(message, path, caption);
     const ws = workspaceDirFor(contactOf(this.#o.store, message));
     return delivery.sendFile(message, await checkedOutboundPath(path, ws, mediaLimits), caption);

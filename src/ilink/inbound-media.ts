@@ -75,7 +75,7 @@ async function headOf(result: DownloadResult): Promise<Buffer> {
 
 /** Download (and decrypt) the media of one item, with a MIME type and a file name for it. */
 export async function downloadItemMedia(
-  client: ILinkClient,
+  client: Pick<ILinkClient, "fetch" | "cdnBaseUrl">,
   item: MessageItem,
   options: DownloadItemOptions = {},
 ): Promise<ItemMedia> {

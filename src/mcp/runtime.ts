@@ -53,6 +53,7 @@ export function openMcpRuntime(options: McpRuntimeOptions = {}): McpRuntime {
     },
     logger,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    mediaAllowHosts: config.media.allowHosts,
   });
   const polling =
     options.poll === false

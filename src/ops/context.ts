@@ -36,6 +36,8 @@ export interface OpsContext {
   accountSaved(accountId: string): void;
   /** For QR login and iLink calls; default the global fetch. */
   fetch?: FetchLike;
+  /** Config `media.allowHosts`: the CDN hosts the media URL policy trusts besides the account's own. */
+  mediaAllowHosts?: readonly string[];
   /** Aborted by `close()`: sends and logins in flight stop. */
   signal: AbortSignal;
   now(): number;
@@ -49,6 +51,8 @@ export interface OpsContextOptions {
   /** Delivery tuning, usually from config `gateway` (spacing, chunk size, quota). */
   limits?: Partial<DeliveryLimits>;
   fetch?: FetchLike;
+  /** Config `media.allowHosts` (see OpsContext). */
+  mediaAllowHosts?: readonly string[];
   /**
    * The delivery to send through. In the `wxagent start` process pass the gateway's own, so one
    * per-contact queue orders every send; default: a new one over iLink transports of the store.
@@ -125,6 +129,7 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
       }
     },
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.mediaAllowHosts ? { mediaAllowHosts: options.mediaAllowHosts } : {}),
     signal: abort.signal,
     now,
     logger,

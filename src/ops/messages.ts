@@ -2,7 +2,9 @@
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
-import { downloadItemMedia, itemMedia } from "../ilink/inbound-media.js";
+import { downloadItemVetted } from "../gateway/media/download.js";
+import { safeFileName } from "../gateway/media/names.js";
+import { itemMedia } from "../ilink/inbound-media.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { defineOp, queryInt } from "./define.js";
 import { OpsError } from "./errors.js";
@@ -158,10 +160,15 @@ export const downloadMedia = defineOp({
       );
     }
     await mkdir(dirname(target), { recursive: true });
-    const got = await downloadItemMedia(ctx.clientFor(account), chosen.item, {
+    // The gateway's media URL policy: a full_url the gateway refused is refused here too.
+    const got = await downloadItemVetted(ctx.clientFor(account), chosen.item, {
+      ...(ctx.mediaAllowHosts ? { allowHosts: ctx.mediaAllowHosts } : {}),
       signal: AbortSignal.any([signal, ctx.signal]),
       maxBytes: MAX_DOWNLOAD_BYTES,
       toFile: target,
+    }).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== "MEDIA_URL_REFUSED") throw err;
+      throw new OpsError("BAD_INPUT", `message ${message.id}: ${(err as Error).message}`, { cause: err });
     });
     return {
       data: { path: target, kind: got.kind, mime: got.mime, name: got.name, size_bytes: got.size },
@@ -183,7 +190,7 @@ async function targetPath(toPath: string, kind: string, item: InboundMessage["it
   const abs = isAbsolute(toPath) ? toPath : resolve(toPath);
   const s = await stat(abs).catch(() => undefined);
   if (!s?.isDirectory()) return abs;
-  const own = item.file_item?.file_name?.replace(/[/\\]/g, "_");
   const ext = kind === "image" ? ".jpg" : kind === "video" ? ".mp4" : kind === "voice" ? ".silk" : ".bin";
-  return join(abs, own || `${kind}${ext}`);
+  // The sender's name is untrusted: never a dotfile (`.bash_profile`), an option or a path.
+  return join(abs, safeFileName(item.file_item?.file_name, `${kind}${ext}`).name);
 }

@@ -319,6 +319,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
     config,
     run,
     presetFor,
+    sendFilePermission: (contact) => presetFor(contact).preset.send_file,
     openSessions: () => pool.size,
     async reset(contact) {
       const key = sessionKey(contact);

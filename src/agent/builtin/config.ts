@@ -78,8 +78,15 @@ export const builtinAgentConfigSchema = z.object({
       commandOutputChars: z.number().int().positive().default(20_000),
       fetchTimeoutMs: ms(20_000),
       fetchMaxBytes: z.number().int().positive().default(2_000_000),
-      /** Addresses fetch_url may reach despite being private (an intranet wiki, say). */
-      fetchAllowAddresses: z.array(z.string()).default([]),
+      /** `address:port` pairs fetch_url may reach despite being private (an intranet wiki, say). */
+      fetchAllowAddresses: z
+        .array(
+          z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]):\d{1,5}$/, {
+            message:
+              'each entry is an IP address with its port, e.g. "10.0.0.5:8080" or "[fd00::5]:443" (a bare address would open every port)',
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
   permissions: permissionsConfigSchema.prefault({}),

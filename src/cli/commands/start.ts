@@ -151,6 +151,7 @@ async function runStart(opts: StartOptions): Promise<void> {
         spacingMs: config.gateway.spacingMs,
         quotaPerToken: config.gateway.quotaPerToken,
       },
+      mediaAllowHosts: config.media.allowHosts,
     });
     const token = ensureAdminToken(paths);
     const adminApp = createAdminApp({

@@ -9,11 +9,17 @@ import { unlink } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { download } from "../../ilink/cdn.js";
 import type { FetchLike } from "../../ilink/client.js";
-import { type InboundMediaKind, itemMedia, itemMediaKey } from "../../ilink/inbound-media.js";
+import {
+  downloadItemMedia,
+  type InboundMediaKind,
+  type ItemMedia,
+  itemMedia,
+  itemMediaKey,
+} from "../../ilink/inbound-media.js";
 import type { MessageItem } from "../../ilink/wire.js";
 import type { Logger } from "../../util/logger.js";
 import { MediaError } from "./errors.js";
-import type { CdnUrlPolicy } from "./urls.js";
+import { type CdnUrlPolicy, createCdnUrlPolicy } from "./urls.js";
 
 /** What a download needs of the account's SDK client (an `ILinkClient` fits). */
 export interface MediaDownloader {
@@ -40,6 +46,13 @@ async function md5OfFile(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash("md5");
   await pipeline(createReadStream(path), hash, signal ? { signal } : {});
   return hash.digest("hex");
+}
+
+/** A hop the policy refused surfaces as itself, not as the SDK's "network failure" around it. */
+export function unwrapRefusal(err: unknown): never {
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  if (cause instanceof MediaError && cause.code === "MEDIA_URL_REFUSED") throw cause;
+  throw err;
 }
 
 /** What the message says the plaintext should be (file `len`/`md5`, video `video_md5`). */
@@ -69,13 +82,14 @@ export async function fetchItemToFile(
     );
   }
   const got = await download(vetted.media, {
-    fetch: ctx.downloader.fetch,
+    // Every hop vetted again and pinned to its vetted address; redirects re-checked.
+    fetch: ctx.policy.fetchVia(ctx.downloader.fetch),
     cdnBaseUrl: ctx.downloader.cdnBaseUrl,
     maxBytes: ctx.maxBytes,
     toFile: target,
     ...(key ? { key } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
+  }).catch(unwrapRefusal);
   try {
     if (got.size === 0) throw new MediaError("MEDIA_EMPTY", `the ${found.kind} decrypted to 0 bytes`);
     const expect = announced(item);
@@ -93,4 +107,48 @@ export async function fetchItemToFile(
     throw err;
   }
   return { kind: found.kind, path: target, size: got.size };
+}
+
+export interface VettedItemOptions {
+  /** More trusted CDN hosts (config `media.allowHosts`). */
+  allowHosts?: readonly string[];
+  /** Overrides the policy built from the downloader's hosts and `allowHosts`. */
+  urlPolicy?: CdnUrlPolicy;
+  signal?: AbortSignal;
+  maxBytes?: number;
+  toFile?: string;
+}
+
+/**
+ * `downloadItemMedia` under the gateway's media URL policy, for the admin preview and
+ * `download_media`: a `full_url` the gateway would refuse is refused here too (or replaced by the
+ * account's CDN URL), and every hop is vetted and pinned the same way.
+ */
+export async function downloadItemVetted(
+  downloader: MediaDownloader,
+  item: MessageItem,
+  o: VettedItemOptions = {},
+): Promise<ItemMedia> {
+  const policy =
+    o.urlPolicy ??
+    createCdnUrlPolicy({
+      cdnBaseUrl: downloader.cdnBaseUrl,
+      ...(downloader.baseUrl ? { baseUrl: downloader.baseUrl } : {}),
+      ...(o.allowHosts ? { allowHosts: o.allowHosts } : {}),
+    });
+  const copy = structuredClone(item);
+  const found = itemMedia(copy);
+  if (found) {
+    const vetted = await policy.vet(found.media);
+    if (vetted.refused) delete found.media.full_url;
+  }
+  return downloadItemMedia(
+    { fetch: policy.fetchVia(downloader.fetch), cdnBaseUrl: downloader.cdnBaseUrl },
+    copy,
+    {
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
+      ...(o.toFile ? { toFile: o.toFile } : {}),
+    },
+  ).catch(unwrapRefusal);
 }

@@ -2,7 +2,7 @@
  * Media both ways: inbound images/files/video/voice/quotes to the agent, and files back to WeChat.
  */
 export type { FetchedItem, MediaDownloader } from "./download.js";
-export { fetchItemToFile } from "./download.js";
+export { downloadItemVetted, fetchItemToFile, type VettedItemOptions } from "./download.js";
 export { codeOf, MediaError, type MediaErrorCode } from "./errors.js";
 export {
   inboundMediaDir,

@@ -1,7 +1,7 @@
 /**
  * Safe file names for what users send: a WeChat `file_name` is untrusted text that becomes a path
- * in the contact's workspace, so separators, control characters, leading dots and reserved names
- * are removed, the length is capped (keeping the extension), and collisions get a numeric suffix.
+ * in the contact's workspace, so separators, control characters, leading dots, dashes and tildes
+ * (a dotfile, an option to a command, a home-relative path) and reserved names are removed, the length is capped (keeping the extension), and collisions get a numeric suffix.
  */
 import { constants } from "node:fs";
 import { copyFile, mkdir } from "node:fs/promises";
@@ -42,7 +42,7 @@ export function safeFileName(
   let name = raw.normalize("NFC").replace(UNSAFE_CHARS, "").replace(SEPARATORS, "_");
   name = name
     .trim()
-    .replace(/^[.\s]+/, "")
+    .replace(/^[.\s~-]+/, "")
     .replace(/[.\s]+$/, "");
   if (WINDOWS_RESERVED.test(name)) name = `_${name}`;
   const changed = name !== raw.trim();

@@ -6,10 +6,10 @@
  * allowlist. Other hosts fall back to the URL built from `encrypt_query_param` on the account's
  * cdnBaseUrl. Trusted hosts that are not the account's own must not resolve to private addresses.
  */
-import { isIP } from "node:net";
-import { isBlockedAddress, type Resolver, systemResolver } from "../../agent/builtin/tools/netguard.js";
+import type { FetchLike } from "../../ilink/client.js";
 import type { CDNMedia } from "../../ilink/wire.js";
 import { DEFAULT_CDN_BASE_URL } from "../../ilink/wire.js";
+import { createUrlPolicy, policyTransport, type Resolver, UrlRefusedError } from "../../shared/url/index.js";
 import { MediaError } from "./errors.js";
 
 export interface CdnUrlPolicyOptions {
@@ -17,10 +17,12 @@ export interface CdnUrlPolicyOptions {
   cdnBaseUrl: string;
   /** The account's API base URL (trusted for the same reason; the simulator serves both). */
   baseUrl?: string;
-  /** More allowed hosts (`host` or `host:port`, case-insensitive). */
+  /** More allowed hosts (`host` for ports 80/443, or `host:port`, case-insensitive). */
   allowHosts?: readonly string[];
   /** DNS for allowlisted names (tests inject one); default the system resolver. */
   resolver?: Resolver;
+  /** `address:port` pairs an allowlisted host may resolve to although private (tests, dev). */
+  allowAddresses?: readonly string[];
 }
 
 export interface VettedMedia {
@@ -32,6 +34,11 @@ export interface VettedMedia {
 export interface CdnUrlPolicy {
   /** `media` with `full_url` kept only when allowed; throws MEDIA_URL_REFUSED when nothing is left. */
   vet(media: CDNMedia): Promise<VettedMedia>;
+  /**
+   * A fetch for the download itself: every hop (the first and each redirect) vetted again, the
+   * connection pinned to the vetted address; the account's own hosts go through `transport`.
+   */
+  fetchVia(transport: FetchLike): FetchLike;
 }
 
 function hostOf(url: string | undefined): string | undefined {
@@ -44,39 +51,21 @@ function hostOf(url: string | undefined): string | undefined {
 }
 
 export function createCdnUrlPolicy(options: CdnUrlPolicyOptions): CdnUrlPolicy {
-  const own = new Set([hostOf(options.cdnBaseUrl), hostOf(options.baseUrl)].filter((h): h is string => !!h));
-  const listed = new Set(
-    [hostOf(DEFAULT_CDN_BASE_URL), ...(options.allowHosts ?? []).map((h) => h.trim().toLowerCase())].filter(
-      (h): h is string => !!h,
-    ),
-  );
-  const resolver = options.resolver ?? systemResolver;
+  const policy = createUrlPolicy({
+    hosts: [hostOf(DEFAULT_CDN_BASE_URL), ...(options.allowHosts ?? [])].filter((h): h is string => !!h),
+    trusted: [options.cdnBaseUrl, ...(options.baseUrl ? [options.baseUrl] : [])],
+    ...(options.allowAddresses ? { allowAddresses: options.allowAddresses } : {}),
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+  });
 
   async function check(url: string): Promise<string | undefined> {
-    let parsed: URL;
     try {
-      parsed = new URL(url);
-    } catch {
-      return "full_url is not a valid URL";
-    }
-    if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
-      return `scheme ${parsed.protocol} refused`;
-    if (parsed.username || parsed.password) return "full_url carries credentials";
-    const host = parsed.host.toLowerCase();
-    if (own.has(host)) return undefined;
-    if (!listed.has(host) && !listed.has(parsed.hostname.toLowerCase())) {
-      return `host ${parsed.hostname} is not an allowed CDN host`;
-    }
-    const name = parsed.hostname.replace(/^\[|\]$/g, "");
-    try {
-      const addresses = isIP(name) ? [{ address: name }] : await resolver(name);
-      const bad = addresses.find((a) => isBlockedAddress(a.address));
-      if (addresses.length === 0) return `host ${name} did not resolve`;
-      if (bad) return `host ${name} resolves to a private address (${bad.address})`;
+      await policy.vet(url);
+      return undefined;
     } catch (err) {
-      return `host ${name} could not be resolved: ${(err as Error).message}`;
+      if (err instanceof UrlRefusedError) return err.message.replace(/^refused: /, "");
+      throw err;
     }
-    return undefined;
   }
 
   return {
@@ -96,6 +85,17 @@ export function createCdnUrlPolicy(options: CdnUrlPolicyOptions): CdnUrlPolicy {
         );
       }
       return { media: rest, refused };
+    },
+    fetchVia(transport) {
+      const guarded = policyTransport(policy, (url, init) => transport(url, init));
+      return async (input, init) => {
+        try {
+          return await guarded(input, init);
+        } catch (err) {
+          if (err instanceof UrlRefusedError) throw new MediaError("MEDIA_URL_REFUSED", err.message);
+          throw err;
+        }
+      };
     },
   };
 }

@@ -100,14 +100,30 @@ describe("guardedFetch", () => {
     await refusal("http://mixed.example/", { resolver });
   });
 
-  it("connects only to the addresses it checked (a DNS answer that changes to loopback is refused)", async () => {
-    let calls = 0;
-    const rebinding: Resolver = async () => {
-      calls += 1;
-      return [{ address: calls === 1 ? "93.184.216.34" : "127.0.0.1", family: 4 }];
-    };
-    await refusal(`http://rebind.example:${port}/`, { resolver: rebinding });
-    expect(calls).toBe(2);
+  it("connects only to the addresses it checked (a DNS answer that changes to loopback is never used)", async () => {
+    // The vetted answer is 127.0.0.2 (allowed for this port); every later answer is 127.0.0.1,
+    // where the "internal" server of this file listens on the same port.
+    const vetted = createServer((_req, res) => res.end("vetted"));
+    await new Promise<void>((r) => vetted.listen(port, "127.0.0.2", r));
+    try {
+      let calls = 0;
+      const rebinding: Resolver = async () => {
+        calls += 1;
+        return [{ address: calls === 1 ? "127.0.0.2" : "127.0.0.1", family: 4 }];
+      };
+      const before = hits.length;
+      const r = await guardedFetch(`http://rebind.example:${port}/`, {
+        ...limits,
+        resolver: rebinding,
+        allowAddresses: [`127.0.0.2:${port}`],
+      });
+      expect(r.body.toString()).toBe("vetted");
+      expect(calls).toBe(1);
+      expect(hits.length).toBe(before);
+    } finally {
+      vetted.closeAllConnections();
+      await new Promise((r) => vetted.close(r));
+    }
   });
 
   it("refuses non-http schemes and URLs with credentials", async () => {
@@ -117,7 +133,7 @@ describe("guardedFetch", () => {
   });
 
   it("with an address explicitly allowed, fetches it, caps the size, and refuses redirects to forbidden addresses", async () => {
-    const allowAddresses = ["127.0.0.1"];
+    const allowAddresses = [`127.0.0.1:${port}`];
     const ok = await guardedFetch(`http://127.0.0.1:${port}/ok`, { ...limits, allowAddresses });
     expect(ok.status).toBe(200);
     expect(ok.body.toString()).toBe("hello");

@@ -1,14 +1,12 @@
 /**
- * fetch_url: GET an http(s) URL for the model, never reaching loopback, private or link-local
- * addresses (see netguard.ts), re-checking every redirect hop, within size and time limits.
- * node:http is used instead of fetch because it lets us pin the connection to the checked address.
+ * fetch_url: GET an http(s) URL for the model under the shared URL policy (src/shared/url): any
+ * public host, DNS resolved once and every address vetted, the connection pinned to the vetted
+ * address, every redirect hop re-vetted, within size and time limits.
  */
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { tool } from "ai";
 import { z } from "zod";
+import { createUrlPolicy, policyFetch, type Resolver } from "../../../shared/url/index.js";
 import { capText, type ToolContext } from "./context.js";
-import { AddressRefusedError, checkHost, guardedLookup, type Resolver, systemResolver } from "./netguard.js";
 
 const MAX_REDIRECTS = 5;
 const MAX_TEXT_CHARS = 50_000;
@@ -16,6 +14,7 @@ const MAX_TEXT_CHARS = 50_000;
 export interface FetchLimits {
   timeoutMs: number;
   maxBytes: number;
+  /** `address:port` pairs reachable although private (see `tools.fetchAllowAddresses`). */
   allowAddresses: readonly string[];
   resolver?: Resolver;
   signal?: AbortSignal;
@@ -29,97 +28,47 @@ export interface FetchResult {
   truncated: boolean;
 }
 
-/** GET with the SSRF guard; throws AddressRefusedError for forbidden targets. */
+/** GET with the SSRF guard; throws AddressRefusedError (URL_REFUSED) for forbidden targets. */
 export async function guardedFetch(url: string, limits: FetchLimits): Promise<FetchResult> {
-  const allow = new Set(limits.allowAddresses);
-  const resolver = limits.resolver ?? systemResolver;
+  const policy = createUrlPolicy({
+    hosts: "public",
+    allowAddresses: limits.allowAddresses,
+    maxRedirects: MAX_REDIRECTS,
+    ...(limits.resolver ? { resolver: limits.resolver } : {}),
+  });
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const signal = limits.signal ? AbortSignal.any([limits.signal, timeout]) : timeout;
-  let current = url;
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const u = parseUrl(current);
-    // IP literals skip the lookup hook, so check here too (names are checked in the lookup).
-    await checkHost(u.hostname, allow, resolver);
-    const res = await get(u, guardedLookup(allow, resolver), signal);
-    const location = res.headers.location;
-    if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location) {
-      res.resume();
-      current = new URL(location, u).toString();
-      continue;
+  const { response, url: final } = await policyFetch(policy, url, {
+    signal,
+    headers: { "user-agent": "wxagent/0.1 (+fetch_url)", accept: "*/*", "accept-encoding": "identity" },
+  });
+  const { body, truncated } = await readCapped(response, limits.maxBytes);
+  return {
+    url: final,
+    status: response.status,
+    contentType: response.headers.get("content-type") ?? "",
+    body,
+    truncated,
+  };
+}
+
+async function readCapped(res: Response, maxBytes: number): Promise<{ body: Buffer; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (!res.body) return { body: Buffer.alloc(0), truncated: false };
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { body: Buffer.concat(chunks), truncated: false };
+    const chunk = Buffer.from(value);
+    size += chunk.length;
+    if (size > maxBytes) {
+      chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
+      await reader.cancel().catch(() => {});
+      return { body: Buffer.concat(chunks), truncated: true };
     }
-    const { body, truncated } = await readCapped(res, limits.maxBytes);
-    return {
-      url: current,
-      status: res.statusCode ?? 0,
-      contentType: String(res.headers["content-type"] ?? ""),
-      body,
-      truncated,
-    };
+    chunks.push(chunk);
   }
-  throw new Error(`more than ${MAX_REDIRECTS} redirects`);
-}
-
-function parseUrl(raw: string): URL {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new Error(`not a valid URL: ${raw}`);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") {
-    throw new AddressRefusedError(`refused: only http and https URLs can be fetched (got ${u.protocol})`);
-  }
-  if (u.username || u.password)
-    throw new AddressRefusedError("refused: URLs with credentials are not fetched");
-  return u;
-}
-
-function get(
-  u: URL,
-  lookup: ReturnType<typeof guardedLookup>,
-  signal: AbortSignal,
-): Promise<IncomingMessage> {
-  const request = u.protocol === "https:" ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      u,
-      {
-        method: "GET",
-        lookup: lookup as never,
-        signal,
-        headers: { "user-agent": "wxagent/0.1 (+fetch_url)", accept: "*/*", "accept-encoding": "identity" },
-      },
-      resolve,
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-function readCapped(res: IncomingMessage, maxBytes: number): Promise<{ body: Buffer; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    res.on("data", (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
-        done = true;
-        res.destroy();
-        resolve({ body: Buffer.concat(chunks), truncated: true });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    res.on("end", () => {
-      if (!done) resolve({ body: Buffer.concat(chunks), truncated: false });
-    });
-    res.on("error", (err) => {
-      if (!done) reject(err);
-    });
-  });
 }
 
 /** Rough HTML → text, enough for a model to read a page. */
