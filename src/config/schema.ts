@@ -54,6 +54,8 @@ export const mediaSettingsSchema = z
         maxFileBytes: bytes.optional(),
         maxImageBytes: bytes.optional(),
         maxNameChars: z.number().int().min(16).max(255).optional(),
+        /** Longest voice note decoded and transcribed (default 60 000); longer ones are refused before decoding. */
+        maxVoiceMs: z.number().int().min(1000).max(600_000).optional(),
       })
       .strict()
       .optional(),

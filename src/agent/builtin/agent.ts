@@ -225,7 +225,11 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
       const wanted = quoted ? [...staged.images, quoted] : staged.images;
       const shown: LoadedImages =
         visionOn && wanted.length > 0
-          ? await loadImages(wanted, { maxBytes: config.imageMaxBytes, maxCount: MAX_IMAGES })
+          ? await loadImages(wanted, {
+              maxBytes: config.imageMaxBytes,
+              maxCount: MAX_IMAGES,
+              maxPixels: config.imageMaxPixels,
+            })
           : { parts: [], notes: [] };
       const prompt = userText(input, [...staged.notes, ...shown.notes]);
       let user: ModelMessage = userMessage(prompt, shown.parts);

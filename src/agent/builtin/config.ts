@@ -50,6 +50,8 @@ export const builtinAgentConfigSchema = z.object({
   vision: z.enum(VISION_MODES).default("auto"),
   /** Largest image sent as an image part; a bigger one goes as its path with a note. */
   imageMaxBytes: z.number().int().positive().default(5_000_000),
+  /** Largest image sent as an image part by its pixel count (read from the header, before decoding). */
+  imageMaxPixels: z.number().int().positive().default(50_000_000),
   session: z
     .object({
       /** `per-contact`: memory across messages; `per-message`: a fresh agent in a temp dir each time. */

@@ -1,6 +1,7 @@
 /** The system prompt and the user message of a turn (inbound media staged into the workspace). */
+import { constants } from "node:fs";
 import { copyFile, mkdir } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, isAbsolute, join, relative } from "node:path";
 import { offeredTools, type ResolvedPreset } from "../presets.js";
 import type { AgentInput, MediaRef } from "../types.js";
 import { resolveInWorkspace, safeSegment } from "../workspace.js";
@@ -55,10 +56,17 @@ export async function stageMedia(root: string, media: readonly MediaRef[]): Prom
     }
     const name = safeSegment(m.name ?? basename(m.path)) || `${m.kind}-${i}`;
     try {
+      const size = m.size === undefined ? "" : `, ${m.size} bytes`;
+      // A file the gateway already saved in this workspace is not copied a second time.
+      const already = relative(root, m.path);
+      if (!already.startsWith("..") && !isAbsolute(already)) {
+        notes.push(`[${m.kind} attached: ${already}${m.mime ? `, ${m.mime}` : ""}${size}]`);
+        continue;
+      }
       await mkdir(join(root, "inbox"), { recursive: true });
       const dest = await resolveInWorkspace(root, join("inbox", name));
-      await copyFile(m.path, dest);
-      const size = m.size === undefined ? "" : `, ${m.size} bytes`;
+      // Copy-on-write where the file system can (btrfs, XFS, APFS): no second copy of the bytes.
+      await copyFile(m.path, dest, constants.COPYFILE_FICLONE);
       notes.push(`[${m.kind} attached: inbox/${name}${m.mime ? `, ${m.mime}` : ""}${size}]`);
       if (m.kind === "image") {
         images.push({ path: m.path, label: `the image inbox/${name}`, mime: m.mime, size: m.size });

@@ -18,6 +18,7 @@ import {
   type UserModelMessage,
 } from "ai";
 import type { ProviderKind, VisionMode } from "./config.js";
+import { imageFileSize } from "./image-size.js";
 
 /** The formats OpenAI, Anthropic and the usual compatible servers all accept as image input. */
 const SENDABLE = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -54,11 +55,18 @@ export interface LoadedImages {
   notes: string[];
 }
 
-/** Read the images that fit (`maxBytes` each, at most `maxCount`), for image parts. */
+/** Default `maxPixels`: 50 megapixels (a 48 MP phone original fits; decoded, 200 MB of RGBA). */
+export const DEFAULT_IMAGE_MAX_PIXELS = 50_000_000;
+
+/**
+ * Read the images that fit (`maxBytes` each, at most `maxCount`, at most `maxPixels` by their
+ * header, checked before the file is read), for image parts.
+ */
 export async function loadImages(
   images: readonly InboundImage[],
-  limits: { maxBytes: number; maxCount: number },
+  limits: { maxBytes: number; maxCount: number; maxPixels?: number },
 ): Promise<LoadedImages> {
+  const maxPixels = limits.maxPixels ?? DEFAULT_IMAGE_MAX_PIXELS;
   const out: LoadedImages = { parts: [], notes: [] };
   for (const img of images) {
     const mime = img.mime?.toLowerCase();
@@ -75,6 +83,17 @@ export async function loadImages(
       if (size > limits.maxBytes) {
         out.notes.push(
           `[${img.label} is not shown to you as an image: ${mb(size)} is over the ${mb(limits.maxBytes)} limit]`,
+        );
+        continue;
+      }
+      const dims = await imageFileSize(img.path);
+      if (!dims || dims.width === 0 || dims.height === 0) {
+        out.notes.push(`[${img.label} is not shown to you as an image: its header does not give its size]`);
+        continue;
+      }
+      if (dims.width * dims.height > maxPixels) {
+        out.notes.push(
+          `[${img.label} is not shown to you as an image: ${dims.width}×${dims.height} pixels is over the ${Math.round(maxPixels / 1_000_000)} megapixel limit]`,
         );
         continue;
       }

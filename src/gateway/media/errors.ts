@@ -20,6 +20,8 @@ export type MediaErrorCode =
   | "FILE_TOO_LARGE"
   /** SILK could not be decoded. */
   | "VOICE_DECODE_FAILED"
+  /** A voice note is longer than `media.limits.maxVoiceMs` (refused before decoding). */
+  | "VOICE_TOO_LONG"
   /** The transcription endpoint failed or answered nonsense. */
   | "TRANSCRIBE_FAILED";
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { encode } from "silk-wasm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { safeSegment } from "../../agent/workspace.js";
@@ -91,18 +91,19 @@ describe("prepareInboundMedia through the simulator", () => {
     expect(rig.urls.length).toBe(before);
   });
 
-  it("a SILK voice note without transcript and no transcriber: WAV kept, user asked to type", async () => {
+  it("a SILK voice note without transcript and no transcriber: SILK kept undecoded, user asked to type", async () => {
+    const silk = await silkTone();
     const { items } = await rig.send({
-      voice: { name: "v.silk", base64: b64(await silkTone()), playtime_ms: 1000 },
+      voice: { name: "v.silk", base64: b64(silk), playtime_ms: 1000 },
     });
     const out = await prepareInboundMedia(opts({ items }));
     expect(out.userNotices).toEqual([VOICE_FALLBACK_NOTICE]);
     expect(out.textAdditions.join("\n")).toMatch(/voice note \(1 s\) that could not be transcribed/);
     const v = out.media[0];
-    expect(v).toMatchObject({ kind: "voice", mime: "audio/wav" });
-    const wav = await readFile(v?.path as string);
-    expect(wav.subarray(0, 4).toString()).toBe("RIFF");
-    expect(wav.readUInt32LE(24)).toBe(24_000);
+    // Nothing to transcribe with, so nothing is decoded: no WAV is made.
+    expect(v).toMatchObject({ kind: "voice", mime: "audio/silk", name: "voice.silk", size: silk.length });
+    expect(await readFile(v?.path as string)).toEqual(silk);
+    expect((await readdir(dirname(v?.path as string))).filter((f) => f.endsWith(".wav"))).toEqual([]);
   });
 
   it("with a transcriber, the decoded WAV is transcribed and the text reaches the agent", async () => {

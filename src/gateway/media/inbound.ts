@@ -2,10 +2,11 @@
  * Inbound media for one message: every image, file, video and voice item (and a quoted one) is
  * downloaded into `<mediaDir>/<account>/<inbound id>/`, files are also copied into the contact's
  * workspace inbox, voice becomes text (WeChat's transcript, else SILK → WAV → an optional
- * transcription endpoint, else the user is asked to type). One bad item never drops the others:
+ * transcription endpoint, else the user is asked to type). A voice note longer than
+ * `limits.maxVoiceMs` is refused before it is decoded; SILK is decoded only for a transcriber. One bad item never drops the others:
  * it becomes a MediaRef with `error`, a log line and a notice for the user.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { MediaRef, QuotedMessage } from "../../agent/types.js";
 import { safeSegment } from "../../agent/workspace.js";
@@ -15,9 +16,16 @@ import { createLogger, type Logger } from "../../util/logger.js";
 import { quoteOf } from "../inbound.js";
 import { type FetchItemContext, fetchItemToFile, type MediaDownloader } from "./download.js";
 import { codeOf, errMessage } from "./errors.js";
-import { type MediaLimits, mediaLimits } from "./limits.js";
+import { type MediaLimits, maxVoiceBytes, mediaLimits } from "./limits.js";
 import { safeFileName, saveUnique } from "./names.js";
-import { downloadFailureNotice, mediaLabel, VOICE_FALLBACK_NOTICE, visibleName } from "./notices.js";
+import {
+  downloadFailureNotice,
+  mediaLabel,
+  VOICE_FALLBACK_NOTICE,
+  visibleName,
+  voiceTooLongNotice,
+} from "./notices.js";
+import { silkInfo } from "./silk.js";
 import { readHead, sniffBytes } from "./sniff.js";
 import type { Transcriber } from "./transcribe.js";
 import { type CdnUrlPolicy, createCdnUrlPolicy } from "./urls.js";
@@ -258,32 +266,56 @@ async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: bo
   // WeChat transcribed it already: nothing to download (ilink-protocol §19.33).
   if (voice?.text) return { kind: "voice", transcript: voice.text };
   const ref: MediaRef = { kind: "voice" };
+  const maxVoiceMs = ctx.limits.maxVoiceMs;
   if (voice?.media && (voice.media.full_url || voice.media.encrypt_query_param)) {
+    // What the message claims is checked first (no download), then what the audio holds.
+    if (playtimeMs !== undefined && playtimeMs > maxVoiceMs) return tooLong(ref, ctx, quoted, playtimeMs);
     const mp3 = voice.encode_type === VoiceEncodeType.MP3;
-    const got = await fetchInto(item, `${tag}-voice.${mp3 ? "mp3" : "silk"}`, ctx);
+    let got: Awaited<ReturnType<typeof fetchInto>>;
+    try {
+      got = await fetchInto(item, `${tag}-voice.${mp3 ? "mp3" : "silk"}`, {
+        ...ctx,
+        maxBytes: maxVoiceBytes(ctx.limits),
+      });
+    } catch (err) {
+      if (codeOf(err) === "TOO_LARGE" && !ctx.signal?.aborted) return tooLong(ref, ctx, quoted, undefined);
+      throw err;
+    }
     ref.path = got.path;
     ref.size = got.size;
     ref.mime = mp3 ? "audio/mpeg" : "audio/silk";
     ref.name = mp3 ? "voice.mp3" : "voice.silk";
     const raw = await readFile(got.path);
+    let audio: { bytes: Uint8Array; name: string; mime: string } | undefined = mp3
+      ? { bytes: raw, name: "voice.mp3", mime: "audio/mpeg" }
+      : undefined;
     if (!mp3 && looksLikeSilk(raw)) {
+      let claimedMs: number | undefined;
       try {
-        const { wav } = await silkToWav(raw);
-        const wavPath = join(ctx.dir, `${tag}-voice.wav`);
-        await writeFile(wavPath, wav, { mode: 0o600 });
-        Object.assign(ref, { path: wavPath, mime: "audio/wav", name: "voice.wav", size: wav.length });
+        claimedMs = silkInfo(raw).durationMs;
       } catch (err) {
-        // Keep the SILK: a later tool or a human can still convert it.
-        ctx.logger.warn({ err: errMessage(err) }, "SILK voice note could not be decoded; kept as SILK");
+        ctx.logger.warn({ err: errMessage(err) }, "SILK voice note is damaged; kept as SILK");
       }
+      if (claimedMs !== undefined && claimedMs > maxVoiceMs) {
+        await unlink(got.path).catch(() => {});
+        return tooLong({ kind: "voice" }, ctx, quoted, claimedMs);
+      }
+      // Decoded only to be transcribed: without an endpoint the SILK is all anyone needs.
+      if (ctx.transcriber && claimedMs !== undefined) {
+        try {
+          const { wav } = await silkToWav(raw, { maxVoiceMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+          audio = { bytes: wav, name: "voice.wav", mime: "audio/wav" };
+        } catch (err) {
+          if (ctx.signal?.aborted) throw err;
+          ctx.logger.warn({ err: errMessage(err) }, "SILK voice note could not be decoded; kept as SILK");
+        }
+      }
+    } else if (!mp3) {
+      audio = { bytes: raw, name: ref.name, mime: ref.mime };
     }
-    if (ctx.transcriber) {
+    if (ctx.transcriber && audio) {
       try {
-        const bytes = ref.path === got.path ? raw : await readFile(ref.path as string);
-        const text = await ctx.transcriber.transcribe(
-          { bytes, name: ref.name as string, mime: ref.mime as string },
-          ctx.signal,
-        );
+        const text = await ctx.transcriber.transcribe(audio, ctx.signal);
         if (text) {
           ref.transcript = text;
           ctx.out.textAdditions.push(
@@ -307,4 +339,17 @@ async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: bo
   );
   if (!ctx.out.userNotices.includes(VOICE_FALLBACK_NOTICE)) ctx.out.userNotices.push(VOICE_FALLBACK_NOTICE);
   return ref;
+}
+
+/** A voice note over `maxVoiceMs`: not decoded, not kept, the user told why. */
+function tooLong(ref: MediaRef, ctx: Ctx, quoted: boolean, durationMs: number | undefined): MediaRef {
+  const label = mediaLabel("voice", undefined, quoted);
+  const notice = voiceTooLongNotice(label, ctx.limits.maxVoiceMs, durationMs);
+  ctx.logger.warn(
+    { durationMs, maxVoiceMs: ctx.limits.maxVoiceMs },
+    "voice note over media.limits.maxVoiceMs refused before decoding",
+  );
+  ctx.out.userNotices.push(notice);
+  ctx.out.textAdditions.push(`[${label} was not listened to: ${notice}]`);
+  return { ...ref, error: notice };
 }

@@ -11,6 +11,8 @@ export interface MediaLimits {
   maxImageBytes: number;
   /** Longest saved file name in code points (default 120). */
   maxNameChars: number;
+  /** Longest voice note decoded and transcribed (default 60 000 ms, WeChat's own cap); longer ones are refused before decoding. */
+  maxVoiceMs: number;
 }
 
 export const DEFAULT_MEDIA_LIMITS: Readonly<MediaLimits> = {
@@ -18,7 +20,16 @@ export const DEFAULT_MEDIA_LIMITS: Readonly<MediaLimits> = {
   maxFileBytes: 25 * MiB,
   maxImageBytes: 10 * MiB,
   maxNameChars: 120,
+  maxVoiceMs: 60_000,
 };
+
+/**
+ * Largest voice note downloaded: `maxVoiceMs` at 256 kbit/s, far above any voice codec (SILK tops
+ * out at 40 kbit/s, WeChat's MP3 voice at 64), so a note is refused by its length, not its size.
+ */
+export function maxVoiceBytes(limits: Pick<MediaLimits, "maxVoiceMs" | "maxInboundBytes">): number {
+  return Math.min(limits.maxInboundBytes, Math.max(64 * 1024, limits.maxVoiceMs * 32));
+}
 
 export function mediaLimits(partial: Partial<MediaLimits> = {}): MediaLimits {
   return { ...DEFAULT_MEDIA_LIMITS, ...partial };

@@ -72,7 +72,8 @@ export async function saveUnique(
   for (let n = 1; n <= maxTries; n++) {
     const candidate = n === 1 ? name : numbered(name, n);
     try {
-      await copyFile(source, join(dir, candidate), constants.COPYFILE_EXCL);
+      // Copy-on-write where the file system can: the bytes are not stored twice.
+      await copyFile(source, join(dir, candidate), constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
       return candidate;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EEXIST") continue;

@@ -57,4 +57,15 @@ export function downloadFailureNotice(label: string, err: unknown, maxBytes: num
   }
 }
 
+/** A voice note refused for its length (before it was decoded). */
+export function voiceTooLongNotice(label: string, maxVoiceMs: number, durationMs?: number): string {
+  const limit =
+    maxVoiceMs % 60_000 === 0 ? `${maxVoiceMs / 60_000} min` : `${Math.round(maxVoiceMs / 1000)} s`;
+  const claimed =
+    durationMs === undefined
+      ? ""
+      : ` (it lasts ${durationMs >= 120_000 ? `${Math.round(durationMs / 60_000)} min` : `${Math.round(durationMs / 1000)} s`})`;
+  return `${cap(label)} is longer than ${limit}${claimed}, so I did not listen to it. Please send a shorter one, or type it.`;
+}
+
 export const VOICE_FALLBACK_NOTICE = "I can't listen to voice notes here — please type it.";

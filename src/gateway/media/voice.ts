@@ -1,10 +1,13 @@
 /**
  * Voice notes: WeChat sends SILK v3 (`\x02#!SILK_V3`). silk-wasm decodes it to 16-bit mono PCM at
  * the rate we ask for; 24 000 Hz is what Tencent's client uses (dependencies.md §6). A 44-byte RIFF
- * header makes that a WAV any transcription endpoint accepts.
+ * header makes that a WAV any transcription endpoint accepts. Decoding is bounded before it starts
+ * (silk.ts) and runs off the event loop (silk-worker.ts); the gateway decodes only to transcribe.
  */
-import { decode, isSilk } from "silk-wasm";
 import { MediaError } from "./errors.js";
+import { DEFAULT_MEDIA_LIMITS } from "./limits.js";
+import { isSilkContainer, silkInfo } from "./silk.js";
+import { decodeSilkInWorker } from "./silk-worker.js";
 
 export const VOICE_SAMPLE_RATE = 24_000;
 
@@ -35,36 +38,47 @@ export function pcmToWav(
 
 /** True for SILK, with or without Tencent's leading 0x02. */
 export function looksLikeSilk(bytes: Uint8Array): boolean {
-  return isSilk(bytes);
+  return isSilkContainer(bytes);
 }
 
-/** Decode SILK to a WAV (24 kHz mono s16le). Throws VOICE_DECODE_FAILED; callers keep the SILK. */
+export interface SilkToWavOptions {
+  sampleRate?: number;
+  /** Refuse (VOICE_TOO_LONG) a note longer than this, before decoding (default 60 s). */
+  maxVoiceMs?: number;
+  /** The decode's deadline (see silk-worker.ts). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Decode SILK to a WAV (24 kHz mono s16le), bounded: the packets are counted first and a note
+ * longer than `maxVoiceMs` is refused before one sample is made; the decode runs in a worker.
+ * Throws VOICE_TOO_LONG, VOICE_DECODE_FAILED (callers keep the SILK), or the signal's reason.
+ */
 export async function silkToWav(
   silk: Uint8Array,
-  sampleRate = VOICE_SAMPLE_RATE,
+  options: SilkToWavOptions = {},
 ): Promise<{ wav: Buffer; durationMs: number }> {
-  if (!looksLikeSilk(silk)) {
-    throw new MediaError(
-      "VOICE_DECODE_FAILED",
-      "the voice note is not SILK audio, so it could not be decoded",
-    );
-  }
-  let pcm: Uint8Array;
-  let durationMs: number;
-  try {
-    const out = await decode(silk, sampleRate);
-    pcm = out.data;
-    durationMs = out.duration;
-  } catch (err) {
-    throw new MediaError(
-      "VOICE_DECODE_FAILED",
-      `the SILK voice note could not be decoded: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const sampleRate = options.sampleRate ?? VOICE_SAMPLE_RATE;
+  const maxVoiceMs = options.maxVoiceMs ?? DEFAULT_MEDIA_LIMITS.maxVoiceMs;
+  const info = silkInfo(silk);
+  if (info.durationMs > maxVoiceMs) throw voiceTooLong(info.durationMs, maxVoiceMs);
+  if (info.packets === 0) throw new MediaError("VOICE_DECODE_FAILED", "the SILK voice note holds no audio");
+  const { pcm, durationMs } = await decodeSilkInWorker(silk, {
+    sampleRate,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   if (pcm.length === 0)
     throw new MediaError("VOICE_DECODE_FAILED", "the SILK voice note decoded to no audio");
   return { wav: pcmToWav(pcm, sampleRate), durationMs };
+}
+
+/** The typed refusal of a note over the limit; `durationMs` is what it claims (or undefined). */
+export function voiceTooLong(durationMs: number | undefined, maxVoiceMs: number): MediaError {
+  const length = durationMs === undefined ? "" : ` (${Math.round(durationMs / 1000)} s)`;
+  return new MediaError(
+    "VOICE_TOO_LONG",
+    `the voice note is longer than media.limits.maxVoiceMs (${maxVoiceMs} ms)${length}, so it was not decoded`,
+  );
 }

@@ -59,5 +59,5 @@ export function detectAddress(text: string, options: AddressOptions): Addressing
   }
 
   if (via === undefined) return { addressed: false };
-  return { addressed: true, via, text: rest.replace(LEADING_JUNK, "").replace(/\s+$/u, "") };
+  return { addressed: true, via, text: rest.replace(LEADING_JUNK, "").trimEnd() };
 }

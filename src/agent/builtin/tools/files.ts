@@ -9,8 +9,6 @@ import type { ToolContext } from "./context.js";
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "__pycache__"]);
 const MAX_LIST_ENTRIES = 500;
-const MAX_SEARCH_FILES = 5000;
-const MAX_SEARCH_FILE_BYTES = 1_000_000;
 
 function rel(ctx: ToolContext, abs: string): string {
   return relative(ctx.root, abs) || ".";
@@ -122,60 +120,8 @@ export function readTool(ctx: ToolContext) {
   });
 }
 
-export function searchTool(ctx: ToolContext) {
-  return tool({
-    description: "Search file contents in the workspace (like grep -rn). Returns file:line: text.",
-    inputSchema: z.object({
-      pattern: z.string().min(1),
-      path: z.string().default("."),
-      regex: z.boolean().default(false).describe("Treat pattern as a regular expression"),
-      ignoreCase: z.boolean().default(false),
-    }),
-    execute: async ({ pattern, path, regex, ignoreCase }) => {
-      const start = await resolveInWorkspace(ctx.root, path);
-      let test: (line: string) => boolean;
-      if (regex) {
-        let re: RegExp;
-        try {
-          re = new RegExp(pattern, ignoreCase ? "i" : "");
-        } catch (err) {
-          throw new Error(`invalid regular expression: ${(err as Error).message}`);
-        }
-        test = (line) => re.test(line);
-      } else {
-        const needle = ignoreCase ? pattern.toLowerCase() : pattern;
-        test = (line) => (ignoreCase ? line.toLowerCase() : line).includes(needle);
-      }
-      const maxResults = ctx.limits.searchMaxResults;
-      const files: string[] = [];
-      const s = await stat(start);
-      if (s.isFile()) files.push(start);
-      else {
-        await walk(start, 64, (abs, kind) => {
-          if (kind === "file") files.push(abs);
-          return files.length < MAX_SEARCH_FILES;
-        });
-      }
-      const hits: string[] = [];
-      for (const f of files) {
-        const st = await stat(f).catch(() => undefined);
-        if (!st || st.size > MAX_SEARCH_FILE_BYTES) continue;
-        const buf = await readFile(f).catch(() => undefined);
-        if (!buf || looksBinary(buf)) continue;
-        const lines = buf.toString("utf8").split("\n");
-        for (let i = 0; i < lines.length; i++) {
-          const line = (lines[i] ?? "").slice(0, 2000);
-          if (!test(line)) continue;
-          hits.push(`${rel(ctx, f)}:${i + 1}: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
-          if (hits.length >= maxResults) {
-            return `${hits.join("\n")}\n… stopped at ${maxResults} results; narrow the search`;
-          }
-        }
-      }
-      return hits.length ? hits.join("\n") : "no matches";
-    },
-  });
-}
+// `search` lives in search.ts (linear-time regex, bounded, yields to the event loop).
+export { searchTool } from "./search.js";
 
 /** Write through O_NOFOLLOW so a symlink planted after the check is not followed. */
 async function writeConfined(file: string, content: string): Promise<void> {
