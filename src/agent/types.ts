@@ -64,6 +64,12 @@ export interface AgentIO {
   ask(question: string, options?: AskOptions): Promise<string | undefined>;
 }
 
+/**
+ * In `AgentReply.text`, between two messages that must arrive as separate bubbles (an ACP agent's
+ * messages with different ids). Delivery splits on it first (gateway/delivery/split.ts).
+ */
+export const BUBBLE_BREAK = "\u001e";
+
 export interface AgentReply {
   text: string;
   /** Files to send after the text (paths inside the contact's workspace). */

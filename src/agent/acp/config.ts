@@ -70,6 +70,12 @@ export interface AcpAgentConfig extends AcpCommand {
   presets?: Preset | PresetName | ((contact: Contact) => Preset | PresetName);
   /** Who answers permission questions: the contact who asked (default) or the account's owner. */
   askTo?: "contact" | "owner";
+  /**
+   * The agent's session mode per preset name, when the automatic choice (modes.ts) is not wanted:
+   * e.g. `{ full: "bypassPermissions" }`. A mode looser than the preset is ignored, except for a
+   * preset that allows everything (the owner's `full`).
+   */
+  modes?: Partial<Record<PresetName, string>>;
   /** Keeps each contact's ACP session id, so a restart resumes it through `session/load`. */
   sessionStore?: SessionStore;
   logger?: Logger;
@@ -119,6 +125,15 @@ export const acpSettingsSchema = z
     permissionTimeoutMs: z.number().int().positive().default(120_000),
     startTimeoutMs: z.number().int().positive().default(60_000),
     cancelGraceMs: z.number().int().positive().default(10_000),
+    /** Session mode per preset name (`{"full": "bypassPermissions"}`); see modes.ts. */
+    modes: z
+      .object({
+        "read-only": z.string().min(1).optional(),
+        "workspace-write": z.string().min(1).optional(),
+        full: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .refine((s) => s.agent !== undefined || s.command !== undefined, {
     message: 'set "agent" (claude, codex, gemini, qwen, opencode) or "command"',
