@@ -11,6 +11,7 @@ import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.j
 import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
 import { AcpError, describeError } from "./errors.js";
 import { chooseMode, LEVEL_WORDS } from "./modes.js";
+import { adapterVersionWarning } from "./presets.js";
 import { AcpProcess, describeExit, type SessionBinding } from "./process.js";
 import { buildPrompt } from "./prompt.js";
 import { TurnRecorder } from "./turn.js";
@@ -109,6 +110,8 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
         (proc) => {
           entry.proc = proc;
           logger.info({ key, pid: proc.pid, agent: proc.agentInfo?.name }, "agent process started");
+          const old = adapterVersionWarning(config, proc.agentInfo);
+          if (old) logger.warn({ key, agentInfo: proc.agentInfo }, old);
           // A process that dies (crash, kill, idle stop) leaves the pool; the next turn starts another.
           void proc.exited.then(() => remove(entry));
           return proc;

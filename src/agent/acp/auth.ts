@@ -62,7 +62,12 @@ export function apiKeyMethod(
  * What the owner does to log the agent in, in one sentence: the known agent's login command
  * and key variables, plus a terminal method's command line when the agent offers one.
  */
-export function loginFix(agentName: string, commandLine: string, methods: AuthMethod[]): string {
+export function loginFix(
+  agentName: string,
+  commandLine: string,
+  methods: AuthMethod[],
+  then = "send the message again",
+): string {
   const known = KNOWN_LOGINS.find((k) => k.match.test(agentName) || k.match.test(commandLine));
   const variables = new Set(known?.variables ?? []);
   for (const m of methods) for (const v of methodVariables(m)) variables.add(v);
@@ -82,5 +87,5 @@ export function loginFix(agentName: string, commandLine: string, methods: AuthMe
     keys.length > 0
       ? `, or set ${keys.join(" or ")} in the gateway's environment (or "acp": {"env": {…}} in config.json)`
       : "";
-  return `${parts.join(", or ")}${keyHint}; then send the message again`;
+  return `${parts.join(", or ")}${keyHint}; then ${then}`;
 }

@@ -240,8 +240,8 @@ export class AcpProcess {
   }
 
   /** The one sentence that tells the owner how to log this agent in. */
-  loginFix(): string {
-    return loginFix(this.agentInfo?.name ?? "", this.commandLine, this.authMethods);
+  loginFix(then?: string): string {
+    return loginFix(this.agentInfo?.name ?? "", this.commandLine, this.authMethods, then);
   }
 
   /** session/new in `workspace`. */
