@@ -84,4 +84,6 @@ export interface Agent {
   reset?(contact: Contact): Promise<void>;
   /** Called once at gateway stop. */
   close?(): Promise<void>;
+  /** The agent's own slash commands for this contact (listed by `/help`; sent on as text). */
+  commands?(contact: Contact): { name: string; description: string }[];
 }
