@@ -72,6 +72,12 @@ export interface AgentIO {
   ask(question: string, options?: AskOptions): Promise<string | undefined>;
 }
 
+/**
+ * In `AgentReply.text`, between two messages that must arrive as separate bubbles (an ACP agent's
+ * messages with different ids). Delivery splits on it first (gateway/delivery/split.ts).
+ */
+export const BUBBLE_BREAK = "\u001e";
+
 export interface AgentReply {
   text: string;
   /** Files to send after the text (paths inside the contact's workspace). */
@@ -91,4 +97,6 @@ export interface Agent {
   sendFilePermission?(contact: Contact): "allow" | "ask" | "deny";
   /** Called once at gateway stop. */
   close?(): Promise<void>;
+  /** The agent's own slash commands for this contact (listed by `/help`; sent on as text). */
+  commands?(contact: Contact): { name: string; description: string }[];
 }

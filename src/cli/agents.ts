@@ -167,20 +167,37 @@ export async function checkAgent(config: Config, _paths: HomePaths, signal: Abor
   }
   if (choice.kind === "acp" && config.acp) {
     try {
-      const { checkAcpCommand, resolveAcpCommand } = await import("../agent/acp/index.js");
-      const cmd = resolveAcpCommand(acpSettingsSchema.parse(config.acp));
-      const r = await checkAcpCommand(cmd, { signal, timeoutMs: 30_000 });
+      const { ACP_PRESET_NEEDS, checkAcpCommand, resolveAcpCommand } = await import("../agent/acp/index.js");
+      const settings = acpSettingsSchema.parse(config.acp);
+      const cmd = resolveAcpCommand(settings);
+      const preset = settings.command ? undefined : settings.agent;
+      // What the first message does: initialize, session/new and a tiny prompt.
+      const r = await checkAcpCommand(cmd, {
+        signal,
+        timeoutMs: 30_000,
+        ...(preset ? { preset } : {}),
+      });
       const line = `${cmd.command} ${(cmd.args ?? []).join(" ")}`.trim();
-      return [
+      const needs = preset ? ACP_PRESET_NEEDS[preset] : undefined;
+      const checks: Check[] = [
         {
           name: "agent",
           ok: r.ok,
           detail: r.ok
-            ? `acp: ${line} answers${r.agentInfo ? ` (${r.agentInfo.name} ${r.agentInfo.version})` : ""}${r.loadSession ? "; sessions survive restarts" : ""}`
-            : `acp: ${line}: ${r.problem}`,
+            ? `acp: ${line} answers${r.agentInfo ? ` (${r.agentInfo.name} ${r.agentInfo.version})` : ""}${r.mode ? `; read-only contacts run in its \`${r.mode}\` mode` : ""}${r.reply ? `; test prompt answered "${r.reply}"` : ""}${r.loadSession ? "; sessions survive restarts" : ""}`
+            : `acp: ${line}: ${r.problem}${r.agentInfo ? ` (${r.agentInfo.name} ${r.agentInfo.version})` : ""}`,
           ...(r.fix ? { fix: r.fix } : {}),
         },
       ];
+      if (needs) {
+        checks.push({
+          name: "agent node",
+          ok: true,
+          detail: `the ${preset} preset needs ${needs.node}; this is Node ${process.versions.node}`,
+        });
+      }
+      for (const w of r.warnings ?? []) checks.push({ name: "agent warning", ok: true, detail: w });
+      return checks;
     } catch (err) {
       return [
         {

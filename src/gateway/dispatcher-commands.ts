@@ -116,9 +116,16 @@ export class DispatchCommands {
     });
   }
 
-  /** `/help`: the fixed list of commands. */
+  /** `/help`: the fixed list of commands, then the agent's own (an ACP agent's available commands). */
   help(message: InboundMessage): void {
-    this.#notices.notice(message, HELP_TEXT);
+    const own = this.#o.agent.commands?.(contactOf(this.#o.store, message)) ?? [];
+    const lines = own
+      .slice(0, 30)
+      .map((c) => `/${c.name.slice(0, 40)}: ${c.description.replace(/\s+/g, " ").slice(0, 120)}`);
+    this.#notices.notice(
+      message,
+      lines.length > 0 ? `${HELP_TEXT}\n\nThe agent's commands:\n${lines.join("\n")}` : HELP_TEXT,
+    );
   }
 
   /** `/status`: what runs and waits for this conversation, and what the send quota leaves. */

@@ -177,7 +177,7 @@ describe("e2e acp: permission prompts in the chat", () => {
     const log = readLog(logFile);
     expect(log).toContain("permission allow");
     // The `1` answered the question: it never reached the agent as a prompt of its own.
-    expect(log.filter((l) => l.startsWith("prompt"))).toEqual(["prompt write out.txt"]);
+    expect(log.filter((l) => l.startsWith("prompt"))).toEqual(["prompt write out.txt mode=default"]);
   });
 
   it("`3` rejects: the agent says so and writes nothing", async () => {
@@ -304,5 +304,53 @@ describe("e2e acp: crashes and restarts", () => {
     expect(log).toContain(`session/load ${sessionId}`);
     // The history the agent replays while loading is not part of the new answer.
     expect(await bubbles()).toEqual(["turns: 1", "turns: 2"]);
+  });
+});
+
+describe("e2e acp: faithful rendering and login", () => {
+  it("two messages with different messageIds arrive as two bubbles, not `I'll run that.Done.`", async () => {
+    await startGateway();
+    await userSays("messages");
+    await waitForBubble("Done.");
+    expect(await bubbles()).toEqual(["I'll run that.", "Done."]);
+  });
+
+  it("an agent notice stays out of the contact's chat", async () => {
+    await startGateway();
+    await userSays("notice");
+    await waitForBubble("noticed");
+    expect(await bubbles()).toEqual(["noticed"]);
+  });
+
+  it("an image block the agent sends is delivered as media through the outbound path", async () => {
+    await startGateway();
+    await userSays("image");
+    await waitForBubble("picture");
+    await vi.waitFor(async () => expect((await bubbles()).length).toBe(2), {
+      timeout: WAIT_MS,
+      interval: 100,
+    });
+    const [text, media] = await bubbles();
+    expect(text).toBe("picture");
+    expect(media).toMatch(/^\[/);
+    expect(existsSync(join(workspaceDirFor(alice(), { home: paths.home }), "agent-media"))).toBe(true);
+  });
+
+  it("an agent that is not logged in: the owner gets the exact fix in the chat", async () => {
+    await startGateway({ fake: { auth: "codex", modes: "codex", agentName: "codex-acp" } });
+    const owner = bot.owner_user_id;
+    await userSays("echo hi", owner);
+    const seen = await waitForBubble("codex login", owner);
+    expect(seen[0]).toContain("The agent is not logged in. To fix: run `codex login` on this machine");
+  });
+
+  it("/help lists the agent's own commands from available_commands_update", async () => {
+    await startGateway({ fake: { commands: true } });
+    await userSays("echo hi");
+    await waitForBubble("hi");
+    await userSays("/help");
+    const seen = await waitForBubble("The agent's commands:");
+    expect(seen.at(-1)).toContain("/stop: stop the answer in progress");
+    expect(seen.at(-1)).toContain("/review: Review the current changes");
   });
 });

@@ -76,7 +76,7 @@ describe("acp agent: turns", () => {
     const { reply, io } = await say(agent, "echo hello wide world");
     expect(reply).toEqual({ text: "hello wide world" });
     expect(io.progressLines).toEqual([]);
-    expect(readLog(logFile)[0]).toBe("initialize fs=true");
+    expect(readLog(logFile)[0]).toBe("initialize fs=true auth.terminal=true notices=true");
   });
 
   it("turns tool calls and plans into short progress lines", async () => {

@@ -10,6 +10,8 @@ import type { Preset } from "../presets.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
 import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
 import { AcpError, describeError } from "./errors.js";
+import { chooseMode, LEVEL_WORDS } from "./modes.js";
+import { adapterVersionWarning } from "./presets.js";
 import { AcpProcess, describeExit, type SessionBinding } from "./process.js";
 import { buildPrompt } from "./prompt.js";
 import { TurnRecorder } from "./turn.js";
@@ -37,6 +39,8 @@ export interface AcpProcessInfo {
 
 export interface AcpAgent extends Agent {
   processes(): AcpProcessInfo[];
+  /** The agent's own slash commands in this contact's session (for `/help`), once it named them. */
+  commands(contact: Contact): { name: string; description: string }[];
 }
 
 /** What SessionStore keeps per contact. */
@@ -107,6 +111,8 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
         (proc) => {
           entry.proc = proc;
           logger.info({ key, pid: proc.pid, agent: proc.agentInfo?.name }, "agent process started");
+          const old = adapterVersionWarning(config, proc.agentInfo);
+          if (old) logger.warn({ key, agentInfo: proc.agentInfo }, old);
           // A process that dies (crash, kill, idle stop) leaves the pool; the next turn starts another.
           void proc.exited.then(() => remove(entry));
           return proc;
@@ -222,7 +228,21 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
       const preset = presetFor(config.presets, contact);
       const binding = await ensureSession(entry, proc, contact, workspace, preset);
       binding.preset = preset;
-      const recorder = new TurnRecorder(io);
+      // The preset binds the agent through its session mode, checked before every prompt.
+      const choice = chooseMode(binding.modes, preset, proc.agentInfo?.name ?? commandLine, config.modes);
+      if (!choice.ok) {
+        logger.warn(
+          { key: entry.key, reason: choice.reason },
+          "turn refused: no session mode fits the preset",
+        );
+        return { text: `⚠️ I can't do this here: ${choice.reason}.` };
+      }
+      await proc.applyMode(binding, choice);
+      logger.debug(
+        { key: entry.key, mode: choice.mode.id, means: LEVEL_WORDS[choice.level] },
+        "session mode",
+      );
+      const recorder = new TurnRecorder(io, { workspace });
       const prompt = await buildPrompt(input, proc.capabilities);
       const outcome = await proc.prompt(
         binding,
@@ -231,6 +251,11 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
         input.signal,
         cancelGraceMs,
       );
+      if (binding.modeViolation) {
+        return recorder.stopped(
+          `the agent switched itself to its \`${binding.modeViolation}\` mode, which this chat does not allow, so I stopped it; the mode is set back for your next message`,
+        );
+      }
       if ("stopReason" in outcome) return recorder.reply(outcome.stopReason);
       // Killed after ignoring /stop: still a stop from the user's point of view.
       if (input.signal.aborted) return recorder.reply("cancelled");
@@ -238,6 +263,17 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
       return recorder.crashed(
         `the agent process ${describeExit(outcome.exited)}; it will be restarted on your next message`,
       );
+    } catch (err) {
+      if (err instanceof AcpError && err.code === "acp_auth_required") {
+        logger.error({ key: entry.key, err: err.message }, "the agent needs a login");
+        // The owner can fix it; anyone else only needs to know it is not their fault.
+        return {
+          text: contact.isOwner
+            ? `⚠️ The agent is not logged in. To fix: ${err.message.replace(/^the agent needs a login: /, "")}`
+            : "Sorry, the agent is not set up yet. Please try again later.",
+        };
+      }
+      throw err;
     } finally {
       release(entry);
     }
@@ -271,6 +307,11 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
           ),
         ),
       );
+    },
+    commands(contact) {
+      const entry = entries.get(processKey(contact));
+      const live = entry?.sessions.get(sessionKeyOf(contact));
+      return (live?.commands ?? []).map((c) => ({ name: c.name, description: c.description }));
     },
     processes() {
       return [...entries.values()].map((e) => ({

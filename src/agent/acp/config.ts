@@ -74,6 +74,12 @@ export interface AcpAgentConfig extends AcpCommand {
    * (explicit opt-in: the contact then approves its own requests).
    */
   askTo?: "contact" | "owner";
+  /**
+   * The agent's session mode per preset name, when the automatic choice (modes.ts) is not wanted:
+   * e.g. `{ full: "bypassPermissions" }`. A mode looser than the preset is ignored, except for a
+   * preset that allows everything (the owner's `full`).
+   */
+  modes?: Partial<Record<PresetName, string>>;
   /** Keeps each contact's ACP session id, so a restart resumes it through `session/load`. */
   sessionStore?: SessionStore;
   /** The OS sandbox of each agent process (the CLI builds it from `acp.sandbox`); absent: none. */
@@ -127,6 +133,15 @@ export const acpSettingsSchema = z
     cancelGraceMs: z.number().int().positive().default(10_000),
     /** The agent process's OS sandbox (see src/shared/sandbox/agent-process.ts, README). */
     sandbox: agentSandboxSettingsSchema.prefault({}),
+    /** Session mode per preset name (`{"full": "bypassPermissions"}`); see modes.ts. */
+    modes: z
+      .object({
+        "read-only": z.string().min(1).optional(),
+        "workspace-write": z.string().min(1).optional(),
+        full: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .refine((s) => s.agent !== undefined || s.command !== undefined, {
     message: 'set "agent" (claude, codex, gemini, qwen, opencode) or "command"',

@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { acpSettingsSchema } from "./config.js";
 import { checkAcpCommand, findCommand } from "./doctor.js";
-import { ACP_COMMAND_PRESETS, acpCommandPreset, resolveAcpCommand } from "./presets.js";
+import {
+  ACP_COMMAND_PRESETS,
+  acpCommandPreset,
+  adapterVersionWarning,
+  claudeAcpVersionFor,
+  compareVersions,
+  expectedAdapter,
+  resolveAcpCommand,
+} from "./presets.js";
 import { fakeAgentCommand } from "./testing/harness.js";
 
 // Spawning agents is slow on a loaded machine.
@@ -77,8 +85,10 @@ describe("findCommand", () => {
 
 describe("command presets", () => {
   it("use the current package names, not the renamed ones", () => {
-    expect(ACP_COMMAND_PRESETS.claude.args).toContain("@agentclientprotocol/claude-agent-acp");
-    expect(ACP_COMMAND_PRESETS.codex.args).toContain("@agentclientprotocol/codex-acp");
+    expect(ACP_COMMAND_PRESETS.claude.args?.[1]).toMatch(
+      /^@agentclientprotocol\/claude-agent-acp@\d+\.\d+\.\d+$/,
+    );
+    expect(ACP_COMMAND_PRESETS.codex.args).toContain("@agentclientprotocol/codex-acp@2.6.0");
     expect(ACP_COMMAND_PRESETS.gemini).toEqual({ command: "gemini", args: ["--acp"] });
     const all = JSON.stringify(ACP_COMMAND_PRESETS);
     expect(all).not.toContain("@zed-industries");
@@ -90,7 +100,7 @@ describe("command presets", () => {
     expect(named.maxProcesses).toBe(4);
     expect(resolveAcpCommand(named)).toEqual({
       command: "npx",
-      args: ["-y", "@agentclientprotocol/codex-acp"],
+      args: ["-y", "@agentclientprotocol/codex-acp@2.6.0"],
       env: { CODEX_HOME: "/x" },
     });
     expect(resolveAcpCommand({ command: "/opt/agent", args: ["--acp"] })).toEqual({
@@ -106,5 +116,68 @@ describe("command presets", () => {
     a?.args?.push("--extra");
     expect(acpCommandPreset("claude")?.args).not.toContain("--extra");
     expect(acpCommandPreset("nope")).toBeUndefined();
+  });
+});
+
+describe("checkAcpCommand: what the first message will do", () => {
+  const NO_KEYS = { OPENAI_API_KEY: "", CODEX_API_KEY: "", ANTHROPIC_API_KEY: "" };
+
+  it("runs session/new and a tiny prompt in the read-only mode, and reports the answer", async () => {
+    const result = await checkAcpCommand(fakeAgentCommand({ startMode: "auto" }), { cwd: dir });
+    expect(result).toMatchObject({ ok: true, mode: "plan" });
+    expect(result.reply).toContain("unknown: This is a connection check");
+  });
+
+  it("an unauthenticated Codex-like adapter: needs login, with `codex login` and the key variables", async () => {
+    const cmd = {
+      ...fakeAgentCommand({ auth: "codex", modes: "codex", agentName: "codex-acp" }),
+      env: NO_KEYS,
+    };
+    const result = await checkAcpCommand(cmd, { cwd: dir });
+    expect(result).toMatchObject({ ok: false, needsLogin: true, problem: "needs login" });
+    expect(result.fix).toContain("run `codex login` on this machine");
+    expect(result.fix).toContain("OPENAI_API_KEY or CODEX_API_KEY");
+  });
+
+  it("an unauthenticated Claude-like adapter, failing only on session/prompt, is reported the same way", async () => {
+    const cmd = {
+      ...fakeAgentCommand({
+        auth: "claude",
+        authOnPrompt: true,
+        agentName: "@agentclientprotocol/claude-agent-acp",
+      }),
+      env: NO_KEYS,
+    };
+    const result = await checkAcpCommand(cmd, { cwd: dir });
+    expect(result).toMatchObject({ ok: false, needsLogin: true });
+    expect(result.fix).toContain("run `claude` once on this machine and log in with /login");
+  });
+
+  it("warns when the adapter that answered is older than the pinned one", async () => {
+    const cmd = fakeAgentCommand({ agentName: "claude-agent-acp", agentVersion: "0.49.0" });
+    cmd.args?.push("@agentclientprotocol/claude-agent-acp@0.101.0");
+    const result = await checkAcpCommand(cmd, { cwd: dir });
+    expect(result.ok).toBe(true);
+    expect(result.warnings?.[0]).toMatch(/answered as 0\.49\.0, older than the 0\.101\.0 expected/);
+  });
+});
+
+describe("version pins", () => {
+  it("claude-agent-acp is pinned to the version that fits the Node in use", () => {
+    expect(claudeAcpVersionFor("20.19.0")).toBe("0.49.0");
+    expect(claudeAcpVersionFor("22.1.0")).toBe("0.101.0");
+    expect(ACP_COMMAND_PRESETS.claude.args?.[1]).toBe(
+      `@agentclientprotocol/claude-agent-acp@${claudeAcpVersionFor(process.versions.node)}`,
+    );
+    expect(
+      expectedAdapter({ command: "npx", args: ["-y", "@agentclientprotocol/claude-agent-acp"] }, "20.0.0"),
+    ).toEqual({
+      package: "@agentclientprotocol/claude-agent-acp",
+      version: "0.49.0",
+    });
+    expect(compareVersions("0.101.0", "0.49.0")).toBeGreaterThan(0);
+    expect(
+      adapterVersionWarning(ACP_COMMAND_PRESETS.codex, { name: "codex-acp", version: "2.6.0" }),
+    ).toBeUndefined();
   });
 });

@@ -18,7 +18,11 @@ export type AcpErrorCode =
   /** The agent did not answer in time. */
   | "acp_timeout"
   /** A file request named a path outside the contact's workspace. */
-  | "acp_path_outside_workspace";
+  | "acp_path_outside_workspace"
+  /** The agent offers no session mode that keeps it within the contact's preset. */
+  | "acp_mode_unfit"
+  /** The agent would not switch to the mode the preset needs. */
+  | "acp_mode_failed";
 
 const RETRYABLE: ReadonlySet<AcpErrorCode> = new Set<AcpErrorCode>([
   "acp_process_exited",

@@ -12,11 +12,14 @@ export {
 } from "./config.js";
 export { type AcpCheckOptions, type AcpCheckResult, checkAcpCommand, findCommand } from "./doctor.js";
 export { AcpError, type AcpErrorCode } from "./errors.js";
+export { chooseMode, type ModeChoice, modeLevel } from "./modes.js";
 export { formatQuestion, parseAnswer } from "./permission.js";
 export {
   ACP_COMMAND_PRESETS,
+  ACP_PRESET_NEEDS,
   type AcpCommandPresetName,
   acpCommandPreset,
+  adapterVersionWarning,
   isAcpCommandPreset,
   resolveAcpCommand,
 } from "./presets.js";

@@ -11,8 +11,18 @@ import * as acp from "@agentclientprotocol/sdk";
 import { agentSpawnSpec, type ProcessSandbox, type SpawnSpec } from "../../shared/sandbox/agent-process.js";
 import { type Logger, redactText } from "../../util/logger.js";
 import type { Preset } from "../presets.js";
+import { apiKeyMethod, loginFix } from "./auth.js";
 import type { AcpCommand } from "./config.js";
 import { AcpError, describeError } from "./errors.js";
+import {
+  type AgentMode,
+  type ModeChoice,
+  type ModeSurface,
+  modeLevel,
+  modeOption,
+  modeSurfaceOf,
+  presetLevel,
+} from "./modes.js";
 import { answerPermission, type PermissionContext } from "./permission.js";
 import type { TurnRecorder } from "./turn.js";
 import type { Workspace } from "./workspace.js";
@@ -37,6 +47,16 @@ export interface SessionBinding {
   workspace: Workspace;
   preset: Preset;
   turn?: ActiveTurn;
+  /** The agent's modes and the one it reports now (absent: the agent has none). */
+  modes?: ModeSurface;
+  /** The mode wxagent put the session in, its level, and the highest level the preset allows. */
+  target?: { mode: AgentMode; level: number; max: number };
+  /** Set when the agent switched itself to a looser mode during the running turn. */
+  modeViolation?: string;
+  /** The agent's own slash commands (available_commands_update). */
+  commands?: acp.AvailableCommand[];
+  /** Cancel the running turn (session/cancel, then kill after the grace). */
+  cancel?: () => void;
 }
 
 export type PromptOutcome = { stopReason: acp.StopReason } | { exited: ExitInfo };
@@ -58,12 +78,18 @@ export class AcpProcess {
   capabilities: acp.AgentCapabilities = {};
   authMethods: acp.AuthMethod[] = [];
   agentInfo: acp.Implementation | undefined;
+  /** The api-key method sent with `authenticate` after initialize, if any. */
+  authenticatedWith: string | undefined;
+  readonly commandLine: string;
+  private readonly env: Record<string, string | undefined>;
   private readonly child: ChildProcess;
   private readonly connection: acp.ClientConnection;
   private readonly logger: Logger;
 
   private constructor(opts: StartOptions, spec: SpawnSpec) {
     this.logger = opts.logger;
+    this.commandLine = [opts.command, ...(opts.args ?? [])].join(" ");
+    this.env = { ...process.env, ...opts.env };
     this.child = spawn(spec.file, spec.args, {
       cwd: opts.cwd,
       env: spec.env,
@@ -144,7 +170,14 @@ export class AcpProcess {
     const params: acp.InitializeRequest = {
       protocolVersion: acp.PROTOCOL_VERSION,
       // No terminal: agents then run commands with their own tools, under their permission asks.
-      clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: false },
+      // auth.terminal lets agents list their terminal login (doctor and the owner's fix name it);
+      // session.notices keeps agent notices out of the answer (they go to the log).
+      clientCapabilities: {
+        fs: { readTextFile: true, writeTextFile: true },
+        terminal: false,
+        auth: { terminal: true },
+        session: { notices: {} },
+      },
       clientInfo: { ...CLIENT_INFO },
     };
     const request = this.connection.agent.request("initialize", params);
@@ -184,6 +217,43 @@ export class AcpProcess {
     this.capabilities = res.agentCapabilities ?? {};
     this.authMethods = res.authMethods ?? [];
     this.agentInfo = res.agentInfo ?? undefined;
+    await this.authenticateWithKey(opts.startTimeoutMs);
+  }
+
+  /**
+   * `authenticate` with the agent's api-key method when its variable is set: Codex answers
+   * "Authentication required" without it even with OPENAI_API_KEY in its environment. A failure
+   * is logged; the session that follows reports the login the agent still needs.
+   */
+  private async authenticateWithKey(timeoutMs: number): Promise<void> {
+    const method = apiKeyMethod(this.authMethods, this.env);
+    if (!method) return;
+    try {
+      await withDeadline(
+        this.connection.agent.request("authenticate", { methodId: method.methodId }),
+        this.exited,
+        timeoutMs,
+        {
+          onExit: (info) => new AcpError("acp_process_exited", describeExit(info)),
+          onTimeout: () => new AcpError("acp_timeout", "authenticate was not answered in time"),
+        },
+      );
+      this.authenticatedWith = method.methodId;
+      this.logger.info(
+        { methodId: method.methodId, variable: method.variable },
+        "authenticated with api key",
+      );
+    } catch (err) {
+      this.logger.warn(
+        { methodId: method.methodId, variable: method.variable, err: describeError(err) },
+        "authenticate with the api key failed",
+      );
+    }
+  }
+
+  /** The one sentence that tells the owner how to log this agent in. */
+  loginFix(then?: string): string {
+    return loginFix(this.agentInfo?.name ?? "", this.commandLine, this.authMethods, then);
   }
 
   /** session/new in `workspace`. */
@@ -193,6 +263,8 @@ export class AcpProcess {
         this.connection.agent.request("session/new", { cwd: workspace.root, mcpServers: [] }),
       );
       const binding: SessionBinding = { sessionId: res.sessionId, workspace, preset };
+      const modes = modeSurfaceOf(res);
+      if (modes) binding.modes = modes;
       this.sessions.set(res.sessionId, binding);
       return binding;
     } catch (err) {
@@ -208,14 +280,87 @@ export class AcpProcess {
     const binding: SessionBinding = { sessionId, workspace, preset };
     this.sessions.set(sessionId, binding);
     try {
-      await this.raceExit(
+      const res = await this.raceExit(
         this.connection.agent.request("session/load", { sessionId, cwd: workspace.root, mcpServers: [] }),
       );
+      const modes = modeSurfaceOf(res ?? {});
+      if (modes) binding.modes = modes;
       return binding;
     } catch (err) {
       this.sessions.delete(sessionId);
       throw err;
     }
+  }
+
+  /**
+   * Put the session in the chosen mode before a prompt (after session/new, session/load, or an
+   * agent that switched itself). An agent without modes is left as it is (the choice allowed it).
+   */
+  async applyMode(binding: SessionBinding, choice: Extract<ModeChoice, { ok: true }>): Promise<void> {
+    binding.target = {
+      mode: choice.mode,
+      level: choice.level,
+      max: Math.max(choice.level, presetLevel(binding.preset)),
+    };
+    const surface = binding.modes;
+    if (!surface || surface.currentModeId === choice.mode.id) return;
+    const from = surface.currentModeId;
+    await this.setMode(binding, choice.mode.id);
+    this.logger.info({ sessionId: binding.sessionId, from, to: choice.mode.id }, "session mode set");
+  }
+
+  private async setMode(binding: SessionBinding, modeId: string): Promise<void> {
+    const surface = binding.modes;
+    if (!surface) return;
+    try {
+      if (surface.via === "set_mode") {
+        await this.raceExit(
+          this.connection.agent.request("session/set_mode", { sessionId: binding.sessionId, modeId }),
+        );
+      } else {
+        const res = await this.raceExit(
+          this.connection.agent.request("session/set_config_option", {
+            sessionId: binding.sessionId,
+            configId: surface.configId ?? "mode",
+            value: modeId,
+          }),
+        );
+        const option = modeOption(res.configOptions);
+        if (option && option.type === "select" && option.currentValue !== modeId) {
+          throw new Error(`the agent kept mode ${option.currentValue}`);
+        }
+      }
+    } catch (err) {
+      throw new AcpError(
+        "acp_mode_failed",
+        `the agent refused to switch to its \`${modeId}\` mode (${describeError(err)}); the message was not sent to it`,
+        { cause: err },
+      );
+    }
+    surface.currentModeId = modeId;
+  }
+
+  /**
+   * The agent reports a mode (current_mode_update, config_option_update): one looser than the
+   * target cancels the running turn and is set back at once.
+   */
+  private modeReported(binding: SessionBinding, modeId: string): void {
+    if (binding.modes) binding.modes.currentModeId = modeId;
+    const target = binding.target;
+    if (!target || modeId === target.mode.id) return;
+    const level = modeLevel(modeId, this.agentInfo?.name);
+    if (level <= target.max) return;
+    this.logger.warn(
+      { sessionId: binding.sessionId, mode: modeId, allowed: target.mode.id },
+      "agent switched itself to a looser mode; cancelling the turn and setting the mode back",
+    );
+    if (binding.turn) {
+      binding.modeViolation = modeId;
+      binding.cancel?.();
+    }
+    void this.setMode(binding, target.mode.id).catch((err: unknown) => {
+      this.logger.warn({ err: describeError(err) }, "setting the mode back failed; the next turn retries");
+    });
   }
 
   /** Forget a session (`/new`); agents that support it are asked to close it too. */
@@ -241,14 +386,17 @@ export class AcpProcess {
   ): Promise<PromptOutcome> {
     if (signal.aborted) return { stopReason: "cancelled" };
     binding.turn = turn;
+    binding.modeViolation = undefined;
     let grace: NodeJS.Timeout | undefined;
     const onAbort = () => {
+      if (grace) return;
       this.connection.agent.notify("session/cancel", { sessionId: binding.sessionId }).catch(() => {});
       grace = setTimeout(() => {
         this.logger.warn({ pid: this.pid }, "agent ignored session/cancel; stopping its process");
         this.kill();
       }, cancelGraceMs);
     };
+    binding.cancel = onAbort;
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       const res = await this.connection.agent.request("session/prompt", {
@@ -264,6 +412,7 @@ export class AcpProcess {
       if (exit) return { exited: exit };
       // The agent refused the turn; its session may be gone, so the next turn starts afresh.
       this.sessions.delete(binding.sessionId);
+      if (isAuthRequired(err)) throw this.authError(err);
       throw new AcpError("acp_prompt_failed", `the agent could not answer: ${describeError(err)}`, {
         cause: err,
       });
@@ -271,6 +420,7 @@ export class AcpProcess {
       signal.removeEventListener("abort", onAbort);
       clearTimeout(grace);
       binding.turn = undefined;
+      binding.cancel = undefined;
     }
   }
 
@@ -305,17 +455,14 @@ export class AcpProcess {
 
   private sessionError(err: unknown): AcpError {
     if (err instanceof AcpError) return err;
-    if (isAuthRequired(err)) {
-      const methods = this.authMethods.map((m) => m.name).join(", ");
-      return new AcpError(
-        "acp_auth_required",
-        `the agent needs a login first${methods ? ` (${methods})` : ""}; log in once with the agent's own CLI on this machine, then send your message again`,
-        { cause: err },
-      );
-    }
+    if (isAuthRequired(err)) return this.authError(err);
     return new AcpError("acp_session_failed", `the agent could not start a session: ${describeError(err)}`, {
       cause: err,
     });
+  }
+
+  private authError(err: unknown): AcpError {
+    return new AcpError("acp_auth_required", `the agent needs a login: ${this.loginFix()}`, { cause: err });
   }
 
   private clientApp() {
@@ -327,7 +474,30 @@ export class AcpProcess {
     return acp
       .client({ name: "wxagent" })
       .onNotification("session/update", ({ params }) => {
-        this.sessions.get(params.sessionId)?.turn?.recorder.apply(params.update);
+        const b = this.sessions.get(params.sessionId);
+        if (!b) return;
+        const update = params.update;
+        if (update.sessionUpdate === "current_mode_update") this.modeReported(b, update.currentModeId);
+        if (update.sessionUpdate === "config_option_update") {
+          const option = modeOption(update.configOptions);
+          if (option && option.type === "select" && b.modes?.via === "config_option") {
+            this.modeReported(b, option.currentValue);
+          }
+        }
+        if (update.sessionUpdate === "available_commands_update") b.commands = update.availableCommands;
+        if (update.sessionUpdate === "notice") {
+          // For the owner and admin log, not the contact's reply.
+          this.logger.warn(
+            {
+              sessionId: b.sessionId,
+              severity: update.severity,
+              title: update.title,
+              detail: update.description,
+            },
+            "agent notice",
+          );
+        }
+        b.turn?.recorder.apply(update);
       })
       .onRequest("session/request_permission", async ({ params }) => {
         const turn = this.sessions.get(params.sessionId)?.turn;

@@ -10,12 +10,12 @@ import { TurnRecorder } from "./turn.js";
 import { Workspace } from "./workspace.js";
 
 describe("TurnRecorder", () => {
-  it("joins message chunks into the answer and keeps <<FILE:…>> tags", () => {
+  it("joins message chunks into the answer and keeps <<FILE:…>> tags", async () => {
     const rec = new TurnRecorder(new FakeIO());
     for (const text of ["Here is ", "the chart ", "<<FILE:out/chart.png>>"]) {
       rec.apply({ sessionUpdate: "agent_message_chunk", content: { type: "text", text } });
     }
-    expect(rec.reply("end_turn")).toEqual({ text: "Here is the chart <<FILE:out/chart.png>>" });
+    expect(await rec.reply("end_turn")).toEqual({ text: "Here is the chart <<FILE:out/chart.png>>" });
   });
 
   it("boils tool calls and plans down to one progress line each", () => {
@@ -39,18 +39,18 @@ describe("TurnRecorder", () => {
     expect(rec.text()).toBe("");
   });
 
-  it("says why a turn ended early, and passes file links on as attachments", () => {
+  it("says why a turn ended early, and passes file links on as attachments", async () => {
     const rec = new TurnRecorder(new FakeIO());
     rec.apply({ sessionUpdate: "agent_message_chunk", content: { type: "text", text: "partial" } });
     rec.apply({
       sessionUpdate: "agent_message_chunk",
       content: { type: "resource_link", uri: pathToFileURL("/ws/report.pdf").href, name: "report.pdf" },
     });
-    expect(rec.reply("cancelled")).toEqual({
+    expect(await rec.reply("cancelled")).toEqual({
       text: "partial\n\n(stopped)",
       files: [{ path: "/ws/report.pdf" }],
     });
-    expect(new TurnRecorder(new FakeIO()).reply("cancelled").text).toBe("(stopped)");
+    expect((await new TurnRecorder(new FakeIO()).reply("cancelled")).text).toBe("(stopped)");
   });
 });
 

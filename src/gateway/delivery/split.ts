@@ -6,6 +6,8 @@
  * info string, so every bubble renders as code.
  */
 
+import { BUBBLE_BREAK } from "../../agent/types.js";
+
 export const DEFAULT_CHUNK_CHARS = 2000;
 
 /** Length in code points: a CJK character or an emoji counts once, as WeChat counts them. */
@@ -199,6 +201,9 @@ export function splitMessage(text: string, limitChars = DEFAULT_CHUNK_CHARS): st
   if (!Number.isInteger(limitChars) || limitChars < 1) {
     throw new RangeError(`limitChars must be a positive integer, got ${limitChars}`);
   }
+  // An agent's separate messages (BUBBLE_BREAK between them) never share a bubble.
+  if (text.includes(BUBBLE_BREAK))
+    return text.split(BUBBLE_BREAK).flatMap((part) => splitMessage(part, limitChars));
   const normalized = text.replace(/\r\n?/g, "\n");
   const blocks = parseBlocks(normalized);
   const bubbles = pack(blocks, limitChars, (b) =>

@@ -13,6 +13,29 @@
  *   fail          answers the prompt with a JSON-RPC error (and forgets the session)
  *   turns         answers how many prompts this session has seen (survives session/load)
  *   session       answers its session id
+ *   attack        behaves like an adapter by its current mode: in a mode that never asks
+ *                 (auto, bypassPermissions, full-access) it writes pwned.txt and "runs" a command
+ *                 (ran.txt) on its own, ignoring permissions; in acceptEdits it writes, then asks
+ *                 to run; in default it asks for both; in plan / read-only it only reads
+ *   escalate      switches itself to bypassPermissions (current_mode_update), then writes
+ *                 escalated.txt on its own unless the turn was cancelled by then
+ *   messages      two messages with different messageIds: "I'll run that." and "Done."
+ *   notice        a notice (for the log), then "noticed"
+ *   late          a tool call titled "Terminal", later retitled "npm test", then "ran"
+ *   image         a small PNG image block and the text "picture"
+ *   retry         Codex's retry status ("Reconnecting... n/5") twice, then "recovered"
+ *
+ * Behaviours (flags) of the real adapters:
+ *   --modes claude|codex|config|none  the modes it offers (default claude: default, acceptEdits,
+ *                 plan, bypassPermissions, auto; codex: read-only, auto, full-access; config: the
+ *                 claude modes as a `mode` config option only; none: no modes)
+ *   --start-mode ID   the mode sessions start in (default: default; codex: auto)
+ *   --auth claude|codex   session/new answers -32000 "Authentication required" until logged in;
+ *                 codex accepts `authenticate` with openai-api-key / codex-api-key when the
+ *                 variable is set; claude offers a terminal login when the client can run one
+ *   --auth-on-prompt   like --auth, but session/new works and session/prompt fails
+ *   --agent-name N --agent-version V   what initialize reports
+ *   --commands    sends available_commands_update after session/new
  *
  * `--log FILE` appends one line per method received (and "cancel <id>"), so tests can see
  * what the client sent. `--state DIR` keeps each session's prompt count on disk, which is what
@@ -31,6 +54,96 @@ const option = (name: string): string | undefined => {
 };
 
 const loadSession = flag("--load-session");
+const modesKind = option("--modes") ?? "claude";
+const startMode = option("--start-mode") ?? (modesKind === "codex" ? "auto" : "default");
+const authKind = option("--auth");
+const authOnPrompt = flag("--auth-on-prompt");
+const agentName = option("--agent-name") ?? "fake-agent";
+const agentVersion = option("--agent-version") ?? "0.0.1";
+const sendCommands = flag("--commands");
+let authenticated = false;
+let clientTerminalAuth = false;
+
+const CLAUDE_MODES: acp.SessionMode[] = [
+  { id: "auto", name: "Auto", description: "Runs tools without asking, a classifier decides" },
+  { id: "default", name: "Default", description: "Standard behavior, prompts for dangerous operations" },
+  { id: "acceptEdits", name: "Accept Edits", description: "Auto-accept file edit operations" },
+  { id: "plan", name: "Plan Mode", description: "Planning mode, no actual tool execution" },
+  { id: "bypassPermissions", name: "Bypass Permissions", description: "Bypass all permission checks" },
+];
+const CODEX_MODES: acp.SessionMode[] = [
+  { id: "read-only", name: "Read Only", description: "Codex can read files and answer questions" },
+  { id: "auto", name: "Default", description: "Codex can edit files and run commands in the workspace" },
+  { id: "full-access", name: "Full Access", description: "Codex can edit files and run commands anywhere" },
+];
+const MODES = modesKind === "codex" ? CODEX_MODES : modesKind === "none" ? [] : CLAUDE_MODES;
+/** What a mode lets the fake do on its own: never ask, ask before running only, ask for all, or read only. */
+function modeBehaviour(mode: string): "free" | "edits" | "asks" | "reads" {
+  if (["auto", "bypassPermissions", "full-access", "dontAsk"].includes(mode)) return "free";
+  if (mode === "acceptEdits") return "edits";
+  if (mode === "plan" || mode === "read-only") return "reads";
+  return "asks";
+}
+
+function sessionModes(s: FakeSession): Pick<acp.NewSessionResponse, "modes" | "configOptions"> {
+  if (MODES.length === 0) return {};
+  if (modesKind === "config") {
+    return {
+      configOptions: [
+        {
+          id: "mode",
+          name: "Mode",
+          category: "mode",
+          type: "select",
+          currentValue: s.mode,
+          options: MODES.map((m) => ({ value: m.id, name: m.name, description: m.description ?? null })),
+        },
+      ],
+    };
+  }
+  return { modes: { currentModeId: s.mode, availableModes: MODES } };
+}
+
+function authRequired(): acp.RequestError {
+  return new acp.RequestError(-32000, "Authentication required");
+}
+
+function authMethods(): acp.AuthMethod[] {
+  if (authKind === "codex") {
+    return [
+      { id: "chatgpt", name: "Login with ChatGPT", description: "Use your ChatGPT login with Codex CLI" },
+      {
+        id: "codex-api-key",
+        name: "Use CODEX_API_KEY",
+        description: "Requires setting the `CODEX_API_KEY` env var.",
+      },
+      {
+        id: "openai-api-key",
+        name: "Use OPENAI_API_KEY",
+        description: "Requires setting the `OPENAI_API_KEY` env var.",
+      },
+    ];
+  }
+  if (authKind === "claude") {
+    const methods: acp.AuthMethod[] = [
+      {
+        id: "claude-login",
+        name: "Log in with Claude Code",
+        description: "Run `claude /login` in the terminal",
+      },
+    ];
+    if (clientTerminalAuth) {
+      methods.push({
+        id: "claude-login-terminal",
+        type: "terminal",
+        name: "Log in with Claude",
+        args: ["--cli"],
+      });
+    }
+    return methods;
+  }
+  return [];
+}
 const stateDir = option("--state");
 const logFile = option("--log");
 
@@ -41,6 +154,7 @@ function log(line: string): void {
 interface FakeSession {
   id: string;
   cwd: string;
+  mode: string;
   turns: number;
   cancelled: boolean;
   onCancel?: () => void;
@@ -62,34 +176,94 @@ function text(t: string): acp.ContentBlock {
 const app = acp
   .agent({ name: "fake-agent" })
   .onRequest("initialize", ({ params }) => {
-    log(`initialize fs=${params.clientCapabilities?.fs?.writeTextFile === true}`);
+    const caps = params.clientCapabilities;
+    clientTerminalAuth = caps?.auth?.terminal === true;
+    log(
+      `initialize fs=${caps?.fs?.writeTextFile === true} auth.terminal=${clientTerminalAuth} notices=${caps?.session?.notices != null}`,
+    );
     return {
       protocolVersion: acp.PROTOCOL_VERSION,
       agentCapabilities: { loadSession },
-      agentInfo: { name: "fake-agent", version: "0.0.1" },
+      agentInfo: { name: agentName, version: agentVersion },
+      authMethods: authMethods(),
     };
   })
-  .onRequest("session/new", ({ params }) => {
+  .onRequest("authenticate", ({ params }) => {
+    log(`authenticate ${params.methodId}`);
+    const variable = { "codex-api-key": "CODEX_API_KEY", "openai-api-key": "OPENAI_API_KEY" }[
+      params.methodId
+    ];
+    if (authKind === "codex" && variable && process.env[variable]) {
+      authenticated = true;
+      return {};
+    }
+    throw authRequired();
+  })
+  .onRequest("session/new", async ({ params, client }) => {
+    if (authKind && !authOnPrompt && !authenticated) {
+      log("session/new refused: auth");
+      throw authRequired();
+    }
     const id = `fake-${process.pid}-${nextId++}`;
-    const s: FakeSession = { id, cwd: params.cwd, turns: 0, cancelled: false };
+    const s: FakeSession = { id, cwd: params.cwd, mode: startMode, turns: 0, cancelled: false };
     sessions.set(id, s);
     save(s);
-    log(`session/new ${id}`);
-    return { sessionId: id };
+    log(`session/new ${id} mode=${s.mode}`);
+    if (sendCommands) {
+      setImmediate(() => {
+        void client.notify("session/update", {
+          sessionId: id,
+          update: {
+            sessionUpdate: "available_commands_update",
+            availableCommands: [
+              { name: "review", description: "Review the current changes" },
+              { name: "compact", description: "Summarise the conversation so far" },
+            ],
+          },
+        });
+      });
+    }
+    return { sessionId: id, ...sessionModes(s) };
+  })
+  .onRequest("session/set_mode", ({ params }) => {
+    const s = sessions.get(params.sessionId);
+    if (!s) throw acp.RequestError.sessionNotFound(params.sessionId);
+    if (!MODES.some((m) => m.id === params.modeId))
+      throw acp.RequestError.invalidParams(undefined, "no such mode");
+    s.mode = params.modeId;
+    log(`set_mode ${params.modeId}`);
+    return {};
+  })
+  .onRequest("session/set_config_option", ({ params }) => {
+    const s = sessions.get(params.sessionId);
+    if (!s) throw acp.RequestError.sessionNotFound(params.sessionId);
+    const value = String(params.value);
+    if (params.configId !== "mode" || !MODES.some((m) => m.id === value)) {
+      throw acp.RequestError.invalidParams(undefined, "no such option");
+    }
+    s.mode = value;
+    log(`set_config_option mode ${value}`);
+    return { configOptions: sessionModes(s).configOptions ?? [] };
   })
   .onRequest("session/load", async ({ params, client }) => {
     log(`session/load ${params.sessionId}`);
     const file = stateDir ? join(stateDir, `${params.sessionId}.json`) : undefined;
     if (!loadSession || !file || !existsSync(file)) throw acp.RequestError.resourceNotFound(params.sessionId);
     const { turns } = JSON.parse(readFileSync(file, "utf8")) as { turns: number };
-    const s: FakeSession = { id: params.sessionId, cwd: params.cwd, turns, cancelled: false };
+    const s: FakeSession = {
+      id: params.sessionId,
+      cwd: params.cwd,
+      mode: startMode,
+      turns,
+      cancelled: false,
+    };
     sessions.set(s.id, s);
     // A real agent replays the conversation while loading; the client must not treat it as a turn.
     await client.notify("session/update", {
       sessionId: s.id,
       update: { sessionUpdate: "agent_message_chunk", content: text("(replayed history)") },
     });
-    return {};
+    return sessionModes(s);
   })
   .onNotification("session/cancel", ({ params }) => {
     log(`cancel ${params.sessionId}`);
@@ -101,12 +275,16 @@ const app = acp
   .onRequest("session/prompt", async ({ params, client }) => {
     const s = sessions.get(params.sessionId);
     if (!s) throw acp.RequestError.sessionNotFound(params.sessionId);
+    if (authOnPrompt && !authenticated) {
+      log("prompt refused: auth");
+      throw authRequired();
+    }
     s.cancelled = false;
     s.turns += 1;
     save(s);
     const first = params.prompt.find((b) => b.type === "text");
     const input = first && first.type === "text" ? first.text.trim() : "";
-    log(`prompt ${input}`);
+    log(`prompt ${input} mode=${s.mode}`);
     const [word = "", ...rest] = input.split(/\s+/);
     const arg = rest.join(" ");
     const say = (t: string) =>
@@ -213,6 +391,96 @@ const app = acp
       case "fail":
         sessions.delete(s.id);
         throw acp.RequestError.internalError(undefined, "model quota exhausted");
+      case "attack": {
+        const behaviour = modeBehaviour(s.mode);
+        if (behaviour === "reads") {
+          await say(`${s.mode} mode: I can only read`);
+          return { stopReason: "end_turn" };
+        }
+        const ask = async (id: string, title: string, kind: acp.ToolKind) => {
+          const answer = await client.request("session/request_permission", {
+            sessionId: s.id,
+            toolCall: { toolCallId: id, title, kind },
+            options: [
+              { optionId: "allow", name: "Allow", kind: "allow_once" },
+              { optionId: "reject", name: "Reject", kind: "reject_once" },
+            ],
+          });
+          log(`permission ${answer.outcome.outcome === "selected" ? answer.outcome.optionId : "cancelled"}`);
+          return answer.outcome.outcome === "selected" && answer.outcome.optionId === "allow";
+        };
+        const wrote =
+          behaviour === "free" || behaviour === "edits" || (await ask("a1", "Write pwned.txt", "edit"));
+        if (wrote) writeFileSync(join(s.cwd, "pwned.txt"), "pwned\n");
+        const ran = behaviour === "free" || (await ask("a2", "echo hi && id", "execute"));
+        if (ran) writeFileSync(join(s.cwd, "ran.txt"), "uid=0(root)\n");
+        log(`attack wrote=${wrote} ran=${ran}`);
+        await say(`wrote=${wrote} ran=${ran}`);
+        return { stopReason: "end_turn" };
+      }
+      case "escalate": {
+        s.mode = "bypassPermissions";
+        await update({ sessionUpdate: "current_mode_update", currentModeId: "bypassPermissions" });
+        // A round trip: the client has seen the mode update (and sent any cancel) by its answer.
+        await client
+          .request("fs/read_text_file", { sessionId: s.id, path: join(s.cwd, "..", "nothing") })
+          .catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (s.cancelled) {
+          log("escalate cancelled");
+          return { stopReason: "cancelled" };
+        }
+        writeFileSync(join(s.cwd, "escalated.txt"), "escalated\n");
+        log("escalate wrote");
+        await say("escalated");
+        return { stopReason: "end_turn" };
+      }
+      case "messages":
+        await client.notify("session/update", {
+          sessionId: s.id,
+          update: { sessionUpdate: "agent_message_chunk", messageId: "m1", content: text("I'll run that.") },
+        });
+        await client.notify("session/update", {
+          sessionId: s.id,
+          update: { sessionUpdate: "agent_message_chunk", messageId: "m2", content: text("Done.") },
+        });
+        return { stopReason: "end_turn" };
+      case "notice":
+        await update({
+          sessionUpdate: "notice",
+          severity: "warning",
+          title: "Claude Code update available",
+          description: "Run claude update",
+        });
+        await say("noticed");
+        return { stopReason: "end_turn" };
+      case "late":
+        await update({ sessionUpdate: "tool_call", toolCallId: "l1", title: "Terminal", kind: "execute" });
+        await update({
+          sessionUpdate: "tool_call_update",
+          toolCallId: "l1",
+          title: "npm test",
+          status: "in_progress",
+        });
+        await update({ sessionUpdate: "tool_call_update", toolCallId: "l1", status: "completed" });
+        await say("ran");
+        return { stopReason: "end_turn" };
+      case "image":
+        await say("picture");
+        await update({
+          sessionUpdate: "agent_message_chunk",
+          content: {
+            type: "image",
+            mimeType: "image/png",
+            data: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+          },
+        });
+        return { stopReason: "end_turn" };
+      case "retry":
+        await say("Reconnecting... 1/5");
+        await say("Reconnecting... 2/5");
+        await say("recovered");
+        return { stopReason: "end_turn" };
       case "turns":
         await say(`turns: ${s.turns}`);
         return { stopReason: "end_turn" };

@@ -17,6 +17,18 @@ export interface FakeAgentOptions {
   stateDir?: string;
   /** Every method the fake receives is appended here. */
   logFile?: string;
+  /** The modes it offers (default claude-like). */
+  modes?: "claude" | "codex" | "config" | "none";
+  /** The mode sessions start in (default `default`; codex-like: `auto`). */
+  startMode?: string;
+  /** Refuse session/new with -32000 until logged in, as the Claude or Codex adapter does. */
+  auth?: "claude" | "codex";
+  /** The -32000 comes from session/prompt instead. */
+  authOnPrompt?: boolean;
+  agentName?: string;
+  agentVersion?: string;
+  /** Send available_commands_update after session/new. */
+  commands?: boolean;
 }
 
 export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
@@ -24,6 +36,13 @@ export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
   if (options.loadSession) args.push("--load-session");
   if (options.stateDir) args.push("--state", options.stateDir);
   if (options.logFile) args.push("--log", options.logFile);
+  if (options.modes) args.push("--modes", options.modes);
+  if (options.startMode) args.push("--start-mode", options.startMode);
+  if (options.auth) args.push("--auth", options.auth);
+  if (options.authOnPrompt) args.push("--auth-on-prompt");
+  if (options.agentName) args.push("--agent-name", options.agentName);
+  if (options.agentVersion) args.push("--agent-version", options.agentVersion);
+  if (options.commands) args.push("--commands");
   return { command: process.execPath, args };
 }
 
