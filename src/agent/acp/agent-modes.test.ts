@@ -99,6 +99,14 @@ describe("acp modes: a read-only stranger and an agent that starts in `auto`", (
     expect(sent()).toContain("set_config_option mode plan");
   });
 
+  it("an agent that will not switch modes is refused the turn, with the reason", async () => {
+    const agent = makeAgent(PRESETS["read-only"], { startMode: "auto", refuseSetMode: true });
+    const { reply } = await say(agent, "attack");
+    expect(reply.text).toMatch(/^⚠️ I can't do this here: the agent refused to switch to its `plan` mode/);
+    expect(sent().some((l) => l.startsWith("prompt"))).toBe(false);
+    expect(existsSync(join(ws(contact("stranger")), "pwned.txt"))).toBe(false);
+  });
+
   it("an agent with no modes is refused for a limited contact, with a clear message, and never prompted", async () => {
     const agent = makeAgent(PRESETS["read-only"], { modes: "none" });
     const { reply } = await say(agent, "attack");

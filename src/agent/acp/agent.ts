@@ -273,6 +273,10 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
             : "Sorry, the agent is not set up yet. Please try again later.",
         };
       }
+      if (err instanceof AcpError && err.code === "acp_mode_failed") {
+        logger.warn({ key: entry.key, err: err.message }, "turn refused: the agent would not take the mode");
+        return { text: `⚠️ I can't do this here: ${err.message}.` };
+      }
       throw err;
     } finally {
       release(entry);

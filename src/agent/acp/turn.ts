@@ -86,6 +86,9 @@ export class TurnRecorder {
         this.addContent(update.content);
         return;
       }
+      case "agent_thought_chunk":
+        if (update.content.type === "text" && RETRY_CHUNK.test(update.content.text)) this.retrying();
+        return;
       case "notice":
         // Notices are for the owner's log (process.ts), except a retry status, shown once.
         if (RETRY_STATUS.test(update.title) || RETRY_STATUS.test(update.description ?? "")) this.retrying();

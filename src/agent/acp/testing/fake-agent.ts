@@ -36,6 +36,7 @@
  *   --auth-on-prompt   like --auth, but session/new works and session/prompt fails
  *   --agent-name N --agent-version V   what initialize reports
  *   --commands    sends available_commands_update after session/new
+ *   --refuse-set-mode   answers session/set_mode with an error
  *
  * `--log FILE` appends one line per method received (and "cancel <id>"), so tests can see
  * what the client sent. `--state DIR` keeps each session's prompt count on disk, which is what
@@ -61,6 +62,7 @@ const authOnPrompt = flag("--auth-on-prompt");
 const agentName = option("--agent-name") ?? "fake-agent";
 const agentVersion = option("--agent-version") ?? "0.0.1";
 const sendCommands = flag("--commands");
+const refuseSetMode = flag("--refuse-set-mode");
 let authenticated = false;
 let clientTerminalAuth = false;
 
@@ -230,6 +232,7 @@ const app = acp
     if (!s) throw acp.RequestError.sessionNotFound(params.sessionId);
     if (!MODES.some((m) => m.id === params.modeId))
       throw acp.RequestError.invalidParams(undefined, "no such mode");
+    if (refuseSetMode) throw acp.RequestError.internalError(undefined, "mode switching is disabled");
     s.mode = params.modeId;
     log(`set_mode ${params.modeId}`);
     return {};

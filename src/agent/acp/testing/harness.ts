@@ -29,6 +29,8 @@ export interface FakeAgentOptions {
   agentVersion?: string;
   /** Send available_commands_update after session/new. */
   commands?: boolean;
+  /** Answer session/set_mode with an error. */
+  refuseSetMode?: boolean;
 }
 
 export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
@@ -43,6 +45,7 @@ export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
   if (options.agentName) args.push("--agent-name", options.agentName);
   if (options.agentVersion) args.push("--agent-version", options.agentVersion);
   if (options.commands) args.push("--commands");
+  if (options.refuseSetMode) args.push("--refuse-set-mode");
   return { command: process.execPath, args };
 }
 
