@@ -116,6 +116,9 @@ async function startRig(): Promise<Rig> {
       allowlist: [ALICE],
       contacts: { [MALLORY]: "full" },
       defaultPreset: "read-only",
+      // This suite attacks the sandbox itself, so the contact approves its own ask (the owner
+      // default is attacked in approvals.test.ts): even then the command gets nothing.
+      askTo: "contact",
       askTimeoutMs: 20_000,
     },
   };
