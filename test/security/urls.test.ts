@@ -126,9 +126,10 @@ describe("a server-sent full_url aimed at loopback, through the admin preview an
       file: { name, base64: Buffer.from("hello from the CDN").toString("base64") },
     });
     const fresh = [];
-    // A long poll returns at once when the message is queued; a few tries cover a hold that ends first.
-    for (let i = 0; i < 5 && fresh.length === 0; i++) {
-      const res = await client.getUpdates(cursor);
+    // A long poll returns at once when the message is queued. The client waits longer than the
+    // server's 1 s hold, so a slow machine never turns the answer into a client-side timeout.
+    for (let i = 0; i < 10 && fresh.length === 0; i++) {
+      const res = await client.getUpdates(cursor, { timeoutMs: 10_000 });
       cursor = res.get_updates_buf || cursor;
       for (const m of res.msgs ?? []) {
         const n = normalizeInbound(m);
@@ -136,7 +137,9 @@ describe("a server-sent full_url aimed at loopback, through the admin preview an
       }
     }
     const stored = store.inbound.recordPoll(bot.account_id, cursor, fresh, Date.now());
-    return stored[0]?.id as number;
+    const id = stored[0]?.id;
+    if (id === undefined) throw new Error(`the message from ${from} never arrived through the poll`);
+    return id;
   }
 
   const preview = async (id: number) => {
