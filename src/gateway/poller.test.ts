@@ -155,6 +155,34 @@ describe("Poller", () => {
     await vi.advanceTimersByTimeAsync(2_000);
     expect(callTimes).toEqual([0, 2_000, 4_000, 34_000, 36_000]);
     expect(p.status().lastError).toBe("boom 4");
+    // The count of failures in a row goes on across the long pause, in the status and the store.
+    expect(p.status().consecutiveFailures).toBe(5);
+    expect(store.accounts.get("acct")).toMatchObject({
+      pollFailures: 5,
+      lastPollError: "boom 4",
+      lastPollErrorAtMs: 36_000,
+    });
+    await p.stopPulling();
+  });
+
+  it("records failed polls on the account until the server answers again", async () => {
+    vi.useFakeTimers({ now: 1_000 });
+    transport.fail(new Error("connect ECONNREFUSED 127.0.0.1:9"));
+    transport.fail(new Error("connect ECONNREFUSED 127.0.0.1:9"));
+    const p = poller();
+    p.start();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(store.accounts.get("acct")).toMatchObject({
+      pollFailures: 2,
+      lastPollError: "connect ECONNREFUSED 127.0.0.1:9",
+    });
+    transport.push([]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    const account = store.accounts.get("acct");
+    expect(account?.pollFailures).toBe(0);
+    expect(account?.lastPollError).toBeUndefined();
+    expect(account?.lastPollAtMs).toBe(5_000);
+    expect(p.status().consecutiveFailures).toBe(0);
     await p.stopPulling();
   });
 

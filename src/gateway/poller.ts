@@ -2,7 +2,9 @@
  * One long-poll loop per account (ilink-protocol §5, with the changes the issue asks for):
  * messages and the new cursor are written in ONE transaction before dispatch; redeliveries are
  * dropped; -14 marks the account expired and stops this loop (the process stays up); every other
- * failure is logged and backed off (2 s, then 30 s after 3 in a row), never thrown.
+ * failure is logged and backed off (2 s, then 30 s after 3 in a row), never thrown. Each answered
+ * or failed poll is recorded on the account in the store (last answer, failures in a row, last
+ * error), which is what `wxagent status` and `doctor` in another process report.
  */
 import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
 import type { InboundMessage, NewInbound, Store } from "../store/types.js";
@@ -33,6 +35,7 @@ export type PollerState = "idle" | "polling" | "waiting" | "backoff" | "expired"
 
 export interface PollerStatus {
   state: PollerState;
+  /** Failed polls since the last answered one (the backoff's 30 s pause does not reset it). */
   consecutiveFailures: number;
   lastError?: string;
   lastPollAtMs?: number;
@@ -281,13 +284,18 @@ export class Poller {
 
   async #backoffAfter(err: unknown, signal: AbortSignal): Promise<void> {
     const b = this.#backoff;
-    this.#status.consecutiveFailures += 1;
-    const long = this.#status.consecutiveFailures >= b.failuresBeforeLongDelay;
+    const failures = ++this.#status.consecutiveFailures;
+    // Every `failuresBeforeLongDelay`-th failure in a row waits long, the others short.
+    const long = failures % Math.max(1, b.failuresBeforeLongDelay) === 0;
     const delayMs = long ? b.longDelayMs : b.retryDelayMs;
-    if (long) this.#status.consecutiveFailures = 0;
     this.#status.state = "backoff";
     this.#status.lastError = errText(err);
-    this.#log.warn({ err: this.#status.lastError, delayMs }, "getupdates failed; backing off");
+    this.#log.warn({ err: this.#status.lastError, failures, delayMs }, "getupdates failed; backing off");
+    try {
+      this.#o.store.accounts.pollFailed(this.accountId, this.#status.lastError, this.#now());
+    } catch (e) {
+      this.#log.warn({ err: errText(e) }, "could not record the failed poll in the store");
+    }
     try {
       await sleep(delayMs, signal);
     } catch {

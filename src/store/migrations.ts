@@ -108,6 +108,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbound_by_server_id ON outbound (account_id, server_message_id)
     WHERE server_message_id IS NOT NULL;
   `,
+  // 3: what polling achieves, written by the process that polls, read by status/doctor anywhere.
+  `
+  ALTER TABLE accounts ADD COLUMN poll_failures INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE accounts ADD COLUMN last_poll_error TEXT;
+  ALTER TABLE accounts ADD COLUMN last_poll_error_at_ms INTEGER;
+  `,
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -20,6 +20,9 @@ function toAccount(r: Row): Account {
     updatedAtMs: Number(r.updated_at_ms),
     lastInboundAtMs: optNum(r.last_inbound_at_ms),
     lastPollAtMs: optNum(r.last_poll_at_ms),
+    pollFailures: Number(r.poll_failures ?? 0),
+    lastPollError: optStr(r.last_poll_error),
+    lastPollErrorAtMs: optNum(r.last_poll_error_at_ms),
   };
 }
 
@@ -67,7 +70,8 @@ export function createAccountStore(d: Db): AccountStore {
            owner_user_id = excluded.owner_user_id, name = excluded.name, state = excluded.state,
            state_reason = excluded.state_reason, updated_at_ms = excluded.updated_at_ms,
            last_inbound_at_ms = COALESCE(excluded.last_inbound_at_ms, accounts.last_inbound_at_ms),
-           last_poll_at_ms = COALESCE(excluded.last_poll_at_ms, accounts.last_poll_at_ms)`,
+           last_poll_at_ms = COALESCE(excluded.last_poll_at_ms, accounts.last_poll_at_ms),
+           poll_failures = 0, last_poll_error = NULL, last_poll_error_at_ms = NULL`,
       ).run({
         id: a.id,
         baseUrl: a.baseUrl,
@@ -100,12 +104,27 @@ export function createAccountStore(d: Db): AccountStore {
       if (res.changes === 0) throw notFound(id);
     },
     touch(id, fields) {
+      // An answered poll (lastPollAtMs) ends a run of failures.
       const res = d
         .stmt(
-          `UPDATE accounts SET last_inbound_at_ms = COALESCE(?, last_inbound_at_ms),
-                               last_poll_at_ms = COALESCE(?, last_poll_at_ms) WHERE id = ?`,
+          `UPDATE accounts SET
+             last_inbound_at_ms = COALESCE(@inbound, last_inbound_at_ms),
+             last_poll_at_ms = COALESCE(@poll, last_poll_at_ms),
+             poll_failures = CASE WHEN @poll IS NULL THEN poll_failures ELSE 0 END,
+             last_poll_error = CASE WHEN @poll IS NULL THEN last_poll_error END,
+             last_poll_error_at_ms = CASE WHEN @poll IS NULL THEN last_poll_error_at_ms END
+           WHERE id = @id`,
         )
-        .run(fields.lastInboundAtMs ?? null, fields.lastPollAtMs ?? null, id);
+        .run({ inbound: fields.lastInboundAtMs ?? null, poll: fields.lastPollAtMs ?? null, id });
+      if (res.changes === 0) throw notFound(id);
+    },
+    pollFailed(id, error, atMs) {
+      const res = d
+        .stmt(
+          `UPDATE accounts SET poll_failures = poll_failures + 1, last_poll_error = ?,
+                               last_poll_error_at_ms = ? WHERE id = ?`,
+        )
+        .run(error, atMs, id);
       if (res.changes === 0) throw notFound(id);
     },
   };

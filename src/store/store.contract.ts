@@ -75,6 +75,30 @@ export function storeContract(name: string, harness: ContractHarness): void {
         expect(store.accounts.get("acc")?.stateReason).toBeUndefined();
       });
 
+      it("counts failed polls with the latest error until a poll is answered; a new login starts afresh", () => {
+        store.accounts.upsert(acc);
+        expect(store.accounts.get("acc")).toMatchObject({ pollFailures: 0 });
+        store.accounts.pollFailed("acc", "connect ECONNREFUSED 127.0.0.1:9", 10);
+        store.accounts.pollFailed("acc", "fetch failed", 20);
+        expect(store.accounts.get("acc")).toMatchObject({
+          pollFailures: 2,
+          lastPollError: "fetch failed",
+          lastPollErrorAtMs: 20,
+        });
+        // Messages alone do not say the poll loop recovered; an answered poll does.
+        store.accounts.touch("acc", { lastInboundAtMs: 25 });
+        expect(store.accounts.get("acc")?.pollFailures).toBe(2);
+        store.accounts.touch("acc", { lastPollAtMs: 30 });
+        const ok = store.accounts.get("acc");
+        expect(ok).toMatchObject({ pollFailures: 0, lastPollAtMs: 30 });
+        expect(ok?.lastPollError).toBeUndefined();
+        expect(ok?.lastPollErrorAtMs).toBeUndefined();
+        store.accounts.pollFailed("acc", "HTTP 502", 40);
+        store.accounts.upsert({ ...acc, token: "tok-new" });
+        expect(store.accounts.get("acc")).toMatchObject({ pollFailures: 0, lastPollAtMs: 30 });
+        expect(() => store.accounts.pollFailed("nope", "x", 1)).toThrow(/does not exist/);
+      });
+
       it("refuses updates to an unknown account with NOT_FOUND", () => {
         expect(() => store.accounts.setState("nope", "disabled")).toThrow(/does not exist/);
         try {

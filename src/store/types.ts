@@ -21,16 +21,33 @@ export interface Account {
   createdAtMs: number;
   updatedAtMs: number;
   lastInboundAtMs?: number;
+  /** The last poll the server answered. */
   lastPollAtMs?: number;
+  /**
+   * Polls failed in a row since the last answered one (0 once one is answered), recorded by
+   * whichever process polls, so every process sees what the poller achieves.
+   */
+  pollFailures: number;
+  /** The latest failed poll's error (redacted) and when, while `pollFailures` > 0. */
+  lastPollError?: string;
+  lastPollErrorAtMs?: number;
 }
 
+/** What the poller records; an upsert (a new login) starts them afresh. */
+type PollRecord = "pollFailures" | "lastPollError" | "lastPollErrorAtMs";
+
 export interface AccountStore {
-  upsert(account: Omit<Account, "createdAtMs" | "updatedAtMs"> & { createdAtMs?: number }): Account;
+  upsert(
+    account: Omit<Account, "createdAtMs" | "updatedAtMs" | PollRecord> & { createdAtMs?: number },
+  ): Account;
   get(id: string): Account | undefined;
   list(): Account[];
   remove(id: string): boolean;
   setState(id: string, state: AccountState, reason?: string): void;
+  /** A poll answered (`lastPollAtMs`; clears the failure record) or brought messages (`lastInboundAtMs`). */
   touch(id: string, fields: { lastInboundAtMs?: number; lastPollAtMs?: number }): void;
+  /** A poll failed (not -14, which expires the account): count it and keep its error. */
+  pollFailed(id: string, error: string, atMs: number): void;
 }
 
 export interface ContactRecord {
