@@ -7,7 +7,7 @@
 import { type Context, Hono } from "hono";
 import type { OpsContext } from "../ops/context.js";
 import type { Op, OpOutcome } from "../ops/define.js";
-import { HTTP_STATUS, OpsError, toOpsError } from "../ops/errors.js";
+import { HTTP_STATUS, type Names, OpsError, toOpsError } from "../ops/errors.js";
 import { loopbackOrigin, requireToken } from "../ops/http-auth.js";
 import { OPS } from "../ops/index.js";
 import { docsPage } from "./docs-page.js";
@@ -29,9 +29,20 @@ export function restBody(outcome: OpOutcome): Record<string, unknown> {
   };
 }
 
-function errorResponse(c: Context, err: unknown): Response {
+/** Error messages name the routes (`GET /api/contacts`), not the MCP tools. */
+function restNames(ops: readonly Op[]): Names {
+  return {
+    op: (name) => {
+      const op = ops.find((o) => o.name === name) ?? OPS.find((o) => o.name === name);
+      return op ? `\`${op.rest.method} /api${op.rest.path}\`` : name;
+    },
+    field: (name) => `\`${name}\``,
+  };
+}
+
+function errorResponse(c: Context, err: unknown, names: Names): Response {
   const e = toOpsError(err);
-  return c.json({ error: { code: e.code, message: e.message } }, HTTP_STATUS[e.code]);
+  return c.json({ error: { code: e.code, message: e.messageFor(names) } }, HTTP_STATUS[e.code]);
 }
 
 async function readInput(c: Context, op: Op): Promise<Record<string, unknown>> {
@@ -53,6 +64,7 @@ async function readInput(c: Context, op: Op): Promise<Record<string, unknown>> {
 
 export function createApiApp(ctx: OpsContext, options: ApiAppOptions): Hono {
   const ops = options.ops ?? OPS;
+  const names = restNames(ops);
   const app = new Hono();
   // The document and the page hold no data: readable without the token, so a person can start there.
   app.get("/api/openapi.json", (c) => c.json(buildOpenApi(ops, { serverUrl: new URL(c.req.url).origin })));
@@ -64,7 +76,7 @@ export function createApiApp(ctx: OpsContext, options: ApiAppOptions): Hono {
         const input = await readInput(c, op);
         return c.json(restBody(await op.invoke(ctx, input, c.req.raw.signal)));
       } catch (err) {
-        return errorResponse(c, err);
+        return errorResponse(c, err, names);
       }
     };
     if (op.rest.method === "GET") app.get(`/api${op.rest.path}`, handler);

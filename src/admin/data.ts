@@ -101,11 +101,14 @@ function accountView(f: AccountHealthFacts, live: AccountStatus | undefined): Ac
   };
   if (f.name) v.name = f.name;
   if (f.ownerUserId) v.owner = f.ownerUserId;
-  if (f.fix !== undefined) v.fix = live?.fix ?? f.fix;
+  // The card's fix block offers a new login: only for an account that needs one.
+  if (f.state !== "active" && f.fix !== undefined) v.fix = live?.fix ?? f.fix;
   if (f.lastInboundAtMs !== undefined) v.lastMessageAtMs = f.lastInboundAtMs;
   const lastPoll = live?.lastPollAtMs ?? f.lastPollAtMs;
   if (lastPoll !== undefined) v.lastPollAtMs = lastPoll;
-  if (live?.lastError) v.lastError = live.lastError;
+  // Failed polls as the polling process recorded them, when it is not this one.
+  const lastError = live ? live.lastError : f.pollFailures > 0 ? f.lastPollError : undefined;
+  if (lastError) v.lastError = lastError;
   return v;
 }
 

@@ -252,12 +252,13 @@ export function mcpScenarios(h: Harness): void {
     };
     expect(accounts.accounts.find((x) => x.account_id === w.b.account_id)?.pending_messages).toBe(1);
 
-    const health = dataOf<{ accounts: { account: string; polling: { pid: number } | null }[] }>(
-      await call("list_accounts"),
-    );
-    const pollerOf = (id: string) => health.accounts.find((x) => x.account === id)?.polling?.pid;
-    expect(pollerOf(w.a.account_id)).toBe(h.serverPid());
-    expect(pollerOf(w.b.account_id)).toBe(process.pid);
+    const health = dataOf<{
+      accounts: { account: string; polling: string; poller: { pid: number } | null }[];
+    }>(await call("list_accounts"));
+    const of = (id: string) => health.accounts.find((x) => x.account === id);
+    expect(of(w.a.account_id)?.poller?.pid).toBe(h.serverPid());
+    expect(of(w.b.account_id)?.poller?.pid).toBe(process.pid);
+    expect(of(w.a.account_id)?.polling).toBe("ok");
 
     // The test plays the gateway: poll B, store the message and its context token, while the MCP
     // server waits on B: it notices a message another process stored.

@@ -47,15 +47,45 @@ export const HTTP_STATUS: Record<OpsErrorCode, 400 | 404 | 409 | 429 | 500 | 502
   INTERNAL: 500,
 };
 
+/**
+ * How a surface names operations and their input fields. Messages say `{{op:list_contacts}}` and
+ * `{{field:account}}` (see `opRef`, `fieldRef`) because each surface calls them otherwise: the MCP
+ * tool `list_contacts`, the REST route `GET /api/contacts`, the command `wxagent contacts`.
+ */
+export interface Names {
+  op(name: string): string;
+  field(name: string): string;
+}
+
+/** The MCP server's names (the tools and their arguments): what `OpsError.message` says. */
+export const MCP_NAMES: Names = { op: (name) => name, field: (name) => `\`${name}\`` };
+
+export const opRef = (name: string): string => `{{op:${name}}}`;
+export const fieldRef = (name: string): string => `{{field:${name}}}`;
+
+export function renderMessage(template: string, names: Names): string {
+  return template.replace(/\{\{(op|field):([a-z_]+)\}\}/g, (_, kind: string, name: string) =>
+    kind === "op" ? names.op(name) : names.field(name),
+  );
+}
+
 export class OpsError extends Error {
   override readonly name = "OpsError";
   readonly code: OpsErrorCode;
   readonly isRetryable: boolean;
+  /** The message with its `{{op:…}}`/`{{field:…}}` markers, for `messageFor`. */
+  readonly template: string;
 
   constructor(code: OpsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(renderMessage(message, MCP_NAMES), options);
     this.code = code;
     this.isRetryable = RETRYABLE.has(code);
+    this.template = message;
+  }
+
+  /** The message in the words of a surface (the REST routes, the CLI's commands). */
+  messageFor(names: Names): string {
+    return renderMessage(this.template, names);
   }
 
   toJSON(): { code: OpsErrorCode; message: string } {

@@ -5,7 +5,9 @@
  */
 import { itemMedia } from "../ilink/inbound-media.js";
 import { type MessageItem, MessageItemType } from "../ilink/wire.js";
-import type { InboundMessage, OutboundMessage } from "../store/types.js";
+import type { InboundMessage, OutboundMessage, Store } from "../store/types.js";
+import { iso } from "./json.js";
+import { optionalAccount } from "./resolve.js";
 
 export interface MediaDescription {
   /** Index into the message's items: pass it to `download_media` as `item_index`. */
@@ -35,8 +37,7 @@ export interface MessageView {
   note?: string;
 }
 
-export const iso = (ms: number | undefined): string | undefined =>
-  ms === undefined ? undefined : new Date(ms).toISOString();
+export { iso } from "./json.js";
 
 function describeItem(item: MessageItem, index: number): { text?: string; media?: MediaDescription } {
   if (item.type === MessageItemType.TEXT) return { text: item.text_item?.text ?? "" };
@@ -100,4 +101,29 @@ export function outboundView(m: OutboundMessage): MessageView {
   }
   if (m.lastError && m.state !== "sent") v.note = m.lastError;
   return v;
+}
+
+export interface MessageFilter {
+  /** An account id (an unknown one is UNKNOWN_ACCOUNT); default every account. */
+  account?: string;
+  contact?: string;
+  sinceMs?: number;
+  direction?: "in" | "out";
+  limit: number;
+}
+
+/** The most recent `limit` messages, oldest first: `recent_messages` and `wxagent history`. */
+export function listMessages(store: Store, f: MessageFilter): MessageView[] {
+  const account = optionalAccount(store, f.account);
+  const filter = {
+    ...(account ? { accountId: account.id } : {}),
+    ...(f.contact ? { userId: f.contact } : {}),
+    ...(f.sinceMs !== undefined ? { sinceMs: f.sinceMs } : {}),
+    limit: f.limit,
+  };
+  const views: MessageView[] = [];
+  if (f.direction !== "out") views.push(...store.inbound.list(filter).map(inboundView));
+  if (f.direction !== "in") views.push(...store.outbound.list(filter).map(outboundView));
+  views.sort((a, b) => b.at_ms - a.at_ms || b.id - a.id);
+  return views.slice(0, f.limit).reverse();
 }

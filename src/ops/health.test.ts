@@ -69,9 +69,66 @@ describe("account health facts", () => {
     expect(facts("a")).toMatchObject({ state: "expired", fix: "session expired (-14): run `wxagent login`" });
     expect(facts("b").fix).toBe(HINTS.expired);
     expect(facts("c").fix).toBe(HINTS.disabled);
-    add("d");
-    expect(facts("d").state).toBe("active");
+    add("d", { ownerUserId: "u-d" });
+    lock = acquireTokenLock(home, "d", { token: "tok-d", command: "wxagent start" });
+    expect(facts("d")).toMatchObject({ state: "active", pollHealth: "ok" });
     expect(facts("d")).not.toHaveProperty("fix");
+  });
+
+  it("says what polling achieves: ok, failing (with the fix for the error), paused, none", () => {
+    add("a", { ownerUserId: "u-a", baseUrl: "http://127.0.0.1:9" });
+    add("b", { ownerUserId: "u-b", baseUrl: "https://ilinkai.weixin.qq.com" });
+    expect(facts("a")).toMatchObject({ pollHealth: "none", fix: expect.stringContaining("wxagent start") });
+    lock = acquireTokenLock(home, "a", { token: "tok-a", command: "wxagent start" });
+    const held = acquireTokenLock(home, "b", { token: "tok-b", command: "wxagent start" });
+    try {
+      expect(facts("a")).toMatchObject({ pollHealth: "ok", pollFailures: 0 });
+      const refused =
+        "getupdates: network failure [tcp]: fetch failed (connect ECONNREFUSED 127.0.0.1:9); check the connection and the base URL";
+      store.accounts.pollFailed("a", refused, T0_MS);
+      store.accounts.pollFailed("a", refused, T0_MS + 2_000);
+      store.accounts.pollFailed("b", refused.replace("127.0.0.1:9", "1.2.3.4:443"), T0_MS);
+      const a = facts("a");
+      expect(a).toMatchObject({
+        pollHealth: "failing",
+        pollFailures: 2,
+        lastPollError: refused,
+        lastPollErrorAtMs: T0_MS + 2_000,
+      });
+      // A loopback base URL is a simulator's: start it again, or remove the account.
+      expect(a.fix).toMatch(/nothing answers at http:\/\/127\.0\.0\.1:9.*wxagent accounts remove a/);
+      expect(facts("b").fix).toMatch(/cannot be reached from this machine: check the network/);
+      store.accounts.pollFailed("b", "getupdates: HTTP 502 (the server failed): bad gateway", T0_MS);
+      expect(facts("b").fix).toMatch(/answers with errors/);
+      store.accounts.touch("a", { lastPollAtMs: T0_MS + 4_000 });
+      expect(facts("a")).toMatchObject({ pollHealth: "ok", pollFailures: 0, lastPollAtMs: T0_MS + 4_000 });
+      expect(facts("a")).not.toHaveProperty("fix");
+      // Expired: paused, whoever still holds the lock waiting for the new login.
+      store.accounts.setState("a", "expired", "session expired (-14): run `wxagent login`");
+      expect(facts("a")).toMatchObject({ pollHealth: "paused", polling: { pid: process.pid } });
+    } finally {
+      held.release();
+    }
+  });
+
+  it("tells an expired account replaced by a newer login of the same user to be removed", () => {
+    add("old", { ownerUserId: "u-1", createdAtMs: T0_MS });
+    store.accounts.setState("old", "expired", "session expired (-14): run `wxagent login`");
+    expect(facts("old").fix).toContain("session expired");
+    add("new", { ownerUserId: "u-1", createdAtMs: T0_MS + 1_000 });
+    expect(facts("old").fix).toBe(
+      "replaced by new, a newer login of the same WeChat user: remove this one with `wxagent accounts remove old`",
+    );
+    add("stranger", { ownerUserId: "u-2" });
+    store.accounts.setState("stranger", "expired");
+    expect(facts("stranger").fix).toBe(HINTS.expired);
+  });
+
+  it("says when no owner is recorded, so the owner is treated as any contact", () => {
+    add("a");
+    lock = acquireTokenLock(home, "a", { token: "tok-a", command: "wxagent start" });
+    expect(facts("a").fix).toMatch(/no owner recorded.*--owner/);
+    expect(facts("a", { fixHints: { ...HINTS, noOwner: "set an owner" } }).fix).toBe("set an owner");
   });
 
   it("reports the live process holding the account's poller lock, keyed by token", () => {
@@ -159,10 +216,16 @@ describe("account health facts", () => {
     bubble("a", "u-old", "deferred");
     bubble("a", "u-old", "deferred");
 
+    const seen = (userId: string, atMs: number) => ({
+      accountId: "a",
+      userId,
+      firstSeenAtMs: atMs,
+      lastSeenAtMs: atMs,
+    });
     expect(facts("a").contacts).toEqual([
-      { userId: "u-new", lastSeenAtMs: T0_MS + 2_000, hasContextToken: true, sendsLeft: 7, outbox: 0 },
-      { userId: "u-mid", lastSeenAtMs: T0_MS + 1_000, hasContextToken: true, sendsLeft: 9, outbox: 0 },
-      { userId: "u-old", lastSeenAtMs: T0_MS, hasContextToken: false, sendsLeft: 0, outbox: 2 },
+      { ...seen("u-new", T0_MS + 2_000), hasContextToken: true, sendsLeft: 7, outbox: 0 },
+      { ...seen("u-mid", T0_MS + 1_000), hasContextToken: true, sendsLeft: 9, outbox: 0 },
+      { ...seen("u-old", T0_MS), hasContextToken: false, sendsLeft: 0, outbox: 2 },
     ]);
     expect(facts("a", { quotaPerToken: 5 }).contacts[0]?.sendsLeft).toBe(2);
     expect(facts("a", { contactLimit: 2 }).contacts.map((c) => c.userId)).toEqual(["u-new", "u-mid"]);
@@ -175,7 +238,11 @@ describe("account health facts", () => {
       accountId: "a",
       name: "Shop",
       ownerUserId: "u-owner",
+      baseUrl: "http://x",
       state: "active",
+      pollHealth: "none",
+      pollFailures: 0,
+      fix: expect.stringContaining("nobody polls"),
       queue: 0,
       sending: 0,
       outbox: 0,

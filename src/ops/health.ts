@@ -2,11 +2,13 @@
  * Account health, computed once: the facts behind `wxagent status` (CLI), `list_accounts` (MCP
  * and REST) and the admin UI's account cards. Those three are views that rename and format these
  * facts and never read the store for health themselves, so they cannot drift apart on what
- * "queue", "outbox" or "sends left" mean. Reads only the store and the poller lock files, so it
- * works whether or not a gateway runs in this process.
+ * "queue", "outbox" or "sends left" mean. Reads only the store (where the polling process records
+ * each answered and failed poll) and the poller lock files, so it works whether or not a gateway
+ * runs in this process. No zod here: `wxagent status` loads this module.
  */
 import { hostname } from "node:os";
 import { sendsLeft } from "../gateway/delivery/quota.js";
+import { isLoopbackBind } from "../shared/doors.js";
 import { liveTokenLock } from "../store/lock.js";
 import type { Account, AccountState, Store } from "../store/types.js";
 
@@ -52,18 +54,51 @@ export function contactSendFacts(
 }
 
 export interface ContactHealthFacts extends ContactSendFacts {
+  accountId: string;
   userId: string;
+  name?: string;
+  firstSeenAtMs: number;
   lastSeenAtMs: number;
 }
 
+/** Contacts of one account (or of all), most recently seen first, with what the bot can send each. */
+export function contactFacts(
+  store: Store,
+  quotaPerToken: number,
+  accountId: string | undefined,
+  limit: number,
+): ContactHealthFacts[] {
+  return store.contacts
+    .list(accountId)
+    .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
+    .slice(0, limit)
+    .map((c) => ({
+      accountId: c.accountId,
+      userId: c.userId,
+      ...(c.name ? { name: c.name } : {}),
+      firstSeenAtMs: c.firstSeenAtMs,
+      lastSeenAtMs: c.lastSeenAtMs,
+      ...contactSendFacts(store, quotaPerToken, c.accountId, c.userId),
+    }));
+}
+
 /**
- * The sentence shown for a non-active account that has no stored reason. Each surface names its
- * own way to log in again (the CLI command, the MCP tool, the admin page's QR login).
+ * The sentences a surface shows where the fix depends on how it is reached: the CLI names
+ * commands, the MCP tools their own names, the admin page its QR login.
  */
 export interface FixHints {
+  /** An expired account with no stored reason. */
   expired: string;
   disabled: string;
+  /** An active account that no process polls. */
+  noPoller?: string;
+  /** An account with no owner recorded (`accounts add` without `--owner`). */
+  noOwner?: string;
 }
+
+const DEFAULT_NO_POLLER = "nobody polls this account: start `wxagent start` (or keep `wxagent mcp` running)";
+const DEFAULT_NO_OWNER =
+  "no owner recorded, so the owner is treated as any other contact (the DM policy, pairing by default, decides); log in with `wxagent login`, or add it again with `wxagent accounts add … --owner <userId>`";
 
 export interface HealthOptions {
   /** `$WXAGENT_HOME`, where the poller lock files are. */
@@ -75,16 +110,31 @@ export interface HealthOptions {
   contactLimit?: number;
 }
 
+/**
+ * What polling achieves for an account: `ok` (a process polls it and its polls are answered, or
+ * the first is still held open by the server), `failing` (a process polls it and its latest
+ * polls failed), `paused` (expired or disabled: nothing is fetched until a new login), `none`
+ * (active, but no process polls it).
+ */
+export type PollHealth = "ok" | "failing" | "paused" | "none";
+
 /** One account's health. No bot token: views may serialize it whole. */
 export interface AccountHealthFacts {
   accountId: string;
   name?: string;
   ownerUserId?: string;
+  baseUrl: string;
   state: AccountState;
-  /** What fixes a non-active account: its stored reason, else the surface's hint. Unset when active. */
+  /** What to do, the most pressing first (state, then polling, then owner); unset when healthy. */
   fix?: string;
-  /** The live process polling the account, from its lock file; unset when nobody polls it. */
+  /** The live process holding the account's poller lock; unset when nobody holds it. */
   polling?: PollingInfo;
+  pollHealth: PollHealth;
+  /** Failed polls in a row since the last answered one, as the polling process recorded them. */
+  pollFailures: number;
+  lastPollError?: string;
+  lastPollErrorAtMs?: number;
+  /** The last poll the server answered. */
   lastPollAtMs?: number;
   lastInboundAtMs?: number;
   /** Inbound messages not answered yet: `pending` plus `processing`. */
@@ -98,24 +148,71 @@ export interface AccountHealthFacts {
 
 const DEFAULT_HEALTH_CONTACTS = 10;
 
+export function pollHealthOf(account: Account, polling: PollingInfo | undefined): PollHealth {
+  if (account.state !== "active") return "paused";
+  if (!polling) return "none";
+  return account.pollFailures > 0 ? "failing" : "ok";
+}
+
+/** What to do about polls that keep failing, read from the recorded error. */
+export function pollFailureFix(account: Account): string {
+  const err = account.lastPollError ?? "";
+  let host = "";
+  try {
+    host = new URL(account.baseUrl).hostname;
+  } catch {
+    host = "";
+  }
+  if (/network failure|no answer within|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed/.test(err)) {
+    if (isLoopbackBind(host)) {
+      return `nothing answers at ${account.baseUrl}, a local address (a simulator that is not running?): start it there again, or remove the account with \`wxagent accounts remove ${account.id}\``;
+    }
+    return `${account.baseUrl} cannot be reached from this machine: check the network, DNS and any proxy; polling retries by itself (every 30 s after 3 failures)`;
+  }
+  if (/HTTP 5\d\d/.test(err)) {
+    return `the iLink server answers with errors (usually brief); polling retries by itself; if it lasts, check ${account.baseUrl}`;
+  }
+  return `polling retries by itself; if it keeps failing, check ${account.baseUrl} and the logs of the polling process`;
+}
+
+/** Why an older account of a WeChat user is expired once a newer login of the same user exists. */
+export function replacedReason(newerId: string, olderId: string): string {
+  return `replaced by ${newerId}, a newer login of the same WeChat user: remove this one with \`wxagent accounts remove ${olderId}\``;
+}
+
+/** A newer active account of the same WeChat user, which replaced this expired one. */
+function replacementOf(store: Store, a: Account): Account | undefined {
+  if (a.state === "active" || !a.ownerUserId) return undefined;
+  return store.accounts
+    .list()
+    .filter((o) => o.id !== a.id && o.state === "active" && o.ownerUserId === a.ownerUserId)
+    .sort((x, y) => y.createdAtMs - x.createdAtMs)[0];
+}
+
+function fixOf(store: Store, a: Account, health: PollHealth, hints: FixHints): string | undefined {
+  if (a.state !== "active") {
+    const newer = replacementOf(store, a);
+    if (newer) return replacedReason(newer.id, a.id);
+    return a.stateReason ?? (a.state === "expired" ? hints.expired : hints.disabled);
+  }
+  if (health === "failing") return pollFailureFix(a);
+  if (health === "none") return hints.noPoller ?? DEFAULT_NO_POLLER;
+  if (!a.ownerUserId) return hints.noOwner ?? DEFAULT_NO_OWNER;
+  return undefined;
+}
+
 export function healthFacts(store: Store, account: Account, options: HealthOptions): AccountHealthFacts {
   const a = account;
   const limit = options.contactLimit ?? DEFAULT_HEALTH_CONTACTS;
-  const contacts =
-    limit <= 0
-      ? []
-      : store.contacts
-          .list(a.id)
-          .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
-          .slice(0, limit)
-          .map((c) => ({
-            userId: c.userId,
-            lastSeenAtMs: c.lastSeenAtMs,
-            ...contactSendFacts(store, options.quotaPerToken, a.id, c.userId),
-          }));
+  const contacts = limit <= 0 ? [] : contactFacts(store, options.quotaPerToken, a.id, limit);
+  const polling = pollingOf(options.home, a);
+  const pollHealth = pollHealthOf(a, polling);
   const facts: AccountHealthFacts = {
     accountId: a.id,
+    baseUrl: a.baseUrl,
     state: a.state,
+    pollHealth,
+    pollFailures: a.pollFailures,
     queue: store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing"),
     sending: store.outbound.countByState(a.id, "pending"),
     outbox: store.outbound.countByState(a.id, "deferred"),
@@ -123,12 +220,11 @@ export function healthFacts(store: Store, account: Account, options: HealthOptio
   };
   if (a.name) facts.name = a.name;
   if (a.ownerUserId) facts.ownerUserId = a.ownerUserId;
-  if (a.state !== "active") {
-    facts.fix =
-      a.stateReason ?? (a.state === "expired" ? options.fixHints.expired : options.fixHints.disabled);
-  }
-  const polling = pollingOf(options.home, a);
+  const fix = fixOf(store, a, pollHealth, options.fixHints);
+  if (fix !== undefined) facts.fix = fix;
   if (polling) facts.polling = polling;
+  if (a.lastPollError !== undefined) facts.lastPollError = a.lastPollError;
+  if (a.lastPollErrorAtMs !== undefined) facts.lastPollErrorAtMs = a.lastPollErrorAtMs;
   if (a.lastPollAtMs !== undefined) facts.lastPollAtMs = a.lastPollAtMs;
   if (a.lastInboundAtMs !== undefined) facts.lastInboundAtMs = a.lastInboundAtMs;
   return facts;

@@ -20,11 +20,7 @@ export const OPS: readonly Op[] = [
   loginStatus,
 ];
 
-export {
-  type AccountHealthJson,
-  accountHealth,
-  type ContactSendJson,
-} from "./accounts.js";
+export { accountHealth } from "./accounts.js";
 export { createOpsContext, type OpsContext, type OpsContextOptions } from "./context.js";
 export { defineOp, type Op, type OpOutcome, type OpSpec, type RestRoute } from "./define.js";
 export { HTTP_STATUS, isOpsError, OpsError, type OpsErrorCode, toOpsError } from "./errors.js";
@@ -34,15 +30,26 @@ export {
   allHealthFacts,
   type ContactHealthFacts,
   type ContactSendFacts,
+  contactFacts,
   contactSendFacts,
   type FixHints,
   type HealthOptions,
   healthFacts,
+  type PollHealth,
   type PollingInfo,
+  pollFailureFix,
   pollingOf,
 } from "./health.js";
 export { isLoopbackHost, LOOPBACK_HOSTS, loopbackOrigin, requireToken } from "./http-auth.js";
 export { InboxSignal } from "./inbox.js";
+export {
+  type AccountJson,
+  accountJson,
+  type ContactJson,
+  contactJson,
+  type PairingRequestJson,
+  pairingRequestJson,
+} from "./json.js";
 export { cdnFor, runLoginStart, saveLogin } from "./login.js";
 export { type LoginEntry, LoginRegistry, type LoginState } from "./login-registry.js";
 export { latestInboundId, MAX_WAIT_MS } from "./messages.js";

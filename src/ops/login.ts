@@ -11,7 +11,8 @@ import type { Store } from "../store/types.js";
 import { redactText } from "../util/logger.js";
 import type { OpsContext } from "./context.js";
 import { defineOp, type OpOutcome } from "./define.js";
-import { OpsError } from "./errors.js";
+import { OpsError, opRef } from "./errors.js";
+import { replacedReason } from "./health.js";
 import { isRunning, type LoginEntry } from "./login-registry.js";
 
 /** The CDN that goes with an API base URL: the live CDN for the live host, `<base>/c2c` otherwise (the simulator). */
@@ -23,8 +24,8 @@ export function cdnFor(baseUrl: string): string {
 
 /**
  * Save a fresh login: a new token is a new session, so the old cursor and context tokens go, and
- * another active account of the same WeChat user is marked expired (one live bot per user).
- * Returns the ids of the accounts so replaced. (`wxagent login` should call this one.)
+ * another account of the same WeChat user is marked expired as replaced, with the command that
+ * removes it (one live bot per user). Returns the ids of the accounts so replaced. (`wxagent login` should call this one.)
  */
 export function saveLogin(
   store: Store,
@@ -46,12 +47,9 @@ export function saveLogin(
     store.contextTokens.clear(login.accountId);
     if (!login.userId) return;
     for (const other of store.accounts.list()) {
-      if (other.id !== login.accountId && other.ownerUserId === login.userId && other.state === "active") {
-        store.accounts.setState(
-          other.id,
-          "expired",
-          `replaced by a newer login of the same WeChat user (${login.accountId}); remove it with \`wxagent accounts remove ${other.id}\``,
-        );
+      // An older account of the same user, active or already expired, is not coming back.
+      if (other.id !== login.accountId && other.ownerUserId === login.userId && other.state !== "disabled") {
+        store.accounts.setState(other.id, "expired", replacedReason(login.accountId, other.id));
         replaced.push(other.id);
       }
     }
@@ -180,7 +178,7 @@ export const loginStatus = defineOp({
     if (!entry) {
       throw new OpsError(
         "NOT_FOUND",
-        `no login ${input.login_id} in this process (logins are forgotten 15 minutes after they end, and on restart); call login_start`,
+        `no login ${input.login_id} in this process (logins are forgotten 15 minutes after they end, and on restart); call ${opRef("login_start")}`,
       );
     }
     return view(entry, true);

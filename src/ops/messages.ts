@@ -7,8 +7,8 @@ import { safeFileName } from "../gateway/media/names.js";
 import { itemMedia } from "../ilink/inbound-media.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { defineOp, queryInt } from "./define.js";
-import { OpsError } from "./errors.js";
-import { inboundView, type MessageView, outboundView } from "./format.js";
+import { OpsError, opRef } from "./errors.js";
+import { inboundView, listMessages } from "./format.js";
 import { accountById, optionalAccount } from "./resolve.js";
 
 /** How often a waiter looks at the store for messages another process stored. */
@@ -33,18 +33,14 @@ export const recentMessages = defineOp({
   readOnly: true,
   rest: { method: "GET", path: "/messages" },
   async run(ctx, input) {
-    const account = optionalAccount(ctx.store, input.account);
-    const filter = {
-      ...(account ? { accountId: account.id } : {}),
-      ...(input.contact ? { userId: input.contact } : {}),
+    const messages = listMessages(ctx.store, {
+      ...(input.account !== undefined ? { account: input.account } : {}),
+      ...(input.contact !== undefined ? { contact: input.contact } : {}),
       ...(input.since_ms !== undefined ? { sinceMs: input.since_ms } : {}),
+      ...(input.direction !== undefined ? { direction: input.direction } : {}),
       limit: input.limit,
-    };
-    const views: MessageView[] = [];
-    if (input.direction !== "out") views.push(...ctx.store.inbound.list(filter).map(inboundView));
-    if (input.direction !== "in") views.push(...ctx.store.outbound.list(filter).map(outboundView));
-    views.sort((a, b) => b.at_ms - a.at_ms || b.id - a.id);
-    return { data: { messages: views.slice(0, input.limit).reverse() } };
+    });
+    return { data: { messages } };
   },
 });
 
@@ -133,7 +129,7 @@ export const downloadMedia = defineOp({
     if (!message) {
       throw new OpsError(
         "NOT_FOUND",
-        `no inbound message with id ${input.message_id}; take the id from recent_messages`,
+        `no inbound message with id ${input.message_id}; take the id from ${opRef("recent_messages")}`,
       );
     }
     const withMedia = message.items

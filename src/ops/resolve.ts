@@ -3,10 +3,9 @@
  * are what an MCP client's model reads, so each names the fix.
  */
 import type { Account, ContextTokenRecord, Store } from "../store/types.js";
-import { OpsError } from "./errors.js";
+import { fieldRef, OpsError, opRef } from "./errors.js";
 
-const NO_ACCOUNTS =
-  "no WeChat account is logged in yet; call login_start (or run `wxagent login`) and scan the QR code";
+const NO_ACCOUNTS = `no WeChat account is logged in yet; log in with ${opRef("login_start")} and scan the QR code`;
 
 /** An account named by id, or UNKNOWN_ACCOUNT listing the ids there are. */
 export function accountById(store: Store, id: string): Account {
@@ -40,7 +39,7 @@ export function accountForSend(store: Store, id: string | undefined, to: string)
   if (withToken.length > 1) {
     throw new OpsError(
       "AMBIGUOUS_ACCOUNT",
-      `${to} has written to several accounts (${withToken.map((a) => a.id).join(", ")}); pass \`account\` to choose one`,
+      `${to} has written to several accounts (${withToken.map((a) => a.id).join(", ")}); pass ${fieldRef("account")} to choose one`,
     );
   }
   const seen = all.filter((a) => store.contacts.get(a.id, to));
@@ -48,12 +47,12 @@ export function accountForSend(store: Store, id: string | undefined, to: string)
   if (seen.length > 1) {
     throw new OpsError(
       "AMBIGUOUS_ACCOUNT",
-      `${to} is a contact of several accounts (${seen.map((a) => a.id).join(", ")}); pass \`account\` to choose one`,
+      `${to} is a contact of several accounts (${seen.map((a) => a.id).join(", ")}); pass ${fieldRef("account")} to choose one`,
     );
   }
   throw new OpsError(
     "UNKNOWN_CONTACT",
-    `${to} has never written to any of the accounts (${all.map((a) => a.id).join(", ")}); a bot can only message someone who wrote to it first: ask them to send the bot a message, then list_contacts shows them`,
+    `${to} has never written to any of the accounts (${all.map((a) => a.id).join(", ")}); a bot can only message someone who wrote to it first: ask them to send the bot a message, then ${opRef("list_contacts")} shows them`,
   );
 }
 
@@ -63,12 +62,12 @@ export function assertActive(account: Account): void {
   if (account.state === "expired") {
     throw new OpsError(
       "ACCOUNT_EXPIRED",
-      `account ${account.id} has expired (${account.stateReason ?? "session expired (-14)"}); log in again with login_start or \`wxagent login\``,
+      `account ${account.id} has expired (${account.stateReason ?? "session expired (-14)"}); log in again with ${opRef("login_start")}`,
     );
   }
   throw new OpsError(
     "ACCOUNT_EXPIRED",
-    `account ${account.id} is ${account.state}${account.stateReason ? ` (${account.stateReason})` : ""}; log in again with login_start or \`wxagent login\``,
+    `account ${account.id} is ${account.state}${account.stateReason ? ` (${account.stateReason})` : ""}; log in again with ${opRef("login_start")}`,
   );
 }
 
@@ -79,7 +78,7 @@ export function contextTokenFor(store: Store, account: Account, to: string): Con
   if (!store.contacts.get(account.id, to)) {
     throw new OpsError(
       "UNKNOWN_CONTACT",
-      `${to} has never written to account ${account.id}; a bot can only message someone who wrote to it first: ask them to send the bot a message (list_contacts shows who has)`,
+      `${to} has never written to account ${account.id}; a bot can only message someone who wrote to it first: ask them to send the bot a message (${opRef("list_contacts")} shows who has)`,
     );
   }
   throw new OpsError(

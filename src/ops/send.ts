@@ -11,7 +11,7 @@ import { type DeliveryResult, sendsLeft } from "../gateway/delivery/index.js";
 import type { Account } from "../store/types.js";
 import type { OpsContext } from "./context.js";
 import { defineOp, type OpOutcome } from "./define.js";
-import { OpsError } from "./errors.js";
+import { OpsError, opRef } from "./errors.js";
 import { accountForSend, assertActive, contextTokenFor } from "./resolve.js";
 
 /**
@@ -62,7 +62,7 @@ function outcome(
   if (r.sessionExpired) {
     throw new OpsError(
       "ACCOUNT_EXPIRED",
-      `account ${account.id} expired while sending (-14); log in again with login_start or \`wxagent login\`; the unsent part is kept and goes out after the login`,
+      `account ${account.id} expired while sending (-14); log in again with ${opRef("login_start")}; the unsent part is kept and goes out after the login`,
     );
   }
   if (r.failed > 0) {
@@ -71,7 +71,7 @@ function outcome(
       .find((m) => m.state === "failed" && m.lastError)?.lastError;
     throw new OpsError(
       "SEND_FAILED",
-      `${r.failed} message${r.failed === 1 ? "" : "s"} to ${to} failed${why ? `: ${why}` : ""}${r.sent ? ` (${r.sent} sent)` : ""}; ${stale ? `${stale}` : "check the account with list_accounts and retry"}`,
+      `${r.failed} message${r.failed === 1 ? "" : "s"} to ${to} failed${why ? `: ${why}` : ""}${r.sent ? ` (${r.sent} sent)` : ""}; ${stale ? `${stale}` : `check the account with ${opRef("list_accounts")} and retry`}`,
     );
   }
   if (r.deferred > 0) {
@@ -83,7 +83,7 @@ function outcome(
   if (r.pending > 0) {
     throw new OpsError(
       "SEND_FAILED",
-      `sending to ${to} was interrupted: ${r.sent} sent, ${r.pending} still pending (resent by the next start); check the account with list_accounts`,
+      `sending to ${to} was interrupted: ${r.sent} sent, ${r.pending} still pending (resent by the next start); check the account with ${opRef("list_accounts")}`,
     );
   }
   const data: Record<string, unknown> = {
