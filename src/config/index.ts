@@ -1,4 +1,6 @@
+export { GATEWAY_DEFAULTS } from "./defaults.js";
 export { ConfigError, loadConfig } from "./load.js";
+export { readConfigJson, readGatewaySettings } from "./read.js";
 export {
   type Config,
   configSchema,

@@ -7,21 +7,22 @@ import { acpSettingsSchema } from "../agent/acp/config.js";
 import { builtinAgentConfigSchema } from "../agent/builtin/config.js";
 import { permissionsConfigSchema } from "../agent/presets.js";
 import { profilesConfigShape } from "../gateway/policy/profile.js";
+import { DEFAULT_ADMIN_PORT, GATEWAY_DEFAULTS as G } from "./defaults.js";
 
 export const gatewaySettingsSchema = z
   .object({
     /** Agent turns running at once, across contacts and accounts. */
-    maxTurns: z.number().int().min(1).max(1000).default(16),
+    maxTurns: z.number().int().min(1).max(1000).default(G.maxTurns),
     /** Least gap between two bubbles to one contact. */
-    spacingMs: z.number().int().min(0).max(60_000).default(1000),
+    spacingMs: z.number().int().min(0).max(60_000).default(G.spacingMs),
     /** Split replies at this many characters (field notes: ≤ 2000 is safe). */
-    chunkChars: z.number().int().min(100).max(4000).default(2000),
+    chunkChars: z.number().int().min(100).max(4000).default(G.chunkChars),
     /** Bot messages per context token before WeChat answers -2 (about 10). */
-    quotaPerToken: z.number().int().min(2).max(100).default(10),
+    quotaPerToken: z.number().int().min(2).max(100).default(G.quotaPerToken),
     /** A turn shorter than this shows no typing indicator. */
-    typingAfterMs: z.number().int().min(0).default(1500),
+    typingAfterMs: z.number().int().min(0).default(G.typingAfterMs),
     /** How long `stop` waits for turns in flight before aborting them. */
-    drainTimeoutMs: z.number().int().min(0).default(10_000),
+    drainTimeoutMs: z.number().int().min(0).default(G.drainTimeoutMs),
     /** A turn still running after this long is stopped and the contact told; unset: no limit (/stop always works). */
     turnTimeoutMs: z.number().int().min(1000).optional(),
   })
@@ -89,9 +90,9 @@ export const configSchema = z
     /** Inbound media download, voice transcription, outbound file limits. */
     media: mediaSettingsSchema.default(mediaSettingsSchema.parse({})),
     admin: z
-      .object({ port: z.number().int().min(0).max(65535).default(8791) })
+      .object({ port: z.number().int().min(0).max(65535).default(DEFAULT_ADMIN_PORT) })
       .strict()
-      .default({ port: 8791 }),
+      .default({ port: DEFAULT_ADMIN_PORT }),
     /** Access policies and per-account profiles (`defaults`, `accounts`). */
     ...profilesConfigShape,
   })

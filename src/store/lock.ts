@@ -12,10 +12,10 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { createLogger, redactText } from "../util/logger.js";
+import { lazyLogger, redactText } from "../util/logger.js";
 import { StoreError } from "./errors.js";
 
-const log = createLogger("store:lock");
+const log = lazyLogger("store:lock");
 
 export interface LockInfo {
   pid: number;
@@ -83,7 +83,7 @@ export function acquireTokenLock(
     // Stale (dead pid) or unreadable (a writer crashed mid-write). Remove it only if it is still
     // the file we judged, so we never delete a lock another process has just taken over.
     if (readRaw(path) === raw) {
-      log.warn({ path, stalePid: holder?.pid, accountId }, "taking over a stale poller lock");
+      log().warn({ path, stalePid: holder?.pid, accountId }, "taking over a stale poller lock");
       try {
         unlinkSync(path);
       } catch (err) {

@@ -9,7 +9,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { createLogger } from "../util/logger.js";
+import { lazyLogger } from "../util/logger.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { StoreError, translateSqliteError } from "./errors.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
@@ -20,7 +20,7 @@ import { createOutboundStore } from "./sqlite-outbound.js";
 import { createContextTokenStore, createSessionStore } from "./sqlite-state.js";
 import type { Store } from "./types.js";
 
-const log = createLogger("store:sqlite");
+const log = lazyLogger("store:sqlite");
 
 export interface OpenStoreOptions {
   /** Clock for fields the interface does not timestamp explicitly (default `Date.now`). */
@@ -61,7 +61,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
   try {
     applyPragmas(db, options.busyTimeoutMs);
     const applied = migrate(db, options.migrations ?? MIGRATIONS);
-    if (applied.length) log.info({ path: file, applied }, "database migrated");
+    if (applied.length) log().info({ path: file, applied }, "database migrated");
   } catch (err) {
     db.close();
     throw translateSqliteError(err, `opening ${file}`);
@@ -145,7 +145,7 @@ function createGroupCommit(db: Database.Database): GroupCommit {
         "COMMIT_LOST",
         "a group of writes was rolled back by SQLite before it could commit (disk full or an I/O error, logged before); check the disk under $WXAGENT_HOME",
       );
-      log.error(err.message);
+      log().error(err.message);
       settle(err);
       return;
     }
@@ -163,7 +163,7 @@ function createGroupCommit(db: Database.Database): GroupCommit {
     try {
       commit();
     } catch (err) {
-      log.error(
+      log().error(
         { err: (err as Error).message },
         "group commit failed; the writes of one event-loop turn were lost",
       );
@@ -200,10 +200,10 @@ function checkpointOffThread(db: Database.Database, file: string): Checkpointer 
       intervalMs: CHECKPOINT_INTERVAL_MS,
       driver: createRequire(import.meta.url).resolve("better-sqlite3"),
       restartAfterFrames: WAL_RESTART_AFTER_FRAMES,
-      onRestart: (info) => log.debug(info, "WAL restarted after a long PASSIVE pass"),
+      onRestart: (info) => log().debug(info, "WAL restarted after a long PASSIVE pass"),
       onError: (message) => {
         // Never let the WAL grow unbounded: SQLite's own checkpoints take over again.
-        log.warn({ err: message }, "background checkpoint failed; checkpointing in commits again");
+        log().warn({ err: message }, "background checkpoint failed; checkpointing in commits again");
         if (db.open) db.pragma("wal_autocheckpoint = 1000");
       },
     });
@@ -212,7 +212,7 @@ function checkpointOffThread(db: Database.Database, file: string): Checkpointer 
     db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
     return checkpointer;
   } catch (err) {
-    log.warn(
+    log().warn(
       { err: (err as Error).message },
       "no background checkpoint thread; SQLite checkpoints in commits",
     );
