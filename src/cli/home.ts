@@ -1,7 +1,16 @@
-/** What most commands open first: the home directory, the config and the store. */
-import { type Config, loadConfig } from "../config/index.js";
-import { ensureHome, type HomePaths, openStore, resolveHome } from "../store/index.js";
+/** What commands open first: the home directory, the config and the store. */
+import type { Config, GatewaySettings } from "../config/index.js";
+import { readGatewaySettings } from "../config/read.js";
+import {
+  ensureHome,
+  existingHome,
+  type HomePaths,
+  homePaths,
+  openStore,
+  resolveHome,
+} from "../store/index.js";
 import type { Store } from "../store/types.js";
+import { CliError } from "./errors.js";
 
 export interface OpenedHome {
   paths: HomePaths;
@@ -9,9 +18,15 @@ export interface OpenedHome {
   store: Store;
 }
 
-/** `groupCommit`: for the long-running gateway only (see `OpenStoreOptions.groupCommit`). */
-export function openHome(options: { groupCommit?: boolean } = {}): OpenedHome {
+/**
+ * For commands that set things up (`start`, `login`, `accounts add`): the home is created when
+ * missing and the whole config is checked. `groupCommit`: for the long-running gateway only (see
+ * `OpenStoreOptions.groupCommit`).
+ */
+export async function openHome(options: { groupCommit?: boolean } = {}): Promise<OpenedHome> {
   const paths = ensureHome(resolveHome());
+  // Loaded here: the config schema (zod) is the slowest import of the light commands.
+  const { loadConfig } = await import("../config/load.js");
   const config = loadConfig(paths.configPath);
   const store = openStore(paths.dbPath, { groupCommit: options.groupCommit ?? false });
   return { paths, config, store };
@@ -19,10 +34,51 @@ export function openHome(options: { groupCommit?: boolean } = {}): OpenedHome {
 
 /** Run `fn` with the opened home and always close the store afterwards. */
 export async function withHome<T>(fn: (h: OpenedHome) => Promise<T> | T): Promise<T> {
-  const h = openHome();
+  const h = await openHome();
   try {
     return await fn(h);
   } finally {
     await h.store.close();
+  }
+}
+
+/**
+ * The home the environment names, creating nothing: its paths; undefined for the default home
+ * (`~/.wxagent`) when it is not made yet. A `WXAGENT_HOME` that does not exist is an error (most
+ * likely a typo: reading it must not quietly start an empty home there), as is one that is a file.
+ */
+export function lookupHome(env: NodeJS.ProcessEnv = process.env): HomePaths | undefined {
+  const home = resolveHome(env);
+  const paths = existingHome(home);
+  if (paths) return paths;
+  if (env.WXAGENT_HOME?.trim()) {
+    throw new CliError(
+      `WXAGENT_HOME is ${home}, which does not exist: check the path (\`wxagent login\` or \`wxagent start\` create it)`,
+    );
+  }
+  return undefined;
+}
+
+export interface ReadHome {
+  paths: HomePaths;
+  /** Config `gateway`, read without loading the whole schema (see `readGatewaySettings`). */
+  gateway: GatewaySettings;
+  store: Store;
+}
+
+/**
+ * For commands that read or change what exists (`status`, `accounts`, `history`, `pairing`,
+ * `send`): never creates the home (see `lookupHome`); the default home not made yet reads as
+ * empty. The store is always closed afterwards.
+ */
+export async function withExistingHome<T>(fn: (h: ReadHome) => Promise<T> | T): Promise<T> {
+  const found = lookupHome();
+  const paths = found ?? homePaths(resolveHome());
+  const gateway = await readGatewaySettings(paths.configPath);
+  const store = openStore(found ? paths.dbPath : ":memory:");
+  try {
+    return await fn({ paths, gateway, store });
+  } finally {
+    await store.close();
   }
 }

@@ -15,6 +15,8 @@ export type StoreErrorCode =
   | "NOT_FOUND"
   /** The database file is newer than this build (user_version above the known migrations). */
   | "SCHEMA_TOO_NEW"
+  /** `$WXAGENT_HOME` is not a directory, or cannot be created or written. */
+  | "HOME_UNUSABLE"
   /** The database or its directory could not be opened or created. */
   | "DB_OPEN_FAILED"
   /** A group of writes (group commit) was lost: SQLite rolled it back (disk full, I/O error). */

@@ -45,8 +45,8 @@ describe("wxagent CLI", () => {
     const list = await runCli(["accounts", "--json"], env());
     expect(list.code).toBe(0);
     expect(list.stdout).not.toContain(token);
-    const rows = JSON.parse(list.stdout) as { account: string; state: string }[];
-    expect(rows).toEqual([expect.objectContaining({ account: "bot1@im.bot", state: "active" })]);
+    const rows = JSON.parse(list.stdout) as { accounts: { account: string; state: string }[] };
+    expect(rows.accounts).toEqual([expect.objectContaining({ account: "bot1@im.bot", state: "active" })]);
     // The database holding the token is readable by its owner only.
     expect(statSync(join(home, "wxagent.db")).mode & 0o777).toBe(0o600);
     const rm = await runCli(["accounts", "remove", "bot1@im.bot"], env());
@@ -85,10 +85,13 @@ describe("wxagent CLI", () => {
     expect(r.stdout).toContain("bot2@im.bot  EXPIRED");
     expect(r.stdout).toContain("fix: session expired (-14): run `wxagent login`");
     const json = JSON.parse((await runCli(["status", "--json"], env())).stdout) as {
-      state: string;
-      fix?: string;
-    }[];
-    expect(json[0]).toMatchObject({ state: "expired", fix: expect.stringContaining("wxagent login") });
+      accounts: { state: string; polling: string; fix: string | null }[];
+    };
+    expect(json.accounts[0]).toMatchObject({
+      state: "expired",
+      polling: "paused",
+      fix: expect.stringContaining("wxagent login"),
+    });
   });
 
   it("an invalid config.json is named with the bad key", async () => {

@@ -143,12 +143,18 @@ describe("one gateway per token, and -14 while running", () => {
     const d = daemon as Daemon;
     const res = await control(sim.simulator, "POST", "/faults", { expire_token: bot.account_id });
     expect(res.status).toBe(200);
-    let health: { account: string; state: string; fix?: string; polling: string }[] = [];
+    let health: {
+      account: string;
+      state: string;
+      fix: string | null;
+      polling: string;
+      poller: { pid: number } | null;
+    }[] = [];
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const st = await wxagent(home, ["status", "--json"]);
       expect(st.code, st.stderr).toBe(0);
-      health = JSON.parse(st.stdout);
+      health = (JSON.parse(st.stdout) as { accounts: typeof health }).accounts;
       if (health[0]?.state === "expired") break;
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -157,7 +163,7 @@ describe("one gateway per token, and -14 while running", () => {
     expect(JSON.stringify(health)).not.toContain(bot.token);
     // Still running, still holding its lock, and it said so on stderr.
     expect(d.proc.exitCode, d.stderr()).toBeNull();
-    expect(health[0]?.polling).toContain(`pid ${d.proc.pid}`);
+    expect(health[0]).toMatchObject({ polling: "paused", poller: { pid: d.proc.pid } });
     expect(d.stderr()).toContain("wxagent login");
     expect(await stopDaemon(d)).toBe(0);
   }, 60_000);

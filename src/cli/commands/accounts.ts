@@ -1,47 +1,45 @@
 import type { Command } from "commander";
 import { DEFAULT_CDN_BASE_URL } from "../../ilink/wire.js";
-import { liveTokenLock } from "../../store/index.js";
-import type { Account } from "../../store/types.js";
 import { CliError, usage } from "../errors.js";
-import { withHome } from "../home.js";
-import { printRows } from "../options.js";
+import { withExistingHome, withHome } from "../home.js";
+import { printAnswer, urlOption } from "../options.js";
+import { accountsJson } from "./status.js";
 
-export function accountRow(a: Account, home: string): Record<string, unknown> {
-  const lock = liveTokenLock(home, a.token || a.id);
-  return {
-    account: a.id,
-    state: a.state,
-    polling: lock ? `pid ${lock.pid}` : "no",
-    owner: a.ownerUserId ?? "-",
-    base_url: a.baseUrl,
-    last_message: a.lastInboundAtMs ? new Date(a.lastInboundAtMs).toISOString() : "-",
-    note: a.stateReason ?? "",
-  };
-}
+const NO_OWNER_NOTE =
+  "note: no --owner, so nobody is this bot's owner: its owner gets the same answer as a stranger (the DM policy, pairing by default) and not the owner's permissions. Add it again with --owner <userId> (the owner's WeChat id, `…@im.wechat`), or log in with `wxagent login`, which records the owner.";
 
-export function registerAccounts(program: Command): void {
-  const accounts = program
-    .command("accounts")
-    .description("list accounts with health; add one from known credentials; remove one")
-    .option("--json", "print JSON")
+export function defineAccounts(cmd: Command): void {
+  const accounts = cmd
+    .option("--json", "print {accounts: [...]}, the same answer as `wxagent status --json`")
     .action(async (opts: { json?: boolean }) => {
-      await withHome(({ store, paths }) => {
-        printRows(
-          store.accounts.list().map((a) => accountRow(a, paths.home)),
-          Boolean(opts.json),
+      await withExistingHome(({ store, paths, gateway }) => {
+        const list = accountsJson(store, paths.home, gateway.quotaPerToken);
+        printAnswer(
+          opts.json,
+          { accounts: list },
+          () =>
+            list.map((a) => ({
+              account: a.account,
+              state: a.state,
+              polling: a.polling,
+              owner: a.owner ?? "none",
+              base_url: a.base_url,
+              last_message: a.last_message_at,
+            })),
           "no accounts yet: run `wxagent login`, or `wxagent accounts add …` with known credentials",
         );
+        if (!opts.json) for (const a of list) if (a.fix) process.stdout.write(`${a.account}: ${a.fix}\n`);
       });
     });
 
   accounts
     .command("add")
     .description("add an account from known credentials (no QR)")
-    .requiredOption("--base-url <url>", "iLink API base URL")
+    .requiredOption("--base-url <url>", "iLink API base URL", urlOption("--base-url"))
     .requiredOption("--token <token>", "bot token")
     .requiredOption("--account-id <id>", "bot account id (…@im.bot)")
-    .option("--cdn-base-url <url>", "CDN base URL", DEFAULT_CDN_BASE_URL)
-    .option("--owner <userId>", "the WeChat user who owns the bot")
+    .option("--cdn-base-url <url>", "CDN base URL", urlOption("--cdn-base-url"), DEFAULT_CDN_BASE_URL)
+    .option("--owner <userId>", "the WeChat user who owns the bot (…@im.wechat); without it nobody is owner")
     .action(
       async (opts: {
         baseUrl: string;
@@ -50,25 +48,28 @@ export function registerAccounts(program: Command): void {
         cdnBaseUrl: string;
         owner?: string;
       }) => {
-        if (!/^https?:\/\//.test(opts.baseUrl))
-          throw usage(`--base-url must be an http(s) URL (got "${opts.baseUrl}")`);
         if (!opts.token.trim()) throw usage("--token must not be empty");
         await withHome(({ store }) => {
           const existing = store.accounts.get(opts.accountId);
+          // Adding again without --owner keeps the owner recorded before.
+          const owner = opts.owner ?? existing?.ownerUserId;
           store.accounts.upsert({
             id: opts.accountId,
             baseUrl: opts.baseUrl,
             cdnBaseUrl: opts.cdnBaseUrl,
             token: opts.token.trim(),
             state: "active",
-            ...(opts.owner ? { ownerUserId: opts.owner } : {}),
+            ...(owner ? { ownerUserId: owner } : {}),
           });
           if (existing && existing.token !== opts.token.trim()) {
             // A new token is a new session: the old cursor and context tokens belong to the old one.
             store.cursors.set(opts.accountId, "");
             store.contextTokens.clear(opts.accountId);
           }
-          process.stdout.write(`account ${opts.accountId} ${existing ? "updated" : "added"}\n`);
+          process.stdout.write(
+            `account ${opts.accountId} ${existing ? "updated" : "added"}${owner ? ` (owner ${owner})` : ""}\n`,
+          );
+          if (!owner) process.stderr.write(`${NO_OWNER_NOTE}\n`);
         });
       },
     );
@@ -77,7 +78,7 @@ export function registerAccounts(program: Command): void {
     .command("remove <id>")
     .description("remove an account and its credentials")
     .action(async (id: string) => {
-      await withHome(({ store }) => {
+      await withExistingHome(({ store }) => {
         if (!store.accounts.remove(id)) throw new CliError(`no account "${id}" (see \`wxagent accounts\`)`);
         process.stdout.write(`account ${id} removed\n`);
       });

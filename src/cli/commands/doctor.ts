@@ -1,46 +1,125 @@
 import { accessSync, constants } from "node:fs";
 import type { Command } from "commander";
-import { ConfigError, loadConfig } from "../../config/index.js";
+import { ConfigError } from "../../config/errors.js";
+import type { Config } from "../../config/index.js";
 import { systemSandbox } from "../../shared/sandbox/index.js";
-import { ensureHome, homePaths, liveTokenLock, openStore, resolveHome } from "../../store/index.js";
+import { type HomePaths, homePaths, openStore, resolveHome } from "../../store/index.js";
 import { checkAgent } from "../agents.js";
+import { lookupHome } from "../home.js";
+import { printJson } from "../options.js";
+import { accountsJson, pollingText } from "./status.js";
 
 export interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** On a failed check, what fixes it; on a passed one, the next step worth taking. */
   fix?: string;
+}
+
+/** Node ≥ 20.19 (`require(esm)` and the engines field of package.json). */
+export function nodeCheck(version: string = process.versions.node): Check {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  const ok = major > 20 || (major === 20 && minor >= 19);
+  return {
+    name: "node",
+    ok,
+    detail: `Node ${version}`,
+    ...(ok ? {} : { fix: "install Node 20.19 or newer" }),
+  };
+}
+
+/** The home, not created: where it is, or why it cannot be used. */
+function homeCheck(): { check: Check; paths?: HomePaths } {
+  const home = resolveHome();
+  let paths: HomePaths | undefined;
+  try {
+    paths = lookupHome();
+  } catch (err) {
+    return {
+      check: {
+        name: "home",
+        ok: false,
+        detail: (err as Error).message,
+        fix: "point WXAGENT_HOME at wxagent's data directory, or unset it for ~/.wxagent",
+      },
+    };
+  }
+  if (!paths) {
+    return {
+      check: {
+        name: "home",
+        ok: true,
+        detail: `${home} (not created yet)`,
+        fix: "`npm start` tries wxagent with the simulator; `wxagent login` connects WeChat",
+      },
+    };
+  }
+  try {
+    accessSync(paths.home, constants.W_OK);
+    return { check: { name: "home", ok: true, detail: paths.home }, paths };
+  } catch (err) {
+    return {
+      check: {
+        name: "home",
+        ok: false,
+        detail: `${paths.home}: ${(err as Error).message}`,
+        fix: "set WXAGENT_HOME to a directory you can write",
+      },
+    };
+  }
+}
+
+/** The database and, per account, what its poller achieves (recorded in the store by whoever polls). */
+function storeChecks(paths: HomePaths, quotaPerToken: number): Check[] {
+  const checks: Check[] = [];
+  try {
+    const store = openStore(paths.dbPath);
+    try {
+      const accounts = accountsJson(store, paths.home, quotaPerToken);
+      checks.push({ name: "database", ok: true, detail: `${paths.dbPath} (${accounts.length} accounts)` });
+      if (accounts.length === 0) {
+        checks.push({
+          name: "accounts",
+          ok: true,
+          detail: "no WeChat account yet (npm start runs the simulator)",
+          fix: "run `wxagent login` to connect WeChat",
+        });
+      }
+      for (const a of accounts) {
+        const error = a.poll_failures > 0 && a.last_error ? `; last error: ${a.last_error}` : "";
+        checks.push({
+          name: `account ${a.account}`,
+          ok: a.state === "active" && a.polling !== "failing",
+          detail: `${a.state}, polling ${pollingText(a)}${error}`,
+          ...(a.fix ? { fix: a.fix } : {}),
+        });
+      }
+    } finally {
+      void store.close();
+    }
+  } catch (err) {
+    checks.push({
+      name: "database",
+      ok: false,
+      detail: (err as Error).message,
+      fix: "check permissions of the file, or move it aside to start afresh",
+    });
+  }
+  return checks;
 }
 
 /** Every check `wxagent doctor` runs, in order; each says what is wrong and how to fix it. */
 export async function runChecks(signal: AbortSignal): Promise<Check[]> {
-  const checks: Check[] = [];
-  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  checks.push({
-    name: "node",
-    ok: major > 20 || (major === 20 && minor >= 19),
-    detail: `Node ${process.versions.node}`,
-    fix: "install Node 20.19 or newer",
-  });
+  const checks: Check[] = [nodeCheck()];
+  const home = homeCheck();
+  checks.push(home.check);
+  if (!home.check.ok) return checks;
 
-  const home = resolveHome();
+  const paths = home.paths ?? homePaths(resolveHome());
+  let config: Config | undefined;
   try {
-    ensureHome(home);
-    accessSync(home, constants.W_OK);
-    checks.push({ name: "home", ok: true, detail: home });
-  } catch (err) {
-    checks.push({
-      name: "home",
-      ok: false,
-      detail: `${home}: ${(err as Error).message}`,
-      fix: "set WXAGENT_HOME to a writable directory",
-    });
-    return checks;
-  }
-  const paths = homePaths(home);
-
-  let config: ReturnType<typeof loadConfig> | undefined;
-  try {
+    const { loadConfig } = await import("../../config/load.js");
     config = loadConfig(paths.configPath);
     checks.push({ name: "config", ok: true, detail: paths.configPath });
   } catch (err) {
@@ -52,41 +131,7 @@ export async function runChecks(signal: AbortSignal): Promise<Check[]> {
     });
   }
 
-  try {
-    const store = openStore(paths.dbPath);
-    try {
-      const accounts = store.accounts.list();
-      checks.push({ name: "database", ok: true, detail: `${paths.dbPath} (${accounts.length} accounts)` });
-      if (accounts.length === 0) {
-        checks.push({
-          name: "accounts",
-          ok: true,
-          detail: "no WeChat account yet (npm start runs the simulator)",
-          fix: "run `wxagent login` to connect WeChat",
-        });
-      }
-      for (const a of accounts) {
-        const lock = liveTokenLock(home, a.token || a.id);
-        const polling = lock ? `, polled by pid ${lock.pid}` : "";
-        checks.push({
-          name: `account ${a.id}`,
-          ok: a.state === "active",
-          detail: `${a.state}${a.stateReason ? `: ${a.stateReason}` : ""}${polling}`,
-          ...(a.state === "active" ? {} : { fix: "run `wxagent login` to scan a new QR code" }),
-        });
-      }
-    } finally {
-      store.close();
-    }
-  } catch (err) {
-    checks.push({
-      name: "database",
-      ok: false,
-      detail: (err as Error).message,
-      fix: "check permissions of the file, or move it aside to start afresh",
-    });
-  }
-
+  if (home.paths) checks.push(...storeChecks(home.paths, config?.gateway.quotaPerToken ?? 10));
   if (config) checks.push(...(await checkAgent(config, paths, signal)));
   checks.push(await checkSandbox(config?.agent ?? (config?.builtin ? "builtin" : undefined)));
   return checks;
@@ -121,15 +166,17 @@ export async function checkSandbox(agent: string | undefined): Promise<Check> {
   };
 }
 
-export function registerDoctor(program: Command): void {
-  program
-    .command("doctor")
-    .description("a checklist of what is wrong and how to fix it")
-    .option("--json", "print JSON")
+export function defineDoctor(cmd: Command): void {
+  cmd
+    .option("--json", "print {ok, checks: [{name, ok, detail, fix}]}")
     .action(async (opts: { json?: boolean }) => {
       const checks = await runChecks(AbortSignal.timeout(30_000));
-      if (opts.json) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
-      else {
+      if (opts.json) {
+        printJson({
+          ok: checks.every((c) => c.ok),
+          checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail, fix: c.fix ?? null })),
+        });
+      } else {
         for (const c of checks) {
           process.stdout.write(`${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}\n`);
           if (!c.ok && c.fix) process.stdout.write(`    fix: ${c.fix}\n`);

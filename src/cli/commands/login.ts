@@ -2,12 +2,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import QRCode from "qrcode";
-import { loginWithQr } from "../../ilink/qr-login.js";
 import { DEFAULT_BASE_URL } from "../../ilink/wire.js";
-import { cdnFor, saveLogin } from "../../ops/index.js";
 import { withHome } from "../home.js";
-import { intOption } from "../options.js";
+import { intOption, urlOption } from "../options.js";
 import { onShutdown } from "../signals.js";
 
 const STATUS_WORDS: Record<string, string> = {
@@ -21,14 +18,27 @@ const STATUS_WORDS: Record<string, string> = {
   binded_redirect: "this bot is already bound here",
 };
 
-export function registerLogin(program: Command): void {
-  program
-    .command("login")
-    .description("QR login in the terminal; saves the account")
-    .option("--base-url <url>", "QR/API host (a simulator URL, for example)", DEFAULT_BASE_URL)
-    .option("--cdn-base-url <url>", "CDN base URL (default: the one that goes with --base-url)")
+export function defineLogin(cmd: Command): void {
+  cmd
+    .option(
+      "--base-url <url>",
+      "QR/API host (a simulator URL, for example)",
+      urlOption("--base-url"),
+      DEFAULT_BASE_URL,
+    )
+    .option(
+      "--cdn-base-url <url>",
+      "CDN base URL (default: the one that goes with --base-url)",
+      urlOption("--cdn-base-url"),
+    )
     .option("--timeout-ms <ms>", "give up after this long", intOption("--timeout-ms", 1000), 480_000)
     .action(async (opts: { baseUrl: string; cdnBaseUrl?: string; timeoutMs: number }) => {
+      // Loaded here, so `wxagent login --help` loads neither the SDK nor the QR code renderer.
+      const [{ default: QRCode }, { loginWithQr }, { cdnFor, saveLogin }] = await Promise.all([
+        import("qrcode"),
+        import("../../ilink/qr-login.js"),
+        import("../../ops/login.js"),
+      ]);
       const abort = new AbortController();
       onShutdown(async () => abort.abort(new Error("login cancelled")));
       await withHome(async ({ store, paths }) => {
@@ -83,7 +93,7 @@ export function registerLogin(program: Command): void {
         );
         for (const id of replaced)
           process.stdout.write(
-            `  account ${id} was bound to the same WeChat user and is now marked expired\n`,
+            `  account ${id} was an older login of the same WeChat user: remove it with \`wxagent accounts remove ${id}\`\n`,
           );
         process.stdout.write("Next: `wxagent start` (a running gateway picks the account up by itself).\n");
       });

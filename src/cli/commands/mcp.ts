@@ -2,10 +2,8 @@ import type { Command } from "commander";
 import { intOption } from "../options.js";
 import { onShutdown } from "../signals.js";
 
-export function registerMcp(program: Command): void {
-  program
-    .command("mcp")
-    .description("MCP server: WeChat as tools for any MCP client (stdio by default)")
+export function defineMcp(cmd: Command): void {
+  cmd
     .option(
       "--http <port>",
       "streamable HTTP on 127.0.0.1:PORT instead of stdio (needs the admin token)",

@@ -1,13 +1,10 @@
 import type { Command } from "commander";
-import {
-  approvePairing,
-  denyPairing,
-  isPolicyError,
-  listPairingRequests,
-} from "../../gateway/policy/index.js";
+import { isPolicyError } from "../../gateway/policy/errors.js";
+import { approvePairing, denyPairing, listPairingRequests } from "../../gateway/policy/pairing.js";
+import { pairingRequestJson } from "../../ops/json.js";
 import { CliError } from "../errors.js";
-import { withHome } from "../home.js";
-import { printRows } from "../options.js";
+import { withExistingHome } from "../home.js";
+import { printAnswer } from "../options.js";
 
 function policyCall<T>(fn: () => T): T {
   try {
@@ -18,38 +15,37 @@ function policyCall<T>(fn: () => T): T {
   }
 }
 
-async function listAction(opts: { account?: string; json?: boolean }): Promise<void> {
-  await withHome(({ store }) => {
-    const rows = listPairingRequests(store, opts.account).map((r) => ({
-      code: r.code,
-      account: r.accountId,
-      contact: r.userId,
-      requested: new Date(r.requestedAtMs).toISOString(),
-      expires: r.expired ? "expired" : new Date(r.expiresAtMs).toISOString(),
-    }));
-    printRows(rows, Boolean(opts.json), "no pairing requests waiting");
-  });
-}
-
-export function registerPairing(program: Command): void {
-  const pairing = program
-    .command("pairing")
-    .description("pairing requests from unknown contacts: list, approve, deny")
+export function definePairing(cmd: Command): void {
+  // `list` is the default: `wxagent pairing --json` is `wxagent pairing list --json`.
+  cmd
+    .command("list", { isDefault: true })
+    .description("who is waiting, with their codes (the default)")
     .option("--account <id>", "only this account")
-    .option("--json", "print JSON")
-    .action(listAction);
-  pairing
-    .command("list")
-    .description("who is waiting, with their codes")
-    .option("--account <id>", "only this account")
-    .option("--json", "print JSON")
-    .action(listAction);
-  pairing
+    .option("--json", "print {requests: [...]}")
+    .action(async (opts: { account?: string; json?: boolean }) => {
+      await withExistingHome(({ store }) => {
+        const requests = listPairingRequests(store, opts.account).map(pairingRequestJson);
+        printAnswer(
+          opts.json,
+          { requests },
+          () =>
+            requests.map((r) => ({
+              code: r.code,
+              account: r.account,
+              contact: r.contact,
+              requested: r.requested_at,
+              expires: r.expired ? "expired" : r.expires_at,
+            })),
+          "no pairing requests waiting",
+        );
+      });
+    });
+  cmd
     .command("approve <code>")
     .description("let the contact who got this code write to the bot")
     .option("--account <id>", "the account the code belongs to")
     .action(async (code: string, opts: { account?: string }) => {
-      await withHome(({ store }) => {
+      await withExistingHome(({ store }) => {
         const r = policyCall(() =>
           approvePairing(store, code, opts.account ? { accountId: opts.account } : {}),
         );
@@ -58,12 +54,12 @@ export function registerPairing(program: Command): void {
         );
       });
     });
-  pairing
+  cmd
     .command("deny <code>")
     .description("block the contact who got this code (no more codes, no answers)")
     .option("--account <id>", "the account the code belongs to")
     .action(async (code: string, opts: { account?: string }) => {
-      await withHome(({ store }) => {
+      await withExistingHome(({ store }) => {
         const r = policyCall(() => denyPairing(store, code, opts.account ? { accountId: opts.account } : {}));
         process.stdout.write(`blocked ${r.userId} on account ${r.accountId}\n`);
       });

@@ -1,22 +1,21 @@
 import type { Command } from "commander";
-import { createOpsContext, isOpsError, OPS } from "../../ops/index.js";
-import { CliError, usage } from "../errors.js";
-import { withHome } from "../home.js";
+import { usage } from "../errors.js";
+import { withExistingHome } from "../home.js";
+import { rethrowForCli } from "../ops-names.js";
+import { printJson } from "../options.js";
 
 /**
  * A proactive send, through the same operation the MCP server and REST API use: recorded with
  * its client_id before sending, counted against the contact's quota, overflow kept in the outbox.
  */
-export function registerSend(program: Command): void {
-  program
-    .command("send")
-    .description("a proactive send through a logged-in account (the contact must have written first)")
-    .requiredOption("--to <userId>", "the contact's WeChat user id (see `wxagent history`)")
+export function defineSend(cmd: Command): void {
+  cmd
+    .requiredOption("--to <userId>", "the contact's WeChat user id (see `wxagent contacts`)")
     .option("--text <text>", "the text to send")
     .option("--file <path>", "a file to send (image, video or any file)")
     .option("--caption <text>", "a caption sent before the file")
     .option("--account <id>", "the account to send from (default: inferred)")
-    .option("--json", "print the result as JSON")
+    .option("--json", "print the answer of send_text / send_file as JSON")
     .action(
       async (opts: {
         to: string;
@@ -28,14 +27,16 @@ export function registerSend(program: Command): void {
       }) => {
         if ((opts.text === undefined) === (opts.file === undefined))
           throw usage("give exactly one of --text or --file");
-        await withHome(async ({ store, paths, config }) => {
+        // The send path (delivery, the SDK, the operation's schema) loads only when sending.
+        const { createOpsContext, OPS } = await import("../../ops/index.js");
+        await withExistingHome(async ({ store, paths, gateway }) => {
           const ctx = createOpsContext({
             store,
             paths,
             limits: {
-              chunkChars: config.gateway.chunkChars,
-              spacingMs: config.gateway.spacingMs,
-              quotaPerToken: config.gateway.quotaPerToken,
+              chunkChars: gateway.chunkChars,
+              spacingMs: gateway.spacingMs,
+              quotaPerToken: gateway.quotaPerToken,
             },
           });
           const name = opts.text !== undefined ? "send_text" : "send_file";
@@ -47,7 +48,7 @@ export function registerSend(program: Command): void {
               : { account: opts.account, to: opts.to, path: opts.file, caption: opts.caption };
           try {
             const out = await op.invoke(ctx, input, AbortSignal.timeout(120_000));
-            if (opts.json) process.stdout.write(`${JSON.stringify(out.data, null, 2)}\n`);
+            if (opts.json) printJson(out.data);
             else {
               const d = out.data as {
                 sent?: number;
@@ -61,8 +62,7 @@ export function registerSend(program: Command): void {
               if (d.warning) process.stderr.write(`warning: ${d.warning}\n`);
             }
           } catch (err) {
-            if (isOpsError(err)) throw new CliError(`${err.message} [${err.code}]`);
-            throw err;
+            rethrowForCli(err);
           } finally {
             ctx.close();
           }

@@ -1,6 +1,5 @@
-import type { Command } from "commander";
-import { startSimulator } from "../../simulator/index.js";
-import { intOption, onOffOption } from "../options.js";
+import { type Command, Option } from "commander";
+import { intOption, listenError, onOffOption, portOption } from "../options.js";
 import { onShutdown } from "../signals.js";
 
 interface SimOptions {
@@ -11,17 +10,14 @@ interface SimOptions {
   allowedHost?: string[];
 }
 
-export function registerSim(program: Command): void {
-  program
-    .command("sim")
-    .description("run the local iLink simulator (server + CDN + chat page + control API)")
+export function defineSim(cmd: Command): void {
+  cmd
     .option("--host <host>", "address to bind", "127.0.0.1")
-    .option("--port <port>", "port (0 = any free port)", intOption("--port"), 8790)
-    .option(
-      "--realism <on|off>",
-      "send quota, -2 bursts, redelivery, -14 on rebind",
-      onOffOption("--realism"),
-      true,
+    .option("--port <port>", "port (0 = any free port)", portOption("--port"), 8790)
+    .addOption(
+      new Option("--realism <on|off>", "send quota, -2 bursts, redelivery, -14 on rebind")
+        .argParser(onOffOption("--realism"))
+        .default(true, "on"),
     )
     .option("--seed <n>", "random seed for realism", intOption("--seed"))
     .option(
@@ -30,12 +26,16 @@ export function registerSim(program: Command): void {
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .action(async (opts: SimOptions) => {
+      // Loaded here, so `wxagent sim --help` does not load the simulator.
+      const { startSimulator } = await import("../../simulator/index.js");
       const sim = await startSimulator({
         host: opts.host,
         port: opts.port,
         realism: opts.realism,
         ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      }).catch((err: unknown) => {
+        throw listenError(err, opts.port, "--port");
       });
       process.stdout.write(
         [

@@ -17,7 +17,7 @@ import { type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { CliError, usage } from "../errors.js";
 import { mediaWiring, unlockWiring } from "../gateway-wiring.js";
 import { type OpenedHome, openHome } from "../home.js";
-import { intOption } from "../options.js";
+import { intOption, listenError, portOption } from "../options.js";
 import { onShutdown } from "../signals.js";
 import { type EmbeddedSimulator, startEmbeddedSimulator } from "../sim-embed.js";
 
@@ -30,6 +30,7 @@ export interface StartOptions {
   dmPolicy?: "open" | "allowlist" | "pairing" | "disabled";
   sim?: boolean;
   simPort?: number;
+  adminPort?: number;
 }
 
 /** How often a running gateway looks for re-logins and new accounts in the store. */
@@ -39,10 +40,8 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function registerStart(program: Command): void {
-  program
-    .command("start")
-    .description("the gateway daemon: one long-poll per account, one agent turn per inbound message")
+export function defineStart(cmd: Command): void {
+  cmd
     .option(
       "--agent <kind>",
       "echo | builtin | acp (default: config, else built-in when a model is found, else echo)",
@@ -61,7 +60,12 @@ export function registerStart(program: Command): void {
     .option(
       "--sim-port <port>",
       "port of the embedded simulator (default 8790, else any free port)",
-      intOption("--sim-port"),
+      portOption("--sim-port"),
+    )
+    .option(
+      "--admin-port <port>",
+      "port of the admin UI and REST API (default: config admin.port, 8791; 0 = any free port)",
+      portOption("--admin-port"),
     )
     .action(async (opts: StartOptions) => {
       if (opts.agent && !["echo", "builtin", "acp"].includes(opts.agent)) {
@@ -78,7 +82,7 @@ async function runStart(opts: StartOptions): Promise<void> {
   // Every component logs through this one logger: stderr, plus the admin UI's Logs page.
   const logBuffer = new LogBuffer();
   setLogger(createBufferedLogger(logBuffer));
-  let home = openHome({ groupCommit: true });
+  let home = await openHome({ groupCommit: true });
   const realAccounts = home.store.accounts.list().filter((a) => a.state === "active");
   let sim: EmbeddedSimulator | undefined;
   if (opts.sim === true || (opts.sim !== false && realAccounts.length === 0 && !opts.account?.length)) {
@@ -162,7 +166,11 @@ async function runStart(opts: StartOptions): Promise<void> {
       logBuffer,
       ...(sim ? { simulatorUrl: sim.simulator.url } : {}),
     });
-    const admin = await startAdminOnPort(adminApp, config.admin.port);
+    const admin = await startAdminOnPort(
+      adminApp,
+      opts.adminPort ?? config.admin.port,
+      opts.adminPort !== undefined,
+    );
     printBanner({
       admin: adminLine(admin.url, token, paths.adminTokenPath, process.stdout.isTTY === true),
       accounts,
@@ -238,12 +246,21 @@ function watchAccounts(
   }
 }
 
-/** The configured admin port, or any free one when it is taken (a second gateway, say). */
-async function startAdminOnPort(app: Parameters<typeof startAdminServer>[0]["app"], port: number) {
+/**
+ * The configured admin port, or any free one when it is taken (a second gateway, say); a port
+ * asked for with `--admin-port` is that port or a clear error.
+ */
+async function startAdminOnPort(
+  app: Parameters<typeof startAdminServer>[0]["app"],
+  port: number,
+  exact: boolean,
+) {
   try {
     return await startAdminServer({ app, port });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === 0) throw err;
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === 0 || exact) {
+      throw listenError(err, port, "--admin-port");
+    }
     return startAdminServer({ app, port: 0 });
   }
 }

@@ -1,29 +1,9 @@
 import type { Command } from "commander";
 import { allHealthFacts, type FixHints } from "../../ops/health.js";
+import { type AccountJson, accountJson } from "../../ops/json.js";
 import type { Store } from "../../store/types.js";
-import { withHome } from "../home.js";
-
-export interface ContactHealth {
-  contact: string;
-  sends_left: number;
-  outbox: number;
-  last_seen: string;
-}
-
-export interface AccountHealth {
-  account: string;
-  state: string;
-  polling: string;
-  last_poll: string;
-  last_message: string;
-  queue: number;
-  outbound_pending: number;
-  outbox: number;
-  fix?: string;
-  contacts: ContactHealth[];
-}
-
-const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : "-");
+import { withExistingHome } from "../home.js";
+import { printJson } from "../options.js";
 
 /** A person at a terminal: name the command that logs in again. */
 const CLI_FIX_HINTS: FixHints = {
@@ -31,60 +11,59 @@ const CLI_FIX_HINTS: FixHints = {
   disabled: "the account is disabled",
 };
 
-/** Health of every account as the store knows it (works whether or not a gateway runs). */
-export function collectHealth(store: Store, home: string, quotaPerToken: number): AccountHealth[] {
+/** Every account with its health, in the shape `list_accounts` gives (works whether or not a gateway runs). */
+export function accountsJson(store: Store, home: string, quotaPerToken: number): AccountJson[] {
   return allHealthFacts(store, { home, quotaPerToken, fixHints: CLI_FIX_HINTS, contactLimit: 20 }).map(
-    (f) => {
-      const health: AccountHealth = {
-        account: f.accountId,
-        state: f.state,
-        polling: f.polling ? `yes (pid ${f.polling.pid})` : "no",
-        last_poll: iso(f.lastPollAtMs),
-        last_message: iso(f.lastInboundAtMs),
-        queue: f.queue,
-        outbound_pending: f.sending,
-        outbox: f.outbox,
-        contacts: f.contacts.map((c) => ({
-          contact: c.userId,
-          sends_left: c.sendsLeft,
-          outbox: c.outbox,
-          last_seen: iso(c.lastSeenAtMs),
-        })),
-      };
-      if (f.fix !== undefined) health.fix = f.fix;
-      return health;
-    },
+    accountJson,
   );
 }
 
-export function registerStatus(program: Command): void {
-  program
-    .command("status")
-    .description("health of every account: polling, last message, expired (with the fix), queue, sends left")
-    .option("--json", "print JSON")
+const time = (at: string | null): string => at ?? "never";
+
+/** The polling part of an account's status line, as a person reads it. */
+export function pollingText(a: AccountJson): string {
+  const pid = a.poller ? `pid ${a.poller.pid}` : "";
+  switch (a.polling) {
+    case "ok":
+      return `ok (${pid}${a.last_poll_at ? `, last answered ${a.last_poll_at}` : ", waiting for the first answer"})`;
+    case "failing":
+      return `FAILING (${pid}): ${a.poll_failures} failed in a row${a.last_poll_at ? `, last answered ${a.last_poll_at}` : ", none answered yet"}`;
+    case "paused":
+      return `paused (${a.state}: nothing is fetched until a new login)`;
+    case "none":
+      return "none (no process polls it)";
+  }
+}
+
+export function defineStatus(cmd: Command): void {
+  cmd
+    .option("--json", "print {accounts: [...]}, the answer of list_accounts and GET /api/accounts")
     .action(async (opts: { json?: boolean }) => {
-      await withHome(({ store, paths, config }) => {
-        const health = collectHealth(store, paths.home, config.gateway.quotaPerToken);
+      await withExistingHome(({ store, paths, gateway }) => {
+        const accounts = accountsJson(store, paths.home, gateway.quotaPerToken);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(health, null, 2)}\n`);
+          printJson({ accounts });
           return;
         }
-        if (health.length === 0) {
+        if (accounts.length === 0) {
           process.stdout.write(
             "no accounts yet: run `wxagent login` (or `npm start` to try the simulator)\n",
           );
           return;
         }
-        for (const h of health) {
-          const flag = h.state === "expired" ? "EXPIRED" : h.state;
-          process.stdout.write(`${h.account}  ${flag}  polling: ${h.polling}\n`);
-          if (h.fix) process.stdout.write(`  fix: ${h.fix}\n`);
+        for (const a of accounts) {
+          const flag = a.state === "expired" ? "EXPIRED" : a.state;
+          process.stdout.write(`${a.account}  ${flag}  polling: ${pollingText(a)}\n`);
+          if (a.last_error && a.poll_failures > 0) {
+            process.stdout.write(`  last error (${a.last_error_at}): ${a.last_error}\n`);
+          }
+          if (a.fix) process.stdout.write(`  fix: ${a.fix}\n`);
           process.stdout.write(
-            `  last poll ${h.last_poll}  last message ${h.last_message}\n  queue ${h.queue}  sending ${h.outbound_pending}  outbox ${h.outbox}\n`,
+            `  last message ${time(a.last_message_at)}  owner ${a.owner ?? "none"}\n  queue ${a.queue}  sending ${a.sending}  outbox ${a.outbox}\n`,
           );
-          for (const c of h.contacts.slice(0, 10)) {
+          for (const c of a.contacts.slice(0, 10)) {
             process.stdout.write(
-              `  · ${c.contact}  sends left ${c.sends_left}${c.outbox ? `  outbox ${c.outbox}` : ""}  seen ${c.last_seen}\n`,
+              `  · ${c.contact}  sends left ${c.sends_left}${c.outbox ? `  outbox ${c.outbox}` : ""}  seen ${c.last_seen_at}\n`,
             );
           }
         }
