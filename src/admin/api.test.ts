@@ -128,6 +128,9 @@ describe("REST API", () => {
       code: "UNKNOWN_CONTACT",
       message: expect.stringMatching(/wrote/),
     });
+    // A REST client is pointed at the route, not at the MCP tool of the same operation.
+    expect(unknown.body.error.message).toContain("(`GET /api/contacts` shows who has)");
+    expect(unknown.body.error.message).not.toContain("list_contacts");
     const notJson = await api("POST", "/api/send/text", "{oops");
     expect(notJson).toMatchObject({ status: 400, body: { error: { code: "BAD_INPUT" } } });
     const badQuery = await api("GET", "/api/messages?limit=lots");

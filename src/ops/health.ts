@@ -8,7 +8,7 @@
  */
 import { hostname } from "node:os";
 import { sendsLeft } from "../gateway/delivery/quota.js";
-import { isLoopbackBind } from "../shared/doors.js";
+import { isLoopbackBind } from "../shared/loopback.js";
 import { liveTokenLock } from "../store/lock.js";
 import type { Account, AccountState, Store } from "../store/types.js";
 

@@ -11,6 +11,7 @@
  */
 
 import { isIP } from "node:net";
+import { isLoopbackBind } from "./loopback.js";
 
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -25,10 +26,7 @@ export function normalizeHost(value: string, defaultPort: number): string | unde
   return undefined;
 }
 
-export function isLoopbackBind(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === "localhost" || h === "::1" || h === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
+export { isLoopbackBind };
 
 /** The Host values a server bound to `bindHost:port` answers. */
 export function servedHosts(bindHost: string, port: number): Set<string> {

@@ -17,7 +17,12 @@
  *
  * Closing runs one last checkpoint, so the WAL is folded back into the database file.
  */
-import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type * as WorkerThreads from "node:worker_threads";
+
+/** Loaded when a checkpointer starts (a long-running gateway), not by every command that opens the store. */
+const workerThreads = (): typeof WorkerThreads =>
+  createRequire(import.meta.url)("node:worker_threads") as typeof WorkerThreads;
 
 export interface Checkpointer {
   /** Stops the timer; the thread runs a last checkpoint and ends (resolves when it has). */
@@ -86,7 +91,7 @@ export interface RestartInfo {
 }
 
 export function startCheckpointer(file: string, options: CheckpointerOptions): Checkpointer {
-  const worker = new Worker(WORKER_SOURCE, {
+  const worker = new (workerThreads().Worker)(WORKER_SOURCE, {
     eval: true,
     workerData: {
       file,
