@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { intOption } from "../options.js";
+import { portOption } from "../options.js";
 import { onShutdown } from "../signals.js";
 
 export function defineMcp(cmd: Command): void {
@@ -7,7 +7,7 @@ export function defineMcp(cmd: Command): void {
     .option(
       "--http <port>",
       "streamable HTTP on 127.0.0.1:PORT instead of stdio (needs the admin token)",
-      intOption("--http"),
+      portOption("--http"),
     )
     .option("--no-poll", "never poll accounts (only read the store and send)")
     .action(async (opts: { http?: number; poll: boolean }) => {
