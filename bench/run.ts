@@ -30,7 +30,7 @@ const { createGateway, createILinkTransport } = await import("../src/gateway/ind
 const { ILinkClient } = await import("../src/ilink/client.js");
 const { sendText } = await import("../src/ilink/send.js");
 const { openStore } = await import("../src/store/sqlite.js");
-const { machineInfo, writeReports } = await import("./report.js");
+const { machineInfo, stealPercent, stealSample, writeReports } = await import("./report.js");
 const { measureCliIdleRss } = await import("./cli-rss.js");
 type Agent = import("../src/agent/types.js").Agent;
 
@@ -181,28 +181,6 @@ async function profileWhile(phase: string): Promise<() => Promise<void>> {
     writeFileSync(join(dir, `gateway-${phase}.cpuprofile`), JSON.stringify(profile));
     session.disconnect();
   };
-}
-
-/**
- * The machine's CPU time by kind from /proc/stat (Linux), in clock ticks: `steal` is time the
- * hypervisor gave this VM's vCPUs to someone else. With `since`, the share stolen in between, %.
- */
-function stealSample(): { steal: number; total: number } | undefined {
-  try {
-    const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    return { steal: f[7] ?? 0, total: f.slice(0, 8).reduce((a, b) => a + b, 0) };
-  } catch {
-    return undefined;
-  }
-}
-function stealPercent(since: ReturnType<typeof stealSample>): number | undefined {
-  const now = stealSample();
-  if (!since || !now || now.total === since.total) return undefined;
-  return Math.round((1000 * (now.steal - since.steal)) / (now.total - since.total)) / 10;
 }
 
 let peakRss = 0;
