@@ -4,7 +4,7 @@ import { configSchema } from "../config/index.js";
 import { homePaths } from "../store/index.js";
 import { openStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
-import { mediaWiring, unlockWiring, workspaceLocation } from "./gateway-wiring.js";
+import { mediaWiring, retentionFrom, unlockWiring, workspaceLocation } from "./gateway-wiring.js";
 
 let store: Store;
 beforeEach(() => {
@@ -82,5 +82,17 @@ describe("mediaWiring", () => {
     const r = configSchema.safeParse({ media: { maxReplyBubble: 3 } });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toContain("maxReplyBubble");
+  });
+});
+
+describe("retentionFrom", () => {
+  it("keeps 30 days and 100 000 messages by default, and 0 turns a limit off", () => {
+    expect(retentionFrom(configSchema.parse({}).history)).toEqual({
+      maxAgeMs: 30 * 24 * 60 * 60 * 1000,
+      maxMessagesPerAccount: 100_000,
+    });
+    const off = configSchema.parse({ history: { retentionDays: 0, maxMessagesPerAccount: 0 } }).history;
+    expect(retentionFrom(off)).toEqual({ maxAgeMs: 0, maxMessagesPerAccount: 0 });
+    expect(() => configSchema.parse({ history: { retentionDay: 3 } })).toThrow(/retentionDay/);
   });
 });

@@ -15,6 +15,7 @@ import {
   type GatewayOptions,
   ILinkTransport,
   type ILinkTransportOptions,
+  type RetentionSettings,
 } from "../gateway/index.js";
 import {
   createMediaResolver,
@@ -104,6 +105,14 @@ function transcriberFrom(config: Config, env: NodeJS.ProcessEnv): Transcriber | 
     ...(t.language ? { language: t.language } : {}),
     ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }),
   });
+}
+
+/** config.json's `history` section in the pruner's units. */
+export function retentionFrom(history: Config["history"]): RetentionSettings {
+  return {
+    maxAgeMs: Math.round(history.retentionDays * 24 * 60 * 60 * 1000),
+    maxMessagesPerAccount: history.maxMessagesPerAccount,
+  };
 }
 
 /** `/unlock` `/lock` against the permissions in effect, with unlock state kept on the contact record. */

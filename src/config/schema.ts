@@ -64,6 +64,15 @@ export const mediaSettingsSchema = z
   })
   .strict();
 
+export const historySettingsSchema = z
+  .object({
+    /** Answered messages older than this many days are deleted (with their media); 0: keep forever. */
+    retentionDays: z.number().min(0).max(36_500).default(30),
+    /** Per account, the newest this many received and this many sent messages are kept; 0: no limit. */
+    maxMessagesPerAccount: z.number().int().min(0).default(100_000),
+  })
+  .strict();
+
 export const echoSettingsSchema = z
   .object({
     delayMs: z.number().int().min(0).default(0),
@@ -88,6 +97,8 @@ export const configSchema = z
     permissions: permissionsConfigSchema.optional(),
     /** Inbound media download, voice transcription, outbound file limits. */
     media: mediaSettingsSchema.default(mediaSettingsSchema.parse({})),
+    /** How long message history is kept (README "History and retention"). */
+    history: historySettingsSchema.default(historySettingsSchema.parse({})),
     admin: z
       .object({ port: z.number().int().min(0).max(65535).default(8791) })
       .strict()
@@ -100,3 +111,4 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;
 export type MediaSettings = z.infer<typeof mediaSettingsSchema>;
+export type HistorySettings = z.infer<typeof historySettingsSchema>;

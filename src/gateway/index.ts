@@ -41,6 +41,14 @@ export {
 } from "./poller.js";
 export type { DeliveryPort } from "./ports.js";
 export {
+  createHistoryPruner,
+  DEFAULT_RETENTION,
+  type HistoryPruner,
+  type PruneReport,
+  type RetentionOptions,
+  type RetentionSettings,
+} from "./retention.js";
+export {
   FakeInboundTransport,
   FakeOutboundTransport,
   FakeTransport,

@@ -108,6 +108,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbound_by_server_id ON outbound (account_id, server_message_id)
     WHERE server_message_id IS NOT NULL;
   `,
+  // 3: an account's rows in id order, for history retention's count limit and the newest-first
+  // history lists (both walked the whole table, rows and all, without it).
+  `
+  CREATE INDEX inbound_by_account ON inbound (account_id, id);
+  CREATE INDEX outbound_by_account ON outbound (account_id, id);
+  `,
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -216,6 +216,41 @@ export interface SessionStore {
   remove(accountId: string, userId: string, agent: string): void;
 }
 
+/** What history retention keeps: rows newer than `beforeMs` and above the count cutoffs. */
+export interface PruneRule {
+  /** Finished rows received (or created) before this are deleted; undefined: no age limit. */
+  beforeMs?: number;
+  /** The count limit, per direction (computed with `olderId`); undefined: none. */
+  cutoffs?: PruneCutoffs;
+}
+
+/** Ids at or below which finished rows are past the count limit (0: none). */
+export interface PruneCutoffs {
+  inboundId: number;
+  outboundId: number;
+}
+
+export interface PruneBatch {
+  /** Inbound ids deleted (their media folders can go too). */
+  inboundIds: number[];
+  /** Outbound bubbles deleted. */
+  outbound: number;
+}
+
+export interface HistoryStore {
+  /**
+   * The id of the account's row `n` rows older than `belowId` (n ≥ 1; `belowId` excluded), or
+   * undefined when there are fewer. Walking the newest N in steps keeps each call short.
+   */
+  olderId(table: "inbound" | "outbound", accountId: string, belowId: number, n: number): number | undefined;
+  /**
+   * Delete at most `limit` finished inbound messages and `limit` finished bubbles of one account
+   * that the rule no longer keeps, oldest first, in one transaction. Unfinished rows (pending,
+   * processing, deferred, or an inbound whose reply is still queued) are never deleted.
+   */
+  pruneBatch(accountId: string, rule: PruneRule, limit: number): PruneBatch;
+}
+
 /** Everything, opened on one database. */
 export interface Store {
   accounts: AccountStore;
@@ -225,6 +260,7 @@ export interface Store {
   outbound: OutboundStore;
   contextTokens: ContextTokenStore;
   sessions: SessionStore;
+  history: HistoryStore;
   /** Run `fn` in one transaction. */
   transaction<T>(fn: () => T): T;
   /**

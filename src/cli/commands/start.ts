@@ -7,15 +7,21 @@ import {
   startAdminServer,
 } from "../../admin/index.js";
 import type { Config } from "../../config/index.js";
-import { createGateway, createILinkTransport, type Gateway } from "../../gateway/index.js";
+import {
+  createGateway,
+  createHistoryPruner,
+  createILinkTransport,
+  type Gateway,
+  type HistoryPruner,
+} from "../../gateway/index.js";
 import { createAccessPolicy, profileResolver } from "../../gateway/policy/index.js";
 import { createOpsContext, ensureAdminToken } from "../../ops/index.js";
 import { acquireTokenLock, isStoreError, type TokenLock } from "../../store/index.js";
 import type { Account } from "../../store/types.js";
-import { setLogger } from "../../util/logger.js";
+import { createLogger, setLogger } from "../../util/logger.js";
 import { type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { CliError, usage } from "../errors.js";
-import { mediaWiring, unlockWiring } from "../gateway-wiring.js";
+import { mediaWiring, retentionFrom, unlockWiring } from "../gateway-wiring.js";
 import { type OpenedHome, openHome } from "../home.js";
 import { intOption } from "../options.js";
 import { onShutdown } from "../signals.js";
@@ -89,6 +95,7 @@ async function runStart(opts: StartOptions): Promise<void> {
   const { store, config, paths } = home;
   const locks = new Map<string, TokenLock>();
   let gateway: Gateway | undefined;
+  let pruner: HistoryPruner | undefined;
   try {
     const accounts = selectAccounts(home, opts.account);
     if (accounts.length === 0 && opts.account?.length) {
@@ -141,6 +148,14 @@ async function runStart(opts: StartOptions): Promise<void> {
       }
     });
     await gw.start();
+    pruner = createHistoryPruner({
+      store,
+      mediaDir: paths.mediaDir,
+      logger: createLogger("retention"),
+      ...retentionFrom(config.history),
+    });
+    pruner.start();
+    const prune = pruner;
 
     // The admin UI and REST API, on loopback behind the token in <home>/admin-token.
     const ops = createOpsContext({
@@ -176,6 +191,7 @@ async function runStart(opts: StartOptions): Promise<void> {
     onShutdown(async () => {
       clearInterval(watch);
       process.stderr.write("wxagent: stopping (Ctrl-C again to exit at once)…\n");
+      await prune.stop();
       const report = await gw.stop({ drainTimeoutMs: config.gateway.drainTimeoutMs });
       process.stderr.write(`wxagent: stopped ${JSON.stringify(report)}\n`);
       await admin.close();
@@ -187,6 +203,7 @@ async function runStart(opts: StartOptions): Promise<void> {
     });
   } catch (err) {
     // A later step failed (the admin port, say): stop what already runs before leaving.
+    await pruner?.stop();
     await gateway?.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
     for (const l of locks.values()) l.release();
     await store.close();
