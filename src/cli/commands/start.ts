@@ -12,10 +12,10 @@ import { createAccessPolicy, profileResolver } from "../../gateway/policy/index.
 import { createOpsContext, ensureAdminToken } from "../../ops/index.js";
 import { acquireTokenLock, isStoreError, type TokenLock } from "../../store/index.js";
 import type { Account } from "../../store/types.js";
-import { setLogger } from "../../util/logger.js";
+import { createLogger, setLogger } from "../../util/logger.js";
 import { type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { CliError, usage } from "../errors.js";
-import { mediaWiring, unlockWiring } from "../gateway-wiring.js";
+import { mediaWiring, migrateWorkspaces, unlockWiring } from "../gateway-wiring.js";
 import { type OpenedHome, openHome } from "../home.js";
 import { intOption } from "../options.js";
 import { onShutdown } from "../signals.js";
@@ -99,6 +99,7 @@ async function runStart(opts: StartOptions): Promise<void> {
     for (const a of accounts) locks.set(a.id, lockAccount(paths.home, a));
 
     const choice = await chooseAgent(config, opts.agent);
+    await migrateWorkspaces(store, paths, choice, createLogger("cli:start"));
     const agent = await buildAgent({
       choice,
       config,
