@@ -35,8 +35,17 @@ export interface RigOptions {
   homeVia?: "symlink";
   /** Written to `$WXAGENT_HOME/admin-token`. */
   adminToken?: string;
-  /** More of config.json (beside `agent`, `builtin` and `permissions`). */
+  /** More of config.json (beside `agent`, `builtin` and `permissions`), e.g. `defaults`, `media`. */
   config?: Record<string, unknown>;
+  /** Also write config.json (with `adminToken`) to `$WXAGENT_HOME`, as a user's machine has it. */
+  writeConfig?: boolean;
+  /** Default `open`. */
+  dmPolicy?: "open" | "pairing";
+  /** Bubbles per context token (default `gateway.quotaPerToken` of the config). */
+  quota?: number;
+  seed?: number;
+  /** The owner writes once first (a command, no model turn), so the bot may write to them. */
+  ownerWritesFirst?: boolean;
 }
 
 export interface SimMessage {
@@ -75,7 +84,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
   home = paths.home;
   if (o.adminToken) await writeFile(paths.adminTokenPath, o.adminToken, { mode: 0o600 });
   const store = openStore(paths.dbPath);
-  const sim = createSimulator({ seed: 14, realism: false, longPollTimeoutMs: 500 });
+  const sim = createSimulator({ seed: o.seed ?? 14, realism: false, longPollTimeoutMs: 500 });
   const bot = await newBot(sim);
   const urls = (await control(sim, "GET", "/accounts")).body.accounts as {
     base_url: string;
@@ -90,7 +99,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     state: "active",
   });
   const ai = await startFakeOpenAI();
-  const config: Config = configSchema.parse({
+  const raw = {
     ...o.config,
     agent: "builtin",
     builtin: {
@@ -102,7 +111,10 @@ export async function startRig(o: RigOptions): Promise<Rig> {
       vision: "off",
     },
     permissions: o.permissions,
-  });
+  };
+  if (o.writeConfig) await writeFile(paths.configPath, JSON.stringify({ ...raw, adminToken: o.adminToken }));
+  const config: Config = configSchema.parse(raw);
+  const quota = o.quota ?? config.gateway.quotaPerToken;
   const choice: AgentChoice = { kind: "builtin", why: "test", builtin: config.builtin };
   const agent = await buildAgent({ choice, config, paths, store });
   const media = mediaWiring(config, paths, choice);
@@ -112,15 +124,25 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     transportFor: (a) => createILinkTransport(a, { ...media.transport, fetch: sim.fetch }),
     media: media.media,
     accountIds: [bot.account_id],
-    delivery: { spacingMs: 10, quotaPerToken: 1000, typingStartAfterMs: 60_000 },
+    delivery: { chunkChars: 2000, spacingMs: 10, quotaPerToken: quota, typingStartAfterMs: 60_000 },
     dispatch: {
-      sendQuota: 1000,
-      access: createAccessPolicy({ store, profileFor: profileResolver(config, { dmPolicy: "open" }) }),
+      sendQuota: quota,
+      access: createAccessPolicy({
+        store,
+        profileFor: profileResolver(config, { dmPolicy: o.dmPolicy ?? "open" }),
+      }),
       ...media.dispatch,
       unlock: unlockWiring(config, store),
     },
   });
   await gateway.start();
+  if (o.ownerWritesFirst) {
+    await control(sim, "POST", "/messages", {
+      account_id: bot.account_id,
+      from: bot.owner_user_id,
+      text: "/help",
+    });
+  }
   return {
     sim,
     store,
@@ -146,16 +168,17 @@ export async function startRig(o: RigOptions): Promise<Rig> {
   };
 }
 
-/** A user writes to the bot: text, or a file (`{ name, bytes }`). */
+/** A user writes to the bot: text, or a file (`{ name, bytes }`), in a group when `groupId` is given. */
 export async function say(
   r: Rig,
   from: string,
   text: string,
-  file?: { name: string; bytes: Buffer },
+  extra: { file?: { name: string; bytes: Buffer }; groupId?: string } = {},
 ): Promise<void> {
   const body: Record<string, unknown> = { account_id: r.accountId, from };
-  if (file) body.file = { name: file.name, base64: file.bytes.toString("base64") };
+  if (extra.file) body.file = { name: extra.file.name, base64: extra.file.bytes.toString("base64") };
   else body.text = text;
+  if (extra.groupId) body.group_id = extra.groupId;
   const res = await control(r.sim, "POST", "/messages", body);
   expect(res.status).toBe(200);
 }
@@ -170,11 +193,17 @@ export async function seen(r: Rig, user: string): Promise<string[]> {
 }
 
 /** Wait until `user` has been sent a text matching `pattern`; returns every text sent to them. */
-export async function sees(r: Rig, user: string, pattern: RegExp, timeoutMs = 20_000): Promise<string[]> {
+export async function sees(
+  r: Rig,
+  user: string,
+  pattern: RegExp | string,
+  timeoutMs = 20_000,
+): Promise<string[]> {
+  const match = (t: string) => (typeof pattern === "string" ? t.includes(pattern) : pattern.test(t));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const texts = await seen(r, user);
-    if (texts.some((t) => pattern.test(t))) return texts;
+    if (texts.some(match)) return texts;
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting for ${user} to see ${pattern}; saw ${JSON.stringify(texts)}`);
     }

@@ -102,7 +102,7 @@ describe("what wxagent creates is private", () => {
     );
     await say(rig, ALICE, "save something");
     await sees(rig, ALICE, /Saved\./);
-    await say(rig, ALICE, "", { name: "report.txt", bytes: Buffer.from("quarterly numbers\n") });
+    await say(rig, ALICE, "", { file: { name: "report.txt", bytes: Buffer.from("quarterly numbers\n") } });
     await sees(rig, ALICE, /full reply attached/);
     const ws = rig.workspace(ALICE);
     const made = await modes(ws);
