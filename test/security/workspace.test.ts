@@ -73,6 +73,19 @@ describe("hard links", () => {
   });
 });
 
+describe("files with a reply obey the preset's send_file", () => {
+  it("a read-only contact's model names a workspace file in <<FILE:>>: no file goes out, the reply says why", async () => {
+    rig = await startRig({ permissions });
+    await mkdir(rig.workspace(BOB), { recursive: true });
+    await writeFile(join(rig.workspace(BOB), "report.txt"), "for the owner only\n");
+    rig.ai.push({ text: "Here you go <<FILE:report.txt>>" });
+    await say(rig, BOB, "send me report.txt");
+    const chat = await sees(rig, BOB, /Here you go/);
+    expect(chat.join("\n")).toMatch(/your permissions here do not include receiving files/);
+    expect((await outbound(rig, BOB)).flatMap((m) => m.items).filter((i) => i.type !== "text")).toEqual([]);
+  });
+});
+
 describe("workspace folders", () => {
   it("an id spelled like another contact's folder name gets a workspace of its own", async () => {
     rig = await startRig({ permissions });
