@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +67,18 @@ describe("resolveInWorkspace", () => {
     // a new file below a symlinked parent is refused too
     await refused(resolveInWorkspace(root, "dir/new/file.txt"));
   });
+
+  it.runIf(existsSync("/proc/self/root"))(
+    "refuses /proc/self/root spellings: as an absolute path and through a symlink to it",
+    async () => {
+      await refused(resolveInWorkspace(root, `/proc/self/root${outside}/secret.txt`));
+      await refused(resolveInWorkspace(root, `/proc/self/root${root}/x.txt`));
+      await symlink("/proc/self/root", join(root, "r"));
+      await refused(resolveInWorkspace(root, `r${outside}/secret.txt`));
+      // Through the link back into the workspace is where it really leads: allowed, as that path.
+      await expect(resolveInWorkspace(root, `r${root}/new.txt`)).resolves.toBe(join(root, "new.txt"));
+    },
+  );
 
   it("refuses a dangling symlink (writing through it would follow it)", async () => {
     await symlink(join(outside, "not-yet.txt"), join(root, "dangling"));
