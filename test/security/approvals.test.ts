@@ -127,10 +127,11 @@ describe("approvals attacked by a workspace-write contact", () => {
       { accountId: rig.accountId, userId: other, isOwner: false },
       { home: rig.home },
     );
+    // The command may have created the file and not yet written it: wait for its content.
+    const two = () => readFile(join(otherWs, "two.txt"), "utf8").catch(() => "");
     const deadline = Date.now() + 10_000;
-    while (!existsSync(join(otherWs, "two.txt")) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 25));
-    expect(await readFile(join(otherWs, "two.txt"), "utf8")).toBe("two\n");
+    while ((await two()) !== "two\n" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await two()).toBe("two\n");
     expect(existsSync(proof(rig, "one.txt"))).toBe(false);
     await say(rig, rig.owner, "n 1");
     await sees(rig, FRIEND, /finished/);
