@@ -45,7 +45,11 @@ describe("CDN URL policy", () => {
   });
 
   it("an allowlisted CDN host whose DNS answer hides a private IPv4 in IPv6 (SIIT, Teredo, NAT64) is dropped", async () => {
-    for (const address of ["::ffff:0:127.0.0.1", "2001:0:4136:e378:8000:63bf:3fff:fdd2", "64:ff9b::a9fe:a9fe"]) {
+    for (const address of [
+      "::ffff:0:127.0.0.1",
+      "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+      "64:ff9b::a9fe:a9fe",
+    ]) {
       const p = createCdnUrlPolicy({
         cdnBaseUrl: "http://127.0.0.1:8790/c2c",
         allowHosts: ["cdn.example.com"],
