@@ -7,8 +7,12 @@
 import { permissionsConfigSchema } from "../agent/presets.js";
 import type { Contact } from "../agent/types.js";
 import { unlockCommands, unlockStoreFromContacts } from "../agent/unlock.js";
-import type { WorkspaceLocation } from "../agent/workspace.js";
-import { workspaceDirFor } from "../agent/workspace.js";
+import {
+  migrateWorkspaceFolders,
+  type WorkspaceLocation,
+  workspaceDirFor,
+  workspacesRootOf,
+} from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
 import {
   type DispatchOptions,
@@ -25,6 +29,7 @@ import {
 } from "../gateway/media/index.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
+import type { Logger } from "../util/logger.js";
 import type { AgentChoice } from "./agents.js";
 import { CliError } from "./errors.js";
 
@@ -47,6 +52,26 @@ export function workspaceLocation(paths: HomePaths, choice: AgentChoice): Worksp
     ...(ws?.root ? { root: ws.root } : {}),
     ...(ws?.ownerDir ? { ownerDir: ws.ownerDir } : {}),
   };
+}
+
+/**
+ * Before the gateway starts: folders the old naming rule gave the store's accounts and contacts
+ * move to their new names (see README, "Workspaces"), each move and each folder left alone logged.
+ */
+export async function migrateWorkspaces(
+  store: Store,
+  paths: HomePaths,
+  choice: AgentChoice,
+  log: Logger,
+): Promise<void> {
+  const ids = store.accounts.list().map((a) => ({
+    accountId: a.id,
+    userIds: store.contacts.list(a.id).map((c) => c.userId),
+  }));
+  const root = workspacesRootOf(workspaceLocation(paths, choice));
+  const r = await migrateWorkspaceFolders(root, ids);
+  for (const m of r.renamed) log.info(m, "workspace folder renamed to its collision-free name");
+  for (const k of r.kept) log.warn(k, "workspace folder of the old naming rule left where it is");
 }
 
 export function mediaWiring(

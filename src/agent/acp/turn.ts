@@ -5,10 +5,11 @@
  * the agent sends saved in the workspace and delivered as files (the gateway's outbound checks
  * and limits apply). Chunks never become progress: the answer arrives once, at the end.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ContentBlock, SessionUpdate, StopReason } from "@agentclientprotocol/sdk";
+import { mkdirInWorkspace } from "../../shared/workspace/index.js";
 import { type AgentIO, type AgentReply, BUBBLE_BREAK } from "../types.js";
 import type { Workspace } from "./workspace.js";
 
@@ -217,7 +218,7 @@ export class TurnRecorder {
     const dir = join(workspace.root, AGENT_MEDIA_DIR);
     this.saving.push(
       (async () => {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await mkdirInWorkspace(workspace.root, dir);
         // The folder must still be inside the workspace (not a planted link), and the file new.
         const real = await workspace.resolve(join(dir, `${n}-${file}`));
         await writeFile(real, Buffer.from(base64, "base64"), { flag: "wx", mode: 0o600 });

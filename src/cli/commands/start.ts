@@ -21,7 +21,7 @@ import type { Account } from "../../store/types.js";
 import { createLogger, setLogger } from "../../util/logger.js";
 import { type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { CliError, usage } from "../errors.js";
-import { mediaWiring, retentionFrom, unlockWiring } from "../gateway-wiring.js";
+import { mediaWiring, migrateWorkspaces, retentionFrom, unlockWiring } from "../gateway-wiring.js";
 import { type OpenedHome, openHome } from "../home.js";
 import { intOption } from "../options.js";
 import { onShutdown } from "../signals.js";
@@ -106,6 +106,7 @@ async function runStart(opts: StartOptions): Promise<void> {
     for (const a of accounts) locks.set(a.id, lockAccount(paths.home, a));
 
     const choice = await chooseAgent(config, opts.agent);
+    await migrateWorkspaces(store, paths, choice, createLogger("cli:start"));
     const agent = await buildAgent({
       choice,
       config,

@@ -228,8 +228,7 @@ async function prepareFile(item: MessageItem, tag: string, ctx: Ctx, quoted: boo
   const original = item.file_item?.file_name;
   const safe = safeFileName(original, "file.bin", ctx.limits.maxNameChars);
   const got = await fetchInto(item, `${tag}-${safe.name}`, ctx);
-  const inbox = join(ctx.workspaceDir, "inbox");
-  const saved = await saveUnique(got.path, inbox, safe.name);
+  const saved = await saveUnique(got.path, ctx.workspaceDir, "inbox", safe.name);
   if (safe.changed) {
     ctx.logger.warn({ original: visibleName(original ?? ""), saved }, "unsafe inbound file name replaced");
     ctx.out.userNotices.push(
@@ -239,7 +238,7 @@ async function prepareFile(item: MessageItem, tag: string, ctx: Ctx, quoted: boo
   ctx.out.textAdditions.push(`[${quoted ? "quoted " : ""}file saved in the workspace as inbox/${saved}]`);
   return {
     kind: "file",
-    path: join(inbox, saved),
+    path: join(ctx.workspaceDir, "inbox", saved),
     name: saved,
     mime: mimeFromFileName(saved),
     size: got.size,
