@@ -9,20 +9,14 @@
  *      polled at once, with one line each;
  *   4. a group on the simulator is answered when the bot is @-mentioned.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CliHome, type Daemon, startDaemon, stopDaemon, wxagent } from "../reliability/cli.js";
+import { type Daemon, startDaemon, stopDaemon, tempHome, wxagent } from "../reliability/cli.js";
 
-const home = mkdtempSync(join(tmpdir(), "wxagent-home-"));
 // Any free port for the admin UI; nothing else configured: the simulator's own defaults apply.
-writeFileSync(join(home, "config.json"), `${JSON.stringify({ admin: { port: 0 } })}\n`);
-const h: CliHome = {
-  home,
-  env: { ...process.env, WXAGENT_HOME: home, WXAGENT_LOG_LEVEL: "warn", NO_COLOR: "1" },
-  remove: () => rmSync(home, { recursive: true, force: true }),
-};
+const h = tempHome({ admin: { port: 0 } });
+const home = h.home;
 let daemon: Daemon | undefined;
 afterAll(async () => {
   if (daemon) await stopDaemon(daemon);
@@ -111,7 +105,9 @@ describe("npm start and the CLI share one home", () => {
     expect(sim, out + daemon.stderr()).not.toBe("");
     expect(out).toContain("write @wxagent to address the bot");
     expect(existsSync(join(home, "sim"))).toBe(false);
-    expect(readFileSync(join(home, "sim-old", "workspaces", "bot", "user", "notes.txt"), "utf8")).toBe("kept");
+    expect(readFileSync(join(home, "sim-old", "workspaces", "bot", "user", "notes.txt"), "utf8")).toBe(
+      "kept",
+    );
     expect(existsSync(join(home, "sim-old", "wxagent.db"))).toBe(false);
     expect(existsSync(join(home, "sim-old", "admin-token"))).toBe(false);
     expect(daemon.stderr()).toContain(`moved ${join(home, "sim")} to ${join(home, "sim-old")}`);
@@ -131,7 +127,9 @@ describe("npm start and the CLI share one home", () => {
     const rows = await json<Row[]>(["accounts"]);
     expect(rows).toEqual([expect.objectContaining({ account: first.account_id, simulated: true })]);
     const doctor = await wxagent(h, ["doctor"]);
-    expect(doctor.stdout).toContain(`✓ account ${first.account_id}: active, simulated on ${sim}, polled by pid ${pid}`);
+    expect(doctor.stdout).toContain(
+      `✓ account ${first.account_id}: active, simulated on ${sim}, polled by pid ${pid}`,
+    );
   }, 60_000);
 
   it("the admin token is where the README and the 401 page say, and it opens the admin API", async () => {
@@ -175,7 +173,9 @@ describe("npm start and the CLI share one home", () => {
     added.push(bot.account_id);
     const answer = await exchange(sim, bot.account_id, first.owner_user_id, "are you there, new bot?");
     expect(answer.items[0]?.text).toBe("are you there, new bot?");
-    expect(daemon?.stderr()).toContain(`simulated account ${bot.account_id} added while running: polling it now`);
+    expect(daemon?.stderr()).toContain(
+      `simulated account ${bot.account_id} added while running: polling it now`,
+    );
   }, 60_000);
 
   it("`wxagent login` against the simulator prints the phone page, saves the bot marked simulated, and the gateway polls it", async () => {
@@ -191,7 +191,9 @@ describe("npm start and the CLI share one home", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`${sim}/?qrcode=${qr}`);
     expect(r.stdout).toContain("its chat page plays the phone");
-    expect(r.stdout).toContain(`Logged in: account ${confirmed.account_id} (owner ${alice.user_id}) on the simulator`);
+    expect(r.stdout).toContain(
+      `Logged in: account ${confirmed.account_id} (owner ${alice.user_id}) on the simulator`,
+    );
     added.push(confirmed.account_id);
     const answer = await exchange(sim, confirmed.account_id, alice.user_id, "hi from alice");
     expect(answer.items[0]?.text).toBe("hi from alice");
@@ -222,13 +224,16 @@ describe("npm start and the CLI share one home", () => {
     daemon = undefined;
     const stopped = await json<Row[]>(["accounts"]);
     expect(stopped).toHaveLength(3);
-    for (const a of stopped) expect(a).toMatchObject({ state: "disabled", note: expect.stringContaining("npm start") });
+    for (const a of stopped)
+      expect(a).toMatchObject({ state: "disabled", note: expect.stringContaining("npm start") });
 
     daemon = await startDaemon(h, ["--sim-port", "0"], 90_000);
     const chat = /Chat with your bot here:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(daemon.stdout())?.[1];
     expect(chat, daemon.stdout() + daemon.stderr()).toBeDefined();
     for (const a of stopped)
-      expect(daemon.stderr()).toContain(`forgot simulated account ${a.account}: its simulator at ${sim} is not running`);
+      expect(daemon.stderr()).toContain(
+        `forgot simulated account ${a.account}: its simulator at ${sim} is not running`,
+      );
     const now = await json<Row[]>(["status"]);
     expect(now).toEqual([expect.objectContaining({ state: "active", simulated: true })]);
     expect(stopped.map((a) => a.account)).not.toContain(now[0]?.account);
