@@ -233,9 +233,27 @@ describe.skipIf(!hasChromium)("npm start in chromium on a phone-sized screen", (
     await page.goto(`${admin}/?token=${token}`);
     await page.locator(".shell").waitFor();
     await iconOf(page);
+    // The accounts page marks the simulator's bots as such.
+    await page.goto(`${admin}/accounts`);
+    const cards = page.locator("[data-account]");
+    await cards.first().waitFor();
+    expect(await page.locator('[data-field="simulated"]').count()).toBe(await cards.count());
+    await shot(page, "admin-accounts");
     for (const url of [`${sim}/favicon.ico`, `${admin}/favicon.ico`]) {
       expect((await fetch(url)).headers.get("content-type"), url).toBe("image/svg+xml");
     }
+  });
+
+  it("a bot's -14 from the simulator panel is told on the page with the way out", async () => {
+    await page.goto(`${sim}/`);
+    await page.locator("#conv-title").waitFor();
+    await page.click("#back-btn");
+    await page.click("#panel-btn");
+    await page.selectOption("#f-kind", "expire_token");
+    await page.click("#fault-form button[type=submit]");
+    await expect.poll(() => page.locator("#toast").textContent()).toContain("“+ Create bot account”");
+    await expect.poll(() => page.locator("#bot-select option:checked").textContent()).toMatch(/\(-14\)$/);
+    await shot(page, "expired");
   });
 
   async function waitForQr(): Promise<string> {

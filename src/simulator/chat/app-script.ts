@@ -396,6 +396,7 @@ export const appScript = `
       if (data.account_id !== S.accountId || data.user_id !== S.me) return;
       setTyping(data.status === "cancel" ? null : lastConvOfUser(data.user_id));
     } else if (type.indexOf("account.") === 0) {
+      if (type === "account.expired" && data.account_id === S.accountId) toast(t.botExpired);
       loadAccounts().then(renderPickers).catch(function () {});
     } else if (type === "fault.triggered" && (!data.account_id || data.account_id === S.accountId)) {
       toast(t.faultTriggered + ": " + data.endpoint);

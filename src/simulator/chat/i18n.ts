@@ -75,6 +75,8 @@ const en = {
   download: "Open",
   mediaUnavailable: "preview unavailable",
   back: "Back",
+  botExpired:
+    "This bot's session ended (-14). Make a new one: Bot → “+ Create bot account”, or log in again from the admin UI's QR login.",
   groupHint:
     "In a group the bot answers only when @-mentioned (the @ button). A gateway with groups disabled (the default for real accounts) stays silent.",
   phoneTitle: "Scan to log in",
@@ -171,6 +173,8 @@ const zhCN: Messages = {
   download: "打开",
   mediaUnavailable: "无法预览",
   back: "返回",
+  botExpired:
+    "这个机器人的会话已结束（-14）。新建一个：机器人 → “+ 创建机器人账号”，或在管理界面扫码重新登录。",
   groupHint:
     "在群聊里，只有 @ 机器人时它才会回复（用 @ 按钮）。关闭了群聊的网关（真实账号的默认设置）不会回复。",
   phoneTitle: "扫码登录",

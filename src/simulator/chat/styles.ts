@@ -231,6 +231,6 @@ dialog .btns { display: flex; justify-content: flex-end; gap: 8px; }
   .send-row { padding: 0 12px 10px; }
   .panel { position: fixed; top: 0; bottom: 0; right: 0; left: 48px; width: auto; z-index: 15; }
   dialog { width: min(340px, 92vw); }
-  .toast { max-width: 90vw; }
+  .toast { width: max-content; max-width: 90vw; }
 }
 `;
