@@ -35,6 +35,18 @@ describe("telling a simulator's accounts from WeChat's", () => {
     expect(await simulatorAccount(`${sim.url}/`, "nobody@im.bot")).toBeUndefined();
   });
 
+  it("takes a simulator's name for a bot without its control characters", async () => {
+    const odd = await serveText(
+      200,
+      JSON.stringify({ accounts: [{ account_id: "a@im.bot", state: "active", name: " bot\u001b[31m\n2 " }] }),
+    );
+    try {
+      expect(await simulatorAccount(odd.url, "a@im.bot")).toEqual({ state: "active", name: "bot[31m2" });
+    } finally {
+      odd.server.close();
+    }
+  });
+
   it("never asks an https host (iLink itself): no request leaves", async () => {
     const refuse = () => Promise.reject(new Error("a request was made"));
     expect(await probeSimulator("https://ilinkai.weixin.qq.com", { fetch: refuse })).toEqual({

@@ -90,10 +90,18 @@ function accountsOf(text: string): Map<string, SimulatorAccount> | undefined {
     if (typeof id !== "string") continue;
     out.set(id, {
       state: typeof state === "string" ? state : "unknown",
-      ...(typeof name === "string" && name.trim() !== "" ? { name: name.trim().slice(0, 64) } : {}),
+      ...(typeof name === "string" && clean(name) !== "" ? { name: clean(name) } : {}),
     });
   }
   return out;
+}
+
+/** A name fit for a terminal line and a mention: no control characters, at most 64 characters. */
+function clean(name: string): string {
+  return name
+    .replace(/\p{Cc}/gu, "")
+    .trim()
+    .slice(0, 64);
 }
 
 function errorCode(err: unknown): string | undefined {

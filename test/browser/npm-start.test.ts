@@ -244,6 +244,34 @@ describe.skipIf(!hasChromium)("npm start in chromium on a phone-sized screen", (
     }
   });
 
+  it("the admin UI's QR login, prefilled with the simulator, links to the phone view; the bot is polled at once", async () => {
+    // The favicon test above logged this browser in (session cookie).
+    await page.goto(`${admin}/login`);
+    expect(await page.locator("#base_url").inputValue()).toBe(sim);
+    await page.click("#login-start");
+    await page.locator("#login-qr").waitFor();
+    const link = (await page.locator("#login-panel a[target=_blank]").getAttribute("href")) ?? "";
+    expect(link.startsWith(`${sim}/?qrcode=`)).toBe(true);
+    const phonePage = await phone.newPage();
+    try {
+      await phonePage.goto(link);
+      await expect.poll(() => phonePage.locator("#phone-status").textContent()).toBe("Waiting for the scan.");
+      await phonePage.selectOption("#phone-user", "__new");
+      await phonePage.click("#phone-scan-btn");
+      await phonePage.locator("#phone-confirm-btn").waitFor();
+      await phonePage.click("#phone-confirm-btn");
+      await phonePage.locator("#phone-open-chat").waitFor();
+    } finally {
+      await phonePage.close();
+    }
+    await page.locator('#login-panel[data-status="confirmed"]').waitFor({ timeout: 15_000 });
+    const id = (await page.locator("#login-account").textContent()) ?? "";
+    await shot(page, "admin-login-confirmed");
+    await expect
+      .poll(() => daemon.stderr(), { timeout: 10_000 })
+      .toContain(`simulated account ${id} added while running: polling it now`);
+  });
+
   it("a bot's -14 from the simulator panel is told on the page with the way out", async () => {
     await page.goto(`${sim}/`);
     await page.locator("#conv-title").waitFor();
@@ -254,6 +282,13 @@ describe.skipIf(!hasChromium)("npm start in chromium on a phone-sized screen", (
     await expect.poll(() => page.locator("#toast").textContent()).toContain("“+ Create bot account”");
     await expect.poll(() => page.locator("#bot-select option:checked").textContent()).toMatch(/\(-14\)$/);
     await shot(page, "expired");
+    // Each bot added while running was announced once, however often the watcher looked since.
+    const added = [...daemon.stderr().matchAll(/simulated account (\S+) added while running/g)].map(
+      (m) => m[1],
+    );
+    expect(added.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(added).size).toBe(added.length);
+    expect(daemon.stderr()).not.toContain("polling again");
   });
 
   async function waitForQr(): Promise<string> {
