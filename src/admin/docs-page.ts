@@ -79,7 +79,7 @@ for (const f of document.querySelectorAll("form[data-path]")) {
 
 export function docsPage(ops: readonly Op[]): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>wxagent REST API</title>
+<html lang="en"><head><meta charset="utf-8"><title>wxagent REST API</title><link rel="icon" type="image/svg+xml" href="/static/favicon.svg">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}

@@ -19,6 +19,9 @@ const NAV: { key: NavKey; href: string; icon: IconName; label: (t: Dict) => stri
   { key: "logs", href: "/logs", icon: "logs", label: (t) => t.navLogs },
 ];
 
+/** The tab icon (served without the token, like the stylesheet). */
+export const FaviconLink = () => <link rel="icon" type="image/svg+xml" href="/static/favicon.svg" />;
+
 /** Without a doctype the browser renders in quirks mode (tables then ignore the page's font). */
 export const DOCTYPE = raw("<!DOCTYPE html>");
 
@@ -45,6 +48,7 @@ export function Layout(props: {
             content='{"includeIndicatorStyles":false,"allowEval":false,"historyCacheSize":0,"refreshOnHistoryMiss":true}'
           />
           <title>{`${props.title} · ${t.appName}`}</title>
+          <FaviconLink />
           <link rel="stylesheet" href="/static/admin.css" />
           <script src="/static/htmx.min.js" defer />
         </head>

@@ -88,7 +88,7 @@ td form.inline { flex-wrap: nowrap; }
 .kv dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 .kv dd.mono, .kv dd .mono { font-size: 12px; word-break: break-all; }
 .card > .sub { margin: -6px 0 12px; }
-.acct-head { display: flex; justify-content: space-between; align-items: center; gap: 10px;
+.acct-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 10px;
   margin-bottom: 12px; }
 .acct-head .id { font-weight: 600; overflow-wrap: anywhere; }
 .chart svg { display: block; width: 100%; height: auto; }

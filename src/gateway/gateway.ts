@@ -27,7 +27,7 @@ import type {
   StopReport,
   Store,
 } from "./gateway-types.js";
-import { type BackoffOptions, EXPIRED_REASON, Poller } from "./poller.js";
+import { type BackoffOptions, expiredReason, Poller } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
 import type { InboundTransport } from "./transport.js";
 
@@ -117,6 +117,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     return t;
   };
   const pollers = new Map<string, PollerLike>();
+  /** The accounts served: `accountIds` and those resumed since; undefined = every account. */
+  const wanted = options.accountIds ? new Set(options.accountIds) : undefined;
   let sendAbort = sharedController();
 
   /** Accounts whose expiry was announced since their poller last started: one event per expiry. */
@@ -130,12 +132,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const expireAccount = (accountId: string, error: string): void => {
     const account = store.accounts.get(accountId);
     if (!account) return;
+    const reason = expiredReason(account);
     if (account.state !== "expired") {
-      log.error({ accountId, err: error }, `account ${accountId}: ${EXPIRED_REASON}`);
-      store.accounts.setState(accountId, "expired", EXPIRED_REASON);
+      log.error({ accountId, err: error }, `account ${accountId}: ${reason}`);
+      store.accounts.setState(accountId, "expired", reason);
     }
     void pollers.get(accountId)?.stopPulling();
-    announceExpired(accountId, EXPIRED_REASON);
+    announceExpired(accountId, reason);
   };
   const deps = (): DeliveryDeps => ({
     store,
@@ -229,7 +232,6 @@ export function createGateway(options: GatewayOptions): Gateway {
         delivery = buildDelivery();
       }
       dispatcher = newDispatcher();
-      const wanted = options.accountIds ? new Set(options.accountIds) : undefined;
       for (const account of store.accounts.list()) {
         if (wanted && !wanted.has(account.id)) continue;
         if (account.state !== "active") {
@@ -281,6 +283,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     async resume(accountId) {
       const account = store.accounts.get(accountId);
       if (!running || !dispatcher || !account || account.state !== "active") return false;
+      // An account added while running joins the ones this gateway serves (and reports).
+      wanted?.add(accountId);
       const existing = pollers.get(accountId);
       if (existing?.running) return true;
       if (existing) await existing.stopPulling();
@@ -292,7 +296,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const started: string[] = [];
       if (!running) return started;
       for (const account of store.accounts.list()) {
-        if (options.accountIds && !options.accountIds.includes(account.id)) continue;
+        if (wanted && !wanted.has(account.id)) continue;
         if (account.state !== "active" || pollers.get(account.id)?.running) continue;
         if (await gateway.resume(account.id)) started.push(account.id);
       }
@@ -306,7 +310,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     status() {
       const accounts: AccountStatus[] = [];
       for (const account of store.accounts.list()) {
-        if (options.accountIds && !options.accountIds.includes(account.id)) continue;
+        if (wanted && !wanted.has(account.id)) continue;
         accounts.push(accountStatus(account, pollers.get(account.id), dispatcher, store, options));
       }
       return {
@@ -368,7 +372,7 @@ function accountStatus(
   if (lastInbound !== undefined) s.lastInboundAtMs = lastInbound;
   const lastPoll = p?.lastPollAtMs ?? account.lastPollAtMs;
   if (lastPoll !== undefined) s.lastPollAtMs = lastPoll;
-  if (expired) s.fix = account.stateReason ?? EXPIRED_REASON;
+  if (expired) s.fix = account.stateReason ?? expiredReason(account);
   else if (account.state !== "active" && account.stateReason) s.fix = account.stateReason;
   if (p?.lastError && !expired) s.lastError = p.lastError;
   return s;

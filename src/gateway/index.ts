@@ -34,6 +34,7 @@ export {
   type BackoffOptions,
   DEFAULT_BACKOFF,
   EXPIRED_REASON,
+  expiredReason,
   Poller,
   type PollerOptions,
   type PollerState,

@@ -11,7 +11,7 @@ import {
   type DeliveryLimits,
 } from "../gateway/delivery/index.js";
 import { createILinkTransport, type ILinkTransport } from "../gateway/ilink-transport.js";
-import { EXPIRED_REASON } from "../gateway/poller.js";
+import { expiredReason } from "../gateway/poller.js";
 import type { FetchLike, ILinkClient } from "../ilink/client.js";
 import type { HomePaths } from "../store/home.js";
 import type { Account, Store } from "../store/types.js";
@@ -99,8 +99,9 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
       limits,
       logger: logger.child({ part: "delivery" }),
       onSessionExpired: (accountId) => {
-        logger.error({ accountId }, `account ${accountId}: ${EXPIRED_REASON}`);
-        store.accounts.setState(accountId, "expired", EXPIRED_REASON);
+        const reason = expiredReason(store.accounts.get(accountId));
+        logger.error({ accountId }, `account ${accountId}: ${reason}`);
+        store.accounts.setState(accountId, "expired", reason);
       },
     });
 

@@ -114,6 +114,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX inbound_by_account ON inbound (account_id, id);
   CREATE INDEX outbound_by_account ON outbound (account_id, id);
   `,
+  // 4: an account that lives on a simulator (its state is in the simulator's memory): answered
+  // openly, and forgotten once its simulator is gone. Logins made before against a simulator on
+  // this machine (plain http on loopback, its CDN under /c2c: iLink itself is https) are marked.
+  `
+  ALTER TABLE accounts ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0;
+  UPDATE accounts SET simulated = 1
+   WHERE cdn_base_url = base_url || '/c2c'
+     AND (base_url LIKE 'http://127.0.0.1:%' OR base_url LIKE 'http://localhost:%' OR base_url LIKE 'http://[::1]:%');
+  `,
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -94,6 +94,33 @@ export function storeContract(name: string, harness: ContractHarness): void {
         expect(store.contextTokens.get("acc", "u1")).toBeUndefined();
         expect(store.inbound.list({ accountId: "acc" })).toHaveLength(1);
       });
+
+      it("keeps the simulated mark through reads and updates", () => {
+        expect(store.accounts.upsert(acc).simulated).toBeUndefined();
+        expect(store.accounts.upsert({ ...acc, simulated: true }).simulated).toBe(true);
+        store.accounts.setState("acc", "expired", "gone");
+        expect(store.accounts.list()[0]?.simulated).toBe(true);
+        expect(store.accounts.upsert({ ...acc, simulated: false }).simulated).toBeUndefined();
+      });
+
+      it("purging an account drops its history, contacts and outbox too, and nobody else's", () => {
+        store.accounts.upsert(acc);
+        store.accounts.upsert({ ...acc, id: "other" });
+        for (const id of ["acc", "other"]) {
+          const [m] = store.inbound.recordPoll(id, "cur", [inbound(`id:${id}`)], 1);
+          store.contacts.see(id, "u1", 1);
+          store.outbound.enqueue([bubble(`c-${id}`, { accountId: id, inboundId: m?.id })], 2);
+        }
+        expect(store.accounts.purge("acc")).toBe(true);
+        expect(store.accounts.purge("acc")).toBe(false);
+        expect(store.accounts.get("acc")).toBeUndefined();
+        expect(store.inbound.list({ accountId: "acc" })).toEqual([]);
+        expect(store.outbound.list({ accountId: "acc" })).toEqual([]);
+        expect(store.contacts.list("acc")).toEqual([]);
+        expect(store.inbound.list({ accountId: "other" })).toHaveLength(1);
+        expect(store.outbound.list({ accountId: "other" })).toHaveLength(1);
+        expect(store.contacts.list("other")).toHaveLength(1);
+      });
     });
 
     describe("contacts", () => {

@@ -22,6 +22,11 @@ export interface Account {
   updatedAtMs: number;
   lastInboundAtMs?: number;
   lastPollAtMs?: number;
+  /**
+   * The account lives on a simulator (`wxagent sim`, the embedded one of `npm start`), not on
+   * WeChat: its token dies with the simulator's memory.
+   */
+  simulated?: boolean;
 }
 
 export interface AccountStore {
@@ -29,6 +34,11 @@ export interface AccountStore {
   get(id: string): Account | undefined;
   list(): Account[];
   remove(id: string): boolean;
+  /**
+   * Remove the account with everything recorded on it (messages, contacts, outbox): for a
+   * simulated account whose simulator is gone, so nothing of it lingers in history or status.
+   */
+  purge(id: string): boolean;
   setState(id: string, state: AccountState, reason?: string): void;
   touch(id: string, fields: { lastInboundAtMs?: number; lastPollAtMs?: number }): void;
 }

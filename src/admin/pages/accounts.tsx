@@ -23,7 +23,14 @@ export function AccountCard(props: { a: AccountView; t: Dict }) {
           <span class="id">{a.name ?? a.id}</span>
           {a.name ? <span class="uid">{a.id}</span> : null}
         </div>
-        <StateBadge state={a.state} t={t} />
+        <span>
+          {a.simulated ? (
+            <span class="badge warn" data-field="simulated" title={t.simulatedTitle}>
+              {t.simulated}
+            </span>
+          ) : null}{" "}
+          <StateBadge state={a.state} t={t} />
+        </span>
       </div>
       <dl class="kv">
         {a.owner ? (
