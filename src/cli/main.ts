@@ -11,6 +11,7 @@ import { registerLogin } from "./commands/login.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerPairing } from "./commands/pairing.js";
 import { registerSend } from "./commands/send.js";
+import { registerService } from "./commands/service.js";
 import { registerSim } from "./commands/sim.js";
 import { registerStart } from "./commands/start.js";
 import { registerStatus } from "./commands/status.js";
@@ -34,6 +35,7 @@ registerStatus(program);
 registerDoctor(program);
 registerPairing(program);
 registerMcp(program);
+registerService(program);
 
 try {
   await program.parseAsync(process.argv);

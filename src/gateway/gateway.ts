@@ -5,6 +5,7 @@
  */
 import { setMaxListeners } from "node:events";
 import type { Agent } from "../agent/types.js";
+import { aesStatus, describeAesStatus } from "../ilink/crypto.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { createLogger, errText } from "../util/logger.js";
@@ -232,6 +233,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         delivery = buildDelivery();
       }
       dispatcher = newDispatcher();
+      // Which media cipher runs (the addon or node:crypto), so a slow install says why.
+      log.info({ aes: aesStatus }, `media AES: ${describeAesStatus()}`);
       for (const account of store.accounts.list()) {
         if (wanted && !wanted.has(account.id)) continue;
         if (account.state !== "active") {

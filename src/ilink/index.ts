@@ -12,12 +12,15 @@ export { DEFAULT_TIMEOUTS_MS, ILinkClient, PROTOCOL_VERSION, SDK_BOT_AGENT } fro
 export { Context, type ContextEnv, type ReplyOptions } from "./context.js";
 export {
   type AesPath,
+  type AesStatus,
   aesKeyFromHex,
   aesPath,
+  aesStatus,
   createDecryptStream,
   createEncryptStream,
   decryptAesEcb,
   decryptAesEcbInto,
+  describeAesStatus,
   encodeAesKeyForSend,
   encryptAesEcb,
   encryptAesEcbInto,
