@@ -116,6 +116,7 @@ async function runStart(opts: StartOptions): Promise<void> {
       agent,
       transportFor: (a) => createILinkTransport(a, media.transport),
       media: media.media,
+      languageFor: (id) => profileFor(id).language,
       accountIds: accounts.map((a) => a.id),
       maxTurns: opts.maxTurns ?? config.gateway.maxTurns,
       delivery: {
@@ -152,6 +153,7 @@ async function runStart(opts: StartOptions): Promise<void> {
         quotaPerToken: config.gateway.quotaPerToken,
       },
       mediaAllowHosts: config.media.allowHosts,
+      languageFor: (id) => profileFor(id).language,
     });
     const token = ensureAdminToken(paths);
     const adminApp = createAdminApp({
