@@ -133,6 +133,14 @@ td form.inline { flex-wrap: nowrap; }
   display: grid; place-items: center; font-size: 11px; font-weight: 700; }
 .file-card .fn { font-weight: 500; overflow-wrap: anywhere; }
 .file-card .fs { color: var(--muted); font-size: 12px; }
+.voice-wrap { display: flex; flex-direction: column; gap: 4px; }
+.msg.out .voice-wrap { align-items: flex-end; }
+.voice-note { display: inline-flex; align-items: center; gap: 8px; background: #fff; border-radius: 8px;
+  padding: 8px 14px; min-width: 96px; box-shadow: 0 1px 1px rgba(0,0,0,.04); color: var(--ink); }
+.msg.out .voice-note { background: #95ec69; flex-direction: row-reverse; }
+.msg.out .voice-note .voice-icon { transform: scaleX(-1); }
+.voice-text { background: #fff; border-radius: 6px; padding: 6px 10px; font-size: 13px; color: var(--muted);
+  max-width: 320px; overflow-wrap: anywhere; }
 .day { text-align: center; color: var(--muted); font-size: 12px; margin: 18px 0 6px; }
 .logs { background: #1e1e1e; color: #ddd; border-radius: var(--radius); padding: 10px 0; overflow-x: auto; }
 .log { display: grid; grid-template-columns: 92px 54px 150px 1fr; gap: 10px; padding: 3px 16px;
