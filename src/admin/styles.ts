@@ -164,6 +164,14 @@ td form.inline { flex-wrap: nowrap; }
 .gate { max-width: 460px; margin: 12vh auto; text-align: center; }
 .gate .logo { width: 56px; height: 56px; border-radius: 14px; background: var(--green); color: #fff;
   display: inline-grid; place-items: center; font-size: 26px; font-weight: 700; margin-bottom: 14px; }
+.api-op h2 code { font-weight: 400; color: var(--muted); margin-left: 6px; }
+.api-op textarea { width: 100%; font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  border: 1px solid #dcdcdc; border-radius: 6px; padding: 8px; margin: 6px 0 8px; resize: vertical; }
+.api-op pre.out { background: #f7f7f7; border-radius: 6px; padding: 8px 10px; white-space: pre-wrap;
+  max-height: 24rem; overflow: auto; margin: 10px 0 0; font-size: 12.5px; }
+.api-op pre.out:empty { display: none; }
+label.token input { width: min(30rem, 100%); font: inherit; border: 1px solid #dcdcdc; border-radius: 6px;
+  padding: 5px 8px; }
 @media (max-width: 900px) {
   .side { width: 64px; } .side nav a span.t, .brand span.t, .side .foot { display: none; }
   .main { padding: 18px; } .login { grid-template-columns: 1fr; } .stats { grid-template-columns: repeat(2, 1fr); }
