@@ -140,7 +140,9 @@ describe("the account's language, end to end", () => {
     expect(zh[2]).toBe("这里暂时听不了语音，请打字发给我。");
     expect(zh.slice(3)).toEqual(["one", "two", "（回复任意内容继续，还有 3 条消息）"]);
 
-    expect(en[0]).toMatch(/^Hi! I only answer people my owner has approved\. Your pairing code: [A-Z2-9]{6} \(valid 60 min\)/);
+    expect(en[0]).toMatch(
+      /^Hi! I only answer people my owner has approved\. Your pairing code: [A-Z2-9]{6} \(valid 60 min\)/,
+    );
     expect(en[1]).toMatch(/^Commands:\n\/stop: stop the answer in progress\n/);
     expect(en[2]).toBe("I can't listen to voice notes here — please type it.");
     expect(en.slice(3)).toEqual(["one", "two", "(reply anything to continue — 3 more messages waiting)"]);
