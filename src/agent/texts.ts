@@ -128,6 +128,17 @@ export const AGENT_TEXTS = defineCatalogue({
     "zh-CN": "⏳ 模型服务没有响应，正在重试…",
   },
 
+  // --- the echo agent's words around what it echoes ---
+  echoEmpty: { en: "(empty message)", "zh-CN": "（空消息）" },
+  echoQuoting: text<{ what: string }>({
+    en: (p) => `[quoting ${p.what}]`,
+    "zh-CN": (p) => `[引用 ${p.what}]`,
+  }),
+  echoImage: { en: "image", "zh-CN": "图片" },
+  echoFile: { en: "file", "zh-CN": "文件" },
+  echoVideo: { en: "video", "zh-CN": "视频" },
+  echoVoice: { en: "voice", "zh-CN": "语音" },
+
   // --- media the agent sent ---
   mediaUndeliverable: text<{ what: string }>({
     en: (p) =>
