@@ -16,6 +16,7 @@ import { configSchema } from "../../src/config/index.js";
 import { createGateway, createILinkTransport, type Gateway } from "../../src/gateway/index.js";
 import { approvePairing, createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
+import { control as simControl } from "../../src/simulator/testkit.js";
 import { ensureHome, openStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/types.js";
 
@@ -39,15 +40,11 @@ afterEach(async () => {
   seen.length = 0;
 });
 
+/** The simulator's control API; a refusal fails the test with its answer. */
 async function control(method: "GET" | "POST", path: string, body?: Json): Promise<Json> {
-  const res = await sim.app.request(`/sim${path}`, {
-    method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as Json;
-  if (res.status !== 200) throw new Error(`${method} /sim${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+  const res = await simControl(sim, method, path, body);
+  if (res.status !== 200) throw new Error(`${method} /sim${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }
 
 /** Echoes a text; `long` gets five separate bubbles, more than the send quota of 3 lets through. */
