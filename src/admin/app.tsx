@@ -125,9 +125,12 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     return c.html(<OverviewPage env={envOf(c)} data={data} />);
   });
   app.get("/partials/chart", (c) => c.html(<LiveChart buckets={trafficPerMinute(ops)} t={envOf(c).t} />));
-  app.get("/partials/accounts", (c) =>
-    c.html(<AccountCards accounts={accountViews(ops, options.gateway)} t={envOf(c).t} poll={true} />),
-  );
+  app.get("/partials/accounts", (c) => {
+    const { t, locale } = envOf(c);
+    return c.html(
+      <AccountCards accounts={accountViews(ops, options.gateway)} t={t} locale={locale} poll={true} />,
+    );
+  });
   app.get("/accounts", (c) =>
     c.html(<AccountsPage env={envOf(c)} accounts={accountViews(ops, options.gateway)} />),
   );
@@ -153,7 +156,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   // --- REST API ------------------------------------------------------------------------------
   // The API checks the bearer header itself; a browser session (cookie) already passed the gate
   // above, so its requests reach the API as if they carried the header (the "try it" page works).
-  const api = createApiApp(ops, { token });
+  const api = createApiApp(ops, { token, inAdmin: true });
   const bearer = `Bearer ${token}`;
   app.all("/api/*", (c) => {
     const headers = new Headers(c.req.raw.headers);

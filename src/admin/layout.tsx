@@ -4,7 +4,7 @@ import type { Child } from "hono/jsx";
 import type { Dict, Locale } from "./i18n.js";
 import { Icon, type IconName } from "./icons.js";
 
-export type NavKey = "overview" | "login" | "accounts" | "contacts" | "logs";
+export type NavKey = "overview" | "login" | "accounts" | "contacts" | "logs" | "api";
 
 export interface PageEnv {
   t: Dict;
@@ -66,7 +66,7 @@ export function Layout(props: {
                     <span class="t">{n.label(t)}</span>
                   </a>
                 ))}
-                <a href="/api/docs" data-nav="api">
+                <a href="/api/docs" data-nav="api" class={props.active === "api" ? "on" : undefined}>
                   <Icon name="api" />
                   <span class="t">{t.navApi}</span>
                 </a>

@@ -97,6 +97,7 @@ export function mediaWiring(
         allowHosts: config.media.allowHosts,
         limits,
         notify: deps.notify,
+        languageFor: deps.languageFor,
         ...(transcriber ? { transcriber } : {}),
       }),
     dispatch: {

@@ -6,6 +6,7 @@
 import { setMaxListeners } from "node:events";
 import type { Agent } from "../agent/types.js";
 import { aesStatus, describeAesStatus } from "../ilink/crypto.js";
+import { type Lang, systemLanguage } from "../shared/i18n.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { createLogger, errText } from "../util/logger.js";
@@ -47,6 +48,8 @@ export interface MediaDeps {
   transportOf(accountId: string): GatewayTransport;
   /** One text bubble to the message's sender (recorded in the outbox like every send). */
   notify(message: InboundMessage, text: string): Promise<void>;
+  /** The language the account speaks to its contacts in. */
+  languageFor(accountId: string): Lang;
 }
 
 export interface GatewayOptions {
@@ -63,7 +66,10 @@ export interface GatewayOptions {
   maxTurns?: number;
   backoff?: Partial<BackoffOptions>;
   /** Dispatch tuning: backlog bound, flood bound, text cut, timeouts, quota (see DispatchOptions). */
-  dispatch?: Omit<DispatchOptions, "store" | "agent" | "delivery" | "logger" | "onEvent" | "maxTurns">;
+  dispatch?: Omit<
+    DispatchOptions,
+    "store" | "agent" | "delivery" | "logger" | "onEvent" | "maxTurns" | "languageFor"
+  >;
   notifyTimeoutMs?: number;
   /**
    * Build the inbound-media hook from the gateway's own parts (e.g. `media/createMediaResolver`
@@ -71,6 +77,12 @@ export interface GatewayOptions {
    * `notify: deps.notify`). Default: no download (agents see media descriptions only).
    */
   media?: (deps: MediaDeps) => NonNullable<DispatchOptions["resolveMedia"]>;
+  /**
+   * The language of what the gateway itself says to an account's contacts (command answers,
+   * pairing codes, notices): the account profile's `language` (`resolveProfile`). Default: the
+   * system's (`systemLanguage`).
+   */
+  languageFor?: (accountId: string) => Lang;
   now?: () => number;
   logger?: Logger;
 }
@@ -97,6 +109,7 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const { store, agent } = options;
   const log = options.logger ?? createLogger("gateway");
+  const languageFor = options.languageFor ?? (() => systemLanguage());
   const listeners = new Set<(event: GatewayEvent) => void>();
   const emit = (event: GatewayEvent) => {
     for (const l of listeners) {
@@ -159,6 +172,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(clock ? { clock } : {}),
       logger: d.logger,
       onSessionExpired: d.onSessionExpired,
+      languageFor,
     });
     return createDeliveryPort(delivery, d.signal, d.logger);
   };
@@ -177,12 +191,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       // Long replies are counted in the bubbles delivery will actually cut.
       chunkChars: options.dispatch?.chunkChars ?? options.delivery?.chunkChars,
       logger: log.child({ part: "dispatch" }),
+      languageFor,
       onEvent: emit,
       ...(resolveMedia ? { resolveMedia } : {}),
     });
   const resolveMedia = options.media?.({
     transportOf,
     notify: (message, text) => delivery.sendNotice(message, text),
+    languageFor,
   });
 
   const startAccount = (account: Account, d: Dispatcher): void => {

@@ -13,6 +13,7 @@ import {
 import { createILinkTransport, type ILinkTransport } from "../gateway/ilink-transport.js";
 import { expiredReason } from "../gateway/poller.js";
 import type { FetchLike, ILinkClient } from "../ilink/client.js";
+import type { Lang } from "../shared/i18n.js";
 import type { HomePaths } from "../store/home.js";
 import type { Account, Store } from "../store/types.js";
 import { createLogger, type Logger } from "../util/logger.js";
@@ -58,6 +59,8 @@ export interface OpsContextOptions {
    * per-contact queue orders every send; default: a new one over iLink transports of the store.
    */
   delivery?: Delivery;
+  /** The language of the delivery's own notes to an account's contacts (`resolveProfile(config, id).language`). */
+  languageFor?: (accountId: string) => Lang;
   now?: () => number;
   logger?: Logger;
 }
@@ -103,6 +106,7 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
         logger.error({ accountId }, `account ${accountId}: ${reason}`);
         store.accounts.setState(accountId, "expired", reason);
       },
+      ...(options.languageFor ? { languageFor: options.languageFor } : {}),
     });
 
   const savedListeners = new Set<(accountId: string) => void>();

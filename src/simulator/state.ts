@@ -64,6 +64,8 @@ export type ItemDescription =
       name?: string;
       mime?: string;
       transcript?: string;
+      /** how long a voice message plays */
+      playtime_ms?: number;
       /** the CDN download parameter, for fetching the bytes again */
       media_param?: string;
       /** why the bytes could not be described (unknown object, wrong key …) */

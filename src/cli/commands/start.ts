@@ -124,6 +124,7 @@ async function runStart(opts: StartOptions): Promise<void> {
       agent,
       transportFor: (a) => createILinkTransport(a, media.transport),
       media: media.media,
+      languageFor: (id) => profileFor(id).language,
       accountIds: accounts.map((a) => a.id),
       maxTurns: opts.maxTurns ?? config.gateway.maxTurns,
       delivery: {
@@ -169,6 +170,7 @@ async function runStart(opts: StartOptions): Promise<void> {
         quotaPerToken: config.gateway.quotaPerToken,
       },
       mediaAllowHosts: config.media.allowHosts,
+      languageFor: (id) => profileFor(id).language,
     });
     // A QR login in the admin UI is polled the moment it is saved.
     ops.onAccountSaved(() => w.check());

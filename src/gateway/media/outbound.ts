@@ -8,12 +8,14 @@ import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { AgentReply } from "../../agent/types.js";
+import type { Lang } from "../../shared/i18n.js";
 import { openInWorkspace, writeInWorkspace } from "../../shared/workspace/index.js";
 import { splitMessage } from "../delivery/split.js";
-import { codeOf, errMessage, MediaError } from "./errors.js";
+import { codeOf, MediaError } from "./errors.js";
 import { formatMb, type MediaLimits, mediaLimits } from "./limits.js";
 import { visibleName } from "./notices.js";
 import { type SendKind, SNIFF_BYTES, sendKindFor, sniffFile } from "./sniff.js";
+import { mediaWords } from "./texts.js";
 
 // The spaces before a tag go with it, so "see <<FILE:a>> here" reads "see here". The lookbehind
 // starts a match only where a run of blanks starts: without it a long run of spaces costs n².
@@ -77,12 +79,13 @@ export async function checkOutboundFile(
   requested: string,
   workspaceDir: string,
   limits: Partial<MediaLimits> = {},
+  lang: Lang = "en",
 ): Promise<OutboundCheck> {
   try {
     return { ok: true, file: await resolveOne(requested, workspaceDir, mediaLimits(limits)) };
   } catch (err) {
     const code = codeOf(err) ?? "FILE_NOT_FOUND";
-    return { ok: false, refusal: { path: requested, code, message: refusalText(requested, err) } };
+    return { ok: false, refusal: { path: requested, code, message: refusalText(requested, err, lang) } };
   }
 }
 
@@ -144,26 +147,29 @@ export async function outboundKind(path: string, limits: Partial<MediaLimits> = 
 }
 
 function tooLarge(requested: string, size: number, max: number): MediaError {
-  return new MediaError(
-    "FILE_TOO_LARGE",
-    `${requested} is ${formatMb(size)}, over the ${formatMb(max)} limit`,
-  );
+  const details = { size: formatMb(size), max: formatMb(max) };
+  return new MediaError("FILE_TOO_LARGE", `${requested} is ${details.size}, over the ${details.max} limit`, {
+    details,
+  });
 }
 
-function refusalText(requested: string, err: unknown): string {
+function refusalText(requested: string, err: unknown, lang: Lang): string {
   const name = `"${visibleName(basename(requested) || requested)}"`;
+  const w = mediaWords(lang);
   switch (codeOf(err)) {
     case "WORKSPACE_ESCAPE":
     case "WORKSPACE_BAD_PATH":
-      return `I can't send ${name}: it is outside my workspace.`;
+      return w.sendOutside({ name });
     case "WORKSPACE_HARD_LINK":
-      return `I can't send ${name}: it is a hard link, and a hard-linked file cannot be sent from my workspace.`;
+      return w.sendHardLink({ name });
     case "MEDIA_EMPTY":
-      return `I can't send ${name}: the file is empty.`;
-    case "FILE_TOO_LARGE":
-      return `I can't send ${name}: ${errMessage(err).replace(/^.* is /, "it is ")}.`;
+      return w.sendEmpty({ name });
+    case "FILE_TOO_LARGE": {
+      const d = err instanceof MediaError ? err.details : {};
+      return w.sendTooLarge({ name, size: d.size ?? "?", max: d.max ?? "?" });
+    }
     default:
-      return `I can't send ${name}: the file does not exist.`;
+      return w.sendMissing({ name });
   }
 }
 
@@ -177,6 +183,8 @@ export interface LongReplyOptions {
   /** Longest summary in code points (default 300). */
   summaryChars?: number;
   nowMs?: number;
+  /** The language of the note on the summary (default en). */
+  lang?: Lang;
 }
 
 /** A reply that would need more than `maxBubbles` bubbles → a short summary plus the full text as a `.md`. */
@@ -195,7 +203,7 @@ export async function longReplyAsFile(
   );
   const summary = summaryOf(text, options.summaryChars ?? 300);
   return {
-    text: `${summary}\n\n(The reply is long: full reply attached as ${basename(path)}.)`,
+    text: `${summary}\n\n${mediaWords(options.lang ?? "en").longReply({ name: basename(path) })}`,
     files: [path],
   };
 }
@@ -220,6 +228,8 @@ export interface PrepareOutboundOptions {
   limits?: Partial<MediaLimits>;
   maxBubbles?: number;
   chunkChars?: number;
+  /** The language of refusals and the long-reply note (default en). */
+  lang?: Lang;
 }
 
 /**
@@ -239,7 +249,7 @@ export async function prepareOutboundReply(
   const files: { path: string; caption?: string }[] = [];
   const refusals: string[] = [];
   for (const w of wanted) {
-    const r = await checkOutboundFile(w.path, options.workspaceDir, options.limits);
+    const r = await checkOutboundFile(w.path, options.workspaceDir, options.limits, options.lang);
     if (!r.ok) {
       if (!refusals.includes(r.refusal.message)) refusals.push(r.refusal.message);
     } else if (!files.some((f) => f.path === r.file.path)) {
@@ -249,6 +259,7 @@ export async function prepareOutboundReply(
   let text = tags.text;
   const long = await longReplyAsFile(text, {
     workspaceDir: options.workspaceDir,
+    ...(options.lang ? { lang: options.lang } : {}),
     ...(options.maxBubbles === undefined ? {} : { maxBubbles: options.maxBubbles }),
     ...(options.chunkChars === undefined ? {} : { chunkChars: options.chunkChars }),
   });

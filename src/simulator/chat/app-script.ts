@@ -401,7 +401,7 @@ export const appScript = `
     } else if (type === "fault.triggered" && (!data.account_id || data.account_id === S.accountId)) {
       toast(t.faultTriggered + ": " + data.endpoint);
     } else if (type === "message.rejected" && data.account_id === S.accountId) {
-      toast("sendmessage ret=" + data.ret + " " + (data.errmsg || "") + (data.rule ? " (" + data.rule + ")" : ""));
+      toast(t.sendRefused + ": ret=" + data.ret + " " + (data.errmsg || "") + (data.rule ? " (" + data.rule + ")" : ""));
     } else if (type === "user.created") {
       rememberUser({ user_id: data.user_id, name: data.name });
       renderPickers();

@@ -168,8 +168,8 @@ function Dialogs({ t }: { t: Messages }) {
             <button type="submit" value="cancel" class="mini-btn" formnovalidate data-i18n="cancel">
               {t.cancel}
             </button>
-            <button type="submit" value="ok" class="mini-btn primary" id="name-ok">
-              OK
+            <button type="submit" value="ok" class="mini-btn primary" id="name-ok" data-i18n="ok">
+              {t.ok}
             </button>
           </div>
         </form>
