@@ -14,7 +14,7 @@ export const gatewaySettingsSchema = z
     maxTurns: z.number().int().min(1).max(1000).default(16),
     /** Least gap between two bubbles to one contact. */
     spacingMs: z.number().int().min(0).max(60_000).default(1000),
-    /** Split replies at this many characters (field notes: ≤ 2000 is safe). */
+    /** Split replies at this many characters (docs/protocol.md §8.2.5: ≤ 2000 is safe). */
     chunkChars: z.number().int().min(100).max(4000).default(2000),
     /** Bot messages per context token before WeChat answers -2 (about 10). */
     quotaPerToken: z.number().int().min(2).max(100).default(10),

@@ -1,5 +1,5 @@
 /**
- * Gateway slash commands, read from the first TEXT item (ilink-protocol §11: trimmed, first token
+ * Gateway slash commands, read from the first TEXT item (docs/protocol.md §11: trimmed, first token
  * lowercased). Anything else starting with "/" goes to the agent unchanged.
  */
 import { wordsOf } from "../agent/texts.js";

@@ -1,5 +1,5 @@
 /**
- * CDN media cipher (ilink-protocol §10): AES-128-ECB with PKCS#7 padding, no IV, over the whole
+ * CDN media cipher (docs/protocol.md §10): AES-128-ECB with PKCS#7 padding, no IV, over the whole
  * file, and the AES key encodings seen on the wire (§10.2).
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";

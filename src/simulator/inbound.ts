@@ -247,7 +247,7 @@ export function sendInbound(state: SimState, account: SimAccount, input: Inbound
   return message;
 }
 
-/** How a redelivered copy carries its id: unchanged, missing, or a new one (field notes §8.2.12). */
+/** How a redelivered copy carries its id: unchanged, missing, or a new one (§8.2.12). */
 export type RedeliveryIdMode = "same" | "empty" | "new";
 
 /** Puts a message (again) into the bot's queue and wakes its long polls. */

@@ -278,7 +278,7 @@ export function createAccount(
   return account;
 }
 
-/** Makes an account's token stale: every bot call then answers -14 (§5, field notes §8.2.4). */
+/** Makes an account's token stale: every bot call then answers -14 (§5.1, §8.2.4). */
 export function expireToken(state: SimState, account: SimAccount, reason: string): void {
   if (account.token_state === "expired") return;
   account.token_state = "expired";

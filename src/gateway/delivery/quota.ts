@@ -1,5 +1,5 @@
 /**
- * The per-context-token send quota (field-notes §8.2 item 1, §10 item 1): about 10 bot messages fit
+ * The per-context-token send quota (docs/protocol.md §8.2.1): about 10 bot messages fit
  * per inbound message. We count sends per (account, contact) in the store, keep the last slot for a
  * "reply anything to continue" note, and park the overflow in the durable outbox until the contact
  * writes again, when a fresh token re-arms it.

@@ -265,7 +265,7 @@ async function prepareVideo(item: MessageItem, tag: string, ctx: Ctx, _quoted: b
 async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: boolean): Promise<MediaRef> {
   const voice = item.voice_item;
   const playtimeMs = typeof voice?.playtime === "number" ? voice.playtime : undefined;
-  // WeChat transcribed it already: nothing to download (ilink-protocol §19.33).
+  // WeChat transcribed it already: nothing to download (docs/protocol.md §19.33).
   if (voice?.text) return { kind: "voice", transcript: voice.text };
   const ref: MediaRef = { kind: "voice" };
   const maxVoiceMs = ctx.limits.maxVoiceMs;

@@ -1,7 +1,7 @@
 /**
  * The access policy: one synchronous `check` per inbound message, called by dispatch before
  * anything else (slash commands included, so nobody unknown can run `/status`; see the official
- * client's trap in ilink-protocol §19.21). A refusal never reaches the agent; it carries a stable
+ * client's trap in docs/protocol.md §19.21). A refusal never reaches the agent; it carries a stable
  * `code`, a human `reason` (logged, and stored on the inbound row) and, at most once per spell,
  * a `reply` for the gateway to send (a pairing code, a rate-limit notice). Everything else about
  * a refusal is silence, so a stranger cannot make the bot spend its send quota.
