@@ -149,10 +149,18 @@ describe("acp modes: other presets", () => {
     expect(sent()).toContain("set_mode bypassPermissions");
   });
 
-  it("Codex-like modes: read-only for a stranger, its sandboxed auto for the owner", async () => {
-    const agent = makeAgent(PRESETS["read-only"], { modes: "codex", agentName: "codex-acp" });
-    const { reply } = await say(agent, "attack");
+  it("Codex-like modes (codex-acp 2.6.0, starting in `agent`): read-only for a stranger, workspace-write for the owner", async () => {
+    const fake: FakeAgentOptions = { modes: "codex", agentName: "@agentclientprotocol/codex-acp" };
+    const stranger = makeAgent(PRESETS["read-only"], fake);
+    const { reply } = await say(stranger, "attack");
     expect(reply.text).toBe("read-only mode: I can only read");
     expect(sent()).toContain("set_mode read-only");
+    expect(readLog(logFile).find((l) => l.startsWith("session/new"))).toMatch(/mode=agent$/);
+
+    const owner = makeAgent(PRESETS.full, fake);
+    const mine = await say(owner, "turns", [], { ...contact("owner"), isOwner: true });
+    expect(mine.reply.text).toBe("turns: 1");
+    expect(sent()).toContain("set_mode workspace-write");
+    expect(sent()).not.toContain("set_mode agent");
   });
 });

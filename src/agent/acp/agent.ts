@@ -10,7 +10,7 @@ import type { Preset } from "../presets.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
 import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
 import { AcpError, describeError } from "./errors.js";
-import { chooseMode, LEVEL_WORDS } from "./modes.js";
+import { chooseMode, LEVEL_WORDS, presetLevel } from "./modes.js";
 import { adapterVersionWarning } from "./presets.js";
 import { AcpProcess, describeExit, type SessionBinding } from "./process.js";
 import { buildPrompt } from "./prompt.js";
@@ -52,6 +52,8 @@ interface StoredSession {
 
 interface Entry {
   key: string;
+  /** Whether its sandbox lets it write the workspace (not for a read-only contact's own process). */
+  writable: boolean;
   ready: Promise<AcpProcess>;
   proc?: AcpProcess;
   busy: number;
@@ -93,8 +95,9 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     wake();
   }
 
-  function spawnEntry(key: string, cwd: string): Entry {
+  function spawnEntry(key: string, cwd: string, writable: boolean): Entry {
     const started = AcpProcess.start({
+      writable,
       command: config.command,
       ...(config.args ? { args: config.args } : {}),
       ...(config.env ? { env: config.env } : {}),
@@ -105,6 +108,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     });
     const entry: Entry = {
       key,
+      writable,
       busy: 0,
       sessions: new Map(),
       ready: started.then(
@@ -130,10 +134,16 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   }
 
   /** The entry for `key`, started if needed, counted busy until `release`. */
-  async function acquire(key: string, cwd: string): Promise<Entry> {
+  async function acquire(key: string, cwd: string, writable: boolean): Promise<Entry> {
     for (;;) {
       if (closed) throw new AcpError("acp_process_exited", "the ACP agent is shutting down");
       const found = entries.get(key);
+      if (found && found.writable !== writable && found.busy === 0) {
+        // The contact's preset changed (assigned, /unlock, expired): the sandbox must change too.
+        logger.info({ key, writable }, "restarting the agent process: the contact may now write or not");
+        remove(found);
+        continue;
+      }
       if (found && found.proc?.alive !== false) {
         entries.delete(key);
         entries.set(key, found);
@@ -143,7 +153,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
       }
       if (found) remove(found);
       if (entries.size < maxProcesses) {
-        const entry = spawnEntry(key, cwd);
+        const entry = spawnEntry(key, cwd, writable);
         entry.busy++;
         return entry;
       }
@@ -222,10 +232,13 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     const { contact } = input;
     const workspace = await Workspace.open(config.cwdFor ? config.cwdFor(contact) : (config.cwd as string));
     const spawnCwd = scope === "account" && config.cwd ? config.cwd : workspace.root;
-    const entry = await acquire(processKey(contact), spawnCwd);
+    const preset = presetFor(config.presets, contact);
+    // A read-only contact's own process cannot write its workspace even if the agent ignores its
+    // mode. A group's session (members with different presets) and scope `account` share one.
+    const writable = scope === "account" || contact.groupId !== undefined || presetLevel(preset) > 0;
+    const entry = await acquire(processKey(contact), spawnCwd, writable);
     try {
       const proc = await entry.ready;
-      const preset = presetFor(config.presets, contact);
       const binding = await ensureSession(entry, proc, contact, workspace, preset);
       binding.preset = preset;
       // The preset binds the agent through its session mode, checked before every prompt.

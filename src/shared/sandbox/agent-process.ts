@@ -33,7 +33,11 @@ export const KNOWN_AGENT_SANDBOX: Readonly<Record<string, { allowPaths: string[]
     allowPaths: ["~/.claude", "~/.claude.json", "~/.config/claude", "~/.npm"],
     passEnv: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
   },
-  codex: { allowPaths: ["~/.codex", "~/.npm"], passEnv: ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME"] },
+  // codex-acp's api-key login reads CODEX_API_KEY, then OPENAI_API_KEY.
+  codex: {
+    allowPaths: ["~/.codex", "~/.npm"],
+    passEnv: ["CODEX_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME"],
+  },
   gemini: {
     allowPaths: ["~/.gemini"],
     passEnv: ["GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT"],
@@ -107,6 +111,8 @@ export interface SpawnSpec {
   sandboxed?: string;
   /** Set when `auto` found no sandbox: why. */
   unsandboxed?: string;
+  /** Whether a variable of the gateway's environment reaches the process (sandboxed: only the allowlist). */
+  passes(name: string): boolean;
   dispose(): Promise<void>;
 }
 
@@ -117,7 +123,14 @@ export interface SpawnSpec {
  */
 export async function agentSpawnSpec(
   sandbox: ProcessSandbox | undefined,
-  cmd: { command: string; args?: readonly string[]; cwd: string; env?: Readonly<Record<string, string>> },
+  cmd: {
+    command: string;
+    args?: readonly string[];
+    cwd: string;
+    env?: Readonly<Record<string, string>>;
+    /** Whether the process may write its cwd (the workspace); default true. */
+    writable?: boolean;
+  },
 ): Promise<SpawnSpec> {
   const hostEnv = sandbox?.hostEnv ?? process.env;
   const plain = (unsandboxed?: string): SpawnSpec => ({
@@ -125,6 +138,7 @@ export async function agentSpawnSpec(
     args: [...(cmd.args ?? [])],
     env: { ...hostEnv, ...cmd.env },
     ...(unsandboxed ? { unsandboxed } : {}),
+    passes: () => true,
     dispose: async () => {},
   });
   if (!sandbox || sandbox.mode === "off") return plain();
@@ -153,7 +167,7 @@ export async function agentSpawnSpec(
   const wrapped = await status.sandbox.wrap(
     {
       workspace: cwd,
-      writable: true,
+      writable: cmd.writable ?? true,
       network: true,
       readPaths: readPaths.map((p) => real(expandHome(p, home))),
       writePaths: writePaths.map((p) => real(expandHome(p, home))),
@@ -163,7 +177,8 @@ export async function agentSpawnSpec(
     },
     [program, ...(cmd.args ?? [])],
   );
-  return { ...wrapped, sandboxed: status.sandbox.description };
+  const passes = (name: string) => sandbox.passEnv.includes(name) || Object.hasOwn(cmd.env ?? {}, name);
+  return { ...wrapped, sandboxed: status.sandbox.description, passes };
 }
 
 /** The ProcessSandbox of the `acp` config: its settings plus those of a known agent. */

@@ -14,7 +14,7 @@
  *   turns         answers how many prompts this session has seen (survives session/load)
  *   session       answers its session id
  *   attack        behaves like an adapter by its current mode: in a mode that never asks
- *                 (auto, bypassPermissions, full-access) it writes pwned.txt and "runs" a command
+ *                 (auto, bypassPermissions, agent, workspace-write…) it writes pwned.txt and "runs" a command
  *                 (ran.txt) on its own, ignoring permissions; in acceptEdits it writes, then asks
  *                 to run; in default it asks for both; in plan / read-only it only reads
  *   escalate      switches itself to bypassPermissions (current_mode_update), then writes
@@ -27,16 +27,26 @@
  *
  * Behaviours (flags) of the real adapters:
  *   --modes claude|codex|config|none  the modes it offers (default claude: default, acceptEdits,
- *                 plan, bypassPermissions, auto; codex: read-only, auto, full-access; config: the
- *                 claude modes as a `mode` config option only; none: no modes)
- *   --start-mode ID   the mode sessions start in (default: default; codex: auto)
- *   --auth claude|codex   session/new answers -32000 "Authentication required" until logged in;
- *                 codex accepts `authenticate` with openai-api-key / codex-api-key when the
- *                 variable is set; claude offers a terminal login when the client can run one
- *   --auth-on-prompt   like --auth, but session/new works and session/prompt fails
+ *                 plan, bypassPermissions, auto; codex as codex-acp 2.6.0: read-only,
+ *                 workspace-write, agent, agent-full-access; config: the claude modes as a `mode`
+ *                 config option only; none: no modes)
+ *   --start-mode ID   the mode sessions start in (default: default; codex: agent)
+ *   --auth claude|codex   not logged in, as the pinned adapters are (checked against
+ *                 codex-acp 2.6.0 and claude-agent-acp 0.49.0): codex offers `api-key` (its _meta
+ *                 names provider openai) and `chat-gpt`, answers session/new with -32000
+ *                 "Authentication required" until `authenticate` with `api-key` finds CODEX_API_KEY
+ *                 or OPENAI_API_KEY in its own environment; claude opens sessions but answers
+ *                 session/prompt with -32000, and offers its two terminal logins (`--cli auth login
+ *                 --claudeai` / `--console`) when the client advertises auth.terminal
+ *   --auth-on-prompt   codex: session/new works and session/prompt fails instead
  *   --agent-name N --agent-version V   what initialize reports
  *   --commands    sends available_commands_update after session/new
  *   --refuse-set-mode   answers session/set_mode with an error
+ *   --hang        every prompt reports what Codex does when its API is unreachable (a notice, a
+ *                 "Reconnecting... 1/5" status) and then never ends until session/cancel
+ *   --probe PATH  at start, tries what an agent that ignores its mode would: read PATH (say
+ *                 $WXAGENT_HOME/config.json), write a file in its cwd, list secret-looking
+ *                 variables it can see; the results go to the log
  *
  * `--log FILE` appends one line per method received (and "cancel <id>"), so tests can see
  * what the client sent. `--state DIR` keeps each session's prompt count on disk, which is what
@@ -56,13 +66,16 @@ const option = (name: string): string | undefined => {
 
 const loadSession = flag("--load-session");
 const modesKind = option("--modes") ?? "claude";
-const startMode = option("--start-mode") ?? (modesKind === "codex" ? "auto" : "default");
+const startMode = option("--start-mode") ?? (modesKind === "codex" ? "agent" : "default");
 const authKind = option("--auth");
-const authOnPrompt = flag("--auth-on-prompt");
+// The Claude adapter only finds out at the first prompt that nobody is logged in.
+const authOnPrompt = flag("--auth-on-prompt") || authKind === "claude";
 const agentName = option("--agent-name") ?? "fake-agent";
 const agentVersion = option("--agent-version") ?? "0.0.1";
 const sendCommands = flag("--commands");
 const refuseSetMode = flag("--refuse-set-mode");
+const hang = flag("--hang");
+const probe = option("--probe");
 let authenticated = false;
 let clientTerminalAuth = false;
 
@@ -73,15 +86,31 @@ const CLAUDE_MODES: acp.SessionMode[] = [
   { id: "plan", name: "Plan Mode", description: "Planning mode, no actual tool execution" },
   { id: "bypassPermissions", name: "Bypass Permissions", description: "Bypass all permission checks" },
 ];
+/** codex-acp 2.6.0's modes; sessions start in `agent`. */
 const CODEX_MODES: acp.SessionMode[] = [
-  { id: "read-only", name: "Read Only", description: "Codex can read files and answer questions" },
-  { id: "auto", name: "Default", description: "Codex can edit files and run commands in the workspace" },
-  { id: "full-access", name: "Full Access", description: "Codex can edit files and run commands anywhere" },
+  {
+    id: "read-only",
+    name: "Read-only",
+    description: "Requires approval to edit files and access the internet.",
+  },
+  {
+    id: "workspace-write",
+    name: "Workspace access",
+    description: "Edit workspace files; ask before writing outside the workspace or accessing the network.",
+  },
+  { id: "agent", name: "Auto review", description: "Only ask for actions detected as potentially unsafe" },
+  {
+    id: "agent-full-access",
+    name: "Full access",
+    description: "Unrestricted access to the internet and any file on your computer",
+  },
 ];
 const MODES = modesKind === "codex" ? CODEX_MODES : modesKind === "none" ? [] : CLAUDE_MODES;
 /** What a mode lets the fake do on its own: never ask, ask before running only, ask for all, or read only. */
 function modeBehaviour(mode: string): "free" | "edits" | "asks" | "reads" {
-  if (["auto", "bypassPermissions", "full-access", "dontAsk"].includes(mode)) return "free";
+  if (["auto", "bypassPermissions", "agent", "agent-full-access", "dontAsk"].includes(mode)) return "free";
+  // Codex's workspace-write edits and runs in its workspace without asking.
+  if (mode === "workspace-write") return "free";
   if (mode === "acceptEdits") return "edits";
   if (mode === "plan" || mode === "read-only") return "reads";
   return "asks";
@@ -113,36 +142,32 @@ function authRequired(): acp.RequestError {
 function authMethods(): acp.AuthMethod[] {
   if (authKind === "codex") {
     return [
-      { id: "chatgpt", name: "Login with ChatGPT", description: "Use your ChatGPT login with Codex CLI" },
       {
-        id: "codex-api-key",
-        name: "Use CODEX_API_KEY",
-        description: "Requires setting the `CODEX_API_KEY` env var.",
+        id: "api-key",
+        name: "API Key",
+        description: "Use an API key to authenticate",
+        _meta: { "api-key": { provider: "openai" } },
       },
-      {
-        id: "openai-api-key",
-        name: "Use OPENAI_API_KEY",
-        description: "Requires setting the `OPENAI_API_KEY` env var.",
-      },
+      { id: "chat-gpt", name: "ChatGPT", description: "Use ChatGPT to authenticate" },
     ];
   }
-  if (authKind === "claude") {
-    const methods: acp.AuthMethod[] = [
+  if (authKind === "claude" && clientTerminalAuth) {
+    return [
       {
-        id: "claude-login",
-        name: "Log in with Claude Code",
-        description: "Run `claude /login` in the terminal",
+        id: "claude-ai-login",
+        type: "terminal",
+        name: "Claude Subscription",
+        description: "Use Claude subscription ",
+        args: ["--cli", "auth", "login", "--claudeai"],
+      },
+      {
+        id: "console-login",
+        type: "terminal",
+        name: "Anthropic Console",
+        description: "Use Anthropic Console (API usage billing)",
+        args: ["--cli", "auth", "login", "--console"],
       },
     ];
-    if (clientTerminalAuth) {
-      methods.push({
-        id: "claude-login-terminal",
-        type: "terminal",
-        name: "Log in with Claude",
-        args: ["--cli"],
-      });
-    }
-    return methods;
   }
   return [];
 }
@@ -160,6 +185,21 @@ interface FakeSession {
   turns: number;
   cancelled: boolean;
   onCancel?: () => void;
+}
+
+if (probe) {
+  const attempt = (what: () => unknown): string => {
+    try {
+      const r = what();
+      return typeof r === "string" ? `read ${r.length} bytes` : "ok";
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code ?? "failed";
+    }
+  };
+  log(`probe read ${probe}: ${attempt(() => readFileSync(probe, "utf8"))}`);
+  log(`probe write cwd: ${attempt(() => writeFileSync(join(process.cwd(), ".probe"), "x"))}`);
+  const secrets = Object.keys(process.env).filter((k) => /PASS|SECRET|TOKEN|API_KEY/.test(k));
+  log(`probe env: ${secrets.sort().join(",") || "(none)"}`);
 }
 
 const sessions = new Map<string, FakeSession>();
@@ -192,10 +232,11 @@ const app = acp
   })
   .onRequest("authenticate", ({ params }) => {
     log(`authenticate ${params.methodId}`);
-    const variable = { "codex-api-key": "CODEX_API_KEY", "openai-api-key": "OPENAI_API_KEY" }[
-      params.methodId
-    ];
-    if (authKind === "codex" && variable && process.env[variable]) {
+    if (authKind === "codex" && params.methodId === "api-key") {
+      // codex-acp reads the key from its own environment: CODEX_API_KEY, then OPENAI_API_KEY.
+      const key = process.env.CODEX_API_KEY?.trim() || process.env.OPENAI_API_KEY?.trim();
+      if (!key) throw acp.RequestError.internalError(undefined, "CODEX_API_KEY or OPENAI_API_KEY is not set");
+      log(`authenticated with a key of ${key.length} characters`);
       authenticated = true;
       return {};
     }
@@ -288,6 +329,23 @@ const app = acp
     const first = params.prompt.find((b) => b.type === "text");
     const input = first && first.type === "text" ? first.text.trim() : "";
     log(`prompt ${input} mode=${s.mode}`);
+    if (hang) {
+      await client.notify("session/update", {
+        sessionId: s.id,
+        update: {
+          sessionUpdate: "notice",
+          severity: "warning",
+          title:
+            "Falling back from WebSockets to HTTPS transport. stream disconnected before completion: failed to lookup address information: Name does not resolve",
+        },
+      });
+      await client.notify("session/update", {
+        sessionId: s.id,
+        update: { sessionUpdate: "agent_message_chunk", content: text("Reconnecting... 1/5") },
+      });
+      if (!s.cancelled) await new Promise<void>((done) => (s.onCancel = done));
+      return { stopReason: "cancelled" };
+    }
     const [word = "", ...rest] = input.split(/\s+/);
     const arg = rest.join(" ");
     const say = (t: string) =>
