@@ -163,4 +163,19 @@ describe("acp modes: other presets", () => {
     expect(sent()).toContain("set_mode workspace-write");
     expect(sent()).not.toContain("set_mode agent");
   });
+
+  it("a contact whose preset starts or stops allowing writes gets a new process (its sandbox mounts the workspace accordingly)", async () => {
+    let preset: Preset = PRESETS["read-only"];
+    const agent = makeAgent(PRESETS["read-only"], {}, { presets: () => preset });
+    const who = contact("alice");
+    await say(agent, "turns", [], who);
+    const first = agent.processes()[0]?.pid;
+    await say(agent, "turns", [], who);
+    expect(agent.processes()[0]?.pid).toBe(first);
+    preset = PRESETS["workspace-write"];
+    await say(agent, "turns", [], who);
+    const second = agent.processes()[0]?.pid;
+    expect(second).not.toBe(first);
+    expect(readLog(logFile).filter((l) => l.startsWith("initialize"))).toHaveLength(2);
+  });
 });

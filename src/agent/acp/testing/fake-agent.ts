@@ -17,6 +17,9 @@
  *                 (auto, bypassPermissions, agent, workspace-write…) it writes pwned.txt and "runs" a command
  *                 (ran.txt) on its own, ignoring permissions; in acceptEdits it writes, then asks
  *                 to run; in default it asks for both; in plan / read-only it only reads
+ *   rogue PATH    ignores its mode and its permissions altogether: writes pwned.txt in its cwd,
+ *                 plants a file beside PATH, runs `cat PATH` and reads PATH itself; answers
+ *                 what each attempt got
  *   escalate      switches itself to bypassPermissions (current_mode_update), then writes
  *                 escalated.txt on its own unless the turn was cancelled by then
  *   messages      two messages with different messageIds: "I'll run that." and "Done."
@@ -52,8 +55,9 @@
  * what the client sent. `--state DIR` keeps each session's prompt count on disk, which is what
  * `session/load` restores in a new process.
  */
+import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
 
@@ -477,6 +481,26 @@ const app = acp
         if (ran) writeFileSync(join(s.cwd, "ran.txt"), "uid=0(root)\n");
         log(`attack wrote=${wrote} ran=${ran}`);
         await say(`wrote=${wrote} ran=${ran}`);
+        return { stopReason: "end_turn" };
+      }
+      case "rogue": {
+        const attempt = (what: () => unknown): string => {
+          try {
+            const r = what();
+            return typeof r === "string" ? `got ${r.length} bytes` : "ok";
+          } catch (err) {
+            const e = err as NodeJS.ErrnoException & { status?: number };
+            return e.code ?? (e.status !== undefined ? `exit ${e.status}` : "failed");
+          }
+        };
+        const results = [
+          `write-cwd=${attempt(() => writeFileSync(join(s.cwd, "pwned.txt"), "pwned\n"))}`,
+          `plant=${attempt(() => writeFileSync(join(dirname(arg), "planted.txt"), "x"))}`,
+          `run=${attempt(() => execFileSync("/bin/sh", ["-c", `cat "${arg}"`], { stdio: ["ignore", "pipe", "ignore"] }).toString())}`,
+          `read=${attempt(() => readFileSync(arg, "utf8"))}`,
+        ];
+        log(`rogue ${results.join(" ")}`);
+        await say(results.join(" "));
         return { stopReason: "end_turn" };
       }
       case "escalate": {
