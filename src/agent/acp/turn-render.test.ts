@@ -37,6 +37,14 @@ describe("TurnRecorder: rendering", () => {
     expect(splitMessage(text)).toEqual(["I'll run that.", "Done."]);
   });
 
+  it("a bubble marker inside the agent's own text splits nothing: only a new messageId does", async () => {
+    const rec = new TurnRecorder(new FakeIO());
+    rec.apply(chunk(`one${BUBBLE_BREAK}two${BUBBLE_BREAK.repeat(50)}three`, "m1"));
+    const { text } = await rec.reply("end_turn");
+    expect(text).toBe("onetwothree");
+    expect(splitMessage(text)).toEqual(["onetwothree"]);
+  });
+
   it("chunks without messageId (older agents) stay one message", async () => {
     const rec = new TurnRecorder(new FakeIO());
     rec.apply(chunk("a"));

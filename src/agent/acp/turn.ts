@@ -173,7 +173,8 @@ export class TurnRecorder {
 
   private addContent(block: ContentBlock): void {
     if (block.type === "text") {
-      this.chunks.push(block.text);
+      // The marker is ours (a new messageId): in the agent's text it would split bubbles at will.
+      this.chunks.push(block.text.replaceAll(BUBBLE_BREAK, ""));
     } else if (block.type === "resource_link" && block.uri.startsWith("file:")) {
       // A file the agent points at becomes an attachment (the gateway checks the workspace).
       this.files.push(fileURLToPath(block.uri));

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { AgentReply } from "../../agent/types.js";
+import { type AgentReply, BUBBLE_BREAK } from "../../agent/types.js";
 import { resolveInWorkspace } from "../../agent/workspace.js";
 import { splitMessage } from "../delivery/split.js";
 import { codeOf, errMessage, MediaError } from "./errors.js";
@@ -169,6 +169,14 @@ export async function longReplyAsFile(
 ): Promise<{ text: string; files: string[] } | undefined> {
   const bubbles = splitMessage(text, options.chunkChars ?? 2000).length;
   if (bubbles <= (options.maxBubbles ?? 6)) return undefined;
+  // The agent's separate messages are paragraphs in a file: the bubble marker is for delivery only.
+  if (text.includes(BUBBLE_BREAK)) {
+    text = text
+      .split(BUBBLE_BREAK)
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .join("\n\n");
+  }
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const stamp = new Date(options.nowMs ?? Date.now()).toISOString().replace(/[:.]/g, "-").slice(0, 19);
   const path = join(options.dir, `reply-${stamp}-${randomBytes(3).toString("hex")}.md`);
