@@ -76,6 +76,8 @@ interface StartOptions {
   permissionTimeoutMs?: number;
   /** How often progress notes are flushed as one bubble; long by default so bubbles are exact. */
   progressIntervalMs?: number;
+  /** Who answers permission questions; default the contact (explicit opt-in) for these tests. */
+  askTo?: "contact" | "owner";
 }
 
 /** The gateway and the ACP agent as `wxagent start` builds them (see src/cli/commands/start.ts). */
@@ -86,7 +88,7 @@ async function startGateway(o: StartOptions = {}): Promise<void> {
     cwdFor: (c) => workspaceDirFor(c, { home: paths.home }),
     presets: ASK_EDITS,
     // The contact answers its own questions here (explicit opt-in; the default asks the owner).
-    askTo: "contact",
+    askTo: o.askTo ?? "contact",
     permissionTimeoutMs: o.permissionTimeoutMs ?? WAIT_MS,
     sessionStore: store.sessions,
   });
@@ -216,6 +218,29 @@ describe("e2e acp: permission prompts in the chat", () => {
     expect(readLog(logFile)).toContain("permission cancelled");
     expect(existsSync(aliceFile("out.txt"))).toBe(false);
     expect(await bubbles()).toEqual([expect.stringContaining(QUESTION), "Stopped."]);
+  });
+});
+
+describe("e2e acp: a question for an owner who has not written for over 24 h", () => {
+  it("the contact is told at once that the owner cannot be reached; the owner's next message brings the question, their answer lets the tool run", async () => {
+    await startGateway({ askTo: "owner" });
+    const owner = bot.owner_user_id;
+    store.contextTokens.set(bot.account_id, owner, "ctx-yesterday", Date.now() - 25 * 3_600_000);
+    await userSays("write out.txt");
+    await waitForBubble("cannot reach them until they write to me again");
+    expect(await bubbles(owner)).toEqual([]);
+    expect(existsSync(aliceFile("out.txt"))).toBe(false);
+
+    await userSays("hello", owner);
+    const asked = await waitForBubble("Question #1, for alice@im.wechat:", owner);
+    expect(asked.join("\n")).toContain("Write out.txt");
+    await userSays("2", owner);
+    await waitForBubble("wrote out.txt");
+    expect(existsSync(aliceFile("out.txt"))).toBe(true);
+    // The owner's "hello" released the question; it was no prompt of its own.
+    expect(readLog(logFile).filter((l) => l.startsWith("prompt"))).toEqual([
+      "prompt write out.txt mode=default",
+    ]);
   });
 });
 
