@@ -217,7 +217,7 @@ export async function checkAgent(config: Config, paths: HomePaths, signal: Abort
 }
 
 /** The doctor lines of one ACP check: the agent, where it runs, its modes, Node, warnings. */
-function acpChecks(
+export function acpChecks(
   r: AcpCheckResult,
   cmd: { command: string; args?: string[] },
   needs: { node: string } | undefined,

@@ -17,6 +17,7 @@ import {
   type FakeAgentOptions,
   FakeIO,
   fakeAgentCommand,
+  memorySessionStore,
   readLog,
   type ScriptedAnswer,
 } from "./testing/harness.js";
@@ -177,5 +178,25 @@ describe("acp modes: other presets", () => {
     const second = agent.processes()[0]?.pid;
     expect(second).not.toBe(first);
     expect(readLog(logFile).filter((l) => l.startsWith("initialize"))).toHaveLength(2);
+  });
+
+  it("a session resumed with session/load (it comes back in `auto`) is set to plan again before the prompt", async () => {
+    const fake: FakeAgentOptions = { startMode: "auto", loadSession: true, stateDir: join(base, "state") };
+    const sessionStore = memorySessionStore();
+    const first = makeAgent(PRESETS["read-only"], fake, { sessionStore });
+    await say(first, "turns");
+    await first.close?.();
+    const second = makeAgent(PRESETS["read-only"], fake, { sessionStore });
+    const { reply } = await say(second, "attack");
+    expect(reply.text).toBe("plan mode: I can only read");
+    const log = sent();
+    const load = log.findIndex((l) => l.startsWith("session/load"));
+    expect(load).toBeGreaterThan(0);
+    expect(log.slice(load)).toEqual([
+      expect.stringMatching(/^session\/load fake-/),
+      "set_mode plan",
+      "prompt attack mode=plan",
+    ]);
+    expect(log.filter((l) => l.startsWith("session/new"))).toHaveLength(1);
   });
 });

@@ -84,7 +84,7 @@ export function apiKeyMethod(
 
 export interface LoginFixOptions {
   /** What to do once logged in. Default "send the message again". */
-  then?: string;
+  next?: string;
   /**
    * Whether a variable set in the gateway's environment reaches the agent: a sandboxed agent gets
    * only the allowlist (`acp.sandbox.passEnv`). Unknown: assume it does.
@@ -122,7 +122,7 @@ export function loginFix(
       keyHint += `; the sandbox passes a variable from the environment only when it is named in "acp": {"sandbox": {"passEnv": ${JSON.stringify(blocked)}}}`;
     }
   }
-  return `${parts.join(", or ")}${keyHint}; then ${options.then ?? "send the message again"}`;
+  return `${parts.join(", or ")}${keyHint}; then ${options.next ?? "send the message again"}`;
 }
 
 /**

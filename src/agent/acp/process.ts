@@ -288,7 +288,7 @@ export class AcpProcess {
   /** The one sentence that tells the owner how to log this agent in. */
   loginFix(then?: string): string {
     return loginFix(this.agentInfo?.name ?? "", this.commandLine, this.authMethods, {
-      ...(then ? { then } : {}),
+      ...(then ? { next: then } : {}),
       reaches: this.passes,
     });
   }

@@ -3,7 +3,8 @@
  * `messageId` starts a new bubble), the noisy stream of tool and plan updates boiled down to a
  * few progress lines ("🔧 Edit src/a.ts", "📋 plan: 3 steps"), and images, audio and resources
  * the agent sends saved in the workspace and delivered as files (the gateway's outbound checks
- * and limits apply). Chunks never become progress: the answer arrives once, at the end.
+ * and limits apply). Chunks never become progress: the answer arrives once, at the end. A
+ * model service the agent keeps retrying is said once, as progress.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -92,6 +93,10 @@ export class TurnRecorder {
       case "notice":
         // Notices are for the owner's log (process.ts), except a retry status, shown once.
         if (RETRY_STATUS.test(update.title) || RETRY_STATUS.test(update.description ?? "")) this.retrying();
+        return;
+      case "session_info_update":
+        // codex-acp 2.x reports "Reconnecting... 2/5" as an error that will be retried, here.
+        if (codexRetry(update._meta)) this.retrying();
         return;
       case "tool_call": {
         const title = update.title.trim() || update.kind || "tool";
@@ -246,6 +251,12 @@ export class TurnRecorder {
     this.lastProgress = line;
     this.io.progress(line);
   }
+}
+
+/** `_meta.codex.error.willRetry` of a codex-acp session_info_update (checked against 2.6.0). */
+function codexRetry(meta: unknown): boolean {
+  const codex = (meta as { codex?: { error?: { willRetry?: unknown } } } | null | undefined)?.codex;
+  return codex?.error?.willRetry === true;
 }
 
 const STOP_NOTES: Partial<Record<StopReason, string>> = {

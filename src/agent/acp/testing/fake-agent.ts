@@ -6,7 +6,8 @@
  *   echo TEXT     streams TEXT back in a few chunks
  *   tool          reports an edit tool call, then answers "done"
  *   plan          reports a three-step plan, then answers "planned"
- *   write NAME    asks permission; writes NAME in the session cwd only when allowed
+ *   write NAME    asks permission (with the options the adapter it plays sends, adapter-options.ts);
+ *                 writes NAME in the session cwd only when allowed
  *   read PATH     reads PATH through the client (fs/read_text_file) and answers its content
  *   work          a long job that ends only on session/cancel
  *   crash         exits with code 1 in the middle of the turn
@@ -26,7 +27,10 @@
  *   notice        a notice (for the log), then "noticed"
  *   late          a tool call titled "Terminal", later retitled "npm test", then "ran"
  *   image         a small PNG image block and the text "picture"
- *   retry         Codex's retry status ("Reconnecting... n/5") twice, then "recovered"
+ *   retry         Codex's retry status twice as codex-acp 2.6.0 sends it (session_info_update,
+ *                 `_meta.codex.error` with willRetry and "Reconnecting... n/5"), a pause while it
+ *                 retries, then "recovered"
+ *   retry-chunks  the same status as plain message chunks (older Codex adapters), then "recovered"
  *
  * Behaviours (flags) of the real adapters:
  *   --modes claude|codex|config|none  the modes it offers (default claude: default, acceptEdits,
@@ -60,6 +64,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { dirname, join, resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
+import { allows, CODEX_FILE_OPTIONS, claudeOptions } from "./adapter-options.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(name);
@@ -345,7 +350,10 @@ const app = acp
       });
       await client.notify("session/update", {
         sessionId: s.id,
-        update: { sessionUpdate: "agent_message_chunk", content: text("Reconnecting... 1/5") },
+        update: {
+          sessionUpdate: "session_info_update",
+          _meta: { codex: { error: { message: "Reconnecting... 1/5", willRetry: true } } },
+        },
       });
       if (!s.cancelled) await new Promise<void>((done) => (s.onCancel = done));
       return { stopReason: "cancelled" };
@@ -387,19 +395,16 @@ const app = acp
         const name = arg || "out.txt";
         const toolCall = { toolCallId: "w1", title: `Write ${name}`, kind: "edit" as const };
         await update({ sessionUpdate: "tool_call", ...toolCall, status: "pending" });
+        // The options of the adapter it plays, in its order, with its labels.
         const ask: acp.RequestPermissionRequest = {
           sessionId: s.id,
           toolCall,
-          options: [
-            { optionId: "allow", name: "allow once", kind: "allow_once" },
-            { optionId: "always", name: "allow always", kind: "allow_always" },
-            { optionId: "reject", name: "reject", kind: "reject_once" },
-          ],
+          options: modesKind === "codex" ? CODEX_FILE_OPTIONS : claudeOptions("Write"),
         };
         const answer = await client.request("session/request_permission", ask);
         log(`permission ${answer.outcome.outcome === "selected" ? answer.outcome.optionId : "cancelled"}`);
         if (answer.outcome.outcome === "cancelled") return { stopReason: "cancelled" };
-        if (answer.outcome.optionId === "reject") {
+        if (!allows(answer.outcome.optionId)) {
           await update({ sessionUpdate: "tool_call_update", toolCallId: "w1", status: "failed" });
           await say("not allowed");
           return { stopReason: "end_turn" };
@@ -562,6 +567,26 @@ const app = acp
         });
         return { stopReason: "end_turn" };
       case "retry":
+        for (const n of [1, 2]) {
+          await update({
+            sessionUpdate: "session_info_update",
+            _meta: {
+              codex: {
+                error: {
+                  message: `Reconnecting... ${n}/5 (stream disconnected before completion)`,
+                  codexErrorInfo: null,
+                  turnId: "turn-1",
+                  willRetry: true,
+                },
+              },
+            },
+          });
+        }
+        // Codex backs off between retries; the gateway's progress note goes out meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await say("recovered");
+        return { stopReason: "end_turn" };
+      case "retry-chunks":
         await say("Reconnecting... 1/5");
         await say("Reconnecting... 2/5");
         await say("recovered");
