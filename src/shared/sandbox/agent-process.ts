@@ -8,7 +8,7 @@
  * `mode`: `auto` (default) sandboxes where the machine has a sandbox and otherwise starts the
  * agent as before with a warning; `on` refuses to start without one; `off` never sandboxes.
  */
-import { realpathSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { z } from "zod";
@@ -158,6 +158,7 @@ export async function agentSpawnSpec(
   const readPaths = [installDir(process.execPath, home), installDir(program, home), ...sandbox.readPaths];
   const writePaths = [...sandbox.writePaths];
   if (basename(program) === "npx") writePaths.push(join(home, ".npm"));
+  for (const p of writePaths) ensureLoginDir(expandHome(p, home));
   const passed: Record<string, string> = {};
   for (const name of sandbox.passEnv) {
     const v = hostEnv[name];
@@ -179,6 +180,22 @@ export async function agentSpawnSpec(
   );
   const passes = (name: string) => sandbox.passEnv.includes(name) || Object.hasOwn(cmd.env ?? {}, name);
   return { ...wrapped, sandboxed: status.sandbox.description, passes };
+}
+
+/**
+ * Create a missing login or cache directory before it is mounted. A path that does not exist is
+ * not mounted, so the agent would write it into the sandbox's own scratch space and lose it at
+ * exit: measured with a new user's HOME, npx downloaded the adapter again on every start and
+ * `~/.npm` never appeared. Files (`~/.claude.json`) are left for their program to create.
+ */
+export function ensureLoginDir(path: string): void {
+  const name = basename(path).replace(/^\.+/, "");
+  if (existsSync(path) || /\.[A-Za-z0-9]+$/.test(name)) return;
+  try {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+  } catch {
+    // Not creatable (a read-only home): the sandbox then lacks it, as before.
+  }
 }
 
 /** The ProcessSandbox of the `acp` config: its settings plus those of a known agent. */
