@@ -46,10 +46,12 @@ describe("checkAcpCommand", () => {
   it("reports a command that exits before answering", async () => {
     const result = await checkAcpCommand(
       { command: process.execPath, args: ["-e", "process.exit(3)"] },
-      { workspacesDir: dir, timeoutMs: 20_000 },
+      { workspacesDir: dir, timeoutMs: 20_000, preset: "claude" },
     );
     expect(result.ok).toBe(false);
     expect(result.problem).toContain("exited (code 3) before answering initialize");
+    // An adapter that will not start may need a newer Node: the fix says which.
+    expect(result.fix).toContain("(the claude preset needs Node >= 22 for 0.101.0");
   });
 
   it("reports a command that does not speak ACP within the timeout", async () => {
@@ -219,7 +221,9 @@ describe("checkAcpCommand: the modes, as the gateway sets them", () => {
     const result = await checkAcpCommand(fakeAgentCommand({ hang: true }), {
       workspacesDir: dir,
       promptTimeoutMs: 1_500,
+      preset: "codex",
     });
+    expect(result.fix).not.toContain("preset needs");
     expect(result.ok).toBe(false);
     expect(result.problem).toContain("the agent did not answer a tiny prompt within 1500 ms; it reported:");
     expect(result.problem).toContain("Name does not resolve");

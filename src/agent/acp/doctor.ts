@@ -142,9 +142,6 @@ export async function checkAcpCommand(
     if (!options.initializeOnly) {
       Object.assign(result, await firstMessage(proc, workspace, options, warnings));
     }
-    if (!result.ok && options.preset && ACP_PRESET_NEEDS[options.preset] && !result.needsLogin) {
-      result.fix = `${result.fix ?? ""} (the ${options.preset} preset needs ${ACP_PRESET_NEEDS[options.preset]?.node})`;
-    }
     return warnings.length > 0 ? { ...result, warnings } : result;
   } catch (err) {
     if (options.signal?.aborted) {
@@ -157,13 +154,18 @@ export async function checkAcpCommand(
     }
     const message = describeError(err);
     const timedOut = err instanceof AcpError && message.includes("did not answer initialize");
+    // An adapter that does not start may simply need a newer Node.
+    const needs = options.preset ? ACP_PRESET_NEEDS[options.preset] : undefined;
+    const node = needs
+      ? ` (the ${options.preset} preset needs ${needs.node}; this is Node ${process.versions.node})`
+      : "";
     return {
       ok: false,
       resolvedCommand,
       problem: message,
       fix: timedOut
-        ? `run \`${commandLine}\` by hand: it should wait silently for JSON on stdin; if it prints a prompt or help, add the agent's ACP flag`
-        : `fix what the agent said (install, login, API key), then run \`wxagent doctor\` again`,
+        ? `run \`${commandLine}\` by hand: it should wait silently for JSON on stdin; if it prints a prompt or help, add the agent's ACP flag${node}`
+        : `fix what the agent said (install, login, API key), then run \`wxagent doctor\` again${node}`,
     };
   } finally {
     if (proc) {
