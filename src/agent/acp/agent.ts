@@ -12,7 +12,7 @@ import { agentWords } from "../texts.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
 import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
 import { AcpError, describeError } from "./errors.js";
-import { chooseMode, LEVEL_WORDS } from "./modes.js";
+import { chooseMode, LEVEL_WORDS, presetLevel } from "./modes.js";
 import { adapterVersionWarning } from "./presets.js";
 import { AcpProcess, describeExit, type SessionBinding } from "./process.js";
 import { buildPrompt } from "./prompt.js";
@@ -54,6 +54,8 @@ interface StoredSession {
 
 interface Entry {
   key: string;
+  /** Whether its sandbox lets it write the workspace (not for a read-only contact's own process). */
+  writable: boolean;
   ready: Promise<AcpProcess>;
   proc?: AcpProcess;
   busy: number;
@@ -95,8 +97,9 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     wake();
   }
 
-  function spawnEntry(key: string, cwd: string): Entry {
+  function spawnEntry(key: string, cwd: string, writable: boolean): Entry {
     const started = AcpProcess.start({
+      writable,
       command: config.command,
       ...(config.args ? { args: config.args } : {}),
       ...(config.env ? { env: config.env } : {}),
@@ -107,6 +110,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     });
     const entry: Entry = {
       key,
+      writable,
       busy: 0,
       sessions: new Map(),
       ready: started.then(
@@ -132,10 +136,16 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   }
 
   /** The entry for `key`, started if needed, counted busy until `release`. */
-  async function acquire(key: string, cwd: string): Promise<Entry> {
+  async function acquire(key: string, cwd: string, writable: boolean): Promise<Entry> {
     for (;;) {
       if (closed) throw new AcpError("acp_process_exited", "the ACP agent is shutting down");
       const found = entries.get(key);
+      if (found && found.writable !== writable && found.busy === 0) {
+        // The contact's preset changed (assigned, /unlock, expired): the sandbox must change too.
+        logger.info({ key, writable }, "restarting the agent process: the contact may now write or not");
+        remove(found);
+        continue;
+      }
       if (found && found.proc?.alive !== false) {
         entries.delete(key);
         entries.set(key, found);
@@ -145,7 +155,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
       }
       if (found) remove(found);
       if (entries.size < maxProcesses) {
-        const entry = spawnEntry(key, cwd);
+        const entry = spawnEntry(key, cwd, writable);
         entry.busy++;
         return entry;
       }
@@ -226,10 +236,13 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     if (input.signal.aborted) return { text: w.stopped };
     const workspace = await Workspace.open(config.cwdFor ? config.cwdFor(contact) : (config.cwd as string));
     const spawnCwd = scope === "account" && config.cwd ? config.cwd : workspace.root;
-    const entry = await acquire(processKey(contact), spawnCwd);
+    const preset = presetFor(config.presets, contact);
+    // A read-only contact's own process cannot write its workspace even if the agent ignores its
+    // mode. A group's session (members with different presets) and scope `account` share one.
+    const writable = scope === "account" || contact.groupId !== undefined || presetLevel(preset) > 0;
+    const entry = await acquire(processKey(contact), spawnCwd, writable);
     try {
       const proc = await entry.ready;
-      const preset = presetFor(config.presets, contact);
       const binding = await ensureSession(entry, proc, contact, workspace, preset);
       binding.preset = preset;
       // The preset binds the agent through its session mode, checked before every prompt.

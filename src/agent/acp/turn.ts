@@ -3,7 +3,8 @@
  * `messageId` starts a new bubble), the noisy stream of tool and plan updates boiled down to a
  * few progress lines ("🔧 Edit src/a.ts", "📋 plan: 3 steps"), and images, audio and resources
  * the agent sends saved in the workspace and delivered as files (the gateway's outbound checks
- * and limits apply). Chunks never become progress: the answer arrives once, at the end.
+ * and limits apply). Chunks never become progress: the answer arrives once, at the end. A
+ * model service the agent keeps retrying is said once, as progress.
  */
 import { writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -101,6 +102,10 @@ export class TurnRecorder {
         // Notices are for the owner's log (process.ts), except a retry status, shown once.
         if (RETRY_STATUS.test(update.title) || RETRY_STATUS.test(update.description ?? "")) this.retrying();
         return;
+      case "session_info_update":
+        // codex-acp 2.x reports "Reconnecting... 2/5" as an error that will be retried, here.
+        if (codexRetry(update._meta)) this.retrying();
+        return;
       case "tool_call": {
         const title = update.title.trim() || update.kind || "tool";
         this.titles.set(update.toolCallId, title);
@@ -181,7 +186,8 @@ export class TurnRecorder {
 
   private addContent(block: ContentBlock): void {
     if (block.type === "text") {
-      this.chunks.push(block.text);
+      // The marker is ours (a new messageId): in the agent's text it would split bubbles at will.
+      this.chunks.push(block.text.replaceAll(BUBBLE_BREAK, ""));
     } else if (block.type === "resource_link" && block.uri.startsWith("file:")) {
       // A file the agent points at becomes an attachment (the gateway checks the workspace).
       this.files.push(fileURLToPath(block.uri));
@@ -265,6 +271,12 @@ function stopNote(w: AgentWords, stopReason: StopReason): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** `_meta.codex.error.willRetry` of a codex-acp session_info_update (checked against 2.6.0). */
+function codexRetry(meta: unknown): boolean {
+  const codex = (meta as { codex?: { error?: { willRetry?: unknown } } } | null | undefined)?.codex;
+  return codex?.error?.willRetry === true;
 }
 
 /** A file name from a resource URI: its last path segment, without anything unsafe. */

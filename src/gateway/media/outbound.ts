@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { AgentReply } from "../../agent/types.js";
+import { type AgentReply, BUBBLE_BREAK } from "../../agent/types.js";
 import type { Lang } from "../../shared/i18n.js";
 import { openInWorkspace, writeInWorkspace } from "../../shared/workspace/index.js";
 import { splitMessage } from "../delivery/split.js";
@@ -194,6 +194,14 @@ export async function longReplyAsFile(
 ): Promise<{ text: string; files: string[] } | undefined> {
   const bubbles = splitMessage(text, options.chunkChars ?? 2000).length;
   if (bubbles <= (options.maxBubbles ?? 6)) return undefined;
+  // The agent's separate messages are paragraphs in a file: the bubble marker is for delivery only.
+  if (text.includes(BUBBLE_BREAK)) {
+    text = text
+      .split(BUBBLE_BREAK)
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .join("\n\n");
+  }
   const stamp = new Date(options.nowMs ?? Date.now()).toISOString().replace(/[:.]/g, "-").slice(0, 19);
   const name = join("outbox", `reply-${stamp}-${randomBytes(3).toString("hex")}.md`);
   const { path } = await writeInWorkspace(
