@@ -7,6 +7,7 @@
 // is chosen (`await import` below), which keeps an echo gateway's memory small.
 import { join } from "node:path";
 import { acpSettingsSchema } from "../agent/acp/config.js";
+import type { AcpCheckResult } from "../agent/acp/doctor.js";
 import { builtinAgentConfigSchema } from "../agent/builtin/config.js";
 import { createEchoAgent } from "../agent/echo.js";
 import { permissionsConfigSchema, resolvePreset } from "../agent/presets.js";
@@ -103,26 +104,40 @@ export async function buildAgent(o: BuildAgentOptions): Promise<Agent> {
   }
 }
 
-async function buildAcpAgent(o: BuildAgentOptions): Promise<Agent> {
-  const { createAcpAgent, resolveAcpCommand } = await import("../agent/acp/index.js");
-  if (!o.config.acp) {
+/**
+ * How `start` launches the ACP agent, and `doctor` too, so that "doctor passes" means the first
+ * message works: the command line, the same OS sandbox (login dirs, env allowlist, hidden
+ * `$WXAGENT_HOME`) and the configured modes.
+ */
+async function acpLaunch(config: Config, paths: HomePaths) {
+  const { resolveAcpCommand } = await import("../agent/acp/index.js");
+  if (!config.acp) {
     throw new CliError(
       'the acp agent needs a command: add "acp": {"agent": "claude"} (or codex, gemini, qwen, opencode; or "command" and "args") to config.json',
     );
   }
-  const settings = acpSettingsSchema.parse(o.config.acp);
+  const settings = acpSettingsSchema.parse(config.acp);
+  const sandbox = agentSandboxFor(settings.sandbox, {
+    ...(settings.agent ? { agent: settings.agent } : {}),
+    hide: [paths.home, join(paths.home, "workspaces")],
+  });
+  return { settings, command: resolveAcpCommand(settings), sandbox };
+}
+
+async function buildAcpAgent(o: BuildAgentOptions): Promise<Agent> {
+  const { createAcpAgent, startTimeoutFor } = await import("../agent/acp/index.js");
+  const { settings, command, sandbox } = await acpLaunch(o.config, o.paths);
   const permissions = permissionsConfigSchema.parse(
     o.config.permissions ?? o.config.builtin?.permissions ?? {},
   );
   const unlock = unlockStoreFromContacts(o.store.contacts);
-  const { agent: _name, sandbox, ...rest } = settings;
+  const { agent: _name, sandbox: _sandbox, command: _command, args: _args, env: _env, ...rest } = settings;
   return createAcpAgent({
-    ...resolveAcpCommand(settings),
+    ...command,
     ...rest,
-    sandbox: agentSandboxFor(sandbox, {
-      ...(settings.agent ? { agent: settings.agent } : {}),
-      hide: [o.paths.home, join(o.paths.home, "workspaces")],
-    }),
+    // npx killed while it downloads leaves its copy broken: give the first start time.
+    startTimeoutMs: startTimeoutFor(command.command, settings.startTimeoutMs),
+    sandbox,
     cwdFor: (c) => workspaceDirFor(c, { home: o.paths.home }),
     presets: (c) => {
       const assigned = o.store.contacts.get(c.accountId, c.userId)?.preset;
@@ -139,7 +154,7 @@ async function buildAcpAgent(o: BuildAgentOptions): Promise<Agent> {
 }
 
 /** `wxagent doctor`: the configured agent, checked the way `start` would. */
-export async function checkAgent(config: Config, _paths: HomePaths, signal: AbortSignal): Promise<Check[]> {
+export async function checkAgent(config: Config, paths: HomePaths, signal: AbortSignal): Promise<Check[]> {
   const choice = await chooseAgent(config, undefined);
   if (choice.kind === "echo") {
     return [
@@ -167,37 +182,19 @@ export async function checkAgent(config: Config, _paths: HomePaths, signal: Abor
   }
   if (choice.kind === "acp" && config.acp) {
     try {
-      const { ACP_PRESET_NEEDS, checkAcpCommand, resolveAcpCommand } = await import("../agent/acp/index.js");
-      const settings = acpSettingsSchema.parse(config.acp);
-      const cmd = resolveAcpCommand(settings);
+      const { ACP_PRESET_NEEDS, checkAcpCommand, startTimeoutFor } = await import("../agent/acp/index.js");
+      const { settings, command: cmd, sandbox } = await acpLaunch(config, paths);
       const preset = settings.command ? undefined : settings.agent;
-      // What the first message does: initialize, session/new and a tiny prompt.
+      // What the first message does, the way it does it: same sandbox, environment and modes.
       const r = await checkAcpCommand(cmd, {
         signal,
-        timeoutMs: 30_000,
+        timeoutMs: startTimeoutFor(cmd.command, settings.startTimeoutMs),
+        workspacesDir: join(paths.home, "workspaces"),
+        sandbox,
+        ...(settings.modes ? { modes: settings.modes } : {}),
         ...(preset ? { preset } : {}),
       });
-      const line = `${cmd.command} ${(cmd.args ?? []).join(" ")}`.trim();
-      const needs = preset ? ACP_PRESET_NEEDS[preset] : undefined;
-      const checks: Check[] = [
-        {
-          name: "agent",
-          ok: r.ok,
-          detail: r.ok
-            ? `acp: ${line} answers${r.agentInfo ? ` (${r.agentInfo.name} ${r.agentInfo.version})` : ""}${r.mode ? `; read-only contacts run in its \`${r.mode}\` mode` : ""}${r.reply ? `; test prompt answered "${r.reply}"` : ""}${r.loadSession ? "; sessions survive restarts" : ""}`
-            : `acp: ${line}: ${r.problem}${r.agentInfo ? ` (${r.agentInfo.name} ${r.agentInfo.version})` : ""}`,
-          ...(r.fix ? { fix: r.fix } : {}),
-        },
-      ];
-      if (needs) {
-        checks.push({
-          name: "agent node",
-          ok: true,
-          detail: `the ${preset} preset needs ${needs.node}; this is Node ${process.versions.node}`,
-        });
-      }
-      for (const w of r.warnings ?? []) checks.push({ name: "agent warning", ok: true, detail: w });
-      return checks;
+      return acpChecks(r, cmd, preset ? ACP_PRESET_NEEDS[preset] : undefined, preset);
     } catch (err) {
       return [
         {
@@ -217,4 +214,49 @@ export async function checkAgent(config: Config, _paths: HomePaths, signal: Abor
       fix: `add a "${choice.kind}" section to config.json (see README)`,
     },
   ];
+}
+
+/** The doctor lines of one ACP check: the agent, where it runs, its modes, Node, warnings. */
+export function acpChecks(
+  r: AcpCheckResult,
+  cmd: { command: string; args?: string[] },
+  needs: { node: string } | undefined,
+  preset: string | undefined,
+): Check[] {
+  const line = `${cmd.command} ${(cmd.args ?? []).join(" ")}`.trim();
+  const who = r.agentInfo ? ` (${r.agentInfo.name} ${r.agentInfo.version})` : "";
+  const checks: Check[] = [
+    {
+      name: "agent",
+      ok: r.ok,
+      detail: r.ok
+        ? `acp: ${line} answers${who}${r.reply ? `; test prompt answered "${r.reply}"` : ""}${r.loadSession ? "; sessions survive restarts" : ""}`
+        : `acp: ${line}: ${r.problem}${who}`,
+      ...(r.fix ? { fix: r.fix } : {}),
+    },
+  ];
+  if (r.sandboxed) {
+    checks.push({
+      name: "agent sandbox",
+      ok: true,
+      detail: `the agent ran as contacts' agents run: in ${r.sandboxed}, its workspace only, $WXAGENT_HOME hidden, the environment allowlist`,
+    });
+  }
+  const modes = Object.entries(r.modes ?? {});
+  if (modes.length > 0) {
+    checks.push({
+      name: "agent modes",
+      ok: true,
+      detail: modes.map(([p, m]) => `${p} → ${m ? `\`${m}\`` : "(no modes)"}`).join(", "),
+    });
+  }
+  if (needs) {
+    checks.push({
+      name: "agent node",
+      ok: true,
+      detail: `the ${preset} preset needs ${needs.node}; this is Node ${process.versions.node}`,
+    });
+  }
+  for (const w of r.warnings ?? []) checks.push({ name: "agent warning", ok: true, detail: w });
+  return checks;
 }

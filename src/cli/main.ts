@@ -76,6 +76,11 @@ const COMMANDS: readonly Entry[] = [
     description: "MCP server: WeChat as tools for any MCP client (stdio by default)",
     load: async () => (await import("./commands/mcp.js")).defineMcp,
   },
+  {
+    name: "service",
+    description: "run `wxagent start` as a user service (systemd on Linux, launchd on macOS)",
+    load: async () => (await import("./commands/service.js")).defineService,
+  },
 ];
 
 /** The command the arguments name (`wxagent help X` names X), if any. */

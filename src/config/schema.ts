@@ -15,7 +15,7 @@ export const gatewaySettingsSchema = z
     maxTurns: z.number().int().min(1).max(1000).default(G.maxTurns),
     /** Least gap between two bubbles to one contact. */
     spacingMs: z.number().int().min(0).max(60_000).default(G.spacingMs),
-    /** Split replies at this many characters (field notes: ≤ 2000 is safe). */
+    /** Split replies at this many characters (docs/protocol.md §8.2.5: ≤ 2000 is safe). */
     chunkChars: z.number().int().min(100).max(4000).default(G.chunkChars),
     /** Bot messages per context token before WeChat answers -2 (about 10). */
     quotaPerToken: z.number().int().min(2).max(100).default(G.quotaPerToken),
@@ -65,6 +65,15 @@ export const mediaSettingsSchema = z
   })
   .strict();
 
+export const historySettingsSchema = z
+  .object({
+    /** Answered messages older than this many days are deleted (with their media); 0: keep forever. */
+    retentionDays: z.number().min(0).max(36_500).default(30),
+    /** Per account, the newest this many received and this many sent messages are kept; 0: no limit. */
+    maxMessagesPerAccount: z.number().int().min(0).default(100_000),
+  })
+  .strict();
+
 export const echoSettingsSchema = z
   .object({
     delayMs: z.number().int().min(0).default(0),
@@ -89,6 +98,8 @@ export const configSchema = z
     permissions: permissionsConfigSchema.optional(),
     /** Inbound media download, voice transcription, outbound file limits. */
     media: mediaSettingsSchema.default(mediaSettingsSchema.parse({})),
+    /** How long message history is kept (README "History and retention"). */
+    history: historySettingsSchema.default(historySettingsSchema.parse({})),
     admin: z
       .object({ port: z.number().int().min(0).max(65535).default(DEFAULT_ADMIN_PORT) })
       .strict()
@@ -101,3 +112,4 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;
 export type MediaSettings = z.infer<typeof mediaSettingsSchema>;
+export type HistorySettings = z.infer<typeof historySettingsSchema>;

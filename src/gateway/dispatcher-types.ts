@@ -3,6 +3,7 @@
  * dispatcher.ts shares with its parts (turn-runner.ts, dispatcher-commands.ts, notices.ts).
  */
 import type { Agent, AgentInput, Contact } from "../agent/types.js";
+import type { Lang } from "../shared/i18n.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import type { AccessCheck } from "./access-gate.js";
@@ -32,8 +33,11 @@ export interface DispatchOptions {
   progressIntervalMs?: number;
   /** Who may talk to the bot (`policy/createAccessPolicy`); checked before anything else. */
   access?: AccessCheck;
-  /** Fill in `path` of inbound media (download); optional. */
-  resolveMedia?: (message: InboundMessage, input: AgentInput) => Promise<void>;
+  /**
+   * Fill in `path` of inbound media (download); optional. `"answered"`: the user was already told
+   * all there is (every item unusable, nothing else sent), so no turn runs.
+   */
+  resolveMedia?: (message: InboundMessage, input: AgentInput) => Promise<unknown>;
   /**
    * Where inbound media is saved (`<home>/media`): a quote naming an earlier picture by id only
    * gets that picture's file. Without it such quotes bring their text and a media description.
@@ -53,6 +57,8 @@ export interface DispatchOptions {
   chunkChars?: number;
   /** `/unlock <passphrase>` and `/lock`; without it both answer that unlocking is not enabled. */
   unlock?: UnlockHook;
+  /** The language an account speaks to its contacts in (default: the system's). */
+  languageFor?: (accountId: string) => Lang;
   onEvent?: (event: DispatchEvent) => void;
   logger: Logger;
 }

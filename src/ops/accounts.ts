@@ -27,7 +27,7 @@ export const listAccounts = defineOp({
   name: "list_accounts",
   title: "List WeChat accounts",
   description:
-    "The logged-in WeChat bot accounts with their health: state (active/expired), what polling achieves (ok, failing with the last error, paused, none) and which process polls, last message, queue, outbox, sends left per recent contact, and the fix when something is wrong.",
+    "The logged-in WeChat bot accounts with their health: state (active/expired), whether the account lives on a simulator, what polling achieves (ok, failing with the last error, paused, none) and which process polls, last message, queue, outbox, sends left per recent contact, and the fix when something is wrong.",
   input: z.object({}),
   readOnly: true,
   rest: { method: "GET", path: "/accounts" },

@@ -11,8 +11,9 @@ import {
   type DeliveryLimits,
 } from "../gateway/delivery/index.js";
 import { createILinkTransport, type ILinkTransport } from "../gateway/ilink-transport.js";
-import { EXPIRED_REASON } from "../gateway/poller.js";
+import { expiredReason } from "../gateway/poller.js";
 import type { FetchLike, ILinkClient } from "../ilink/client.js";
+import type { Lang } from "../shared/i18n.js";
 import type { HomePaths } from "../store/home.js";
 import type { Account, Store } from "../store/types.js";
 import { createLogger, type Logger } from "../util/logger.js";
@@ -58,6 +59,8 @@ export interface OpsContextOptions {
    * per-contact queue orders every send; default: a new one over iLink transports of the store.
    */
   delivery?: Delivery;
+  /** The language of the delivery's own notes to an account's contacts (`resolveProfile(config, id).language`). */
+  languageFor?: (accountId: string) => Lang;
   now?: () => number;
   logger?: Logger;
 }
@@ -99,9 +102,11 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
       limits,
       logger: logger.child({ part: "delivery" }),
       onSessionExpired: (accountId) => {
-        logger.error({ accountId }, `account ${accountId}: ${EXPIRED_REASON}`);
-        store.accounts.setState(accountId, "expired", EXPIRED_REASON);
+        const reason = expiredReason(store.accounts.get(accountId));
+        logger.error({ accountId }, `account ${accountId}: ${reason}`);
+        store.accounts.setState(accountId, "expired", reason);
       },
+      ...(options.languageFor ? { languageFor: options.languageFor } : {}),
     });
 
   const savedListeners = new Set<(accountId: string) => void>();

@@ -240,6 +240,7 @@ describe("account health facts", () => {
       ownerUserId: "u-owner",
       baseUrl: "http://x",
       state: "active",
+      simulated: false,
       pollHealth: "none",
       pollFailures: 0,
       fix: expect.stringContaining("nobody polls"),
@@ -250,6 +251,8 @@ describe("account health facts", () => {
     });
     store.accounts.touch("a", { lastPollAtMs: T0_MS + 5_000, lastInboundAtMs: T0_MS + 4_000 });
     expect(facts("a")).toMatchObject({ lastPollAtMs: T0_MS + 5_000, lastInboundAtMs: T0_MS + 4_000 });
+    add("s", { simulated: true });
+    expect(facts("s").simulated).toBe(true);
   });
 
   it("never carries the bot token", () => {

@@ -96,8 +96,9 @@ export interface FixHints {
   noOwner?: string;
 }
 
-const DEFAULT_NO_POLLER = "nobody polls this account: start `wxagent start` (or keep `wxagent mcp` running)";
-const DEFAULT_NO_OWNER =
+export const DEFAULT_NO_POLLER =
+  "nobody polls this account: start `wxagent start` (or keep `wxagent mcp` running)";
+export const DEFAULT_NO_OWNER =
   "no owner recorded, so the owner is treated as any other contact (the DM policy, pairing by default, decides); log in with `wxagent login`, or add it again with `wxagent accounts add … --owner <userId>`";
 
 export interface HealthOptions {
@@ -125,6 +126,8 @@ export interface AccountHealthFacts {
   ownerUserId?: string;
   baseUrl: string;
   state: AccountState;
+  /** The account lives on a simulator, not on WeChat. */
+  simulated: boolean;
   /** What to do, the most pressing first (state, then polling, then owner); unset when healthy. */
   fix?: string;
   /** The live process holding the account's poller lock; unset when nobody holds it. */
@@ -182,7 +185,9 @@ export function replacedReason(newerId: string, olderId: string): string {
 
 /** A newer active account of the same WeChat user, which replaced this expired one. */
 function replacementOf(store: Store, a: Account): Account | undefined {
-  if (a.state === "active" || !a.ownerUserId) return undefined;
+  // On a simulator one user may own many bots (the chat page's "Create bot account"): no
+  // replacement there but the one a login records (`saveLogin`'s reason).
+  if (a.state === "active" || !a.ownerUserId || a.simulated) return undefined;
   return store.accounts
     .list()
     .filter((o) => o.id !== a.id && o.state === "active" && o.ownerUserId === a.ownerUserId)
@@ -213,6 +218,7 @@ export function healthFacts(store: Store, account: Account, options: HealthOptio
     state: a.state,
     pollHealth,
     pollFailures: a.pollFailures,
+    simulated: a.simulated === true,
     queue: store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing"),
     sending: store.outbound.countByState(a.id, "pending"),
     outbox: store.outbound.countByState(a.id, "deferred"),

@@ -29,6 +29,8 @@ export interface AccountJson {
   owner: string | null;
   base_url: string;
   state: AccountState;
+  /** The account lives on a simulator (`wxagent sim`, `npm start`), not on WeChat. */
+  simulated: boolean;
   /** ok | failing | paused (expired or disabled) | none (no process polls it). */
   polling: PollHealth;
   /** The process holding the account's poller lock. */
@@ -89,6 +91,7 @@ export function accountJson(f: AccountHealthFacts): AccountJson {
     owner: f.ownerUserId ?? null,
     base_url: f.baseUrl,
     state: f.state,
+    simulated: f.simulated,
     polling: f.pollHealth,
     poller: f.polling ?? null,
     last_poll_at: isoOrNull(f.lastPollAtMs),

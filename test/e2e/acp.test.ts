@@ -34,7 +34,8 @@ import type { Store } from "../../src/store/types.js";
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 30_000 });
 
 const ALICE = "alice@im.wechat";
-const QUESTION = "1 allow once · 2 allow always · 3 reject";
+/** What the Claude adapter (and the fake playing it) offers, in its order: see README. */
+const QUESTION = "1 Always Allow Write · 2 Allow · 3 Reject";
 /** Long enough for a first spawn of the fake agent on a busy 2-core machine. */
 const WAIT_MS = 30_000;
 
@@ -76,17 +77,21 @@ interface StartOptions {
   permissionTimeoutMs?: number;
   /** How often progress notes are flushed as one bubble; long by default so bubbles are exact. */
   progressIntervalMs?: number;
+  /** Who answers permission questions; default the contact (explicit opt-in) for these tests. */
+  askTo?: "contact" | "owner";
+  /** Access profile defaults (a rate limit, say). */
+  defaults?: Record<string, unknown>;
 }
 
 /** The gateway and the ACP agent as `wxagent start` builds them (see src/cli/commands/start.ts). */
 async function startGateway(o: StartOptions = {}): Promise<void> {
-  const config = configSchema.parse({ agent: "acp" });
+  const config = configSchema.parse({ agent: "acp", ...(o.defaults ? { defaults: o.defaults } : {}) });
   const agent = createAcpAgent({
     ...fakeAgentCommand({ logFile, ...o.fake }),
     cwdFor: (c) => workspaceDirFor(c, { home: paths.home }),
     presets: ASK_EDITS,
     // The contact answers its own questions here (explicit opt-in; the default asks the owner).
-    askTo: "contact",
+    askTo: o.askTo ?? "contact",
     permissionTimeoutMs: o.permissionTimeoutMs ?? WAIT_MS,
     sessionStore: store.sessions,
   });
@@ -162,7 +167,7 @@ function aliceFile(name: string): string {
 }
 
 describe("e2e acp: permission prompts in the chat", () => {
-  it("the numbered question reaches the user; `1` lets the tool run and the file is in the workspace", async () => {
+  it("the numbered question reaches the user; `2` (Allow) lets the tool run and the file is in the workspace", async () => {
     await startGateway();
     await userSays("write out.txt");
     const asked = await waitForBubble(QUESTION);
@@ -170,13 +175,13 @@ describe("e2e acp: permission prompts in the chat", () => {
     expect(asked[0]).toContain("Reply 1–3");
     expect(existsSync(aliceFile("out.txt"))).toBe(false);
 
-    await userSays("1");
+    await userSays("2");
     const all = await waitForBubble("wrote out.txt");
     expect(all).toEqual([asked[0], "wrote out.txt"]);
     expect(existsSync(aliceFile("out.txt"))).toBe(true);
     const log = readLog(logFile);
     expect(log).toContain("permission allow");
-    // The `1` answered the question: it never reached the agent as a prompt of its own.
+    // The `2` answered the question: it never reached the agent as a prompt of its own.
     expect(log.filter((l) => l.startsWith("prompt"))).toEqual(["prompt write out.txt mode=default"]);
   });
 
@@ -189,6 +194,21 @@ describe("e2e acp: permission prompts in the chat", () => {
     expect(all).toEqual([expect.stringContaining(QUESTION), "not allowed"]);
     expect(existsSync(aliceFile("out.txt"))).toBe(false);
     expect(readLog(logFile)).toContain("permission reject");
+  });
+
+  it("the answer does not count against the contact's rate limit; the next message does", async () => {
+    await startGateway({ defaults: { rateLimit: { perContact: { count: 1, windowMs: 600_000 } } } });
+    await userSays("write out.txt");
+    await waitForBubble(QUESTION);
+    await userSays("2");
+    await waitForBubble("wrote out.txt");
+    expect(existsSync(aliceFile("out.txt"))).toBe(true);
+    // The limit holds: one message per 10 min, and "write out.txt" was it.
+    await userSays("echo again");
+    await waitForBubble("faster than I can answer");
+    expect(readLog(logFile).filter((l) => l.startsWith("prompt"))).toEqual([
+      "prompt write out.txt mode=default",
+    ]);
   });
 
   it("silence past the permission timeout rejects", async () => {
@@ -216,6 +236,29 @@ describe("e2e acp: permission prompts in the chat", () => {
     expect(readLog(logFile)).toContain("permission cancelled");
     expect(existsSync(aliceFile("out.txt"))).toBe(false);
     expect(await bubbles()).toEqual([expect.stringContaining(QUESTION), "Stopped."]);
+  });
+});
+
+describe("e2e acp: a question for an owner who has not written for over 24 h", () => {
+  it("the contact is told at once that the owner cannot be reached; the owner's next message brings the question, their answer lets the tool run", async () => {
+    await startGateway({ askTo: "owner" });
+    const owner = bot.owner_user_id;
+    store.contextTokens.set(bot.account_id, owner, "ctx-yesterday", Date.now() - 25 * 3_600_000);
+    await userSays("write out.txt");
+    await waitForBubble("cannot reach them until they write to me again");
+    expect(await bubbles(owner)).toEqual([]);
+    expect(existsSync(aliceFile("out.txt"))).toBe(false);
+
+    await userSays("hello", owner);
+    const asked = await waitForBubble("Question #1, for alice@im.wechat:", owner);
+    expect(asked.join("\n")).toContain("Write out.txt");
+    await userSays("2", owner);
+    await waitForBubble("wrote out.txt");
+    expect(existsSync(aliceFile("out.txt"))).toBe(true);
+    // The owner's "hello" released the question; it was no prompt of its own.
+    expect(readLog(logFile).filter((l) => l.startsWith("prompt"))).toEqual([
+      "prompt write out.txt mode=default",
+    ]);
   });
 });
 
@@ -342,6 +385,13 @@ describe("e2e acp: faithful rendering and login", () => {
     await userSays("echo hi", owner);
     const seen = await waitForBubble("codex login", owner);
     expect(seen[0]).toContain("The agent is not logged in. To fix: run `codex login` on this machine");
+  });
+
+  it("Codex's retry status (as codex-acp 2.6.0 sends it) reaches the chat as one progress note, then the answer", async () => {
+    await startGateway({ progressIntervalMs: 300 });
+    await userSays("retry");
+    await waitForBubble("recovered");
+    expect(await bubbles()).toEqual(["⏳ The model service is not answering; retrying…", "recovered"]);
   });
 
   it("/help lists the agent's own commands from available_commands_update", async () => {

@@ -5,9 +5,9 @@
  * bypassPermissions when it likes. wxagent's preset must decide, not the agent's defaults.
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type AcpAgent, createAcpAgent } from "../../src/agent/acp/index.js";
 import { type FakeAgentOptions, fakeAgentCommand, readLog } from "../../src/agent/acp/testing/harness.js";
@@ -18,6 +18,8 @@ import { configSchema } from "../../src/config/index.js";
 import { createGateway, createILinkTransport, type Gateway } from "../../src/gateway/index.js";
 import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
 import { addSimBotAccount } from "../../src/gateway/sim-account.test-util.js";
+import { agentSandboxFor, type ProcessSandbox } from "../../src/shared/sandbox/agent-process.js";
+import { sandboxForTests } from "../../src/shared/sandbox/testing.js";
 import { createSimulator, type Simulator } from "../../src/simulator/app.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
 import { ensureHome, type HomePaths, openStore } from "../../src/store/index.js";
@@ -28,6 +30,8 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 30_000 });
 const STRANGER = "stranger@im.wechat";
 const WAIT_MS = 30_000;
 const SECRET = "sk-wxagent-home-secret";
+const SANDBOX = await sandboxForTests();
+const REPO = resolve(import.meta.dirname, "../..");
 
 let base: string;
 let paths: HomePaths;
@@ -41,7 +45,9 @@ beforeEach(async () => {
   base = await mkdtemp(join(tmpdir(), "wx-sec-acp-"));
   paths = ensureHome(join(base, "home"));
   await writeFile(paths.configPath, JSON.stringify({ builtin: { apiKey: SECRET } }));
-  logFile = join(base, "fake.log");
+  // Its own folder: a sandboxed fake can be given it (and only it) to write its log.
+  await mkdir(join(base, "log"));
+  logFile = join(base, "log", "fake.log");
   sim = createSimulator({ realism: false, seed: 15, longPollTimeoutMs: 1_000 });
   store = openStore(paths.dbPath);
   bot = await newBot(sim);
@@ -60,12 +66,13 @@ afterEach(async () => {
 });
 
 /** The gateway as `wxagent start --agent acp` wires it, with the default presets (strangers read-only). */
-async function start(fake: FakeAgentOptions): Promise<void> {
+async function start(fake: FakeAgentOptions, sandbox?: ProcessSandbox): Promise<void> {
   const config = configSchema.parse({ agent: "acp" });
   const agent = createAcpAgent({
     ...fakeAgentCommand({ logFile, ...fake }),
     cwdFor: (c) => workspaceDirFor(c, { home: paths.home }),
     sessionStore: store.sessions,
+    ...(sandbox ? { sandbox } : {}),
   });
   const media = mediaWiring(config, paths, { kind: "acp", why: "security test" });
   const gateway = createGateway({
@@ -85,23 +92,23 @@ async function start(fake: FakeAgentOptions): Promise<void> {
   await gateway.start();
 }
 
-async function strangerSays(text: string): Promise<void> {
-  const r = await control(sim, "POST", "/messages", { account_id: bot.account_id, from: STRANGER, text });
+async function strangerSays(text: string, from = STRANGER): Promise<void> {
+  const r = await control(sim, "POST", "/messages", { account_id: bot.account_id, from, text });
   expect(r.status).toBe(200);
 }
 
-async function bubbles(): Promise<string[]> {
-  const q = `account_id=${bot.account_id}&user_id=${encodeURIComponent(STRANGER)}&direction=outbound`;
+async function bubbles(to = STRANGER): Promise<string[]> {
+  const q = `account_id=${bot.account_id}&user_id=${encodeURIComponent(to)}&direction=outbound`;
   const r = await control(sim, "GET", `/messages?${q}`);
   const messages = r.body.messages as { items: { type: string; text?: string }[] }[];
   return messages.flatMap((m) => m.items.map((i) => i.text ?? `[${i.type}]`));
 }
 
-async function waitForBubble(text: string): Promise<string[]> {
+async function waitForBubble(text: string, to = STRANGER): Promise<string[]> {
   let seen: string[] = [];
   await vi.waitFor(
     async () => {
-      seen = await bubbles();
+      seen = await bubbles(to);
       expect(seen.some((b) => b.includes(text))).toBe(true);
     },
     { timeout: WAIT_MS, interval: 100 },
@@ -109,9 +116,18 @@ async function waitForBubble(text: string): Promise<string[]> {
   return seen;
 }
 
-function strangerFile(name: string): string {
-  const c: Contact = { accountId: bot.account_id, userId: STRANGER, isOwner: false };
+function strangerFile(name: string, userId = STRANGER): string {
+  const c: Contact = { accountId: bot.account_id, userId, isOwner: false };
   return join(workspaceDirFor(c, { home: paths.home }), name);
+}
+
+/** The sandbox `wxagent start` builds from `acp.sandbox` (the fake needs the checkout to run). */
+function cliSandbox(): ProcessSandbox {
+  const sandbox = agentSandboxFor(
+    { mode: "on", readPaths: [REPO], allowPaths: [join(base, "log")], passEnv: [] },
+    { hide: [paths.home, join(paths.home, "workspaces")] },
+  );
+  return { ...sandbox, hostEnv: { ...process.env, DB_PASSWORD: "hunter2", OPENAI_API_KEY: "sk-gateway" } };
 }
 
 describe("security acp: a read-only stranger and an agent that starts in `auto` and ignores permissions", () => {
@@ -141,6 +157,21 @@ describe("security acp: a read-only stranger and an agent that starts in `auto` 
     expect(seen.join("\n")).not.toContain(SECRET);
   });
 
+  it("reading through a hard link to $WXAGENT_HOME is refused, and no refusal says where the workspace is", async () => {
+    await start({ startMode: "auto" });
+    await mkdir(dirname(strangerFile("notes.txt")), { recursive: true });
+    // Planted outside the sandbox (inside it a link across mounts cannot be made).
+    await link(paths.configPath, strangerFile("notes.txt"));
+    await strangerSays("read notes.txt");
+    let seen = await waitForBubble("read failed");
+    expect(seen.join("\n")).not.toContain(SECRET);
+    expect(seen.join("\n")).toMatch(/notes\.txt is a hard link/);
+    await strangerSays("read missing/file.txt");
+    seen = await waitForBubble("missing/file.txt does not exist");
+    expect(seen.join("\n")).not.toContain(paths.home);
+    expect(seen.join("\n")).not.toContain(base);
+  });
+
   it("an agent with no modes is refused for the stranger, never prompted", async () => {
     await start({ modes: "none" });
     await strangerSays("attack");
@@ -155,3 +186,33 @@ describe("security acp: a read-only stranger and an agent that starts in `auto` 
     expect(seen.join("\n")).not.toContain("codex login");
   });
 });
+
+describe.runIf(SANDBOX)(
+  "security acp: an agent that ignores its mode and its permissions, sandboxed as `wxagent start` runs it",
+  () => {
+    it("gets nothing for a read-only stranger: no write, no $WXAGENT_HOME by itself or by command, no secrets", async () => {
+      await start({ probe: paths.configPath }, cliSandbox());
+      await strangerSays(`rogue ${paths.configPath}`);
+      const seen = await waitForBubble("write-cwd=");
+      const answer = seen.find((b) => b.includes("write-cwd=")) ?? "";
+      expect(answer).toMatch(/^write-cwd=EROFS plant=\S+ run=exit 1 read=ENOENT$/);
+      expect(seen.join("\n")).not.toContain(SECRET);
+      expect(existsSync(strangerFile("pwned.txt"))).toBe(false);
+      expect(existsSync(join(paths.home, "planted.txt"))).toBe(false);
+      const log = readLog(logFile);
+      expect(log).toContain(`probe read ${paths.configPath}: ENOENT`);
+      expect(log).toContain("probe env: (none)");
+    });
+
+    it("the owner's agent may write its own workspace, and still never sees $WXAGENT_HOME", async () => {
+      await start({}, cliSandbox());
+      const owner = bot.owner_user_id;
+      await strangerSays(`rogue ${paths.configPath}`, owner);
+      const seen = await waitForBubble("write-cwd=", owner);
+      expect(seen.find((b) => b.includes("write-cwd="))).toMatch(
+        /^write-cwd=ok plant=\S+ run=exit 1 read=ENOENT$/,
+      );
+      expect(existsSync(join(paths.home, "planted.txt"))).toBe(false);
+    });
+  },
+);

@@ -66,23 +66,33 @@ describe("acp login", () => {
     expect(theirs.text).not.toContain("codex");
   });
 
-  it("Codex-like with OPENAI_API_KEY set: authenticate is sent with its api-key method and the turn works", async () => {
-    const agent = makeAgent(
-      { auth: "codex", modes: "codex", agentName: "codex-acp" },
-      { ...NO_KEYS, OPENAI_API_KEY: "sk-test" },
-    );
-    const reply = await say(agent, "echo hello", owner);
-    expect(reply.text).toBe("hello");
-    expect(readLog(logFile)).toContain("authenticate openai-api-key");
-  });
+  it.each([
+    ["OPENAI_API_KEY", { ...NO_KEYS, OPENAI_API_KEY: "sk-test" }],
+    ["CODEX_API_KEY", { ...NO_KEYS, CODEX_API_KEY: "sk-codex" }],
+  ])(
+    "Codex-like with %s set: authenticate goes with its one `api-key` method and the turn works",
+    async (_name, env) => {
+      const agent = makeAgent(
+        { auth: "codex", modes: "codex", agentName: "@agentclientprotocol/codex-acp" },
+        env,
+      );
+      const reply = await say(agent, "echo hello", owner);
+      expect(reply.text).toBe("hello");
+      expect(readLog(logFile)).toContain("authenticate api-key");
+    },
+  );
 
-  it("Claude-like: the fix names `claude` /login and the terminal login the agent lists under auth.terminal", async () => {
+  it("Claude-like (sessions open, the prompt fails): the fix names the adapter's terminal login, `claude` /login and ANTHROPIC_API_KEY", async () => {
     const agent = makeAgent({ auth: "claude", agentName: "@agentclientprotocol/claude-agent-acp" });
     const reply = await say(agent, "echo hi", owner);
-    expect(reply.text).toContain("run `claude` once on this machine and log in with /login");
-    expect(reply.text).toMatch(/run `\S+ .*fake-agent\.ts .* --cli` in a terminal \(Log in with Claude\)/);
+    expect(reply.text).toMatch(
+      /run `\S+ .*fake-agent\.ts .* --cli auth login --claudeai` in a terminal \(Claude Subscription; `--console` in place of `--claudeai` for Anthropic Console\)/,
+    );
+    expect(reply.text).toContain("run `claude` on this machine and log in with /login");
     expect(reply.text).toContain("ANTHROPIC_API_KEY");
-    expect(readLog(logFile)[0]).toContain("auth.terminal=true");
+    const log = readLog(logFile);
+    expect(log[0]).toContain("auth.terminal=true");
+    expect(log).toContain("prompt refused: auth");
   });
 
   it("a -32000 on session/prompt is recognised like one on session/new", async () => {

@@ -17,6 +17,7 @@ import {
   type FakeAgentOptions,
   FakeIO,
   fakeAgentCommand,
+  memorySessionStore,
   readLog,
   type ScriptedAnswer,
 } from "./testing/harness.js";
@@ -149,10 +150,53 @@ describe("acp modes: other presets", () => {
     expect(sent()).toContain("set_mode bypassPermissions");
   });
 
-  it("Codex-like modes: read-only for a stranger, its sandboxed auto for the owner", async () => {
-    const agent = makeAgent(PRESETS["read-only"], { modes: "codex", agentName: "codex-acp" });
-    const { reply } = await say(agent, "attack");
+  it("Codex-like modes (codex-acp 2.6.0, starting in `agent`): read-only for a stranger, workspace-write for the owner", async () => {
+    const fake: FakeAgentOptions = { modes: "codex", agentName: "@agentclientprotocol/codex-acp" };
+    const stranger = makeAgent(PRESETS["read-only"], fake);
+    const { reply } = await say(stranger, "attack");
     expect(reply.text).toBe("read-only mode: I can only read");
     expect(sent()).toContain("set_mode read-only");
+    expect(readLog(logFile).find((l) => l.startsWith("session/new"))).toMatch(/mode=agent$/);
+
+    const owner = makeAgent(PRESETS.full, fake);
+    const mine = await say(owner, "turns", [], { ...contact("owner"), isOwner: true });
+    expect(mine.reply.text).toBe("turns: 1");
+    expect(sent()).toContain("set_mode workspace-write");
+    expect(sent()).not.toContain("set_mode agent");
+  });
+
+  it("a contact whose preset starts or stops allowing writes gets a new process (its sandbox mounts the workspace accordingly)", async () => {
+    let preset: Preset = PRESETS["read-only"];
+    const agent = makeAgent(PRESETS["read-only"], {}, { presets: () => preset });
+    const who = contact("alice");
+    await say(agent, "turns", [], who);
+    const first = agent.processes()[0]?.pid;
+    await say(agent, "turns", [], who);
+    expect(agent.processes()[0]?.pid).toBe(first);
+    preset = PRESETS["workspace-write"];
+    await say(agent, "turns", [], who);
+    const second = agent.processes()[0]?.pid;
+    expect(second).not.toBe(first);
+    expect(readLog(logFile).filter((l) => l.startsWith("initialize"))).toHaveLength(2);
+  });
+
+  it("a session resumed with session/load (it comes back in `auto`) is set to plan again before the prompt", async () => {
+    const fake: FakeAgentOptions = { startMode: "auto", loadSession: true, stateDir: join(base, "state") };
+    const sessionStore = memorySessionStore();
+    const first = makeAgent(PRESETS["read-only"], fake, { sessionStore });
+    await say(first, "turns");
+    await first.close?.();
+    const second = makeAgent(PRESETS["read-only"], fake, { sessionStore });
+    const { reply } = await say(second, "attack");
+    expect(reply.text).toBe("plan mode: I can only read");
+    const log = sent();
+    const load = log.findIndex((l) => l.startsWith("session/load"));
+    expect(load).toBeGreaterThan(0);
+    expect(log.slice(load)).toEqual([
+      expect.stringMatching(/^session\/load fake-/),
+      "set_mode plan",
+      "prompt attack mode=plan",
+    ]);
+    expect(log.filter((l) => l.startsWith("session/new"))).toHaveLength(1);
   });
 });

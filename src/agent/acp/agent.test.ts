@@ -98,17 +98,66 @@ describe("acp agent: turns", () => {
     await say(agent, "echo hi");
     expect(lines.some((l) => l.includes("fake-agent ready"))).toBe(true);
   });
+
+  it("an adapter older than the pinned one is a warning in the log", async () => {
+    const lines: string[] = [];
+    const { default: pino } = await import("pino");
+    const logger = pino({ level: "info" }, { write: (l: string) => lines.push(l) });
+    const cmd = fakeAgentCommand({ logFile, agentName: "claude-agent-acp", agentVersion: "0.49.0" });
+    const agent = createAcpAgent({
+      ...cmd,
+      args: [...(cmd.args ?? []), "@agentclientprotocol/claude-agent-acp@0.101.0"],
+      cwdFor: workspaceOf,
+      logger,
+    });
+    agents.push(agent);
+    await say(agent, "echo hi");
+    const warning = lines.map((l) => JSON.parse(l)).find((l) => l.level === 40 && /older than/.test(l.msg));
+    expect(warning?.msg).toMatch(/answered as 0\.49\.0, older than the 0\.101\.0 expected/);
+  });
+
+  it("an agent notice goes to the owner's log (with its title and detail), not into the reply", async () => {
+    const lines: string[] = [];
+    const { default: pino } = await import("pino");
+    const logger = pino({ level: "info" }, { write: (l: string) => lines.push(l) });
+    const agent = makeAgent({}, { logger });
+    const { reply, io } = await say(agent, "notice");
+    expect(reply.text).toBe("noticed");
+    expect(io.progressLines).toEqual([]);
+    const notice = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "agent notice");
+    expect(notice).toMatchObject({
+      level: 40,
+      severity: "warning",
+      title: "Claude Code update available",
+      detail: "Run claude update",
+    });
+  });
 });
 
 describe("acp agent: permission from the phone", () => {
-  it("`1` lets the tool run: the file exists", async () => {
+  it("`1` is the agent's own first option (Claude's: Always Allow) and lets the tool run: the file exists", async () => {
     const agent = makeAgent();
     const { reply, io } = await say(agent, "write out.txt", ["1"]);
     expect(io.questions).toHaveLength(1);
     expect(io.questions[0]?.question).toContain("Write out.txt");
-    expect(io.questions[0]?.question).toContain("1 allow once · 2 allow always · 3 reject");
+    expect(io.questions[0]?.question).toContain("1 Always Allow Write · 2 Allow · 3 Reject");
     expect(reply.text).toBe("wrote out.txt");
     expect(existsSync(join(workspaceOf(contact("alice")), "out.txt"))).toBe(true);
+    expect(readLog(logFile)).toContain("permission allow_always");
+  });
+
+  it("`y` is always allow-once, wherever the agent puts it (Claude second, Codex first)", async () => {
+    const claude = makeAgent();
+    expect((await say(claude, "write a.txt", ["y"])).reply.text).toBe("wrote a.txt");
+    const codex = makeAgent({ modes: "codex", agentName: "@agentclientprotocol/codex-acp" });
+    const { io } = await say(codex, "write b.txt", ["y"]);
+    expect(io.questions[0]?.question).toContain(
+      "1 Yes, proceed · 2 Yes, and don't ask again for these files · 3 No, and tell Codex what to do differently",
+    );
+    expect(readLog(logFile).filter((l) => l.startsWith("permission"))).toEqual([
+      "permission allow",
+      "permission allow_once",
+    ]);
   });
 
   it("`3` rejects: no file", async () => {

@@ -4,13 +4,15 @@
  * session, resumed through session/load after a restart when the agent can load sessions.
  */
 
+import { systemLanguage } from "../../shared/i18n.js";
 import type { SessionStore } from "../../store/types.js";
 import { createLogger } from "../../util/logger.js";
 import type { Preset } from "../presets.js";
+import { agentWords } from "../texts.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
 import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
 import { AcpError, describeError } from "./errors.js";
-import { chooseMode, LEVEL_WORDS } from "./modes.js";
+import { chooseMode, LEVEL_WORDS, presetLevel } from "./modes.js";
 import { adapterVersionWarning } from "./presets.js";
 import { AcpProcess, describeExit, type SessionBinding } from "./process.js";
 import { buildPrompt } from "./prompt.js";
@@ -52,6 +54,8 @@ interface StoredSession {
 
 interface Entry {
   key: string;
+  /** Whether its sandbox lets it write the workspace (not for a read-only contact's own process). */
+  writable: boolean;
   ready: Promise<AcpProcess>;
   proc?: AcpProcess;
   busy: number;
@@ -93,8 +97,9 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     wake();
   }
 
-  function spawnEntry(key: string, cwd: string): Entry {
+  function spawnEntry(key: string, cwd: string, writable: boolean): Entry {
     const started = AcpProcess.start({
+      writable,
       command: config.command,
       ...(config.args ? { args: config.args } : {}),
       ...(config.env ? { env: config.env } : {}),
@@ -105,6 +110,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     });
     const entry: Entry = {
       key,
+      writable,
       busy: 0,
       sessions: new Map(),
       ready: started.then(
@@ -130,10 +136,16 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   }
 
   /** The entry for `key`, started if needed, counted busy until `release`. */
-  async function acquire(key: string, cwd: string): Promise<Entry> {
+  async function acquire(key: string, cwd: string, writable: boolean): Promise<Entry> {
     for (;;) {
       if (closed) throw new AcpError("acp_process_exited", "the ACP agent is shutting down");
       const found = entries.get(key);
+      if (found && found.writable !== writable && found.busy === 0) {
+        // The contact's preset changed (assigned, /unlock, expired): the sandbox must change too.
+        logger.info({ key, writable }, "restarting the agent process: the contact may now write or not");
+        remove(found);
+        continue;
+      }
       if (found && found.proc?.alive !== false) {
         entries.delete(key);
         entries.set(key, found);
@@ -143,7 +155,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
       }
       if (found) remove(found);
       if (entries.size < maxProcesses) {
-        const entry = spawnEntry(key, cwd);
+        const entry = spawnEntry(key, cwd, writable);
         entry.busy++;
         return entry;
       }
@@ -218,14 +230,19 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   }
 
   async function turn(input: AgentInput, io: AgentIO): Promise<AgentReply> {
-    if (input.signal.aborted) return { text: "(stopped)" };
     const { contact } = input;
+    const lang = contact.language ?? systemLanguage();
+    const w = agentWords(lang);
+    if (input.signal.aborted) return { text: w.stopped };
     const workspace = await Workspace.open(config.cwdFor ? config.cwdFor(contact) : (config.cwd as string));
     const spawnCwd = scope === "account" && config.cwd ? config.cwd : workspace.root;
-    const entry = await acquire(processKey(contact), spawnCwd);
+    const preset = presetFor(config.presets, contact);
+    // A read-only contact's own process cannot write its workspace even if the agent ignores its
+    // mode. A group's session (members with different presets) and scope `account` share one.
+    const writable = scope === "account" || contact.groupId !== undefined || presetLevel(preset) > 0;
+    const entry = await acquire(processKey(contact), spawnCwd, writable);
     try {
       const proc = await entry.ready;
-      const preset = presetFor(config.presets, contact);
       const binding = await ensureSession(entry, proc, contact, workspace, preset);
       binding.preset = preset;
       // The preset binds the agent through its session mode, checked before every prompt.
@@ -235,47 +252,46 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
           { key: entry.key, reason: choice.reason },
           "turn refused: no session mode fits the preset",
         );
-        return { text: `⚠️ I can't do this here: ${choice.reason}.` };
+        return { text: w.cannotHere({ reason: choice.reason }) };
       }
       await proc.applyMode(binding, choice);
       logger.debug(
         { key: entry.key, mode: choice.mode.id, means: LEVEL_WORDS[choice.level] },
         "session mode",
       );
-      const recorder = new TurnRecorder(io, { workspace });
+      const recorder = new TurnRecorder(io, { workspace, lang });
       const prompt = await buildPrompt(input, proc.capabilities);
       const outcome = await proc.prompt(
         binding,
         prompt,
-        { recorder, permission: { io, preset, askTo, timeoutMs: permissionTimeoutMs, signal: input.signal } },
+        {
+          recorder,
+          permission: { io, preset, askTo, timeoutMs: permissionTimeoutMs, signal: input.signal, lang },
+        },
         input.signal,
         cancelGraceMs,
       );
       if (binding.modeViolation) {
-        return recorder.stopped(
-          `the agent switched itself to its \`${binding.modeViolation}\` mode, which this chat does not allow, so I stopped it; the mode is set back for your next message`,
-        );
+        return recorder.stopped(w.modeViolation({ mode: binding.modeViolation }));
       }
       if ("stopReason" in outcome) return recorder.reply(outcome.stopReason);
       // Killed after ignoring /stop: still a stop from the user's point of view.
       if (input.signal.aborted) return recorder.reply("cancelled");
       logger.warn({ key: entry.key, exit: describeExit(outcome.exited) }, "agent process died mid-turn");
-      return recorder.crashed(
-        `the agent process ${describeExit(outcome.exited)}; it will be restarted on your next message`,
-      );
+      return recorder.crashed(w.crashed({ how: describeExit(outcome.exited) }));
     } catch (err) {
       if (err instanceof AcpError && err.code === "acp_auth_required") {
         logger.error({ key: entry.key, err: err.message }, "the agent needs a login");
         // The owner can fix it; anyone else only needs to know it is not their fault.
         return {
           text: contact.isOwner
-            ? `⚠️ The agent is not logged in. To fix: ${err.message.replace(/^the agent needs a login: /, "")}`
-            : "Sorry, the agent is not set up yet. Please try again later.",
+            ? w.notLoggedIn({ fix: err.message.replace(/^the agent needs a login: /, "") })
+            : w.notSetUp,
         };
       }
       if (err instanceof AcpError && err.code === "acp_mode_failed") {
         logger.warn({ key: entry.key, err: err.message }, "turn refused: the agent would not take the mode");
-        return { text: `⚠️ I can't do this here: ${err.message}.` };
+        return { text: w.cannotHere({ reason: err.message }) };
       }
       throw err;
     } finally {

@@ -10,7 +10,13 @@ export {
   presetFor,
   sessionKeyOf,
 } from "./config.js";
-export { type AcpCheckOptions, type AcpCheckResult, checkAcpCommand, findCommand } from "./doctor.js";
+export {
+  type AcpCheckOptions,
+  type AcpCheckResult,
+  checkAcpCommand,
+  findCommand,
+  startTimeoutFor,
+} from "./doctor.js";
 export { AcpError, type AcpErrorCode } from "./errors.js";
 export { chooseMode, type ModeChoice, modeLevel } from "./modes.js";
 export { formatQuestion, parseAnswer } from "./permission.js";

@@ -7,7 +7,14 @@ const claude: ModeSurface = {
   currentModeId: "auto",
   modes: ["auto", "default", "acceptEdits", "plan", "bypassPermissions"].map((id) => ({ id, name: id })),
 };
+/** codex-acp 2.6.0's session/new: it starts in `agent` ("Auto review"). */
 const codex: ModeSurface = {
+  via: "set_mode",
+  currentModeId: "agent",
+  modes: ["read-only", "workspace-write", "agent", "agent-full-access"].map((id) => ({ id, name: id })),
+};
+/** codex-acp 0.x. */
+const codexOld: ModeSurface = {
   via: "set_mode",
   currentModeId: "auto",
   modes: ["read-only", "auto", "full-access"].map((id) => ({ id, name: id })),
@@ -29,6 +36,10 @@ describe("session modes for presets", () => {
     expect(modeLevel("default")).toBe(1);
     expect(modeLevel("acceptEdits")).toBe(2);
     expect(modeLevel("auto", "codex-acp")).toBe(3);
+    expect(modeLevel("workspace-write", "@agentclientprotocol/codex-acp")).toBe(3);
+    expect(modeLevel("agent", "@agentclientprotocol/codex-acp")).toBe(4);
+    expect(modeLevel("agent-full-access")).toBe(4);
+    expect(modeLevel("dontAsk")).toBe(4);
     expect(modeLevel("auto", "@agentclientprotocol/claude-agent-acp")).toBe(4);
     expect(modeLevel("bypassPermissions")).toBe(4);
     expect(modeLevel("build")).toBe(4);
@@ -53,10 +64,16 @@ describe("session modes for presets", () => {
     );
   });
 
-  it("Codex: read-only → read-only, full → its sandboxed auto, workspace-write (asks before commands) → read-only", () => {
-    expect(chosen(codex, PRESETS["read-only"], "codex-acp")).toBe("read-only");
-    expect(chosen(codex, PRESETS.full, "codex-acp")).toBe("auto");
-    expect(chosen(codex, PRESETS["workspace-write"], "codex-acp")).toBe("read-only");
+  it("Codex 2.x: read-only → read-only, full → workspace-write, workspace-write (asks before commands) → read-only; never its `agent` start mode", () => {
+    const name = "@agentclientprotocol/codex-acp";
+    expect(chosen(codex, PRESETS["read-only"], name)).toBe("read-only");
+    expect(chosen(codex, PRESETS.full, name)).toBe("workspace-write");
+    expect(chosen(codex, PRESETS["workspace-write"], name)).toBe("read-only");
+  });
+
+  it("Codex 0.x: full → its sandboxed auto", () => {
+    expect(chosen(codexOld, PRESETS["read-only"], "codex-acp")).toBe("read-only");
+    expect(chosen(codexOld, PRESETS.full, "codex-acp")).toBe("auto");
   });
 
   it("refuses when nothing fits: no modes for a limited contact, or only loose modes", () => {

@@ -5,12 +5,17 @@
  * more than the preset allows without asking, and kept there.
  *
  * A mode's level is what the agent does in it *without asking*:
- *   0 read-only    cannot write or run (Claude `plan`, Codex `read-only`)
+ *   0 read-only    cannot write or run (Claude `plan`, Codex `read-only`: it runs read-only
+ *                  commands in its own sandbox and asks before anything else)
  *   1 ask          asks before every edit and command (Claude `default`)
  *   2 edit         edits without asking, asks before commands (Claude `acceptEdits`, Gemini `autoEdit`)
- *   3 workspace    edits and runs commands in the workspace without asking (Codex `auto`)
- *   4 unrestricted anything, never asks (Claude `auto`/`bypassPermissions`, Codex `full-access`, `yolo`)
- * Unknown modes count as unrestricted: wxagent only chooses modes it can place.
+ *   3 workspace    edits and runs commands in the workspace without asking (Codex 2.x
+ *                  `workspace-write`, Codex 0.x `auto`)
+ *   4 unrestricted anything, or a model decides instead of asking (Claude `auto`, `dontAsk`,
+ *                  `bypassPermissions`; Codex 2.x `agent` (its "Auto review" start mode: a
+ *                  reviewer model approves what would be asked) and `agent-full-access`; `yolo`)
+ * Unknown modes count as unrestricted: wxagent only chooses modes it can place. Checked against
+ * claude-agent-acp 0.49.0 and codex-acp 2.6.0 (their session/new answers).
  */
 import type { SessionConfigOption, SessionModeState } from "@agentclientprotocol/sdk";
 import { PRESETS, type Preset, type PresetName } from "../presets.js";
@@ -36,11 +41,14 @@ const KNOWN_LEVELS: Record<string, ModeLevel> = {
   autoEdit: 2,
   "auto-edit": 2,
   auto_edit: 2,
+  "workspace-write": 3,
   bypassPermissions: 4,
   dontAsk: 4,
   auto: 4,
   yolo: 4,
   "full-access": 4,
+  agent: 4,
+  "agent-full-access": 4,
 };
 
 export interface AgentMode {

@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import type { PermissionOption, RequestPermissionRequest } from "@agentclientprotocol/sdk";
 import { describe, expect, it } from "vitest";
 import { PRESETS, type Preset } from "../presets.js";
 import { decide } from "./config.js";
 import { answerPermission, formatQuestion, parseAnswer, rejectAnswer } from "./permission.js";
+import { CODEX_COMMAND_OPTIONS, claudeOptions } from "./testing/adapter-options.js";
 import { FakeIO } from "./testing/harness.js";
 
 const OPTIONS: PermissionOption[] = [
@@ -35,6 +37,20 @@ describe("permission question", () => {
     expect(formatQuestion(request())).toBe(
       "🔐 The agent asks to: Edit src/a.ts\n1 allow once · 2 allow always · 3 reject\nReply 1–3 (or y/n).",
     );
+  });
+
+  it("the README's example questions are what the pinned adapters' options show, and `y` is allow-once in both", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    for (const options of [claudeOptions("Bash(npm test)"), CODEX_COMMAND_OPTIONS]) {
+      const shown = formatQuestion({
+        sessionId: "s",
+        toolCall: { toolCallId: "t", title: "npm test", kind: "execute" },
+        options,
+      }).split("\n")[1];
+      expect(readme).toContain(`\`${shown}\``);
+      expect(parseAnswer("y", options)?.kind).toBe("allow_once");
+      expect(parseAnswer("n", options)?.kind).toBe("reject_once");
+    }
   });
 
   it("reads digits, y/n, always and Chinese replies", () => {

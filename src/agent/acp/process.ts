@@ -69,6 +69,8 @@ export interface StartOptions extends AcpCommand {
   signal?: AbortSignal;
   /** Run the process in the OS sandbox (src/shared/sandbox/agent-process.ts); absent: unsandboxed. */
   sandbox?: ProcessSandbox;
+  /** Whether the sandboxed process may write its cwd (the workspace). Default true. */
+  writable?: boolean;
 }
 
 export class AcpProcess {
@@ -81,7 +83,15 @@ export class AcpProcess {
   /** The api-key method sent with `authenticate` after initialize, if any. */
   authenticatedWith: string | undefined;
   readonly commandLine: string;
+  /** The sandbox it runs in (a description), or why it runs without one. */
+  readonly sandboxed: string | undefined;
+  readonly unsandboxed: string | undefined;
+  /** The environment the agent process itself sees (sandboxed: the allowlist only). */
   private readonly env: Record<string, string | undefined>;
+  private readonly passes: (name: string) => boolean;
+  /** Its last lines of stderr (redacted), for the error when it dies before answering. */
+  private readonly stderrTail: string[] = [];
+  private readonly stderrDone: Promise<void>;
   private readonly child: ChildProcess;
   private readonly connection: acp.ClientConnection;
   private readonly logger: Logger;
@@ -89,7 +99,10 @@ export class AcpProcess {
   private constructor(opts: StartOptions, spec: SpawnSpec) {
     this.logger = opts.logger;
     this.commandLine = [opts.command, ...(opts.args ?? [])].join(" ");
-    this.env = { ...process.env, ...opts.env };
+    this.env = spec.env;
+    this.passes = (name) => spec.passes(name);
+    this.sandboxed = spec.sandboxed;
+    this.unsandboxed = spec.unsandboxed;
     this.child = spawn(spec.file, spec.args, {
       cwd: opts.cwd,
       env: spec.env,
@@ -113,9 +126,20 @@ export class AcpProcess {
     // A dead child's stdin raises EPIPE; the exit handler reports the death.
     this.child.stdin?.on("error", () => {});
     const stderr = this.child.stderr;
+    let stderrClosed: () => void = () => {};
+    this.stderrDone = new Promise((resolve) => {
+      stderrClosed = resolve;
+    });
+    if (!stderr) stderrClosed();
     if (stderr) {
-      createInterface({ input: stderr }).on("line", (line) => {
-        if (line.trim()) this.logger.debug({ stderr: redactText(line).slice(0, 2000) }, "agent stderr");
+      const lines = createInterface({ input: stderr });
+      lines.once("close", stderrClosed);
+      lines.on("line", (line) => {
+        if (!line.trim()) return;
+        const clean = redactText(line).slice(0, 2000);
+        this.logger.debug({ stderr: clean }, "agent stderr");
+        this.stderrTail.push(clean);
+        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
       });
     }
     const stdin = this.child.stdin;
@@ -190,24 +214,34 @@ export class AcpProcess {
           )
         : new AcpError(
             "acp_initialize_failed",
-            `\`${commandLine}\` ${describeExit(info)} before answering initialize; run it by hand to see why (its stderr is in the gateway log)`,
+            `\`${commandLine}\` ${describeExit(info)} before answering initialize; ${whyItDied(this.stderrTail, commandLine)}`,
           );
     const onTimeout = () =>
       new AcpError(
         "acp_initialize_failed",
         `\`${commandLine}\` did not answer initialize within ${opts.startTimeoutMs} ms; check that it runs in ACP mode (e.g. \`gemini --acp\`)`,
       );
-    const res = await withDeadline(request, this.exited, opts.startTimeoutMs, { onExit, onTimeout }).catch(
-      async (err: unknown) => {
-        if (err instanceof AcpError && err.code !== "acp_process_exited") throw err;
-        // The connection closes (failing the request) a moment before the exit is reported.
-        const exit = await Promise.race([this.exited, delay(2000)]);
-        if (exit) throw onExit(exit);
-        throw new AcpError("acp_initialize_failed", `initialize failed: ${describeError(err)}`, {
-          cause: err,
-        });
+    let timedOut: AcpError | undefined;
+    const res = await withDeadline(request, this.exited, opts.startTimeoutMs, {
+      // Built after the fact (below), once its last stderr lines are in.
+      onExit: () => new AcpError("acp_process_exited", "exited"),
+      onTimeout: () => {
+        timedOut = onTimeout();
+        return timedOut;
       },
-    );
+    }).catch(async (err: unknown) => {
+      if (timedOut && err === timedOut) throw err;
+      // The connection closes (failing the request) a moment before the exit is reported, and
+      // the last lines of stderr arrive a moment after it.
+      const exit = this.exitInfo ?? (await Promise.race([this.exited, delay(2000)]));
+      if (exit) {
+        await Promise.race([this.stderrDone, delay(1000)]);
+        throw onExit(exit);
+      }
+      throw new AcpError("acp_initialize_failed", `initialize failed: ${describeError(err)}`, {
+        cause: err,
+      });
+    });
     if (res.protocolVersion !== acp.PROTOCOL_VERSION) {
       throw new AcpError(
         "acp_protocol_mismatch",
@@ -253,7 +287,10 @@ export class AcpProcess {
 
   /** The one sentence that tells the owner how to log this agent in. */
   loginFix(then?: string): string {
-    return loginFix(this.agentInfo?.name ?? "", this.commandLine, this.authMethods, then);
+    return loginFix(this.agentInfo?.name ?? "", this.commandLine, this.authMethods, {
+      ...(then ? { next: then } : {}),
+      reaches: this.passes,
+    });
   }
 
   /** session/new in `workspace`. */
@@ -539,6 +576,30 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
     if (err instanceof AcpError) throw new acp.RequestError(-32602, err.message, { reason: err.code });
     throw acp.RequestError.internalError(undefined, describeError(err));
   }
+}
+
+/** Lines of the agent's stderr kept for an error message. */
+const STDERR_TAIL_LINES = 20;
+
+/**
+ * Why a process died before answering initialize, from its last stderr lines, with the fix. An
+ * npx whose download was interrupted (a start timeout, Ctrl-C) leaves `~/.npm/_npx/<hash>`
+ * without its package.json, and every later npx of that package fails with ENOENT until the
+ * folder is removed.
+ */
+export function whyItDied(stderr: readonly string[], commandLine: string): string {
+  const text = stderr.join("\n");
+  const broken = text.match(/(\S*[\\/]_npx[\\/][0-9a-f]+)[\\/]package\.json/);
+  if (broken && /ENOENT/.test(text)) {
+    return `npx's copy of the package is incomplete (an earlier download was interrupted): remove ${broken[1]} and try again; npx downloads it afresh`;
+  }
+  const last = stderr
+    .filter((l) => !/^npm (error|ERR!) (A complete log|code|errno|syscall)\b/.test(l))
+    .slice(-3)
+    .join(" | ");
+  return last
+    ? `it said: ${last.slice(0, 600)}`
+    : `run \`${commandLine}\` by hand to see why (its stderr is in the gateway log)`;
 }
 
 function isAuthRequired(err: unknown): boolean {

@@ -37,6 +37,14 @@ describe("TurnRecorder: rendering", () => {
     expect(splitMessage(text)).toEqual(["I'll run that.", "Done."]);
   });
 
+  it("a bubble marker inside the agent's own text splits nothing: only a new messageId does", async () => {
+    const rec = new TurnRecorder(new FakeIO());
+    rec.apply(chunk(`one${BUBBLE_BREAK}two${BUBBLE_BREAK.repeat(50)}three`, "m1"));
+    const { text } = await rec.reply("end_turn");
+    expect(text).toBe("onetwothree");
+    expect(splitMessage(text)).toEqual(["onetwothree"]);
+  });
+
   it("chunks without messageId (older agents) stay one message", async () => {
     const rec = new TurnRecorder(new FakeIO());
     rec.apply(chunk("a"));
@@ -54,6 +62,23 @@ describe("TurnRecorder: rendering", () => {
     rec.apply(chunk("Retrying the test shows it passes."));
     expect(io.progressLines).toEqual(["⏳ The model service is not answering; retrying…"]);
     expect((await rec.reply("end_turn")).text).toBe("Retrying the test shows it passes.");
+  });
+
+  it("codex-acp 2.x's retry (session_info_update, _meta.codex.error.willRetry) shows once; a final error does not", async () => {
+    const io = new FakeIO();
+    const rec = new TurnRecorder(io);
+    const info = (willRetry: boolean, message: string) =>
+      ({
+        sessionUpdate: "session_info_update",
+        _meta: { codex: { error: { message, willRetry } } },
+      }) as const;
+    rec.apply(info(false, "unexpected status 500"));
+    expect(io.progressLines).toEqual([]);
+    rec.apply(info(true, "Reconnecting... 1/5"));
+    rec.apply(info(true, "Reconnecting... 2/5"));
+    rec.apply({ sessionUpdate: "session_info_update", title: "Fix the tests" });
+    expect(io.progressLines).toEqual(["⏳ The model service is not answering; retrying…"]);
+    expect((await rec.reply("end_turn")).text).toBe("(the agent finished without a reply)");
   });
 
   it("tool progress uses the title a later tool_call_update gives", () => {

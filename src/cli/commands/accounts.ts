@@ -23,6 +23,7 @@ export function defineAccounts(cmd: Command): void {
               state: a.state,
               polling: a.polling,
               owner: a.owner ?? "none",
+              simulated: a.simulated ? "yes" : "no",
               base_url: a.base_url,
               last_message: a.last_message_at,
             })),
@@ -49,10 +50,14 @@ export function defineAccounts(cmd: Command): void {
         owner?: string;
       }) => {
         if (!opts.token.trim()) throw usage("--token must not be empty");
+        // An account of a simulator is marked so: `npm start` forgets it once the simulator is gone.
+        const { loginMarks } = await import("../../ops/login.js");
+        const marks = await loginMarks({ accountId: opts.accountId, baseUrl: opts.baseUrl });
         await withHome(({ store }) => {
           const existing = store.accounts.get(opts.accountId);
           // Adding again without --owner keeps the owner recorded before.
           const owner = opts.owner ?? existing?.ownerUserId;
+          const name = marks.name ?? existing?.name;
           store.accounts.upsert({
             id: opts.accountId,
             baseUrl: opts.baseUrl,
@@ -60,6 +65,8 @@ export function defineAccounts(cmd: Command): void {
             token: opts.token.trim(),
             state: "active",
             ...(owner ? { ownerUserId: owner } : {}),
+            ...(name ? { name } : {}),
+            ...(marks.simulated ? { simulated: true } : {}),
           });
           if (existing && existing.token !== opts.token.trim()) {
             // A new token is a new session: the old cursor and context tokens belong to the old one.
@@ -67,7 +74,7 @@ export function defineAccounts(cmd: Command): void {
             store.contextTokens.clear(opts.accountId);
           }
           process.stdout.write(
-            `account ${opts.accountId} ${existing ? "updated" : "added"}${owner ? ` (owner ${owner})` : ""}\n`,
+            `account ${opts.accountId} ${existing ? "updated" : "added"}${marks.simulated ? " (on the simulator)" : ""}${owner ? ` (owner ${owner})` : ""}\n`,
           );
           if (!owner) process.stderr.write(`${NO_OWNER_NOTE}\n`);
         });

@@ -2,6 +2,7 @@ import { accessSync, constants } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError } from "../../config/errors.js";
 import type { Config } from "../../config/index.js";
+import type { AccountJson } from "../../ops/json.js";
 import { systemSandbox } from "../../shared/sandbox/index.js";
 import { type HomePaths, homePaths, openStore, resolveHome } from "../../store/index.js";
 import { checkAgent } from "../agents.js";
@@ -71,7 +72,7 @@ function homeCheck(): { check: Check; paths?: HomePaths } {
 }
 
 /** The database and, per account, what its poller achieves (recorded in the store by whoever polls). */
-function storeChecks(paths: HomePaths, quotaPerToken: number): Check[] {
+async function storeChecks(paths: HomePaths, quotaPerToken: number, signal: AbortSignal): Promise<Check[]> {
   const checks: Check[] = [];
   try {
     const store = openStore(paths.dbPath);
@@ -87,6 +88,10 @@ function storeChecks(paths: HomePaths, quotaPerToken: number): Check[] {
         });
       }
       for (const a of accounts) {
+        if (a.simulated) {
+          checks.push(await simulatedAccountCheck(a, signal));
+          continue;
+        }
         const error = a.poll_failures > 0 && a.last_error ? `; last error: ${a.last_error}` : "";
         checks.push({
           name: `account ${a.account}`,
@@ -131,10 +136,36 @@ export async function runChecks(signal: AbortSignal): Promise<Check[]> {
     });
   }
 
-  if (home.paths) checks.push(...storeChecks(home.paths, config?.gateway.quotaPerToken ?? 10));
+  if (home.paths)
+    checks.push(...(await storeChecks(home.paths, config?.gateway.quotaPerToken ?? 10, signal)));
   if (config) checks.push(...(await checkAgent(config, paths, signal)));
   checks.push(await checkSandbox(config?.agent ?? (config?.builtin ? "builtin" : undefined)));
   return checks;
+}
+
+/**
+ * An account of a simulator: its session lives in the simulator's memory. Once the simulator is
+ * gone the account is dead for good, and the next `wxagent start` forgets it by itself.
+ */
+async function simulatedAccountCheck(a: AccountJson, signal: AbortSignal): Promise<Check> {
+  const { simulatorGone } = await import("../../ops/simulator.js");
+  const gone = a.poller ? undefined : await simulatorGone({ id: a.account, baseUrl: a.base_url }, { signal });
+  const where = `simulated on ${a.base_url}`;
+  if (gone) {
+    return {
+      name: `account ${a.account}`,
+      ok: true,
+      detail: `${where}; ${gone}`,
+      fix: "`npm start` (or `wxagent start`) forgets it and starts a new simulator when no other account is logged in",
+    };
+  }
+  const error = a.poll_failures > 0 && a.last_error ? `; last error: ${a.last_error}` : "";
+  return {
+    name: `account ${a.account}`,
+    ok: a.state === "active" && a.polling !== "failing",
+    detail: `${a.state}, ${where}, polling ${pollingText(a)}${error}`,
+    ...(a.fix ? { fix: a.fix } : {}),
+  };
 }
 
 /**
@@ -166,11 +197,16 @@ export async function checkSandbox(agent: string | undefined): Promise<Check> {
   };
 }
 
+/** Longer than any one check's own deadline (the ACP agent: 5 min to start, 1 min to answer). */
+export const DOCTOR_BACKSTOP_MS = 10 * 60_000;
+
 export function defineDoctor(cmd: Command): void {
   cmd
     .option("--json", "print {ok, checks: [{name, ok, detail, fix}]}")
     .action(async (opts: { json?: boolean }) => {
-      const checks = await runChecks(AbortSignal.timeout(30_000));
+      // A backstop only: each check has its own deadline, and the ACP agent's first start may
+      // need minutes (npx downloading it; cancelling that download breaks npx's copy).
+      const checks = await runChecks(AbortSignal.timeout(DOCTOR_BACKSTOP_MS));
       if (opts.json) {
         printJson({
           ok: checks.every((c) => c.ok),

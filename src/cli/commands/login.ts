@@ -34,11 +34,13 @@ export function defineLogin(cmd: Command): void {
     .option("--timeout-ms <ms>", "give up after this long", intOption("--timeout-ms", 1000), 480_000)
     .action(async (opts: { baseUrl: string; cdnBaseUrl?: string; timeoutMs: number }) => {
       // Loaded here, so `wxagent login --help` loads neither the SDK nor the QR code renderer.
-      const [{ default: QRCode }, { loginWithQr }, { cdnFor, saveLogin }] = await Promise.all([
-        import("qrcode"),
-        import("../../ilink/qr-login.js"),
-        import("../../ops/login.js"),
-      ]);
+      const [{ default: QRCode }, { loginWithQr }, { cdnFor, loginMarks, saveLogin }, { probeSimulator }] =
+        await Promise.all([
+          import("qrcode"),
+          import("../../ilink/qr-login.js"),
+          import("../../ops/login.js"),
+          import("../../ops/simulator.js"),
+        ]);
       const abort = new AbortController();
       onShutdown(async () => abort.abort(new Error("login cancelled")));
       await withHome(async ({ store, paths }) => {
@@ -48,6 +50,8 @@ export function defineLogin(cmd: Command): void {
           .map((a) => a.token)
           .filter(Boolean);
         const pngPath = join(paths.home, "login-qr.png");
+        // A simulator's QR code is a link to its chat page, which plays the phone.
+        const simulator = (await probeSimulator(opts.baseUrl, { signal: abort.signal })).kind === "simulator";
         let lastStatus = "";
         const result = await loginWithQr({
           baseUrl: opts.baseUrl,
@@ -55,6 +59,12 @@ export function defineLogin(cmd: Command): void {
           timeoutMs: opts.timeoutMs,
           signal: abort.signal,
           onQr: (qr) => {
+            if (simulator) {
+              process.stdout.write(
+                `\n${opts.baseUrl} is a simulator: its chat page plays the phone. Open\n  ${qr.url}\nin a browser, then scan and confirm there.\n`,
+              );
+              return;
+            }
             void QRCode.toString(qr.url, { type: "terminal", small: true }).then((art) => {
               process.stdout.write(
                 `\nScan with WeChat (Me → Settings → … ClawBot), then confirm on the phone:\n${art}`,
@@ -87,9 +97,10 @@ export function defineLogin(cmd: Command): void {
           process.stdout.write("This bot is already bound to this wxagent; nothing to change.\n");
           return;
         }
-        const replaced = saveLogin(store, result, opts.cdnBaseUrl ?? cdnFor(result.baseUrl));
+        const marks = await loginMarks(result, { signal: abort.signal });
+        const replaced = saveLogin(store, result, opts.cdnBaseUrl ?? cdnFor(result.baseUrl), marks);
         process.stdout.write(
-          `Logged in: account ${result.accountId}${result.userId ? ` (owner ${result.userId})` : ""}\n`,
+          `Logged in: account ${result.accountId}${result.userId ? ` (owner ${result.userId})` : ""}${marks.simulated ? " on the simulator" : ""}\n`,
         );
         for (const id of replaced)
           process.stdout.write(

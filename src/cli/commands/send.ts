@@ -28,8 +28,14 @@ export function defineSend(cmd: Command): void {
         if ((opts.text === undefined) === (opts.file === undefined))
           throw usage("give exactly one of --text or --file");
         // The send path (delivery, the SDK, the operation's schema) loads only when sending.
-        const { createOpsContext, OPS } = await import("../../ops/index.js");
+        const [{ createOpsContext, OPS }, { resolveProfile }, { loadConfig }] = await Promise.all([
+          import("../../ops/index.js"),
+          import("../../gateway/policy/profile.js"),
+          import("../../config/load.js"),
+        ]);
         await withExistingHome(async ({ store, paths, gateway }) => {
+          // The whole config: the sending account's language (its profile) words the texts.
+          const config = loadConfig(paths.configPath);
           const ctx = createOpsContext({
             store,
             paths,
@@ -38,6 +44,7 @@ export function defineSend(cmd: Command): void {
               spacingMs: gateway.spacingMs,
               quotaPerToken: gateway.quotaPerToken,
             },
+            languageFor: (id) => resolveProfile(config, id).language,
           });
           const name = opts.text !== undefined ? "send_text" : "send_file";
           const op = OPS.find((o) => o.name === name);

@@ -53,7 +53,9 @@ export function defineStatus(cmd: Command): void {
         }
         for (const a of accounts) {
           const flag = a.state === "expired" ? "EXPIRED" : a.state;
-          process.stdout.write(`${a.account}  ${flag}  polling: ${pollingText(a)}\n`);
+          process.stdout.write(
+            `${a.account}  ${flag}  polling: ${pollingText(a)}${a.simulated ? "  (simulated)" : ""}\n`,
+          );
           if (a.last_error && a.poll_failures > 0) {
             process.stdout.write(`  last error (${a.last_error_at}): ${a.last_error}\n`);
           }

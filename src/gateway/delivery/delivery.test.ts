@@ -190,8 +190,8 @@ describe("delivery: quota and outbox", () => {
     expect(sent1.slice(0, 9).map((c) => c.text)).toEqual(
       Array.from({ length: 9 }, (_, i) => `alice bubble 0${i}`),
     );
-    expect(sent1[9]?.text).toContain("16 more messages waiting");
-    expect(sent1[9]?.text).toContain("回复任意内容继续");
+    // One language (the account's; here the tests' English), not both.
+    expect(sent1[9]?.text).toBe("(reply anything to continue — 16 more messages waiting)");
     expect(store.contextTokens.get(ACC, "alice")?.sendCount).toBe(10);
     const waiting = store.outbound.deferred(ACC, "alice");
     expect(waiting).toHaveLength(16);
@@ -435,5 +435,64 @@ describe("delivery: durability with a group-commit store", () => {
       await grouped.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("delivery: a question to someone whose 24 h window is closed", () => {
+  // The platform answers a stale context token with -2, like a burst: tried, it walked the
+  // account's whole back-off (5 s, 15 s, 60 s, 300 s) before being held, and another contact's
+  // reply waited behind that hold (measured here before the fix: the question held after 380 s,
+  // Alice's reply sent after 680 s, five sends to the owner while penalised).
+  const stale = (c: RecordedCall) =>
+    c.to === "owner" ? Object.assign(new Error("unknown error"), { ret: -2 }) : undefined;
+
+  it("is held at once, never tried, and holds up nobody else; it goes out when they write", async () => {
+    const { transport, delivery } = setup({ quotaPerToken: 10, chunkChars: 2000, spacingMs: 0 }, stale);
+    store.contextTokens.set(ACC, "owner", "t-old", T0 - 25 * 3_600_000);
+    inbound("alice", "ta");
+    const q = delivery.deliverReply(
+      { accountId: ACC, toUserId: "owner", text: "Question #1", priority: true, verbatim: true },
+      controller.signal,
+    );
+    const a = delivery.deliverReply(
+      { accountId: ACC, toUserId: "alice", text: "your answer" },
+      controller.signal,
+    );
+    await vi.runAllTimersAsync();
+    expect(await q).toMatchObject({ sent: 0, deferred: 1, failed: 0 });
+    expect(await a).toMatchObject({ sent: 1 });
+    expect(transport.sends().map((c) => c.to)).toEqual(["alice"]);
+    expect(store.outbound.deferred(ACC, "owner")[0]?.lastError).toMatch(
+      /last wrote 25 h ago: WeChat lets the bot write only within 24 h/,
+    );
+
+    // The owner writes: the held question goes out with the fresh token.
+    const { delivery: after, transport: fresh } = setup({ quotaPerToken: 10, chunkChars: 2000 });
+    const released = after.onInbound(
+      { accountId: ACC, userId: "owner", contextToken: "t-new" },
+      controller.signal,
+    );
+    await vi.runAllTimersAsync();
+    expect(await released).toMatchObject({ sent: 1 });
+    expect(fresh.sends("owner").map((c) => [c.text, c.contextToken])).toEqual([["Question #1", "t-new"]]);
+  });
+
+  it("an owner who never wrote: held the same way; one who wrote within 24 h: sent", async () => {
+    const { transport, delivery } = setup({ quotaPerToken: 10, chunkChars: 2000, spacingMs: 0 });
+    const never = delivery.deliverReply(
+      { accountId: ACC, toUserId: "owner", text: "Question #1", priority: true },
+      controller.signal,
+    );
+    await vi.runAllTimersAsync();
+    expect(await never).toMatchObject({ sent: 0, deferred: 1 });
+    expect(store.outbound.deferred(ACC, "owner")[0]?.lastError).toContain("has never written");
+    store.contextTokens.set(ACC, "bob", "tb", T0 - 23 * 3_600_000);
+    const recent = delivery.deliverReply(
+      { accountId: ACC, toUserId: "bob", text: "Question #2", priority: true },
+      controller.signal,
+    );
+    await vi.runAllTimersAsync();
+    expect(await recent).toMatchObject({ sent: 1, deferred: 0 });
+    expect(transport.sends().map((c) => c.to)).toEqual(["bob"]);
   });
 });

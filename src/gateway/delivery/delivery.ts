@@ -6,6 +6,7 @@
  * restart resumes what is still pending without re-sending what was sent.
  */
 import { newClientId } from "../../ilink/send.js";
+import type { Lang } from "../../shared/i18n.js";
 import type { NewOutbound, OutboundMessage, OutboundStore, Store } from "../../store/types.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -38,6 +39,12 @@ export interface DeliveryLimits {
   throttleDelaysMs: readonly number[];
   typingStartAfterMs: number;
   typingRefreshMs: number;
+  /**
+   * How long after a contact's last message the bot may still write to them (WeChat: 24 h,
+   * field notes §11). A question to someone whose window has closed is held at once instead of
+   * being tried: each try draws -2, whose back-off holds the whole account's sends.
+   */
+  windowMs: number;
 }
 
 export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = {
@@ -49,6 +56,7 @@ export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = {
   throttleDelaysMs: DEFAULT_THROTTLE_DELAYS_MS,
   typingStartAfterMs: DEFAULT_TYPING_START_AFTER_MS,
   typingRefreshMs: DEFAULT_TYPING_REFRESH_MS,
+  windowMs: 24 * 3_600_000,
 };
 
 export interface DeliveryOptions {
@@ -60,6 +68,8 @@ export interface DeliveryOptions {
   logger?: Logger;
   /** iLink -14 while sending: the gateway marks the account expired. Bubbles stay pending. */
   onSessionExpired?(accountId: string, error: string): void;
+  /** The language of an account's own notes (the "reply anything to continue" note); default the system's. */
+  languageFor?(accountId: string): Lang;
 }
 
 export interface ReplyToDeliver {
@@ -73,7 +83,10 @@ export interface ReplyToDeliver {
   files?: readonly { path: string; caption?: string }[];
   /** Send the text as written: no markdown filtering (an approval question shows a command exactly). */
   verbatim?: boolean;
-  /** Not queued behind bubbles waiting in the outbox (an approval question must not wait on them). */
+  /**
+   * Not queued behind bubbles waiting in the outbox (an approval question must not wait on them),
+   * and held at once when the recipient's 24 h window has closed (it goes when they write).
+   */
   priority?: boolean;
 }
 
@@ -197,7 +210,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     userId: string,
     bubbles: OutboundMessage[],
     signal: AbortSignal,
-    opts: { behindBacklog: boolean },
+    opts: { behindBacklog: boolean; onlyIfReachable?: boolean },
   ): Promise<DeliveryResult> => {
     const result = emptyResult();
     const release = () => {
@@ -214,6 +227,20 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         for (const b of list) store.outbound.defer(b.id, reason);
         result.deferred += list.length;
       };
+      if (opts.onlyIfReachable) {
+        const token = store.contextTokens.get(accountId, userId);
+        const ageMs = token ? clock.now() - token.updatedAtMs : undefined;
+        if (ageMs === undefined || ageMs >= limits.windowMs) {
+          const since =
+            ageMs === undefined ? "has never written" : `last wrote ${Math.floor(ageMs / 3_600_000)} h ago`;
+          defer(
+            bubbles,
+            `${userId} ${since}: WeChat lets the bot write only within 24 h of their last message; sent after they write again`,
+          );
+          logger.info({ accountId, userId, ageMs }, "held at once: the recipient's 24 h window is closed");
+          return result;
+        }
+      }
       // New bubbles never overtake older ones waiting in the outbox.
       if (opts.behindBacklog && quota.backlog(accountId, userId) > 0) {
         defer(bubbles, "queued behind earlier messages waiting for the contact to write");
@@ -258,7 +285,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     signal: AbortSignal,
   ): Promise<boolean> => {
     if (!like) return false;
-    const [note] = record(like, [{ kind: "text", text: continueNote(waiting) }]);
+    const [note] = record(like, [
+      { kind: "text", text: continueNote(waiting, options.languageFor?.(like.accountId)) },
+    ]);
     if (!note) return false;
     try {
       const outcome = await sender.send(note, signal);
@@ -284,7 +313,10 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     // Recorded now, synchronously and atomically: a crash from here on resumes, never loses.
     const bubbles = record(reply, items);
     return queue.run(contactKey(reply.accountId, reply.toUserId), () =>
-      flush(reply.accountId, reply.toUserId, bubbles, signal, { behindBacklog: reply.priority !== true }),
+      flush(reply.accountId, reply.toUserId, bubbles, signal, {
+        behindBacklog: reply.priority !== true,
+        onlyIfReachable: reply.priority === true,
+      }),
     );
   };
 

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BUBBLE_BREAK } from "../../agent/types.js";
 import {
   extractFileTags,
   longReplyAsFile,
@@ -101,17 +102,28 @@ describe("longReplyAsFile", () => {
     `# Findings\n\nThe short version: it works.\n\n${"A paragraph of detail. ".repeat(40)}\n\n`.repeat(20);
 
   it("leaves a reply that fits in the bubbles alone", async () => {
-    expect(await longReplyAsFile("short answer", { dir: join(ws, "outbox") })).toBeUndefined();
+    expect(await longReplyAsFile("short answer", { workspaceDir: ws })).toBeUndefined();
   });
 
   it("writes a reply needing more bubbles than the limit to outbox/*.md with a short summary", async () => {
-    const r = await longReplyAsFile(long, { dir: join(ws, "outbox"), maxBubbles: 6, chunkChars: 2000 });
+    const r = await longReplyAsFile(long, { workspaceDir: ws, maxBubbles: 6, chunkChars: 2000 });
     expect(r?.files).toHaveLength(1);
     const path = r?.files[0] as string;
     expect(path.startsWith(join(ws, "outbox"))).toBe(true);
     expect(path.endsWith(".md")).toBe(true);
     expect(await readFile(path, "utf8")).toBe(long.endsWith("\n") ? long : `${long}\n`);
     expect(r?.text).toMatch(/^Findings\n\n\(The reply is long: full reply attached as reply-.*\.md\.\)$/);
+  });
+
+  it("an agent's separate messages (BUBBLE_BREAK between them) become paragraphs: the marker never reaches the .md or the summary", async () => {
+    const messages = ["I'll run that.", long, "Done."].join(BUBBLE_BREAK);
+    const r = await longReplyAsFile(messages, { workspaceDir: ws, maxBubbles: 6, chunkChars: 2000 });
+    const md = await readFile(r?.files[0] as string, "utf8");
+    expect(md).not.toContain(BUBBLE_BREAK);
+    expect(md.startsWith("I'll run that.\n\n# Findings")).toBe(true);
+    expect(md.trimEnd().endsWith("\n\nDone.")).toBe(true);
+    expect(r?.text).not.toContain(BUBBLE_BREAK);
+    expect(r?.text).toMatch(/^I'll run that\.\n\n\(The reply is long/);
   });
 
   it("summaryOf caps the first paragraph", () => {

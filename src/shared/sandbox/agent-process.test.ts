@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -129,5 +130,32 @@ describe.runIf(SANDBOX)("an agent process in the sandbox", () => {
     expect(out.env.HOME).toBe("/home/u");
     expect(out.env.GITHUB_PAT).toBeUndefined();
     expect(out.env.DB_PASS).toBeUndefined();
+  });
+
+  it("a login or cache dir a new user does not have yet is created first, so what the agent keeps there outlives it", async () => {
+    // Outside the hidden $WXAGENT_HOME (a login dir inside a hidden path is never mounted).
+    const userHome = await realpath(await mkdtemp(join(tmpdir(), "wxagent-new-user-")));
+    const script = `
+      const fs = require("fs");
+      fs.writeFileSync(process.env.HOME + "/.npm/cached.txt", "kept");
+      try { fs.writeFileSync(process.env.HOME + "/.agent.json", "{}"); } catch (e) {}`;
+    const spec = await agentSpawnSpec(
+      base({
+        status: async () => ({ available: true, sandbox: SANDBOX as never }),
+        writePaths: ["~/.npm", "~/.agent.json"],
+        hostEnv: { PATH: process.env.PATH, HOME: userHome },
+      }),
+      { command: process.execPath, args: ["-e", script], cwd: ws },
+    );
+    await new Promise<void>((resolve, reject) =>
+      execFile(spec.file, spec.args, { env: spec.env, cwd: ws }, (err, _so, se) =>
+        err ? reject(new Error(`${err.message}\n${se}`)) : resolve(),
+      ),
+    );
+    await spec.dispose();
+    expect(await readFile(join(userHome, ".npm", "cached.txt"), "utf8")).toBe("kept");
+    // A file is left for its program to create (an empty one could be taken as corrupt).
+    expect(existsSync(join(userHome, ".agent.json"))).toBe(false);
+    await rm(userHome, { recursive: true, force: true });
   });
 });

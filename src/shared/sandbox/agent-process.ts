@@ -8,7 +8,7 @@
  * `mode`: `auto` (default) sandboxes where the machine has a sandbox and otherwise starts the
  * agent as before with a warning; `on` refuses to start without one; `off` never sandboxes.
  */
-import { realpathSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { z } from "zod";
@@ -33,7 +33,11 @@ export const KNOWN_AGENT_SANDBOX: Readonly<Record<string, { allowPaths: string[]
     allowPaths: ["~/.claude", "~/.claude.json", "~/.config/claude", "~/.npm"],
     passEnv: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
   },
-  codex: { allowPaths: ["~/.codex", "~/.npm"], passEnv: ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME"] },
+  // codex-acp's api-key login reads CODEX_API_KEY, then OPENAI_API_KEY.
+  codex: {
+    allowPaths: ["~/.codex", "~/.npm"],
+    passEnv: ["CODEX_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME"],
+  },
   gemini: {
     allowPaths: ["~/.gemini"],
     passEnv: ["GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT"],
@@ -107,6 +111,8 @@ export interface SpawnSpec {
   sandboxed?: string;
   /** Set when `auto` found no sandbox: why. */
   unsandboxed?: string;
+  /** Whether a variable of the gateway's environment reaches the process (sandboxed: only the allowlist). */
+  passes(name: string): boolean;
   dispose(): Promise<void>;
 }
 
@@ -117,7 +123,14 @@ export interface SpawnSpec {
  */
 export async function agentSpawnSpec(
   sandbox: ProcessSandbox | undefined,
-  cmd: { command: string; args?: readonly string[]; cwd: string; env?: Readonly<Record<string, string>> },
+  cmd: {
+    command: string;
+    args?: readonly string[];
+    cwd: string;
+    env?: Readonly<Record<string, string>>;
+    /** Whether the process may write its cwd (the workspace); default true. */
+    writable?: boolean;
+  },
 ): Promise<SpawnSpec> {
   const hostEnv = sandbox?.hostEnv ?? process.env;
   const plain = (unsandboxed?: string): SpawnSpec => ({
@@ -125,6 +138,7 @@ export async function agentSpawnSpec(
     args: [...(cmd.args ?? [])],
     env: { ...hostEnv, ...cmd.env },
     ...(unsandboxed ? { unsandboxed } : {}),
+    passes: () => true,
     dispose: async () => {},
   });
   if (!sandbox || sandbox.mode === "off") return plain();
@@ -144,6 +158,7 @@ export async function agentSpawnSpec(
   const readPaths = [installDir(process.execPath, home), installDir(program, home), ...sandbox.readPaths];
   const writePaths = [...sandbox.writePaths];
   if (basename(program) === "npx") writePaths.push(join(home, ".npm"));
+  for (const p of writePaths) ensureLoginDir(expandHome(p, home));
   const passed: Record<string, string> = {};
   for (const name of sandbox.passEnv) {
     const v = hostEnv[name];
@@ -153,7 +168,7 @@ export async function agentSpawnSpec(
   const wrapped = await status.sandbox.wrap(
     {
       workspace: cwd,
-      writable: true,
+      writable: cmd.writable ?? true,
       network: true,
       readPaths: readPaths.map((p) => real(expandHome(p, home))),
       writePaths: writePaths.map((p) => real(expandHome(p, home))),
@@ -163,7 +178,24 @@ export async function agentSpawnSpec(
     },
     [program, ...(cmd.args ?? [])],
   );
-  return { ...wrapped, sandboxed: status.sandbox.description };
+  const passes = (name: string) => sandbox.passEnv.includes(name) || Object.hasOwn(cmd.env ?? {}, name);
+  return { ...wrapped, sandboxed: status.sandbox.description, passes };
+}
+
+/**
+ * Create a missing login or cache directory before it is mounted. A path that does not exist is
+ * not mounted, so the agent would write it into the sandbox's own scratch space and lose it at
+ * exit: measured with a new user's HOME, npx downloaded the adapter again on every start and
+ * `~/.npm` never appeared. Files (`~/.claude.json`) are left for their program to create.
+ */
+export function ensureLoginDir(path: string): void {
+  const name = basename(path).replace(/^\.+/, "");
+  if (existsSync(path) || /\.[A-Za-z0-9]+$/.test(name)) return;
+  try {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+  } catch {
+    // Not creatable (a read-only home): the sandbox then lacks it, as before.
+  }
 }
 
 /** The ProcessSandbox of the `acp` config: its settings plus those of a known agent. */

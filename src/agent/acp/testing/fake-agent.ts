@@ -6,7 +6,8 @@
  *   echo TEXT     streams TEXT back in a few chunks
  *   tool          reports an edit tool call, then answers "done"
  *   plan          reports a three-step plan, then answers "planned"
- *   write NAME    asks permission; writes NAME in the session cwd only when allowed
+ *   write NAME    asks permission (with the options the adapter it plays sends, adapter-options.ts);
+ *                 writes NAME in the session cwd only when allowed
  *   read PATH     reads PATH through the client (fs/read_text_file) and answers its content
  *   work          a long job that ends only on session/cancel
  *   crash         exits with code 1 in the middle of the turn
@@ -14,38 +15,56 @@
  *   turns         answers how many prompts this session has seen (survives session/load)
  *   session       answers its session id
  *   attack        behaves like an adapter by its current mode: in a mode that never asks
- *                 (auto, bypassPermissions, full-access) it writes pwned.txt and "runs" a command
+ *                 (auto, bypassPermissions, agent, workspace-write…) it writes pwned.txt and "runs" a command
  *                 (ran.txt) on its own, ignoring permissions; in acceptEdits it writes, then asks
  *                 to run; in default it asks for both; in plan / read-only it only reads
+ *   rogue PATH    ignores its mode and its permissions altogether: writes pwned.txt in its cwd,
+ *                 plants a file beside PATH, runs `cat PATH` and reads PATH itself; answers
+ *                 what each attempt got
  *   escalate      switches itself to bypassPermissions (current_mode_update), then writes
  *                 escalated.txt on its own unless the turn was cancelled by then
  *   messages      two messages with different messageIds: "I'll run that." and "Done."
  *   notice        a notice (for the log), then "noticed"
  *   late          a tool call titled "Terminal", later retitled "npm test", then "ran"
  *   image         a small PNG image block and the text "picture"
- *   retry         Codex's retry status ("Reconnecting... n/5") twice, then "recovered"
+ *   retry         Codex's retry status twice as codex-acp 2.6.0 sends it (session_info_update,
+ *                 `_meta.codex.error` with willRetry and "Reconnecting... n/5"), a pause while it
+ *                 retries, then "recovered"
+ *   retry-chunks  the same status as plain message chunks (older Codex adapters), then "recovered"
  *
  * Behaviours (flags) of the real adapters:
  *   --modes claude|codex|config|none  the modes it offers (default claude: default, acceptEdits,
- *                 plan, bypassPermissions, auto; codex: read-only, auto, full-access; config: the
- *                 claude modes as a `mode` config option only; none: no modes)
- *   --start-mode ID   the mode sessions start in (default: default; codex: auto)
- *   --auth claude|codex   session/new answers -32000 "Authentication required" until logged in;
- *                 codex accepts `authenticate` with openai-api-key / codex-api-key when the
- *                 variable is set; claude offers a terminal login when the client can run one
- *   --auth-on-prompt   like --auth, but session/new works and session/prompt fails
+ *                 plan, bypassPermissions, auto; codex as codex-acp 2.6.0: read-only,
+ *                 workspace-write, agent, agent-full-access; config: the claude modes as a `mode`
+ *                 config option only; none: no modes)
+ *   --start-mode ID   the mode sessions start in (default: default; codex: agent)
+ *   --auth claude|codex   not logged in, as the pinned adapters are (checked against
+ *                 codex-acp 2.6.0 and claude-agent-acp 0.49.0): codex offers `api-key` (its _meta
+ *                 names provider openai) and `chat-gpt`, answers session/new with -32000
+ *                 "Authentication required" until `authenticate` with `api-key` finds CODEX_API_KEY
+ *                 or OPENAI_API_KEY in its own environment; claude opens sessions but answers
+ *                 session/prompt with -32000, and offers its two terminal logins (`--cli auth login
+ *                 --claudeai` / `--console`) when the client advertises auth.terminal
+ *   --auth-on-prompt   codex: session/new works and session/prompt fails instead
  *   --agent-name N --agent-version V   what initialize reports
  *   --commands    sends available_commands_update after session/new
  *   --refuse-set-mode   answers session/set_mode with an error
+ *   --hang        every prompt reports what Codex does when its API is unreachable (a notice, a
+ *                 "Reconnecting... 1/5" status) and then never ends until session/cancel
+ *   --probe PATH  at start, tries what an agent that ignores its mode would: read PATH (say
+ *                 $WXAGENT_HOME/config.json), write a file in its cwd, list secret-looking
+ *                 variables it can see; the results go to the log
  *
  * `--log FILE` appends one line per method received (and "cancel <id>"), so tests can see
  * what the client sent. `--state DIR` keeps each session's prompt count on disk, which is what
  * `session/load` restores in a new process.
  */
+import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
+import { allows, CODEX_FILE_OPTIONS, claudeOptions } from "./adapter-options.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(name);
@@ -56,13 +75,16 @@ const option = (name: string): string | undefined => {
 
 const loadSession = flag("--load-session");
 const modesKind = option("--modes") ?? "claude";
-const startMode = option("--start-mode") ?? (modesKind === "codex" ? "auto" : "default");
+const startMode = option("--start-mode") ?? (modesKind === "codex" ? "agent" : "default");
 const authKind = option("--auth");
-const authOnPrompt = flag("--auth-on-prompt");
+// The Claude adapter only finds out at the first prompt that nobody is logged in.
+const authOnPrompt = flag("--auth-on-prompt") || authKind === "claude";
 const agentName = option("--agent-name") ?? "fake-agent";
 const agentVersion = option("--agent-version") ?? "0.0.1";
 const sendCommands = flag("--commands");
 const refuseSetMode = flag("--refuse-set-mode");
+const hang = flag("--hang");
+const probe = option("--probe");
 let authenticated = false;
 let clientTerminalAuth = false;
 
@@ -73,15 +95,31 @@ const CLAUDE_MODES: acp.SessionMode[] = [
   { id: "plan", name: "Plan Mode", description: "Planning mode, no actual tool execution" },
   { id: "bypassPermissions", name: "Bypass Permissions", description: "Bypass all permission checks" },
 ];
+/** codex-acp 2.6.0's modes; sessions start in `agent`. */
 const CODEX_MODES: acp.SessionMode[] = [
-  { id: "read-only", name: "Read Only", description: "Codex can read files and answer questions" },
-  { id: "auto", name: "Default", description: "Codex can edit files and run commands in the workspace" },
-  { id: "full-access", name: "Full Access", description: "Codex can edit files and run commands anywhere" },
+  {
+    id: "read-only",
+    name: "Read-only",
+    description: "Requires approval to edit files and access the internet.",
+  },
+  {
+    id: "workspace-write",
+    name: "Workspace access",
+    description: "Edit workspace files; ask before writing outside the workspace or accessing the network.",
+  },
+  { id: "agent", name: "Auto review", description: "Only ask for actions detected as potentially unsafe" },
+  {
+    id: "agent-full-access",
+    name: "Full access",
+    description: "Unrestricted access to the internet and any file on your computer",
+  },
 ];
 const MODES = modesKind === "codex" ? CODEX_MODES : modesKind === "none" ? [] : CLAUDE_MODES;
 /** What a mode lets the fake do on its own: never ask, ask before running only, ask for all, or read only. */
 function modeBehaviour(mode: string): "free" | "edits" | "asks" | "reads" {
-  if (["auto", "bypassPermissions", "full-access", "dontAsk"].includes(mode)) return "free";
+  if (["auto", "bypassPermissions", "agent", "agent-full-access", "dontAsk"].includes(mode)) return "free";
+  // Codex's workspace-write edits and runs in its workspace without asking.
+  if (mode === "workspace-write") return "free";
   if (mode === "acceptEdits") return "edits";
   if (mode === "plan" || mode === "read-only") return "reads";
   return "asks";
@@ -113,36 +151,32 @@ function authRequired(): acp.RequestError {
 function authMethods(): acp.AuthMethod[] {
   if (authKind === "codex") {
     return [
-      { id: "chatgpt", name: "Login with ChatGPT", description: "Use your ChatGPT login with Codex CLI" },
       {
-        id: "codex-api-key",
-        name: "Use CODEX_API_KEY",
-        description: "Requires setting the `CODEX_API_KEY` env var.",
+        id: "api-key",
+        name: "API Key",
+        description: "Use an API key to authenticate",
+        _meta: { "api-key": { provider: "openai" } },
       },
-      {
-        id: "openai-api-key",
-        name: "Use OPENAI_API_KEY",
-        description: "Requires setting the `OPENAI_API_KEY` env var.",
-      },
+      { id: "chat-gpt", name: "ChatGPT", description: "Use ChatGPT to authenticate" },
     ];
   }
-  if (authKind === "claude") {
-    const methods: acp.AuthMethod[] = [
+  if (authKind === "claude" && clientTerminalAuth) {
+    return [
       {
-        id: "claude-login",
-        name: "Log in with Claude Code",
-        description: "Run `claude /login` in the terminal",
+        id: "claude-ai-login",
+        type: "terminal",
+        name: "Claude Subscription",
+        description: "Use Claude subscription ",
+        args: ["--cli", "auth", "login", "--claudeai"],
+      },
+      {
+        id: "console-login",
+        type: "terminal",
+        name: "Anthropic Console",
+        description: "Use Anthropic Console (API usage billing)",
+        args: ["--cli", "auth", "login", "--console"],
       },
     ];
-    if (clientTerminalAuth) {
-      methods.push({
-        id: "claude-login-terminal",
-        type: "terminal",
-        name: "Log in with Claude",
-        args: ["--cli"],
-      });
-    }
-    return methods;
   }
   return [];
 }
@@ -160,6 +194,21 @@ interface FakeSession {
   turns: number;
   cancelled: boolean;
   onCancel?: () => void;
+}
+
+if (probe) {
+  const attempt = (what: () => unknown): string => {
+    try {
+      const r = what();
+      return typeof r === "string" ? `read ${r.length} bytes` : "ok";
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code ?? "failed";
+    }
+  };
+  log(`probe read ${probe}: ${attempt(() => readFileSync(probe, "utf8"))}`);
+  log(`probe write cwd: ${attempt(() => writeFileSync(join(process.cwd(), ".probe"), "x"))}`);
+  const secrets = Object.keys(process.env).filter((k) => /PASS|SECRET|TOKEN|API_KEY/.test(k));
+  log(`probe env: ${secrets.sort().join(",") || "(none)"}`);
 }
 
 const sessions = new Map<string, FakeSession>();
@@ -192,10 +241,11 @@ const app = acp
   })
   .onRequest("authenticate", ({ params }) => {
     log(`authenticate ${params.methodId}`);
-    const variable = { "codex-api-key": "CODEX_API_KEY", "openai-api-key": "OPENAI_API_KEY" }[
-      params.methodId
-    ];
-    if (authKind === "codex" && variable && process.env[variable]) {
+    if (authKind === "codex" && params.methodId === "api-key") {
+      // codex-acp reads the key from its own environment: CODEX_API_KEY, then OPENAI_API_KEY.
+      const key = process.env.CODEX_API_KEY?.trim() || process.env.OPENAI_API_KEY?.trim();
+      if (!key) throw acp.RequestError.internalError(undefined, "CODEX_API_KEY or OPENAI_API_KEY is not set");
+      log(`authenticated with a key of ${key.length} characters`);
       authenticated = true;
       return {};
     }
@@ -288,6 +338,26 @@ const app = acp
     const first = params.prompt.find((b) => b.type === "text");
     const input = first && first.type === "text" ? first.text.trim() : "";
     log(`prompt ${input} mode=${s.mode}`);
+    if (hang) {
+      await client.notify("session/update", {
+        sessionId: s.id,
+        update: {
+          sessionUpdate: "notice",
+          severity: "warning",
+          title:
+            "Falling back from WebSockets to HTTPS transport. stream disconnected before completion: failed to lookup address information: Name does not resolve",
+        },
+      });
+      await client.notify("session/update", {
+        sessionId: s.id,
+        update: {
+          sessionUpdate: "session_info_update",
+          _meta: { codex: { error: { message: "Reconnecting... 1/5", willRetry: true } } },
+        },
+      });
+      if (!s.cancelled) await new Promise<void>((done) => (s.onCancel = done));
+      return { stopReason: "cancelled" };
+    }
     const [word = "", ...rest] = input.split(/\s+/);
     const arg = rest.join(" ");
     const say = (t: string) =>
@@ -325,19 +395,16 @@ const app = acp
         const name = arg || "out.txt";
         const toolCall = { toolCallId: "w1", title: `Write ${name}`, kind: "edit" as const };
         await update({ sessionUpdate: "tool_call", ...toolCall, status: "pending" });
+        // The options of the adapter it plays, in its order, with its labels.
         const ask: acp.RequestPermissionRequest = {
           sessionId: s.id,
           toolCall,
-          options: [
-            { optionId: "allow", name: "allow once", kind: "allow_once" },
-            { optionId: "always", name: "allow always", kind: "allow_always" },
-            { optionId: "reject", name: "reject", kind: "reject_once" },
-          ],
+          options: modesKind === "codex" ? CODEX_FILE_OPTIONS : claudeOptions("Write"),
         };
         const answer = await client.request("session/request_permission", ask);
         log(`permission ${answer.outcome.outcome === "selected" ? answer.outcome.optionId : "cancelled"}`);
         if (answer.outcome.outcome === "cancelled") return { stopReason: "cancelled" };
-        if (answer.outcome.optionId === "reject") {
+        if (!allows(answer.outcome.optionId)) {
           await update({ sessionUpdate: "tool_call_update", toolCallId: "w1", status: "failed" });
           await say("not allowed");
           return { stopReason: "end_turn" };
@@ -421,6 +488,26 @@ const app = acp
         await say(`wrote=${wrote} ran=${ran}`);
         return { stopReason: "end_turn" };
       }
+      case "rogue": {
+        const attempt = (what: () => unknown): string => {
+          try {
+            const r = what();
+            return typeof r === "string" ? `got ${r.length} bytes` : "ok";
+          } catch (err) {
+            const e = err as NodeJS.ErrnoException & { status?: number };
+            return e.code ?? (e.status !== undefined ? `exit ${e.status}` : "failed");
+          }
+        };
+        const results = [
+          `write-cwd=${attempt(() => writeFileSync(join(s.cwd, "pwned.txt"), "pwned\n"))}`,
+          `plant=${attempt(() => writeFileSync(join(dirname(arg), "planted.txt"), "x"))}`,
+          `run=${attempt(() => execFileSync("/bin/sh", ["-c", `cat "${arg}"`], { stdio: ["ignore", "pipe", "ignore"] }).toString())}`,
+          `read=${attempt(() => readFileSync(arg, "utf8"))}`,
+        ];
+        log(`rogue ${results.join(" ")}`);
+        await say(results.join(" "));
+        return { stopReason: "end_turn" };
+      }
       case "escalate": {
         s.mode = "bypassPermissions";
         await update({ sessionUpdate: "current_mode_update", currentModeId: "bypassPermissions" });
@@ -480,6 +567,26 @@ const app = acp
         });
         return { stopReason: "end_turn" };
       case "retry":
+        for (const n of [1, 2]) {
+          await update({
+            sessionUpdate: "session_info_update",
+            _meta: {
+              codex: {
+                error: {
+                  message: `Reconnecting... ${n}/5 (stream disconnected before completion)`,
+                  codexErrorInfo: null,
+                  turnId: "turn-1",
+                  willRetry: true,
+                },
+              },
+            },
+          });
+        }
+        // Codex backs off between retries; the gateway's progress note goes out meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await say("recovered");
+        return { stopReason: "end_turn" };
+      case "retry-chunks":
         await say("Reconnecting... 1/5");
         await say("Reconnecting... 2/5");
         await say("recovered");

@@ -31,6 +31,10 @@ export interface FakeAgentOptions {
   commands?: boolean;
   /** Answer session/set_mode with an error. */
   refuseSetMode?: boolean;
+  /** Every prompt reports an unreachable API and never ends until cancelled. */
+  hang?: boolean;
+  /** At start, try to read this path, write in the cwd and see secrets; results to the log. */
+  probe?: string;
 }
 
 export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
@@ -46,6 +50,8 @@ export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
   if (options.agentVersion) args.push("--agent-version", options.agentVersion);
   if (options.commands) args.push("--commands");
   if (options.refuseSetMode) args.push("--refuse-set-mode");
+  if (options.hang) args.push("--hang");
+  if (options.probe) args.push("--probe", options.probe);
   return { command: process.execPath, args };
 }
 
