@@ -12,6 +12,7 @@ import type { PendingAsk } from "./asks.js";
 import {
   type Clock,
   createDelivery,
+  type Delivery,
   type DeliveryLimits,
   type OutboundTransport,
   sendsLeft,
@@ -29,6 +30,7 @@ import type {
 } from "./gateway-types.js";
 import { type BackoffOptions, EXPIRED_REASON, Poller } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
+import { Scheduler, type SchedulerOptions } from "./schedule/scheduler.js";
 import type { InboundTransport } from "./transport.js";
 
 export type GatewayTransport = InboundTransport & OutboundTransport;
@@ -70,6 +72,13 @@ export interface GatewayOptions {
    * `notify: deps.notify`). Default: no download (agents see media descriptions only).
    */
   media?: (deps: MediaDeps) => NonNullable<DispatchOptions["resolveMedia"]>;
+  /**
+   * Scheduled jobs (on by default, over the gateway's own delivery; off with a custom
+   * `deliveryPort`): window, warning, grace and language settings. `false` turns it off.
+   */
+  schedule?:
+    | false
+    | Omit<SchedulerOptions, "store" | "deliver" | "runPrompt" | "clock" | "logger" | "serves">;
   now?: () => number;
   logger?: Logger;
 }
@@ -91,6 +100,8 @@ export interface Gateway {
   pendingAsks(): PendingAsk[];
   /** Subscribe to events (expired, turn start/end, poller start/stop). Returns the unsubscribe. */
   on(listener: (event: GatewayEvent) => void): () => void;
+  /** Look at the scheduled jobs now (one was added or cancelled in this process). */
+  pokeSchedule(): void;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -144,6 +155,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     onSessionExpired: expireAccount,
     logger: log.child({ part: "delivery" }),
   });
+  /** The delivery behind the port, when the gateway built it (the scheduler records through it). */
+  let rawDelivery: Delivery | undefined;
   const buildDelivery = (): DeliveryPort => {
     const d = deps();
     if (options.deliveryPort) return options.deliveryPort(d);
@@ -156,11 +169,29 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger: d.logger,
       onSessionExpired: d.onSessionExpired,
     });
+    rawDelivery = delivery;
     return createDeliveryPort(delivery, d.signal, d.logger);
   };
   let delivery: DeliveryPort = buildDelivery();
   let dispatcher: Dispatcher | undefined;
+  let scheduler: Scheduler | undefined;
   let running = false;
+
+  const newScheduler = (d: Dispatcher): Scheduler | undefined => {
+    const raw = rawDelivery;
+    if (options.schedule === false || !raw) return undefined;
+    return new Scheduler({
+      quotaPerToken: quotaOf(options),
+      ...options.schedule,
+      store,
+      deliver: (reply, signal) => raw.deliverReply(reply, AbortSignal.any([signal, sendAbort.signal])),
+      runPrompt: (message, hooks) => d.submitScheduled(message, hooks),
+      ...(options.delivery?.clock ? { clock: options.delivery.clock } : {}),
+      logger: log.child({ part: "schedule" }),
+      serves: (accountId) => pollers.has(accountId),
+      onEvent: emit,
+    });
+  };
 
   const newDispatcher = () =>
     new Dispatcher({
@@ -175,6 +206,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger: log.child({ part: "dispatch" }),
       onEvent: emit,
       ...(resolveMedia ? { resolveMedia } : {}),
+      ...(options.schedule === false || options.deliveryPort
+        ? {}
+        : { scheduleFor: (contact) => scheduler?.forContact(contact) ?? noSchedule }),
     });
   const resolveMedia = options.media?.({
     transportOf,
@@ -229,6 +263,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         delivery = buildDelivery();
       }
       dispatcher = newDispatcher();
+      scheduler = newScheduler(dispatcher);
       const wanted = options.accountIds ? new Set(options.accountIds) : undefined;
       for (const account of store.accounts.list()) {
         if (wanted && !wanted.has(account.id)) continue;
@@ -241,12 +276,15 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
         startAccount(account, dispatcher);
       }
+      scheduler?.start();
     },
 
     async stop(stopOptions = {}) {
       const drainTimeoutMs = stopOptions.drainTimeoutMs ?? 10_000;
       const d = dispatcher;
       running = false;
+      // Nothing new fires; a firing whose turn is cut short is run again at the next start.
+      scheduler?.stop();
       // (a) stop pulling: abort every long poll in flight and wait for the loops to end.
       const list = [...pollers.values()];
       await Promise.all(list.map((p) => p.stopPulling()));
@@ -321,6 +359,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+
+    pokeSchedule() {
+      scheduler?.poke();
+    },
   };
   return gateway;
 }
@@ -329,6 +371,13 @@ export function createGateway(options: GatewayOptions): Gateway {
 function quotaOf(options: GatewayOptions): number {
   return options.delivery?.quotaPerToken ?? options.dispatch?.sendQuota ?? 10;
 }
+
+/** The `schedule` tool's answer while no scheduler runs (between stop and start). */
+const noSchedule = {
+  create: () => Promise.reject(new Error("scheduling is not available right now; try again in a moment")),
+  list: () => Promise.resolve("Scheduling is not available right now."),
+  cancel: () => Promise.reject(new Error("scheduling is not available right now; try again in a moment")),
+};
 
 /** One signal shared by every send in flight: many listeners on it are by design, not a leak. */
 function sharedController(): AbortController {

@@ -17,6 +17,7 @@ import { createAccountStore, createContactStore } from "./sqlite-accounts.js";
 import { createDb } from "./sqlite-db.js";
 import { createCursorStore, createInboundStore } from "./sqlite-inbound.js";
 import { createOutboundStore } from "./sqlite-outbound.js";
+import { createScheduleStore } from "./sqlite-schedules.js";
 import { createContextTokenStore, createSessionStore } from "./sqlite-state.js";
 import type { Store } from "./types.js";
 
@@ -83,6 +84,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
     outbound: guard("outbound", createOutboundStore(d), enter),
     contextTokens: guard("contextTokens", createContextTokenStore(d), enter),
     sessions: guard("sessions", createSessionStore(d), enter),
+    schedules: guard("schedules", createScheduleStore(d), enter),
     transaction<T>(fn: () => T): T {
       try {
         enter();
