@@ -152,6 +152,7 @@ async function runStart(opts: StartOptions): Promise<void> {
         quotaPerToken: config.gateway.quotaPerToken,
       },
       mediaAllowHosts: config.media.allowHosts,
+      scheduleChanged: () => gw.pokeSchedule(),
     });
     const token = ensureAdminToken(paths);
     const adminApp = createAdminApp({
