@@ -37,6 +37,8 @@
  *   --agent-name N --agent-version V   what initialize reports
  *   --commands    sends available_commands_update after session/new
  *   --refuse-set-mode   answers session/set_mode with an error
+ *   --mcp-http    advertises HTTP MCP servers (mcpCapabilities.http); the prompt
+ *                 `mcp TOOL {json}` then calls TOOL on the server session/new handed it
  *
  * `--log FILE` appends one line per method received (and "cancel <id>"), so tests can see
  * what the client sent. `--state DIR` keeps each session's prompt count on disk, which is what
@@ -46,6 +48,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join, resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
+import { callMcpTool, rememberServers } from "./fake-agent-mcp.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(name);
@@ -63,6 +66,7 @@ const agentName = option("--agent-name") ?? "fake-agent";
 const agentVersion = option("--agent-version") ?? "0.0.1";
 const sendCommands = flag("--commands");
 const refuseSetMode = flag("--refuse-set-mode");
+const mcpHttp = flag("--mcp-http");
 let authenticated = false;
 let clientTerminalAuth = false;
 
@@ -185,7 +189,7 @@ const app = acp
     );
     return {
       protocolVersion: acp.PROTOCOL_VERSION,
-      agentCapabilities: { loadSession },
+      agentCapabilities: { loadSession, ...(mcpHttp ? { mcpCapabilities: { http: true } } : {}) },
       agentInfo: { name: agentName, version: agentVersion },
       authMethods: authMethods(),
     };
@@ -210,7 +214,8 @@ const app = acp
     const s: FakeSession = { id, cwd: params.cwd, mode: startMode, turns: 0, cancelled: false };
     sessions.set(id, s);
     save(s);
-    log(`session/new ${id} mode=${s.mode}`);
+    rememberServers(id, params.mcpServers);
+    log(`session/new ${id} mode=${s.mode}${params.mcpServers.length ? ` mcp=${params.mcpServers.length}` : ""}`);
     if (sendCommands) {
       setImmediate(() => {
         void client.notify("session/update", {
@@ -249,6 +254,7 @@ const app = acp
     return { configOptions: sessionModes(s).configOptions ?? [] };
   })
   .onRequest("session/load", async ({ params, client }) => {
+    rememberServers(params.sessionId, params.mcpServers);
     log(`session/load ${params.sessionId}`);
     const file = stateDir ? join(stateDir, `${params.sessionId}.json`) : undefined;
     if (!loadSession || !file || !existsSync(file)) throw acp.RequestError.resourceNotFound(params.sessionId);
@@ -489,6 +495,9 @@ const app = acp
         return { stopReason: "end_turn" };
       case "session":
         await say(s.id);
+        return { stopReason: "end_turn" };
+      case "mcp":
+        await say(await callMcpTool(s.id, arg));
         return { stopReason: "end_turn" };
       default:
         await say(`unknown: ${input}`);

@@ -31,6 +31,8 @@ export interface FakeAgentOptions {
   commands?: boolean;
   /** Answer session/set_mode with an error. */
   refuseSetMode?: boolean;
+  /** Take HTTP MCP servers; `mcp TOOL {json}` calls one. */
+  mcpHttp?: boolean;
 }
 
 export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
@@ -46,6 +48,7 @@ export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
   if (options.agentVersion) args.push("--agent-version", options.agentVersion);
   if (options.commands) args.push("--commands");
   if (options.refuseSetMode) args.push("--refuse-set-mode");
+  if (options.mcpHttp) args.push("--mcp-http");
   return { command: process.execPath, args };
 }
 
