@@ -28,6 +28,8 @@ import type {
   StopReport,
   Store,
 } from "./gateway-types.js";
+import { HomeChannel, type HomeEvent, type HomeEventKind, type HomeSettings } from "./home.js";
+import { askWatcher, homeListener } from "./home-events.js";
 import { type BackoffOptions, EXPIRED_REASON, Poller } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
 import { Scheduler, type SchedulerOptions } from "./schedule/scheduler.js";
@@ -79,6 +81,8 @@ export interface GatewayOptions {
   schedule?:
     | false
     | Omit<SchedulerOptions, "store" | "deliver" | "runPrompt" | "clock" | "logger" | "serves">;
+  /** The home channel: operator events to the logs, the admin UI and the owner's chat. `false`: logs only. */
+  home?: false | HomeSettings;
   now?: () => number;
   logger?: Logger;
 }
@@ -102,6 +106,10 @@ export interface Gateway {
   on(listener: (event: GatewayEvent) => void): () => void;
   /** Look at the scheduled jobs now (one was added or cancelled in this process). */
   pokeSchedule(): void;
+  /** Operator events of the home channel, newest first (the admin UI). */
+  homeEvents(): HomeEvent[];
+  /** Report an operator event from outside the gateway (a pairing request). */
+  reportHome(event: { kind: HomeEventKind; accountId: string; subject: string; text: string }): void;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -176,6 +184,24 @@ export function createGateway(options: GatewayOptions): Gateway {
   let dispatcher: Dispatcher | undefined;
   let scheduler: Scheduler | undefined;
   let running = false;
+
+  const home = options.home === false ? undefined : newHomeChannel();
+  function newHomeChannel(): HomeChannel {
+    return new HomeChannel({
+      store,
+      deliver: (reply) =>
+        rawDelivery
+          ? rawDelivery.deliverReply(reply, sendAbort.signal)
+          : Promise.reject(new Error("no delivery")),
+      settings: options.home || {},
+      quotaPerToken: quotaOf(options),
+      ...(options.delivery?.clock ? { clock: options.delivery.clock } : {}),
+      logger: log.child({ part: "home" }),
+    });
+  }
+  if (home) listeners.add(homeListener(home));
+  const watchAsks = askWatcher(() => dispatcher?.pendingAsks() ?? [], home);
+  let askTimer: NodeJS.Timeout | undefined;
 
   const newScheduler = (d: Dispatcher): Scheduler | undefined => {
     const raw = rawDelivery;
@@ -277,6 +303,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         startAccount(account, dispatcher);
       }
       scheduler?.start();
+      askTimer = setInterval(watchAsks, 15_000);
+      askTimer.unref?.();
     },
 
     async stop(stopOptions = {}) {
@@ -285,6 +313,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       running = false;
       // Nothing new fires; a firing whose turn is cut short is run again at the next start.
       scheduler?.stop();
+      clearInterval(askTimer);
       // (a) stop pulling: abort every long poll in flight and wait for the loops to end.
       const list = [...pollers.values()];
       await Promise.all(list.map((p) => p.stopPulling()));
@@ -362,6 +391,14 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     pokeSchedule() {
       scheduler?.poke();
+    },
+
+    homeEvents() {
+      return home?.recent(100) ?? [];
+    },
+
+    reportHome(event) {
+      home?.report(event);
     },
   };
   return gateway;

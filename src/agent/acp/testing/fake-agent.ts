@@ -215,7 +215,9 @@ const app = acp
     sessions.set(id, s);
     save(s);
     rememberServers(id, params.mcpServers);
-    log(`session/new ${id} mode=${s.mode}${params.mcpServers.length ? ` mcp=${params.mcpServers.length}` : ""}`);
+    log(
+      `session/new ${id} mode=${s.mode}${params.mcpServers.length ? ` mcp=${params.mcpServers.length}` : ""}`,
+    );
     if (sendCommands) {
       setImmediate(() => {
         void client.notify("session/update", {
