@@ -69,12 +69,20 @@ export const scheduleSettingsSchema = z
     /** A firing missed by less than this while the gateway was down runs at start; older ones are skipped with a note. */
     graceMs: z.number().int().min(0).default(3_600_000),
     /** How long before a contact's 24 h window closes the bot warns them about jobs after it. */
-    warnLeadMs: z.number().int().min(60_000).default(2 * 3_600_000),
+    warnLeadMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(2 * 3_600_000),
     /** The language of the ⏰ notes: the contact's own (`auto`, from their latest message), `en` or `zh-CN`. */
     language: z.enum(["auto", "en", "zh-CN"]).default("auto"),
     /** Jobs a contact may make through the agent, and their least interval. */
     maxJobsPerContact: z.number().int().min(1).max(1000).default(20),
-    contactMinIntervalMs: z.number().int().min(60_000).default(15 * 60_000),
+    contactMinIntervalMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(15 * 60_000),
   })
   .strict();
 
