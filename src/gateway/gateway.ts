@@ -3,7 +3,6 @@
  * conversation, bounded across), and delivery. `stop()` runs in explicit stages so nothing pulled
  * is lost: stop pulling → drain turns with a deadline → leave the rest in the store → notifystop.
  */
-import { setMaxListeners } from "node:events";
 import type { Agent } from "../agent/types.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
@@ -15,10 +14,10 @@ import {
   type Delivery,
   type DeliveryLimits,
   type OutboundTransport,
-  sendsLeft,
 } from "./delivery/index.js";
 import { createDeliveryPort } from "./delivery-port.js";
 import { Dispatcher, type DispatchOptions } from "./dispatcher.js";
+import { accountStatus, noSchedule, quotaOf, sharedController } from "./gateway-parts.js";
 import type {
   Account,
   AccountStatus,
@@ -402,60 +401,4 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   };
   return gateway;
-}
-
-/** Bot messages per inbound message: delivery's quota setting wins, as delivery enforces it. */
-function quotaOf(options: GatewayOptions): number {
-  return options.delivery?.quotaPerToken ?? options.dispatch?.sendQuota ?? 10;
-}
-
-/** The `schedule` tool's answer while no scheduler runs (between stop and start). */
-const noSchedule = {
-  create: () => Promise.reject(new Error("scheduling is not available right now; try again in a moment")),
-  list: () => Promise.resolve("Scheduling is not available right now."),
-  cancel: () => Promise.reject(new Error("scheduling is not available right now; try again in a moment")),
-};
-
-/** One signal shared by every send in flight: many listeners on it are by design, not a leak. */
-function sharedController(): AbortController {
-  const c = new AbortController();
-  setMaxListeners(0, c.signal);
-  return c;
-}
-
-function accountStatus(
-  account: Account,
-  poller: PollerLike | undefined,
-  d: Dispatcher | undefined,
-  store: Store,
-  options: GatewayOptions,
-): AccountStatus {
-  const p = poller?.status();
-  const expired = account.state === "expired" || p?.state === "expired";
-  const quota = quotaOf(options);
-  const contacts = store.contacts.list(account.id).slice(0, 50);
-  const sendsLeftByContact = contacts.flatMap((c) => {
-    const left = sendsLeft(store.contextTokens, quota, account.id, c.userId);
-    return left === undefined ? [] : [{ userId: c.userId, left }];
-  });
-  const s: AccountStatus = {
-    accountId: account.id,
-    state: account.state,
-    polling: p?.state ?? "not-started",
-    expired,
-    queueDepth: d?.queueDepth(account.id) ?? 0,
-    runningTurns: d?.runningTurns(account.id) ?? 0,
-    unfinished: store.inbound.unfinished(account.id).length,
-    consecutiveFailures: p?.consecutiveFailures ?? 0,
-    sendsLeft: sendsLeftByContact,
-  };
-  if (account.name) s.name = account.name;
-  const lastInbound = p?.lastInboundAtMs ?? account.lastInboundAtMs;
-  if (lastInbound !== undefined) s.lastInboundAtMs = lastInbound;
-  const lastPoll = p?.lastPollAtMs ?? account.lastPollAtMs;
-  if (lastPoll !== undefined) s.lastPollAtMs = lastPoll;
-  if (expired) s.fix = account.stateReason ?? EXPIRED_REASON;
-  else if (account.state !== "active" && account.stateReason) s.fix = account.stateReason;
-  if (p?.lastError && !expired) s.lastError = p.lastError;
-  return s;
 }

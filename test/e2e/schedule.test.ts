@@ -67,3 +67,32 @@ it("a reminder due after the 24 h window closes waits in the outbox and arrives 
     "⏰ (due 12:00; held until you wrote again)\nsubmit the report",
   ]);
 });
+
+it("a scheduled prompt runs as an agent turn in the contact's session and its answer arrives", async () => {
+  rig = await startSchedRig([{ text: "Hi." }, { text: "Your inbox folder has 2 new files." }]);
+  const r = rig;
+  await r.say("hello");
+  await r.until("the greeting", (s) => s.includes("Hi."));
+  const { createJob } = await import("../../src/gateway/schedule/api.js");
+  createJob(
+    r.store,
+    {
+      accountId: r.accountId,
+      userId: r.owner,
+      cron: "0 9 * * *",
+      tz: "Asia/Shanghai",
+      prompt: "summarise my inbox folder",
+      createdBy: "operator",
+    },
+    { nowMs: r.clock.now() },
+  );
+  await r.clock.advance(H + 60_000); // 09:01 in Shanghai
+  const seen = await r.until("the answer", (s) => s.some((t) => t.includes("2 new files")));
+  expect(seen).toEqual(["Hi.", "⏰ Your inbox folder has 2 new files."]);
+  // The model was told what the turn is, with the prompt, in the contact's own session.
+  const last = JSON.stringify(r.ai.requests.at(-1)?.body);
+  expect(last).toContain("[Scheduled job #1");
+  expect(last).toContain("summarise my inbox folder");
+  expect(last).toContain("hello");
+  expect(r.store.schedules.runs({}).map((x) => x.state)).toEqual(["sent"]);
+});

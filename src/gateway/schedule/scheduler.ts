@@ -9,7 +9,6 @@
  */
 import { basename } from "node:path";
 import type { AgentReply, Contact, ScheduleIO } from "../../agent/types.js";
-import { MessageItemType } from "../../ilink/wire.js";
 import type { InboundMessage, RunState, ScheduleJob, ScheduleRun, Store } from "../../store/types.js";
 import { createLogger, errText, type Logger } from "../../util/logger.js";
 import { type Clock, systemClock } from "../delivery/clock.js";
@@ -17,8 +16,8 @@ import type { DeliveryResult, ReplyToDeliver } from "../delivery/delivery.js";
 import type { TurnOutcome } from "../dispatcher-types.js";
 import { cancelJob, contactLanguage, createJob, describeJob } from "./api.js";
 import { DEFAULT_JOB_LIMITS, type JobLimits, nextAfter } from "./jobs.js";
+import { missedFirings, promptMessage, settleOpenRuns } from "./runs.js";
 import { formatWhen, type LanguageSetting, preview, textsFor } from "./texts.js";
-import { nextCronRun } from "./timing.js";
 import { DEFAULT_WINDOW_MS, holdReason, sendWindow } from "./window.js";
 import { WindowWarnings } from "./window-warning.js";
 
@@ -217,7 +216,7 @@ export class Scheduler {
       if (!this.#serves(job.accountId) || job.nextRunAtMs === undefined) continue;
       waits.push(this.#fire(job, job.nextRunAtMs, now));
     }
-    this.#settleOpenRuns();
+    settleOpenRuns(this.#store, this.#clock.now());
     waits.push(this.#warnings.check(now));
     await Promise.all(waits);
   }
@@ -340,23 +339,6 @@ export class Scheduler {
     } else this.#emit({ type: "schedule-fired", job, run, state });
   }
 
-  /** Runs left `running` or `held`: settle them from their bubbles (a held one sent after the contact wrote). */
-  #settleOpenRuns(): void {
-    for (const state of ["running", "held"] as const) {
-      for (const run of this.#store.schedules.runs({ state, limit: 200 })) {
-        if (run.outboundIds.length === 0) continue;
-        const states = this.#store.schedules.runBubbles(run.id);
-        if (states.length > 0 && states.every((s) => s === "sent"))
-          this.#store.schedules.updateRun(run.id, { state: "sent", finishedAtMs: this.#clock.now() });
-        else if (
-          states.some((s) => s === "failed") &&
-          !states.some((s) => s === "pending" || s === "deferred")
-        )
-          this.#store.schedules.updateRun(run.id, { state: "failed", finishedAtMs: this.#clock.now() });
-      }
-    }
-  }
-
   #holdFor(job: ScheduleJob, now: number): string | undefined {
     return holdReason(
       sendWindow(this.#store, job.accountId, job.userId, now, {
@@ -367,18 +349,7 @@ export class Scheduler {
   }
 
   async #skip(job: ScheduleJob, dueAtMs: number, next: number | undefined, now: number): Promise<void> {
-    let missed = 1;
-    let last = dueAtMs;
-    if (job.kind === "cron" && job.cron) {
-      for (
-        let at = nextCronRun(job.cron, job.tz, dueAtMs);
-        at !== undefined && at <= now && missed < 1000;
-      ) {
-        missed++;
-        last = at;
-        at = nextCronRun(job.cron, job.tz, at);
-      }
-    }
+    const { missed, last } = missedFirings(job, dueAtMs, now);
     const lang = contactLanguage(this.#store, job.accountId, job.userId, this.#o.language ?? "auto");
     const text = textsFor(lang).missed(missed, formatWhen(last, job.tz, now, lang), preview(job.body));
     await this.#record(job, dueAtMs, next, now, { text }, this.#holdFor(job, now), { missed });
@@ -401,17 +372,7 @@ export class Scheduler {
     const now = this.#clock.now();
     const lang = contactLanguage(this.#store, job.accountId, job.userId, this.#o.language ?? "auto");
     const when = formatWhen(run.scheduledAtMs, job.tz, now, lang);
-    const text = `[Scheduled job #${job.id}, due ${new Date(run.scheduledAtMs).toISOString()} (${when} ${job.tz}), set up earlier in this chat. Do it now; the contact is not necessarily reading, so answer in one message.]\n${job.body}`;
-    const message: InboundMessage = {
-      id: -run.id,
-      accountId: job.accountId,
-      fromUserId: job.userId,
-      ...(job.groupId ? { groupId: job.groupId } : {}),
-      dedupKey: `schedule:${run.id}`,
-      items: [{ type: MessageItemType.TEXT, text_item: { text } }],
-      state: "processing",
-      receivedAtMs: now,
-    };
+    const message = promptMessage(job, run, when, now);
     this.#o.runPrompt?.(message, {
       deliver: async (reply) => {
         const at = this.#clock.now();
