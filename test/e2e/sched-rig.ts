@@ -8,7 +8,6 @@
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { vi } from "vitest";
 import {
   type FakeOpenAI,
   type FakeStep,
@@ -45,7 +44,7 @@ export interface SchedRig {
 
 /** Simulator, store, built-in agent and gateway on one fake clock, as `wxagent start` wires them. */
 export async function startSchedRig(script: FakeStep[]): Promise<SchedRig> {
-  vi.stubEnv(KEY_ENV, "sk-sched-test");
+  process.env[KEY_ENV] = "sk-sched-test";
   const clock = new ManualClock(START);
   const home = await realpath(await mkdtemp(join(tmpdir(), "wxagent-e2e-sched-")));
   const paths = ensureHome(home);
@@ -132,7 +131,7 @@ export async function startSchedRig(script: FakeStep[]): Promise<SchedRig> {
       sim.close();
       await store.close();
       await rm(home, { recursive: true, force: true });
-      vi.unstubAllEnvs();
+      delete process.env[KEY_ENV];
     },
   };
 }
