@@ -18,6 +18,7 @@ import { configSchema } from "../../src/config/index.js";
 import { ManualClock } from "../../src/gateway/delivery/manual-clock.js";
 import { createGateway, createILinkTransport, type Gateway } from "../../src/gateway/index.js";
 import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
+import { addSimBotAccount } from "../../src/gateway/sim-account.test-util.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
 import { control, newBot } from "../../src/simulator/testkit.js";
 import { ensureHome } from "../../src/store/index.js";
@@ -52,18 +53,7 @@ export async function startSchedRig(script: FakeStep[]): Promise<SchedRig> {
   const sim = createSimulator({ seed: 7, realism: true, longPollTimeoutMs: 300, now: () => clock.now() });
   await control(sim, "POST", "/config", { throttle: { max_sends: 0 }, redelivery_rate: 0 });
   const bot = await newBot(sim);
-  const urls = (await control(sim, "GET", "/accounts")).body.accounts as {
-    base_url: string;
-    cdn_base_url: string;
-  }[];
-  store.accounts.upsert({
-    id: bot.account_id,
-    baseUrl: urls[0]?.base_url ?? "http://simulator.local",
-    cdnBaseUrl: urls[0]?.cdn_base_url ?? "http://simulator.local/c2c",
-    token: bot.token,
-    ownerUserId: bot.owner_user_id,
-    state: "active",
-  });
+  addSimBotAccount(store, bot);
   const ai = await startFakeOpenAI({ script });
   const config = configSchema.parse({
     agent: "builtin",
