@@ -108,10 +108,14 @@ it("kill -9 while the firing's send is in flight: after the restart it arrived e
   // Long enough for a second copy to show if the restart sent it again unseen by the server.
   await new Promise((r) => setTimeout(r, 2_000));
   expect((await seen(setupNow)).filter((t) => t === "⏰ tea time")).toHaveLength(1);
-  const list = await wxagent(setupNow.home, ["schedule", "list", "--all", "--json"]);
-  const jobs = (
-    JSON.parse(list.stdout) as { jobs: { state: string; runs: number; last?: { state: string } }[] }
-  ).jobs;
+  // The run is settled from its bubble at the scheduler's next look at the store (every 5 s).
+  type Jobs = { jobs: { state: string; runs: number; last?: { state: string } }[] };
+  let jobs: Jobs["jobs"] = [];
+  await until("the run to settle", async () => {
+    const list = await wxagent(setupNow.home, ["schedule", "list", "--all", "--json"]);
+    jobs = (JSON.parse(list.stdout) as Jobs).jobs;
+    return jobs[0]?.last?.state !== "running";
+  });
   expect(jobs).toMatchObject([{ state: "done", runs: 1, last: { state: "sent" } }]);
 }, 90_000);
 
