@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: "forks",
-    env: { WXAGENT_LOG_LEVEL: "silent" },
+    // The gateway speaks the system's language by default: tests pin English (shared/i18n.ts).
+    env: { WXAGENT_LOG_LEVEL: "silent", LANG: "C.UTF-8", LC_ALL: "", LC_MESSAGES: "" },
   },
 });

@@ -10,15 +10,24 @@ import type { Op, OpOutcome } from "../ops/define.js";
 import { HTTP_STATUS, OpsError, toOpsError } from "../ops/errors.js";
 import { loopbackOrigin, requireToken } from "../ops/http-auth.js";
 import { OPS } from "../ops/index.js";
-import { docsPage } from "./docs-page.js";
+import { DOCS_SCRIPT, docsPage } from "./docs-page.js";
+import { pickLocale } from "./i18n.js";
 import { buildOpenApi } from "./openapi.js";
+import { ADMIN_CSS } from "./styles.js";
 
 export interface ApiAppOptions {
   /** The admin token (or a getter, when it can change). */
   token: string | (() => string);
   /** Default: every operation. */
   ops?: readonly Op[];
+  /** Mounted in the admin UI: the docs page gets its sidebar and relies on its session. */
+  inAdmin?: boolean;
 }
+
+/** The docs page runs no inline script or style. */
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function restBody(outcome: OpOutcome): Record<string, unknown> {
   if (!outcome.image) return outcome.data;
@@ -56,7 +65,21 @@ export function createApiApp(ctx: OpsContext, options: ApiAppOptions): Hono {
   const app = new Hono();
   // The document and the page hold no data: readable without the token, so a person can start there.
   app.get("/api/openapi.json", (c) => c.json(buildOpenApi(ops, { serverUrl: new URL(c.req.url).origin })));
-  app.get("/api/docs", (c) => c.html(docsPage(ops)));
+  app.get("/api/docs", (c) => {
+    c.header("Vary", "Accept-Language");
+    c.header("Content-Security-Policy", DOCS_CSP);
+    const locale = pickLocale(c.req.header("accept-language"));
+    return c.html(docsPage(ops, { locale, inAdmin: options.inAdmin === true }));
+  });
+  app.get("/api/docs.js", (c) =>
+    c.body(DOCS_SCRIPT, 200, {
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Cache-Control": "max-age=3600",
+    }),
+  );
+  app.get("/api/docs.css", (c) =>
+    c.body(ADMIN_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=3600" }),
+  );
   app.use("/api/*", loopbackOrigin, requireToken(options.token));
   for (const op of ops) {
     const handler = async (c: Context) => {

@@ -13,8 +13,9 @@ import { toOpsError } from "../ops/errors.js";
 import { createApiApp } from "./api.js";
 import { adminAuth } from "./auth.js";
 import { type AdminGateway, accountViews, pairingRequests, trafficPerMinute } from "./data.js";
+import { adminFavicon } from "./favicon.js";
 import { envOf, type RouteDeps } from "./http.js";
-import { CodeText, DOCTYPE, Layout } from "./layout.js";
+import { CodeText, DOCTYPE, FaviconLink, Layout } from "./layout.js";
 import type { LogBuffer, LogLevelName } from "./log-buffer.js";
 import { AccountCards, AccountsPage } from "./pages/accounts.js";
 import { LOG_LEVELS, LogLines, LogsPage } from "./pages/logs.js";
@@ -55,10 +56,14 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   const app = new Hono();
   const deps: RouteDeps = { ops, config, gateway: options.gateway, simulatorUrl: options.simulatorUrl };
 
-  // Static assets hold no data: served without the token so the 401 page is styled too.
+  // Static assets hold no data: served without the token so the 401 page is styled (and has its icon) too.
   app.get("/static/admin.css", (c) =>
     c.body(ADMIN_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=3600" }),
   );
+  const icon = (c: Context) =>
+    c.body(adminFavicon, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400" });
+  app.get("/static/favicon.svg", icon);
+  app.get("/favicon.ico", icon);
   app.get("/static/htmx.min.js", (c) =>
     c.body(htmxJs(), 200, {
       "Content-Type": "text/javascript; charset=utf-8",
@@ -89,6 +94,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
               <head>
                 <meta charset="utf-8" />
                 <title>{t.unauthorizedTitle}</title>
+                <FaviconLink />
                 <link rel="stylesheet" href="/static/admin.css" />
               </head>
               <body>
@@ -120,9 +126,12 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     return c.html(<OverviewPage env={envOf(c)} data={data} />);
   });
   app.get("/partials/chart", (c) => c.html(<LiveChart buckets={trafficPerMinute(ops)} t={envOf(c).t} />));
-  app.get("/partials/accounts", (c) =>
-    c.html(<AccountCards accounts={accountViews(ops, options.gateway)} t={envOf(c).t} poll={true} />),
-  );
+  app.get("/partials/accounts", (c) => {
+    const { t, locale } = envOf(c);
+    return c.html(
+      <AccountCards accounts={accountViews(ops, options.gateway)} t={t} locale={locale} poll={true} />,
+    );
+  });
   app.get("/accounts", (c) =>
     c.html(<AccountsPage env={envOf(c)} accounts={accountViews(ops, options.gateway)} />),
   );
@@ -149,7 +158,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   // --- REST API ------------------------------------------------------------------------------
   // The API checks the bearer header itself; a browser session (cookie) already passed the gate
   // above, so its requests reach the API as if they carried the header (the "try it" page works).
-  const api = createApiApp(ops, { token });
+  const api = createApiApp(ops, { token, inAdmin: true });
   const bearer = `Bearer ${token}`;
   app.all("/api/*", (c) => {
     const headers = new Headers(c.req.raw.headers);

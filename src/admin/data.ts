@@ -45,6 +45,8 @@ export interface AccountView {
   name?: string;
   owner?: string;
   state: AccountState;
+  /** On a simulator (`npm start`'s embedded one), not WeChat. */
+  simulated: boolean;
   /** What fixes a non-active account, in one sentence naming the command. */
   fix?: string;
   polling: { kind: "here" | "other" | "nobody"; pid?: number; state?: string };
@@ -94,6 +96,7 @@ function accountView(f: AccountHealthFacts, live: AccountStatus | undefined): Ac
   const v: AccountView = {
     id: f.accountId,
     state: f.state,
+    simulated: f.simulated,
     polling,
     queue: live ? live.unfinished : f.queue,
     sending: f.sending,

@@ -55,6 +55,8 @@ const en = {
   state_active: "active",
   state_expired: "expired",
   state_disabled: "disabled",
+  simulated: "simulator",
+  simulatedTitle: "This bot lives on a simulator, not on WeChat: it ends with the simulator",
   polling: "Polling",
   pollingHere: "this process",
   pollingOther: "process",
@@ -72,6 +74,20 @@ const en = {
   fix: "Fix",
   reloginButton: "Log in again",
   never: "never",
+  lastError: "Last error",
+  // what the poller is doing (PollerState)
+  pollState_idle: "idle",
+  pollState_polling: "polling",
+  pollState_waiting: "waiting",
+  pollState_backoff: "backoff",
+  pollState_expired: "expired",
+  pollState_stopped: "stopped",
+  "pollState_not-started": "not started",
+  // direct-message policies
+  policy_open: "open",
+  policy_allowlist: "allowlist",
+  policy_pairing: "pairing",
+  policy_disabled: "disabled",
   // login
   loginTitle: "Log in a WeChat account",
   loginSub:
@@ -156,6 +172,16 @@ const en = {
   unauthorizedTitle: "Token required",
   unauthorizedText:
     "Open the admin URL printed by `wxagent start` (it carries the token), or add the token from",
+  // REST API page
+  apiTitle: "REST API",
+  apiSub: "The same operations as the MCP server, one form per operation.",
+  apiMachine: "Machine-readable:",
+  apiToken: "Token (from `$WXAGENT_HOME/admin-token`)",
+  apiSend: "Send",
+  apiBack: "Back to the admin UI",
+  apiNotJson: "not JSON:",
+  apiFailed: "request failed:",
+  apiShownAbove: "(shown above)",
   // misc
   refreshing: "Live",
   notFound: "Not found",
@@ -211,6 +237,8 @@ const zh: Words = {
   state_active: "在线",
   state_expired: "已过期",
   state_disabled: "已停用",
+  simulated: "模拟器",
+  simulatedTitle: "这个机器人在模拟器上，不在微信上：模拟器停止，它也随之结束",
   polling: "轮询",
   pollingHere: "本进程",
   pollingOther: "进程",
@@ -228,6 +256,18 @@ const zh: Words = {
   fix: "修复",
   reloginButton: "重新登录",
   never: "从未",
+  lastError: "最近的错误",
+  pollState_idle: "空闲",
+  pollState_polling: "轮询中",
+  pollState_waiting: "等待中",
+  pollState_backoff: "出错重试中",
+  pollState_expired: "已过期",
+  pollState_stopped: "已停止",
+  "pollState_not-started": "未启动",
+  policy_open: "开放",
+  policy_allowlist: "白名单",
+  policy_pairing: "配对",
+  policy_disabled: "关闭",
   loginTitle: "登录微信账号",
   loginSub: "用手机微信扫描二维码并确认：账号会被保存，网关随即开始轮询。",
   baseUrl: "iLink 服务器",
@@ -304,6 +344,15 @@ const zh: Words = {
   minLevel: "级别",
   unauthorizedTitle: "需要令牌",
   unauthorizedText: "请打开 `wxagent start` 打印的管理地址（包含令牌），或使用以下文件中的令牌：",
+  apiTitle: "REST API",
+  apiSub: "与 MCP 服务器相同的操作，每个操作一个表单。",
+  apiMachine: "机器可读：",
+  apiToken: "令牌（见 `$WXAGENT_HOME/admin-token`）",
+  apiSend: "发送",
+  apiBack: "返回管理界面",
+  apiNotJson: "不是 JSON：",
+  apiFailed: "请求失败：",
+  apiShownAbove: "（见上图）",
   refreshing: "实时",
   notFound: "未找到",
 };
@@ -333,4 +382,10 @@ export function pickLocale(acceptLanguage: string | undefined | null): Locale {
 
 export function dict(locale: Locale): Dict {
   return DICTS[locale];
+}
+
+/** The word for a key made from a value (`pollState_backoff`); a value without one is shown as it is. */
+export function wordFor(t: Dict, prefix: string, value: string): string {
+  const key = `${prefix}${value}`;
+  return key in t ? t[key as keyof Dict] : value;
 }

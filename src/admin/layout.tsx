@@ -4,7 +4,7 @@ import type { Child } from "hono/jsx";
 import type { Dict, Locale } from "./i18n.js";
 import { Icon, type IconName } from "./icons.js";
 
-export type NavKey = "overview" | "login" | "accounts" | "contacts" | "schedules" | "logs";
+export type NavKey = "overview" | "login" | "accounts" | "contacts" | "schedules" | "logs" | "api";
 
 export interface PageEnv {
   t: Dict;
@@ -19,6 +19,9 @@ const NAV: { key: NavKey; href: string; icon: IconName; label: (t: Dict) => stri
   { key: "schedules", href: "/schedules", icon: "clock", label: (t) => t.navSchedules },
   { key: "logs", href: "/logs", icon: "logs", label: (t) => t.navLogs },
 ];
+
+/** The tab icon (served without the token, like the stylesheet). */
+export const FaviconLink = () => <link rel="icon" type="image/svg+xml" href="/static/favicon.svg" />;
 
 /** Without a doctype the browser renders in quirks mode (tables then ignore the page's font). */
 export const DOCTYPE = raw("<!DOCTYPE html>");
@@ -46,6 +49,7 @@ export function Layout(props: {
             content='{"includeIndicatorStyles":false,"allowEval":false,"historyCacheSize":0,"refreshOnHistoryMiss":true}'
           />
           <title>{`${props.title} · ${t.appName}`}</title>
+          <FaviconLink />
           <link rel="stylesheet" href="/static/admin.css" />
           <script src="/static/htmx.min.js" defer />
         </head>
@@ -63,7 +67,7 @@ export function Layout(props: {
                     <span class="t">{n.label(t)}</span>
                   </a>
                 ))}
-                <a href="/api/docs" data-nav="api">
+                <a href="/api/docs" data-nav="api" class={props.active === "api" ? "on" : undefined}>
                   <Icon name="api" />
                   <span class="t">{t.navApi}</span>
                 </a>

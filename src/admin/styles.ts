@@ -88,7 +88,7 @@ td form.inline { flex-wrap: nowrap; }
 .kv dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 .kv dd.mono, .kv dd .mono { font-size: 12px; word-break: break-all; }
 .card > .sub { margin: -6px 0 12px; }
-.acct-head { display: flex; justify-content: space-between; align-items: center; gap: 10px;
+.acct-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 10px;
   margin-bottom: 12px; }
 .acct-head .id { font-weight: 600; overflow-wrap: anywhere; }
 .chart svg { display: block; width: 100%; height: auto; }
@@ -133,6 +133,14 @@ td form.inline { flex-wrap: nowrap; }
   display: grid; place-items: center; font-size: 11px; font-weight: 700; }
 .file-card .fn { font-weight: 500; overflow-wrap: anywhere; }
 .file-card .fs { color: var(--muted); font-size: 12px; }
+.voice-wrap { display: flex; flex-direction: column; gap: 4px; }
+.msg.out .voice-wrap { align-items: flex-end; }
+.voice-note { display: inline-flex; align-items: center; gap: 8px; background: #fff; border-radius: 8px;
+  padding: 8px 14px; min-width: 96px; box-shadow: 0 1px 1px rgba(0,0,0,.04); color: var(--ink); }
+.msg.out .voice-note { background: #95ec69; flex-direction: row-reverse; }
+.msg.out .voice-note .voice-icon { transform: scaleX(-1); }
+.voice-text { background: #fff; border-radius: 6px; padding: 6px 10px; font-size: 13px; color: var(--muted);
+  max-width: 320px; overflow-wrap: anywhere; }
 .day { text-align: center; color: var(--muted); font-size: 12px; margin: 18px 0 6px; }
 .logs { background: #1e1e1e; color: #ddd; border-radius: var(--radius); padding: 10px 0; overflow-x: auto; }
 .log { display: grid; grid-template-columns: 92px 54px 150px 1fr; gap: 10px; padding: 3px 16px;
@@ -156,6 +164,14 @@ td form.inline { flex-wrap: nowrap; }
 .gate { max-width: 460px; margin: 12vh auto; text-align: center; }
 .gate .logo { width: 56px; height: 56px; border-radius: 14px; background: var(--green); color: #fff;
   display: inline-grid; place-items: center; font-size: 26px; font-weight: 700; margin-bottom: 14px; }
+.api-op h2 code { font-weight: 400; color: var(--muted); margin-left: 6px; }
+.api-op textarea { width: 100%; font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  border: 1px solid #dcdcdc; border-radius: 6px; padding: 8px; margin: 6px 0 8px; resize: vertical; }
+.api-op pre.out { background: #f7f7f7; border-radius: 6px; padding: 8px 10px; white-space: pre-wrap;
+  max-height: 24rem; overflow: auto; margin: 10px 0 0; font-size: 12.5px; }
+.api-op pre.out:empty { display: none; }
+label.token input { width: min(30rem, 100%); font: inherit; border: 1px solid #dcdcdc; border-radius: 6px;
+  padding: 5px 8px; }
 @media (max-width: 900px) {
   .side { width: 64px; } .side nav a span.t, .brand span.t, .side .foot { display: none; }
   .main { padding: 18px; } .login { grid-template-columns: 1fr; } .stats { grid-template-columns: repeat(2, 1fr); }

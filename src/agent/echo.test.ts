@@ -27,6 +27,16 @@ describe("echo agent", () => {
     expect(reply.text).toBe(text);
   });
 
+  it("says its own words in the contact's language", async () => {
+    const zh = input("", new AbortController().signal, [{ kind: "image", size: 2048, name: "p.png" }]);
+    zh.contact.language = "zh-CN";
+    expect((await createEchoAgent().run(zh, io)).text).toBe("[图片 2 KB p.png]");
+    const empty = input("");
+    empty.contact.language = "zh-CN";
+    expect((await createEchoAgent().run(empty, io)).text).toBe("（空消息）");
+    expect((await createEchoAgent().run(input(""), io)).text).toBe("(empty message)");
+  });
+
   it("describes media as [kind size name]", () => {
     expect(describeMedia({ kind: "image", size: 12 * 1024, name: "photo.jpg" })).toBe(
       "[image 12 KB photo.jpg]",

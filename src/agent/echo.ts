@@ -6,6 +6,7 @@
  */
 import { sleep } from "../util/sleep.js";
 import { clip } from "../util/text.js";
+import { type AgentWords, agentWords, wordsOf } from "./texts.js";
 import type { Agent, AgentInput, AgentReply, MediaRef } from "./types.js";
 
 export interface EchoAgentOptions {
@@ -20,31 +21,35 @@ export function createEchoAgent(options: EchoAgentOptions = {}): Agent {
     async run(input: AgentInput): Promise<AgentReply> {
       if (delayMs > 0) await sleep(delayMs, input.signal);
       input.signal.throwIfAborted();
-      return { text: echoText(input) };
+      return { text: echoText(input, wordsOf(input.contact)) };
     },
     async reset() {},
   };
 }
 
 /** The reply text: the inbound text verbatim, one line per media item, then what it quotes. */
-export function echoText(input: Pick<AgentInput, "text" | "media" | "quote">): string {
+export function echoText(
+  input: Pick<AgentInput, "text" | "media" | "quote">,
+  w: AgentWords = agentWords("en"),
+): string {
   const lines: string[] = [];
   if (input.text !== "") lines.push(input.text);
-  for (const m of input.media) lines.push(describeMedia(m));
+  for (const m of input.media) lines.push(describeMedia(m, w));
   const q = input.quote;
   if (q) {
     const text = q.text === undefined ? [] : [JSON.stringify(clip(q.text, QUOTE_ECHO_CHARS))];
-    lines.push(`[quoting ${[...text, ...(q.media ? [describeMedia(q.media)] : [])].join(" ")}]`);
+    lines.push(w.echoQuoting({ what: [...text, ...(q.media ? [describeMedia(q.media, w)] : [])].join(" ") }));
   }
-  return lines.length > 0 ? lines.join("\n") : "(empty message)";
+  return lines.length > 0 ? lines.join("\n") : w.echoEmpty;
 }
 
 /** A quoted text is shown this long at most in the echo (it is context, not the message). */
 const QUOTE_ECHO_CHARS = 200;
 
 /** `[image 12 KB photo.jpg]`, `[voice "transcript"]`, `[file report.pdf (download failed: …)]`. */
-export function describeMedia(m: MediaRef): string {
-  const parts: string[] = [m.kind];
+export function describeMedia(m: MediaRef, w: AgentWords = agentWords("en")): string {
+  const kind = { image: w.echoImage, file: w.echoFile, video: w.echoVideo, voice: w.echoVoice }[m.kind];
+  const parts: string[] = [kind];
   if (m.size !== undefined) parts.push(formatBytes(m.size));
   if (m.name) parts.push(m.name);
   if (m.kind === "voice" && m.transcript) parts.push(JSON.stringify(m.transcript));

@@ -2,6 +2,7 @@
  * The Agent interface: what the gateway hands an agent for one turn, and what it gets back.
  * Agents know nothing of iLink or the store; the gateway owns delivery, quota and ordering.
  */
+import type { Lang } from "../shared/i18n.js";
 
 /** A piece of inbound media, already downloaded and decrypted by the gateway when `path` is set. */
 export interface MediaRef {
@@ -26,6 +27,8 @@ export interface Contact {
   groupId?: string;
   /** The WeChat user who scanned the QR code for this account. */
   isOwner: boolean;
+  /** The account's language, for what the agent itself says (not the model); unset: the system's. */
+  language?: Lang;
 }
 
 export interface QuotedMessage {

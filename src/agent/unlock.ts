@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { PermissionsConfig } from "./presets.js";
+import { type AgentWords, wordsOf } from "./texts.js";
 import type { Contact } from "./types.js";
 
 export interface UnlockState {
@@ -115,36 +116,30 @@ export function handleUnlock(
 ): UnlockResult {
   const now = options.nowMs ?? Date.now();
   const u = config.unlock;
-  if (contact.isOwner) return { ok: true, message: "You are the owner: nothing to unlock." };
-  if (!u) return { ok: false, message: "Unlocking is not enabled for this bot." };
+  const w = wordsOf(contact);
+  const minutes = (ms: number) => minutesIn(w, ms);
+  if (contact.isOwner) return { ok: true, message: w.unlockOwner };
+  if (!u) return { ok: false, message: w.unlockDisabled };
   const secret = unlockPassphrase(config, options.env);
-  if (!secret) {
-    return { ok: false, message: "Unlocking is enabled but no passphrase is configured; ask the owner." };
-  }
+  if (!secret) return { ok: false, message: w.unlockNoPassphrase };
   const state = store.get(contact) ?? {};
   const paused = options.accountGuard?.pausedUntil(contact.accountId, now);
   if (paused !== undefined && arg.trim()) {
-    return {
-      ok: false,
-      message: `Unlocking is paused after many wrong passphrases; try again in ${minutes(paused - now)}.`,
-    };
+    return { ok: false, message: w.unlockPaused({ wait: minutes(paused - now) }) };
   }
   if (state.lockedOutUntilMs !== undefined && state.lockedOutUntilMs > now) {
-    return {
-      ok: false,
-      message: `Too many wrong passphrases; try again in ${minutes(state.lockedOutUntilMs - now)}.`,
-    };
+    return { ok: false, message: w.unlockLockedOut({ wait: minutes(state.lockedOutUntilMs - now) }) };
   }
   const given = arg.trim();
   if (!given) {
     if (state.unlockedUntilMs !== undefined && state.unlockedUntilMs > now) {
       return {
         ok: true,
-        message: `Unlocked for ${minutes(state.unlockedUntilMs - now)} more.`,
+        message: w.unlockRemaining({ left: minutes(state.unlockedUntilMs - now) }),
         unlockedUntilMs: state.unlockedUntilMs,
       };
     }
-    return { ok: false, message: "Locked. Send /unlock <passphrase> to unlock." };
+    return { ok: false, message: w.unlockLocked };
   }
   if (!sameSecret(given, secret)) {
     const failures = (state.failures ?? 0) + 1;
@@ -154,30 +149,28 @@ export function handleUnlock(
       next.failures = 0;
       next.lockedOutUntilMs = now + u.lockoutMs;
       notices.push(
-        `⚠️ /unlock: ${u.maxFailures} wrong passphrases from ${contact.userId}; they are locked out for ${minutes(u.lockoutMs)}.`,
+        w.unlockOwnerLockout({ max: u.maxFailures, user: contact.userId, duration: minutes(u.lockoutMs) }),
       );
     }
     store.set(contact, next);
     const max = u.accountMaxFailures ?? 20;
     if (options.accountGuard?.fail(contact.accountId, now, max, u.lockoutMs)) {
-      notices.push(
-        `⚠️ /unlock is paused on this account for ${minutes(u.lockoutMs)}: ${max} wrong passphrases within ${minutes(u.lockoutMs)} (the last from ${contact.userId}). If that was not you, change the passphrase.`,
-      );
+      notices.push(w.unlockOwnerPaused({ max, user: contact.userId, duration: minutes(u.lockoutMs) }));
     }
-    const result: UnlockResult = { ok: false, message: "Wrong passphrase." };
+    const result: UnlockResult = { ok: false, message: w.unlockWrong };
     if (notices.length > 0) result.ownerNotice = notices.join("\n");
     return result;
   }
   const unlockedUntilMs = now + u.durationMs;
   store.set(contact, { unlockedUntilMs, failures: 0 });
-  return { ok: true, message: `Unlocked for ${minutes(u.durationMs)}.`, unlockedUntilMs };
+  return { ok: true, message: w.unlockDone({ duration: minutes(u.durationMs) }), unlockedUntilMs };
 }
 
 /** `/lock`: end an unlock early. */
 export function handleLock(contact: Contact, store: UnlockStateStore): UnlockResult {
   const state = store.get(contact) ?? {};
   store.set(contact, { ...state, unlockedUntilMs: undefined });
-  return { ok: true, message: "Locked." };
+  return { ok: true, message: wordsOf(contact).lockDone };
 }
 
 /**
@@ -215,9 +208,8 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-function minutes(ms: number): string {
-  const m = Math.max(1, Math.ceil(ms / 60_000));
-  return m === 1 ? "1 minute" : `${m} minutes`;
+function minutesIn(w: AgentWords, ms: number): string {
+  return w.minutes({ n: Math.max(1, Math.ceil(ms / 60_000)) });
 }
 
 function isUnlockState(v: unknown): v is UnlockState {

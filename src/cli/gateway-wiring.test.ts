@@ -1,10 +1,21 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { builtinAgentConfigSchema } from "../agent/builtin/index.js";
+import { workspaceDirFor } from "../agent/workspace.js";
 import { configSchema } from "../config/index.js";
 import { homePaths } from "../store/index.js";
 import { openStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
-import { mediaWiring, unlockWiring, workspaceLocation } from "./gateway-wiring.js";
+import { createRootLogger } from "../util/logger.js";
+import {
+  mediaWiring,
+  migrateWorkspaces,
+  retentionFrom,
+  unlockWiring,
+  workspaceLocation,
+} from "./gateway-wiring.js";
 
 let store: Store;
 beforeEach(() => {
@@ -51,7 +62,9 @@ describe("mediaWiring", () => {
     const w = mediaWiring(config, paths, { kind: "echo", why: "test" });
     expect(w.transport.mediaLimits).toEqual({ maxImageBytes: 1024 });
     expect(w.dispatch).toMatchObject({ mediaLimits: { maxImageBytes: 1024 }, maxReplyBubbles: 3 });
-    expect(w.dispatch.workspaceDirFor?.(contact)).toMatch(/^\/srv\/wx\/workspaces\/acct\/u_im\.wechat-/);
+    expect(w.dispatch.workspaceDirFor?.(contact)).toMatch(
+      /^\/srv\/wx\/workspaces\/acct-[0-9a-f]{8}\/u_im\.wechat-[0-9a-f]{8}$/,
+    );
     const builtin = builtinAgentConfigSchema.parse({
       provider: "openai-compatible",
       baseUrl: "http://127.0.0.1:1/v1",
@@ -82,5 +95,46 @@ describe("mediaWiring", () => {
     const r = configSchema.safeParse({ media: { maxReplyBubble: 3 } });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toContain("maxReplyBubble");
+  });
+});
+
+describe("retentionFrom", () => {
+  it("keeps 30 days and 100 000 messages by default, and 0 turns a limit off", () => {
+    expect(retentionFrom(configSchema.parse({}).history)).toEqual({
+      maxAgeMs: 30 * 24 * 60 * 60 * 1000,
+      maxMessagesPerAccount: 100_000,
+    });
+    const off = configSchema.parse({ history: { retentionDays: 0, maxMessagesPerAccount: 0 } }).history;
+    expect(retentionFrom(off)).toEqual({ maxAgeMs: 0, maxMessagesPerAccount: 0 });
+    expect(() => configSchema.parse({ history: { retentionDay: 3 } })).toThrow(/retentionDay/);
+  });
+});
+
+describe("migrateWorkspaces", () => {
+  it("moves the old-rule folders of the store's accounts and contacts to their new names before start", async () => {
+    const home = await mkdtemp(join(tmpdir(), "wxagent-migrate-"));
+    try {
+      const p = homePaths(home);
+      store.accounts.upsert({
+        id: "plain-acct",
+        baseUrl: "http://x",
+        cdnBaseUrl: "http://x/c2c",
+        token: "t",
+        state: "active",
+      });
+      store.contacts.see("plain-acct", "plain-user", Date.now());
+      const old = join(p.workspacesDir, "plain-acct", "plain-user");
+      await mkdir(old, { recursive: true });
+      await writeFile(join(old, "notes.txt"), "kept");
+      await migrateWorkspaces(store, p, { kind: "echo", why: "test" }, createRootLogger(undefined, "silent"));
+      const now = workspaceDirFor(
+        { accountId: "plain-acct", userId: "plain-user", isOwner: false },
+        { home },
+      );
+      expect(now).not.toBe(old);
+      expect(await readFile(join(now, "notes.txt"), "utf8")).toBe("kept");
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

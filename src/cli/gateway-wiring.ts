@@ -7,14 +7,19 @@
 import { permissionsConfigSchema } from "../agent/presets.js";
 import type { Contact } from "../agent/types.js";
 import { unlockCommands, unlockStoreFromContacts } from "../agent/unlock.js";
-import type { WorkspaceLocation } from "../agent/workspace.js";
-import { workspaceDirFor } from "../agent/workspace.js";
+import {
+  migrateWorkspaceFolders,
+  type WorkspaceLocation,
+  workspaceDirFor,
+  workspacesRootOf,
+} from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
 import {
   type DispatchOptions,
   type GatewayOptions,
   ILinkTransport,
   type ILinkTransportOptions,
+  type RetentionSettings,
 } from "../gateway/index.js";
 import {
   createMediaResolver,
@@ -24,6 +29,7 @@ import {
 } from "../gateway/media/index.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
+import type { Logger } from "../util/logger.js";
 import type { AgentChoice } from "./agents.js";
 import { CliError } from "./errors.js";
 
@@ -46,6 +52,26 @@ export function workspaceLocation(paths: HomePaths, choice: AgentChoice): Worksp
     ...(ws?.root ? { root: ws.root } : {}),
     ...(ws?.ownerDir ? { ownerDir: ws.ownerDir } : {}),
   };
+}
+
+/**
+ * Before the gateway starts: folders the old naming rule gave the store's accounts and contacts
+ * move to their new names (see README, "Workspaces"), each move and each folder left alone logged.
+ */
+export async function migrateWorkspaces(
+  store: Store,
+  paths: HomePaths,
+  choice: AgentChoice,
+  log: Logger,
+): Promise<void> {
+  const ids = store.accounts.list().map((a) => ({
+    accountId: a.id,
+    userIds: store.contacts.list(a.id).map((c) => c.userId),
+  }));
+  const root = workspacesRootOf(workspaceLocation(paths, choice));
+  const r = await migrateWorkspaceFolders(root, ids);
+  for (const m of r.renamed) log.info(m, "workspace folder renamed to its collision-free name");
+  for (const k of r.kept) log.warn(k, "workspace folder of the old naming rule left where it is");
 }
 
 export function mediaWiring(
@@ -71,6 +97,7 @@ export function mediaWiring(
         allowHosts: config.media.allowHosts,
         limits,
         notify: deps.notify,
+        languageFor: deps.languageFor,
         ...(transcriber ? { transcriber } : {}),
       }),
     dispatch: {
@@ -104,6 +131,14 @@ function transcriberFrom(config: Config, env: NodeJS.ProcessEnv): Transcriber | 
     ...(t.language ? { language: t.language } : {}),
     ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }),
   });
+}
+
+/** config.json's `history` section in the pruner's units. */
+export function retentionFrom(history: Config["history"]): RetentionSettings {
+  return {
+    maxAgeMs: Math.round(history.retentionDays * 24 * 60 * 60 * 1000),
+    maxMessagesPerAccount: history.maxMessagesPerAccount,
+  };
 }
 
 /** `/unlock` `/lock` against the permissions in effect, with unlock state kept on the contact record. */

@@ -12,6 +12,7 @@ import { registerMcp } from "./commands/mcp.js";
 import { registerPairing } from "./commands/pairing.js";
 import { registerSchedule } from "./commands/schedule.js";
 import { registerSend } from "./commands/send.js";
+import { registerService } from "./commands/service.js";
 import { registerSim } from "./commands/sim.js";
 import { registerStart } from "./commands/start.js";
 import { registerStatus } from "./commands/status.js";
@@ -36,6 +37,7 @@ registerStatus(program);
 registerDoctor(program);
 registerPairing(program);
 registerMcp(program);
+registerService(program);
 
 try {
   await program.parseAsync(process.argv);

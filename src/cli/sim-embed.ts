@@ -1,62 +1,81 @@
 /**
  * The embedded default of `npm start`: with no WeChat account, a simulator on loopback plays
- * WeChat and the gateway serves its bot account. Its data lives in `<home>/sim/`, started afresh
- * each time (the simulator's own state is in memory), so real accounts are never mixed with it.
+ * WeChat and the gateway serves its bot account. The account is kept in the one home beside any
+ * real one, marked simulated, so `wxagent status`, `accounts`, `history` and `doctor` in another
+ * terminal see the session; it is forgotten once its simulator is gone (see sim-home.ts).
+ * Every bot the simulator makes without QR (the chat page's "Create bot account") is saved the
+ * same way and handed to `onAccount`, so the running gateway serves it at once.
  */
-import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { loadConfig } from "../config/index.js";
-import { type RunningSimulator, startSimulator } from "../simulator/index.js";
-import { ensureHome, openStore, type Store } from "../store/index.js";
-import type { OpenedHome } from "./home.js";
+import { type RunningSimulator, type SimEvent, startSimulator } from "../simulator/index.js";
+import type { Account, Store } from "../store/types.js";
+import { createLogger } from "../util/logger.js";
 
 export interface EmbeddedSimulator {
-  home: OpenedHome;
+  /** The chat page. */
   chatUrl: string;
   simulator: RunningSimulator;
+  /** The bot account made at start (named "wxagent", owned by the chat page's first user). */
+  account: Account;
   close(): Promise<void>;
 }
 
-const DEFAULT_SIM_PORT = 8790;
+export interface EmbedOptions {
+  port?: number | undefined;
+  /** A bot the simulator made while running was saved in the store. */
+  onAccount?: (account: Account) => void;
+}
 
-export async function startEmbeddedSimulator(real: OpenedHome, port?: number): Promise<EmbeddedSimulator> {
-  const simulator = await startOnPort(port);
-  let store: Store | undefined;
+const DEFAULT_SIM_PORT = 8790;
+const log = createLogger("sim-embed");
+
+export async function startEmbeddedSimulator(
+  store: Store,
+  options: EmbedOptions = {},
+): Promise<EmbeddedSimulator> {
+  const running = await startOnPort(options.port);
+  const { state } = running.simulator;
   try {
-    const simHome = join(real.paths.home, "sim");
-    for (const f of ["wxagent.db", "wxagent.db-wal", "wxagent.db-shm"])
-      rmSync(join(simHome, f), { force: true });
-    const paths = ensureHome(simHome);
-    // The gateway runs on this store: group commit, as `openHome` gives it for real accounts.
-    store = openStore(paths.dbPath, { groupCommit: true });
-    const res = await fetch(`${simulator.url}/sim/accounts`, {
+    // QR logins are saved by whoever logged in (`wxagent login`, the admin UI); a bot made without
+    // QR has no one else who knows its token.
+    const adopt = (id: string): Account | undefined => {
+      const a = state.accounts.get(id);
+      if (!a) return undefined;
+      return store.accounts.upsert({
+        id: a.account_id,
+        baseUrl: running.url,
+        cdnBaseUrl: `${running.url}/c2c`,
+        token: a.token,
+        ownerUserId: a.owner_user_id,
+        name: a.name,
+        state: "active",
+        simulated: true,
+      });
+    };
+    let first: string | undefined;
+    const listener = (event: SimEvent): void => {
+      if (event.type !== "account.created" || event.data.via !== "control") return;
+      const id = String(event.data.account_id);
+      if (first === undefined) return;
+      try {
+        const saved = adopt(id);
+        if (saved) options.onAccount?.(saved);
+      } catch (err) {
+        log.error({ accountId: id, err: (err as Error).message }, "could not save the simulator's new bot");
+      }
+    };
+    state.listeners.add(listener);
+    const res = await running.simulator.fetch("/sim/accounts", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ name: "wxagent" }),
     });
     if (!res.ok) throw new Error(`the simulator refused to create an account (HTTP ${res.status})`);
-    const acct = (await res.json()) as {
-      account_id: string;
-      token: string;
-      base_url: string;
-      cdn_base_url: string;
-      owner_user_id: string;
-    };
-    store.accounts.upsert({
-      id: acct.account_id,
-      baseUrl: acct.base_url,
-      cdnBaseUrl: acct.cdn_base_url,
-      token: acct.token,
-      ownerUserId: acct.owner_user_id,
-      name: "wxagent",
-      state: "active",
-    });
-    // The user's own config (agent, model, policies) applies to the simulator session too.
-    const home: OpenedHome = { paths, config: loadConfig(real.paths.configPath), store };
-    return { home, chatUrl: `${simulator.url}/`, simulator, close: () => simulator.close() };
+    first = String(((await res.json()) as { account_id: string }).account_id);
+    const account = adopt(first);
+    if (!account) throw new Error("the simulator lost the account it just made");
+    return { chatUrl: `${running.url}/`, simulator: running, account, close: () => running.close() };
   } catch (err) {
-    await store?.close();
-    await simulator.close();
+    await running.close();
     throw err;
   }
 }

@@ -14,7 +14,7 @@ export const gatewaySettingsSchema = z
     maxTurns: z.number().int().min(1).max(1000).default(16),
     /** Least gap between two bubbles to one contact. */
     spacingMs: z.number().int().min(0).max(60_000).default(1000),
-    /** Split replies at this many characters (field notes: ≤ 2000 is safe). */
+    /** Split replies at this many characters (docs/protocol.md §8.2.5: ≤ 2000 is safe). */
     chunkChars: z.number().int().min(100).max(4000).default(2000),
     /** Bot messages per context token before WeChat answers -2 (about 10). */
     quotaPerToken: z.number().int().min(2).max(100).default(10),
@@ -64,6 +64,15 @@ export const mediaSettingsSchema = z
   })
   .strict();
 
+export const historySettingsSchema = z
+  .object({
+    /** Answered messages older than this many days are deleted (with their media); 0: keep forever. */
+    retentionDays: z.number().min(0).max(36_500).default(30),
+    /** Per account, the newest this many received and this many sent messages are kept; 0: no limit. */
+    maxMessagesPerAccount: z.number().int().min(0).default(100_000),
+  })
+  .strict();
+
 export const scheduleSettingsSchema = z
   .object({
     /** A firing missed by less than this while the gateway was down runs at start; older ones are skipped with a note. */
@@ -74,8 +83,8 @@ export const scheduleSettingsSchema = z
       .int()
       .min(60_000)
       .default(2 * 3_600_000),
-    /** The language of the ⏰ notes: the contact's own (`auto`, from their latest message), `en` or `zh-CN`. */
-    language: z.enum(["auto", "en", "zh-CN"]).default("auto"),
+    /** The language of the ⏰ notes: the account's (`account`, as every gateway text), the contact's latest message's (`contact`), `en` or `zh-CN`. */
+    language: z.enum(["account", "contact", "en", "zh-CN"]).default("account"),
     /** Jobs a contact may make through the agent, and their least interval. */
     maxJobsPerContact: z.number().int().min(1).max(1000).default(20),
     contactMinIntervalMs: z
@@ -130,6 +139,8 @@ export const configSchema = z
     permissions: permissionsConfigSchema.optional(),
     /** Inbound media download, voice transcription, outbound file limits. */
     media: mediaSettingsSchema.default(mediaSettingsSchema.parse({})),
+    /** How long message history is kept (README "History and retention"). */
+    history: historySettingsSchema.default(historySettingsSchema.parse({})),
     admin: z
       .object({ port: z.number().int().min(0).max(65535).default(8791) })
       .strict()
@@ -146,3 +157,4 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;
 export type MediaSettings = z.infer<typeof mediaSettingsSchema>;
+export type HistorySettings = z.infer<typeof historySettingsSchema>;

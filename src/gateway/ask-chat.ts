@@ -8,11 +8,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AskOptions } from "../agent/types.js";
+import { type Lang, orList, systemLanguage } from "../shared/i18n.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
 import type { AskEnd, AskRegistry } from "./asks.js";
 import type { DeliveryPort, QuestionSent } from "./ports.js";
+import { type GatewayWords, gatewayWords } from "./texts.js";
 
 /** A verbatim text longer than this (characters or lines) goes as a file instead of inline. */
 export const INLINE_VERBATIM_MAX_CHARS = 1200;
@@ -28,6 +30,8 @@ export interface AskContext {
   asks: AskRegistry;
   delivery: Pick<DeliveryPort, "sendNotice" | "sendQuestion">;
   ownerOf(accountId: string): string | undefined;
+  /** The account's language (default: the system's). */
+  lang?: Lang;
   defaultTimeoutMs: number;
   /** Where long verbatim texts are written to be sent as files (default: the OS temp dir). */
   fileDir?: string;
@@ -61,8 +65,10 @@ async function writeVerbatimFile(dir: string, name: string, text: string): Promi
   return path;
 }
 
-function who(message: InboundMessage): string {
-  return `${message.fromUserId}${message.groupId ? ` (group ${message.groupId})` : ""}`;
+function who(message: InboundMessage, w: GatewayWords): string {
+  return message.groupId
+    ? w.askWhoInGroup({ user: message.fromUserId, group: message.groupId })
+    : message.fromUserId;
 }
 
 /** `AgentIO.ask`: send the question to the contact (or the owner), then wait for their answer. */
@@ -72,15 +78,15 @@ export async function askInChat(
   c: AskContext,
 ): Promise<string | undefined> {
   const { message } = c;
+  const lang = c.lang ?? systemLanguage();
+  const w = gatewayWords(lang);
   let userId = message.fromUserId;
   let groupId = message.groupId;
   if (options.to === "owner") {
     const owner = c.ownerOf(message.accountId);
     if (!owner) {
       c.logger.warn({ accountId: message.accountId }, "ask to owner: the account has no owner recorded");
-      await quietly(c, () =>
-        c.delivery.sendNotice(message, "This needs the owner's approval, but no owner is recorded; refused."),
-      );
+      await quietly(c, () => c.delivery.sendNotice(message, w.askNoOwner));
       return undefined;
     }
     userId = owner;
@@ -95,22 +101,13 @@ export async function askInChat(
       void quietly(c, () =>
         c.delivery.sendNotice(
           message,
-          `Question #${number} expired without an answer${options.answers ? "; taken as no" : ""}.`,
+          w.askExpired({ number, takenAsNo: options.answers !== undefined }),
           target,
         ),
       );
-      if (forOther)
-        void quietly(c, () =>
-          c.delivery.sendNotice(message, `The owner did not answer in time (question #${number}); not done.`),
-        );
+      if (forOther) void quietly(c, () => c.delivery.sendNotice(message, w.askOwnerLate({ number })));
     } else if (why === "withdrawn") {
-      void quietly(c, () =>
-        c.delivery.sendNotice(
-          message,
-          `Question #${number} is withdrawn: the request ended before an answer (the agent stopped or failed).`,
-          target,
-        ),
-      );
+      void quietly(c, () => c.delivery.sendNotice(message, w.askWithdrawn({ number }), target));
     }
   };
   const open = c.asks.open(
@@ -126,7 +123,7 @@ export async function askInChat(
   );
   number = open.number;
 
-  const lines = [forOther ? `Question #${number}, for ${who(message)}:` : `Question #${number}:`, question];
+  const lines = [forOther ? w.askHeadFor({ number, who: who(message, w) }) : w.askHead({ number }), question];
   let file: string | undefined;
   if (options.verbatim !== undefined) {
     if (needsFile(options.verbatim)) {
@@ -138,23 +135,21 @@ export async function askInChat(
           options.verbatim,
         );
         const count = options.verbatim.split("\n").length;
-        lines.push(
-          `The exact text (${options.verbatim.length} characters, ${count} lines) is too long for a message: it is in the attached file ${name}. Read it before you answer.`,
-        );
+        lines.push(w.askInFile({ chars: options.verbatim.length, lines: count, name }));
       } catch (err) {
         c.logger.error({ err: errText(err) }, "could not write the question's file; the question is refused");
         open.drop();
         return undefined;
       }
     } else {
-      lines.push("▼ exactly:", showInvisible(options.verbatim), "▲");
+      lines.push(w.askExactly, showInvisible(options.verbatim), "▲");
     }
   }
   const answers = options.answers;
   lines.push(
-    answers && answers.length > 0
-      ? `Reply ${answers.join(" or ")}. With several questions waiting, add the number: ${answers[0]} ${number}.`
-      : `With several questions waiting, add the number after your answer: … ${number}.`,
+    answers?.[0] !== undefined
+      ? w.askReplyWith({ answers: orList(lang, answers), first: answers[0], number })
+      : w.askReplyAny({ number }),
   );
   const text = lines.join("\n");
   open.setQuestion(text);
@@ -180,8 +175,8 @@ export async function askInChat(
   if (forOther) {
     const wait =
       sent === "held"
-        ? `This needs the owner's approval (question #${number}), but I cannot reach them until they write to me again; it waits ${Math.round(timeoutMs / 60_000) || 1} min at most.`
-        : `This needs the owner's approval; I asked them (question #${number}) and will go on when they answer.`;
+        ? w.askOwnerUnreachable({ number, minutes: Math.round(timeoutMs / 60_000) || 1 })
+        : w.askOwnerAsked({ number });
     await quietly(c, () => c.delivery.sendNotice(message, wait));
   }
   c.onWaiting(true);

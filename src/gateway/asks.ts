@@ -9,6 +9,7 @@
  */
 import type { InboundMessage } from "../store/types.js";
 import { conversationKey } from "./inbound.js";
+import { type GatewayWords, gatewayWords } from "./texts.js";
 
 interface Waiter {
   number: number;
@@ -294,13 +295,17 @@ function view(w: Waiter): PendingAsk {
 }
 
 /** What to tell a person who answered without saying which of their questions. */
-export function whichText(waiting: PendingAsk[], unknownNumber?: number): string {
+export function whichText(
+  waiting: PendingAsk[],
+  unknownNumber?: number,
+  t: GatewayWords = gatewayWords("en"),
+): string {
   const head =
     unknownNumber !== undefined
-      ? `No question #${unknownNumber} is waiting for you.`
-      : `${waiting.length} questions are waiting for you; say which one you answer.`;
+      ? t.askNoSuch({ number: unknownNumber })
+      : t.askWhich({ count: waiting.length });
   const lines = waiting.map((w) => `#${w.number}: ${firstLine(w.question)}`);
-  const example = waiting[0] ? `Answer with the number after your reply, e.g. "y ${waiting[0].number}".` : "";
+  const example = waiting[0] ? t.askWhichExample({ number: waiting[0].number }) : "";
   return [head, ...lines, example].filter(Boolean).join("\n");
 }
 

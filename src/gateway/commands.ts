@@ -1,8 +1,11 @@
 /**
- * Gateway slash commands, read from the first TEXT item (ilink-protocol §11: trimmed, first token
+ * Gateway slash commands, read from the first TEXT item (docs/protocol.md §11: trimmed, first token
  * lowercased). Anything else starting with "/" goes to the agent unchanged.
  */
+import { wordsOf } from "../agent/texts.js";
 import type { Contact } from "../agent/types.js";
+import { systemLanguage } from "../shared/i18n.js";
+import { GATEWAY_TEXTS, type GatewayWords, gatewayWords } from "./texts.js";
 
 export type GatewayCommand = "stop" | "new" | "help" | "status" | "unlock" | "lock";
 
@@ -33,13 +36,11 @@ export async function unlockAnswer(
   contact: Contact,
   arg: string,
 ): Promise<{ reply: string; ownerNotice?: string }> {
-  if (!hook) return { reply: "Unlocking is not enabled for this bot." };
+  if (!hook) return { reply: wordsOf(contact).unlockDisabled };
   if (command === "lock") return { reply: await hook.lock(contact) };
   // In a group everyone reads the passphrase: refuse it there (a bare /unlock still reports the state).
   if (contact.groupId !== undefined && arg !== "")
-    return {
-      reply: "Send /unlock to me in a private chat: a passphrase sent in a group is seen by everyone there.",
-    };
+    return { reply: gatewayWords(contact.language ?? systemLanguage()).unlockInGroup };
   const answer = await hook.unlock(contact, arg);
   return typeof answer === "string" ? { reply: answer } : answer;
 }
@@ -49,16 +50,8 @@ export function commandArg(text: string): string {
   return text.trim().replace(/^\S+\s*/, "");
 }
 
-export const HELP_TEXT = [
-  "Commands:",
-  "/stop: stop the answer in progress",
-  "/new: start a fresh conversation (the agent forgets this chat)",
-  "/status: what is queued for you and how many messages I can still send",
-  "/unlock <passphrase>: more than read-only access for a while (when the owner set a passphrase)",
-  "/lock: end an unlock early",
-  "/help: this list",
-  "Anything else goes to the agent.",
-].join("\n");
+/** `/help` in English (every language: `GATEWAY_TEXTS.help`). */
+export const HELP_TEXT = GATEWAY_TEXTS.help.en;
 
 export interface StatusFacts {
   running: boolean;
@@ -68,14 +61,9 @@ export interface StatusFacts {
   deferred: number;
 }
 
-export function statusText(f: StatusFacts): string {
-  const lines = [
-    f.running ? "Working on your message now." : "Nothing running for you right now.",
-    `Waiting in your queue: ${f.queued}.`,
-  ];
-  if (f.sendsLeft !== undefined) {
-    lines.push(`Messages I can still send before you need to write again: ${f.sendsLeft} of ${f.sendQuota}.`);
-  }
-  if (f.deferred > 0) lines.push(`Held back until your next message: ${f.deferred}.`);
+export function statusText(f: StatusFacts, w: GatewayWords = gatewayWords("en")): string {
+  const lines = [f.running ? w.statusRunning : w.statusIdle, w.statusQueued({ n: f.queued })];
+  if (f.sendsLeft !== undefined) lines.push(w.statusSendsLeft({ left: f.sendsLeft, quota: f.sendQuota }));
+  if (f.deferred > 0) lines.push(w.statusDeferred({ n: f.deferred }));
   return lines.join("\n");
 }

@@ -8,7 +8,7 @@ import { MessageItemType } from "../ilink/wire.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
-import { HELP_TEXT, statusText, unlockAnswer } from "./commands.js";
+import { statusText, unlockAnswer } from "./commands.js";
 import { sendsLeft } from "./delivery/quota.js";
 import type { DispatchOptions, Running } from "./dispatcher-types.js";
 import type { Notices } from "./notices.js";
@@ -50,32 +50,34 @@ export class DispatchCommands {
       running &&
       !running.abort.signal.aborted &&
       running.message.fromUserId !== message.fromUserId &&
-      !contactOf(this.#o.store, message).isOwner
+      !this.#contact(message).isOwner
     ) {
       this.#log.info(
         { inboundId: message.id, from: message.fromUserId, turnOf: running.message.fromUserId },
         "/stop refused: the turn is another member's",
       );
-      this.#notices.notice(message, "Only the person who asked (or the owner) can stop this answer.");
+      this.#notices.notice(message, this.#notices.words(message).stopNotYours);
       return;
     }
     if (running && !running.abort.signal.aborted) {
       running.abort.abort(new TurnAborted("stop"));
-      this.#notices.notice(message, "Stopped.");
+      this.#notices.notice(message, this.#notices.words(message).stopped);
     } else {
-      this.#notices.notice(message, "Nothing is running for you right now.");
+      this.#notices.notice(message, this.#notices.words(message).stopNothing);
     }
+  }
+
+  /** Who wrote `message`, with the account's language. */
+  #contact(message: InboundMessage) {
+    return contactOf(this.#o.store, message, this.#notices.lang(message));
   }
 
   /** `/unlock …` and `/lock`. The argument (a passphrase) is never logged, stored as a reason or echoed. */
   unlock(message: InboundMessage, command: "unlock" | "lock", arg: string): void {
-    const contact = contactOf(this.#o.store, message);
+    const contact = this.#contact(message);
     if (command === "unlock" && arg === REDACTED_UNLOCK.slice("/unlock ".length)) {
       // Replayed from the store after a restart: the passphrase was never written, so ask again.
-      this.#notices.notice(
-        message,
-        "Your /unlock arrived just before a restart and its passphrase was not kept; please send it again.",
-      );
+      this.#notices.notice(message, this.#notices.words(message).unlockReplayed);
       return;
     }
     if (command === "unlock" && arg.trim()) {
@@ -94,7 +96,7 @@ export class DispatchCommands {
     void unlockAnswer(this.#o.unlock, command, contact, arg)
       .catch((err: unknown): { reply: string; ownerNotice?: string } => {
         this.#log.error({ err: errText(err), inboundId: message.id }, `/${command} failed`);
-        return { reply: `Sorry, /${command} failed. Please try again later.` };
+        return { reply: this.#notices.words(message).commandFailed({ command }) };
       })
       .then(({ reply, ownerNotice }) => {
         this.#log.info({ inboundId: message.id, from: message.fromUserId }, `/${command} answered`);
@@ -118,26 +120,30 @@ export class DispatchCommands {
 
   /** `/help`: the fixed list of commands, then the agent's own (an ACP agent's available commands). */
   help(message: InboundMessage): void {
-    const own = this.#o.agent.commands?.(contactOf(this.#o.store, message)) ?? [];
+    const own = this.#o.agent.commands?.(this.#contact(message)) ?? [];
     const lines = own
       .slice(0, 30)
       .map((c) => `/${c.name.slice(0, 40)}: ${c.description.replace(/\s+/g, " ").slice(0, 120)}`);
+    const w = this.#notices.words(message);
     this.#notices.notice(
       message,
-      lines.length > 0 ? `${HELP_TEXT}\n\nThe agent's commands:\n${lines.join("\n")}` : HELP_TEXT,
+      lines.length > 0 ? `${w.help}\n\n${w.helpAgentCommands}\n${lines.join("\n")}` : w.help,
     );
   }
 
   /** `/status`: what runs and waits for this conversation, and what the send quota leaves. */
   status(key: string, message: InboundMessage): void {
     const quota = this.#o.sendQuota ?? 10;
-    const text = statusText({
-      running: this.#running.has(key),
-      queued: this.#queuedFor(key),
-      sendsLeft: sendsLeft(this.#o.store.contextTokens, quota, message.accountId, message.fromUserId),
-      sendQuota: quota,
-      deferred: this.#o.store.outbound.deferred(message.accountId, message.fromUserId).length,
-    });
+    const text = statusText(
+      {
+        running: this.#running.has(key),
+        queued: this.#queuedFor(key),
+        sendsLeft: sendsLeft(this.#o.store.contextTokens, quota, message.accountId, message.fromUserId),
+        sendQuota: quota,
+        deferred: this.#o.store.outbound.deferred(message.accountId, message.fromUserId).length,
+      },
+      this.#notices.words(message),
+    );
     this.#notices.notice(message, text);
   }
 }

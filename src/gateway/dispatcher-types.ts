@@ -3,6 +3,7 @@
  * dispatcher.ts shares with its parts (turn-runner.ts, dispatcher-commands.ts, notices.ts).
  */
 import type { Agent, AgentInput, Contact, ScheduleIO } from "../agent/types.js";
+import type { Lang } from "../shared/i18n.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import type { AccessCheck } from "./access-gate.js";
@@ -33,8 +34,11 @@ export interface DispatchOptions {
   progressIntervalMs?: number;
   /** Who may talk to the bot (`policy/createAccessPolicy`); checked before anything else. */
   access?: AccessCheck;
-  /** Fill in `path` of inbound media (download); optional. */
-  resolveMedia?: (message: InboundMessage, input: AgentInput) => Promise<void>;
+  /**
+   * Fill in `path` of inbound media (download); optional. `"answered"`: the user was already told
+   * all there is (every item unusable, nothing else sent), so no turn runs.
+   */
+  resolveMedia?: (message: InboundMessage, input: AgentInput) => Promise<unknown>;
   /**
    * Where inbound media is saved (`<home>/media`): a quote naming an earlier picture by id only
    * gets that picture's file. Without it such quotes bring their text and a media description.
@@ -56,6 +60,8 @@ export interface DispatchOptions {
   unlock?: UnlockHook;
   /** The contact's scheduled jobs, for the agent's `schedule` tool (absent: no scheduler). */
   scheduleFor?: (contact: Contact) => ScheduleIO;
+  /** The language an account speaks to its contacts in (default: the system's). */
+  languageFor?: (accountId: string) => Lang;
   onEvent?: (event: DispatchEvent) => void;
   logger: Logger;
 }

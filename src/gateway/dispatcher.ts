@@ -143,20 +143,20 @@ export class Dispatcher {
       return true;
     }
     if (offer.kind === "released") {
-      this.#notices.notice(message, `Question #${offer.number} comes now; answer it once you have read it.`);
+      this.#notices.notice(message, this.#notices.words(message).askReleased({ number: offer.number }));
       return true;
     }
     if (offer.kind === "which") {
-      this.#notices.notice(message, whichText(offer.waiting, offer.unknownNumber));
+      this.#notices.notice(
+        message,
+        whichText(offer.waiting, offer.unknownNumber, this.#notices.words(message)),
+      );
       return true;
     }
     const forOwner = this.#asks.askedForOthers(message);
     if (forOwner.length > 0 && looksLikeYesNo(text)) {
-      const nums = forOwner.map((a) => `#${a.number}`).join(", ");
-      this.#notices.notice(
-        message,
-        `Your request waits for the owner's approval (question ${nums}); only the owner can answer it.`,
-      );
+      const numbers = forOwner.map((a) => `#${a.number}`).join(", ");
+      this.#notices.notice(message, this.#notices.words(message).askWaitsForOwner({ numbers }));
       return true;
     }
     return false;

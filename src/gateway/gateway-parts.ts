@@ -4,7 +4,7 @@ import { sendsLeft } from "./delivery/index.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { GatewayOptions } from "./gateway.js";
 import type { Account, AccountStatus, PollerLike, Store } from "./gateway-types.js";
-import { EXPIRED_REASON } from "./poller.js";
+import { expiredReason } from "./poller.js";
 
 /** Bot messages per inbound message: delivery's quota setting wins, as delivery enforces it. */
 export function quotaOf(options: GatewayOptions): number {
@@ -56,7 +56,7 @@ export function accountStatus(
   if (lastInbound !== undefined) s.lastInboundAtMs = lastInbound;
   const lastPoll = p?.lastPollAtMs ?? account.lastPollAtMs;
   if (lastPoll !== undefined) s.lastPollAtMs = lastPoll;
-  if (expired) s.fix = account.stateReason ?? EXPIRED_REASON;
+  if (expired) s.fix = account.stateReason ?? expiredReason(account);
   else if (account.state !== "active" && account.stateReason) s.fix = account.stateReason;
   if (p?.lastError && !expired) s.lastError = p.lastError;
   return s;

@@ -168,6 +168,43 @@ describe("gateway", () => {
     });
   });
 
+  it("an account added while running and resumed joins the served ones: polled, answered and in status", async () => {
+    const g = make({ accountIds: ["acct"] });
+    await g.start();
+    addAccount("late");
+    expect(g.status().accounts.map((a) => a.accountId)).toEqual(["acct"]);
+    expect(await g.refresh()).toEqual([]); // only the accounts it serves
+    expect(await g.resume("late")).toBe(true);
+    transport("late").inbound.push([userText("u7", "new here")]);
+    await vi.waitFor(() => expect(transport("late").textsTo("u7")).toEqual(["new here"]));
+    expect(g.status().accounts.map((a) => [a.accountId, a.polling])).toEqual([
+      ["acct", "polling"],
+      ["late", "polling"],
+    ]);
+  });
+
+  it("a simulated account's -14 names the fix on the simulator, not WeChat's QR", async () => {
+    const events: GatewayEvent[] = [];
+    store.accounts.upsert({
+      id: "acct",
+      baseUrl: "http://127.0.0.1:8790",
+      cdnBaseUrl: "http://127.0.0.1:8790/c2c",
+      token: "tok-sim",
+      state: "active",
+      simulated: true,
+    });
+    const g = make();
+    g.on((e) => events.push(e));
+    await g.start();
+    transport("acct").inbound.fail(Object.assign(new Error("expired"), { code: "SESSION_EXPIRED" }));
+    await vi.waitFor(() => expect(events.some((e) => e.type === "expired")).toBe(true));
+    const fix = g.status().accounts[0]?.fix ?? "";
+    expect(fix).toContain("http://127.0.0.1:8790/ (Bot → “+ Create bot account”)");
+    expect(fix).toContain("admin UI's QR login");
+    expect(store.accounts.get("acct")?.stateReason).toBe(fix);
+    expect(events.find((e) => e.type === "expired")).toMatchObject({ reason: fix });
+  });
+
   it("-14 on a send marks the account expired once, stops its poller and keeps the reply pending", async () => {
     const events: GatewayEvent[] = [];
     const g = make();

@@ -4,6 +4,8 @@
  * is lost: stop pulling → drain turns with a deadline → leave the rest in the store → notifystop.
  */
 import type { Agent } from "../agent/types.js";
+import { aesStatus, describeAesStatus } from "../ilink/crypto.js";
+import { type Lang, systemLanguage } from "../shared/i18n.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { createLogger, errText } from "../util/logger.js";
@@ -29,7 +31,7 @@ import type {
 } from "./gateway-types.js";
 import { HomeChannel, type HomeEvent, type HomeEventKind, type HomeSettings } from "./home.js";
 import { askWatcher, homeListener } from "./home-events.js";
-import { type BackoffOptions, EXPIRED_REASON, Poller } from "./poller.js";
+import { type BackoffOptions, expiredReason, Poller } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
 import { Scheduler, type SchedulerOptions } from "./schedule/scheduler.js";
 import type { InboundTransport } from "./transport.js";
@@ -49,6 +51,8 @@ export interface MediaDeps {
   transportOf(accountId: string): GatewayTransport;
   /** One text bubble to the message's sender (recorded in the outbox like every send). */
   notify(message: InboundMessage, text: string): Promise<void>;
+  /** The language the account speaks to its contacts in. */
+  languageFor(accountId: string): Lang;
 }
 
 export interface GatewayOptions {
@@ -65,7 +69,10 @@ export interface GatewayOptions {
   maxTurns?: number;
   backoff?: Partial<BackoffOptions>;
   /** Dispatch tuning: backlog bound, flood bound, text cut, timeouts, quota (see DispatchOptions). */
-  dispatch?: Omit<DispatchOptions, "store" | "agent" | "delivery" | "logger" | "onEvent" | "maxTurns">;
+  dispatch?: Omit<
+    DispatchOptions,
+    "store" | "agent" | "delivery" | "logger" | "onEvent" | "maxTurns" | "languageFor"
+  >;
   notifyTimeoutMs?: number;
   /**
    * Build the inbound-media hook from the gateway's own parts (e.g. `media/createMediaResolver`
@@ -79,9 +86,18 @@ export interface GatewayOptions {
    */
   schedule?:
     | false
-    | Omit<SchedulerOptions, "store" | "deliver" | "runPrompt" | "clock" | "logger" | "serves">;
+    | Omit<
+        SchedulerOptions,
+        "store" | "deliver" | "runPrompt" | "clock" | "logger" | "serves" | "languageFor"
+      >;
   /** The home channel: operator events to the logs, the admin UI and the owner's chat. `false`: logs only. */
   home?: false | HomeSettings;
+  /**
+   * The language of what the gateway itself says to an account's contacts (command answers,
+   * pairing codes, notices): the account profile's `language` (`resolveProfile`). Default: the
+   * system's (`systemLanguage`).
+   */
+  languageFor?: (accountId: string) => Lang;
   now?: () => number;
   logger?: Logger;
 }
@@ -114,6 +130,7 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const { store, agent } = options;
   const log = options.logger ?? createLogger("gateway");
+  const languageFor = options.languageFor ?? (() => systemLanguage());
   const listeners = new Set<(event: GatewayEvent) => void>();
   const emit = (event: GatewayEvent) => {
     for (const l of listeners) {
@@ -135,6 +152,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     return t;
   };
   const pollers = new Map<string, PollerLike>();
+  /** The accounts served: `accountIds` and those resumed since; undefined = every account. */
+  const wanted = options.accountIds ? new Set(options.accountIds) : undefined;
   let sendAbort = sharedController();
 
   /** Accounts whose expiry was announced since their poller last started: one event per expiry. */
@@ -148,12 +167,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const expireAccount = (accountId: string, error: string): void => {
     const account = store.accounts.get(accountId);
     if (!account) return;
+    const reason = expiredReason(account);
     if (account.state !== "expired") {
-      log.error({ accountId, err: error }, `account ${accountId}: ${EXPIRED_REASON}`);
-      store.accounts.setState(accountId, "expired", EXPIRED_REASON);
+      log.error({ accountId, err: error }, `account ${accountId}: ${reason}`);
+      store.accounts.setState(accountId, "expired", reason);
     }
     void pollers.get(accountId)?.stopPulling();
-    announceExpired(accountId, EXPIRED_REASON);
+    announceExpired(accountId, reason);
   };
   const deps = (): DeliveryDeps => ({
     store,
@@ -175,6 +195,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(clock ? { clock } : {}),
       logger: d.logger,
       onSessionExpired: d.onSessionExpired,
+      languageFor,
     });
     rawDelivery = delivery;
     return createDeliveryPort(delivery, d.signal, d.logger);
@@ -213,6 +234,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       runPrompt: (message, hooks) => d.submitScheduled(message, hooks),
       ...(options.delivery?.clock ? { clock: options.delivery.clock } : {}),
       logger: log.child({ part: "schedule" }),
+      languageFor,
       serves: (accountId) => pollers.has(accountId),
       onEvent: emit,
     });
@@ -229,6 +251,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // Long replies are counted in the bubbles delivery will actually cut.
       chunkChars: options.dispatch?.chunkChars ?? options.delivery?.chunkChars,
       logger: log.child({ part: "dispatch" }),
+      languageFor,
       onEvent: emit,
       ...(resolveMedia ? { resolveMedia } : {}),
       ...(options.schedule === false || options.deliveryPort
@@ -238,6 +261,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const resolveMedia = options.media?.({
     transportOf,
     notify: (message, text) => delivery.sendNotice(message, text),
+    languageFor,
   });
 
   const startAccount = (account: Account, d: Dispatcher): void => {
@@ -289,7 +313,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       dispatcher = newDispatcher();
       scheduler = newScheduler(dispatcher);
-      const wanted = options.accountIds ? new Set(options.accountIds) : undefined;
+      // Which media cipher runs (the addon or node:crypto), so a slow install says why.
+      log.info({ aes: aesStatus }, `media AES: ${describeAesStatus()}`);
       for (const account of store.accounts.list()) {
         if (wanted && !wanted.has(account.id)) continue;
         if (account.state !== "active") {
@@ -347,6 +372,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     async resume(accountId) {
       const account = store.accounts.get(accountId);
       if (!running || !dispatcher || !account || account.state !== "active") return false;
+      // An account added while running joins the ones this gateway serves (and reports).
+      wanted?.add(accountId);
       const existing = pollers.get(accountId);
       if (existing?.running) return true;
       if (existing) await existing.stopPulling();
@@ -358,7 +385,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const started: string[] = [];
       if (!running) return started;
       for (const account of store.accounts.list()) {
-        if (options.accountIds && !options.accountIds.includes(account.id)) continue;
+        if (wanted && !wanted.has(account.id)) continue;
         if (account.state !== "active" || pollers.get(account.id)?.running) continue;
         if (await gateway.resume(account.id)) started.push(account.id);
       }
@@ -372,7 +399,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     status() {
       const accounts: AccountStatus[] = [];
       for (const account of store.accounts.list()) {
-        if (options.accountIds && !options.accountIds.includes(account.id)) continue;
+        if (wanted && !wanted.has(account.id)) continue;
         accounts.push(accountStatus(account, pollers.get(account.id), dispatcher, store, options));
       }
       return {

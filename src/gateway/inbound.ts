@@ -100,7 +100,7 @@ export function conversationKey(accountId: string, fromUserId: string, groupId?:
   return groupId ? `${accountId}\u0000g:${groupId}` : `${accountId}\u0000u:${fromUserId}`;
 }
 
-/** Text of the first TEXT item (the one slash commands are read from, ilink-protocol §11). */
+/** Text of the first TEXT item (the one slash commands are read from, docs/protocol.md §11). */
 export function firstText(items: readonly MessageItem[]): string | undefined {
   for (const item of items) {
     if (item.type === MessageItemType.TEXT && typeof item.text_item?.text === "string")

@@ -34,12 +34,21 @@ export {
   type BackoffOptions,
   DEFAULT_BACKOFF,
   EXPIRED_REASON,
+  expiredReason,
   Poller,
   type PollerOptions,
   type PollerState,
   type PollerStatus,
 } from "./poller.js";
 export type { DeliveryPort } from "./ports.js";
+export {
+  createHistoryPruner,
+  DEFAULT_RETENTION,
+  type HistoryPruner,
+  type PruneReport,
+  type RetentionOptions,
+  type RetentionSettings,
+} from "./retention.js";
 export {
   FakeInboundTransport,
   FakeOutboundTransport,

@@ -2,20 +2,32 @@
  * What the dispatcher records and says outside an agent's reply: the final state of an inbound
  * message, gateway notices (command answers, refusals, failures) and the one notice per flood.
  */
+import { type Lang, systemLanguage } from "../shared/i18n.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
 import type { DispatchOptions, FinishState } from "./dispatcher-types.js";
+import { type GatewayWords, gatewayWords } from "./texts.js";
 
 export class Notices {
-  readonly #o: Pick<DispatchOptions, "store" | "delivery">;
+  readonly #o: Pick<DispatchOptions, "store" | "delivery" | "languageFor">;
   readonly #log: Logger;
   /** Conversations refused as a flood since their queue last had room: they had their notice. */
   readonly #flooded = new Set<string>();
 
-  constructor(options: Pick<DispatchOptions, "store" | "delivery" | "logger">) {
+  constructor(options: Pick<DispatchOptions, "store" | "delivery" | "logger" | "languageFor">) {
     this.#o = options;
     this.#log = options.logger;
+  }
+
+  /** The language of the account the message came to. */
+  lang(message: Pick<InboundMessage, "accountId">): Lang {
+    return this.#o.languageFor?.(message.accountId) ?? systemLanguage();
+  }
+
+  /** The gateway's words in that language. */
+  words(message: Pick<InboundMessage, "accountId">): GatewayWords {
+    return gatewayWords(this.lang(message));
   }
 
   /** Send `text`, then record the message done (also when the notice could not be sent). */
@@ -50,10 +62,7 @@ export class Notices {
     this.finish(message, "refused", `flood: ${max} messages already queued`);
     if (this.#flooded.has(key)) return;
     this.#flooded.add(key);
-    void this.sendQuiet(
-      message,
-      `You have ${max} messages waiting already; I skipped the newest. Please wait for my answers.`,
-    );
+    void this.sendQuiet(message, this.words(message).flood({ max }));
   }
 
   /** The conversation's queue had room again: its next flood gets a notice. */

@@ -1,11 +1,11 @@
 /**
- * One long-poll loop per account (ilink-protocol §5, with the changes the issue asks for):
+ * One long-poll loop per account (docs/protocol.md §5, with the changes the issue asks for):
  * messages and the new cursor are written in ONE transaction before dispatch; redeliveries are
  * dropped; -14 marks the account expired and stops this loop (the process stays up); every other
  * failure is logged and backed off (2 s, then 30 s after 3 in a row), never thrown.
  */
 import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
-import type { InboundMessage, NewInbound, Store } from "../store/types.js";
+import type { Account, InboundMessage, NewInbound, Store } from "../store/types.js";
 import { errText, type Logger } from "../util/logger.js";
 import { sleep } from "../util/sleep.js";
 import { contentKeyOf, type Normalized, normalizeInbound, refusedInbound } from "./inbound.js";
@@ -28,6 +28,16 @@ export const DEFAULT_BACKOFF: BackoffOptions = {
 };
 
 export const EXPIRED_REASON = "session expired (-14): run `wxagent login` to scan a new QR code";
+
+/**
+ * The stored reason of an expired account, with the fix that works for it. A simulator's account
+ * is not fixed on WeChat: a new bot is made on the same simulator (where its user already is).
+ */
+export function expiredReason(account: Pick<Account, "baseUrl" | "simulated"> | undefined): string {
+  if (!account?.simulated) return EXPIRED_REASON;
+  const base = account.baseUrl.replace(/\/+$/, "");
+  return `session expired (-14) on the simulator: make a new bot on its chat page ${base}/ (Bot → “+ Create bot account”), or log in again from the admin UI's QR login page or with \`wxagent login --base-url ${base}\`; a running gateway polls it at once`;
+}
 
 export type PollerState = "idle" | "polling" | "waiting" | "backoff" | "expired" | "stopped";
 
@@ -268,15 +278,16 @@ export class Poller {
   }
 
   #expire(): void {
+    const reason = expiredReason(this.#o.store.accounts.get(this.accountId));
     this.#status.state = "expired";
-    this.#status.lastError = EXPIRED_REASON;
-    this.#log.error({ fix: "wxagent login" }, `account ${this.accountId}: ${EXPIRED_REASON}; polling paused`);
+    this.#status.lastError = reason;
+    this.#log.error({ fix: "wxagent login" }, `account ${this.accountId}: ${reason}; polling paused`);
     try {
-      this.#o.store.accounts.setState(this.accountId, "expired", EXPIRED_REASON);
+      this.#o.store.accounts.setState(this.accountId, "expired", reason);
     } catch (err) {
       this.#log.error({ err: errText(err) }, "could not mark the account expired in the store");
     }
-    this.#o.onExpired?.(this.accountId, EXPIRED_REASON);
+    this.#o.onExpired?.(this.accountId, reason);
   }
 
   async #backoffAfter(err: unknown, signal: AbortSignal): Promise<void> {

@@ -11,7 +11,7 @@ import { QUOTE_NOT_FOUND, restoreQuote, selectPartial } from "./quotes.js";
 
 const md5 = (s: string) => createHash("md5").update(s, "utf8").digest("hex");
 
-describe("selectPartial (ilink-protocol §6.3)", () => {
+describe("selectPartial (docs/protocol.md §6.3)", () => {
   it("selects the reference example: abcedfabcgh, start a/1, end c/1 → abc", () => {
     expect(selectPartial("abcedfabcgh", { start: "a", startindex: 1, end: "c", endindex: 1 })).toBe("abc");
   });

@@ -1,7 +1,7 @@
 /**
  * Quotes that carry only an id. Older WeChat clients put the quoted content inline (`ref_msg.title`,
  * `ref_msg.message_item`); newer ones may send just `ref_msg.svr_id`, the server id of the quoted
- * message (ilink-protocol §6.3, §14). The gateway already keeps every message both ways, so the
+ * message (docs/protocol.md §6.3, §14). The gateway already keeps every message both ways, so the
  * quote is restored from the store: a message the contact sent (inbound, by its `message_id`) or
  * a bubble we sent (outbound, by the `message_id` sendmessage returned). `partial_text` (a quoted
  * fragment) narrows the text to the fragment. A quote resolves only inside the conversation it is

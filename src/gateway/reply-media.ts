@@ -5,11 +5,12 @@
  */
 import { mkdir } from "node:fs/promises";
 import type { AgentReply } from "../agent/types.js";
+import type { Lang } from "../shared/i18n.js";
 import { checkOutboundFile, extractFileTags, type MediaLimits, prepareOutboundReply } from "./media/index.js";
+import { GATEWAY_TEXTS, gatewayWords } from "./texts.js";
 
-/** The sentence a reply gets when the contact's preset does not let it carry files. */
-export const FILES_NOT_ALLOWED =
-  "(I could not send the file: your permissions here do not include receiving files.)";
+/** The sentence a reply gets when the contact's preset does not let it carry files (English; every language: `filesNotAllowed`). */
+export const FILES_NOT_ALLOWED = GATEWAY_TEXTS.filesNotAllowed.en;
 
 export interface ReplyMediaOptions {
   workspaceDir: string;
@@ -18,6 +19,8 @@ export interface ReplyMediaOptions {
   limits?: Partial<MediaLimits> | undefined;
   maxBubbles?: number | undefined;
   chunkChars?: number | undefined;
+  /** The language of the sentences added (default en). */
+  lang?: Lang | undefined;
 }
 
 /**
@@ -32,7 +35,7 @@ export async function prepareReplyMedia(
   if (o.allowFiles === false) {
     const { text, paths } = extractFileTags(reply.text);
     const refused = paths.length + (reply.files?.length ?? 0) > 0;
-    if (refused) reply = { text: `${text}\n\n${FILES_NOT_ALLOWED}`.trim() };
+    if (refused) reply = { text: `${text}\n\n${gatewayWords(o.lang ?? "en").filesNotAllowed}`.trim() };
   }
   try {
     // A workspace the agent never created would make every path read "does not exist", even one
@@ -43,12 +46,13 @@ export async function prepareReplyMedia(
       ...(o.limits ? { limits: o.limits } : {}),
       ...(o.maxBubbles === undefined ? {} : { maxBubbles: o.maxBubbles }),
       ...(o.chunkChars === undefined ? {} : { chunkChars: o.chunkChars }),
+      ...(o.lang ? { lang: o.lang } : {}),
     });
   } catch (err) {
     onError(err);
     const { text, paths } = extractFileTags(reply.text);
     const lost = paths.length + (reply.files?.length ?? 0) > 0;
-    return { text: lost ? `${text}\n\n(I could not attach the files to this reply.)`.trim() : text };
+    return { text: lost ? `${text}\n\n${gatewayWords(o.lang ?? "en").filesLost}`.trim() : text };
   }
 }
 

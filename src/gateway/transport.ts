@@ -15,7 +15,7 @@ export interface GetUpdatesOptions {
 /** One long-poll answer. `msgs` is passed through raw: the poller validates every element. */
 export interface InboundBatch {
   msgs: readonly unknown[] | WeixinMessage[];
-  /** The new opaque cursor; empty or absent keeps the old one (ilink-protocol §19.16). */
+  /** The new opaque cursor; empty or absent keeps the old one (docs/protocol.md §19.16). */
   cursor?: string;
   /** Server hint: the next call's `timeoutMs` when > 0. */
   longPollTimeoutMs?: number;

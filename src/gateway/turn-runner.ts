@@ -6,6 +6,7 @@
 
 import { join } from "node:path";
 import type { AgentInput, AgentIO, AgentReply, Contact, QuotedMessage } from "../agent/types.js";
+import type { Lang } from "../shared/i18n.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
@@ -42,6 +43,11 @@ export class TurnRunner {
     this.#notices = deps.notices;
   }
 
+  /** Who wrote `message`, with the account's language. */
+  #contact(message: InboundMessage): Contact {
+    return contactOf(this.#o.store, message, this.#notices.lang(message));
+  }
+
   /** Newer WeChat clients quote by id only: the quoted message comes from the store (never throws). */
   #storedQuote(message: InboundMessage): QuotedMessage | undefined {
     try {
@@ -56,8 +62,8 @@ export class TurnRunner {
     const { message } = job;
     if (job.kind === "reset") {
       try {
-        await this.#o.agent.reset?.(contactOf(this.#o.store, message));
-        await this.#o.delivery.sendNotice(message, "Started a new conversation.");
+        await this.#o.agent.reset?.(this.#contact(message));
+        await this.#o.delivery.sendNotice(message, this.#notices.words(message).newConversation);
         this.#notices.finish(message, "done", "/new");
       } catch (err) {
         this.#log.error({ err: errText(err), inboundId: message.id }, "/new failed");
@@ -100,7 +106,7 @@ export class TurnRunner {
       );
     }
     const input: AgentInput = {
-      contact: contactOf(store, message),
+      contact: this.#contact(message),
       messageId: String(message.id),
       text: content.text,
       media: content.media,
@@ -125,7 +131,12 @@ export class TurnRunner {
     this.#o.onEvent?.({ type: "turn-start", ...ids });
     try {
       if (!scheduled) store.inbound.setState(message.id, "processing");
-      await this.#o.resolveMedia?.(message, input);
+      if ((await this.#o.resolveMedia?.(message, input)) === "answered") {
+        // The notice was the answer: nothing usable reached us, so the agent has nothing to say.
+        finish("done", "media unusable: the contact was told");
+        outcome = "skipped";
+        return;
+      }
       let raw: AgentReply;
       try {
         raw = await agent.run(input, io);
@@ -186,7 +197,8 @@ export class TurnRunner {
       scheduled.end("failed", kind === "timeout" ? "turn timeout" : errText(err).slice(0, 500));
       return "failed";
     }
-    await this.#notices.sendQuiet(message, `Sorry, ${why}. Please try again, or send /new to start over.`);
+    const w = this.#notices.words(message);
+    await this.#notices.sendQuiet(message, kind === "timeout" ? w.turnTimedOut : w.turnFailed);
     this.#notices.finish(message, "failed", kind === "timeout" ? "turn timeout" : errText(err).slice(0, 500));
     return "failed";
   }
@@ -202,6 +214,7 @@ export class TurnRunner {
       limits: o.mediaLimits,
       maxBubbles: o.maxReplyBubbles,
       chunkChars: o.chunkChars,
+      lang: this.#notices.lang(message),
     };
     return prepareReplyMedia(reply, options, (err) =>
       this.#log.error({ err: errText(err), inboundId: message.id }, "preparing the reply's files failed"),
@@ -210,11 +223,11 @@ export class TurnRunner {
 
   async #sendFile(message: InboundMessage, path: string, caption: string | undefined): Promise<void> {
     const { workspaceDirFor, mediaLimits, delivery, agent } = this.#o;
-    if (agent.sendFilePermission?.(contactOf(this.#o.store, message)) === "deny") {
+    if (agent.sendFilePermission?.(this.#contact(message)) === "deny") {
       throw new Error("sending files is not allowed for this contact");
     }
     if (!workspaceDirFor) return delivery.sendFile(message, path, caption);
-    const ws = workspaceDirFor(contactOf(this.#o.store, message));
+    const ws = workspaceDirFor(this.#contact(message));
     return delivery.sendFile(message, await checkedOutboundPath(path, ws, mediaLimits), caption);
   }
 
@@ -237,6 +250,7 @@ export class TurnRunner {
           asks: this.#asks,
           ...(this.#o.mediaDir ? { fileDir: join(this.#o.mediaDir, "questions") } : {}),
           delivery: this.#o.delivery,
+          lang: this.#notices.lang(message),
           ownerOf: (accountId) => this.#o.store.accounts.get(accountId)?.ownerUserId,
           defaultTimeoutMs: this.#o.askTimeoutMs ?? 120_000,
           onWaiting: (waiting) => {
@@ -248,8 +262,11 @@ export class TurnRunner {
   }
 }
 
-/** The agent's view of who wrote `message` (the account's owner is recorded in the store). */
-export function contactOf(store: Store, message: InboundMessage): Contact {
+/**
+ * The agent's view of who wrote `message` (the account's owner is recorded in the store), with
+ * the account's language when known.
+ */
+export function contactOf(store: Store, message: InboundMessage, language?: Lang): Contact {
   const owner = store.accounts.get(message.accountId)?.ownerUserId;
   const contact: Contact = {
     accountId: message.accountId,
@@ -257,5 +274,6 @@ export function contactOf(store: Store, message: InboundMessage): Contact {
     isOwner: owner !== undefined && owner === message.fromUserId,
   };
   if (message.groupId) contact.groupId = message.groupId;
+  if (language) contact.language = language;
   return contact;
 }

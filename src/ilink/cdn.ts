@@ -1,5 +1,5 @@
 /**
- * CDN media transfer (ilink-protocol §2.9, §2.10, §10.4): upload = md5 → getuploadurl → POST of
+ * CDN media transfer (docs/protocol.md §2.9, §2.10, §10.4): upload = md5 → getuploadurl → POST of
  * the AES-128-ECB ciphertext (file streamed through the cipher, no whole-file copy); download =
  * GET streamed through the decipher into memory or a file, with a size cap.
  */

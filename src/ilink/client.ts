@@ -1,5 +1,5 @@
 /**
- * `ILinkClient`: one method per iLink endpoint (ilink-protocol §2), with the exact headers,
+ * `ILinkClient`: one method per iLink endpoint (docs/protocol.md §2), with the exact headers,
  * `base_info`, per-call timeouts and per-endpoint success checks of the official client, and
  * typed errors. The transport (`fetch`) is injected so tests and the simulator need no network.
  */

@@ -1,7 +1,7 @@
 /**
  * The context of one inbound message for `Bot` handlers: a thin readonly core (the raw message),
  * getters for what handlers read most, and reply shortcuts that fill in the recipient and the
- * message's own context token (ilink-protocol §6.5: replies echo the triggering message's token).
+ * message's own context token (docs/protocol.md §6.5: replies echo the triggering message's token).
  */
 import type { ILinkClient } from "./client.js";
 import { type DownloadItemOptions, downloadItemMedia, type ItemMedia, itemMedia } from "./inbound-media.js";

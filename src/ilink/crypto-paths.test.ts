@@ -13,7 +13,7 @@ import { buffer } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { type AesEcb, createAesEcb, paddedSize } from "./crypto.js";
-import { loadNativeAesEcb, NATIVE_AES_ECB_PATH } from "./crypto-native.js";
+import { loadNativeAesEcb, NATIVE_AES_ECB_DIR } from "./crypto-native.js";
 import { isILinkError } from "./errors.js";
 
 const KEY = Buffer.from("000102030405060708090a0b0c0d0e0f", "hex");
@@ -197,7 +197,7 @@ describe("falling back to node:crypto", () => {
     expect(mod.aesPath).toBe("native");
   });
 
-  it("the addon path is next to the sources", () => {
-    expect(NATIVE_AES_ECB_PATH).toMatch(/native[/\\]aes-ecb[/\\]build[/\\]Release[/\\]aes_ecb\.node$/);
+  it("the addon is looked up next to the sources", () => {
+    expect(NATIVE_AES_ECB_DIR).toMatch(/native[/\\]aes-ecb$/);
   });
 });

@@ -1,10 +1,10 @@
 /**
- * CDN media cipher (ilink-protocol §10): AES-128-ECB with PKCS#7 padding, no IV, over the whole
+ * CDN media cipher (docs/protocol.md §10): AES-128-ECB with PKCS#7 padding, no IV, over the whole
  * file, and the AES key encodings seen on the wire (§10.2).
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
-import { loadNativeAesEcb, type NativeAesEcb } from "./crypto-native.js";
+import { addonLabel, type NativeAesEcb, probeNativeAesEcb } from "./crypto-native.js";
 import { ILinkError } from "./errors.js";
 import type { ImageItem } from "./wire.js";
 
@@ -254,11 +254,34 @@ class EcbStream extends Transform {
   }
 }
 
+/** Which AES path this process runs and why: the addon's file, or the reason for node:crypto. */
+export interface AesStatus {
+  path: AesPath;
+  /** The addon in use, relative to native/aes-ecb when inside it (`prebuilds/linux-x64/….node`). */
+  addon?: string;
+  /** Why the addon is not in use (path "node"). */
+  reason?: string;
+  /** How to get the addon (path "node", when building it would help). */
+  fix?: string;
+}
+
+const probe = probeNativeAesEcb();
+
 /** The cipher this process uses: the addon when it loads, else node:crypto (see crypto-native.ts). */
-const defaultAes = createAesEcb(loadNativeAesEcb());
+const defaultAes = createAesEcb(probe.addon);
 
 /** "native" when the addon is in use, "node" for the node:crypto fallback. */
 export const aesPath: AesPath = defaultAes.path;
+
+export const aesStatus: AesStatus = probe.addon
+  ? { path: "native", addon: addonLabel(probe.file) }
+  : { path: "node", reason: probe.reason, ...(probe.fix ? { fix: probe.fix } : {}) };
+
+/** One line for logs: `native addon (prebuilds/linux-x64/…)` or `node:crypto (why; fix)`. */
+export function describeAesStatus(s: AesStatus = aesStatus): string {
+  if (s.path === "native") return `native addon (${s.addon})`;
+  return `node:crypto, slower on large media (${s.reason}${s.fix ? `; ${s.fix}` : ""})`;
+}
 
 export function encryptAesEcb(plain: Uint8Array, key: Uint8Array): Buffer {
   return defaultAes.encrypt(plain, key);

@@ -1,5 +1,5 @@
 /**
- * Request identity pieces (ilink-protocol §1.4–1.8): the random X-WECHAT-UIN, the uint32 client
+ * Request identity pieces (docs/protocol.md §1.4–1.8): the random X-WECHAT-UIN, the uint32 client
  * version, and the `bot_agent` sanitiser.
  */
 import { randomFillSync } from "node:crypto";

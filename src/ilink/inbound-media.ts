@@ -1,5 +1,5 @@
 /**
- * Download the media of an inbound message item (ilink-protocol §10.3), choosing the AES key per
+ * Download the media of an inbound message item (docs/protocol.md §10.3), choosing the AES key per
  * item type: images prefer `image_item.aeskey` (hex) and may be unencrypted; voice, file and
  * video need `media.aes_key`.
  */

@@ -1,6 +1,9 @@
 /**
  * The iLink SDK: wire types, the client, typed errors, QR login, CDN crypto and media transfer,
  * and high-level send/typing helpers. Curated exports: what is listed here is the public API.
+ *
+ * `§N.M` in comments across src/ refers to the numbered sections of docs/protocol.md, wxagent's
+ * reference for the iLink wire protocol (test/docs/citations.test.ts keeps every one resolvable).
  */
 
 // The bot: long-poll, handlers, replies (usable alone, without the gateway)
@@ -12,12 +15,15 @@ export { DEFAULT_TIMEOUTS_MS, ILinkClient, PROTOCOL_VERSION, SDK_BOT_AGENT } fro
 export { Context, type ContextEnv, type ReplyOptions } from "./context.js";
 export {
   type AesPath,
+  type AesStatus,
   aesKeyFromHex,
   aesPath,
+  aesStatus,
   createDecryptStream,
   createEncryptStream,
   decryptAesEcb,
   decryptAesEcbInto,
+  describeAesStatus,
   encodeAesKeyForSend,
   encryptAesEcb,
   encryptAesEcbInto,

@@ -1,5 +1,5 @@
 /**
- * Lossless uint64 ids (ilink-protocol §1.10). The server sends `message_id`, `msg_id` and
+ * Lossless uint64 ids (docs/protocol.md §1.10). The server sends `message_id`, `msg_id` and
  * `svr_id` as JSON numbers that may exceed 2^53, which `JSON.parse` would round. Before parsing,
  * the bare integer values of those keys (at any depth) are rewritten into strings. The scan
  * follows JSON's string syntax so text inside string values is never touched.

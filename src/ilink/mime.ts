@@ -1,5 +1,5 @@
 /**
- * Extension → MIME and the outbound media kind (ilink-protocol §7.2). The kind is chosen from the
+ * Extension → MIME and the outbound media kind (docs/protocol.md §7.2). The kind is chosen from the
  * extension only; audio goes out as a FILE because iLink has no working voice send.
  */
 import { extname } from "node:path";

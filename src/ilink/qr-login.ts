@@ -1,5 +1,5 @@
 /**
- * QR-code login (ilink-protocol §3), usable without the gateway: fetch a QR code from the fixed
+ * QR-code login (docs/protocol.md §3), usable without the gateway: fetch a QR code from the fixed
  * host, long-poll its status every second, follow every status the server can send, and return
  * the credentials. Saving them is the caller's business.
  */

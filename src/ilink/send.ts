@@ -1,5 +1,5 @@
 /**
- * High-level sends over `ILinkClient.sendMessage` (ilink-protocol §7): exactly one item per
+ * High-level sends over `ILinkClient.sendMessage` (docs/protocol.md §7): exactly one item per
  * request, BOT/FINISH, `from_user_id` "", a `client_id` per request, and the context token and
  * run id echoed when known. A caption and its media are two messages.
  */

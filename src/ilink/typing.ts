@@ -1,5 +1,5 @@
 /**
- * Typing indicator (ilink-protocol §9): a per-peer cache of `typing_ticket`s from getconfig, and
+ * Typing indicator (docs/protocol.md §9): a per-peer cache of `typing_ticket`s from getconfig, and
  * a typing session that sends status 1 now and every 5 s, then status 2 on stop.
  */
 import type { Logger } from "../util/logger.js";

@@ -1,6 +1,6 @@
 /**
  * iLink Bot API wire types, spelled exactly as the server spells them (snake_case, `scaned`,
- * `binded_redirect`, `baseurl`). See shared/docs/ilink-protocol.md §2 and §6.
+ * `binded_redirect`, `baseurl`). See docs/protocol.md §2 and §6.
  *
  * This file is the only part of `ilink/` the simulator may import: it describes the protocol,
  * it holds no logic. uint64 ids (`message_id`, `msg_id`, `svr_id`) are strings here: the server

@@ -6,6 +6,7 @@
  */
 import { loadConfig } from "../config/index.js";
 import type { DeliveryLimits } from "../gateway/delivery/index.js";
+import { resolveProfile } from "../gateway/policy/profile.js";
 import type { FetchLike } from "../ilink/client.js";
 import { createOpsContext, type OpsContext } from "../ops/context.js";
 import { type LocalPolling, startLocalPolling } from "../ops/polling.js";
@@ -54,6 +55,7 @@ export function openMcpRuntime(options: McpRuntimeOptions = {}): McpRuntime {
     logger,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     mediaAllowHosts: config.media.allowHosts,
+    languageFor: (id) => resolveProfile(config, id).language,
   });
   const polling =
     options.poll === false

@@ -11,8 +11,9 @@ import {
   type DeliveryLimits,
 } from "../gateway/delivery/index.js";
 import { createILinkTransport, type ILinkTransport } from "../gateway/ilink-transport.js";
-import { EXPIRED_REASON } from "../gateway/poller.js";
+import { expiredReason } from "../gateway/poller.js";
 import type { FetchLike, ILinkClient } from "../ilink/client.js";
+import type { Lang } from "../shared/i18n.js";
 import type { HomePaths } from "../store/home.js";
 import type { Account, Store } from "../store/types.js";
 import { createLogger, type Logger } from "../util/logger.js";
@@ -62,6 +63,8 @@ export interface OpsContextOptions {
   delivery?: Delivery;
   /** Called after a job is added or cancelled (the running gateway's `pokeSchedule`). */
   scheduleChanged?: () => void;
+  /** The language of the delivery's own notes to an account's contacts (`resolveProfile(config, id).language`). */
+  languageFor?: (accountId: string) => Lang;
   now?: () => number;
   logger?: Logger;
 }
@@ -103,9 +106,11 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
       limits,
       logger: logger.child({ part: "delivery" }),
       onSessionExpired: (accountId) => {
-        logger.error({ accountId }, `account ${accountId}: ${EXPIRED_REASON}`);
-        store.accounts.setState(accountId, "expired", EXPIRED_REASON);
+        const reason = expiredReason(store.accounts.get(accountId));
+        logger.error({ accountId }, `account ${accountId}: ${reason}`);
+        store.accounts.setState(accountId, "expired", reason);
       },
+      ...(options.languageFor ? { languageFor: options.languageFor } : {}),
     });
 
   const savedListeners = new Set<(accountId: string) => void>();

@@ -15,6 +15,10 @@ export interface MediaDescription {
   size_bytes?: number;
   /** WeChat's own transcript of a voice message. */
   transcript?: string;
+  /** How long a voice message plays, as WeChat reports it. */
+  duration_ms?: number;
+  /** False for a voice message that carries no audio (only a transcript, or nothing): `download_media` has nothing to fetch. */
+  downloadable?: false;
 }
 
 export interface MessageView {
@@ -44,9 +48,17 @@ function describeItem(item: MessageItem, index: number): { text?: string; media?
   if (item.type === MessageItemType.VOICE) {
     const transcript = item.voice_item?.text;
     const out: { text?: string; media?: MediaDescription } = {};
-    // The transcript is what a model can use; the audio is listed only when it can be downloaded.
+    // The transcript is what a model can use; a voice message is listed even without audio (it
+    // was sent, and shows as a voice bubble), flagged when there is nothing to download.
     if (transcript) out.text = `[voice] ${transcript}`;
-    if (found) out.media = { item_index: index, kind: "voice", ...(transcript ? { transcript } : {}) };
+    const playtime = item.voice_item?.playtime;
+    out.media = {
+      item_index: index,
+      kind: "voice",
+      ...(transcript ? { transcript } : {}),
+      ...(typeof playtime === "number" && playtime > 0 ? { duration_ms: playtime } : {}),
+      ...(found ? {} : { downloadable: false as const }),
+    };
     return out;
   }
   if (!found) return {};

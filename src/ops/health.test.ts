@@ -176,6 +176,7 @@ describe("account health facts", () => {
       name: "Shop",
       ownerUserId: "u-owner",
       state: "active",
+      simulated: false,
       queue: 0,
       sending: 0,
       outbox: 0,
@@ -184,6 +185,8 @@ describe("account health facts", () => {
     });
     store.accounts.touch("a", { lastPollAtMs: T0_MS + 5_000, lastInboundAtMs: T0_MS + 4_000 });
     expect(facts("a")).toMatchObject({ lastPollAtMs: T0_MS + 5_000, lastInboundAtMs: T0_MS + 4_000 });
+    add("s", { simulated: true });
+    expect(facts("s").simulated).toBe(true);
   });
 
   it("never carries the bot token", () => {

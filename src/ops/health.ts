@@ -81,6 +81,8 @@ export interface AccountHealthFacts {
   name?: string;
   ownerUserId?: string;
   state: AccountState;
+  /** The account lives on a simulator, not on WeChat. */
+  simulated: boolean;
   /** What fixes a non-active account: its stored reason, else the surface's hint. Unset when active. */
   fix?: string;
   /** The live process polling the account, from its lock file; unset when nobody polls it. */
@@ -118,6 +120,7 @@ export function healthFacts(store: Store, account: Account, options: HealthOptio
   const facts: AccountHealthFacts = {
     accountId: a.id,
     state: a.state,
+    simulated: a.simulated === true,
     queue: store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing"),
     sending: store.outbound.countByState(a.id, "pending"),
     outbox: store.outbound.countByState(a.id, "deferred"),

@@ -47,8 +47,16 @@ export {
 } from "./health.js";
 export { isLoopbackHost, LOOPBACK_HOSTS, loopbackOrigin, requireToken } from "./http-auth.js";
 export { InboxSignal } from "./inbox.js";
-export { cdnFor, runLoginStart, saveLogin } from "./login.js";
+export { cdnFor, type LoginMarks, loginMarks, runLoginStart, saveLogin } from "./login.js";
 export { type LoginEntry, LoginRegistry, type LoginState } from "./login-registry.js";
 export { latestInboundId, MAX_WAIT_MS } from "./messages.js";
 export { DONE_REASON, type LocalPolling, type LocalPollingOptions, startLocalPolling } from "./polling.js";
+export {
+  type ProbeOptions,
+  probeSimulator,
+  type SimulatorAccount,
+  type SimulatorProbe,
+  simulatorAccount,
+  simulatorGone,
+} from "./simulator.js";
 export { bearerMatches, ensureAdminToken } from "./token.js";

@@ -13,12 +13,29 @@ import type { OpsContext } from "./context.js";
 import { defineOp, type OpOutcome } from "./define.js";
 import { OpsError } from "./errors.js";
 import { isRunning, type LoginEntry } from "./login-registry.js";
+import { type ProbeOptions, simulatorAccount } from "./simulator.js";
 
 /** The CDN that goes with an API base URL: the live CDN for the live host, `<base>/c2c` otherwise (the simulator). */
 export function cdnFor(baseUrl: string): string {
   return new URL(baseUrl).host === new URL(DEFAULT_BASE_URL).host
     ? DEFAULT_CDN_BASE_URL
     : `${baseUrl.replace(/\/+$/, "")}/c2c`;
+}
+
+/** What a login learns of the account beside its credentials. */
+export interface LoginMarks {
+  /** The account lives on a simulator (see `simulatorAccount`). */
+  simulated?: boolean;
+  name?: string;
+}
+
+/** Ask the login's server whether it is a simulator that knows the account (never WeChat's hosts). */
+export async function loginMarks(
+  login: { accountId: string; baseUrl: string },
+  options: ProbeOptions = {},
+): Promise<LoginMarks> {
+  const sim = await simulatorAccount(login.baseUrl, login.accountId, options);
+  return sim ? { simulated: true, ...(sim.name ? { name: sim.name } : {}) } : {};
 }
 
 /**
@@ -30,9 +47,11 @@ export function saveLogin(
   store: Store,
   login: { accountId: string; token: string; baseUrl: string; userId: string | undefined },
   cdnBaseUrl: string,
+  marks: LoginMarks = {},
 ): string[] {
   const replaced: string[] = [];
   store.transaction(() => {
+    const name = marks.name ?? store.accounts.get(login.accountId)?.name;
     store.accounts.upsert({
       id: login.accountId,
       baseUrl: login.baseUrl,
@@ -40,6 +59,8 @@ export function saveLogin(
       token: login.token,
       state: "active",
       ...(login.userId ? { ownerUserId: login.userId } : {}),
+      ...(name ? { name } : {}),
+      ...(marks.simulated ? { simulated: true } : {}),
     });
     store.accounts.setState(login.accountId, "active");
     store.cursors.set(login.accountId, "");
@@ -139,7 +160,10 @@ export async function runLoginStart(ctx: OpsContext, baseUrl: string | undefined
     askVerifyCode: async () => undefined,
   });
   const settled = task.then(
-    (result) => onConfirmed(ctx, entry, result),
+    async (result) => {
+      const probe = { signal: ctx.signal, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) };
+      onConfirmed(ctx, entry, result, result.alreadyBound ? {} : await loginMarks(result, probe));
+    },
     (err: unknown) => {
       const text = redactText(err instanceof Error ? err.message : String(err));
       const hint = /number it shows/.test(text) ? "" : "; call login_start again to retry";
@@ -153,12 +177,12 @@ export async function runLoginStart(ctx: OpsContext, baseUrl: string | undefined
   return view(entry, true);
 }
 
-function onConfirmed(ctx: OpsContext, entry: LoginEntry, result: LoginResult): void {
+function onConfirmed(ctx: OpsContext, entry: LoginEntry, result: LoginResult, marks: LoginMarks): void {
   if (result.alreadyBound) {
     ctx.logins.finish(entry, "already_bound");
     return;
   }
-  const replaced = saveLogin(ctx.store, result, cdnFor(result.baseUrl));
+  const replaced = saveLogin(ctx.store, result, cdnFor(result.baseUrl), marks);
   entry.accountId = result.accountId;
   if (result.userId) entry.ownerUserId = result.userId;
   entry.replaced = replaced;

@@ -15,8 +15,8 @@ import { OpsError } from "./errors.js";
 import { accountForSend, assertActive, contextTokenFor } from "./resolve.js";
 
 /**
- * WeChat expects a contact to write to a bot at least once every 24 h (an official rule quoted in
- * the field notes; measured validity varies from minutes to hours): a send on an older context
+ * WeChat expects a contact to write to a bot at least once every 24 h (an official rule, see
+ * docs/protocol.md §6.5; measured validity varies from minutes to hours): a send on an older context
  * token is likely refused, so the answer says so instead of letting a "success" mislead.
  */
 export const STALE_CONTEXT_MS = 24 * 3_600_000;

@@ -15,7 +15,7 @@ import { ilinkRoutes } from "./routes-ilink.js";
 import { createState, emit, type SimState, wake } from "./state.js";
 
 export interface SimulatorOptions {
-  /** the field-notes behaviour (quota, throttle, redelivery, rebind kicks …); default true */
+  /** the live service's behaviour of docs/protocol.md §8 (quota, throttle, redelivery, rebind kicks …); default true */
   realism?: boolean;
   /** PRNG seed; default random (read it back from `GET /sim/config`) */
   seed?: number;

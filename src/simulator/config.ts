@@ -16,7 +16,7 @@ export interface SimConfig {
   realism: boolean;
   /** PRNG seed: ids, tokens, keys and realism dice repeat for a seed and call sequence */
   seed: number;
-  /** sendmessage calls allowed per context token (field notes §8.2.1); 0 = unlimited */
+  /** sendmessage calls allowed per context token (§8.2.1); 0 = unlimited */
   send_quota: number;
   throttle: ThrottleConfig;
   /** text longer than this (characters) → ret -2 "prepare failed"; 0 = no limit */

@@ -79,7 +79,7 @@ describe("control API", () => {
         direction: "inbound",
         from: USER,
         group_id: "g1",
-        items: [{ type: "voice", transcript: "only words" }],
+        items: [{ type: "voice", transcript: "only words", playtime_ms: 1000 }],
       }),
     ]);
     const out = (await control(sim, "GET", "/messages?direction=outbound&user_id=bob@im.wechat")).body

@@ -1,6 +1,6 @@
 /**
  * The simulator's own CDN crypto (AES-128-ECB with PKCS#7, MD5, SHA-256), written independently
- * of the SDK's so a bug there cannot hide itself by being shared (protocol §10).
+ * of the SDK's so a bug there cannot hide itself by being shared (docs/protocol.md §10).
  */
 import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
 

@@ -80,10 +80,11 @@ function mediaItem(
 ): { wire: Wire; description: ItemDescription } {
   const transcript = "transcript" in input ? input.transcript : undefined;
   if (kind === "voice" && input.base64 === undefined) {
-    // A voice message WeChat transcribed with no audio to fetch: only the transcript travels.
+    // A voice message with no audio to fetch: only its length and WeChat's transcript travel.
+    const playtime = input.playtime_ms ?? 1_000;
     return {
-      wire: { type: MessageItemType.VOICE, voice_item: { text: transcript ?? "" } },
-      description: { type: "voice", transcript, name: input.name },
+      wire: { type: MessageItemType.VOICE, voice_item: { text: transcript ?? "", playtime } },
+      description: { type: "voice", transcript, name: input.name, playtime_ms: playtime },
     };
   }
   // One decode of the base64; the string itself is dropped by the caller right after.
@@ -139,7 +140,7 @@ function mediaItem(
             text: transcript,
           },
         },
-        description: { ...description, transcript },
+        description: { ...description, transcript, playtime_ms: input.playtime_ms ?? 1_000 },
       };
     }
     case "video":
@@ -246,7 +247,7 @@ export function sendInbound(state: SimState, account: SimAccount, input: Inbound
   return message;
 }
 
-/** How a redelivered copy carries its id: unchanged, missing, or a new one (field notes §8.2.12). */
+/** How a redelivered copy carries its id: unchanged, missing, or a new one (§8.2.12). */
 export type RedeliveryIdMode = "same" | "empty" | "new";
 
 /** Puts a message (again) into the bot's queue and wakes its long polls. */

@@ -102,7 +102,7 @@ export function sendOutbound(state: SimState, account: SimAccount, msg: unknown)
   if (items !== undefined && (!Array.isArray(items) || !items.every(isObj)))
     return fail(-2, "invalid arguments", "item_list");
   const list = (items ?? []) as Obj[];
-  // The live server takes one item per message; several (text + voice, say) are refused (§11).
+  // The live server takes one item per message; several (text + voice, say) are refused (§8.3).
   if (list.length > 1) return fail(-2, "invalid arguments", "one-item");
   if (list.length === 0 && msg.message_state === MessageState.GENERATING)
     return fail(-2, "invalid arguments", "generating-empty");

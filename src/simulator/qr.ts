@@ -126,7 +126,7 @@ export function confirmQr(
   );
   const account = createAccount(state, { owner_user_id: userId, via: "qr" });
   qr.account_id = account.account_id;
-  // One WeChat user, one active bot: binding another kicks the older ones (field notes §8.2.4).
+  // One WeChat user, one active bot: binding another kicks the older ones (§8.2.4).
   if (state.config.realism && state.config.kick_on_rebind)
     for (const old of previous) expireToken(state, old, "rebind");
   setStatus(state, qr, "confirmed");

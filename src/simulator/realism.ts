@@ -1,5 +1,5 @@
 /**
- * The live platform's limits on sendmessage, as the field notes describe them (§8.2, §11):
+ * The live platform's limits on sendmessage, as docs/protocol.md §8.2 and §8.3 describe them:
  * about 10 sends per context token, `-2 "prepare failed"` for bursts (~3/s per user) and for
  * oversized text, stale context tokens. Every check is a no-op while realism is off, except that
  * a context token must exist and belong to the recipient: that is protocol, not realism.
@@ -18,7 +18,7 @@ export function checkContextToken(
   token: string | undefined,
 ): SendVerdict {
   if (token === undefined || token === "") {
-    // Contested on the live platform (§11): tokenless sends to a user who wrote before go through.
+    // Contested on the live platform (§6.5): tokenless sends to a user who wrote before go through.
     const known = state.latestToken.has(pairKey(accountId, toUserId));
     return known ? OK : { ok: false, errmsg: "unknown error", rule: "no-conversation" };
   }
@@ -52,7 +52,7 @@ export function checkQuota(state: SimState, token: string | undefined): SendVerd
   return OK;
 }
 
-/** Burst throttle per (bot, user); a send while penalised extends the penalty (field notes §8.2.2). */
+/** Burst throttle per (bot, user); a send while penalised extends the penalty (§8.2.2). */
 export function checkThrottle(state: SimState, accountId: string, toUserId: string): SendVerdict {
   const { config } = state;
   const t = config.throttle;

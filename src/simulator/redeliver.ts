@@ -1,7 +1,7 @@
 /**
  * The `redeliver` fault: an inbound message is queued again for getupdates, as the live server
  * sometimes does seconds (or, after a stuck turn, minutes) later, with its id unchanged, missing
- * or new (field notes §8.2.12).
+ * or new (§8.2.12).
  */
 import { enqueue, type RedeliveryIdMode, scheduleRedelivery } from "./inbound.js";
 import { emit, type SimState } from "./state.js";

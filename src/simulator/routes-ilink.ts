@@ -144,7 +144,7 @@ export function ilinkRoutes(state: SimState): Hono {
     if (!body.ok) return body.response;
     const userId = body.value.ilink_user_id;
     if (!isNonEmptyString(userId)) return apiError(c, SimErr.BAD_REQUEST, "invalid arguments: ilink_user_id");
-    // Before the user ever wrote to the bot there is no ticket (field notes §11).
+    // Before the user ever wrote to the bot there is no ticket (§2.6).
     if (!auth.account.contacts.has(userId))
       return apiError(c, SimErr.NO_TICKET, "GetTypingTicket rpc failed");
     return sendJson(c, { ret: 0, errmsg: "", typing_ticket: typingTicket(auth.account.account_id, userId) });

@@ -64,6 +64,8 @@ export type ItemDescription =
       name?: string;
       mime?: string;
       transcript?: string;
+      /** how long a voice message plays */
+      playtime_ms?: number;
       /** the CDN download parameter, for fetching the bytes again */
       media_param?: string;
       /** why the bytes could not be described (unknown object, wrong key …) */
@@ -276,7 +278,7 @@ export function createAccount(
   return account;
 }
 
-/** Makes an account's token stale: every bot call then answers -14 (§5, field notes §8.2.4). */
+/** Makes an account's token stale: every bot call then answers -14 (§5.1, §8.2.4). */
 export function expireToken(state: SimState, account: SimAccount, reason: string): void {
   if (account.token_state === "expired") return;
   account.token_state = "expired";

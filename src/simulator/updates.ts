@@ -1,7 +1,7 @@
 /**
  * getupdates: an opaque cursor per bot, messages kept until a request arrives with a cursor past
  * them (re-sending an old cursor redelivers), a hold until a message arrives or a little before
- * `longpolling_timeout_ms`, and the seeded chance of a later duplicate (field notes §8.2.12).
+ * `longpolling_timeout_ms`, and the seeded chance of a later duplicate (§8.2.12).
  */
 import { updatesHoldMs } from "./config.js";
 import { scheduleRedelivery } from "./inbound.js";

@@ -1,6 +1,6 @@
 /**
  * Inbound dedup keys. `getupdates` can redeliver a message seconds later, sometimes with an empty
- * `message_id` and sometimes with a NEW one (field notes §12; hermes #16182). So:
+ * `message_id` and sometimes with a NEW one (docs/protocol.md §8.2.12; hermes #16182). So:
  * - `dedupKey`: the server id when there is one, else the content hash. Stored UNIQUE per account.
  * - `contentKey`: always the content hash, for the gateway to catch a redelivery under a new id.
  * The hash covers the sender, the group, the message's `create_time_ms` and the items with their

@@ -1,6 +1,6 @@
 /**
  * One poller per bot token across processes. Two pollers on one token steal each other's
- * messages and the server answers one of them with -14 (field notes: hermes #17198, #15115), so
+ * messages and the server answers one of them with -14 (reported by other bridges: hermes #17198, #15115), so
  * `wxagent start` takes a lock file per account before polling.
  *
  * The lock is `<home>/locks/<sha256 prefix>.lock`, created atomically (`wx`), holding the owner's

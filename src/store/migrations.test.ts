@@ -60,6 +60,31 @@ describe("migrations", () => {
     db.close();
   });
 
+  it("4 marks the logins an older wxagent made against a simulator on this machine, and only those", () => {
+    const path = dbPath();
+    const old = new Database(path);
+    migrate(old, MIGRATIONS.slice(0, 2));
+    const insert = old.prepare(
+      `INSERT INTO accounts (id, base_url, cdn_base_url, token, state, created_at_ms, updated_at_ms)
+       VALUES (?, ?, ?, ?, 'active', 1, 1)`,
+    );
+    const add = (id: string, baseUrl: string, cdnBaseUrl = `${baseUrl}/c2c`) =>
+      insert.run(id, baseUrl, cdnBaseUrl, `t-${id}`);
+    add("sim", "http://127.0.0.1:8790");
+    add("sim-name", "http://localhost:40123");
+    add("wechat", "https://ilinkai.weixin.qq.com", "https://novac2c.cdn.weixin.qq.com/c2c");
+    add("lan", "http://192.168.1.20:8790");
+    add("proxy", "http://127.0.0.1:9000", "https://novac2c.cdn.weixin.qq.com/c2c");
+    old.close();
+    const upgraded = openStore(path);
+    const marked = upgraded.accounts
+      .list()
+      .filter((a) => a.simulated)
+      .map((a) => a.id);
+    expect(marked).toEqual(["sim", "sim-name"]);
+    upgraded.close();
+  });
+
   it("a failing migration rolls back and leaves the version where it was", () => {
     const db = new Database(":memory:");
     migrate(db);

@@ -108,7 +108,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbound_by_server_id ON outbound (account_id, server_message_id)
     WHERE server_message_id IS NOT NULL;
   `,
-  // 3: scheduled jobs and their firings. A firing is claimed (its run row inserted and the job's
+  // 3: an account's rows in id order, for history retention's count limit and the newest-first
+  // history lists (both walked the whole table, rows and all, without it).
+  `
+  CREATE INDEX inbound_by_account ON inbound (account_id, id);
+  CREATE INDEX outbound_by_account ON outbound (account_id, id);
+  `,
+  // 4: an account that lives on a simulator (its state is in the simulator's memory): answered
+  // openly, and forgotten once its simulator is gone. Logins made before against a simulator on
+  // this machine (plain http on loopback, its CDN under /c2c: iLink itself is https) are marked.
+  `
+  ALTER TABLE accounts ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0;
+  UPDATE accounts SET simulated = 1
+   WHERE cdn_base_url = base_url || '/c2c'
+     AND (base_url LIKE 'http://127.0.0.1:%' OR base_url LIKE 'http://localhost:%' OR base_url LIKE 'http://[::1]:%');
+  `,
+  // 5: scheduled jobs and their firings. A firing is claimed (its run row inserted and the job's
   // next run moved on) in one transaction, so a crash or a second process never fires it twice.
   `
   CREATE TABLE schedule_jobs (

@@ -20,6 +20,7 @@ function toAccount(r: Row): Account {
     updatedAtMs: Number(r.updated_at_ms),
     lastInboundAtMs: optNum(r.last_inbound_at_ms),
     lastPollAtMs: optNum(r.last_poll_at_ms),
+    ...(Number(r.simulated) === 1 ? { simulated: true } : {}),
   };
 }
 
@@ -52,6 +53,13 @@ export function createAccountStore(d: Db): AccountStore {
     d.stmt("DELETE FROM sessions WHERE account_id = ?").run(id);
     return res.changes > 0;
   });
+  const purge = d.db.transaction((id: string): boolean => {
+    const removed = remove(id);
+    d.stmt("DELETE FROM outbound WHERE account_id = ?").run(id);
+    d.stmt("DELETE FROM inbound WHERE account_id = ?").run(id);
+    d.stmt("DELETE FROM contacts WHERE account_id = ?").run(id);
+    return removed;
+  });
 
   return {
     upsert(a) {
@@ -59,13 +67,14 @@ export function createAccountStore(d: Db): AccountStore {
       // created_at_ms keeps its first value on update; everything else is replaced.
       d.stmt(
         `INSERT INTO accounts (id, base_url, cdn_base_url, token, owner_user_id, name, state, state_reason,
-                               created_at_ms, updated_at_ms, last_inbound_at_ms, last_poll_at_ms)
+                               created_at_ms, updated_at_ms, last_inbound_at_ms, last_poll_at_ms, simulated)
          VALUES (@id, @baseUrl, @cdnBaseUrl, @token, @ownerUserId, @name, @state, @stateReason,
-                 @createdAtMs, @now, @lastInboundAtMs, @lastPollAtMs)
+                 @createdAtMs, @now, @lastInboundAtMs, @lastPollAtMs, @simulated)
          ON CONFLICT (id) DO UPDATE SET
            base_url = excluded.base_url, cdn_base_url = excluded.cdn_base_url, token = excluded.token,
            owner_user_id = excluded.owner_user_id, name = excluded.name, state = excluded.state,
            state_reason = excluded.state_reason, updated_at_ms = excluded.updated_at_ms,
+           simulated = excluded.simulated,
            last_inbound_at_ms = COALESCE(excluded.last_inbound_at_ms, accounts.last_inbound_at_ms),
            last_poll_at_ms = COALESCE(excluded.last_poll_at_ms, accounts.last_poll_at_ms)`,
       ).run({
@@ -81,6 +90,7 @@ export function createAccountStore(d: Db): AccountStore {
         now,
         lastInboundAtMs: a.lastInboundAtMs ?? null,
         lastPollAtMs: a.lastPollAtMs ?? null,
+        simulated: a.simulated ? 1 : 0,
       });
       const saved = get(a.id);
       if (!saved) throw notFound(a.id);
@@ -92,6 +102,9 @@ export function createAccountStore(d: Db): AccountStore {
     },
     remove(id) {
       return remove(id);
+    },
+    purge(id) {
+      return purge(id);
     },
     setState(id, state, reason) {
       const res = d

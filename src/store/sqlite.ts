@@ -15,6 +15,7 @@ import { StoreError, translateSqliteError } from "./errors.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
 import { createAccountStore, createContactStore } from "./sqlite-accounts.js";
 import { createDb } from "./sqlite-db.js";
+import { createHistoryStore } from "./sqlite-history.js";
 import { createCursorStore, createInboundStore } from "./sqlite-inbound.js";
 import { createOutboundStore } from "./sqlite-outbound.js";
 import { createScheduleStore } from "./sqlite-schedules.js";
@@ -84,6 +85,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
     outbound: guard("outbound", createOutboundStore(d), enter),
     contextTokens: guard("contextTokens", createContextTokenStore(d), enter),
     sessions: guard("sessions", createSessionStore(d), enter),
+    history: guard("history", createHistoryStore(d), enter),
     schedules: guard("schedules", createScheduleStore(d), enter),
     transaction<T>(fn: () => T): T {
       try {

@@ -94,6 +94,33 @@ export function storeContract(name: string, harness: ContractHarness): void {
         expect(store.contextTokens.get("acc", "u1")).toBeUndefined();
         expect(store.inbound.list({ accountId: "acc" })).toHaveLength(1);
       });
+
+      it("keeps the simulated mark through reads and updates", () => {
+        expect(store.accounts.upsert(acc).simulated).toBeUndefined();
+        expect(store.accounts.upsert({ ...acc, simulated: true }).simulated).toBe(true);
+        store.accounts.setState("acc", "expired", "gone");
+        expect(store.accounts.list()[0]?.simulated).toBe(true);
+        expect(store.accounts.upsert({ ...acc, simulated: false }).simulated).toBeUndefined();
+      });
+
+      it("purging an account drops its history, contacts and outbox too, and nobody else's", () => {
+        store.accounts.upsert(acc);
+        store.accounts.upsert({ ...acc, id: "other" });
+        for (const id of ["acc", "other"]) {
+          const [m] = store.inbound.recordPoll(id, "cur", [inbound(`id:${id}`)], 1);
+          store.contacts.see(id, "u1", 1);
+          store.outbound.enqueue([bubble(`c-${id}`, { accountId: id, inboundId: m?.id })], 2);
+        }
+        expect(store.accounts.purge("acc")).toBe(true);
+        expect(store.accounts.purge("acc")).toBe(false);
+        expect(store.accounts.get("acc")).toBeUndefined();
+        expect(store.inbound.list({ accountId: "acc" })).toEqual([]);
+        expect(store.outbound.list({ accountId: "acc" })).toEqual([]);
+        expect(store.contacts.list("acc")).toEqual([]);
+        expect(store.inbound.list({ accountId: "other" })).toHaveLength(1);
+        expect(store.outbound.list({ accountId: "other" })).toHaveLength(1);
+        expect(store.contacts.list("other")).toHaveLength(1);
+      });
     });
 
     describe("contacts", () => {
@@ -393,6 +420,79 @@ export function storeContract(name: string, harness: ContractHarness): void {
         store.sessions.remove("acc", "u1", "acp");
         expect(store.sessions.get("acc", "u1", "acp")).toBeUndefined();
         expect(store.sessions.get("acc", "u1", "builtin")).toBeDefined();
+      });
+    });
+
+    describe("history retention", () => {
+      /** Ten finished messages of "acc" received at 10, 20 … 100, each answered by one sent bubble. */
+      const seed = () => {
+        const ids: number[] = [];
+        for (let i = 1; i <= 10; i++) {
+          const [m] = store.inbound.recordPoll("acc", undefined, [inbound(`id:${i}`)], i * 10);
+          const id = m?.id ?? -1;
+          store.inbound.setState(id, "done");
+          const [b] = store.outbound.enqueue([bubble(`r-${i}`, { inboundId: id })], i * 10);
+          store.outbound.markSent(b?.id ?? -1, i * 10 + 1);
+          ids.push(id);
+        }
+        return ids;
+      };
+
+      it("deletes finished rows older than the age limit, oldest first, in batches", () => {
+        const ids = seed();
+        const first = store.history.pruneBatch("acc", { beforeMs: 45 }, 2);
+        expect(first).toEqual({ inboundIds: ids.slice(0, 2), outbound: 2 });
+        const second = store.history.pruneBatch("acc", { beforeMs: 45 }, 10);
+        expect(second).toEqual({ inboundIds: ids.slice(2, 4), outbound: 2 });
+        expect(store.history.pruneBatch("acc", { beforeMs: 45 }, 10)).toEqual({
+          inboundIds: [],
+          outbound: 0,
+        });
+        expect(store.inbound.list({ accountId: "acc" })).toHaveLength(6);
+        expect(store.outbound.list({ accountId: "acc" })).toHaveLength(6);
+      });
+
+      it("keeps the newest N per account and direction, and other accounts untouched", () => {
+        const ids = seed();
+        store.inbound.recordPoll("other", undefined, [inbound("id:x")], 1);
+        // The third newest of each direction, and everything below it goes.
+        const third = (table: "inbound" | "outbound") =>
+          (store.history.olderId(table, "acc", 1e9, 3) ?? 0) - 1;
+        const rule = { cutoffs: { inboundId: third("inbound"), outboundId: third("outbound") } };
+        expect(rule.cutoffs.inboundId).toBe(ids[6]);
+        expect(store.history.olderId("inbound", "acc", ids[2] ?? 0, 2)).toBe(ids[0]);
+        expect(store.history.olderId("inbound", "acc", ids[2] ?? 0, 3)).toBeUndefined();
+        expect(store.history.pruneBatch("acc", rule, 4).inboundIds).toEqual(ids.slice(0, 4));
+        expect(store.history.pruneBatch("acc", rule, 100).inboundIds).toEqual(ids.slice(4, 7));
+        expect(store.history.pruneBatch("acc", rule, 100).inboundIds).toEqual([]);
+        expect(store.inbound.list({ accountId: "acc" }).map((m) => m.id)).toEqual(ids.slice(7).reverse());
+        expect(store.outbound.list({ accountId: "acc" })).toHaveLength(3);
+        expect(store.inbound.list({ accountId: "other" })).toHaveLength(1);
+      });
+
+      it("never deletes an unfinished message, a queued reply or a bubble waiting in the outbox", () => {
+        const [pending, processing, answered, refused] = store.inbound
+          .recordPoll(
+            "acc",
+            undefined,
+            ["1", "2", "3", "4"].map((k) => inbound(`id:${k}`)),
+            1,
+          )
+          .map((m) => m.id) as [number, number, number, number];
+        store.inbound.setState(processing, "processing");
+        store.inbound.setState(answered, "done");
+        store.inbound.setState(refused, "refused", "malformed");
+        // The answered message's reply is still deferred (quota spent): it stays, and so does its message.
+        const [waiting] = store.outbound.enqueue([bubble("w-0", { inboundId: answered })], 1);
+        store.outbound.defer(waiting?.id ?? -1, "quota");
+        const [queued] = store.outbound.enqueue([bubble("q-0")], 1);
+        const got = store.history.pruneBatch("acc", { beforeMs: 1_000 }, 100);
+        expect(got).toEqual({ inboundIds: [refused], outbound: 0 });
+        expect(store.inbound.get(pending)).toBeDefined();
+        expect(store.inbound.get(processing)).toBeDefined();
+        expect(store.inbound.get(answered)).toBeDefined();
+        expect(store.outbound.deferred("acc", "u1").map((b) => b.id)).toEqual([waiting?.id]);
+        expect(store.outbound.pending("acc").map((b) => b.id)).toEqual([queued?.id]);
       });
     });
 

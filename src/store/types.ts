@@ -25,6 +25,11 @@ export interface Account {
   updatedAtMs: number;
   lastInboundAtMs?: number;
   lastPollAtMs?: number;
+  /**
+   * The account lives on a simulator (`wxagent sim`, the embedded one of `npm start`), not on
+   * WeChat: its token dies with the simulator's memory.
+   */
+  simulated?: boolean;
 }
 
 export interface AccountStore {
@@ -32,6 +37,11 @@ export interface AccountStore {
   get(id: string): Account | undefined;
   list(): Account[];
   remove(id: string): boolean;
+  /**
+   * Remove the account with everything recorded on it (messages, contacts, outbox): for a
+   * simulated account whose simulator is gone, so nothing of it lingers in history or status.
+   */
+  purge(id: string): boolean;
   setState(id: string, state: AccountState, reason?: string): void;
   touch(id: string, fields: { lastInboundAtMs?: number; lastPollAtMs?: number }): void;
 }
@@ -219,6 +229,41 @@ export interface SessionStore {
   remove(accountId: string, userId: string, agent: string): void;
 }
 
+/** What history retention keeps: rows newer than `beforeMs` and above the count cutoffs. */
+export interface PruneRule {
+  /** Finished rows received (or created) before this are deleted; undefined: no age limit. */
+  beforeMs?: number;
+  /** The count limit, per direction (computed with `olderId`); undefined: none. */
+  cutoffs?: PruneCutoffs;
+}
+
+/** Ids at or below which finished rows are past the count limit (0: none). */
+export interface PruneCutoffs {
+  inboundId: number;
+  outboundId: number;
+}
+
+export interface PruneBatch {
+  /** Inbound ids deleted (their media folders can go too). */
+  inboundIds: number[];
+  /** Outbound bubbles deleted. */
+  outbound: number;
+}
+
+export interface HistoryStore {
+  /**
+   * The id of the account's row `n` rows older than `belowId` (n ≥ 1; `belowId` excluded), or
+   * undefined when there are fewer. Walking the newest N in steps keeps each call short.
+   */
+  olderId(table: "inbound" | "outbound", accountId: string, belowId: number, n: number): number | undefined;
+  /**
+   * Delete at most `limit` finished inbound messages and `limit` finished bubbles of one account
+   * that the rule no longer keeps, oldest first, in one transaction. Unfinished rows (pending,
+   * processing, deferred, or an inbound whose reply is still queued) are never deleted.
+   */
+  pruneBatch(accountId: string, rule: PruneRule, limit: number): PruneBatch;
+}
+
 /** Everything, opened on one database. */
 export interface Store {
   accounts: AccountStore;
@@ -228,6 +273,7 @@ export interface Store {
   outbound: OutboundStore;
   contextTokens: ContextTokenStore;
   sessions: SessionStore;
+  history: HistoryStore;
   /** Scheduled jobs and their firings. */
   schedules: ScheduleStore;
   /** Run `fn` in one transaction. */

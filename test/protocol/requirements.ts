@@ -1,6 +1,6 @@
 /**
- * Protocol requirements the simulator and the SDK are tested against (see
- * shared/docs/ilink-protocol.md and field-notes.md). Tests cite them through `verifies(...)`, and
+ * Protocol requirements the simulator and the SDK are tested against (see docs/protocol.md:
+ * sections 1-7 and 9-10 for the wire, 8 for the live service). Tests cite them through `verifies(...)`, and
  * requirements.test.ts fails when an id is cited by no test file, so every line here is covered.
  */
 export const REQUIREMENTS = {

@@ -19,15 +19,17 @@ export interface CliHome {
   remove(): void;
 }
 
-export function tempHome(): CliHome {
+// Any free port for the admin UI, so parallel test files never collide on 8791; the default
+// per-contact and per-account rate limits (10 and 120 a minute) would refuse a test burst.
+const unlimited = { count: 100_000, windowMs: 60_000 };
+const BURST_CONFIG = {
+  admin: { port: 0 },
+  defaults: { dmPolicy: "open", rateLimit: { perContact: unlimited, perAccount: unlimited } },
+};
+
+/** A fresh `$WXAGENT_HOME` with `config` as its config.json (default: for bursts of test traffic). */
+export function tempHome(config: Record<string, unknown> = BURST_CONFIG): CliHome {
   const home = mkdtempSync(join(tmpdir(), "wxagent-cli-"));
-  // Any free port for the admin UI, so parallel test files never collide on 8791; the default
-  // per-contact and per-account rate limits (10 and 120 a minute) would refuse a test burst.
-  const unlimited = { count: 100_000, windowMs: 60_000 };
-  const config = {
-    admin: { port: 0 },
-    defaults: { dmPolicy: "open", rateLimit: { perContact: unlimited, perAccount: unlimited } },
-  };
   writeFileSync(join(home, "config.json"), `${JSON.stringify(config)}\n`);
   return {
     home,

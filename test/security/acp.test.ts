@@ -5,9 +5,9 @@
  * bypassPermissions when it likes. wxagent's preset must decide, not the agent's defaults.
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type AcpAgent, createAcpAgent } from "../../src/agent/acp/index.js";
 import { type FakeAgentOptions, fakeAgentCommand, readLog } from "../../src/agent/acp/testing/harness.js";
@@ -139,6 +139,21 @@ describe("security acp: a read-only stranger and an agent that starts in `auto` 
     await strangerSays(`read ${paths.configPath}`);
     const seen = await waitForBubble("read failed");
     expect(seen.join("\n")).not.toContain(SECRET);
+  });
+
+  it("reading through a hard link to $WXAGENT_HOME is refused, and no refusal says where the workspace is", async () => {
+    await start({ startMode: "auto" });
+    await mkdir(dirname(strangerFile("notes.txt")), { recursive: true });
+    // Planted outside the sandbox (inside it a link across mounts cannot be made).
+    await link(paths.configPath, strangerFile("notes.txt"));
+    await strangerSays("read notes.txt");
+    let seen = await waitForBubble("read failed");
+    expect(seen.join("\n")).not.toContain(SECRET);
+    expect(seen.join("\n")).toMatch(/notes\.txt is a hard link/);
+    await strangerSays("read missing/file.txt");
+    seen = await waitForBubble("missing/file.txt does not exist");
+    expect(seen.join("\n")).not.toContain(paths.home);
+    expect(seen.join("\n")).not.toContain(base);
   });
 
   it("an agent with no modes is refused for the stranger, never prompted", async () => {

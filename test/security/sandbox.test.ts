@@ -23,28 +23,12 @@ import {
   fakeAgentCommand,
   type ScriptedAnswer,
 } from "../../src/agent/acp/testing/harness.js";
-import {
-  type FakeOpenAI,
-  offeredToolNames,
-  startFakeOpenAI,
-  toolResults,
-} from "../../src/agent/builtin/testing/fake-openai.js";
-import type { Agent, Contact } from "../../src/agent/types.js";
-import { workspaceDirFor } from "../../src/agent/workspace.js";
-import { type AgentChoice, buildAgent } from "../../src/cli/agents.js";
-import { type Config, configSchema } from "../../src/config/index.js";
-import { createGateway, createILinkTransport, type Gateway } from "../../src/gateway/index.js";
-import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
+import { offeredToolNames } from "../../src/agent/builtin/testing/fake-openai.js";
 import { sandboxForTests } from "../../src/shared/sandbox/testing.js";
-import { createSimulator, type Simulator } from "../../src/simulator/index.js";
-import { control, newBot } from "../../src/simulator/testkit.js";
-import { ensureHome } from "../../src/store/index.js";
-import { openStore } from "../../src/store/sqlite.js";
-import type { Store } from "../../src/store/types.js";
+import { allToolResults, RIG_KEY_ENV, type Rig, say, sees, startRig } from "./rig.js";
 
 const SANDBOX = await sandboxForTests();
 const KEY = "sk-sandbox-e2e-0123456789SECRET";
-const KEY_ENV = "WXAGENT_SBX_MODEL_KEY";
 const PAT = "ghp_sandbox_e2e_personal_token_99";
 const DBPASS = "db-pass-sandbox-e2e-hunter2";
 const ADMIN = "admin-token-sandbox-e2e-5d41402abc";
@@ -52,25 +36,12 @@ const MALLORY = "mallory@im.wechat"; // permissions.contacts: full (a non-owner)
 const ALICE = "alice@im.wechat"; // allowlisted: workspace-write, answers her own ask
 const BOB = "bob@im.wechat"; // read-only
 
-interface Rig {
-  sim: Simulator;
-  store: Store;
-  gateway: Gateway;
-  agent: Agent;
-  ai: FakeOpenAI;
-  home: string;
-  accountId: string;
-  botToken: string;
-  workspace(userId: string): string;
-  close(): Promise<void>;
-}
-
 let rig: Rig | undefined;
 let server: Server | undefined;
 let connections = 0;
 
 beforeEach(() => {
-  vi.stubEnv(KEY_ENV, KEY);
+  vi.stubEnv(RIG_KEY_ENV, KEY);
   vi.stubEnv("GITHUB_PAT", PAT);
   vi.stubEnv("DB_PASS", DBPASS);
 });
@@ -83,35 +54,11 @@ afterEach(async () => {
   vi.unstubAllEnvs();
 });
 
-async function startRig(): Promise<Rig> {
-  const home = await realpath(await mkdtemp(join(tmpdir(), "wxagent-sec-sandbox-")));
-  const paths = ensureHome(home);
-  await writeFile(paths.adminTokenPath, ADMIN, { mode: 0o600 });
-  const store = openStore(paths.dbPath);
-  const sim = createSimulator({ seed: 14, realism: false, longPollTimeoutMs: 500 });
-  const bot = await newBot(sim);
-  const urls = (await control(sim, "GET", "/accounts")).body.accounts as {
-    base_url: string;
-    cdn_base_url: string;
-  }[];
-  store.accounts.upsert({
-    id: bot.account_id,
-    baseUrl: urls[0]?.base_url ?? "http://simulator.local",
-    cdnBaseUrl: urls[0]?.cdn_base_url ?? "http://simulator.local/c2c",
-    token: bot.token,
-    ownerUserId: bot.owner_user_id,
-    state: "active",
-  });
-  const ai = await startFakeOpenAI();
-  const raw = {
-    agent: "builtin",
-    builtin: {
-      provider: "openai-compatible",
-      model: "fake-model",
-      baseUrl: ai.baseUrl,
-      apiKeyEnv: KEY_ENV,
-      maxRetries: 0,
-    },
+const startSandboxRig = () =>
+  startRig({
+    adminToken: ADMIN,
+    writeConfig: true,
+    quota: 1000,
     permissions: {
       allowlist: [ALICE],
       contacts: { [MALLORY]: "full" },
@@ -121,81 +68,12 @@ async function startRig(): Promise<Rig> {
       askTo: "contact",
       askTimeoutMs: 20_000,
     },
-  };
-  await writeFile(paths.configPath, JSON.stringify({ ...raw, adminToken: ADMIN }));
-  const config: Config = configSchema.parse(raw);
-  const choice: AgentChoice = { kind: "builtin", why: "test", builtin: config.builtin };
-  const agent = await buildAgent({ choice, config, paths, store });
-  const gateway = createGateway({
-    store,
-    agent,
-    transportFor: (a) => createILinkTransport(a, { fetch: sim.fetch }),
-    accountIds: [bot.account_id],
-    delivery: { chunkChars: 2000, spacingMs: 10, quotaPerToken: 1000, typingStartAfterMs: 60_000 },
-    dispatch: {
-      sendQuota: 1000,
-      access: createAccessPolicy({ store, profileFor: profileResolver(config, { dmPolicy: "open" }) }),
-    },
   });
-  await gateway.start();
-  const contact = (userId: string): Contact => ({ accountId: bot.account_id, userId, isOwner: false });
-  return {
-    sim,
-    store,
-    gateway,
-    agent,
-    ai,
-    home,
-    accountId: bot.account_id,
-    botToken: bot.token,
-    workspace: (userId) => workspaceDirFor(contact(userId), { home }),
-    async close() {
-      await gateway.stop({ drainTimeoutMs: 1_000 });
-      await agent.close?.();
-      await ai.close();
-      sim.close();
-      store.close();
-      await rm(home, { recursive: true, force: true });
-    },
-  };
-}
-
-async function say(r: Rig, from: string, text: string): Promise<void> {
-  const res = await control(r.sim, "POST", "/messages", { account_id: r.accountId, from, text });
-  expect(res.status).toBe(200);
-}
-
-async function seen(r: Rig, user: string): Promise<string[]> {
-  const q = `/messages?account_id=${encodeURIComponent(r.accountId)}&user_id=${encodeURIComponent(user)}&direction=outbound`;
-  const messages = (await control(r.sim, "GET", q)).body.messages as {
-    to: string;
-    items: { text?: string }[];
-  }[];
-  return messages
-    .filter((m) => m.to === user)
-    .flatMap((m) => m.items.flatMap((i) => (i.text ? [i.text] : [])));
-}
-
-async function sees(r: Rig, user: string, text: string | RegExp, timeoutMs = 20_000): Promise<string[]> {
-  const match = (t: string) => (typeof text === "string" ? t.includes(text) : text.test(t));
-  await vi.waitFor(async () => expect((await seen(r, user)).some(match)).toBe(true), {
-    timeout: timeoutMs,
-    interval: 25,
-  });
-  return seen(r, user);
-}
-
-/** Everything the model was shown by its tools in this run. */
-const allToolResults = (r: Rig) =>
-  r.ai
-    .completions()
-    .flatMap((c) => toolResults(c))
-    .join("\n");
 
 function expectNothingLeaked(r: Rig, text: string): void {
   for (const secret of [ADMIN, r.botToken, KEY, PAT, DBPASS, "bob's diary"])
     expect(text).not.toContain(secret);
-  expect(text).not.toMatch(/GITHUB_PAT|DB_PASS|WXAGENT_SBX_MODEL_KEY/);
+  expect(text).not.toMatch(/GITHUB_PAT|DB_PASS|WXAGENT_SEC_RIG_MODEL_KEY/);
 }
 
 async function listen(): Promise<number> {
@@ -211,7 +89,7 @@ async function listen(): Promise<number> {
 
 describe("run_command cannot leave the contact's sandbox", () => {
   it("a full non-owner reads neither $WXAGENT_HOME, nor another workspace, nor the gateway's secrets", async () => {
-    rig = await startRig();
+    rig = await startSandboxRig();
     const bob = rig.workspace(BOB);
     await mkdir(bob, { recursive: true });
     await writeFile(join(bob, "diary.txt"), "bob's diary");
@@ -241,7 +119,7 @@ describe("run_command cannot leave the contact's sandbox", () => {
   });
 
   it("workspace-write, approved by the contact: no network, no write outside the workspace", async () => {
-    rig = await startRig();
+    rig = await startSandboxRig();
     const port = await listen();
     const h = rig.home;
     const attack = [
@@ -271,7 +149,7 @@ describe("run_command cannot leave the contact's sandbox", () => {
   });
 
   it("a read-only contact is never offered run_command, and a forged call does not run", async () => {
-    rig = await startRig();
+    rig = await startSandboxRig();
     rig.ai.push(
       { toolCalls: [{ name: "run_command", args: { command: `cat ${rig.home}/admin-token > stolen.txt` } }] },
       { text: "I can only read." },

@@ -14,12 +14,15 @@ import { createApiApp } from "../../src/admin/api.js";
 import { createAdminApp } from "../../src/admin/app.js";
 import { SESSION_COOKIE, sessionValue } from "../../src/admin/auth.js";
 import { normalizeInbound } from "../../src/gateway/inbound.js";
+import { prepareInboundMedia } from "../../src/gateway/media/index.js";
 import { ILinkClient } from "../../src/ilink/client.js";
+import { parseJsonLosslessIds } from "../../src/ilink/index.js";
 import { createOpsContext, type OpsContext } from "../../src/ops/index.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
 import { ensureHome, type HomePaths, openStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/types.js";
+import { createRootLogger } from "../../src/util/logger.js";
 
 const TOKEN = "urls-admin-token-0123456789";
 // biome-ignore lint/suspicious/noExplicitAny: loosely shaped JSON
@@ -61,13 +64,9 @@ describe("a server-sent full_url aimed at loopback, through the admin preview an
       const res = await sim.fetch(input, init);
       if (!url.includes("getupdates") || !attack) return res;
       const raw = await res.text();
-      let body: Json;
-      try {
-        body = JSON.parse(raw);
-      } catch (e) {
-        console.error("HOSTILE", res.status, raw.slice(0, 200));
-        throw e;
-      }
+      // uint64 ids kept exact: JSON.parse rounds them to 1024 above 2^53, and two rounded to one id
+      // are one message to the dedup (the poll then "never" delivered the second).
+      const body = parseJsonLosslessIds(raw) as Json;
       for (const m of body.msgs ?? []) {
         for (const item of m.item_list ?? []) {
           const media = item.file_item?.media ?? item.image_item?.media;
@@ -183,6 +182,26 @@ describe("a server-sent full_url aimed at loopback, through the admin preview an
     const dir = mkdtempSync(join(paths.home, "dl-"));
     const dl = await api("/api/media/download", { message_id: id, to_path: dir });
     expect(dl.body.error).toMatchObject({ message: expect.stringMatching(/refused/) });
+    expect(innerHits.length).toBe(before);
+  });
+
+  it("the gateway's own inbound download: the same redirect to loopback is refused, and the contact told", async () => {
+    attack = { full_url: `${sim.state.publicBaseUrl}/c2c/evil`, dropParam: true };
+    const id = await receiveFile("u-attacker-4");
+    const message = store.inbound.get(id);
+    const before = innerHits.length;
+    const out = await prepareInboundMedia({
+      accountId: bot.account_id,
+      inboundId: id,
+      items: message?.items ?? [],
+      workspaceDir: join(paths.workspacesDir, "attacker-4"),
+      mediaDir: paths.mediaDir,
+      downloader: client,
+      logger: createRootLogger(undefined, "silent"),
+    });
+    expect(out.media[0]?.path).toBeUndefined();
+    expect(out.userNotices.join("\n")).toMatch(/could not be downloaded|do not trust/);
+    expect(JSON.stringify(out)).not.toContain("internal admin page");
     expect(innerHits.length).toBe(before);
   });
 

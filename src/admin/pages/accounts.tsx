@@ -1,6 +1,7 @@
 /** Account health cards (Overview and Accounts pages) and the Accounts page. */
 import type { AccountView } from "../data.js";
-import type { Dict } from "../i18n.js";
+import { fixText } from "../fix-text.js";
+import { type Dict, type Locale, wordFor } from "../i18n.js";
 import { CodeText, conversationHref, fmtTime, Layout, type PageEnv } from "../layout.js";
 
 export function StateBadge(props: { state: AccountView["state"]; t: Dict }) {
@@ -11,10 +12,10 @@ export function StateBadge(props: { state: AccountView["state"]; t: Dict }) {
 function pollingText(a: AccountView, t: Dict): string {
   if (a.polling.kind === "nobody") return t.pollingNobody;
   const who = a.polling.kind === "here" ? t.pollingHere : `${t.pollingOther} ${a.polling.pid ?? "?"}`;
-  return a.polling.state ? `${who} · ${a.polling.state}` : who;
+  return a.polling.state ? `${who} · ${wordFor(t, "pollState_", a.polling.state)}` : who;
 }
 
-export function AccountCard(props: { a: AccountView; t: Dict }) {
+export function AccountCard(props: { a: AccountView; t: Dict; locale?: Locale }) {
   const { a, t } = props;
   return (
     <section class="card" data-account={a.id}>
@@ -23,7 +24,14 @@ export function AccountCard(props: { a: AccountView; t: Dict }) {
           <span class="id">{a.name ?? a.id}</span>
           {a.name ? <span class="uid">{a.id}</span> : null}
         </div>
-        <StateBadge state={a.state} t={t} />
+        <span>
+          {a.simulated ? (
+            <span class="badge warn" data-field="simulated" title={t.simulatedTitle}>
+              {t.simulated}
+            </span>
+          ) : null}{" "}
+          <StateBadge state={a.state} t={t} />
+        </span>
       </div>
       <dl class="kv">
         {a.owner ? (
@@ -66,7 +74,7 @@ export function AccountCard(props: { a: AccountView; t: Dict }) {
       </dl>
       {a.fix ? (
         <div class="fix" data-field="fix">
-          <strong>{t.fix}:</strong> <CodeText text={a.fix} />
+          <strong>{t.fix}:</strong> <CodeText text={fixText(a.fix, props.locale ?? "en")} />
           <div>
             <a class="btn small danger" href="/login">
               {t.reloginButton}
@@ -74,7 +82,11 @@ export function AccountCard(props: { a: AccountView; t: Dict }) {
           </div>
         </div>
       ) : null}
-      {a.lastError && !a.fix ? <div class="note">{a.lastError}</div> : null}
+      {a.lastError && !a.fix ? (
+        <div class="note" data-field="last-error">
+          <strong>{t.lastError}:</strong> {a.lastError}
+        </div>
+      ) : null}
       {a.state === "active" && a.polling.kind === "nobody" ? (
         <div class="note" data-field="note">
           <CodeText text={t.pollingNobodyNote} />
@@ -85,7 +97,7 @@ export function AccountCard(props: { a: AccountView; t: Dict }) {
 }
 
 /** The cards, as the htmx-polled fragment (`/partials/accounts`). */
-export function AccountCards(props: { accounts: AccountView[]; t: Dict; poll: boolean }) {
+export function AccountCards(props: { accounts: AccountView[]; t: Dict; poll: boolean; locale?: Locale }) {
   const { accounts, t } = props;
   return (
     <div
@@ -104,7 +116,7 @@ export function AccountCards(props: { accounts: AccountView[]; t: Dict; poll: bo
       ) : (
         <div class="grid">
           {accounts.map((a) => (
-            <AccountCard a={a} t={t} />
+            <AccountCard a={a} t={t} {...(props.locale ? { locale: props.locale } : {})} />
           ))}
         </div>
       )}
@@ -126,7 +138,7 @@ export function AccountsPage(props: { env: PageEnv; accounts: AccountView[] }) {
         </a>
       }
     >
-      <AccountCards accounts={props.accounts} t={t} poll={true} />
+      <AccountCards accounts={props.accounts} t={t} poll={true} locale={props.env.locale} />
     </Layout>
   );
 }

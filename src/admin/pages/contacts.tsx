@@ -5,7 +5,7 @@
  */
 import type { PairingRequest } from "../../gateway/policy/index.js";
 import type { ContactView, PendingAsk } from "../data.js";
-import type { Dict } from "../i18n.js";
+import { type Dict, wordFor } from "../i18n.js";
 import { conversationHref, fmtTime, Layout, type PageEnv } from "../layout.js";
 
 export interface Flash {
@@ -136,7 +136,8 @@ function AccessBadge(props: { c: ContactView; t: Dict }) {
   if (c.isOwner) return <span class="badge ok">{t.accessOwner}</span>;
   const cls =
     c.access === "allowed" ? "ok" : c.access === "blocked" ? "bad" : c.access === "pending" ? "warn" : "";
-  const label = c.access === "none" ? `${t.access_none} (${c.dmPolicy})` : t[`access_${c.access}`];
+  const label =
+    c.access === "none" ? `${t.access_none} (${wordFor(t, "policy_", c.dmPolicy)})` : t[`access_${c.access}`];
   return <span class={`badge ${cls}`}>{label}</span>;
 }
 

@@ -24,7 +24,7 @@ function Media(props: { m: MessageView; media: MediaDescription; t: Dict }) {
       </a>
     );
   }
-  if (media.kind === "voice" && media.transcript) return null; // the text already says "[voice] …"
+  if (media.kind === "voice") return <VoiceNote m={m} media={media} t={t} />;
   const ext = (media.name?.split(".").pop() ?? kindLabel(media.kind, t)).slice(0, 4).toUpperCase();
   const card = (
     <div class="file-card" data-media={media.kind}>
@@ -47,6 +47,58 @@ function Media(props: { m: MessageView; media: MediaDescription; t: Dict }) {
   );
 }
 
+/** The three arcs WeChat draws in a voice bubble (an emoji may have no font). */
+const VoiceIcon = () => (
+  <svg
+    class="voice-icon"
+    viewBox="0 0 24 24"
+    width="18"
+    height="18"
+    fill="none"
+    stroke="currentColor"
+    stroke-width="2"
+    aria-hidden="true"
+  >
+    <path d="M6 12h.01M10 8.5a5 5 0 0 1 0 7M14 5.5a9.5 9.5 0 0 1 0 13" stroke-linecap="round" />
+  </svg>
+);
+
+/**
+ * A voice message as WeChat shows it: a bar with its length, the transcript under it when WeChat
+ * made one. The bar downloads the audio when there is any (the page has no player).
+ */
+function VoiceNote(props: { m: MessageView; media: MediaDescription; t: Dict }) {
+  const { m, media, t } = props;
+  const secs = media.duration_ms ? Math.max(1, Math.round(media.duration_ms / 1000)) : undefined;
+  const bar = (
+    <div class="voice-note" data-media="voice" title={t.voice}>
+      <VoiceIcon />
+      <span>{secs === undefined ? t.voice : `${secs}″`}</span>
+    </div>
+  );
+  return (
+    <div class="voice-wrap">
+      {media.downloadable === false || m.direction !== "in" ? (
+        bar
+      ) : (
+        <a href={`${mediaHref(m, media)}?download=1`} class="plain-link">
+          {bar}
+        </a>
+      )}
+      {media.transcript ? <div class="voice-text">{media.transcript}</div> : null}
+    </div>
+  );
+}
+
+/** The text of a message without the "[voice] …" line its voice bubble already shows. */
+function textBesideMedia(m: MessageView): string {
+  const shown = new Set(m.media.filter((x) => x.transcript).map((x) => `[voice] ${x.transcript}`));
+  return m.text
+    .split("\n")
+    .filter((line) => !shown.has(line))
+    .join("\n");
+}
+
 const OUT_STATES = ["pending", "sent", "failed", "deferred"] as const;
 
 function outStateLabel(state: string, t: Dict): string {
@@ -63,7 +115,7 @@ function Bubble(props: { m: MessageView; contact: ContactView | undefined; t: Di
     <div class={`msg ${m.direction}`} data-message={String(m.id)} data-direction={m.direction}>
       <div class="av">{initial(who)}</div>
       <div class="body">
-        {m.text ? <div class="bubble">{m.text}</div> : null}
+        {textBesideMedia(m) ? <div class="bubble">{textBesideMedia(m)}</div> : null}
         {m.media.map((media) => (
           <Media m={m} media={media} t={t} />
         ))}

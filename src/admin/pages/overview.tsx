@@ -54,7 +54,7 @@ export function OverviewPage(props: { env: PageEnv; data: OverviewData }) {
         <h2>{t.chartTitle}</h2>
         <LiveChart buckets={buckets} t={t} />
       </section>
-      <AccountCards accounts={accounts} t={t} poll={true} />
+      <AccountCards accounts={accounts} t={t} poll={true} locale={props.env.locale} />
     </Layout>
   );
 }

@@ -4,9 +4,11 @@
  * session, resumed through session/load after a restart when the agent can load sessions.
  */
 
+import { systemLanguage } from "../../shared/i18n.js";
 import type { SessionStore } from "../../store/types.js";
 import { createLogger } from "../../util/logger.js";
 import type { Preset } from "../presets.js";
+import { agentWords } from "../texts.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
 import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
 import { ContactMcp, type LiveTurn } from "./contact-mcp.js";
@@ -254,8 +256,10 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   }
 
   async function turn(input: AgentInput, io: AgentIO): Promise<AgentReply> {
-    if (input.signal.aborted) return { text: "(stopped)" };
     const { contact } = input;
+    const lang = contact.language ?? systemLanguage();
+    const w = agentWords(lang);
+    if (input.signal.aborted) return { text: w.stopped };
     const workspace = await Workspace.open(config.cwdFor ? config.cwdFor(contact) : (config.cwd as string));
     const spawnCwd = scope === "account" && config.cwd ? config.cwd : workspace.root;
     const entry = await acquire(processKey(contact), spawnCwd);
@@ -271,47 +275,46 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
           { key: entry.key, reason: choice.reason },
           "turn refused: no session mode fits the preset",
         );
-        return { text: `⚠️ I can't do this here: ${choice.reason}.` };
+        return { text: w.cannotHere({ reason: choice.reason }) };
       }
       await proc.applyMode(binding, choice);
       logger.debug(
         { key: entry.key, mode: choice.mode.id, means: LEVEL_WORDS[choice.level] },
         "session mode",
       );
-      const recorder = new TurnRecorder(io, { workspace });
+      const recorder = new TurnRecorder(io, { workspace, lang });
       const prompt = await buildPrompt(input, proc.capabilities);
       const outcome = await proc.prompt(
         binding,
         prompt,
-        { recorder, permission: { io, preset, askTo, timeoutMs: permissionTimeoutMs, signal: input.signal } },
+        {
+          recorder,
+          permission: { io, preset, askTo, timeoutMs: permissionTimeoutMs, signal: input.signal, lang },
+        },
         input.signal,
         cancelGraceMs,
       );
       if (binding.modeViolation) {
-        return recorder.stopped(
-          `the agent switched itself to its \`${binding.modeViolation}\` mode, which this chat does not allow, so I stopped it; the mode is set back for your next message`,
-        );
+        return recorder.stopped(w.modeViolation({ mode: binding.modeViolation }));
       }
       if ("stopReason" in outcome) return recorder.reply(outcome.stopReason);
       // Killed after ignoring /stop: still a stop from the user's point of view.
       if (input.signal.aborted) return recorder.reply("cancelled");
       logger.warn({ key: entry.key, exit: describeExit(outcome.exited) }, "agent process died mid-turn");
-      return recorder.crashed(
-        `the agent process ${describeExit(outcome.exited)}; it will be restarted on your next message`,
-      );
+      return recorder.crashed(w.crashed({ how: describeExit(outcome.exited) }));
     } catch (err) {
       if (err instanceof AcpError && err.code === "acp_auth_required") {
         logger.error({ key: entry.key, err: err.message }, "the agent needs a login");
         // The owner can fix it; anyone else only needs to know it is not their fault.
         return {
           text: contact.isOwner
-            ? `⚠️ The agent is not logged in. To fix: ${err.message.replace(/^the agent needs a login: /, "")}`
-            : "Sorry, the agent is not set up yet. Please try again later.",
+            ? w.notLoggedIn({ fix: err.message.replace(/^the agent needs a login: /, "") })
+            : w.notSetUp,
         };
       }
       if (err instanceof AcpError && err.code === "acp_mode_failed") {
         logger.warn({ key: entry.key, err: err.message }, "turn refused: the agent would not take the mode");
-        return { text: `⚠️ I can't do this here: ${err.message}.` };
+        return { text: w.cannotHere({ reason: err.message }) };
       }
       throw err;
     } finally {

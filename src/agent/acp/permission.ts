@@ -8,7 +8,9 @@ import type {
   RequestPermissionRequest,
   RequestPermissionResponse,
 } from "@agentclientprotocol/sdk";
+import type { Lang } from "../../shared/i18n.js";
 import type { Preset } from "../presets.js";
+import { agentWords } from "../texts.js";
 import type { AgentIO, AskOptions } from "../types.js";
 import { decide } from "./config.js";
 
@@ -54,10 +56,10 @@ export function describeToolCall(req: RequestPermissionRequest): string {
  * The options in the agent's own order, with its own labels. The gateway numbers the question and
  * adds how to answer when several wait ("1 4": option 1 of question 4).
  */
-export function formatQuestion(req: RequestPermissionRequest): string {
+export function formatQuestion(req: RequestPermissionRequest, lang: Lang = "en"): string {
   const choices = req.options.map((o, i) => `${i + 1} ${o.name}`).join(" · ");
   const range = req.options.length > 1 ? `1–${req.options.length}` : "1";
-  return `🔐 The agent asks to: ${describeToolCall(req)}\n${choices}\nReply ${range} (or y/n).`;
+  return agentWords(lang).permissionAsk({ what: describeToolCall(req), choices, range });
 }
 
 /**
@@ -104,6 +106,8 @@ export interface PermissionContext {
   askTo: "contact" | "owner";
   /** The turn's signal: `/stop` answers every open question with `cancelled`. */
   signal: AbortSignal;
+  /** The language of the question (the contact's; default en). */
+  lang?: Lang;
 }
 
 /**
@@ -120,14 +124,15 @@ export async function answerPermission(
   if (decision === "deny") return rejectAnswer(req.options);
   if (req.options.length === 0) return CANCELLED;
 
-  let question = formatQuestion(req);
+  const lang = ctx.lang ?? "en";
+  let question = formatQuestion(req, lang);
   for (let attempt = 0; attempt < 2; attempt++) {
     const reply = await askWithin(ctx, question, exactToolCall(req));
     if (ctx.signal.aborted) return CANCELLED;
     if (reply === undefined) return rejectAnswer(req.options);
     const option = parseAnswer(reply, req.options);
     if (option) return selected(option);
-    question = `Sorry, I didn't get that. ${formatQuestion(req)}`;
+    question = agentWords(lang).permissionAgain({ question: formatQuestion(req, lang) });
   }
   return rejectAnswer(req.options);
 }

@@ -5,10 +5,13 @@
  * the agent sends saved in the workspace and delivered as files (the gateway's outbound checks
  * and limits apply). Chunks never become progress: the answer arrives once, at the end.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ContentBlock, SessionUpdate, StopReason } from "@agentclientprotocol/sdk";
+import type { Lang } from "../../shared/i18n.js";
+import { mkdirInWorkspace } from "../../shared/workspace/index.js";
+import { type AgentWords, agentWords } from "../texts.js";
 import { type AgentIO, type AgentReply, BUBBLE_BREAK } from "../types.js";
 import type { Workspace } from "./workspace.js";
 
@@ -40,6 +43,8 @@ const RETRY_CHUNK = /^\s*(reconnecting|retrying)\b[^\n]{0,80}?\d+\s*\/\s*\d+\s*$
 export interface TurnRecorderOptions {
   /** Where media blocks are saved; without one they are described in the text instead. */
   workspace?: Workspace;
+  /** The language of what the recorder itself adds (progress lines, end notes); default en. */
+  lang?: Lang;
 }
 
 const KIND_ICON: Record<string, string> = {
@@ -63,11 +68,14 @@ export class TurnRecorder {
   private messageId: string | undefined;
   private retryShown = false;
   private mediaCount = 0;
+  private readonly w: AgentWords;
 
   constructor(
     private readonly io: AgentIO,
     private readonly options: TurnRecorderOptions = {},
-  ) {}
+  ) {
+    this.w = agentWords(options.lang ?? "en");
+  }
 
   /** Apply one session/update of this turn. */
   apply(update: SessionUpdate): void {
@@ -98,7 +106,7 @@ export class TurnRecorder {
         this.titles.set(update.toolCallId, title);
         this.kinds.set(update.toolCallId, update.kind ?? "");
         this.showTool(update.toolCallId, title);
-        if (update.status === "failed") this.progress(`⚠️ failed: ${clip(title, 160)}`);
+        if (update.status === "failed") this.progress(this.w.toolFailed({ title: clip(title, 160) }));
         return;
       }
       case "tool_call_update": {
@@ -111,7 +119,7 @@ export class TurnRecorder {
         }
         if (update.status === "failed") {
           const title = this.titles.get(update.toolCallId) ?? update.title ?? "tool";
-          this.progress(`⚠️ failed: ${clip(title, 160)}`);
+          this.progress(this.w.toolFailed({ title: clip(title, 160) }));
         }
         return;
       }
@@ -119,7 +127,7 @@ export class TurnRecorder {
         const size = update.entries.length;
         if (size > 0 && size !== this.planSize) {
           this.planSize = size;
-          this.progress(`📋 plan: ${size} step${size === 1 ? "" : "s"}`);
+          this.progress(this.w.plan({ steps: size }));
         }
         return;
       }
@@ -143,12 +151,12 @@ export class TurnRecorder {
   async reply(stopReason: StopReason): Promise<AgentReply> {
     await Promise.all(this.saving);
     const text = this.text();
-    const note = STOP_NOTES[stopReason];
+    const note = stopNote(this.w, stopReason);
     const body = note
       ? text
         ? `${text}\n\n${note}`
         : note
-      : text || (this.files.length > 0 ? "" : "(the agent finished without a reply)");
+      : text || (this.files.length > 0 ? "" : this.w.finishedSilently);
     return this.withFiles(body);
   }
 
@@ -198,15 +206,11 @@ export class TurnRecorder {
     const workspace = this.options.workspace;
     const approxBytes = Math.floor((base64.length * 3) / 4);
     if (!workspace) {
-      this.chunks.push(
-        `\n(the agent sent ${what === "audio" ? "audio" : `a ${what}`} that cannot be delivered here)`,
-      );
+      this.chunks.push(`\n${this.w.mediaUndeliverable({ what })}`);
       return;
     }
     if (approxBytes > MAX_AGENT_MEDIA_BYTES) {
-      this.chunks.push(
-        `\n(the agent sent a ${what} of ${approxBytes} bytes, above the ${MAX_AGENT_MEDIA_BYTES}-byte limit; not sent)`,
-      );
+      this.chunks.push(`\n${this.w.mediaTooBig({ what, bytes: approxBytes, max: MAX_AGENT_MEDIA_BYTES })}`);
       return;
     }
     const n = ++this.mediaCount;
@@ -217,13 +221,13 @@ export class TurnRecorder {
     const dir = join(workspace.root, AGENT_MEDIA_DIR);
     this.saving.push(
       (async () => {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await mkdirInWorkspace(workspace.root, dir);
         // The folder must still be inside the workspace (not a planted link), and the file new.
         const real = await workspace.resolve(join(dir, `${n}-${file}`));
         await writeFile(real, Buffer.from(base64, "base64"), { flag: "wx", mode: 0o600 });
         this.files[index] = real;
       })().catch(() => {
-        this.chunks.push(`\n(a ${what} the agent sent could not be saved)`);
+        this.chunks.push(`\n${this.w.mediaNotSaved({ what })}`);
       }),
     );
   }
@@ -237,7 +241,7 @@ export class TurnRecorder {
   private retrying(): void {
     if (this.retryShown) return;
     this.retryShown = true;
-    this.progress("⏳ The model service is not answering; retrying…");
+    this.progress(this.w.retrying);
   }
 
   private progress(line: string): void {
@@ -247,12 +251,21 @@ export class TurnRecorder {
   }
 }
 
-const STOP_NOTES: Partial<Record<StopReason, string>> = {
-  cancelled: "(stopped)",
-  max_tokens: "(the agent ran out of output tokens; say “continue” to go on)",
-  max_turn_requests: "(the agent reached its step limit for one turn; say “continue” to go on)",
-  refusal: "(the agent declined to continue)",
-};
+/** The note a turn's end gets, by its stop reason (none for `end_turn`). */
+function stopNote(w: AgentWords, stopReason: StopReason): string | undefined {
+  switch (stopReason) {
+    case "cancelled":
+      return w.stopped;
+    case "max_tokens":
+      return w.outOfTokens;
+    case "max_turn_requests":
+      return w.stepLimit;
+    case "refusal":
+      return w.declined;
+    default:
+      return undefined;
+  }
+}
 
 /** A file name from a resource URI: its last path segment, without anything unsafe. */
 function safeName(uri: string): string | undefined {

@@ -18,6 +18,7 @@ import type { SessionStore } from "../../store/types.js";
 import { createLogger, redactText } from "../../util/logger.js";
 import { clip } from "../../util/text.js";
 import { DEFAULT_SANDBOX_CONFIG, isApproval, type ResolvedPreset, resolvePreset } from "../presets.js";
+import { type AgentWords, wordsOf } from "../texts.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, AskOptions, Contact } from "../types.js";
 import type { UnlockStateStore } from "../unlock.js";
 import { createTempWorkspace, ensureWorkspace } from "../workspace.js";
@@ -163,16 +164,16 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
   function gateFor(input: AgentInput, io: AgentIO, preset: ResolvedPreset): ToolGate {
     const { askTo, askTimeoutMs } = config.permissions;
     const mins = Math.round(askTimeoutMs / 60_000);
-    const within =
-      mins >= 1 ? `${mins} minute${mins === 1 ? "" : "s"}` : `${Math.round(askTimeoutMs / 1000)} seconds`;
     const c = input.contact;
+    const w = wordsOf(c);
+    const within = mins >= 1 ? w.minutes({ n: mins }) : w.seconds({ n: Math.round(askTimeoutMs / 1000) });
     return {
       preset: preset.preset,
       async approve(name, summary, signal, exact) {
         // The owner's own asks go to the owner; a contact's go to the owner unless the config
         // opts in to `askTo: "contact"` (then a contact approves its own calls).
         const to = c.isOwner ? "owner" : askTo;
-        const question = `🔐 Allow ${name} with exactly this? Answer within ${within}.`;
+        const question = w.approveTool({ tool: name, within });
         const answer = await askWithDeadline(
           io,
           question,
@@ -292,14 +293,14 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
       if (!text) {
         text =
           result.steps.length >= config.maxSteps
-            ? `(I stopped after ${config.maxSteps} steps; reply "continue" to let me go on.)`
-            : "(no answer)";
+            ? wordsOf(input.contact).stoppedAfterSteps({ steps: config.maxSteps })
+            : wordsOf(input.contact).noAnswer;
       }
       log.info(
         { preset: preset.name, steps: result.steps.length, ms: now() - started, mode: config.session.mode },
         "turn done",
       );
-      return { text: capReply(redact(text), config.maxOutputChars) };
+      return { text: capReply(redact(text), config.maxOutputChars, wordsOf(input.contact)) };
     } catch (err) {
       const e = toAgentError(err, {
         aborted: input.signal.aborted,
@@ -364,9 +365,9 @@ function duration(ms: number): string {
   return `${Math.round(ms / 60_000)} min`;
 }
 
-function capReply(text: string, max: number): string {
+function capReply(text: string, max: number, w: AgentWords): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max)}\n… (reply cut at ${max} characters)`;
+  return `${text.slice(0, max)}\n${w.replyCut({ max })}`;
 }
 
 function toAgentError(

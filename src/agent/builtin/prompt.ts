@@ -1,10 +1,10 @@
 /** The system prompt and the user message of a turn (inbound media staged into the workspace). */
-import { constants } from "node:fs";
-import { copyFile, mkdir } from "node:fs/promises";
-import { basename, isAbsolute, join, relative } from "node:path";
+import { realpath } from "node:fs/promises";
+import { basename, join, relative } from "node:path";
+import { copyIntoWorkspace, isInside } from "../../shared/workspace/index.js";
 import { offeredTools, type ResolvedPreset } from "../presets.js";
 import type { AgentInput, MediaRef } from "../types.js";
-import { resolveInWorkspace, safeSegment } from "../workspace.js";
+import { safeSegment } from "../workspace.js";
 import type { InboundImage } from "./vision.js";
 
 export function systemPrompt(preset: ResolvedPreset, extra: string | undefined, perMessage: boolean): string {
@@ -57,16 +57,19 @@ export async function stageMedia(root: string, media: readonly MediaRef[]): Prom
     const name = safeSegment(m.name ?? basename(m.path)) || `${m.kind}-${i}`;
     try {
       const size = m.size === undefined ? "" : `, ${m.size} bytes`;
-      // A file the gateway already saved in this workspace is not copied a second time.
-      const already = relative(root, m.path);
-      if (!already.startsWith("..") && !isAbsolute(already)) {
+      // A file the gateway already saved in this workspace is not copied a second time (compared
+      // as real paths: a copy onto itself would first remove it).
+      const rootReal = await realpath(root);
+      const given = m.path;
+      const source = await realpath(given).catch(() => given);
+      if (isInside(rootReal, source)) {
+        const already = relative(rootReal, source);
         notes.push(`[${m.kind} attached: ${already}${m.mime ? `, ${m.mime}` : ""}${size}]`);
         continue;
       }
-      await mkdir(join(root, "inbox"), { recursive: true });
-      const dest = await resolveInWorkspace(root, join("inbox", name));
-      // Copy-on-write where the file system can (btrfs, XFS, APFS): no second copy of the bytes.
-      await copyFile(m.path, dest, constants.COPYFILE_FICLONE);
+      // What stands at inbox/<name> is replaced by removing that name first: a hard link there
+      // loses it and whatever else it names stays untouched. Copy-on-write where the FS can.
+      await copyIntoWorkspace(root, source, join("inbox", name), "replace");
       notes.push(`[${m.kind} attached: inbox/${name}${m.mime ? `, ${m.mime}` : ""}${size}]`);
       if (m.kind === "image") {
         images.push({ path: m.path, label: `the image inbox/${name}`, mime: m.mime, size: m.size });

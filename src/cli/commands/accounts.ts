@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { DEFAULT_CDN_BASE_URL } from "../../ilink/wire.js";
+import { loginMarks } from "../../ops/login.js";
 import { liveTokenLock } from "../../store/index.js";
 import type { Account } from "../../store/types.js";
 import { CliError, usage } from "../errors.js";
@@ -13,6 +14,7 @@ export function accountRow(a: Account, home: string): Record<string, unknown> {
     state: a.state,
     polling: lock ? `pid ${lock.pid}` : "no",
     owner: a.ownerUserId ?? "-",
+    simulated: a.simulated === true,
     base_url: a.baseUrl,
     last_message: a.lastInboundAtMs ? new Date(a.lastInboundAtMs).toISOString() : "-",
     note: a.stateReason ?? "",
@@ -53,8 +55,11 @@ export function registerAccounts(program: Command): void {
         if (!/^https?:\/\//.test(opts.baseUrl))
           throw usage(`--base-url must be an http(s) URL (got "${opts.baseUrl}")`);
         if (!opts.token.trim()) throw usage("--token must not be empty");
+        // An account of a simulator is marked so: `npm start` forgets it once the simulator is gone.
+        const marks = await loginMarks({ accountId: opts.accountId, baseUrl: opts.baseUrl });
         await withHome(({ store }) => {
           const existing = store.accounts.get(opts.accountId);
+          const name = marks.name ?? existing?.name;
           store.accounts.upsert({
             id: opts.accountId,
             baseUrl: opts.baseUrl,
@@ -62,13 +67,17 @@ export function registerAccounts(program: Command): void {
             token: opts.token.trim(),
             state: "active",
             ...(opts.owner ? { ownerUserId: opts.owner } : {}),
+            ...(name ? { name } : {}),
+            ...(marks.simulated ? { simulated: true } : {}),
           });
           if (existing && existing.token !== opts.token.trim()) {
             // A new token is a new session: the old cursor and context tokens belong to the old one.
             store.cursors.set(opts.accountId, "");
             store.contextTokens.clear(opts.accountId);
           }
-          process.stdout.write(`account ${opts.accountId} ${existing ? "updated" : "added"}\n`);
+          process.stdout.write(
+            `account ${opts.accountId} ${existing ? "updated" : "added"}${marks.simulated ? " (on the simulator)" : ""}\n`,
+          );
         });
       },
     );

@@ -1,8 +1,11 @@
 import { accessSync, constants } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError, loadConfig } from "../../config/index.js";
+import { expiredReason } from "../../gateway/poller.js";
+import { simulatorGone } from "../../ops/simulator.js";
 import { systemSandbox } from "../../shared/sandbox/index.js";
 import { ensureHome, homePaths, liveTokenLock, openStore, resolveHome } from "../../store/index.js";
+import type { Account } from "../../store/types.js";
 import { checkAgent } from "../agents.js";
 
 export interface Check {
@@ -68,6 +71,10 @@ export async function runChecks(signal: AbortSignal): Promise<Check[]> {
       for (const a of accounts) {
         const lock = liveTokenLock(home, a.token || a.id);
         const polling = lock ? `, polled by pid ${lock.pid}` : "";
+        if (a.simulated) {
+          checks.push(await simulatedAccountCheck(a, polling, signal));
+          continue;
+        }
         checks.push({
           name: `account ${a.id}`,
           ok: a.state === "active",
@@ -90,6 +97,30 @@ export async function runChecks(signal: AbortSignal): Promise<Check[]> {
   if (config) checks.push(...(await checkAgent(config, paths, signal)));
   checks.push(await checkSandbox(config?.agent ?? (config?.builtin ? "builtin" : undefined)));
   return checks;
+}
+
+/**
+ * An account of a simulator: its session lives in the simulator's memory. Once the simulator is
+ * gone the account is dead for good, and the next `wxagent start` forgets it by itself.
+ */
+async function simulatedAccountCheck(a: Account, polling: string, signal: AbortSignal): Promise<Check> {
+  const gone = polling ? undefined : await simulatorGone(a, { signal });
+  const where = `simulated on ${a.baseUrl}`;
+  if (gone) {
+    return {
+      name: `account ${a.id}`,
+      ok: true,
+      detail: `${where}; ${gone}`,
+      fix: "`npm start` (or `wxagent start`) forgets it and starts a new simulator when no other account is logged in",
+    };
+  }
+  const active = a.state === "active";
+  return {
+    name: `account ${a.id}`,
+    ok: active,
+    detail: `${a.state}, ${where}${polling}`,
+    ...(active ? {} : { fix: a.stateReason ?? expiredReason(a) }),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import QRCode from "qrcode";
 import { loginWithQr } from "../../ilink/qr-login.js";
 import { DEFAULT_BASE_URL } from "../../ilink/wire.js";
-import { cdnFor, saveLogin } from "../../ops/index.js";
+import { cdnFor, loginMarks, probeSimulator, saveLogin } from "../../ops/index.js";
 import { withHome } from "../home.js";
 import { intOption } from "../options.js";
 import { onShutdown } from "../signals.js";
@@ -38,6 +38,8 @@ export function registerLogin(program: Command): void {
           .map((a) => a.token)
           .filter(Boolean);
         const pngPath = join(paths.home, "login-qr.png");
+        // A simulator's QR code is a link to its chat page, which plays the phone.
+        const simulator = (await probeSimulator(opts.baseUrl, { signal: abort.signal })).kind === "simulator";
         let lastStatus = "";
         const result = await loginWithQr({
           baseUrl: opts.baseUrl,
@@ -45,6 +47,12 @@ export function registerLogin(program: Command): void {
           timeoutMs: opts.timeoutMs,
           signal: abort.signal,
           onQr: (qr) => {
+            if (simulator) {
+              process.stdout.write(
+                `\n${opts.baseUrl} is a simulator: its chat page plays the phone. Open\n  ${qr.url}\nin a browser, then scan and confirm there.\n`,
+              );
+              return;
+            }
             void QRCode.toString(qr.url, { type: "terminal", small: true }).then((art) => {
               process.stdout.write(
                 `\nScan with WeChat (Me → Settings → … ClawBot), then confirm on the phone:\n${art}`,
@@ -77,9 +85,10 @@ export function registerLogin(program: Command): void {
           process.stdout.write("This bot is already bound to this wxagent; nothing to change.\n");
           return;
         }
-        const replaced = saveLogin(store, result, opts.cdnBaseUrl ?? cdnFor(result.baseUrl));
+        const marks = await loginMarks(result, { signal: abort.signal });
+        const replaced = saveLogin(store, result, opts.cdnBaseUrl ?? cdnFor(result.baseUrl), marks);
         process.stdout.write(
-          `Logged in: account ${result.accountId}${result.userId ? ` (owner ${result.userId})` : ""}\n`,
+          `Logged in: account ${result.accountId}${result.userId ? ` (owner ${result.userId})` : ""}${marks.simulated ? " on the simulator" : ""}\n`,
         );
         for (const id of replaced)
           process.stdout.write(

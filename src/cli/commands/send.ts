@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { resolveProfile } from "../../gateway/policy/profile.js";
 import { createOpsContext, isOpsError, OPS } from "../../ops/index.js";
 import { CliError, usage } from "../errors.js";
 import { withHome } from "../home.js";
@@ -37,6 +38,7 @@ export function registerSend(program: Command): void {
               spacingMs: config.gateway.spacingMs,
               quotaPerToken: config.gateway.quotaPerToken,
             },
+            languageFor: (id) => resolveProfile(config, id).language,
           });
           const name = opts.text !== undefined ? "send_text" : "send_file";
           const op = OPS.find((o) => o.name === name);

@@ -7,19 +7,31 @@ import {
   startAdminServer,
 } from "../../admin/index.js";
 import type { Config } from "../../config/index.js";
-import { createGateway, createILinkTransport, type Gateway } from "../../gateway/index.js";
-import { createAccessPolicy, profileResolver } from "../../gateway/policy/index.js";
+import {
+  createGateway,
+  createHistoryPruner,
+  createILinkTransport,
+  type Gateway,
+  type HistoryPruner,
+} from "../../gateway/index.js";
+import {
+  createAccessPolicy,
+  profileResolver,
+  type ResolvedProfile,
+  resolveProfile,
+} from "../../gateway/policy/index.js";
 import { createOpsContext, ensureAdminToken } from "../../ops/index.js";
-import { acquireTokenLock, isStoreError, type TokenLock } from "../../store/index.js";
-import type { Account } from "../../store/types.js";
-import { setLogger } from "../../util/logger.js";
+import type { Account, Store } from "../../store/types.js";
+import { createLogger, setLogger } from "../../util/logger.js";
+import { type AccountWatch, watchAccounts } from "../account-watch.js";
 import { type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { CliError, usage } from "../errors.js";
-import { mediaWiring, unlockWiring } from "../gateway-wiring.js";
+import { mediaWiring, migrateWorkspaces, retentionFrom, unlockWiring } from "../gateway-wiring.js";
 import { type OpenedHome, openHome } from "../home.js";
 import { intOption } from "../options.js";
 import { onShutdown } from "../signals.js";
 import { type EmbeddedSimulator, startEmbeddedSimulator } from "../sim-embed.js";
+import { forgetGoneSimulatorAccounts, retireOldSimHome } from "../sim-home.js";
 
 export interface StartOptions {
   agent?: AgentKind;
@@ -31,9 +43,6 @@ export interface StartOptions {
   sim?: boolean;
   simPort?: number;
 }
-
-/** How often a running gateway looks for re-logins and new accounts in the store. */
-const ACCOUNT_WATCH_MS = 2000;
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -78,27 +87,29 @@ async function runStart(opts: StartOptions): Promise<void> {
   // Every component logs through this one logger: stderr, plus the admin UI's Logs page.
   const logBuffer = new LogBuffer();
   setLogger(createBufferedLogger(logBuffer));
-  let home = openHome({ groupCommit: true });
-  const realAccounts = home.store.accounts.list().filter((a) => a.state === "active");
-  let sim: EmbeddedSimulator | undefined;
-  if (opts.sim === true || (opts.sim !== false && realAccounts.length === 0 && !opts.account?.length)) {
-    await home.store.close();
-    sim = await startEmbeddedSimulator(home, opts.simPort);
-    home = sim.home;
-  }
+  const home = openHome({ groupCommit: true });
   const { store, config, paths } = home;
-  const locks = new Map<string, TokenLock>();
+  const say = (line: string) => process.stderr.write(`wxagent: ${line}\n`);
+  let sim: EmbeddedSimulator | undefined;
   let gateway: Gateway | undefined;
+  let pruner: HistoryPruner | undefined;
+  let watch: AccountWatch | undefined;
   try {
+    await tidySimulatedAccounts(home, say);
+    const active = store.accounts.list().filter((a) => a.state === "active");
+    if (opts.sim === true || (opts.sim !== false && active.length === 0 && !opts.account?.length)) {
+      // In the same home as every other account: the CLI in another terminal sees this session.
+      sim = await startEmbeddedSimulator(store, { port: opts.simPort, onAccount: () => watch?.check() });
+    }
     const accounts = selectAccounts(home, opts.account);
     if (accounts.length === 0 && opts.account?.length) {
       throw new CliError(
         "no active account among --account: `wxagent status` shows why; `wxagent login` fixes an expired one",
       );
     }
-    for (const a of accounts) locks.set(a.id, lockAccount(paths.home, a));
 
     const choice = await chooseAgent(config, opts.agent);
+    await migrateWorkspaces(store, paths, choice, createLogger("cli:start"));
     const agent = await buildAgent({
       choice,
       config,
@@ -106,16 +117,14 @@ async function runStart(opts: StartOptions): Promise<void> {
       store,
       ...(opts.echoDelayMs !== undefined ? { echoDelayMs: opts.echoDelayMs } : {}),
     });
-    // The simulator's people are all played by the user at the chat page: answer every one of
-    // them unless a policy was asked for (pairing would need `pairing approve` in the sim home).
-    const dmPolicy = opts.dmPolicy ?? (sim && !config.defaults?.dmPolicy ? "open" : undefined);
-    const profileFor = profileResolver(config, dmPolicy ? { dmPolicy } : {});
+    const profileFor = simulatorAwareProfiles(config, store, opts.dmPolicy);
     const media = mediaWiring(config, paths, choice);
     gateway = createGateway({
       store,
       agent,
       transportFor: (a) => createILinkTransport(a, media.transport),
       media: media.media,
+      languageFor: (id) => profileFor(id).language,
       accountIds: accounts.map((a) => a.id),
       maxTurns: opts.maxTurns ?? config.gateway.maxTurns,
       delivery: {
@@ -154,14 +163,23 @@ async function runStart(opts: StartOptions): Promise<void> {
       home: config.home,
     });
     const gw = gateway;
+    const w = watchAccounts({ store, home: paths.home, gateway: gw, only: opts.account, say });
+    watch = w;
+    for (const a of accounts) w.lock(a);
     gw.on((event) => {
-      if (event.type === "expired") {
-        process.stderr.write(
-          `wxagent: account ${event.accountId} expired (-14): run \`wxagent login\` to scan a new QR code; polling resumes by itself\n`,
-        );
-      }
+      if (event.type !== "expired") return;
+      const resumes = store.accounts.get(event.accountId)?.simulated ? "" : "; polling resumes by itself";
+      say(`account ${event.accountId}: ${event.reason}${resumes}`);
     });
     await gw.start();
+    pruner = createHistoryPruner({
+      store,
+      mediaDir: paths.mediaDir,
+      logger: createLogger("retention"),
+      ...retentionFrom(config.history),
+    });
+    pruner.start();
+    const prune = pruner;
 
     // The admin UI and REST API, on loopback behind the token in <home>/admin-token.
     const ops = createOpsContext({
@@ -174,7 +192,10 @@ async function runStart(opts: StartOptions): Promise<void> {
       },
       mediaAllowHosts: config.media.allowHosts,
       scheduleChanged: () => gw.pokeSchedule(),
+      languageFor: (id) => profileFor(id).language,
     });
+    // A QR login in the admin UI is polled the moment it is saved.
+    ops.onAccountSaved(() => w.check());
     const token = ensureAdminToken(paths);
     const adminApp = createAdminApp({
       ops,
@@ -194,27 +215,90 @@ async function runStart(opts: StartOptions): Promise<void> {
       ...(media.transcriptionHost ? { voiceHost: media.transcriptionHost } : {}),
     });
 
-    const watch = setInterval(() => watchAccounts(home, gw, locks, opts.account), ACCOUNT_WATCH_MS);
+    w.start();
     onShutdown(async () => {
-      clearInterval(watch);
+      w.stop();
       process.stderr.write("wxagent: stopping (Ctrl-C again to exit at once)…\n");
+      await prune.stop();
       const report = await gw.stop({ drainTimeoutMs: config.gateway.drainTimeoutMs });
       process.stderr.write(`wxagent: stopped ${JSON.stringify(report)}\n`);
       await admin.close();
       ops.close();
-      for (const l of locks.values()) l.release();
+      w.release();
       await agent.close?.();
+      if (sim) retireEmbeddedAccounts(store, sim.simulator.url);
       await store.close();
       await sim?.close();
     });
   } catch (err) {
     // A later step failed (the admin port, say): stop what already runs before leaving.
+    await pruner?.stop();
+    watch?.stop();
     await gateway?.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
-    for (const l of locks.values()) l.release();
+    watch?.release();
+    if (sim) retireEmbeddedAccounts(store, sim.simulator.url);
     await store.close();
     await sim?.close();
     throw err;
   }
+}
+
+/** Retire `<home>/sim/` of an older wxagent, and forget simulated accounts whose simulator is gone. */
+async function tidySimulatedAccounts(home: OpenedHome, say: (line: string) => void): Promise<void> {
+  const old = retireOldSimHome(home.paths.home);
+  if (old?.kind === "removed")
+    say(`removed ${old.dir}: the simulator's session now lives in ${home.paths.home}`);
+  if (old?.kind === "moved") {
+    say(
+      `moved ${old.dir} to ${old.to}: the simulator's session now lives in ${home.paths.home}; the files of earlier simulated chats are kept there (delete the folder when you no longer need them)`,
+    );
+  }
+  for (const f of await forgetGoneSimulatorAccounts(home.store, home.paths.home)) {
+    say(`forgot simulated account ${f.accountId}: ${f.why} (its chats went with it)`);
+  }
+}
+
+/** The embedded simulator stops with this process: its accounts say so until the next start forgets them. */
+function retireEmbeddedAccounts(store: Store, simUrl: string): void {
+  try {
+    for (const a of store.accounts.list()) {
+      if (a.simulated && a.baseUrl === simUrl && a.state !== "disabled") {
+        store.accounts.setState(
+          a.id,
+          "disabled",
+          "its simulator stopped with `wxagent start`; the next `npm start` makes a new one and forgets this account",
+        );
+      }
+    }
+  } catch {
+    // The store may already be unusable when a start fails early: nothing to mark then.
+  }
+}
+
+/**
+ * The simulator's people are all played by the user at the chat page: on a simulated account
+ * answer every one of them, in direct chats and in groups (when @-mentioned), unless the config
+ * or `--dm-policy` says otherwise. Real accounts keep their configured policies.
+ */
+function simulatorAwareProfiles(
+  config: Config,
+  store: Store,
+  dmPolicy: StartOptions["dmPolicy"],
+): (accountId: string) => ResolvedProfile {
+  const real = profileResolver(config, dmPolicy ? { dmPolicy } : {});
+  const simulated = new Map<string, ResolvedProfile>();
+  return (accountId) => {
+    const known = simulated.get(accountId);
+    if (known) return known;
+    if (!store.accounts.get(accountId)?.simulated) return real(accountId);
+    const own = config.accounts?.[accountId];
+    const p = resolveProfile(config, accountId, {
+      dmPolicy: dmPolicy ?? ((own?.dmPolicy ?? config.defaults?.dmPolicy) ? undefined : "open"),
+      ...((own?.groupPolicy ?? config.defaults?.groupPolicy) ? {} : { groupPolicy: "open" as const }),
+    });
+    simulated.set(accountId, p);
+    return p;
+  };
 }
 
 function selectAccounts(home: OpenedHome, only: string[] | undefined): Account[] {
@@ -225,39 +309,6 @@ function selectAccounts(home: OpenedHome, only: string[] | undefined): Account[]
     }
   }
   return all.filter((a) => a.state === "active" && (!only?.length || only.includes(a.id)));
-}
-
-function lockAccount(home: string, a: Account): TokenLock {
-  try {
-    return acquireTokenLock(home, a.id, { token: a.token, command: "wxagent start" });
-  } catch (err) {
-    if (isStoreError(err, "ACCOUNT_LOCKED")) throw new CliError(err.message);
-    throw err;
-  }
-}
-
-/** Pick up re-logins (an expired account active again) and accounts added while running. */
-function watchAccounts(
-  home: OpenedHome,
-  gw: Gateway,
-  locks: Map<string, TokenLock>,
-  only: string[] | undefined,
-): void {
-  const status = gw.status();
-  for (const a of home.store.accounts.list()) {
-    if (a.state !== "active" || (only?.length && !only.includes(a.id))) continue;
-    const polled = status.accounts.find((s) => s.accountId === a.id);
-    if (polled && !["expired", "stopped", "not-started"].includes(polled.polling)) continue;
-    try {
-      if (!locks.has(a.id)) locks.set(a.id, lockAccount(home.paths.home, a));
-    } catch (err) {
-      process.stderr.write(`wxagent: ${(err as Error).message}\n`);
-      continue;
-    }
-    void gw.resume(a.id).then((ok) => {
-      if (ok) process.stderr.write(`wxagent: account ${a.id} is polling again\n`);
-    });
-  }
 }
 
 /** The configured admin port, or any free one when it is taken (a second gateway, say). */
@@ -290,12 +341,16 @@ function printBanner(o: {
 }) {
   const lines = ["", "wxagent is running."];
   if (o.sim) {
+    const alone = o.accounts.every((a) => a.simulated);
     lines.push(
       "",
-      "  No WeChat account is logged in, so a local simulator plays WeChat:",
+      alone
+        ? "  No WeChat account is logged in, so a local simulator plays WeChat:"
+        : "  A local simulator plays WeChat beside your accounts:",
       `  ➜ Chat with your bot here:  ${o.sim.chatUrl}`,
       "",
-      "  (Connect real WeChat later with `wxagent login`.)",
+      `  In a group made on that page, write @${o.sim.account.name ?? "wxagent"} to address the bot.`,
+      "  (Connect real WeChat with `wxagent login`: this gateway polls the new account at once.)",
     );
   }
   lines.push("", `  admin UI  ${o.admin}`);
@@ -310,7 +365,9 @@ function printBanner(o: {
   }
   if (o.voiceHost) lines.push(`  voice     transcribed by ${o.voiceHost}`);
   for (const a of o.accounts)
-    lines.push(`  account   ${a.id}${a.ownerUserId ? ` (owner ${a.ownerUserId})` : ""}`);
+    lines.push(
+      `  account   ${a.id}${a.ownerUserId ? ` (owner ${a.ownerUserId})` : ""}${a.simulated ? " on the simulator" : ""}`,
+    );
   lines.push("", "  Ctrl-C stops it.", "");
   process.stdout.write(`${lines.join("\n")}\n`);
 }

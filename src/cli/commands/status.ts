@@ -13,6 +13,8 @@ export interface ContactHealth {
 export interface AccountHealth {
   account: string;
   state: string;
+  /** On a simulator (`npm start`'s embedded one, `wxagent sim`), not WeChat. */
+  simulated: boolean;
   polling: string;
   last_poll: string;
   last_message: string;
@@ -40,6 +42,7 @@ export function collectHealth(store: Store, home: string, quotaPerToken: number)
       const health: AccountHealth = {
         account: f.accountId,
         state: f.state,
+        simulated: f.simulated,
         polling: f.polling ? `yes (pid ${f.polling.pid})` : "no",
         last_poll: iso(f.lastPollAtMs),
         last_message: iso(f.lastInboundAtMs),
@@ -80,7 +83,9 @@ export function registerStatus(program: Command): void {
         }
         for (const h of health) {
           const flag = h.state === "expired" ? "EXPIRED" : h.state;
-          process.stdout.write(`${h.account}  ${flag}  polling: ${h.polling}\n`);
+          process.stdout.write(
+            `${h.account}  ${flag}  polling: ${h.polling}${h.simulated ? "  (simulated)" : ""}\n`,
+          );
           if (h.fix) process.stdout.write(`  fix: ${h.fix}\n`);
           process.stdout.write(
             `  last poll ${h.last_poll}  last message ${h.last_message}\n  queue ${h.queue}  sending ${h.outbound_pending}  outbox ${h.outbox}\n`,

@@ -6,6 +6,7 @@
  * restart resumes what is still pending without re-sending what was sent.
  */
 import { newClientId } from "../../ilink/send.js";
+import type { Lang } from "../../shared/i18n.js";
 import type { NewOutbound, OutboundMessage, OutboundStore, Store } from "../../store/types.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -60,6 +61,8 @@ export interface DeliveryOptions {
   logger?: Logger;
   /** iLink -14 while sending: the gateway marks the account expired. Bubbles stay pending. */
   onSessionExpired?(accountId: string, error: string): void;
+  /** The language of an account's own notes (the "reply anything to continue" note); default the system's. */
+  languageFor?(accountId: string): Lang;
 }
 
 export interface ReplyToDeliver {
@@ -265,7 +268,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     signal: AbortSignal,
   ): Promise<boolean> => {
     if (!like) return false;
-    const [note] = record(like, [{ kind: "text", text: continueNote(waiting) }]);
+    const [note] = record(like, [
+      { kind: "text", text: continueNote(waiting, options.languageFor?.(like.accountId)) },
+    ]);
     if (!note) return false;
     try {
       const outcome = await sender.send(note, signal);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { filterMarkdown, hasCjk } from "./markdown.js";
 
-describe("filterMarkdown (ilink-protocol §7.5)", () => {
+describe("filterMarkdown (docs/protocol.md §7.5)", () => {
   it.each([
     // The examples given in §7.5.
     ["*中文斜体*", "中文斜体"],

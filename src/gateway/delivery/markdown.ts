@@ -1,5 +1,5 @@
 /**
- * Make Markdown look in WeChat as the official client makes it look (ilink-protocol §7.5). WeChat
+ * Make Markdown look in WeChat as the official client makes it look (docs/protocol.md §7.5). WeChat
  * renders most Markdown itself, so this changes very little: it strips H5/H6 markers, removes
  * images, and drops emphasis markers around CJK text (which WeChat shows literally). Code fences pass
  * untouched; inline code is deliberately not protected, matching the official filter.

@@ -27,10 +27,10 @@ describe("planQuota", () => {
 });
 
 describe("continueNote", () => {
-  it("says how many wait, in English and Chinese", () => {
-    expect(continueNote(16)).toContain("16 more messages waiting");
-    expect(continueNote(1)).toContain("1 more message waiting");
-    expect(continueNote(3)).toContain("回复任意内容继续");
+  it("says how many wait, in the account's language only", () => {
+    expect(continueNote(16, "en")).toBe("(reply anything to continue — 16 more messages waiting)");
+    expect(continueNote(1, "en")).toBe("(reply anything to continue — 1 more message waiting)");
+    expect(continueNote(3, "zh-CN")).toBe("（回复任意内容继续，还有 3 条消息）");
   });
 });
 

@@ -1,10 +1,12 @@
 /**
- * The per-context-token send quota (field-notes §8.2 item 1, §10 item 1): about 10 bot messages fit
+ * The per-context-token send quota (docs/protocol.md §8.2.1): about 10 bot messages fit
  * per inbound message. We count sends per (account, contact) in the store, keep the last slot for a
  * "reply anything to continue" note, and park the overflow in the durable outbox until the contact
  * writes again, when a fresh token re-arms it.
  */
+import { type Lang, systemLanguage } from "../../shared/i18n.js";
 import type { ContextTokenStore, OutboundMessage, OutboundStore } from "../../store/types.js";
+import { gatewayWords } from "../texts.js";
 
 export const DEFAULT_QUOTA_PER_TOKEN = 10;
 /** Slots a progress note must leave free: one for the reply's first bubble, one for the note. */
@@ -34,10 +36,9 @@ export function planQuota(used: number, pendingCount: number, quotaPerToken: num
   return { sendNow, note: true, defer: pending - sendNow, remaining };
 }
 
-/** The note sent in the last slot (our wording, English then Chinese). */
-export function continueNote(waiting: number): string {
-  const what = waiting === 1 ? "1 more message" : `${waiting} more messages`;
-  return `(reply anything to continue — ${what} waiting)\n回复任意内容继续（还有 ${waiting} 条消息）`;
+/** The note sent in the last slot, in the account's language. */
+export function continueNote(waiting: number, lang: Lang = systemLanguage()): string {
+  return gatewayWords(lang).continueNote({ waiting });
 }
 
 /**

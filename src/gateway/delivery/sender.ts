@@ -2,7 +2,7 @@
  * Sending one recorded bubble, politely. Bubbles to one contact are spaced (WeChat orders them by
  * arrival, and ~3 sends a second draws -2); retryable failures back off; -2 backs off per ACCOUNT
  * with growing waits and never retries early, because retrying while penalised stretches the
- * penalty from about an hour to many (field-notes §8.2 item 2). Every wait is abortable.
+ * penalty from about an hour to many (docs/protocol.md §8.2.2). Every wait is abortable.
  */
 import type { OutboundMessage, OutboundStore } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";

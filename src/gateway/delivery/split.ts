@@ -1,6 +1,6 @@
 /**
  * Split a reply into chat bubbles of at most `limitChars` Unicode code points (WeChat truncates or
- * rejects long texts: field-notes §8.2 item 5). Boundaries are tried from strongest to weakest:
+ * rejects long texts: docs/protocol.md §8.2.5). Boundaries are tried from strongest to weakest:
  * blank lines, lines, sentences, clauses, spaces, and finally a hard cut. A code fence is never cut
  * unless it alone exceeds the limit; then each piece is closed and the next reopens it with the same
  * info string, so every bubble renders as code.

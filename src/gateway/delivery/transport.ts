@@ -1,7 +1,7 @@
 /**
  * The outbound half of the gateway's transport: what delivery needs from a chat platform. The iLink
  * implementation wraps the SDK; tests use a recording fake. One bubble is one call: a caption is sent
- * by delivery as its own text bubble before the file (ilink-protocol §7.2), so `sendFile` has none.
+ * by delivery as its own text bubble before the file (docs/protocol.md §7.2), so `sendFile` has none.
  *
  * Errors are matched by shape, not by class, so this file does not depend on the SDK: anything thrown
  * with a string `code` and a boolean `isRetryable` is understood (the SDK's `ILinkError` is).

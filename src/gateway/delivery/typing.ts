@@ -1,5 +1,5 @@
 /**
- * The typing indicator for one turn (ilink-protocol §9). A turn quick enough not to be noticed sends
+ * The typing indicator for one turn (docs/protocol.md §9). A turn quick enough not to be noticed sends
  * no typing at all (each call is a request, and requests draw throttling); a longer one shows typing
  * after `startAfterMs`, refreshes it every `refreshMs` (WeChat drops it after a few seconds), and
  * cancels it at the end. Typing is cosmetic: its errors are logged, never thrown.

@@ -30,13 +30,16 @@ const RETRYABLE = new Set<MediaErrorCode>(["TRANSCRIBE_FAILED"]);
 export class MediaError extends Error {
   override readonly name = "MediaError";
   readonly isRetryable: boolean;
+  /** Facts of the message as plain values, for wording it in another language (`size`, `max`). */
+  readonly details: Readonly<Record<string, string>>;
   constructor(
     readonly code: MediaErrorCode,
     message: string,
-    options: { cause?: unknown; isRetryable?: boolean } = {},
+    options: { cause?: unknown; isRetryable?: boolean; details?: Record<string, string> } = {},
   ) {
     super(message, options.cause === undefined ? {} : { cause: options.cause });
     this.isRetryable = options.isRetryable ?? RETRYABLE.has(code);
+    this.details = options.details ?? {};
   }
 }
 

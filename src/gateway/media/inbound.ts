@@ -12,6 +12,7 @@ import type { MediaRef, QuotedMessage } from "../../agent/types.js";
 import { safeSegment } from "../../agent/workspace.js";
 import { mimeFromFileName } from "../../ilink/mime.js";
 import { type MessageItem, MessageItemType, VoiceEncodeType } from "../../ilink/wire.js";
+import type { Lang } from "../../shared/i18n.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import { quoteOf } from "../inbound.js";
 import { type FetchItemContext, fetchItemToFile, type MediaDownloader } from "./download.js";
@@ -21,12 +22,13 @@ import { safeFileName, saveUnique } from "./names.js";
 import {
   downloadFailureNotice,
   mediaLabel,
-  VOICE_FALLBACK_NOTICE,
   visibleName,
+  voiceFallbackNotice,
   voiceTooLongNotice,
 } from "./notices.js";
 import { silkInfo } from "./silk.js";
 import { readHead, sniffBytes } from "./sniff.js";
+import { mediaWords } from "./texts.js";
 import type { Transcriber } from "./transcribe.js";
 import { type CdnUrlPolicy, createCdnUrlPolicy } from "./urls.js";
 import { looksLikeSilk, silkToWav } from "./voice.js";
@@ -50,6 +52,8 @@ export interface PrepareInboundOptions {
   limits?: Partial<MediaLimits>;
   signal?: AbortSignal;
   logger?: Logger;
+  /** The language of `userNotices` (default en); what is for the agent stays in English. */
+  lang?: Lang;
 }
 
 export interface PreparedInbound {
@@ -73,6 +77,7 @@ interface Ctx extends FetchItemContext {
   limits: MediaLimits;
   transcriber?: Transcriber;
   out: PreparedInbound;
+  lang: Lang;
 }
 
 const HANDLED = new Set<number>([
@@ -108,6 +113,7 @@ export async function prepareInboundMedia(options: PrepareInboundOptions): Promi
     workspaceDir: options.workspaceDir,
     limits,
     out,
+    lang: options.lang ?? "en",
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.transcriber ? { transcriber: options.transcriber } : {}),
   };
@@ -157,9 +163,7 @@ async function prepareItem(
         return await prepareVoice(item, tag, ctx, quoted);
       default: {
         ctx.logger.warn({ itemType: item.type }, "inbound item of an unknown type skipped");
-        ctx.out.userNotices.push(
-          `Part of your message is of a kind I can't read here (type ${String(item.type)}), so I skipped it.`,
-        );
+        ctx.out.userNotices.push(mediaWords(ctx.lang).unknownItem({ type: String(item.type) }));
         return undefined;
       }
     }
@@ -182,14 +186,14 @@ function failed(item: MessageItem, err: unknown, ctx: Ctx, quoted: boolean): Med
     kind === "file"
       ? safeFileName(item.file_item?.file_name, "file.bin", ctx.limits.maxNameChars).name
       : undefined;
-  const label = mediaLabel(kind, name, quoted);
   ctx.logger.warn(
     { kind, quoted, code: codeOf(err), err: errMessage(err) },
     "inbound media could not be used",
   );
-  const notice = downloadFailureNotice(label, err, ctx.limits.maxInboundBytes);
+  const label = mediaLabel(kind, name, quoted, ctx.lang);
+  const notice = downloadFailureNotice(label, err, ctx.limits.maxInboundBytes, ctx.lang);
   ctx.out.userNotices.push(notice);
-  ctx.out.textAdditions.push(`[${label} could not be used: ${notice}]`);
+  ctx.out.textAdditions.push(`[${mediaLabel(kind, name, quoted)} could not be used: ${notice}]`);
   const ref: MediaRef = { kind, error: notice };
   if (name) ref.name = name;
   return ref;
@@ -210,10 +214,9 @@ async function prepareImage(item: MessageItem, tag: string, ctx: Ctx, quoted: bo
     return { kind: "image", path, name: `image.${ext}`, mime: sniffed.mime, size: got.size };
   }
   // Not a format a model can take as an image: keep it, as a file, and say so.
-  const label = mediaLabel("image", undefined, quoted);
   ctx.logger.warn({ size: got.size }, "inbound image is not PNG/JPEG/GIF/WebP/BMP; kept as a file");
   ctx.out.userNotices.push(
-    `${label.charAt(0).toUpperCase()}${label.slice(1)} is in a format I can't view (not PNG, JPEG, GIF, WebP or BMP); I kept it as a file.`,
+    mediaWords(ctx.lang).imageFormat({ label: mediaLabel("image", undefined, quoted, ctx.lang) }),
   );
   return {
     kind: "file",
@@ -228,18 +231,17 @@ async function prepareFile(item: MessageItem, tag: string, ctx: Ctx, quoted: boo
   const original = item.file_item?.file_name;
   const safe = safeFileName(original, "file.bin", ctx.limits.maxNameChars);
   const got = await fetchInto(item, `${tag}-${safe.name}`, ctx);
-  const inbox = join(ctx.workspaceDir, "inbox");
-  const saved = await saveUnique(got.path, inbox, safe.name);
+  const saved = await saveUnique(got.path, ctx.workspaceDir, "inbox", safe.name);
   if (safe.changed) {
     ctx.logger.warn({ original: visibleName(original ?? ""), saved }, "unsafe inbound file name replaced");
     ctx.out.userNotices.push(
-      `The file name "${visibleName(original ?? "")}" had characters I can't use in a file name, so I saved it as "${saved}".`,
+      mediaWords(ctx.lang).unsafeName({ original: visibleName(original ?? ""), saved }),
     );
   }
   ctx.out.textAdditions.push(`[${quoted ? "quoted " : ""}file saved in the workspace as inbox/${saved}]`);
   return {
     kind: "file",
-    path: join(inbox, saved),
+    path: join(ctx.workspaceDir, "inbox", saved),
     name: saved,
     mime: mimeFromFileName(saved),
     size: got.size,
@@ -263,7 +265,7 @@ async function prepareVideo(item: MessageItem, tag: string, ctx: Ctx, _quoted: b
 async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: boolean): Promise<MediaRef> {
   const voice = item.voice_item;
   const playtimeMs = typeof voice?.playtime === "number" ? voice.playtime : undefined;
-  // WeChat transcribed it already: nothing to download (ilink-protocol §19.33).
+  // WeChat transcribed it already: nothing to download (docs/protocol.md §19.33).
   if (voice?.text) return { kind: "voice", transcript: voice.text };
   const ref: MediaRef = { kind: "voice" };
   const maxVoiceMs = ctx.limits.maxVoiceMs;
@@ -337,19 +339,20 @@ async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: bo
   ctx.out.textAdditions.push(
     `[The user sent a ${quoted ? "quoted " : ""}voice note${seconds} that could not be transcribed; they were asked to type it instead.]`,
   );
-  if (!ctx.out.userNotices.includes(VOICE_FALLBACK_NOTICE)) ctx.out.userNotices.push(VOICE_FALLBACK_NOTICE);
+  const fallback = voiceFallbackNotice(ctx.lang);
+  if (!ctx.out.userNotices.includes(fallback)) ctx.out.userNotices.push(fallback);
   return ref;
 }
 
 /** A voice note over `maxVoiceMs`: not decoded, not kept, the user told why. */
 function tooLong(ref: MediaRef, ctx: Ctx, quoted: boolean, durationMs: number | undefined): MediaRef {
-  const label = mediaLabel("voice", undefined, quoted);
-  const notice = voiceTooLongNotice(label, ctx.limits.maxVoiceMs, durationMs);
+  const label = mediaLabel("voice", undefined, quoted, ctx.lang);
+  const notice = voiceTooLongNotice(label, ctx.limits.maxVoiceMs, durationMs, ctx.lang);
   ctx.logger.warn(
     { durationMs, maxVoiceMs: ctx.limits.maxVoiceMs },
     "voice note over media.limits.maxVoiceMs refused before decoding",
   );
   ctx.out.userNotices.push(notice);
-  ctx.out.textAdditions.push(`[${label} was not listened to: ${notice}]`);
+  ctx.out.textAdditions.push(`[${mediaLabel("voice", undefined, quoted)} was not listened to: ${notice}]`);
   return { ...ref, error: notice };
 }

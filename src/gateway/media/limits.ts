@@ -1,4 +1,4 @@
-/** Size limits of the media layer (field-notes §11: inbound 100 MB, outbound 25 MB, images 10 MiB). */
+/** Size limits of the media layer (docs/protocol.md §10.5: inbound 100 MB, outbound 25 MB, images 10 MiB). */
 
 const MiB = 1024 * 1024;
 

@@ -45,7 +45,7 @@ describe("saveUnique", () => {
   it("never overwrites: concurrent saves of one name get distinct files", async () => {
     const src = join(dir, "src.txt");
     await writeFile(src, "x");
-    const names = await Promise.all([1, 2, 3].map(() => saveUnique(src, join(dir, "inbox"), "a.txt")));
+    const names = await Promise.all([1, 2, 3].map(() => saveUnique(src, dir, "inbox", "a.txt")));
     expect(new Set(names).size).toBe(3);
     expect((await readdir(join(dir, "inbox"))).sort()).toEqual(["a (2).txt", "a (3).txt", "a.txt"]);
   });

@@ -3,9 +3,10 @@
  * in the contact's workspace, so separators, control characters, leading dots, dashes and tildes
  * (a dotfile, an option to a command, a home-relative path) and reserved names are removed, the length is capped (keeping the extension), and collisions get a numeric suffix.
  */
-import { constants } from "node:fs";
-import { copyFile, mkdir } from "node:fs/promises";
+
+import { mkdir } from "node:fs/promises";
 import { extname, join } from "node:path";
+import { copyIntoWorkspace, PRIVATE_DIR_MODE } from "../../shared/workspace/index.js";
 
 export const DEFAULT_MAX_NAME_CHARS = 120;
 
@@ -58,22 +59,25 @@ export function numbered(name: string, n: number): string {
 }
 
 /**
- * Copy `source` into `dir` under `name`, adding ` (2)`, ` (3)` … when the name is taken. A copy,
- * not a link: the agent may edit its inbox file while the media directory keeps what arrived.
- * The exclusive create makes two concurrent saves of one name land in different files.
+ * Copy `source` into the folder `dir` of the workspace `root` under `name`, adding ` (2)`, ` (3)` …
+ * when the name is taken. A copy, not a link: the agent may edit its inbox file while the media
+ * directory keeps what arrived. The exclusive create makes two concurrent saves of one name land
+ * in different files; the folder must be a real one inside the workspace (a planted link to
+ * elsewhere is refused), and the copy is 0600.
  */
 export async function saveUnique(
   source: string,
+  root: string,
   dir: string,
   name: string,
   maxTries = 1000,
 ): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // The contact's workspace may not exist yet (its first message is a file).
+  await mkdir(root, { recursive: true, mode: PRIVATE_DIR_MODE });
   for (let n = 1; n <= maxTries; n++) {
     const candidate = n === 1 ? name : numbered(name, n);
     try {
-      // Copy-on-write where the file system can: the bytes are not stored twice.
-      await copyFile(source, join(dir, candidate), constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      await copyIntoWorkspace(root, source, join(dir, candidate), "exclusive");
       return candidate;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EEXIST") continue;

@@ -1,24 +1,27 @@
 /**
- * Plain words for the user when a piece of media could not be used. Each names what failed and
- * what the user can do; none carries a URL, a key or a path outside the workspace.
+ * Plain words for the user when a piece of media could not be used, in the account's language
+ * (texts.ts). Each names what failed and what the user can do; none carries a URL, a key or a
+ * path outside the workspace.
  */
+import type { Lang } from "../../shared/i18n.js";
 import { codeOf } from "./errors.js";
 import { formatMb } from "./limits.js";
+import { MEDIA_TEXTS, mediaWords } from "./texts.js";
 
-/** `the picture`, `the file "a.pdf"`, `the quoted video` … */
-export function mediaLabel(kind: string, name?: string, quoted = false): string {
-  const q = quoted ? "quoted " : "";
+/** `the picture`, `the file "a.pdf"`, `the quoted video` … (`引用的图片` …) */
+export function mediaLabel(kind: string, name?: string, quoted = false, lang: Lang = "en"): string {
+  const w = mediaWords(lang);
   switch (kind) {
     case "image":
-      return `the ${q}picture`;
+      return w.picture({ quoted });
     case "video":
-      return `the ${q}video`;
+      return w.video({ quoted });
     case "voice":
-      return `the ${q}voice note`;
+      return w.voiceNote({ quoted });
     case "file":
-      return name ? `the ${q}file "${visibleName(name)}"` : `the ${q}file`;
+      return name ? w.namedFile({ quoted, name: visibleName(name) }) : w.file({ quoted });
     default:
-      return `the ${q}attachment`;
+      return w.attachment({ quoted });
   }
 }
 
@@ -29,43 +32,56 @@ export function visibleName(name: string): string {
   return chars.length > 60 ? `${chars.slice(0, 57).join("")}…` : shown;
 }
 
-function cap(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** The user-facing sentence for a failed inbound item. */
-export function downloadFailureNotice(label: string, err: unknown, maxBytes: number): string {
-  const l = cap(label);
+/** The user-facing sentence for a failed inbound item (`label` from `mediaLabel` in the same language). */
+export function downloadFailureNotice(
+  label: string,
+  err: unknown,
+  maxBytes: number,
+  lang: Lang = "en",
+): string {
+  const w = mediaWords(lang);
   switch (codeOf(err)) {
     case "BAD_AES_KEY":
-      return `${l} could not be opened: it came with a broken decryption key. Please send it again.`;
+      return w.badAesKey({ label });
     case "DECRYPT_FAILED":
-      return `${l} could not be decrypted: it arrived incomplete or with the wrong key. Please send it again.`;
+      return w.decryptFailed({ label });
     case "MEDIA_CORRUPT":
-      return `${l} arrived damaged or incomplete. Please send it again.`;
+      return w.corrupt({ label });
     case "MEDIA_EMPTY":
-      return `${l} arrived empty (0 bytes), so there is nothing to read. Please check it and send it again.`;
+      return w.empty({ label });
     case "TOO_LARGE":
-      return `${l} is larger than ${formatMb(maxBytes)}, so I did not download it.`;
+      return w.tooLarge({ label, max: formatMb(maxBytes) });
     case "MEDIA_URL_REFUSED":
-      return `${l} came with a download link I do not trust, so I skipped it.`;
+      return w.untrustedLink({ label });
     case "MEDIA_MISSING":
     case "NO_MEDIA":
-      return `${l} came without anything to download. Please send it again.`;
+      return w.nothingToDownload({ label });
     default:
-      return `${l} could not be downloaded right now. Please send it again in a moment.`;
+      return w.downloadFailed({ label });
   }
 }
 
 /** A voice note refused for its length (before it was decoded). */
-export function voiceTooLongNotice(label: string, maxVoiceMs: number, durationMs?: number): string {
-  const limit =
-    maxVoiceMs % 60_000 === 0 ? `${maxVoiceMs / 60_000} min` : `${Math.round(maxVoiceMs / 1000)} s`;
-  const claimed =
-    durationMs === undefined
-      ? ""
-      : ` (it lasts ${durationMs >= 120_000 ? `${Math.round(durationMs / 60_000)} min` : `${Math.round(durationMs / 1000)} s`})`;
-  return `${cap(label)} is longer than ${limit}${claimed}, so I did not listen to it. Please send a shorter one, or type it.`;
+export function voiceTooLongNotice(
+  label: string,
+  maxVoiceMs: number,
+  durationMs?: number,
+  lang: Lang = "en",
+): string {
+  const w = mediaWords(lang);
+  const inMinutes = (ms: number) => w.minutes({ n: Math.round(ms / 60_000) });
+  const inSeconds = (ms: number) => w.seconds({ n: Math.round(ms / 1000) });
+  return w.voiceTooLong({
+    label,
+    limit: maxVoiceMs % 60_000 === 0 ? inMinutes(maxVoiceMs) : inSeconds(maxVoiceMs),
+    lasts:
+      durationMs === undefined ? "" : durationMs >= 120_000 ? inMinutes(durationMs) : inSeconds(durationMs),
+  });
 }
 
-export const VOICE_FALLBACK_NOTICE = "I can't listen to voice notes here — please type it.";
+/** What a user who sent a voice note nobody can listen to is asked (in English; every language: `voiceFallback`). */
+export const VOICE_FALLBACK_NOTICE = MEDIA_TEXTS.voiceFallback.en;
+
+export function voiceFallbackNotice(lang: Lang): string {
+  return mediaWords(lang).voiceFallback;
+}

@@ -101,11 +101,11 @@ describe("longReplyAsFile", () => {
     `# Findings\n\nThe short version: it works.\n\n${"A paragraph of detail. ".repeat(40)}\n\n`.repeat(20);
 
   it("leaves a reply that fits in the bubbles alone", async () => {
-    expect(await longReplyAsFile("short answer", { dir: join(ws, "outbox") })).toBeUndefined();
+    expect(await longReplyAsFile("short answer", { workspaceDir: ws })).toBeUndefined();
   });
 
   it("writes a reply needing more bubbles than the limit to outbox/*.md with a short summary", async () => {
-    const r = await longReplyAsFile(long, { dir: join(ws, "outbox"), maxBubbles: 6, chunkChars: 2000 });
+    const r = await longReplyAsFile(long, { workspaceDir: ws, maxBubbles: 6, chunkChars: 2000 });
     expect(r?.files).toHaveLength(1);
     const path = r?.files[0] as string;
     expect(path.startsWith(join(ws, "outbox"))).toBe(true);

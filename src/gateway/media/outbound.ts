@@ -5,15 +5,17 @@
  * long for a few bubbles goes as a Markdown file with a short summary.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { AgentReply } from "../../agent/types.js";
-import { resolveInWorkspace } from "../../agent/workspace.js";
+import type { Lang } from "../../shared/i18n.js";
+import { openInWorkspace, writeInWorkspace } from "../../shared/workspace/index.js";
 import { splitMessage } from "../delivery/split.js";
-import { codeOf, errMessage, MediaError } from "./errors.js";
+import { codeOf, MediaError } from "./errors.js";
 import { formatMb, type MediaLimits, mediaLimits } from "./limits.js";
 import { visibleName } from "./notices.js";
-import { type SendKind, sniffFile } from "./sniff.js";
+import { type SendKind, SNIFF_BYTES, sendKindFor, sniffFile } from "./sniff.js";
+import { mediaWords } from "./texts.js";
 
 // The spaces before a tag go with it, so "see <<FILE:a>> here" reads "see here". The lookbehind
 // starts a match only where a run of blanks starts: without it a long run of spaces costs n².
@@ -77,12 +79,13 @@ export async function checkOutboundFile(
   requested: string,
   workspaceDir: string,
   limits: Partial<MediaLimits> = {},
+  lang: Lang = "en",
 ): Promise<OutboundCheck> {
   try {
     return { ok: true, file: await resolveOne(requested, workspaceDir, mediaLimits(limits)) };
   } catch (err) {
     const code = codeOf(err) ?? "FILE_NOT_FOUND";
-    return { ok: false, refusal: { path: requested, code, message: refusalText(requested, err) } };
+    return { ok: false, refusal: { path: requested, code, message: refusalText(requested, err, lang) } };
   }
 }
 
@@ -102,11 +105,26 @@ export async function resolveOutboundFiles(
 }
 
 async function resolveOne(requested: string, workspaceDir: string, l: MediaLimits): Promise<OutboundFile> {
-  const real = await resolveInWorkspace(workspaceDir, requested);
-  const st = await stat(real).catch(() => undefined);
-  if (!st?.isFile()) throw new MediaError("FILE_NOT_FOUND", `no file at ${requested} in the workspace`);
+  // Opened as the file tools open files: no symlink, no FIFO, no hard link (its other name may
+  // be outside). The upload reads the checked path again.
+  const opened = await openInWorkspace(workspaceDir, requested).catch((err: unknown) => {
+    const code = codeOf(err);
+    if (code === "WORKSPACE_NOT_FOUND" || code === "WORKSPACE_NOT_A_FILE") {
+      throw new MediaError("FILE_NOT_FOUND", `no file at ${requested} in the workspace`);
+    }
+    throw err;
+  });
+  const st = opened.stat;
+  const real = opened.path;
+  let head: Buffer;
+  try {
+    head = Buffer.alloc(Math.min(SNIFF_BYTES, st.size));
+    await opened.handle.read(head, 0, head.length, 0);
+  } finally {
+    await opened.handle.close();
+  }
   if (st.size === 0) throw new MediaError("MEDIA_EMPTY", `${requested} is empty`);
-  const sniffed = await sniffFile(real);
+  const sniffed = sendKindFor(head, basename(real));
   let kind = sniffed.kind;
   if (kind === "image" && st.size > l.maxImageBytes) {
     // Too big for an image bubble, but a file bubble still carries it.
@@ -129,24 +147,29 @@ export async function outboundKind(path: string, limits: Partial<MediaLimits> = 
 }
 
 function tooLarge(requested: string, size: number, max: number): MediaError {
-  return new MediaError(
-    "FILE_TOO_LARGE",
-    `${requested} is ${formatMb(size)}, over the ${formatMb(max)} limit`,
-  );
+  const details = { size: formatMb(size), max: formatMb(max) };
+  return new MediaError("FILE_TOO_LARGE", `${requested} is ${details.size}, over the ${details.max} limit`, {
+    details,
+  });
 }
 
-function refusalText(requested: string, err: unknown): string {
+function refusalText(requested: string, err: unknown, lang: Lang): string {
   const name = `"${visibleName(basename(requested) || requested)}"`;
+  const w = mediaWords(lang);
   switch (codeOf(err)) {
     case "WORKSPACE_ESCAPE":
     case "WORKSPACE_BAD_PATH":
-      return `I can't send ${name}: it is outside my workspace.`;
+      return w.sendOutside({ name });
+    case "WORKSPACE_HARD_LINK":
+      return w.sendHardLink({ name });
     case "MEDIA_EMPTY":
-      return `I can't send ${name}: the file is empty.`;
-    case "FILE_TOO_LARGE":
-      return `I can't send ${name}: ${errMessage(err).replace(/^.* is /, "it is ")}.`;
+      return w.sendEmpty({ name });
+    case "FILE_TOO_LARGE": {
+      const d = err instanceof MediaError ? err.details : {};
+      return w.sendTooLarge({ name, size: d.size ?? "?", max: d.max ?? "?" });
+    }
     default:
-      return `I can't send ${name}: the file does not exist.`;
+      return w.sendMissing({ name });
   }
 }
 
@@ -155,11 +178,13 @@ export interface LongReplyOptions {
   maxBubbles?: number;
   /** Bubble size used to count (default 2000, delivery's). */
   chunkChars?: number;
-  /** Where the `.md` goes, usually `<workspace>/outbox`. */
-  dir: string;
+  /** The contact's workspace: the `.md` goes to its `outbox/` (0600, through a real folder, never a link). */
+  workspaceDir: string;
   /** Longest summary in code points (default 300). */
   summaryChars?: number;
   nowMs?: number;
+  /** The language of the note on the summary (default en). */
+  lang?: Lang;
 }
 
 /** A reply that would need more than `maxBubbles` bubbles → a short summary plus the full text as a `.md`. */
@@ -169,13 +194,16 @@ export async function longReplyAsFile(
 ): Promise<{ text: string; files: string[] } | undefined> {
   const bubbles = splitMessage(text, options.chunkChars ?? 2000).length;
   if (bubbles <= (options.maxBubbles ?? 6)) return undefined;
-  await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const stamp = new Date(options.nowMs ?? Date.now()).toISOString().replace(/[:.]/g, "-").slice(0, 19);
-  const path = join(options.dir, `reply-${stamp}-${randomBytes(3).toString("hex")}.md`);
-  await writeFile(path, text.endsWith("\n") ? text : `${text}\n`, { mode: 0o600 });
+  const name = join("outbox", `reply-${stamp}-${randomBytes(3).toString("hex")}.md`);
+  const { path } = await writeInWorkspace(
+    options.workspaceDir,
+    name,
+    text.endsWith("\n") ? text : `${text}\n`,
+  );
   const summary = summaryOf(text, options.summaryChars ?? 300);
   return {
-    text: `${summary}\n\n(The reply is long: full reply attached as ${basename(path)}.)`,
+    text: `${summary}\n\n${mediaWords(options.lang ?? "en").longReply({ name: basename(path) })}`,
     files: [path],
   };
 }
@@ -200,6 +228,8 @@ export interface PrepareOutboundOptions {
   limits?: Partial<MediaLimits>;
   maxBubbles?: number;
   chunkChars?: number;
+  /** The language of refusals and the long-reply note (default en). */
+  lang?: Lang;
 }
 
 /**
@@ -219,7 +249,7 @@ export async function prepareOutboundReply(
   const files: { path: string; caption?: string }[] = [];
   const refusals: string[] = [];
   for (const w of wanted) {
-    const r = await checkOutboundFile(w.path, options.workspaceDir, options.limits);
+    const r = await checkOutboundFile(w.path, options.workspaceDir, options.limits, options.lang);
     if (!r.ok) {
       if (!refusals.includes(r.refusal.message)) refusals.push(r.refusal.message);
     } else if (!files.some((f) => f.path === r.file.path)) {
@@ -228,7 +258,8 @@ export async function prepareOutboundReply(
   }
   let text = tags.text;
   const long = await longReplyAsFile(text, {
-    dir: join(options.workspaceDir, "outbox"),
+    workspaceDir: options.workspaceDir,
+    ...(options.lang ? { lang: options.lang } : {}),
     ...(options.maxBubbles === undefined ? {} : { maxBubbles: options.maxBubbles }),
     ...(options.chunkChars === undefined ? {} : { chunkChars: options.chunkChars }),
   });

@@ -1,7 +1,8 @@
 /**
  * What a file is, from its first bytes. Inbound images carry no type at all, and an outbound file
  * must go as an image or video bubble only when WeChat can show it: the content decides, the
- * extension only names the MIME of a plain file (ilink-protocol §7.2 used the extension alone).
+ * extension only names the MIME of a plain file (the official client used the extension alone:
+ * docs/protocol.md §7.2).
  */
 import { open } from "node:fs/promises";
 import { basename } from "node:path";

@@ -1,6 +1,6 @@
 /**
  * Optional speech-to-text through any OpenAI-compatible `/audio/transcriptions` endpoint (OpenAI,
- * Groq, a local whisper server…). There is no offline STT worth shipping (dependencies.md §14), so
+ * Groq, a local whisper server…). No offline STT package was found worth shipping (none runs well on Node 20), so
  * without one configured the gateway asks the user to type instead.
  */
 import { redactText } from "../../util/logger.js";

@@ -44,6 +44,29 @@ describe("CDN URL policy", () => {
     }
   });
 
+  it("an allowlisted CDN host whose DNS answer hides a private IPv4 in IPv6 (SIIT, Teredo, NAT64) is dropped", async () => {
+    for (const address of [
+      "::ffff:0:127.0.0.1",
+      "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+      "64:ff9b::a9fe:a9fe",
+    ]) {
+      const p = createCdnUrlPolicy({
+        cdnBaseUrl: "http://127.0.0.1:8790/c2c",
+        allowHosts: ["cdn.example.com"],
+        resolver: async () => [{ address, family: 6 }],
+      });
+      const vetted = await p.vet({ full_url: "https://cdn.example.com/a", encrypt_query_param: "P" });
+      expect(vetted.media.full_url, address).toBeUndefined();
+      expect(vetted.refused, address).toMatch(/loopback, private or link-local/);
+    }
+  });
+
+  it("an allowed private address is address:port: a bare one is refused (it would open every port)", () => {
+    expect(() =>
+      createCdnUrlPolicy({ cdnBaseUrl: "http://127.0.0.1:8790/c2c", allowAddresses: ["10.0.0.5"] }),
+    ).toThrow(/with a port/);
+  });
+
   it("refuses with a typed error when nothing is left to download from", async () => {
     await expect(policy.vet({ full_url: "http://10.0.0.1/x" })).rejects.toMatchObject({
       code: "MEDIA_URL_REFUSED",

@@ -1,6 +1,6 @@
 /**
  * Voice notes: WeChat sends SILK v3 (`\x02#!SILK_V3`). silk-wasm decodes it to 16-bit mono PCM at
- * the rate we ask for; 24 000 Hz is what Tencent's client uses (dependencies.md §6). A 44-byte RIFF
+ * the rate we ask for; 24 000 Hz is what Tencent's client uses (docs/protocol.md §10.3). A 44-byte RIFF
  * header makes that a WAV any transcription endpoint accepts. Decoding is bounded before it starts
  * (silk.ts) and runs off the event loop (silk-worker.ts); the gateway decodes only to transcribe.
  */

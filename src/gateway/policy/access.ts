@@ -1,7 +1,7 @@
 /**
  * The access policy: one synchronous `check` per inbound message, called by dispatch before
  * anything else (slash commands included, so nobody unknown can run `/status`; see the official
- * client's trap in ilink-protocol §19.21). A refusal never reaches the agent; it carries a stable
+ * client's trap in docs/protocol.md §19.21). A refusal never reaches the agent; it carries a stable
  * `code`, a human `reason` (logged, and stored on the inbound row) and, at most once per spell,
  * a `reply` for the gateway to send (a pairing code, a rate-limit notice). Everything else about
  * a refusal is silence, so a stranger cannot make the bot spend its send quota.
@@ -15,6 +15,7 @@
  */
 import type { Store } from "../../store/types.js";
 import { createLogger, type Logger } from "../../util/logger.js";
+import { gatewayWords } from "../texts.js";
 import { detectAddress } from "./mention.js";
 import {
   contactAccess,
@@ -130,7 +131,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     if (c.limited) {
       const s = secondsOf(c.retryAfterMs);
       const reply = told("contact", c)
-        ? `You're sending messages faster than I can answer. I'll pick up again in ${s} s.`
+        ? gatewayWords(profile.language).rateContact({ seconds: s })
         : undefined;
       return refuse(
         msg,
@@ -143,7 +144,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     if (a.limited) {
       const s = secondsOf(a.retryAfterMs);
       const reply = told("account", a)
-        ? `I'm getting more messages than I can answer right now. Please write again in ${s} s.`
+        ? gatewayWords(profile.language).rateAccount({ seconds: s })
         : undefined;
       return refuse(
         msg,
@@ -157,7 +158,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     return undefined;
   };
 
-  const pairing = (msg: AccessRequest, nowMs: number): Refusal => {
+  const pairing = (msg: AccessRequest, profile: ResolvedProfile, nowMs: number): Refusal => {
     const state = contactAccess(store, msg.accountId, msg.fromUserId);
     const step = nextPairingStep(state, nowMs);
     if (step.step === "wait") {
@@ -202,9 +203,8 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
       log.error({ err: (err as Error).message }, "onPairingRequest handler failed");
     }
     const minutes = Math.max(1, Math.round(ttlMs / 60_000));
-    const reply = reminder
-      ? `Your earlier pairing code expired. New code: ${request.code} (valid ${minutes} min). Send it to my owner to be approved, then write again.`
-      : `Hi! I only answer people my owner has approved. Your pairing code: ${request.code} (valid ${minutes} min). Send it to my owner; once approved, just write again.`;
+    const w = gatewayWords(profile.language);
+    const reply = (reminder ? w.pairingReminder : w.pairingFirst)({ code: request.code, minutes });
     return refuse(msg, "pairing-code-sent", `unknown contact: pairing code ${request.code} sent`, reply);
   };
 
@@ -261,7 +261,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
       if (profile.dmPolicy === "allowlist") {
         return refuse(msg, "not-allowlisted", "sender is not in allowFrom nor approved");
       }
-      return pairing(msg, nowMs);
+      return pairing(msg, profile, nowMs);
     }
     const limited = msg.answer ? undefined : rateLimit(msg, profile, nowMs);
     if (limited) return limited;

@@ -15,6 +15,7 @@
  * `rateLimit.perContact` and keep the default `perAccount`.
  */
 import { z } from "zod";
+import { LANGUAGES, type Lang, systemLanguage } from "../../shared/i18n.js";
 
 export const DM_POLICIES = ["open", "allowlist", "pairing", "disabled"] as const;
 export type DmPolicy = (typeof DM_POLICIES)[number];
@@ -66,6 +67,8 @@ export const profileSchema = z
       })
       .strict()
       .optional(),
+    /** What the gateway itself says to contacts (pairing, /help, notices): `en` or `zh-CN`; unset: the system's locale. */
+    language: z.enum(LANGUAGES, { error: () => `language must be ${LANGUAGES.join(" or ")}` }).optional(),
   })
   .strict();
 export type Profile = z.infer<typeof profileSchema>;
@@ -110,6 +113,8 @@ export interface ResolvedProfile {
   mentionNames: readonly string[];
   prefixes: readonly string[];
   rateLimit: { perContact: RateRule; perAccount: RateRule };
+  /** The language of the gateway's own words to contacts. */
+  language: Lang;
 }
 
 export const PROFILE_DEFAULTS = Object.freeze({
@@ -142,6 +147,7 @@ export function resolveProfile(
       perContact: a.rateLimit?.perContact ?? d.rateLimit?.perContact ?? PROFILE_DEFAULTS.perContact,
       perAccount: a.rateLimit?.perAccount ?? d.rateLimit?.perAccount ?? PROFILE_DEFAULTS.perAccount,
     },
+    language: pick("language") ?? systemLanguage(),
   };
 }
 

@@ -4,6 +4,7 @@
  * by another process at its next look at the store (every few seconds).
  */
 
+import type { Lang } from "../../shared/i18n.js";
 import type { ScheduleJob, ScheduleRun, Store } from "../../store/types.js";
 import { firstText } from "../inbound.js";
 import { DEFAULT_JOB_LIMITS, type JobLimits, planJob, type ScheduleRequest } from "./jobs.js";
@@ -90,6 +91,8 @@ export interface CreateOptions {
   windowMs?: number;
   quotaPerToken?: number;
   language?: LanguageSetting;
+  /** The account's language (the gateway's `languageFor`). */
+  accountLang?: (accountId: string) => Lang;
 }
 
 export interface Created {
@@ -109,7 +112,7 @@ export function createJob(store: Store, req: ScheduleRequest, o: CreateOptions):
   }).length;
   const planned = planJob(req, o.nowMs, active, o.limits ?? DEFAULT_JOB_LIMITS);
   const job = store.schedules.create(planned, o.nowMs);
-  const lang = contactLanguage(store, job.accountId, job.userId, o.language ?? "auto");
+  const lang = contactLanguage(store, job.accountId, job.userId, o.language ?? "account", o.accountLang);
   const when = formatWhen(planned.nextRunAtMs, job.tz, o.nowMs, lang);
   const w = sendWindow(store, job.accountId, job.userId, o.nowMs, {
     windowMs: o.windowMs ?? DEFAULT_WINDOW_MS,
@@ -144,10 +147,10 @@ export function contactLanguage(
   accountId: string,
   userId: string,
   setting: LanguageSetting,
+  accountLang?: (accountId: string) => Lang,
 ): ScheduleLanguage {
-  if (setting !== "auto") return setting;
-  const latest = store.inbound.list({ accountId, userId, limit: 1 })[0];
-  return pickLanguage(setting, latest ? firstText(latest.items) : undefined);
+  const latest = setting === "contact" ? store.inbound.list({ accountId, userId, limit: 1 })[0] : undefined;
+  return pickLanguage(setting, latest ? firstText(latest.items) : undefined, accountLang?.(accountId));
 }
 
 /** One line per job for a chat or a tool answer. */

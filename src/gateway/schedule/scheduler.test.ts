@@ -142,8 +142,16 @@ describe("firing", () => {
     expect(r.store.schedules.runs({})[0]?.state).toBe("sent");
   });
 
-  it("speaks Chinese to a contact who writes Chinese", async () => {
-    const r = rig();
+  it("speaks the account's language, or with `contact` the language the contact writes", async () => {
+    const zh = rig({ languageFor: () => "zh-CN" });
+    await zh.write("hello");
+    add(zh, { at: "2026-05-02 10:00", text: "standup" });
+    zh.scheduler.start();
+    await zh.clock.advanceTo(Date.parse("2026-05-02T02:00:01Z"));
+    expect(zh.store.outbound.deferred(ACC, ALICE)[0]?.text).toBe(
+      "⏰（原定 今天 10:00，等你再发消息后才送达）\nstandup",
+    );
+    const r = rig({ language: "contact" });
     await r.write("你好");
     add(r, { at: "2026-05-02 10:00", text: "开会" });
     r.scheduler.start();

@@ -9,6 +9,7 @@
  */
 import { basename } from "node:path";
 import type { AgentReply, Contact, ScheduleIO } from "../../agent/types.js";
+import type { Lang } from "../../shared/i18n.js";
 import type { InboundMessage, RunState, ScheduleJob, ScheduleRun, Store } from "../../store/types.js";
 import { createLogger, errText, type Logger } from "../../util/logger.js";
 import { type Clock, systemClock } from "../delivery/clock.js";
@@ -52,7 +53,10 @@ export interface SchedulerOptions {
   /** A firing missed by less than this while down runs at start (default 1 h). */
   graceMs?: number;
   quotaPerToken?: number;
+  /** The language of the ⏰ notes (default `account`: the account's, as every gateway text). */
   language?: LanguageSetting;
+  /** The account's language (the gateway's `languageFor`). */
+  languageFor?(accountId: string): Lang;
   limits?: JobLimits;
   /** The longest the timer sleeps before looking at the store again (default 5 s). */
   recheckMs?: number;
@@ -87,7 +91,7 @@ export class Scheduler {
       windowMs: this.#windowMs,
       warnLeadMs: options.warnLeadMs ?? 2 * HOUR,
       quotaPerToken: options.quotaPerToken ?? 10,
-      language: options.language ?? "auto",
+      lang: (accountId, userId) => this.#lang(accountId, userId),
       serves: (id) => this.#serves(id),
       send: (reply) => this.#o.deliver(reply, this.#abort.signal),
       logger: this.#log,
@@ -142,7 +146,7 @@ export class Scheduler {
   /** The `schedule` tool of one contact (jobs made this way are limited, and only their own). */
   forContact(contact: Contact): ScheduleIO {
     const who = { accountId: contact.accountId, userId: contact.userId };
-    const lang = () => contactLanguage(this.#store, who.accountId, who.userId, this.#o.language ?? "auto");
+    const lang = () => this.#lang(who.accountId, who.userId);
     return {
       create: async (req) => {
         const made = createJob(
@@ -177,8 +181,14 @@ export class Scheduler {
       limits: this.#o.limits ?? DEFAULT_JOB_LIMITS,
       windowMs: this.#windowMs,
       quotaPerToken: this.#o.quotaPerToken ?? 10,
-      language: this.#o.language ?? "auto",
+      language: this.#o.language ?? "account",
+      ...(this.#o.languageFor ? { accountLang: (id: string) => this.#o.languageFor?.(id) ?? "en" } : {}),
     };
+  }
+
+  #lang(accountId: string, userId: string): Lang {
+    const accountLang = this.#o.languageFor ? (id: string) => this.#o.languageFor?.(id) ?? "en" : undefined;
+    return contactLanguage(this.#store, accountId, userId, this.#o.language ?? "account", accountLang);
   }
 
   #serves(accountId: string): boolean {
@@ -226,11 +236,11 @@ export class Scheduler {
     const lateMs = now - dueAtMs;
     if (lateMs > this.#graceMs) return this.#skip(job, dueAtMs, next, now);
     if (job.action === "prompt") return this.#firePrompt(job, dueAtMs, next, now);
-    const lang = contactLanguage(this.#store, job.accountId, job.userId, this.#o.language ?? "auto");
+    const lang = this.#lang(job.accountId, job.userId);
     const t = textsFor(lang);
     const hold = this.#holdFor(job, now);
     const when = formatWhen(dueAtMs, job.tz, now, lang);
-    const mark = (body: string) => (hold ? t.held(body, when) : t.onTime(body));
+    const mark = (body: string) => (hold ? t.held({ body, when }) : t.onTime({ body }));
     const content: Pick<ReplyToDeliver, "text" | "files"> =
       job.action === "text"
         ? { text: mark(job.body) }
@@ -350,8 +360,12 @@ export class Scheduler {
 
   async #skip(job: ScheduleJob, dueAtMs: number, next: number | undefined, now: number): Promise<void> {
     const { missed, last } = missedFirings(job, dueAtMs, now);
-    const lang = contactLanguage(this.#store, job.accountId, job.userId, this.#o.language ?? "auto");
-    const text = textsFor(lang).missed(missed, formatWhen(last, job.tz, now, lang), preview(job.body));
+    const lang = this.#lang(job.accountId, job.userId);
+    const text = textsFor(lang).missed({
+      count: missed,
+      last: formatWhen(last, job.tz, now, lang),
+      preview: preview(job.body),
+    });
     await this.#record(job, dueAtMs, next, now, { text }, this.#holdFor(job, now), { missed });
   }
 
@@ -370,7 +384,7 @@ export class Scheduler {
 
   #startTurn(job: ScheduleJob, run: ScheduleRun): void {
     const now = this.#clock.now();
-    const lang = contactLanguage(this.#store, job.accountId, job.userId, this.#o.language ?? "auto");
+    const lang = this.#lang(job.accountId, job.userId);
     const when = formatWhen(run.scheduledAtMs, job.tz, now, lang);
     const message = promptMessage(job, run, when, now);
     this.#o.runPrompt?.(message, {
@@ -380,7 +394,9 @@ export class Scheduler {
         const hold = this.#holdFor(job, at);
         const body = reply.text.trim() || "(no answer)";
         const content = {
-          text: hold ? t.held(body, formatWhen(run.scheduledAtMs, job.tz, at, lang)) : t.onTime(body),
+          text: hold
+            ? t.held({ body, when: formatWhen(run.scheduledAtMs, job.tz, at, lang) })
+            : t.onTime({ body }),
           ...(reply.files ? { files: reply.files } : {}),
         };
         let sending: Promise<DeliveryResult> | undefined;
@@ -401,7 +417,7 @@ export class Scheduler {
             {
               accountId: job.accountId,
               toUserId: job.userId,
-              text: t.failed(job.id, when, preview(why, 200)),
+              text: t.failed({ job: job.id, when, why: preview(why, 200) }),
             },
             this.#abort.signal,
           )

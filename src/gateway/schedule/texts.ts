@@ -1,18 +1,25 @@
 /**
  * What a contact reads about their scheduled messages, in English and Simplified Chinese. Which
- * one: the configured language, or (`auto`) the language of the contact's latest message (CJK
- * → zh-CN), since WeChat tells us nothing else about a person's language. Times are shown in the
- * job's zone: "08:00" today, "tomorrow 08:00", else with the date.
+ * one: the account's language (as every text the gateway sends), or, with `schedule.language:
+ * "contact"`, that of the contact's latest message (CJK → zh-CN), or a fixed one. Times are shown
+ * in the job's zone: "08:00" today, "tomorrow 08:00", else with the date.
  */
+import { defineCatalogue, type Lang, text, type Words, wordsFor } from "../../shared/i18n.js";
 import { hasCjk } from "../delivery/markdown.js";
 import { wallParts, zoneOffsetMs } from "./timing.js";
 
-export type ScheduleLanguage = "en" | "zh-CN";
-export type LanguageSetting = ScheduleLanguage | "auto";
+export type ScheduleLanguage = Lang;
+/** `account`: the account's language (its profile, like every gateway text); `contact`: the contact's latest message's. */
+export type LanguageSetting = Lang | "account" | "contact";
 
-export function pickLanguage(setting: LanguageSetting, latestText: string | undefined): ScheduleLanguage {
-  if (setting !== "auto") return setting;
-  return latestText !== undefined && hasCjk(latestText) ? "zh-CN" : "en";
+export function pickLanguage(
+  setting: LanguageSetting,
+  latestText: string | undefined,
+  accountLang: Lang = "en",
+): ScheduleLanguage {
+  if (setting === "account") return accountLang;
+  if (setting !== "contact") return setting;
+  return latestText === undefined ? accountLang : hasCjk(latestText) ? "zh-CN" : "en";
 }
 
 const WEEKDAYS: Record<ScheduleLanguage, string[]> = {
@@ -42,41 +49,40 @@ export function formatWhen(ms: number, tz: string, nowMs: number, lang: Schedule
   return `${wd} ${day.d} ${month} ${hhmm}`;
 }
 
-export interface ContactTexts {
-  /** The first line of a firing that arrives on time. */
-  onTime(body: string): string;
+/** What a contact reads about their scheduled messages (both languages side by side). */
+export const SCHEDULE_TEXTS = defineCatalogue({
   /** A firing that waited in the outbox: marked with the time it was due. */
-  held(body: string, when: string): string;
+  held: text<{ body: string; when: string }>({
+    en: (p) => `⏰ (due ${p.when}; held until you wrote again)\n${p.body}`,
+    "zh-CN": (p) => `⏰（原定 ${p.when}，等你再发消息后才送达）\n${p.body}`,
+  }),
   /** Before the contact's window closes while jobs would fire after it. */
-  windowWarning(jobs: number, nextWhen: string): string;
+  windowWarning: text<{ jobs: number; next: string }>({
+    en: (p) =>
+      `⏰ ${p.jobs === 1 ? "Your scheduled message needs" : `Your ${p.jobs} scheduled messages need`} you to write to me once a day (WeChat lets a bot write only within 24 h of your last message). The next one is ${p.next}. Reply anything to keep ${p.jobs === 1 ? "it" : "them"} coming.`,
+    "zh-CN": (p) =>
+      `⏰ 你有 ${p.jobs} 条定时消息，需要你每天给我发一次消息才能送达（微信只允许机器人在你最后一条消息后的 24 小时内回复）。下一条在 ${p.next}。回复任意内容即可继续收到。`,
+  }),
   /** Firings missed by more than the grace while the gateway was down. */
-  missed(count: number, lastWhen: string, preview: string): string;
+  missed: text<{ count: number; last: string; preview: string }>({
+    en: (p) =>
+      `⏰ I was offline and missed ${p.count === 1 ? "a scheduled message" : `${p.count} scheduled messages`} (the last was due ${p.last}): ${p.preview}`,
+    "zh-CN": (p) => `⏰ 我离线期间错过了 ${p.count} 条定时消息（最近一条原定 ${p.last}）：${p.preview}`,
+  }),
   /** A prompt job's agent turn failed. */
-  failed(jobId: number, when: string, why: string): string;
-}
+  failed: text<{ job: number; when: string; why: string }>({
+    en: (p) => `⏰ Scheduled job #${p.job} (${p.when}) could not run: ${p.why}`,
+    "zh-CN": (p) => `⏰ 定时任务 #${p.job}（${p.when}）未能运行：${p.why}`,
+  }),
+});
 
-const en: ContactTexts = {
-  onTime: (body) => `⏰ ${body}`,
-  held: (body, when) => `⏰ (due ${when}; held until you wrote again)\n${body}`,
-  windowWarning: (jobs, nextWhen) =>
-    `⏰ ${jobs === 1 ? "Your scheduled message needs" : `Your ${jobs} scheduled messages need`} you to write to me once a day (WeChat lets a bot write only within 24 h of your last message). The next one is ${nextWhen}. Reply anything to keep ${jobs === 1 ? "it" : "them"} coming.`,
-  missed: (count, lastWhen, preview) =>
-    `⏰ I was offline and missed ${count === 1 ? "a scheduled message" : `${count} scheduled messages`} (the last was due ${lastWhen}): ${preview}`,
-  failed: (jobId, when, why) => `⏰ Scheduled job #${jobId} (${when}) could not run: ${why}`,
-};
+/** A firing that arrives on time: the same in every language. */
+const onTime = (p: { body: string }) => `⏰ ${p.body}`;
 
-const zhCN: ContactTexts = {
-  onTime: (body) => `⏰ ${body}`,
-  held: (body, when) => `⏰（原定 ${when}，等你再发消息后才送达）\n${body}`,
-  windowWarning: (jobs, nextWhen) =>
-    `⏰ 你有 ${jobs} 条定时消息，需要你每天给我发一次消息才能送达（微信只允许机器人在你最后一条消息后的 24 小时内回复）。下一条在 ${nextWhen}。回复任意内容即可继续收到。`,
-  missed: (count, lastWhen, preview) =>
-    `⏰ 我离线期间错过了 ${count} 条定时消息（最近一条原定 ${lastWhen}）：${preview}`,
-  failed: (jobId, when, why) => `⏰ 定时任务 #${jobId}（${when}）未能运行：${why}`,
-};
+export type ContactTexts = Words<typeof SCHEDULE_TEXTS> & { onTime: typeof onTime };
 
 export function textsFor(lang: ScheduleLanguage): ContactTexts {
-  return lang === "zh-CN" ? zhCN : en;
+  return { ...wordsFor(SCHEDULE_TEXTS, lang), onTime };
 }
 
 /** A job's body for a note: one line, at most `max` characters. */

@@ -4,11 +4,12 @@
  * while the window is still open and the quota has room, and never ahead of an outbox that waits.
  * Which window was warned is kept on the contact record (`settings.scheduleWarnedWindowMs`).
  */
+
+import type { Lang } from "../../shared/i18n.js";
 import type { ScheduleJob, Store } from "../../store/types.js";
 import { errText, type Logger } from "../../util/logger.js";
 import type { DeliveryResult, ReplyToDeliver } from "../delivery/delivery.js";
-import { contactLanguage } from "./api.js";
-import { formatWhen, type LanguageSetting, textsFor } from "./texts.js";
+import { formatWhen, textsFor } from "./texts.js";
 import { nextCronRun } from "./timing.js";
 import { sendWindow } from "./window.js";
 
@@ -19,7 +20,8 @@ export interface WindowWarningOptions {
   windowMs: number;
   warnLeadMs: number;
   quotaPerToken: number;
-  language: LanguageSetting;
+  /** The language a contact reads the warning in. */
+  lang(accountId: string, userId: string): Lang;
   serves(accountId: string): boolean;
   send(reply: ReplyToDeliver): Promise<DeliveryResult>;
   logger: Logger;
@@ -90,8 +92,11 @@ export class WindowWarnings {
         .sort((a, b) => a.at - b.at);
       const first = after[0];
       if (!first) continue;
-      const lang = contactLanguage(this.o.store, accountId, userId, this.o.language);
-      const text = textsFor(lang).windowWarning(after.length, formatWhen(first.at, first.job.tz, now, lang));
+      const lang = this.o.lang(accountId, userId);
+      const text = textsFor(lang).windowWarning({
+        jobs: after.length,
+        next: formatWhen(first.at, first.job.tz, now, lang),
+      });
       const contact = this.o.store.contacts.get(accountId, userId);
       if (!contact) this.o.store.contacts.see(accountId, userId, now);
       this.o.store.contacts.update(accountId, userId, {

@@ -158,9 +158,12 @@ export const appScript = `
   $("me-select").onchange = function (e) { setMe(e.target.value); };
   $("bot-select").onchange = function (e) {
     if (e.target.value === "__new") {
-      api("POST", "/sim/accounts", {}).then(function (a) {
+      // Owned by the user being played, who then chats with it as its owner.
+      api("POST", "/sim/accounts", S.me ? { owner_user_id: S.me } : {}).then(function (a) {
         S.accountId = a.account_id;
-        return loadAccounts().then(loadMessages);
+        store.setItem("wx.account", S.accountId);
+        S.active = null;
+        return loadAccounts().then(loadMessages).then(function () { if (S.me) openChat("d:" + S.me); });
       }).catch(function (err) { toast(err.message); renderPickers(); });
       return;
     }
@@ -276,6 +279,7 @@ export const appScript = `
     var title = $("conv-title");
     if (!S.active || !S.me) {
       box.replaceChildren(el("div", "placeholder", S.me ? t.pickChat : t.noUser));
+      $("group-hint").classList.add("hidden");
       title.textContent = "";
       $("conv-sub").textContent = "";
       $("composer").classList.add("hidden");
@@ -283,6 +287,7 @@ export const appScript = `
     }
     var isGroup = S.active.indexOf("g:") === 0;
     title.textContent = isGroup ? S.groups[S.active.slice(2)].name : botName();
+    $("group-hint").classList.toggle("hidden", !isGroup);
     renderTyping();
     $("composer").classList.remove("hidden");
     $("mention-btn").classList.toggle("hidden", !isGroup);
@@ -313,7 +318,10 @@ export const appScript = `
     renderConversation();
   }
 
+  // On a phone-sized screen the list and the conversation take the whole width in turn.
+  var app = document.querySelector(".app");
   function openChat(key) {
+    app.classList.add("in-chat");
     S.active = key;
     S.quote = null;
     renderQuote();
@@ -321,6 +329,11 @@ export const appScript = `
     renderAll();
     $("input").focus();
   }
+
+  $("back-btn").onclick = function () {
+    app.classList.remove("in-chat");
+    renderList();
+  };
 
   // ── typing ────────────────────────────────────────────────────────────────
   function setTyping(conv) {
@@ -376,17 +389,19 @@ export const appScript = `
 
   function onEvent(type, data) {
     logEvent(type, data);
+    phone.onEvent(type, data);
     if (type === "message.inbound" || type === "message.outbound") {
       if (upsert(data)) { renderList(); renderConversation(); }
     } else if (type.indexOf("typing") === 0) {
       if (data.account_id !== S.accountId || data.user_id !== S.me) return;
       setTyping(data.status === "cancel" ? null : lastConvOfUser(data.user_id));
     } else if (type.indexOf("account.") === 0) {
+      if (type === "account.expired" && data.account_id === S.accountId) toast(t.botExpired);
       loadAccounts().then(renderPickers).catch(function () {});
     } else if (type === "fault.triggered" && (!data.account_id || data.account_id === S.accountId)) {
       toast(t.faultTriggered + ": " + data.endpoint);
     } else if (type === "message.rejected" && data.account_id === S.accountId) {
-      toast("sendmessage ret=" + data.ret + " " + (data.errmsg || "") + (data.rule ? " (" + data.rule + ")" : ""));
+      toast(t.sendRefused + ": ret=" + data.ret + " " + (data.errmsg || "") + (data.rule ? " (" + data.rule + ")" : ""));
     } else if (type === "user.created") {
       rememberUser({ user_id: data.user_id, name: data.name });
       renderPickers();
@@ -408,9 +423,26 @@ export const appScript = `
     // The simulator names each event; EventSource only hands over the names it is told about.
     ["message.inbound", "message.outbound", "message.redelivered", "message.duplicate", "message.rejected", "typing",
       "user.created", "account.created", "account.expired", "fault.added", "fault.cleared", "fault.triggered",
-      "realism.redelivery", "config", "qr.created", "qr.status", "updates.delivered"
+      "realism.redelivery", "config", "qr.created", "qr.status", "qr.wrong_code", "updates.delivered"
     ].forEach(function (name) { es.addEventListener(name, handle); });
   }
+
+  // ── the phone of a login QR code (phone-script.ts): /?qrcode=… ───────────
+  var phone = window.wxPhone.init({
+    api: api, t: t, toast: toast, el: el, userName: userName,
+    users: function () { return S.users; },
+    me: function () { return S.me; },
+    accounts: function () { return S.accounts; },
+    openBot: function (accountId, userId) {
+      S.accountId = accountId;
+      store.setItem("wx.account", accountId);
+      if (userId) { S.me = userId; store.setItem("wx.me", userId); }
+      S.active = null;
+      Promise.all([loadUsers(), loadAccounts()]).then(loadMessages).then(function () {
+        if (S.me) openChat("d:" + S.me);
+      }).catch(function (e) { toast(e.message); });
+    }
+  });
 
   window.wxChat = { state: S, onEvent: onEvent, refresh: refresh };
   window.wxPanel.init({ api: api, t: t, accountId: function () { return S.accountId; } });
@@ -425,6 +457,7 @@ export const appScript = `
   }).then(function () {
     if (S.me) openChat("d:" + S.me);
     connect();
+    phone.start();
   });
 })();
 `;

@@ -30,6 +30,8 @@ const en = {
   voiceTranscript: "Transcript (what WeChat's speech-to-text heard)",
   voiceSeconds: "Length (seconds)",
   cancel: "Cancel",
+  ok: "OK",
+  sendRefused: "sendmessage refused",
   quote: "Quote",
   quoting: "Quoting",
   typing: "typing…",
@@ -74,6 +76,31 @@ const en = {
   directChat: "Direct chat",
   download: "Open",
   mediaUnavailable: "preview unavailable",
+  back: "Back",
+  botExpired:
+    "This bot's session ended (-14). Make a new one: Bot → “+ Create bot account”, or log in again from the admin UI's QR login.",
+  groupHint:
+    "In a group the bot answers only when @-mentioned (the @ button). A gateway with groups disabled (the default for real accounts) stays silent.",
+  phoneTitle: "Scan to log in",
+  phoneIntro:
+    "A login client (wxagent login, the admin UI's QR login) shows this QR code. Here you are the phone that scans it.",
+  phoneScanAs: "Scan as",
+  phoneNewUser: "a new WeChat user",
+  phoneAskCode: "Ask for a pairing number (WeChat sometimes does)",
+  phoneScan: "Scan",
+  phoneConfirm: "Confirm login",
+  phoneRebind:
+    "This user already owns a live bot: confirming a second one ends the first one's session (-14), as WeChat does. Pick another user to keep both.",
+  phoneWait: "Waiting for the scan.",
+  phoneScanned: "Scanned: confirm the login.",
+  phoneCode: "The login client asks for this number:",
+  phoneConfirmed: "Logged in: the bot is bound to this user, and the login client saves it.",
+  phoneOpenChat: "Chat with the new bot",
+  phoneExpired: "This QR code expired: the login client shows a new one.",
+  phoneBlocked: "Too many wrong numbers: the login client starts over with a new QR code.",
+  phoneBound: "This bot is already bound to that login client: nothing changed.",
+  phoneUnknown: "This simulator does not know this QR code (it may have restarted): start the login again.",
+  phoneClose: "Close",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -103,6 +130,8 @@ const zhCN: Messages = {
   voiceTranscript: "转文字（微信语音识别的结果）",
   voiceSeconds: "时长（秒）",
   cancel: "取消",
+  ok: "确定",
+  sendRefused: "sendmessage 被拒绝",
   quote: "引用",
   quoting: "引用",
   typing: "对方正在输入…",
@@ -147,6 +176,30 @@ const zhCN: Messages = {
   directChat: "单聊",
   download: "打开",
   mediaUnavailable: "无法预览",
+  back: "返回",
+  botExpired:
+    "这个机器人的会话已结束（-14）。新建一个：机器人 → “+ 创建机器人账号”，或在管理界面扫码重新登录。",
+  groupHint:
+    "在群聊里，只有 @ 机器人时它才会回复（用 @ 按钮）。关闭了群聊的网关（真实账号的默认设置）不会回复。",
+  phoneTitle: "扫码登录",
+  phoneIntro: "登录客户端（wxagent login、管理界面的扫码登录）显示了这个二维码。在这里你扮演扫码的手机。",
+  phoneScanAs: "扫码的用户",
+  phoneNewUser: "一个新的微信用户",
+  phoneAskCode: "要求输入配对数字（微信有时会这样）",
+  phoneScan: "扫一扫",
+  phoneConfirm: "确认登录",
+  phoneRebind:
+    "这个用户已经有一个在线的机器人：再确认一个，会像微信那样让第一个的会话失效（-14）。想两个都保留，请换一个用户。",
+  phoneWait: "等待扫码。",
+  phoneScanned: "已扫码：请确认登录。",
+  phoneCode: "登录客户端需要输入这个数字：",
+  phoneConfirmed: "登录成功：机器人已绑定到这个用户，登录客户端会保存它。",
+  phoneOpenChat: "和新机器人聊天",
+  phoneExpired: "二维码已过期：登录客户端会显示一个新的。",
+  phoneBlocked: "输错数字次数过多：登录客户端会换一个新的二维码重新开始。",
+  phoneBound: "这个机器人已经绑定在那个登录客户端上：没有任何改变。",
+  phoneUnknown: "模拟器不认识这个二维码（可能重启过）：请重新开始登录。",
+  phoneClose: "关闭",
 };
 
 export const dictionaries: Record<Locale, Messages> = { en, "zh-CN": zhCN };

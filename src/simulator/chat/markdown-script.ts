@@ -1,6 +1,6 @@
 /**
  * Browser code (plain ES2020, no build step) that turns a bot's text into the HTML of a WeChat
- * bubble. WeChat renders only part of Markdown (ilink-protocol.md §7.5): code fences become code
+ * bubble. WeChat renders only part of Markdown (docs/protocol.md §7.5): code fences become code
  * blocks and **bold** is bold; lists, tables, quotes and links stay as the text they are. The
  * §7.5 filter is applied first (H5/H6 markers and images removed, CJK-only italics unwrapped), so
  * the page shows what a phone would show even when a bot skipped the filter.

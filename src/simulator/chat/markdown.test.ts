@@ -17,7 +17,7 @@ function load(): WxMarkdown {
 
 const { renderWechatText, filterLine } = load();
 
-describe("filterLine (ilink-protocol §7.5)", () => {
+describe("filterLine (docs/protocol.md §7.5)", () => {
   it("strips H5 and H6 markers with their one space, keeps H1-H4 and 7 hashes", () => {
     expect(filterLine("##### Title")).toBe("Title");
     expect(filterLine("###### Title")).toBe("Title");

@@ -168,8 +168,8 @@ function Dialogs({ t }: { t: Messages }) {
             <button type="submit" value="cancel" class="mini-btn" formnovalidate data-i18n="cancel">
               {t.cancel}
             </button>
-            <button type="submit" value="ok" class="mini-btn primary" id="name-ok">
-              OK
+            <button type="submit" value="ok" class="mini-btn primary" id="name-ok" data-i18n="ok">
+              {t.ok}
             </button>
           </div>
         </form>
@@ -197,6 +197,67 @@ function Dialogs({ t }: { t: Messages }) {
   );
 }
 
+/**
+ * The phone that scans a login QR code (shown for `/?qrcode=<code>`, the link a simulator's QR
+ * code holds): who scans, scan, the pairing number, confirm. Filled in by phone-script.ts.
+ */
+function PhoneView({ t }: { t: Messages }) {
+  return (
+    <div id="phone" class="phone-veil hidden">
+      <section class="phone" role="dialog" aria-modal="true" aria-labelledby="phone-title">
+        <header class="phone-head">
+          <h2 id="phone-title" data-i18n="phoneTitle">
+            {t.phoneTitle}
+          </h2>
+          <button
+            type="button"
+            class="act-btn"
+            id="phone-close"
+            title={t.phoneClose}
+            aria-label={t.phoneClose}
+            data-i18n-title="phoneClose"
+          >
+            ✕
+          </button>
+        </header>
+        <p class="phone-intro" data-i18n="phoneIntro">
+          {t.phoneIntro}
+        </p>
+        <code id="phone-qr" class="phone-qr" />
+        <p id="phone-status" class="phone-status" role="status" />
+        <div id="phone-scan" class="phone-step hidden">
+          <Labeled t={t} k="phoneScanAs" for="phone-user">
+            <select id="phone-user" />
+          </Labeled>
+          <label class="check">
+            <input type="checkbox" id="phone-ask-code" />
+            <span data-i18n="phoneAskCode">{t.phoneAskCode}</span>
+          </label>
+          <p id="phone-rebind" class="phone-warn hidden" data-i18n="phoneRebind">
+            {t.phoneRebind}
+          </p>
+          <button type="button" class="phone-btn" id="phone-scan-btn" data-i18n="phoneScan">
+            {t.phoneScan}
+          </button>
+        </div>
+        <div id="phone-verify" class="phone-step hidden">
+          <div id="phone-number" class="phone-number" />
+        </div>
+        <div id="phone-confirm" class="phone-step hidden">
+          <button type="button" class="phone-btn" id="phone-confirm-btn" data-i18n="phoneConfirm">
+            {t.phoneConfirm}
+          </button>
+        </div>
+        <div id="phone-done" class="phone-step hidden">
+          <button type="button" class="phone-btn" id="phone-open-chat" data-i18n="phoneOpenChat">
+            {t.phoneOpenChat}
+          </button>
+        </div>
+      </section>
+    </div>
+  );
+}
+
 export function ChatPage({ locale, assetBase }: ChatPageProps) {
   const t = dictionaries[locale ?? "en"];
   // Both dictionaries ride along so the script can follow navigator.language; `<` is escaped so
@@ -208,6 +269,7 @@ export function ChatPage({ locale, assetBase }: ChatPageProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{t.title}</title>
+        <link rel="icon" type="image/svg+xml" href={`${assetBase}/favicon.svg`} />
         <link rel="stylesheet" href={`${assetBase}/app.css`} />
       </head>
       <body>
@@ -254,11 +316,17 @@ export function ChatPage({ locale, assetBase }: ChatPageProps) {
           </section>
           <main class="conv">
             <header class="conv-head">
-              <div>
+              <button type="button" class="back-btn" id="back-btn" aria-label={t.back} title={t.back}>
+                ‹
+              </button>
+              <div class="conv-name">
                 <span id="conv-title" class="conv-title" />
                 <span id="conv-sub" class="conv-sub" />
               </div>
             </header>
+            <div id="group-hint" class="group-hint hidden" data-i18n="groupHint">
+              {t.groupHint}
+            </div>
             <div id="messages" class="messages">
               <div class="placeholder" id="placeholder" data-i18n="pickChat">
                 {t.pickChat}
@@ -305,6 +373,7 @@ export function ChatPage({ locale, assetBase }: ChatPageProps) {
           <SimPanel t={t} />
         </div>
         <Dialogs t={t} />
+        <PhoneView t={t} />
         <script id="wx-boot" type="application/json" dangerouslySetInnerHTML={{ __html: boot }} />
         <script src={`${assetBase}/app.js`} />
       </body>

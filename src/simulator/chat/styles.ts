@@ -78,6 +78,11 @@ button { cursor: pointer; }
 .conv { flex: 1; display: flex; flex-direction: column; background: var(--bg); min-width: 0; }
 .conv-head { height: 58px; padding: 0 20px; border-bottom: 1px solid var(--line); display: flex;
   align-items: center; justify-content: space-between; flex: none; }
+.conv-name { min-width: 0; flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.back-btn { display: none; border: 0; background: transparent; font-size: 28px; line-height: 1; padding: 0 12px 4px 0;
+  color: #333; }
+.group-hint { font-size: 12px; color: #666; background: #f7f7f7; border-bottom: 1px solid var(--line);
+  padding: 6px 20px; line-height: 1.5; flex: none; }
 .conv-title { font-size: 16px; font-weight: 500; }
 .conv-sub { font-size: 12px; color: var(--muted); margin-left: 8px; }
 .conv-sub.typing { color: var(--green); }
@@ -178,4 +183,54 @@ dialog .btns { display: flex; justify-content: flex-end; gap: 8px; }
   color: #fff; padding: 8px 16px; border-radius: 6px; font-size: 13px; z-index: 20; max-width: 60vw; }
 .lightbox { position: fixed; inset: 0; background: rgba(0,0,0,.8); display: grid; place-items: center; z-index: 10; }
 .lightbox img { max-width: 90vw; max-height: 90vh; }
+
+/* the phone of a login QR code (/?qrcode=…) */
+.phone-veil { position: fixed; inset: 0; background: rgba(0,0,0,.45); display: grid; place-items: center;
+  z-index: 30; padding: 12px; }
+.phone { width: min(360px, 100%); max-height: 100%; overflow-y: auto; background: #fff; border-radius: 18px;
+  padding: 18px 20px 22px; box-shadow: 0 12px 40px rgba(0,0,0,.3); border: 6px solid #222; }
+.phone.busy { opacity: .6; pointer-events: none; }
+.phone-head { display: flex; justify-content: space-between; align-items: center; }
+.phone-head h2 { font-size: 17px; margin: 0; }
+.phone-intro { font-size: 13px; color: #555; line-height: 1.5; }
+.phone-qr { display: block; font-size: 11px; color: var(--muted); word-break: break-all; }
+.phone-status { font-size: 15px; font-weight: 500; margin: 14px 0 10px; }
+.phone-step label { display: flex; flex-direction: column; gap: 4px; font-size: 12px; color: #555; margin-bottom: 10px; }
+.phone-step label.check { flex-direction: row; align-items: center; gap: 6px; }
+.phone-step select { height: 34px; border: 1px solid #dcdcdc; border-radius: 6px; padding: 0 6px; background: #fff; }
+.phone-warn { font-size: 12px; color: #b7791f; background: #fff8e6; border-radius: 6px; padding: 8px; line-height: 1.5; }
+.phone-btn { width: 100%; height: 42px; border: 0; border-radius: 8px; background: var(--green); color: #fff;
+  font-size: 15px; margin-top: 6px; }
+.phone-btn:hover { background: var(--green-dark); }
+.phone-number { font-size: 44px; font-weight: 600; letter-spacing: 6px; text-align: center; margin: 8px 0; }
+
+/* touch screens have no hover: the quote action stays visible */
+@media (hover: none) { .msg .actions { visibility: visible; } }
+
+/* a phone-sized screen (390 px wide, say): the list, then the conversation, each the whole width */
+@media (max-width: 700px) {
+  .app { min-width: 0; height: 100vh; height: 100dvh; }
+  .strip { width: 48px; gap: 14px; padding-top: 12px; }
+  .list { flex: 1; width: auto; min-width: 0; border-right: 0; }
+  .conv { display: none; }
+  .app.in-chat .strip, .app.in-chat .list { display: none; }
+  .app.in-chat .conv { display: flex; }
+  .back-btn { display: block; }
+  .conv-head { padding: 0 12px; height: 50px; justify-content: flex-start; }
+  .group-hint { padding: 6px 12px; }
+  .messages { padding: 10px 10px 6px; }
+  .msg { gap: 8px; margin: 10px 0; }
+  .msg .avatar { width: 34px; height: 34px; font-size: 14px; }
+  .msg .body { max-width: calc(100% - 84px); }
+  .msg-img { max-width: min(200px, 100%); }
+  .file-card { width: min(220px, 100%); }
+  .md-code, .md-table { max-width: 100%; }
+  .composer { height: auto; }
+  .toolbar { padding: 6px 8px 0; flex-wrap: wrap; }
+  .composer textarea { min-height: 56px; padding: 6px 12px; font-size: 16px; }
+  .send-row { padding: 0 12px 10px; }
+  .panel { position: fixed; top: 0; bottom: 0; right: 0; left: 48px; width: auto; z-index: 15; }
+  dialog { width: min(340px, 92vw); }
+  .toast { width: max-content; max-width: 90vw; }
+}
 `;

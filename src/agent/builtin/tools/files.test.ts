@@ -109,7 +109,7 @@ describe("file tools", () => {
     expect(await run(sendFileTool(withIo), { path: "src/a.ts", caption: "code" })).toMatch(/^sent a\.ts/);
     expect(io.sentFiles).toEqual([{ path: join(ctx.root, "src/a.ts"), caption: "code" }]);
     await expect(run(sendFileTool(withIo), { path: "escape/secret.txt" })).rejects.toThrow(/outside/);
-    await expect(run(sendFileTool(withIo), { path: "src" })).rejects.toThrow(/not a file/);
+    await expect(run(sendFileTool(withIo), { path: "src" })).rejects.toThrow(/src is a directory/);
     expect(io.sentFiles).toHaveLength(1);
   });
 });

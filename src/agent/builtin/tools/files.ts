@@ -1,18 +1,22 @@
-/** File tools: list, read, search, write, edit, send_file; every path is confined to the workspace. */
-import { constants } from "node:fs";
-import { mkdir, open, readdir, readFile, stat } from "node:fs/promises";
-import { basename, dirname, join, relative } from "node:path";
+/**
+ * File tools: list, read, search, write, edit, send_file. Every path is confined to the workspace
+ * and every file is opened through src/shared/workspace (no final symlink, no FIFO, no hard link:
+ * a hard link's other name may be outside). New files are 0600, new folders 0700.
+ */
+import { readdir, realpath, stat } from "node:fs/promises";
+import { basename, join, relative } from "node:path";
 import { tool } from "ai";
 import { z } from "zod";
-import { resolveInWorkspace } from "../../workspace.js";
+import {
+  openInWorkspace,
+  readInWorkspace,
+  resolveInWorkspace,
+  writeInWorkspace,
+} from "../../../shared/workspace/index.js";
 import type { ToolContext } from "./context.js";
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "__pycache__"]);
 const MAX_LIST_ENTRIES = 500;
-
-function rel(ctx: ToolContext, abs: string): string {
-  return relative(ctx.root, abs) || ".";
-}
 
 function looksBinary(buf: Buffer): boolean {
   return buf.subarray(0, 8192).includes(0);
@@ -75,7 +79,7 @@ export function listTool(ctx: ToolContext) {
         return true;
       });
       await Promise.all(pending);
-      if (lines.length === 0) return `${rel(ctx, dir)} is empty`;
+      if (lines.length === 0) return `${relative(await realpath(ctx.root), dir) || "."} is empty`;
       return (
         lines.join("\n") + (truncated ? `\n… more than ${MAX_LIST_ENTRIES} entries; list a subdirectory` : "")
       );
@@ -92,21 +96,17 @@ export function readTool(ctx: ToolContext) {
       limit: z.number().int().min(1).optional().describe("Number of lines"),
     }),
     execute: async ({ path, offset, limit }) => {
-      const file = await resolveInWorkspace(ctx.root, path);
       const max = ctx.limits.readMaxBytes;
-      const handle = await open(file, "r");
-      let buf: Buffer;
-      let size: number;
-      try {
-        const s = await handle.stat();
-        if (s.isDirectory()) throw new Error(`${path} is a directory; use list`);
-        size = s.size;
-        buf = Buffer.alloc(Math.min(size, max));
-        await handle.read(buf, 0, buf.length, 0);
-      } finally {
-        await handle.close();
-      }
-      if (looksBinary(buf)) return `${path} is a binary file (${size} bytes); it cannot be shown as text`;
+      const {
+        bytes: buf,
+        size,
+        shown,
+      } = await readInWorkspace(ctx.root, path, max).catch((err: unknown) => {
+        throw (err as { code?: string }).code === "WORKSPACE_NOT_A_FILE"
+          ? new Error(`${(err as Error).message}; use list for a directory`)
+          : err;
+      });
+      if (looksBinary(buf)) return `${shown} is a binary file (${size} bytes); it cannot be shown as text`;
       let text = buf.toString("utf8");
       if (offset !== undefined || limit !== undefined) {
         const lines = text.split("\n");
@@ -123,18 +123,6 @@ export function readTool(ctx: ToolContext) {
 // `search` lives in search.ts (linear-time regex, bounded, yields to the event loop).
 export { searchTool } from "./search.js";
 
-/** Write through O_NOFOLLOW so a symlink planted after the check is not followed. */
-async function writeConfined(file: string, content: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
-  const handle = await open(file, flags, 0o644);
-  try {
-    await handle.writeFile(content, "utf8");
-  } finally {
-    await handle.close();
-  }
-}
-
 export function writeTool(ctx: ToolContext) {
   return tool({
     description: "Create or overwrite a file in the workspace with the given content.",
@@ -144,9 +132,8 @@ export function writeTool(ctx: ToolContext) {
       if (bytes > ctx.limits.writeMaxBytes) {
         throw new Error(`content is ${bytes} bytes; the limit is ${ctx.limits.writeMaxBytes}`);
       }
-      const file = await resolveInWorkspace(ctx.root, path);
-      await writeConfined(file, content);
-      return `wrote ${rel(ctx, file)} (${bytes} bytes)`;
+      const { shown } = await writeInWorkspace(ctx.root, path, content);
+      return `wrote ${shown} (${bytes} bytes)`;
     },
   });
 }
@@ -157,23 +144,23 @@ export function editTool(ctx: ToolContext) {
       "Replace one exact occurrence of oldText with newText in a workspace file. oldText must appear exactly once; include surrounding lines to make it unique.",
     inputSchema: z.object({ path: z.string().min(1), oldText: z.string().min(1), newText: z.string() }),
     execute: async ({ path, oldText, newText }) => {
-      const file = await resolveInWorkspace(ctx.root, path);
-      const content = await readFile(file, "utf8");
+      const { bytes, shown } = await readInWorkspace(ctx.root, path);
+      const content = bytes.toString("utf8");
       const count = content.split(oldText).length - 1;
       if (count === 0) {
         throw new Error(
-          `oldText was not found in ${path}; read the file and copy the exact text, whitespace included`,
+          `oldText was not found in ${shown}; read the file and copy the exact text, whitespace included`,
         );
       }
       if (count > 1) {
         throw new Error(
-          `oldText occurs ${count} times in ${path}; include more surrounding text so it is unique`,
+          `oldText occurs ${count} times in ${shown}; include more surrounding text so it is unique`,
         );
       }
       const i = content.indexOf(oldText);
       const next = content.slice(0, i) + newText + content.slice(i + oldText.length);
-      await writeConfined(file, next);
-      return `edited ${rel(ctx, file)}`;
+      await writeInWorkspace(ctx.root, path, next);
+      return `edited ${shown}`;
     },
   });
 }
@@ -183,11 +170,11 @@ export function sendFileTool(ctx: ToolContext) {
     description: "Send a file from the workspace to the user in the chat.",
     inputSchema: z.object({ path: z.string().min(1), caption: z.string().optional() }),
     execute: async ({ path, caption }) => {
-      const file = await resolveInWorkspace(ctx.root, path);
-      const s = await stat(file);
-      if (!s.isFile()) throw new Error(`${path} is not a file`);
-      await ctx.io.sendFile(file, caption);
-      return `sent ${basename(file)} (${s.size} bytes)`;
+      const f = await openInWorkspace(ctx.root, path);
+      await f.handle.close();
+      // The gateway checks the file again (workspace, hard link, size) before it uploads it.
+      await ctx.io.sendFile(f.path, caption);
+      return `sent ${basename(f.path)} (${f.stat.size} bytes)`;
     },
   });
 }

@@ -3,6 +3,7 @@
  * through the gate again (a forged call to a denied tool is refused; `ask` waits for the chat).
  */
 import type { Tool, ToolExecutionOptions, ToolSet } from "ai";
+import { relativeToWorkspace, rootSpellings } from "../../../shared/workspace/index.js";
 import { type Preset, TOOL_NAMES, type ToolName } from "../../presets.js";
 import { runCommandTool } from "./command.js";
 import type { ToolContext } from "./context.js";
@@ -82,9 +83,22 @@ export const DECLINED_RESULT =
   "REFUSED: the user did not approve this call (they answered no, or did not answer in time). Do not retry it; say what you wanted to do and let the user decide.";
 export const DENIED_RESULT = "REFUSED: this tool is not permitted for this contact.";
 
+/**
+ * A failed call's error as the model will read it: the workspace's host location removed, so
+ * paths read relative to the workspace (Node's own errors name the absolute path). An abort
+ * passes unchanged.
+ */
+export function toolFailure(err: unknown, roots: readonly string[]): unknown {
+  if (err instanceof Error && err.name === "AbortError") return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const shown = relativeToWorkspace(message, roots);
+  return shown === message ? err : new Error(shown, { cause: err });
+}
+
 /** Build the offered tools for a workspace and a preset. */
 export function buildTools(ctx: ToolContext, gate: ToolGate): ToolSet {
   const tools: ToolSet = {};
+  const roots = rootSpellings(ctx.root);
   for (const name of TOOL_NAMES) {
     if (gate.preset[name] === "deny") continue;
     const inner = FACTORIES[name](ctx);
@@ -107,7 +121,11 @@ export function buildTools(ctx: ToolContext, gate: ToolGate): ToolSet {
           return DECLINED_RESULT;
         }
         gate.onCall?.(name, summary);
-        return execute(input, options);
+        try {
+          return await execute(input, options);
+        } catch (err) {
+          throw toolFailure(err, roots);
+        }
       },
     } as Tool;
   }

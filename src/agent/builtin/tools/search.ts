@@ -14,13 +14,13 @@
  * - The search yields to the event loop every few milliseconds and between files, and stops when
  *   the turn is aborted (`/stop`, the turn timeout), so other contacts are answered meanwhile.
  */
-import { constants, type Dirent } from "node:fs";
-import { open, readdir, stat } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { tool } from "ai";
 import { RE2JS } from "re2js";
 import { z } from "zod";
-import { resolveInWorkspace } from "../../workspace.js";
+import { fsRefusal, openChecked, resolveInWorkspace } from "../../../shared/workspace/index.js";
 import type { ToolContext } from "./context.js";
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "__pycache__"]);
@@ -136,17 +136,21 @@ async function collectFiles(dir: string, depth: number, out: Collected, signal?:
   }
 }
 
-/** Read at most `max` bytes of a regular file, never through a symlink planted after the walk. */
-async function readCapped(file: string, max: number): Promise<{ buf: Buffer; size: number } | undefined> {
-  let handle: import("node:fs/promises").FileHandle;
+type CappedRead = { buf: Buffer; size: number } | "hard link" | undefined;
+
+/**
+ * Read at most `max` bytes of a regular file, never through a symlink planted after the walk, a
+ * FIFO, or a hard link (its other name may be outside the workspace).
+ */
+async function readCapped(file: string, max: number): Promise<CappedRead> {
+  let opened: Awaited<ReturnType<typeof openChecked>>;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
+    opened = await openChecked(file, file);
+  } catch (err) {
+    return (err as { code?: string }).code === "WORKSPACE_HARD_LINK" ? "hard link" : undefined;
   }
+  const { handle, stat: s } = opened;
   try {
-    const s = await handle.stat();
-    if (!s.isFile()) return undefined;
     if (s.size > max) return { buf: Buffer.alloc(0), size: s.size };
     const buf = Buffer.alloc(s.size);
     const { bytesRead } = await handle.read(buf, 0, s.size, 0);
@@ -179,15 +183,21 @@ export async function runSearch(req: SearchRequest): Promise<string> {
     slice = performance.now();
   };
 
+  const rootReal = await realpath(req.root);
+  const rel = (abs: string) => relative(rootReal, abs) || ".";
   const collected: Collected = { files: [], capped: false };
-  if ((await stat(req.start)).isFile()) collected.files.push(req.start);
+  const startStat = await stat(req.start).catch((err: unknown) => {
+    throw fsRefusal(err, rel(req.start));
+  });
+  if (startStat.isFile()) collected.files.push(req.start);
   else await collectFiles(req.start, 64, collected, signal);
 
   const hits: string[] = [];
   const skippedBig: string[] = [];
+  const hardLinks: string[] = [];
   const notes: string[] = [];
   let bytes = 0;
-  const rel = (abs: string) => relative(req.root, abs) || ".";
+
   outer: for (const f of collected.files) {
     await yieldToLoop();
     signal?.throwIfAborted();
@@ -200,6 +210,10 @@ export async function runSearch(req: SearchRequest): Promise<string> {
     }
     const got = await readCapped(f, b.maxFileBytes);
     if (!got) continue;
+    if (got === "hard link") {
+      hardLinks.push(rel(f));
+      continue;
+    }
     if (got.size > b.maxFileBytes) {
       skippedBig.push(rel(f));
       continue;
@@ -234,6 +248,12 @@ export async function runSearch(req: SearchRequest): Promise<string> {
     const shown = skippedBig.slice(0, 5).join(", ");
     notes.push(
       `… skipped ${skippedBig.length} file(s) over ${b.maxFileBytes / 1_000_000} MB (${shown}${skippedBig.length > 5 ? ", …" : ""}); read them in parts with read offset/limit`,
+    );
+  }
+  if (hardLinks.length > 0) {
+    const shown = hardLinks.slice(0, 5).join(", ");
+    notes.push(
+      `… skipped ${hardLinks.length} hard-linked file(s) (${shown}${hardLinks.length > 5 ? ", …" : ""}): a hard-linked file cannot be read through the workspace`,
     );
   }
   const body = hits.length ? hits.join("\n") : "no matches";
