@@ -11,12 +11,18 @@ import { dict } from "../../src/admin/i18n.js";
 import { AGENT_TEXTS } from "../../src/agent/texts.js";
 import { MEDIA_TEXTS } from "../../src/gateway/media/texts.js";
 import { EXPIRED_REASON } from "../../src/gateway/poller.js";
+import { SCHEDULE_TEXTS } from "../../src/gateway/schedule/texts.js";
 import { GATEWAY_TEXTS } from "../../src/gateway/texts.js";
 import { OPS } from "../../src/ops/index.js";
 import { catalogueProblems, codeSpans, dictionaryProblems, LANGUAGES } from "../../src/shared/i18n.js";
 import { dictionaries } from "../../src/simulator/chat/i18n.js";
 
-const CATALOGUES = { gateway: GATEWAY_TEXTS, media: MEDIA_TEXTS, agent: AGENT_TEXTS };
+const CATALOGUES = {
+  gateway: GATEWAY_TEXTS,
+  media: MEDIA_TEXTS,
+  agent: AGENT_TEXTS,
+  schedule: SCHEDULE_TEXTS,
+};
 
 describe("catalogues", () => {
   for (const [name, catalogue] of Object.entries(CATALOGUES)) {

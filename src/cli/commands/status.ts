@@ -21,6 +21,8 @@ export interface AccountHealth {
   queue: number;
   outbound_pending: number;
   outbox: number;
+  /** Active jobs; firings held until the contact writes (never a silent "sent"). */
+  schedules: { active: number; held: number };
   fix?: string;
   contacts: ContactHealth[];
 }
@@ -47,6 +49,7 @@ export function collectHealth(store: Store, home: string, quotaPerToken: number)
         queue: f.queue,
         outbound_pending: f.sending,
         outbox: f.outbox,
+        schedules: f.schedules,
         contacts: f.contacts.map((c) => ({
           contact: c.userId,
           sends_left: c.sendsLeft,
@@ -87,6 +90,12 @@ export function registerStatus(program: Command): void {
           process.stdout.write(
             `  last poll ${h.last_poll}  last message ${h.last_message}\n  queue ${h.queue}  sending ${h.outbound_pending}  outbox ${h.outbox}\n`,
           );
+          if (h.schedules.active > 0 || h.schedules.held > 0) {
+            const held = h.schedules.held
+              ? `, ${h.schedules.held} firing(s) HELD until the contact writes (see \`wxagent schedule list\`)`
+              : "";
+            process.stdout.write(`  schedules ${h.schedules.active} active${held}\n`);
+          }
           for (const c of h.contacts.slice(0, 10)) {
             process.stdout.write(
               `  · ${c.contact}  sends left ${c.sends_left}${c.outbox ? `  outbox ${c.outbox}` : ""}  seen ${c.last_seen}\n`,
