@@ -73,6 +73,27 @@ export const OP_TRANSLATIONS: Readonly<Record<string, OpTranslation>> = {
       zh: "login_start 发起的登录的状态：waiting、scanned、confirmed（附账号 id）、already_bound、failed（附原因）或 cancelled。等待期间会再次返回当前二维码（旧的过期后会更换）。",
     },
   },
+  schedule_list: {
+    title: { en: "Scheduled jobs", zh: "定时任务" },
+    description: {
+      en: "Scheduled and recurring messages of every account (newest first), each with its next run and what became of its last firing; `held` lists firings waiting in the outbox because the contact's 24 h window was closed (they go out when the contact writes).",
+      zh: "所有账号的定时与周期消息（最新的在前），附下次运行时间和上次触发的结果；`held` 列出因联系人的 24 小时窗口已关闭而留在待发箱里的触发（对方再发消息时送达）。",
+    },
+  },
+  schedule_add: {
+    title: { en: "Schedule a message", zh: "安排一条消息" },
+    description: {
+      en: "Schedule a text, a file or an agent prompt for a contact: once (at or in) or recurring (cron in tz). A prompt runs as an agent turn in the contact's session and its answer is sent. WeChat lets a bot write only within about 24 h of the contact's last message; a firing after that waits in the outbox until they write (the answer says when that applies).",
+      zh: "为联系人安排一段文字、一个文件或一个智能体提示：一次（at 或 in）或按 cron 周期（在 tz 时区）。提示会在联系人的会话里作为一次智能体回合运行，并把回答发出。微信只允许机器人在联系人最后一条消息后约 24 小时内发消息；之后的触发会留在待发箱，等对方再发消息（适用时回答里会说明）。",
+    },
+  },
+  schedule_cancel: {
+    title: { en: "Cancel a scheduled job", zh: "取消定时任务" },
+    description: {
+      en: "Cancel a scheduled job by its id (see schedule_list). Firings already made are not taken back.",
+      zh: "按 id 取消一个定时任务（见 schedule_list）。已经触发的不会撤回。",
+    },
+  },
 };
 
 /** An operation's title and description in the page's language; English where no current translation exists. */

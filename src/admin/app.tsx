@@ -22,6 +22,7 @@ import { LOG_LEVELS, LogLines, LogsPage } from "./pages/logs.js";
 import { LiveChart, OverviewPage } from "./pages/overview.js";
 import { contactRoutes } from "./routes/contacts.js";
 import { loginRoutes } from "./routes/login.js";
+import { scheduleRoutes } from "./routes/schedules.js";
 import { ADMIN_CSS } from "./styles.js";
 
 export interface AdminAppOptions {
@@ -137,6 +138,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
 
   loginRoutes(app, deps);
   contactRoutes(app, deps);
+  scheduleRoutes(app, deps);
 
   // --- Logs ----------------------------------------------------------------------------------
   const levelOf = (c: Context): LogLevelName => {

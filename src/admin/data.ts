@@ -4,6 +4,7 @@
  */
 import type { Config } from "../config/schema.js";
 import type { AccountStatus, GatewayStatus } from "../gateway/gateway-types.js";
+import type { HomeEvent } from "../gateway/home.js";
 import {
   type ContactAccess,
   contactAccess,
@@ -35,6 +36,8 @@ export interface AdminGateway {
   status(): GatewayStatus;
   /** Turns waiting for a contact's answer; omitted when the gateway cannot list them. */
   pendingAsks?(): PendingAsk[];
+  /** The home channel's operator events, newest first. */
+  homeEvents?(): HomeEvent[];
 }
 
 export interface AccountView {

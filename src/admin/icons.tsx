@@ -8,6 +8,7 @@ export type IconName =
   | "account"
   | "contacts"
   | "logs"
+  | "clock"
   | "api"
   | "phone"
   | "check"
@@ -31,6 +32,7 @@ const PATHS: Record<IconName, string[]> = {
     "M16 3.5a4 4 0 0 1 0 7.5",
     "M19 15c2.5.8 4 2.8 4 6",
   ],
+  clock: ["M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z", "M12 7v5l3 2"],
   logs: ["M8 6h13", "M8 12h13", "M8 18h13", "M3 6h.01", "M3 12h.01", "M3 18h.01"],
   api: ["M8 4 3 12l5 8", "M16 4l5 8-5 8", "M14 3l-4 18"],
   phone: ["M7 2h10a1 1 0 0 1 1 1v18a1 1 0 0 1-1 1H7a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1z", "M11 18h2"],

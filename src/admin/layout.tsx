@@ -4,7 +4,7 @@ import type { Child } from "hono/jsx";
 import type { Dict, Locale } from "./i18n.js";
 import { Icon, type IconName } from "./icons.js";
 
-export type NavKey = "overview" | "login" | "accounts" | "contacts" | "logs" | "api";
+export type NavKey = "overview" | "login" | "accounts" | "contacts" | "schedules" | "logs" | "api";
 
 export interface PageEnv {
   t: Dict;
@@ -16,6 +16,7 @@ const NAV: { key: NavKey; href: string; icon: IconName; label: (t: Dict) => stri
   { key: "login", href: "/login", icon: "qr", label: (t) => t.navLogin },
   { key: "accounts", href: "/accounts", icon: "account", label: (t) => t.navAccounts },
   { key: "contacts", href: "/contacts", icon: "contacts", label: (t) => t.navContacts },
+  { key: "schedules", href: "/schedules", icon: "clock", label: (t) => t.navSchedules },
   { key: "logs", href: "/logs", icon: "logs", label: (t) => t.navLogs },
 ];
 

@@ -16,6 +16,7 @@ export const TOOL_NAMES = [
   "run_command",
   "send_file",
   "fetch_url",
+  "schedule",
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -36,6 +37,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = Object.freeze({
     run_command: "deny",
     send_file: "deny",
     fetch_url: "deny",
+    schedule: "deny",
   }),
   "workspace-write": Object.freeze({
     list: "allow",
@@ -46,6 +48,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = Object.freeze({
     run_command: "ask",
     send_file: "allow",
     fetch_url: "ask",
+    schedule: "ask",
   }),
   full: Object.freeze({
     list: "allow",
@@ -56,6 +59,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = Object.freeze({
     run_command: "allow",
     send_file: "allow",
     fetch_url: "allow",
+    schedule: "allow",
   }),
 });
 
@@ -114,6 +118,11 @@ export const permissionsConfigSchema = z.object({
    */
   askTo: z.enum(["contact", "owner"]).default("owner"),
   askTimeoutMs: z.number().int().positive().default(120_000),
+  /**
+   * The `schedule` tool (reminders and scheduled messages) per preset, when not the preset's own
+   * (read-only: deny, workspace-write: ask, full: allow), e.g. `{"workspace-write": "allow"}`.
+   */
+  schedule: z.partialRecord(presetNameSchema, z.enum(["allow", "ask", "deny"])).optional(),
   /** The sandbox of run_command (`"off"`, or limits and per-contact `off`; see sandboxConfigSchema). */
   sandbox: sandboxConfigSchema.optional(),
   /** Require `/unlock <passphrase>` before a non-owner gets more than read-only. */
@@ -169,6 +178,7 @@ export function resolvePreset(
   config: PermissionsConfig,
   options: ResolvePresetOptions = {},
 ): ResolvedPreset {
+  const make = (n: PresetName, why: string) => withSchedule(n, why, config.schedule?.[n]);
   if (contact.isOwner) return make(config.owner, "owner");
   let name: PresetName;
   let reason: string;
@@ -200,8 +210,11 @@ export function resolvePreset(
   return make(name, reason);
 }
 
-function make(name: PresetName, reason: string): ResolvedPreset {
-  return { name, preset: PRESETS[name], reason };
+function withSchedule(name: PresetName, reason: string, schedule: Permission | undefined): ResolvedPreset {
+  const base = PRESETS[name];
+  const preset =
+    schedule === undefined || schedule === base.schedule ? base : Object.freeze({ ...base, schedule });
+  return { name, preset, reason };
 }
 
 /** The tools a preset offers the model at all (deny means not even offered). */

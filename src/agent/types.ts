@@ -62,6 +62,32 @@ export interface AskOptions {
   answers?: string[];
 }
 
+/** A job the contact asks for: exactly one of `at`, `in`, `cron`, and one of `text`, `prompt`. */
+export interface ScheduleToolRequest {
+  /** An ISO time, or a wall-clock time (`2026-05-01 09:00`, `09:00`) in `tz`. */
+  at?: string;
+  /** A duration from now: `90s`, `45m`, `2h`, `1d`. */
+  in?: string;
+  /** Five-field cron, read in `tz`. */
+  cron?: string;
+  /** IANA zone (default: the gateway's). */
+  tz?: string;
+  /** Sent as it is when the job fires. */
+  text?: string;
+  /** Run as an agent turn in this chat when the job fires; its answer is sent. */
+  prompt?: string;
+}
+
+/**
+ * The contact's own scheduled jobs, offered by the gateway to an agent's `schedule` tool. Every
+ * answer is a short text for the model; a refusal throws with the reason and the fix.
+ */
+export interface ScheduleIO {
+  create(request: ScheduleToolRequest): Promise<string>;
+  list(): Promise<string>;
+  cancel(id: number): Promise<string>;
+}
+
 /** What the gateway offers an agent during a turn. */
 export interface AgentIO {
   /** A progress note; the gateway coalesces these and keeps them within the send quota. */
@@ -73,6 +99,8 @@ export interface AgentIO {
    * consumed as the answer instead of starting a new turn. `undefined` on timeout or abort.
    */
   ask(question: string, options?: AskOptions): Promise<string | undefined>;
+  /** The contact's scheduled jobs (absent when the gateway runs no scheduler). */
+  schedule?: ScheduleIO;
 }
 
 /**

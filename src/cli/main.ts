@@ -52,6 +52,11 @@ const COMMANDS: readonly Entry[] = [
     load: async () => (await import("./commands/send.js")).defineSend,
   },
   {
+    name: "schedule",
+    description: "scheduled and proactive messages: list, add, cancel (fired by `wxagent start`)",
+    load: async () => (await import("./commands/schedule.js")).defineSchedule,
+  },
+  {
     name: "history",
     description: "messages exchanged, newest last",
     load: async () => (await import("./commands/history.js")).defineHistory,

@@ -74,6 +74,48 @@ export const historySettingsSchema = z
   })
   .strict();
 
+export const scheduleSettingsSchema = z
+  .object({
+    /** A firing missed by less than this while the gateway was down runs at start; older ones are skipped with a note. */
+    graceMs: z.number().int().min(0).default(3_600_000),
+    /** How long before a contact's 24 h window closes the bot warns them about jobs after it. */
+    warnLeadMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(2 * 3_600_000),
+    /** The language of the ⏰ notes: the account's (`account`, as every gateway text), the contact's latest message's (`contact`), `en` or `zh-CN`. */
+    language: z.enum(["account", "contact", "en", "zh-CN"]).default("account"),
+    /** Jobs a contact may make through the agent, and their least interval. */
+    maxJobsPerContact: z.number().int().min(1).max(1000).default(20),
+    contactMinIntervalMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(15 * 60_000),
+  })
+  .strict();
+
+const homeRoute = z.enum(["chat", "admin", "off"]);
+export const homeSettingsSchema = z
+  .object({
+    /** Per event kind: `chat` (owner's chat, admin UI, logs), `admin` (admin UI, logs), `off` (logs). */
+    events: z
+      .object({
+        "account-expired": homeRoute,
+        "pairing-request": homeRoute,
+        "approval-waiting": homeRoute,
+        "agent-failing": homeRoute,
+        "schedule-undelivered": homeRoute,
+      })
+      .partial()
+      .strict()
+      .default({}),
+    dedupMs: z.number().int().min(0).default(3_600_000),
+    maxChatPerHour: z.number().int().min(0).max(100).default(6),
+  })
+  .strict();
+
 export const echoSettingsSchema = z
   .object({
     delayMs: z.number().int().min(0).default(0),
@@ -104,6 +146,10 @@ export const configSchema = z
       .object({ port: z.number().int().min(0).max(65535).default(DEFAULT_ADMIN_PORT) })
       .strict()
       .default({ port: DEFAULT_ADMIN_PORT }),
+    /** Scheduled messages: grace for missed firings, the window warning, language, contact limits. */
+    schedule: scheduleSettingsSchema.default(scheduleSettingsSchema.parse({})),
+    /** The home channel: where operator events go, per kind. */
+    home: homeSettingsSchema.default(homeSettingsSchema.parse({})),
     /** Access policies and per-account profiles (`defaults`, `accounts`). */
     ...profilesConfigShape,
   })

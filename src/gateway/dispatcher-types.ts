@@ -2,7 +2,7 @@
  * Types of the dispatcher: its options and events (public), and the jobs and running turns that
  * dispatcher.ts shares with its parts (turn-runner.ts, dispatcher-commands.ts, notices.ts).
  */
-import type { Agent, AgentInput, Contact } from "../agent/types.js";
+import type { Agent, AgentInput, Contact, ScheduleIO } from "../agent/types.js";
 import type { Lang } from "../shared/i18n.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
@@ -10,6 +10,7 @@ import type { AccessCheck } from "./access-gate.js";
 import type { UnlockHook } from "./commands.js";
 import type { MediaLimits } from "./media/index.js";
 import type { DeliveryPort } from "./ports.js";
+import type { ScheduledTurn } from "./schedule/scheduler.js";
 
 export interface DispatchOptions {
   store: Store;
@@ -57,6 +58,8 @@ export interface DispatchOptions {
   chunkChars?: number;
   /** `/unlock <passphrase>` and `/lock`; without it both answer that unlocking is not enabled. */
   unlock?: UnlockHook;
+  /** The contact's scheduled jobs, for the agent's `schedule` tool (absent: no scheduler). */
+  scheduleFor?: (contact: Contact) => ScheduleIO;
   /** The language an account speaks to its contacts in (default: the system's). */
   languageFor?: (accountId: string) => Lang;
   onEvent?: (event: DispatchEvent) => void;
@@ -75,6 +78,8 @@ export interface Job {
   kind: "turn" | "reset";
   /** The text for the agent when the access policy rewrote it (a group mention removed). */
   text?: string;
+  /** A scheduled prompt: `message` is made up (negative id, not stored); its reply goes through these. */
+  scheduled?: ScheduledTurn;
 }
 
 /** A turn in progress, by conversation key: `/stop`, `/status` and shutdown look at it. */

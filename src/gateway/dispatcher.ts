@@ -14,6 +14,7 @@ import { DispatchCommands } from "./dispatcher-commands.js";
 import type { DispatchOptions, Job, Running } from "./dispatcher-types.js";
 import { conversationKey, firstText } from "./inbound.js";
 import { Notices } from "./notices.js";
+import type { ScheduledTurn } from "./schedule/scheduler.js";
 import { KeyedScheduler } from "./scheduler.js";
 import { TurnAborted } from "./turn-parts.js";
 import { TurnRunner } from "./turn-runner.js";
@@ -117,6 +118,17 @@ export class Dispatcher {
     const job: Job = { message, kind: command === "new" ? "reset" : "turn" };
     if (agentText !== undefined) job.text = agentText;
     this.#scheduler.push(key, message.accountId, job);
+  }
+
+  /**
+   * A scheduled prompt's agent turn, queued in its conversation like a message (one turn at a time
+   * per conversation), without commands, access checks or an outbox release: it is not a message.
+   */
+  submitScheduled(message: InboundMessage, hooks: ScheduledTurn): void {
+    if (this.#closed || this.#known.has(message.id)) return;
+    const key = conversationKey(message.accountId, message.fromUserId, message.groupId);
+    this.#known.add(message.id);
+    this.#scheduler.push(key, message.accountId, { message, kind: "turn", scheduled: hooks });
   }
 
   /**

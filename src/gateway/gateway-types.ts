@@ -2,6 +2,7 @@
 import type { Account, AccountState, Store } from "../store/types.js";
 import type { DispatchEvent } from "./dispatcher.js";
 import type { PollerState, PollerStatus } from "./poller.js";
+import type { ScheduleEvent } from "./schedule/scheduler.js";
 
 export type { Account, Store };
 
@@ -36,6 +37,7 @@ export interface GatewayStatus {
 
 export type GatewayEvent =
   | DispatchEvent
+  | ScheduleEvent
   | { type: "expired"; accountId: string; reason: string }
   | { type: "poller-started"; accountId: string }
   | { type: "poller-stopped"; accountId: string };

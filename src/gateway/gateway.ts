@@ -3,7 +3,6 @@
  * conversation, bounded across), and delivery. `stop()` runs in explicit stages so nothing pulled
  * is lost: stop pulling → drain turns with a deadline → leave the rest in the store → notifystop.
  */
-import { setMaxListeners } from "node:events";
 import type { Agent } from "../agent/types.js";
 import { aesStatus, describeAesStatus } from "../ilink/crypto.js";
 import { type Lang, systemLanguage } from "../shared/i18n.js";
@@ -14,12 +13,13 @@ import type { PendingAsk } from "./asks.js";
 import {
   type Clock,
   createDelivery,
+  type Delivery,
   type DeliveryLimits,
   type OutboundTransport,
-  sendsLeft,
 } from "./delivery/index.js";
 import { createDeliveryPort } from "./delivery-port.js";
 import { Dispatcher, type DispatchOptions } from "./dispatcher.js";
+import { accountStatus, noSchedule, quotaOf, sharedController } from "./gateway-parts.js";
 import type {
   Account,
   AccountStatus,
@@ -29,8 +29,11 @@ import type {
   StopReport,
   Store,
 } from "./gateway-types.js";
+import { HomeChannel, type HomeEvent, type HomeEventKind, type HomeSettings } from "./home.js";
+import { askWatcher, homeListener } from "./home-events.js";
 import { type BackoffOptions, expiredReason, Poller } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
+import { Scheduler, type SchedulerOptions } from "./schedule/scheduler.js";
 import type { InboundTransport } from "./transport.js";
 
 export type GatewayTransport = InboundTransport & OutboundTransport;
@@ -78,6 +81,18 @@ export interface GatewayOptions {
    */
   media?: (deps: MediaDeps) => NonNullable<DispatchOptions["resolveMedia"]>;
   /**
+   * Scheduled jobs (on by default, over the gateway's own delivery; off with a custom
+   * `deliveryPort`): window, warning, grace and language settings. `false` turns it off.
+   */
+  schedule?:
+    | false
+    | Omit<
+        SchedulerOptions,
+        "store" | "deliver" | "runPrompt" | "clock" | "logger" | "serves" | "languageFor"
+      >;
+  /** The home channel: operator events to the logs, the admin UI and the owner's chat. `false`: logs only. */
+  home?: false | HomeSettings;
+  /**
    * The language of what the gateway itself says to an account's contacts (command answers,
    * pairing codes, notices): the account profile's `language` (`resolveProfile`). Default: the
    * system's (`systemLanguage`).
@@ -104,6 +119,12 @@ export interface Gateway {
   pendingAsks(): PendingAsk[];
   /** Subscribe to events (expired, turn start/end, poller start/stop). Returns the unsubscribe. */
   on(listener: (event: GatewayEvent) => void): () => void;
+  /** Look at the scheduled jobs now (one was added or cancelled in this process). */
+  pokeSchedule(): void;
+  /** Operator events of the home channel, newest first (the admin UI). */
+  homeEvents(): HomeEvent[];
+  /** Report an operator event from outside the gateway (a pairing request). */
+  reportHome(event: { kind: HomeEventKind; accountId: string; subject: string; text: string }): void;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -161,6 +182,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     onSessionExpired: expireAccount,
     logger: log.child({ part: "delivery" }),
   });
+  /** The delivery behind the port, when the gateway built it (the scheduler records through it). */
+  let rawDelivery: Delivery | undefined;
   const buildDelivery = (): DeliveryPort => {
     const d = deps();
     if (options.deliveryPort) return options.deliveryPort(d);
@@ -174,11 +197,48 @@ export function createGateway(options: GatewayOptions): Gateway {
       onSessionExpired: d.onSessionExpired,
       languageFor,
     });
+    rawDelivery = delivery;
     return createDeliveryPort(delivery, d.signal, d.logger);
   };
   let delivery: DeliveryPort = buildDelivery();
   let dispatcher: Dispatcher | undefined;
+  let scheduler: Scheduler | undefined;
   let running = false;
+
+  const home = options.home === false ? undefined : newHomeChannel();
+  function newHomeChannel(): HomeChannel {
+    return new HomeChannel({
+      store,
+      deliver: (reply) =>
+        rawDelivery
+          ? rawDelivery.deliverReply(reply, sendAbort.signal)
+          : Promise.reject(new Error("no delivery")),
+      settings: options.home || {},
+      quotaPerToken: quotaOf(options),
+      ...(options.delivery?.clock ? { clock: options.delivery.clock } : {}),
+      logger: log.child({ part: "home" }),
+    });
+  }
+  if (home) listeners.add(homeListener(home));
+  const watchAsks = askWatcher(() => dispatcher?.pendingAsks() ?? [], home);
+  let askTimer: NodeJS.Timeout | undefined;
+
+  const newScheduler = (d: Dispatcher): Scheduler | undefined => {
+    const raw = rawDelivery;
+    if (options.schedule === false || !raw) return undefined;
+    return new Scheduler({
+      quotaPerToken: quotaOf(options),
+      ...options.schedule,
+      store,
+      deliver: (reply, signal) => raw.deliverReply(reply, AbortSignal.any([signal, sendAbort.signal])),
+      runPrompt: (message, hooks) => d.submitScheduled(message, hooks),
+      ...(options.delivery?.clock ? { clock: options.delivery.clock } : {}),
+      logger: log.child({ part: "schedule" }),
+      languageFor,
+      serves: (accountId) => pollers.has(accountId),
+      onEvent: emit,
+    });
+  };
 
   const newDispatcher = () =>
     new Dispatcher({
@@ -194,6 +254,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       languageFor,
       onEvent: emit,
       ...(resolveMedia ? { resolveMedia } : {}),
+      ...(options.schedule === false || options.deliveryPort
+        ? {}
+        : { scheduleFor: (contact) => scheduler?.forContact(contact) ?? noSchedule }),
     });
   const resolveMedia = options.media?.({
     transportOf,
@@ -249,6 +312,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         delivery = buildDelivery();
       }
       dispatcher = newDispatcher();
+      scheduler = newScheduler(dispatcher);
       // Which media cipher runs (the addon or node:crypto), so a slow install says why.
       log.info({ aes: aesStatus }, `media AES: ${describeAesStatus()}`);
       for (const account of store.accounts.list()) {
@@ -262,12 +326,18 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
         startAccount(account, dispatcher);
       }
+      scheduler?.start();
+      askTimer = setInterval(watchAsks, 15_000);
+      askTimer.unref?.();
     },
 
     async stop(stopOptions = {}) {
       const drainTimeoutMs = stopOptions.drainTimeoutMs ?? 10_000;
       const d = dispatcher;
       running = false;
+      // Nothing new fires; a firing whose turn is cut short is run again at the next start.
+      scheduler?.stop();
+      clearInterval(askTimer);
       // (a) stop pulling: abort every long poll in flight and wait for the loops to end.
       const list = [...pollers.values()];
       await Promise.all(list.map((p) => p.stopPulling()));
@@ -344,55 +414,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+
+    pokeSchedule() {
+      scheduler?.poke();
+    },
+
+    homeEvents() {
+      return home?.recent(100) ?? [];
+    },
+
+    reportHome(event) {
+      home?.report(event);
+    },
   };
   return gateway;
-}
-
-/** Bot messages per inbound message: delivery's quota setting wins, as delivery enforces it. */
-function quotaOf(options: GatewayOptions): number {
-  return options.delivery?.quotaPerToken ?? options.dispatch?.sendQuota ?? 10;
-}
-
-/** One signal shared by every send in flight: many listeners on it are by design, not a leak. */
-function sharedController(): AbortController {
-  const c = new AbortController();
-  setMaxListeners(0, c.signal);
-  return c;
-}
-
-function accountStatus(
-  account: Account,
-  poller: PollerLike | undefined,
-  d: Dispatcher | undefined,
-  store: Store,
-  options: GatewayOptions,
-): AccountStatus {
-  const p = poller?.status();
-  const expired = account.state === "expired" || p?.state === "expired";
-  const quota = quotaOf(options);
-  const contacts = store.contacts.list(account.id).slice(0, 50);
-  const sendsLeftByContact = contacts.flatMap((c) => {
-    const left = sendsLeft(store.contextTokens, quota, account.id, c.userId);
-    return left === undefined ? [] : [{ userId: c.userId, left }];
-  });
-  const s: AccountStatus = {
-    accountId: account.id,
-    state: account.state,
-    polling: p?.state ?? "not-started",
-    expired,
-    queueDepth: d?.queueDepth(account.id) ?? 0,
-    runningTurns: d?.runningTurns(account.id) ?? 0,
-    unfinished: store.inbound.unfinished(account.id).length,
-    consecutiveFailures: p?.consecutiveFailures ?? 0,
-    sendsLeft: sendsLeftByContact,
-  };
-  if (account.name) s.name = account.name;
-  const lastInbound = p?.lastInboundAtMs ?? account.lastInboundAtMs;
-  if (lastInbound !== undefined) s.lastInboundAtMs = lastInbound;
-  const lastPoll = p?.lastPollAtMs ?? account.lastPollAtMs;
-  if (lastPoll !== undefined) s.lastPollAtMs = lastPoll;
-  if (expired) s.fix = account.stateReason ?? expiredReason(account);
-  else if (account.state !== "active" && account.stateReason) s.fix = account.stateReason;
-  if (p?.lastError && !expired) s.lastError = p.lastError;
-  return s;
 }

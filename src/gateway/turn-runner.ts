@@ -17,6 +17,7 @@ import { describeContent, withFirstText } from "./inbound.js";
 import type { Notices } from "./notices.js";
 import { restoreQuote } from "./quotes.js";
 import { checkedOutboundPath, prepareReplyMedia } from "./reply-media.js";
+import type { ScheduledTurn } from "./schedule/scheduler.js";
 import { type AbortKind, ProgressNotes, TurnAborted } from "./turn-parts.js";
 
 export interface TurnRunnerDeps {
@@ -70,14 +71,19 @@ export class TurnRunner {
       }
       return;
     }
-    await this.#runTurn(message, key, job.text);
+    await this.#runTurn(message, key, job.text, job.scheduled);
   }
 
-  async #runTurn(message: InboundMessage, key: string, agentText: string | undefined): Promise<void> {
+  async #runTurn(
+    message: InboundMessage,
+    key: string,
+    agentText: string | undefined,
+    scheduled: ScheduledTurn | undefined,
+  ): Promise<void> {
     const { store, agent, delivery } = this.#o;
     const ids = { accountId: message.accountId, userId: message.fromUserId, inboundId: message.id };
     // A reply recorded before a crash is not produced again: delivery resumes its pending bubbles.
-    if (store.outbound.forInbound(message.id).length > 0) {
+    if (!scheduled && store.outbound.forInbound(message.id).length > 0) {
       this.#notices.finish(message, "done", "reply already recorded before a restart");
       this.#o.onEvent?.({ type: "turn-end", ...ids, outcome: "skipped" });
       return;
@@ -115,14 +121,19 @@ export class TurnRunner {
     // Aborted once the agent's run has settled: a question it left open is withdrawn, and told.
     const ended = new AbortController();
     const io = this.#ioFor(message, running, signal, progress, ended.signal);
+    // A scheduled turn's end is the scheduler's to record; a message's is the inbound row's.
+    const finish = (state: "done" | "failed", reason?: string, outcome?: TurnOutcome) =>
+      scheduled
+        ? scheduled.end(outcome ?? (state === "done" ? "done" : "failed"), reason)
+        : this.#notices.finish(message, state, reason);
     let outcome: TurnOutcome = "done";
     let stage: "agent" | "delivery" = "agent";
     this.#o.onEvent?.({ type: "turn-start", ...ids });
     try {
-      store.inbound.setState(message.id, "processing");
+      if (!scheduled) store.inbound.setState(message.id, "processing");
       if ((await this.#o.resolveMedia?.(message, input)) === "answered") {
         // The notice was the answer: nothing usable reached us, so the agent has nothing to say.
-        this.#notices.finish(message, "done", "media unusable: the contact was told");
+        finish("done", "media unusable: the contact was told");
         outcome = "skipped";
         return;
       }
@@ -136,17 +147,20 @@ export class TurnRunner {
       const reply = await this.#prepareReply(message, input.contact, raw);
       progress.close();
       stage = "delivery";
-      await delivery.deliverReply(message, reply);
-      this.#notices.finish(message, "done");
+      if (scheduled) await scheduled.deliver(reply);
+      else {
+        await delivery.deliverReply(message, reply);
+        this.#notices.finish(message, "done");
+      }
     } catch (err) {
       progress.close();
       if (stage === "delivery") {
         // The reply could not even be recorded: a notice would fail the same way.
         this.#log.error({ err: errText(err), inboundId: message.id }, "delivering the reply failed");
-        this.#notices.finish(message, "failed", `delivery failed: ${errText(err).slice(0, 300)}`);
+        finish("failed", `delivery failed: ${errText(err).slice(0, 300)}`);
         outcome = "failed";
       } else {
-        outcome = await this.#afterFailure(message, signal, err);
+        outcome = await this.#afterFailure(message, signal, err, scheduled);
       }
     } finally {
       clearTimeout(limit);
@@ -157,21 +171,32 @@ export class TurnRunner {
     }
   }
 
-  async #afterFailure(message: InboundMessage, signal: AbortSignal, err: unknown): Promise<TurnOutcome> {
+  async #afterFailure(
+    message: InboundMessage,
+    signal: AbortSignal,
+    err: unknown,
+    scheduled?: ScheduledTurn,
+  ): Promise<TurnOutcome> {
     const reason = signal.aborted ? signal.reason : undefined;
     const kind: AbortKind | undefined =
       reason instanceof TurnAborted ? reason.kind : signal.aborted ? "timeout" : undefined;
     if (kind === "shutdown") {
       // Left `processing`: unfinished() hands it to the next start.
       this.#log.info({ inboundId: message.id }, "turn interrupted by shutdown; it will be replayed");
+      scheduled?.end("interrupted");
       return "interrupted";
     }
     if (kind === "stop") {
-      this.#notices.finish(message, "done", "stopped by /stop");
+      if (scheduled) scheduled.end("stopped");
+      else this.#notices.finish(message, "done", "stopped by /stop");
       return "stopped";
     }
     const why = kind === "timeout" ? "the answer took too long and was stopped" : "the agent failed";
     this.#log.error({ err: errText(err), inboundId: message.id }, `turn failed: ${why}`);
+    if (scheduled) {
+      scheduled.end("failed", kind === "timeout" ? "turn timeout" : errText(err).slice(0, 500));
+      return "failed";
+    }
     const w = this.#notices.words(message);
     await this.#notices.sendQuiet(message, kind === "timeout" ? w.turnTimedOut : w.turnFailed);
     this.#notices.finish(message, "failed", kind === "timeout" ? "turn timeout" : errText(err).slice(0, 500));
@@ -216,6 +241,7 @@ export class TurnRunner {
     return {
       progress: (text) => progress.add(text),
       sendFile: (path, caption) => this.#sendFile(message, path, caption),
+      ...(this.#o.scheduleFor ? { schedule: this.#o.scheduleFor(contactOf(this.#o.store, message)) } : {}),
       ask: (question, options = {}) =>
         askInChat(question, options, {
           message,

@@ -18,6 +18,7 @@ const INSTRUCTIONS = [
   "A bot can only write to someone who wrote to it first (list_contacts), and about 10 messages per message they send;",
   "beyond that sends wait in an outbox (QUOTA_SPENT) and go out when they write again.",
   "Use wait_for_messages with the returned cursor as after_id to follow a conversation without missing messages.",
+  "schedule_add sends later (once or on a cron schedule); a firing after the contact's 24 h window waits in the outbox (schedule_list shows it held).",
 ].join(" ");
 
 /** A result for the client: the JSON as text (and structured), plus the image when there is one. */

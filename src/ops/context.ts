@@ -39,6 +39,8 @@ export interface OpsContext {
   fetch?: FetchLike;
   /** Config `media.allowHosts`: the CDN hosts the media URL policy trusts besides the account's own. */
   mediaAllowHosts?: readonly string[];
+  /** A job was added or cancelled: the gateway in this process looks at the store now. */
+  scheduleChanged?: () => void;
   /** Aborted by `close()`: sends and logins in flight stop. */
   signal: AbortSignal;
   now(): number;
@@ -59,6 +61,8 @@ export interface OpsContextOptions {
    * per-contact queue orders every send; default: a new one over iLink transports of the store.
    */
   delivery?: Delivery;
+  /** Called after a job is added or cancelled (the running gateway's `pokeSchedule`). */
+  scheduleChanged?: () => void;
   /** The language of the delivery's own notes to an account's contacts (`resolveProfile(config, id).language`). */
   languageFor?: (accountId: string) => Lang;
   now?: () => number;
@@ -135,6 +139,7 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     },
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.mediaAllowHosts ? { mediaAllowHosts: options.mediaAllowHosts } : {}),
+    ...(options.scheduleChanged ? { scheduleChanged: options.scheduleChanged } : {}),
     signal: abort.signal,
     now,
     logger,

@@ -108,6 +108,7 @@ export function toOpsError(err: unknown): OpsError {
   if (e.code === "SESSION_EXPIRED") {
     return new OpsError("ACCOUNT_EXPIRED", `${text}`, { cause: err });
   }
-  if (e.code === "ACCOUNT_LOCKED") return new OpsError("BAD_INPUT", text, { cause: err });
+  if (e.code === "ACCOUNT_LOCKED" || e.code === "BAD_SCHEDULE")
+    return new OpsError("BAD_INPUT", text, { cause: err });
   return new OpsError("INTERNAL", `unexpected failure: ${text}`, { cause: err });
 }

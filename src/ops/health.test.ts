@@ -247,6 +247,7 @@ describe("account health facts", () => {
       queue: 0,
       sending: 0,
       outbox: 0,
+      schedules: { active: 0, held: 0 },
       contacts: [],
     });
     store.accounts.touch("a", { lastPollAtMs: T0_MS + 5_000, lastInboundAtMs: T0_MS + 4_000 });

@@ -146,6 +146,8 @@ export interface AccountHealthFacts {
   sending: number;
   /** Outbound bubbles in the durable outbox (`deferred`), over all contacts. */
   outbox: number;
+  /** Active scheduled jobs, and firings held in the outbox because the contact's window was closed. */
+  schedules: { active: number; held: number };
   contacts: ContactHealthFacts[];
 }
 
@@ -222,6 +224,10 @@ export function healthFacts(store: Store, account: Account, options: HealthOptio
     queue: store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing"),
     sending: store.outbound.countByState(a.id, "pending"),
     outbox: store.outbound.countByState(a.id, "deferred"),
+    schedules: {
+      active: store.schedules.list({ accountId: a.id, state: "active" }).length,
+      held: store.schedules.runs({ accountId: a.id, state: "held" }).length,
+    },
     contacts,
   };
   if (a.name) facts.name = a.name;

@@ -6,6 +6,7 @@ import { listAccounts, listContacts } from "./accounts.js";
 import type { Op } from "./define.js";
 import { loginStart, loginStatus } from "./login.js";
 import { downloadMedia, recentMessages, waitForMessages } from "./messages.js";
+import { scheduleAdd, scheduleCancel, scheduleList } from "./schedule.js";
 import { sendFileOp, sendTextOp } from "./send.js";
 
 export const OPS: readonly Op[] = [
@@ -16,6 +17,9 @@ export const OPS: readonly Op[] = [
   sendTextOp,
   sendFileOp,
   downloadMedia,
+  scheduleList,
+  scheduleAdd,
+  scheduleCancel,
   loginStart,
   loginStatus,
 ];

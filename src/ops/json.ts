@@ -48,6 +48,8 @@ export interface AccountJson {
   sending: number;
   /** Outbound bubbles in the durable outbox, over all contacts. */
   outbox: number;
+  /** Active scheduled jobs; firings held until the contact writes (never a silent "sent"). */
+  schedules: { active: number; held: number };
   /** The most recently seen contacts. */
   contacts: ContactJson[];
   /** What to do, the most pressing first; null when nothing is wrong. */
@@ -102,6 +104,7 @@ export function accountJson(f: AccountHealthFacts): AccountJson {
     queue: f.queue,
     sending: f.sending,
     outbox: f.outbox,
+    schedules: { active: f.schedules.active, held: f.schedules.held },
     contacts: f.contacts.map(contactJson),
     fix: f.fix ?? null,
   };

@@ -85,10 +85,10 @@ describe("migrations", () => {
     upgraded.close();
   });
 
-  it("5 adds the poll record: an account from before reads as no failed poll, then records them", () => {
+  it("6 adds the poll record: an account from before reads as no failed poll, then records them", () => {
     const path = dbPath();
     const old = new Database(path);
-    migrate(old, MIGRATIONS.slice(0, 4));
+    migrate(old, MIGRATIONS.slice(0, 5));
     old
       .prepare(
         `INSERT INTO accounts (id, base_url, cdn_base_url, token, state, created_at_ms, updated_at_ms)

@@ -123,7 +123,50 @@ export const MIGRATIONS: readonly string[] = [
    WHERE cdn_base_url = base_url || '/c2c'
      AND (base_url LIKE 'http://127.0.0.1:%' OR base_url LIKE 'http://localhost:%' OR base_url LIKE 'http://[::1]:%');
   `,
-  // 5: what polling achieves, written by the process that polls, read by status/doctor anywhere.
+  // 5: scheduled jobs and their firings. A firing is claimed (its run row inserted and the job's
+  // next run moved on) in one transaction, so a crash or a second process never fires it twice.
+  `
+  CREATE TABLE schedule_jobs (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id        TEXT NOT NULL,
+    user_id           TEXT NOT NULL,
+    group_id          TEXT,
+    kind              TEXT NOT NULL CHECK (kind IN ('once', 'cron')),
+    at_ms             INTEGER,
+    cron              TEXT,
+    tz                TEXT NOT NULL,
+    action            TEXT NOT NULL CHECK (action IN ('text', 'file', 'prompt')),
+    body              TEXT NOT NULL,
+    caption           TEXT,
+    created_by        TEXT NOT NULL CHECK (created_by IN ('operator', 'contact', 'agent')),
+    state             TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'done', 'cancelled')),
+    next_run_at_ms    INTEGER,
+    last_run_at_ms    INTEGER,
+    runs              INTEGER NOT NULL DEFAULT 0,
+    created_at_ms     INTEGER NOT NULL,
+    updated_at_ms     INTEGER NOT NULL
+  );
+  CREATE INDEX schedule_jobs_due ON schedule_jobs (state, next_run_at_ms);
+  CREATE INDEX schedule_jobs_by_contact ON schedule_jobs (account_id, user_id, state);
+
+  CREATE TABLE schedule_runs (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id            INTEGER NOT NULL REFERENCES schedule_jobs (id) ON DELETE CASCADE,
+    account_id        TEXT NOT NULL,
+    user_id           TEXT NOT NULL,
+    scheduled_at_ms   INTEGER NOT NULL,
+    claimed_at_ms     INTEGER NOT NULL,
+    state             TEXT NOT NULL
+                      CHECK (state IN ('running', 'sent', 'held', 'skipped', 'failed')),
+    reason            TEXT,
+    outbound_ids      TEXT NOT NULL DEFAULT '[]',
+    finished_at_ms    INTEGER,
+    UNIQUE (job_id, scheduled_at_ms)
+  );
+  CREATE INDEX schedule_runs_by_state ON schedule_runs (state, id);
+  CREATE INDEX schedule_runs_by_contact ON schedule_runs (account_id, user_id, id);
+  `,
+  // 6: what polling achieves, written by the process that polls, read by status/doctor anywhere.
   `
   ALTER TABLE accounts ADD COLUMN poll_failures INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE accounts ADD COLUMN last_poll_error TEXT;

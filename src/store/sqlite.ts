@@ -18,6 +18,7 @@ import { createDb } from "./sqlite-db.js";
 import { createHistoryStore } from "./sqlite-history.js";
 import { createCursorStore, createInboundStore } from "./sqlite-inbound.js";
 import { createOutboundStore } from "./sqlite-outbound.js";
+import { createScheduleStore } from "./sqlite-schedules.js";
 import { createContextTokenStore, createSessionStore } from "./sqlite-state.js";
 import type { Store } from "./types.js";
 
@@ -106,6 +107,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
     contextTokens: guard("contextTokens", createContextTokenStore(d), enter),
     sessions: guard("sessions", createSessionStore(d), enter),
     history: guard("history", createHistoryStore(d), enter),
+    schedules: guard("schedules", createScheduleStore(d), enter),
     transaction<T>(fn: () => T): T {
       try {
         enter();

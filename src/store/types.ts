@@ -3,6 +3,9 @@
  * admin UI, MCP server and CLI depend only on these types. Times are epoch milliseconds.
  */
 import type { MessageItem } from "../ilink/wire.js";
+import type { ScheduleStore } from "./schedule-types.js";
+
+export type * from "./schedule-types.js";
 
 export type AccountState = "active" | "expired" | "disabled";
 
@@ -288,6 +291,8 @@ export interface Store {
   contextTokens: ContextTokenStore;
   sessions: SessionStore;
   history: HistoryStore;
+  /** Scheduled jobs and their firings. */
+  schedules: ScheduleStore;
   /** Run `fn` in one transaction. */
   transaction<T>(fn: () => T): T;
   /**

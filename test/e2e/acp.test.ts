@@ -404,3 +404,42 @@ describe("e2e acp: faithful rendering and login", () => {
     expect(seen.at(-1)).toContain("/review: Review the current changes");
   });
 });
+
+describe("the tools wxagent hands an ACP session over MCP (schedule, send_file)", () => {
+  it("the agent creates a job through the server from session/new, once the contact approves; it fires", async () => {
+    await startGateway({ fake: { mcpHttp: true } });
+    await userSays('mcp schedule_create {"in":"2s","text":"stand up","tz":"UTC"}');
+    // workspace-write asks before `schedule`; here the contact answers its own questions.
+    await waitForBubble("Allow schedule");
+    await userSays("y");
+    await waitForBubble("Scheduled job #1 (once)");
+    expect(store.schedules.list({})).toMatchObject([
+      { userId: ALICE, createdBy: "contact", body: "stand up" },
+    ]);
+    expect(readLog(logFile).some((l) => /^session\/new .* mcp=1$/.test(l))).toBe(true);
+    await waitForBubble("⏰ stand up");
+  });
+
+  it("the server is scoped to the session's contact: another chat's job is out of reach", async () => {
+    const other = store.schedules.create(
+      {
+        accountId: bot.account_id,
+        userId: "bob@im.wechat",
+        kind: "once",
+        atMs: Date.now() + 3_600_000,
+        tz: "UTC",
+        action: "text",
+        body: "bob's",
+        createdBy: "operator",
+        nextRunAtMs: Date.now() + 3_600_000,
+      },
+      Date.now(),
+    );
+    await startGateway({ fake: { mcpHttp: true } });
+    await userSays(`mcp schedule_cancel {"id":${other.id}}`);
+    await waitForBubble("Allow schedule");
+    await userSays("y");
+    await waitForBubble(`mcp error: REFUSED: there is no active job #${other.id} in this chat`);
+    expect(store.schedules.get(other.id)?.state).toBe("active");
+  });
+});

@@ -11,6 +11,7 @@ import { dict } from "../../src/admin/i18n.js";
 import { AGENT_TEXTS } from "../../src/agent/texts.js";
 import { MEDIA_TEXTS } from "../../src/gateway/media/texts.js";
 import { EXPIRED_REASON } from "../../src/gateway/poller.js";
+import { SCHEDULE_TEXTS } from "../../src/gateway/schedule/texts.js";
 import { GATEWAY_TEXTS } from "../../src/gateway/texts.js";
 import { DEFAULT_NO_OWNER, DEFAULT_NO_POLLER, pollFailureFix, replacedReason } from "../../src/ops/health.js";
 import { OPS } from "../../src/ops/index.js";
@@ -30,7 +31,12 @@ const polled: Account = {
   pollFailures: 3,
 };
 
-const CATALOGUES = { gateway: GATEWAY_TEXTS, media: MEDIA_TEXTS, agent: AGENT_TEXTS };
+const CATALOGUES = {
+  gateway: GATEWAY_TEXTS,
+  media: MEDIA_TEXTS,
+  agent: AGENT_TEXTS,
+  schedule: SCHEDULE_TEXTS,
+};
 
 describe("catalogues", () => {
   for (const [name, catalogue] of Object.entries(CATALOGUES)) {

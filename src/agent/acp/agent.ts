@@ -11,6 +11,7 @@ import type { Preset } from "../presets.js";
 import { agentWords } from "../texts.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
 import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
+import { ContactMcp, type LiveTurn } from "./contact-mcp.js";
 import { AcpError, describeError } from "./errors.js";
 import { chooseMode, LEVEL_WORDS, presetLevel } from "./modes.js";
 import { adapterVersionWarning } from "./presets.js";
@@ -80,6 +81,9 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     throw new AcpError("acp_session_failed", "the ACP agent needs a workspace: set `cwd` or `cwdFor`");
   }
 
+  /** The schedule and send_file tools handed to every session, scoped to its contact. */
+  const toolServer = config.toolServer === false ? undefined : new ContactMcp(logger.child({ part: "mcp" }));
+  let warnedNoHttp = false;
   /** Insertion order is recency: the first entry is the least recently used. */
   const entries = new Map<string, Entry>();
   const waiters: (() => void)[] = [];
@@ -196,6 +200,37 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     return run;
   }
 
+  /** The session's running turn, as the tool server sees it when the agent calls a tool. */
+  function liveTurn(contact: Contact): LiveTurn | undefined {
+    const binding = entries.get(processKey(contact))?.sessions.get(sessionKeyOf(contact));
+    const turn = binding?.turn;
+    if (!binding || !turn) return undefined;
+    const { io, preset } = turn.permission;
+    return {
+      io,
+      preset,
+      contact,
+      workspaceRoot: binding.workspace.root,
+      askTo,
+      askTimeoutMs: permissionTimeoutMs,
+    };
+  }
+
+  /** `mcpServers` for session/new and session/load: the tool server when the agent takes HTTP servers. */
+  async function mcpServersFor(proc: AcpProcess, contact: Contact) {
+    if (!toolServer) return [];
+    if (proc.capabilities.mcpCapabilities?.http !== true) {
+      if (!warnedNoHttp)
+        logger.warn(
+          { agent: proc.agentInfo?.name ?? commandLine },
+          "the agent does not take HTTP MCP servers: the schedule and send_file tools are not offered to it",
+        );
+      warnedNoHttp = true;
+      return [];
+    }
+    return [await toolServer.serverFor(() => liveTurn(contact))];
+  }
+
   async function ensureSession(
     entry: Entry,
     proc: AcpProcess,
@@ -207,9 +242,10 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     const live = entry.sessions.get(key);
     if (live && proc.sessions.get(live.sessionId) === live) return live;
     const stored = readStored(store.get(contact.accountId, key, name)?.data);
+    const mcpServers = await mcpServersFor(proc, contact);
     if (stored && stored.command === commandLine && proc.capabilities.loadSession) {
       try {
-        const loaded = await proc.loadSession(stored.sessionId, workspace, preset);
+        const loaded = await proc.loadSession(stored.sessionId, workspace, preset, mcpServers);
         logger.info({ sessionId: stored.sessionId }, "resumed session with session/load");
         entry.sessions.set(key, loaded);
         return loaded;
@@ -218,7 +254,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
         if (!proc.alive) throw err;
       }
     }
-    const fresh = await proc.newSession(workspace, preset);
+    const fresh = await proc.newSession(workspace, preset, mcpServers);
     const data: StoredSession = { sessionId: fresh.sessionId, command: commandLine };
     store.put(contact.accountId, key, name, data, Date.now());
     entry.sessions.set(key, fresh);
@@ -317,6 +353,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     },
     async close() {
       closed = true;
+      await toolServer?.close();
       const all = [...entries.values()];
       for (const entry of all) remove(entry);
       await Promise.all(

@@ -48,6 +48,8 @@ export const KIND_TO_TOOL: Readonly<Record<ToolKind, ToolName | "allow">> = {
 export interface AcpAgentConfig extends AcpCommand {
   /** Name of this agent (SessionStore key and logs). Default `acp`. */
   name?: string;
+  /** `false`: no schedule/send_file MCP server is handed to the sessions (default: handed). */
+  toolServer?: boolean;
   /** The agent's working directory: the same for everyone (`cwd`), or per contact (`cwdFor`). */
   cwd?: string;
   cwdFor?: (contact: Contact) => string;

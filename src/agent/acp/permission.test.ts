@@ -26,6 +26,7 @@ const ASK_ALL: Preset = {
   run_command: "ask",
   send_file: "ask",
   fetch_url: "ask",
+  schedule: "ask",
 };
 
 function ctx(io: FakeIO, preset: Preset = ASK_ALL, signal = new AbortController().signal) {

@@ -294,10 +294,14 @@ export class AcpProcess {
   }
 
   /** session/new in `workspace`. */
-  async newSession(workspace: Workspace, preset: Preset): Promise<SessionBinding> {
+  async newSession(
+    workspace: Workspace,
+    preset: Preset,
+    mcpServers: acp.McpServer[] = [],
+  ): Promise<SessionBinding> {
     try {
       const res = await this.raceExit(
-        this.connection.agent.request("session/new", { cwd: workspace.root, mcpServers: [] }),
+        this.connection.agent.request("session/new", { cwd: workspace.root, mcpServers }),
       );
       const binding: SessionBinding = { sessionId: res.sessionId, workspace, preset };
       const modes = modeSurfaceOf(res);
@@ -313,12 +317,17 @@ export class AcpProcess {
    * session/load of a session from an earlier process. The agent replays the conversation as
    * updates while loading; with no turn bound yet they are dropped.
    */
-  async loadSession(sessionId: string, workspace: Workspace, preset: Preset): Promise<SessionBinding> {
+  async loadSession(
+    sessionId: string,
+    workspace: Workspace,
+    preset: Preset,
+    mcpServers: acp.McpServer[] = [],
+  ): Promise<SessionBinding> {
     const binding: SessionBinding = { sessionId, workspace, preset };
     this.sessions.set(sessionId, binding);
     try {
       const res = await this.raceExit(
-        this.connection.agent.request("session/load", { sessionId, cwd: workspace.root, mcpServers: [] }),
+        this.connection.agent.request("session/load", { sessionId, cwd: workspace.root, mcpServers }),
       );
       const modes = modeSurfaceOf(res ?? {});
       if (modes) binding.modes = modes;

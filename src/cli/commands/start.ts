@@ -140,10 +140,31 @@ async function runStart(opts: StartOptions): Promise<void> {
       dispatch: {
         sendQuota: config.gateway.quotaPerToken,
         ...(config.gateway.turnTimeoutMs ? { turnTimeoutMs: config.gateway.turnTimeoutMs } : {}),
-        access: createAccessPolicy({ store, profileFor }),
+        access: createAccessPolicy({
+          store,
+          profileFor,
+          onPairingRequest: (r) =>
+            gateway?.reportHome({
+              kind: "pairing-request",
+              accountId: r.accountId,
+              subject: r.userId,
+              text: `pairing request from ${r.userId}: run \`wxagent pairing approve ${r.code}\` (or approve it on the Contacts page)`,
+            }),
+        }),
         ...media.dispatch,
         unlock: unlockWiring(config, store),
       },
+      schedule: {
+        graceMs: config.schedule.graceMs,
+        warnLeadMs: config.schedule.warnLeadMs,
+        language: config.schedule.language,
+        limits: {
+          maxJobsPerContact: config.schedule.maxJobsPerContact,
+          contactMinIntervalMs: config.schedule.contactMinIntervalMs,
+          maxBodyChars: 4000,
+        },
+      },
+      home: config.home,
     });
     const gw = gateway;
     const w = watchAccounts({ store, home: paths.home, gateway: gw, only: opts.account, say });
@@ -174,6 +195,7 @@ async function runStart(opts: StartOptions): Promise<void> {
         quotaPerToken: config.gateway.quotaPerToken,
       },
       mediaAllowHosts: config.media.allowHosts,
+      scheduleChanged: () => gw.pokeSchedule(),
       languageFor: (id) => profileFor(id).language,
     });
     // A QR login in the admin UI is polled the moment it is saved.

@@ -63,6 +63,12 @@ export function defineStatus(cmd: Command): void {
           process.stdout.write(
             `  last message ${time(a.last_message_at)}  owner ${a.owner ?? "none"}\n  queue ${a.queue}  sending ${a.sending}  outbox ${a.outbox}\n`,
           );
+          if (a.schedules.active > 0 || a.schedules.held > 0) {
+            const held = a.schedules.held
+              ? `, ${a.schedules.held} firing(s) HELD until the contact writes (see \`wxagent schedule list\`)`
+              : "";
+            process.stdout.write(`  schedules ${a.schedules.active} active${held}\n`);
+          }
           for (const c of a.contacts.slice(0, 10)) {
             process.stdout.write(
               `  · ${c.contact}  sends left ${c.sends_left}${c.outbox ? `  outbox ${c.outbox}` : ""}  seen ${c.last_seen_at}\n`,

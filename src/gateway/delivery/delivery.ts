@@ -88,6 +88,13 @@ export interface ReplyToDeliver {
    * and held at once when the recipient's 24 h window has closed (it goes when they write).
    */
   priority?: boolean;
+  /**
+   * Record straight into the outbox with this reason, trying nothing now (the contact's 24 h
+   * window is closed): sent after the contact's next message, like any overflow.
+   */
+  hold?: string;
+  /** Called synchronously with the recorded bubbles (a scheduled firing links them to its run). */
+  onRecorded?(bubbles: readonly OutboundMessage[]): void;
 }
 
 export interface DeliveryResult {
@@ -312,6 +319,15 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     }
     // Recorded now, synchronously and atomically: a crash from here on resumes, never loses.
     const bubbles = record(reply, items);
+    if (reply.hold !== undefined) {
+      for (const b of bubbles) {
+        store.outbound.defer(b.id, reply.hold);
+        owned.delete(b.id);
+      }
+      reply.onRecorded?.(bubbles);
+      return Promise.resolve({ ...emptyResult(), deferred: bubbles.length });
+    }
+    reply.onRecorded?.(bubbles);
     return queue.run(contactKey(reply.accountId, reply.toUserId), () =>
       flush(reply.accountId, reply.toUserId, bubbles, signal, {
         behindBacklog: reply.priority !== true,

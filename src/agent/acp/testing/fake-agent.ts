@@ -54,6 +54,8 @@
  *   --probe PATH  at start, tries what an agent that ignores its mode would: read PATH (say
  *                 $WXAGENT_HOME/config.json), write a file in its cwd, list secret-looking
  *                 variables it can see; the results go to the log
+ *   --mcp-http    advertises HTTP MCP servers (mcpCapabilities.http); the prompt
+ *                 `mcp TOOL {json}` then calls TOOL on the server session/new handed it
  *
  * `--log FILE` appends one line per method received (and "cancel <id>"), so tests can see
  * what the client sent. `--state DIR` keeps each session's prompt count on disk, which is what
@@ -65,6 +67,7 @@ import { dirname, join, resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
 import { allows, CODEX_FILE_OPTIONS, claudeOptions } from "./adapter-options.js";
+import { callMcpTool, rememberServers } from "./fake-agent-mcp.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(name);
@@ -85,6 +88,7 @@ const sendCommands = flag("--commands");
 const refuseSetMode = flag("--refuse-set-mode");
 const hang = flag("--hang");
 const probe = option("--probe");
+const mcpHttp = flag("--mcp-http");
 let authenticated = false;
 let clientTerminalAuth = false;
 
@@ -234,7 +238,7 @@ const app = acp
     );
     return {
       protocolVersion: acp.PROTOCOL_VERSION,
-      agentCapabilities: { loadSession },
+      agentCapabilities: { loadSession, ...(mcpHttp ? { mcpCapabilities: { http: true } } : {}) },
       agentInfo: { name: agentName, version: agentVersion },
       authMethods: authMethods(),
     };
@@ -260,7 +264,10 @@ const app = acp
     const s: FakeSession = { id, cwd: params.cwd, mode: startMode, turns: 0, cancelled: false };
     sessions.set(id, s);
     save(s);
-    log(`session/new ${id} mode=${s.mode}`);
+    rememberServers(id, params.mcpServers);
+    log(
+      `session/new ${id} mode=${s.mode}${params.mcpServers.length ? ` mcp=${params.mcpServers.length}` : ""}`,
+    );
     if (sendCommands) {
       setImmediate(() => {
         void client.notify("session/update", {
@@ -299,6 +306,7 @@ const app = acp
     return { configOptions: sessionModes(s).configOptions ?? [] };
   })
   .onRequest("session/load", async ({ params, client }) => {
+    rememberServers(params.sessionId, params.mcpServers);
     log(`session/load ${params.sessionId}`);
     const file = stateDir ? join(stateDir, `${params.sessionId}.json`) : undefined;
     if (!loadSession || !file || !existsSync(file)) throw acp.RequestError.resourceNotFound(params.sessionId);
@@ -596,6 +604,9 @@ const app = acp
         return { stopReason: "end_turn" };
       case "session":
         await say(s.id);
+        return { stopReason: "end_turn" };
+      case "mcp":
+        await say(await callMcpTool(s.id, arg));
         return { stopReason: "end_turn" };
       default:
         await say(`unknown: ${input}`);

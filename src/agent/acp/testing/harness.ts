@@ -35,6 +35,8 @@ export interface FakeAgentOptions {
   hang?: boolean;
   /** At start, try to read this path, write in the cwd and see secrets; results to the log. */
   probe?: string;
+  /** Take HTTP MCP servers; `mcp TOOL {json}` calls one. */
+  mcpHttp?: boolean;
 }
 
 export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
@@ -52,6 +54,7 @@ export function fakeAgentCommand(options: FakeAgentOptions = {}): AcpCommand {
   if (options.refuseSetMode) args.push("--refuse-set-mode");
   if (options.hang) args.push("--hang");
   if (options.probe) args.push("--probe", options.probe);
+  if (options.mcpHttp) args.push("--mcp-http");
   return { command: process.execPath, args };
 }
 

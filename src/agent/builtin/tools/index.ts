@@ -9,6 +9,7 @@ import { runCommandTool } from "./command.js";
 import type { ToolContext } from "./context.js";
 import { fetchUrlTool } from "./fetch.js";
 import { editTool, listTool, readTool, searchTool, sendFileTool, writeTool } from "./files.js";
+import { scheduleTool } from "./schedule.js";
 
 export type { ToolContext, ToolLimits } from "./context.js";
 
@@ -21,6 +22,7 @@ const FACTORIES: Record<ToolName, (ctx: ToolContext) => Tool> = {
   run_command: runCommandTool as (ctx: ToolContext) => Tool,
   send_file: sendFileTool as (ctx: ToolContext) => Tool,
   fetch_url: fetchUrlTool as (ctx: ToolContext) => Tool,
+  schedule: scheduleTool as (ctx: ToolContext) => Tool,
 };
 
 export interface ToolGate {
@@ -47,6 +49,11 @@ export function summariseCall(name: string, input: unknown): string {
       break;
     case "fetch_url":
       arg = s(i.url);
+      break;
+    case "schedule":
+      arg = [s(i.action), s(i.at) || s(i.in) || s(i.cron), s(i.text) || s(i.prompt)]
+        .filter(Boolean)
+        .join(" ");
       break;
     case "search":
       arg = `"${s(i.pattern)}"${i.path && i.path !== "." ? ` in ${s(i.path)}` : ""}`;
