@@ -8,6 +8,7 @@ import type {
   RequestPermissionRequest,
   RequestPermissionResponse,
 } from "@agentclientprotocol/sdk";
+import { isBlank, trimEndWhere } from "../../util/text.js";
 import type { Preset } from "../presets.js";
 import type { AgentIO, AskOptions } from "../types.js";
 import { decide } from "./config.js";
@@ -86,10 +87,7 @@ const ALWAYS = new Set(["a", "always", "总是", "始终"]);
 
 /** The option a reply chooses, or undefined when it cannot be read. */
 export function parseAnswer(reply: string, options: PermissionOption[]): PermissionOption | undefined {
-  const text = reply
-    .trim()
-    .toLowerCase()
-    .replace(/[.!。！\s]+$/u, "");
+  const text = trimEndWhere(reply.trim().toLowerCase(), (c) => ".!。！".includes(c) || isBlank(c));
   if (/^\d+$/.test(text)) return options[Number(text) - 1];
   if (YES.has(text)) return pick(options, ["allow_once", "allow_always"]);
   if (ALWAYS.has(text)) return pick(options, ["allow_always"]);

@@ -6,6 +6,7 @@
 import { constants } from "node:fs";
 import { copyFile, mkdir } from "node:fs/promises";
 import { extname, join } from "node:path";
+import { isBlank, trimEndWhere } from "../../util/text.js";
 
 export const DEFAULT_MAX_NAME_CHARS = 120;
 
@@ -40,10 +41,8 @@ export function safeFileName(
 ): SafeName {
   const raw = original ?? "";
   let name = raw.normalize("NFC").replace(UNSAFE_CHARS, "").replace(SEPARATORS, "_");
-  name = name
-    .trim()
-    .replace(/^[.\s~-]+/, "")
-    .replace(/[.\s]+$/, "");
+  name = name.trim().replace(/^[.\s~-]+/, "");
+  name = trimEndWhere(name, (c) => c === "." || isBlank(c));
   if (WINDOWS_RESERVED.test(name)) name = `_${name}`;
   const changed = name !== raw.trim();
   if (name === "" || name === "_") return { name: fallback, changed: raw !== "" };

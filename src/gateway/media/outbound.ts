@@ -9,6 +9,7 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { AgentReply } from "../../agent/types.js";
 import { resolveInWorkspace } from "../../agent/workspace.js";
+import { trimEndWhere } from "../../util/text.js";
 import { splitMessage } from "../delivery/split.js";
 import { codeOf, errMessage, MediaError } from "./errors.js";
 import { formatMb, type MediaLimits, mediaLimits } from "./limits.js";
@@ -20,11 +21,7 @@ import { type SendKind, sniffFile } from "./sniff.js";
 const FILE_TAG = /(?<![ \t])[ \t]*<<FILE:([^<>\n]*)>>/g;
 
 /** `line.replace(/[ \t]+$/, "")` in linear time (that regex retries at every blank: n²). */
-function trimBlanksEnd(line: string): string {
-  let end = line.length;
-  while (end > 0 && (line[end - 1] === " " || line[end - 1] === "\t")) end--;
-  return line.slice(0, end);
-}
+const trimBlanksEnd = (line: string): string => trimEndWhere(line, (c) => c === " " || c === "\t");
 
 /**
  * Pull `<<FILE:path>>` tags out of a reply: the text without them and the paths (in order, once
