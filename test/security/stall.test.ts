@@ -340,7 +340,12 @@ describe("inputs bounded before any work", () => {
     await say(rig, MALLORY, { text: "read a lot" });
     await bobChats(rig);
     await sees(rig, MALLORY, "read done");
-    const [, afterRead] = mallorysRequests(rig, "read a lot");
+    const [readTurn, afterRead] = mallorysRequests(rig, "read a lot");
+    // The 4 MB answer is not sent back with every later turn: the history keeps 20 000 characters of it.
+    expect(JSON.stringify(readTurn?.messages).length).toBeLessThan(30_000);
+    expect(JSON.stringify(readTurn?.messages)).toContain(
+      "more characters were not kept in this conversation's history",
+    );
     const result = toolResults(afterRead ?? {}).join("\n");
     expect(result).toContain("at most 4096 are allowed");
     expect(result.length).toBeLessThan(2_000);

@@ -23,9 +23,10 @@ import type { UnlockStateStore } from "../unlock.js";
 import { createTempWorkspace, ensureWorkspace } from "../workspace.js";
 import { type BuiltinAgentConfig, type BuiltinAgentConfigInput, builtinAgentConfigSchema } from "./config.js";
 import { BuiltinAgentError } from "./errors.js";
+import { boundHistory } from "./history.js";
 import { createModel, type ModelSettings, resolveModelSettings } from "./model.js";
 import { quotedImage, stageMedia, systemPrompt, userText } from "./prompt.js";
-import { type Session, SessionPool, trimHistory } from "./sessions.js";
+import { type Session, SessionPool } from "./sessions.js";
 import { safeEnv } from "./tools/command.js";
 import { buildTools, type ToolGate } from "./tools/index.js";
 import type { Resolver } from "./tools/netguard.js";
@@ -128,6 +129,10 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
   const where = { home: options.home, root: config.workspace.root, ownerDir: config.workspace.ownerDir };
 
   const store = options.sessionStore;
+  const historyBounds = {
+    maxMessages: config.session.maxHistoryMessages,
+    maxChars: config.session.maxHistoryChars,
+  };
   const pool = new SessionPool({
     idleMs: config.session.idleMs,
     maxOpen: config.session.maxOpen,
@@ -145,7 +150,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
   function loadHistory(contact: Contact): ModelMessage[] {
     const rec = store?.get(contact.accountId, storeUser(contact), AGENT_NAME);
     if (!rec || now() - rec.updatedAtMs > config.session.idleMs || !Array.isArray(rec.data)) return [];
-    return rec.data as ModelMessage[];
+    return boundHistory(rec.data as ModelMessage[], historyBounds);
   }
 
   async function openSession(contact: Contact): Promise<Session> {
@@ -282,9 +287,9 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
       if (session && pool.has(session.key)) {
         // Written back only after a successful turn; a `/new` during the turn wins. Image bytes
         // are dropped from history: later turns get the path note, not the image again.
-        session.history = trimHistory(
+        session.history = boundHistory(
           withoutImages([...history, user, ...result.response.messages]),
-          config.session.maxHistoryMessages,
+          historyBounds,
         );
         store?.put(input.contact.accountId, storeUser(input.contact), AGENT_NAME, session.history, now());
       }

@@ -61,6 +61,11 @@ export const builtinAgentConfigSchema = z.object({
       maxOpen: z.number().int().positive().default(100),
       /** Messages of history kept per session (older turns are dropped whole). */
       maxHistoryMessages: z.number().int().positive().default(60),
+      /**
+       * Characters of history kept per session (its JSON; older turns are dropped whole, and
+       * each text, tool input or tool output in it is cut to 20 000 characters), see history.ts.
+       */
+      maxHistoryChars: z.number().int().min(10_000).default(400_000),
     })
     .prefault({}),
   workspace: z
