@@ -21,9 +21,10 @@ import { DEFAULT_SANDBOX_CONFIG, isApproval, type ResolvedPreset, resolvePreset 
 import type { Agent, AgentInput, AgentIO, AgentReply, AskOptions, Contact } from "../types.js";
 import type { UnlockStateStore } from "../unlock.js";
 import { createTempWorkspace, ensureWorkspace } from "../workspace.js";
+import { responseTooLarge } from "./capped-fetch.js";
 import { type BuiltinAgentConfig, type BuiltinAgentConfigInput, builtinAgentConfigSchema } from "./config.js";
 import { BuiltinAgentError } from "./errors.js";
-import { boundHistory } from "./history.js";
+import { boundHistory, cutToolInputs } from "./history.js";
 import { createModel, type ModelSettings, resolveModelSettings } from "./model.js";
 import { quotedImage, stageMedia, systemPrompt, userText } from "./prompt.js";
 import { type Session, SessionPool } from "./sessions.js";
@@ -118,7 +119,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
   if (options.model) model = options.model;
   else {
     settings = resolveModelSettings(config, env);
-    model = createModel(settings, options.fetch);
+    model = createModel(settings, options.fetch, config.maxResponseBytes);
   }
   const secrets = settings?.apiKey ? [settings.apiKey] : [];
   const redact = (text: string) => redactText(text, secrets);
@@ -261,6 +262,11 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
           tools,
           stopWhen: stepCountIs(config.maxSteps),
           abortSignal: turn.signal,
+          // Megabytes of a call's arguments are sent once, not again with every later step.
+          prepareStep: ({ messages }) => {
+            const cut = cutToolInputs(messages);
+            return cut === messages ? undefined : { messages: cut };
+          },
           maxRetries: config.maxRetries,
           temperature: config.temperature,
           onStepFinish: (step) => {
@@ -304,7 +310,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
         { preset: preset.name, steps: result.steps.length, ms: now() - started, mode: config.session.mode },
         "turn done",
       );
-      return { text: capReply(redact(text), config.maxOutputChars) };
+      return { text: capReply(text, config.maxOutputChars, redact) };
     } catch (err) {
       const e = toAgentError(err, {
         aborted: input.signal.aborted,
@@ -369,9 +375,13 @@ function duration(ms: number): string {
   return `${Math.round(ms / 60_000)} min`;
 }
 
-function capReply(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, max)}\n… (reply cut at ${max} characters)`;
+/**
+ * The reply cut to `max` characters and redacted. It is cut first (with room for a secret that
+ * straddles the cut): a 4 MB answer is not scanned for secrets three times to be cut to 8 000.
+ */
+function capReply(text: string, max: number, redact: (t: string) => string): string {
+  if (text.length <= max) return redact(text);
+  return `${redact(text.slice(0, max + 512)).slice(0, max)}\n… (reply cut at ${max} characters)`;
 }
 
 function toAgentError(
@@ -392,6 +402,8 @@ function toAgentError(
     );
   }
   if (ctx.aborted) return new BuiltinAgentError("TURN_ABORTED", "the turn was stopped");
+  const tooLarge = responseTooLarge(err);
+  if (tooLarge) return new BuiltinAgentError("MODEL_ERROR", tooLarge.message);
   const where = ctx.settings ? ` at ${new URL(ctx.settings.baseUrl).host}` : "";
   // After retries the SDK wraps the last provider error; judge by that one.
   if (RetryError.isInstance(err)) err = err.lastError;

@@ -1,6 +1,6 @@
 import type { ModelMessage } from "ai";
 import { describe, expect, it } from "vitest";
-import { boundHistory, HISTORY_PART_CHARS } from "./history.js";
+import { boundHistory, cutToolInputs, HISTORY_PART_CHARS } from "./history.js";
 
 const BIG = "word ".repeat(800_000); // 4 MB
 const bounds = { maxMessages: 60, maxChars: 400_000 };
@@ -33,7 +33,7 @@ describe("boundHistory", () => {
     expect(size(h)).toBeLessThan(5 * HISTORY_PART_CHARS + 2_000);
     const [, c, t, j, a] = h as [ModelMessage, ModelMessage, ModelMessage, ModelMessage, ModelMessage];
     expect(JSON.stringify(c.content)).toContain(
-      '"input":{"note":"arguments of 4000011 characters, not kept in the history"}',
+      '"input":{"note":"arguments of more than 20000 characters, not kept in the history"}',
     );
     expect(JSON.stringify(t.content)).toContain(
       "(3980000 more characters were not kept in this conversation's history)",
@@ -70,5 +70,18 @@ describe("boundHistory", () => {
       "user",
       "assistant",
     ]);
+  });
+});
+
+describe("cutToolInputs (the steps of a turn in progress)", () => {
+  it("replaces only tool-call arguments over the bound; texts and results stay whole", () => {
+    const turn = [user("hi"), call({ path: "x/".repeat(2_000_000) }), result({ type: "text", value: BIG })];
+    const cut = cutToolInputs(turn);
+    expect(JSON.stringify(cut[1]?.content)).toContain(
+      "arguments of more than 20000 characters, not kept in the history",
+    );
+    expect(cut[2]).toBe(turn[2]);
+    const small = [user("hi"), call({ path: "a.txt" }), result({ type: "text", value: BIG })];
+    expect(cutToolInputs(small)).toBe(small);
   });
 });

@@ -30,6 +30,30 @@ function jsonLength(value: unknown): number {
   return JSON.stringify(value ?? null).length;
 }
 
+/**
+ * About how many characters `value` takes as JSON (its strings and keys, plus a little per
+ * value), counted without building the JSON and stopping once past `limit`.
+ */
+function jsonCharsOver(value: unknown, limit: number): boolean {
+  let total = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") total += v.length + 2;
+    else if (Array.isArray(v)) {
+      total += v.length + 2;
+      for (const x of v) stack.push(x);
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        total += k.length + 4;
+        stack.push(x);
+      }
+    } else total += 8;
+    if (total > limit) return true;
+  }
+  return false;
+}
+
 type Part = { type: string; [key: string]: unknown };
 
 function cutPart(part: Part, max: number): Part {
@@ -39,12 +63,13 @@ function cutPart(part: Part, max: number): Part {
       return typeof part.text === "string" && part.text.length > max
         ? { ...part, text: cutText(part.text, max) }
         : part;
-    case "tool-call": {
-      const size = jsonLength(part.input);
-      return size > max
-        ? { ...part, input: { note: `arguments of ${size} characters, not kept in the history` } }
+    case "tool-call":
+      return jsonCharsOver(part.input, max)
+        ? {
+            ...part,
+            input: { note: `arguments of more than ${max} characters, not kept in the history` },
+          }
         : part;
-    }
     case "tool-result": {
       const output = part.output as { type: string; value?: unknown } | undefined;
       if (!output) return part;
@@ -52,8 +77,8 @@ function cutPart(part: Part, max: number): Part {
         return output.value.length > max
           ? { ...part, output: { ...output, value: cutText(output.value, max) } }
           : part;
-      const json = JSON.stringify(output.value ?? null);
-      return json.length > max ? { ...part, output: { type: "text", value: cutText(json, max) } } : part;
+      if (!jsonCharsOver(output.value, max)) return part;
+      return { ...part, output: { type: "text", value: cutText(JSON.stringify(output.value ?? null), max) } };
     }
     default:
       return part;
@@ -67,6 +92,25 @@ function cutMessage(m: ModelMessage, max: number): ModelMessage {
   const parts = m.content as Part[];
   const cut = parts.map((p) => cutPart(p, max));
   return cut.some((p, i) => p !== parts[i]) ? ({ ...m, content: cut } as ModelMessage) : m;
+}
+
+/**
+ * The messages of a turn in progress with tool-call arguments over `max` characters replaced by a
+ * note: the tool has run, and every later step of the turn would send them to the model again
+ * (4 MB of arguments, four times serialised per step). Texts and tool results stay whole: the
+ * model may still need them in this turn. Returns `messages` itself when nothing was cut.
+ */
+export function cutToolInputs(messages: ModelMessage[], max = HISTORY_PART_CHARS): ModelMessage[] {
+  let changed = false;
+  const out = messages.map((m) => {
+    if (m.role !== "assistant" || typeof m.content === "string") return m;
+    const parts = m.content as Part[];
+    const cut = parts.map((p) => (p.type === "tool-call" ? cutPart(p, max) : p));
+    if (cut.every((p, i) => p === parts[i])) return m;
+    changed = true;
+    return { ...m, content: cut } as ModelMessage;
+  });
+  return changed ? out : messages;
 }
 
 /** Index of the first user message at or after `from` (history.length when there is none). */
