@@ -322,7 +322,7 @@ describe("inputs bounded before any work", () => {
 
   it("a model answering megabytes, or calling a tool with megabytes of arguments, gets a bounded turn", async () => {
     rig = await startRig();
-    // Under agent.maxResponseBytes (1 MiB): read, then bounded on every path.
+    // Under builtin.maxResponseBytes (1 MiB): read, then bounded on every path.
     rig.routes.push(
       { marker: "talk a lot", steps: [{ text: `**${"word ".repeat(150_000)}**` }] },
       {

@@ -35,7 +35,7 @@ describe("cappedFetch", () => {
     const res = await cappedFetch(fetchImpl, 256 * KB)("http://model/v1/chat/completions");
     const err = await res.text().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResponseTooLargeError);
-    expect(String(err)).toMatch(/larger than 256 KB \(agent\.maxResponseBytes\), so it was not read/);
+    expect(String(err)).toMatch(/larger than 256 KB \(builtin\.maxResponseBytes\), so it was not read/);
     expect(served.bytes).toBeLessThan(512 * KB); // the rest was never pulled
     expect(responseTooLarge(new Error("wrapped", { cause: err }))).toBe(err);
   });

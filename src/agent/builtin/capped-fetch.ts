@@ -13,7 +13,7 @@ export class ResponseTooLargeError extends Error {
   override readonly name = "ResponseTooLargeError";
   constructor(readonly maxBytes: number) {
     super(
-      `the model's answer was larger than ${Math.round(maxBytes / 1024)} KB (agent.maxResponseBytes), so it was not read`,
+      `the model's answer was larger than ${Math.round(maxBytes / 1024)} KB (builtin.maxResponseBytes), so it was not read`,
     );
   }
 }
