@@ -33,13 +33,21 @@ function capLength(name: string, max: number): string {
   return chars.slice(0, max).join("");
 }
 
+/** The first `4 × max` characters and the last 32 (where the extension is) of a very long name. */
+function headAndTail(name: string, max: number): string {
+  return `${name.slice(0, 4 * max)}${name.slice(-32)}`;
+}
+
 /** A name fit for one path segment, or `fallback` when nothing usable is left. */
 export function safeFileName(
   original: string | undefined,
   fallback = "file.bin",
   maxChars = DEFAULT_MAX_NAME_CHARS,
 ): SafeName {
-  const raw = original ?? "";
+  // Only the head and the extension can survive the cut to `maxChars`: a 300 000-character name
+  // is not normalised, scanned and copied whole (tens of ms of the event loop per message).
+  const raw =
+    original && original.length > 4 * maxChars + 64 ? headAndTail(original, maxChars) : (original ?? "");
   let name = raw.normalize("NFC").replace(UNSAFE_CHARS, "").replace(SEPARATORS, "_");
   name = name.trim().replace(/^[.\s~-]+/, "");
   name = trimEndWhere(name, (c) => c === "." || isBlank(c));
