@@ -343,7 +343,7 @@ describe("inputs bounded before any work", () => {
     await bobChats(rig);
     await sees(rig, MALLORY, "read done");
     const [readTurn, afterRead] = mallorysRequests(rig, "read a lot");
-    // The 750 KB answer is not sent back with every later turn: the history keeps 20 000 characters of it.
+    // The 750 KB answer is not sent back with every later turn: the history keeps 8 000 characters of it.
     expect(JSON.stringify(readTurn?.messages).length).toBeLessThan(30_000);
     expect(JSON.stringify(readTurn?.messages)).toContain(
       "more characters were not kept in this conversation's history",

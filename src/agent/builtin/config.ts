@@ -69,10 +69,10 @@ export const builtinAgentConfigSchema = z.object({
       maxHistoryMessages: z.number().int().positive().default(60),
       /**
        * Characters of history kept per session (its JSON; older turns are dropped whole, and
-       * each text, tool input or tool output in it is cut to 20 000 characters), see history.ts.
-       * 200 000 characters are about 50 000 tokens.
+       * each text, tool input or tool output in it is cut to 8 000 characters), see history.ts.
+       * 100 000 characters are about 25 000 tokens, sent to the model and stored on every turn.
        */
-      maxHistoryChars: z.number().int().min(10_000).default(200_000),
+      maxHistoryChars: z.number().int().min(10_000).default(100_000),
     })
     .prefault({}),
   workspace: z

@@ -19,7 +19,7 @@ const result = (output: unknown): ModelMessage =>
 const size = (h: ModelMessage[]) => JSON.stringify(h).length;
 
 describe("boundHistory", () => {
-  it("cuts each text, tool input and tool output to 20 000 characters, and says so", () => {
+  it("cuts each text, tool input and tool output to 8 000 characters, and says so", () => {
     const h = boundHistory(
       [
         user("hi"),
@@ -33,10 +33,10 @@ describe("boundHistory", () => {
     expect(size(h)).toBeLessThan(5 * HISTORY_PART_CHARS + 2_000);
     const [, c, t, j, a] = h as [ModelMessage, ModelMessage, ModelMessage, ModelMessage, ModelMessage];
     expect(JSON.stringify(c.content)).toContain(
-      '"input":{"note":"arguments of more than 20000 characters, not kept in the history"}',
+      '"input":{"note":"arguments of more than 8000 characters, not kept in the history"}',
     );
     expect(JSON.stringify(t.content)).toContain(
-      "(3980000 more characters were not kept in this conversation's history)",
+      "(3992000 more characters were not kept in this conversation's history)",
     );
     expect(JSON.stringify(j.content)).toMatch(/"output":\{"type":"text","value":"\{\\"lines\\":\[/);
     expect(JSON.stringify(a.content)).toContain("more characters were not kept");
@@ -50,11 +50,11 @@ describe("boundHistory", () => {
   });
 
   it("drops the oldest whole turns once the whole is over maxChars, never the latest turn", () => {
-    const turn = (n: number) => [user(`q${n}`), assistant(`${n}`.repeat(15_000))];
+    const turn = (n: number) => [user(`q${n}`), assistant(`${n}`.repeat(7_000))];
     const h = Array.from({ length: 10 }, (_, n) => turn(n)).flat();
-    const kept = boundHistory(h, { maxMessages: 60, maxChars: 50_000 });
+    const kept = boundHistory(h, { maxMessages: 60, maxChars: 25_000 });
     expect(kept.map((m) => (m.role === "user" ? m.content : "a"))).toEqual(["q7", "a", "q8", "a", "q9", "a"]);
-    expect(size(kept)).toBeLessThanOrEqual(50_000);
+    expect(size(kept)).toBeLessThanOrEqual(25_000);
     const alone = boundHistory([user("q"), assistant("z".repeat(19_000)), assistant("y".repeat(19_000))], {
       maxMessages: 60,
       maxChars: 10_000,
@@ -78,7 +78,7 @@ describe("cutToolInputs (the steps of a turn in progress)", () => {
     const turn = [user("hi"), call({ path: "x/".repeat(2_000_000) }), result({ type: "text", value: BIG })];
     const cut = cutToolInputs(turn);
     expect(JSON.stringify(cut[1]?.content)).toContain(
-      "arguments of more than 20000 characters, not kept in the history",
+      "arguments of more than 8000 characters, not kept in the history",
     );
     expect(cut[2]).toBe(turn[2]);
     const small = [user("hi"), call({ path: "a.txt" }), result({ type: "text", value: BIG })];

@@ -10,8 +10,8 @@
  */
 import type { ModelMessage } from "ai";
 
-/** Longest text, tool input or tool output kept per part of a message in the history. */
-export const HISTORY_PART_CHARS = 20_000;
+/** Longest text, tool input or tool output kept per part of a message in the history (maxOutputChars: what a reply may show). */
+export const HISTORY_PART_CHARS = 8_000;
 
 export interface HistoryBounds {
   /** Messages kept (older turns are dropped whole). */
