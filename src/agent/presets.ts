@@ -4,6 +4,7 @@
  * the same tool names). Unlocking (elevation above read-only for non-owners) lives in unlock.ts.
  */
 import { z } from "zod";
+import { trimEndWhere } from "../util/text.js";
 import type { Contact } from "./types.js";
 
 /** Every tool an agent may offer, by the name the model sees. */
@@ -227,10 +228,5 @@ const YES = new Set(["y", "yes", "是", "好", "是的", "好的", "可以"]);
 
 export function isApproval(answer: string | undefined): boolean {
   if (answer === undefined) return false;
-  return YES.has(
-    answer
-      .trim()
-      .toLowerCase()
-      .replace(/[.!。！]+$/u, ""),
-  );
+  return YES.has(trimEndWhere(answer.trim().toLowerCase(), (c) => ".!。！".includes(c)));
 }

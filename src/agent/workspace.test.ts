@@ -8,6 +8,7 @@ import {
   ensureWorkspace,
   idFolderName,
   legacyFolderName,
+  MAX_PATH_CHARS,
   migrateWorkspaceFolders,
   resolveInWorkspace,
   safeSegment,
@@ -93,6 +94,18 @@ describe("resolveInWorkspace", () => {
 
   it("refuses NUL bytes", async () => {
     expect((await refused(resolveInWorkspace(root, "a\0b"))).code).toBe("WORKSPACE_BAD_PATH");
+  });
+
+  it("refuses a path longer than PATH_MAX before touching the file system (a hostile model's 4 MB path)", async () => {
+    const deep = "x/".repeat(2_000_000);
+    const err = await refused(resolveInWorkspace(root, deep));
+    expect(err.code).toBe("WORKSPACE_BAD_PATH");
+    expect(err.message).toBe(
+      `the path is ${deep.length} characters long; at most ${MAX_PATH_CHARS} are allowed`,
+    );
+    // Within the bound, a missing deep path still resolves (each missing level is walked once).
+    const ok = `${"y/".repeat(MAX_PATH_CHARS / 2 - 1)}y`;
+    await expect(resolveInWorkspace(root, ok)).resolves.toBe(join(root, ok));
   });
 });
 

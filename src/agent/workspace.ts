@@ -16,6 +16,7 @@ import type { Contact } from "./types.js";
 
 export {
   isInside,
+  MAX_PATH_CHARS,
   resolveInWorkspace,
   WorkspaceError,
   type WorkspaceErrorCode,

@@ -9,6 +9,7 @@ import type {
   RequestPermissionResponse,
 } from "@agentclientprotocol/sdk";
 import type { Lang } from "../../shared/i18n.js";
+import { isBlank, trimEndWhere } from "../../util/text.js";
 import type { Preset } from "../presets.js";
 import { agentWords } from "../texts.js";
 import type { AgentIO, AskOptions } from "../types.js";
@@ -88,10 +89,7 @@ const ALWAYS = new Set(["a", "always", "总是", "始终"]);
 
 /** The option a reply chooses, or undefined when it cannot be read. */
 export function parseAnswer(reply: string, options: PermissionOption[]): PermissionOption | undefined {
-  const text = reply
-    .trim()
-    .toLowerCase()
-    .replace(/[.!。！\s]+$/u, "");
+  const text = trimEndWhere(reply.trim().toLowerCase(), (c) => ".!。！".includes(c) || isBlank(c));
   if (/^\d+$/.test(text)) return options[Number(text) - 1];
   if (YES.has(text)) return pick(options, ["allow_once", "allow_always"]);
   if (ALWAYS.has(text)) return pick(options, ["allow_always"]);

@@ -22,11 +22,13 @@ import { type AgentWords, wordsOf } from "../texts.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, AskOptions, Contact } from "../types.js";
 import type { UnlockStateStore } from "../unlock.js";
 import { createTempWorkspace, ensureWorkspace } from "../workspace.js";
+import { responseTooLarge } from "./capped-fetch.js";
 import { type BuiltinAgentConfig, type BuiltinAgentConfigInput, builtinAgentConfigSchema } from "./config.js";
 import { BuiltinAgentError } from "./errors.js";
+import { boundHistory, cutToolInputs } from "./history.js";
 import { createModel, type ModelSettings, resolveModelSettings } from "./model.js";
 import { quotedImage, stageMedia, systemPrompt, userText } from "./prompt.js";
-import { type Session, SessionPool, trimHistory } from "./sessions.js";
+import { type Session, SessionPool } from "./sessions.js";
 import { safeEnv } from "./tools/command.js";
 import { buildTools, type ToolGate } from "./tools/index.js";
 import type { Resolver } from "./tools/netguard.js";
@@ -118,7 +120,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
   if (options.model) model = options.model;
   else {
     settings = resolveModelSettings(config, env);
-    model = createModel(settings, options.fetch);
+    model = createModel(settings, options.fetch, config.maxResponseBytes);
   }
   const secrets = settings?.apiKey ? [settings.apiKey] : [];
   const redact = (text: string) => redactText(text, secrets);
@@ -129,6 +131,10 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
   const where = { home: options.home, root: config.workspace.root, ownerDir: config.workspace.ownerDir };
 
   const store = options.sessionStore;
+  const historyBounds = {
+    maxMessages: config.session.maxHistoryMessages,
+    maxChars: config.session.maxHistoryChars,
+  };
   const pool = new SessionPool({
     idleMs: config.session.idleMs,
     maxOpen: config.session.maxOpen,
@@ -146,7 +152,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
   function loadHistory(contact: Contact): ModelMessage[] {
     const rec = store?.get(contact.accountId, storeUser(contact), AGENT_NAME);
     if (!rec || now() - rec.updatedAtMs > config.session.idleMs || !Array.isArray(rec.data)) return [];
-    return rec.data as ModelMessage[];
+    return boundHistory(rec.data as ModelMessage[], historyBounds);
   }
 
   async function openSession(contact: Contact): Promise<Session> {
@@ -257,6 +263,11 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
           tools,
           stopWhen: stepCountIs(config.maxSteps),
           abortSignal: turn.signal,
+          // Megabytes of a call's arguments are sent once, not again with every later step.
+          prepareStep: ({ messages }) => {
+            const cut = cutToolInputs(messages);
+            return cut === messages ? undefined : { messages: cut };
+          },
           maxRetries: config.maxRetries,
           temperature: config.temperature,
           onStepFinish: (step) => {
@@ -283,9 +294,9 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
       if (session && pool.has(session.key)) {
         // Written back only after a successful turn; a `/new` during the turn wins. Image bytes
         // are dropped from history: later turns get the path note, not the image again.
-        session.history = trimHistory(
+        session.history = boundHistory(
           withoutImages([...history, user, ...result.response.messages]),
-          config.session.maxHistoryMessages,
+          historyBounds,
         );
         store?.put(input.contact.accountId, storeUser(input.contact), AGENT_NAME, session.history, now());
       }
@@ -300,7 +311,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
         { preset: preset.name, steps: result.steps.length, ms: now() - started, mode: config.session.mode },
         "turn done",
       );
-      return { text: capReply(redact(text), config.maxOutputChars, wordsOf(input.contact)) };
+      return { text: capReply(text, config.maxOutputChars, redact, wordsOf(input.contact)) };
     } catch (err) {
       const e = toAgentError(err, {
         aborted: input.signal.aborted,
@@ -365,9 +376,13 @@ function duration(ms: number): string {
   return `${Math.round(ms / 60_000)} min`;
 }
 
-function capReply(text: string, max: number, w: AgentWords): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, max)}\n${w.replyCut({ max })}`;
+/**
+ * The reply cut to `max` characters and redacted. It is cut first (with room for a secret that
+ * straddles the cut): a 4 MB answer is not scanned for secrets three times to be cut to 8 000.
+ */
+function capReply(text: string, max: number, redact: (t: string) => string, w: AgentWords): string {
+  if (text.length <= max) return redact(text);
+  return `${redact(text.slice(0, max + 512)).slice(0, max)}\n${w.replyCut({ max })}`;
 }
 
 function toAgentError(
@@ -388,6 +403,8 @@ function toAgentError(
     );
   }
   if (ctx.aborted) return new BuiltinAgentError("TURN_ABORTED", "the turn was stopped");
+  const tooLarge = responseTooLarge(err);
+  if (tooLarge) return new BuiltinAgentError("MODEL_ERROR", tooLarge.message);
   const where = ctx.settings ? ` at ${new URL(ctx.settings.baseUrl).host}` : "";
   // After retries the SDK wraps the last provider error; judge by that one.
   if (RetryError.isInstance(err)) err = err.lastError;

@@ -41,6 +41,12 @@ export const builtinAgentConfigSchema = z.object({
   maxTurnMs: ms(10 * 60_000),
   /** Longest reply text; longer replies are cut with a note. */
   maxOutputChars: z.number().int().positive().default(8000),
+  /** Largest model answer read (bytes, see capped-fetch.ts); a bigger one fails the turn. */
+  maxResponseBytes: z
+    .number()
+    .int()
+    .min(65_536)
+    .default(2 * 1024 * 1024),
   /** Progress notes in the chat: none, one line per tool call, or tool calls plus interim text. */
   progress: z.enum(PROGRESS_MODES).default("tools"),
   /**
@@ -61,6 +67,12 @@ export const builtinAgentConfigSchema = z.object({
       maxOpen: z.number().int().positive().default(100),
       /** Messages of history kept per session (older turns are dropped whole). */
       maxHistoryMessages: z.number().int().positive().default(60),
+      /**
+       * Characters of history kept per session (its JSON; older turns are dropped whole, and
+       * each text, tool input or tool output in it is cut to 8 000 characters), see history.ts.
+       * 100 000 characters are about 25 000 tokens, sent to the model and stored on every turn.
+       */
+      maxHistoryChars: z.number().int().min(10_000).default(100_000),
     })
     .prefault({}),
   workspace: z

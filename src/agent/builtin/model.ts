@@ -17,6 +17,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModel } from "ai";
 import { redactText } from "../../util/logger.js";
+import { cappedFetch, DEFAULT_MAX_RESPONSE_BYTES } from "./capped-fetch.js";
 import type { BuiltinAgentConfig, ProviderKind } from "./config.js";
 import { BuiltinAgentError } from "./errors.js";
 
@@ -108,8 +109,19 @@ function noKeyMessage(s: ModelSettings): string {
   return `no API key for provider ${s.provider} (${hostOf(s.baseUrl)}): ${vars}agent.apiKey in config.json`;
 }
 
-/** The AI SDK model for the settings. `fetch` is injectable for tests. */
-export function createModel(s: ModelSettings, fetchImpl?: typeof fetch): LanguageModel {
+/**
+ * The AI SDK model for the settings, its answers capped at `maxResponseBytes` (capped-fetch.ts).
+ * `fetch` is injectable for tests.
+ */
+export function createModel(
+  s: ModelSettings,
+  fetchBase?: typeof fetch,
+  maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES,
+): LanguageModel {
+  const fetchImpl = cappedFetch(
+    (input, init) => (fetchBase ?? globalThis.fetch)(input, init),
+    maxResponseBytes,
+  );
   switch (s.provider) {
     case "openai":
       // `.chat()`: the Chat Completions API; the default Responses API is OpenAI-only.

@@ -1,6 +1,7 @@
 import type { ModelMessage } from "ai";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Session, SessionPool, trimHistory } from "./sessions.js";
+import { trimHistory } from "./history.js";
+import { type Session, SessionPool } from "./sessions.js";
 
 const make = (key: string) => (): Session => ({
   key,

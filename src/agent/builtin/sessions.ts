@@ -95,11 +95,3 @@ export class SessionPool {
     return this.#opts.now?.() ?? Date.now();
   }
 }
-
-/** Drop the oldest whole turns (each starts at a user message) until at most `max` messages remain. */
-export function trimHistory(history: ModelMessage[], max: number): ModelMessage[] {
-  if (history.length <= max) return history;
-  let start = history.length - max;
-  while (start < history.length && history[start]?.role !== "user") start++;
-  return history.slice(start);
-}

@@ -7,6 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { copyIntoWorkspace, PRIVATE_DIR_MODE } from "../../shared/workspace/index.js";
+import { isBlank, trimEndWhere } from "../../util/text.js";
 
 export const DEFAULT_MAX_NAME_CHARS = 120;
 
@@ -33,18 +34,24 @@ function capLength(name: string, max: number): string {
   return chars.slice(0, max).join("");
 }
 
+/** The first `4 × max` characters and the last 32 (where the extension is) of a very long name. */
+function headAndTail(name: string, max: number): string {
+  return `${name.slice(0, 4 * max)}${name.slice(-32)}`;
+}
+
 /** A name fit for one path segment, or `fallback` when nothing usable is left. */
 export function safeFileName(
   original: string | undefined,
   fallback = "file.bin",
   maxChars = DEFAULT_MAX_NAME_CHARS,
 ): SafeName {
-  const raw = original ?? "";
+  // Only the head and the extension can survive the cut to `maxChars`: a 300 000-character name
+  // is not normalised, scanned and copied whole (tens of ms of the event loop per message).
+  const raw =
+    original && original.length > 4 * maxChars + 64 ? headAndTail(original, maxChars) : (original ?? "");
   let name = raw.normalize("NFC").replace(UNSAFE_CHARS, "").replace(SEPARATORS, "_");
-  name = name
-    .trim()
-    .replace(/^[.\s~-]+/, "")
-    .replace(/[.\s]+$/, "");
+  name = name.trim().replace(/^[.\s~-]+/, "");
+  name = trimEndWhere(name, (c) => c === "." || isBlank(c));
   if (WINDOWS_RESERVED.test(name)) name = `_${name}`;
   const changed = name !== raw.trim();
   if (name === "" || name === "_") return { name: fallback, changed: raw !== "" };

@@ -27,7 +27,7 @@ export function mediaLabel(kind: string, name?: string, quoted = false, lang: La
 
 /** A name as it may be shown back: control characters made visible, length capped. */
 export function visibleName(name: string): string {
-  const shown = name.replace(/\p{Cc}/gu, "?");
+  const shown = (name.length > 120 ? name.slice(0, 120) : name).replace(/\p{Cc}/gu, "?");
   const chars = [...shown];
   return chars.length > 60 ? `${chars.slice(0, 57).join("")}…` : shown;
 }

@@ -10,6 +10,7 @@ import { basename, join } from "node:path";
 import { type AgentReply, BUBBLE_BREAK } from "../../agent/types.js";
 import type { Lang } from "../../shared/i18n.js";
 import { openInWorkspace, writeInWorkspace } from "../../shared/workspace/index.js";
+import { trimEndWhere } from "../../util/text.js";
 import { splitMessage } from "../delivery/split.js";
 import { codeOf, MediaError } from "./errors.js";
 import { formatMb, type MediaLimits, mediaLimits } from "./limits.js";
@@ -22,11 +23,7 @@ import { mediaWords } from "./texts.js";
 const FILE_TAG = /(?<![ \t])[ \t]*<<FILE:([^<>\n]*)>>/g;
 
 /** `line.replace(/[ \t]+$/, "")` in linear time (that regex retries at every blank: n²). */
-function trimBlanksEnd(line: string): string {
-  let end = line.length;
-  while (end > 0 && (line[end - 1] === " " || line[end - 1] === "\t")) end--;
-  return line.slice(0, end);
-}
+const trimBlanksEnd = (line: string): string => trimEndWhere(line, (c) => c === " " || c === "\t");
 
 /**
  * Pull `<<FILE:path>>` tags out of a reply: the text without them and the paths (in order, once

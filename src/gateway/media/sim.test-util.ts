@@ -3,7 +3,7 @@
  * A user's message is injected through the control API and read back through getupdates, so the
  * items are exactly what the iLink server sends.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ILinkClient } from "../../ilink/client.js";
@@ -83,4 +83,15 @@ export async function simRig(): Promise<SimRig> {
 
 export function b64(bytes: Uint8Array | string): string {
   return Buffer.from(bytes).toString("base64");
+}
+
+/** Every file below `dir` (none when it does not exist), by its path relative to `dir`. */
+export async function filesUnder(dir: string): Promise<{ name: string; size: number }[]> {
+  const out: { name: string; size: number }[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    out.push({ name: path.slice(dir.length + 1), size: (await stat(path)).size });
+  }
+  return out;
 }

@@ -3,14 +3,12 @@
  * stall, written twice). Now the packets are counted first and a note over `maxVoiceMs` is refused
  * before the decoder runs; a note is decoded only to be transcribed, in a worker, abortable.
  */
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { encode } from "silk-wasm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { prepareInboundMedia } from "./inbound.js";
 import { silkInfo } from "./silk.js";
 import * as worker from "./silk-worker.js";
-import { b64, type SimRig, simRig } from "./sim.test-util.js";
+import { b64, filesUnder, type SimRig, simRig } from "./sim.test-util.js";
 import type { Transcriber } from "./transcribe.js";
 import { silkToWav } from "./voice.js";
 
@@ -28,16 +26,6 @@ async function silkTone(seconds: number): Promise<Buffer> {
   for (let i = 0; i < pcm.length / 2; i++)
     pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 24_000)), i * 2);
   return Buffer.from((await encode(pcm, 24_000)).data);
-}
-
-async function filesUnder(dir: string): Promise<{ name: string; size: number }[]> {
-  const out: { name: string; size: number }[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
-    if (!e.isFile()) continue;
-    const path = join(e.parentPath, e.name);
-    out.push({ name: path.slice(dir.length + 1), size: (await stat(path)).size });
-  }
-  return out;
 }
 
 const transcriber = (): Transcriber & { calls: number } => ({

@@ -38,9 +38,22 @@ export class WorkspaceError extends Error {
  * that is inside the workspace after following symlinks. The returned path is the
  * symlink-resolved one, so later file operations act on what was checked.
  */
+/**
+ * The longest path a tool may name (Linux's PATH_MAX). The path comes from the model: without a
+ * bound, 4 MB of "x/x/x/…" costs two million realpath and lstat calls on 4 MB strings below
+ * (minutes of CPU and of the file-system thread pool every other contact needs).
+ */
+export const MAX_PATH_CHARS = 4096;
+
 export async function resolveInWorkspace(root: string, requested: string): Promise<string> {
   if (typeof requested !== "string" || requested.includes("\0")) {
     throw new WorkspaceError("WORKSPACE_BAD_PATH", "invalid path");
+  }
+  if (requested.length > MAX_PATH_CHARS) {
+    throw new WorkspaceError(
+      "WORKSPACE_BAD_PATH",
+      `the path is ${requested.length} characters long; at most ${MAX_PATH_CHARS} are allowed`,
+    );
   }
   const rootReal = await realpath(root);
   const trimmed = requested.trim() === "" ? "." : requested.trim();

@@ -2,6 +2,7 @@
 export {
   isInside,
   isNotFound,
+  MAX_PATH_CHARS,
   resolveInWorkspace,
   WorkspaceError,
   type WorkspaceErrorCode,

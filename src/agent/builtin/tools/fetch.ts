@@ -71,12 +71,54 @@ async function readCapped(res: Response, maxBytes: number): Promise<{ body: Buff
   }
 }
 
-/** Rough HTML → text, enough for a model to read a page. */
+/** An opening script, style or noscript tag. */
+const HIDDEN_OPEN = /<(script|style|noscript)(?=[\s/>])/gi;
+
+/** Where `</name>` (any case) starts at or after `from`, or -1. */
+function closingTag(html: string, name: string, from: number): number {
+  for (let at = html.indexOf("</", from); at !== -1; at = html.indexOf("</", at + 2)) {
+    const end = at + 2 + name.length;
+    if (html[end] === ">" && html.slice(at + 2, end).toLowerCase() === name) return at;
+  }
+  return -1;
+}
+
+/**
+ * `html.replace(/<(script|style|noscript)[\s\S]*?<\/\1>/gi, " ")` in linear time: that regex
+ * scans to the end of the page from every unclosed opening tag (n² for a page of them). Here a
+ * closing tag that was not found is not looked for again.
+ */
+function dropHidden(html: string): string {
+  const parts: string[] = [];
+  const unclosedFrom = new Map<string, number>();
+  let kept = 0;
+  HIDDEN_OPEN.lastIndex = 0;
+  for (let m = HIDDEN_OPEN.exec(html); m; m = HIDDEN_OPEN.exec(html)) {
+    const name = (m[1] ?? "").toLowerCase();
+    const from = m.index + m[0].length;
+    const failed = unclosedFrom.get(name);
+    const close = failed !== undefined && failed <= from ? -1 : closingTag(html, name, from);
+    if (close === -1) {
+      unclosedFrom.set(name, from);
+      continue;
+    }
+    parts.push(html.slice(kept, m.index), " ");
+    kept = close + name.length + 3;
+    HIDDEN_OPEN.lastIndex = kept;
+  }
+  parts.push(html.slice(kept));
+  return parts.join("");
+}
+
+/**
+ * Rough HTML → text, enough for a model to read a page. Linear in the page, which is hostile:
+ * scripts are dropped by `dropHidden`, and tags are replaced only up to the last ">" (after it
+ * `<[^>]+>` can match nothing, and trying it from every "<" of a run of them costs n²).
+ */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style|noscript)[\s\S]*?<\/\1>/gi, " ")
-    .replace(/<br\s*\/?>|<\/(p|div|li|h\d|tr)>/gi, "\n")
-    .replace(/<[^>]+>/g, " ")
+  const text = dropHidden(html).replace(/<br\s*\/?>|<\/(p|div|li|h\d|tr)>/gi, "\n");
+  const lastTag = text.lastIndexOf(">") + 1;
+  return (text.slice(0, lastTag).replace(/<[^>]+>/g, " ") + text.slice(lastTag))
     .replace(/&nbsp;/g, " ")
     .replace(/&amp;/g, "&")
     .replace(/&lt;/g, "<")

@@ -61,8 +61,10 @@ export function summariseCall(name: string, input: unknown): string {
     default:
       arg = s(i.path) || ".";
   }
-  const oneLine = arg.replace(/\s+/g, " ").trim();
-  return `${name} ${oneLine.length > 160 ? `${oneLine.slice(0, 160)}…` : oneLine}`.trim();
+  // Cut before the whitespace is folded: the model's argument can be megabytes.
+  const oneLine = arg.slice(0, 1000).replace(/\s+/g, " ").trim();
+  const cut = oneLine.length > 160 || arg.length > 1000;
+  return `${name} ${cut ? `${oneLine.slice(0, 160)}…` : oneLine}`.trim();
 }
 
 /**

@@ -40,8 +40,12 @@ export const SEARCH_BOUNDS = {
   /** Pattern length and the size of its compiled program (RE2 instructions). */
   maxPatternChars: 1000,
   maxProgramSize: 1000,
-  /** Longest stretch of work between two yields to the event loop. */
-  sliceMs: 8,
+  /**
+   * Longest stretch of work between two yields to the event loop. Another contact's answer
+   * waits for up to one slice at each of its steps (poll, store, model, send): 8 ms made a
+   * running search raise it from 15 to 30 ms (bench/stall.ts).
+   */
+  sliceMs: 3,
 } as const;
 
 /** A pattern compiled for line tests, or a refusal the model can act on. */
