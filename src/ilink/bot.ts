@@ -10,11 +10,11 @@
  * await bot.start(); // until bot.stop()
  */
 import { createHash } from "node:crypto";
-import { createLogger, type Logger } from "../util/logger.js";
-import { sleep } from "../util/sleep.js";
+import { sleep } from "../shared/sleep.js";
 import { type FetchLike, ILinkClient } from "./client.js";
 import { Context } from "./context.js";
 import { isSessionExpiredError } from "./errors.js";
+import { type ILinkLogger, silentLogger } from "./logger.js";
 import { TypingTickets } from "./typing.js";
 import { MessageType, type WeixinMessage } from "./wire.js";
 
@@ -34,7 +34,8 @@ export interface BotOptions {
   failuresBeforeLongDelay?: number;
   /** Use this client instead of building one from token/baseUrl/fetch. */
   client?: ILinkClient;
-  logger?: Logger;
+  /** Where the bot, its client and typing tickets log (default: nowhere; a pino logger fits). */
+  logger?: ILinkLogger;
 }
 
 export type MessageHandler = (ctx: Context) => unknown;
@@ -61,7 +62,7 @@ export class BotError extends Error {
 export class Bot {
   readonly client: ILinkClient;
   readonly #o: BotOptions;
-  readonly #log: Logger;
+  readonly #log: ILinkLogger;
   readonly #handlers: MessageHandler[] = [];
   readonly #errorHandlers: ErrorHandler[] = [];
   readonly #chains = new Map<string, Promise<void>>();
@@ -74,7 +75,7 @@ export class Bot {
 
   constructor(options: BotOptions) {
     this.#o = options;
-    this.#log = options.logger ?? createLogger("ilink:bot");
+    this.#log = options.logger ?? silentLogger;
     this.client =
       options.client ??
       new ILinkClient({
@@ -193,7 +194,8 @@ export class Bot {
         if (signal.aborted) break;
         if (isSessionExpiredError(err)) {
           this.#log.error(
-            "session expired (-14): run `wxagent login` to scan a new QR code; polling stopped",
+            {},
+            "session expired (-14): log in again (`loginWithQr()`) for a new token; polling stopped",
           );
           await this.#idle();
           throw err;

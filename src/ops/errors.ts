@@ -106,7 +106,14 @@ export function toOpsError(err: unknown): OpsError {
   const e = (typeof err === "object" && err !== null ? err : {}) as { code?: unknown; message?: unknown };
   const text = redactText(typeof e.message === "string" ? e.message : String(err));
   if (e.code === "SESSION_EXPIRED") {
-    return new OpsError("ACCOUNT_EXPIRED", `${text}`, { cause: err });
+    // The SDK's message names its own call (`loginWithQr()`); here the way back in is wxagent's.
+    return new OpsError(
+      "ACCOUNT_EXPIRED",
+      `${text}; in wxagent: run \`wxagent login\` (or call login_start)`,
+      {
+        cause: err,
+      },
+    );
   }
   if (e.code === "ACCOUNT_LOCKED" || e.code === "BAD_SCHEDULE")
     return new OpsError("BAD_INPUT", text, { cause: err });
