@@ -73,7 +73,7 @@ describe("wxagent/ilink stands alone", () => {
 });
 
 /** Relative import specifiers of a TypeScript file (static, dynamic and re-exports). */
-export function relativeImports(text: string): string[] {
+function relativeImports(text: string): string[] {
   const out: string[] = [];
   const re = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm;
   for (const m of text.matchAll(re)) if (m[1]) out.push(m[1]);
