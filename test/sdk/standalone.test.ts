@@ -8,7 +8,7 @@
  * goes on; CommonJS modules (pino and better-sqlite3 are CommonJS) are read from require.cache.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -59,17 +59,36 @@ process.stdout.write(JSON.stringify(Object.keys(createRequire(import.meta.url).c
 const inRepo = (urlOrPath: string) =>
   relative(root, urlOrPath.startsWith("file:") ? new URL(urlOrPath).pathname : urlOrPath);
 
+const built = join(root, "dist", "ilink", "index.js");
+const entries = [
+  {
+    name: "the source (tsx)",
+    top: "src",
+    entry: join(root, "src", "ilink", "index.ts"),
+    bot: "src/ilink/bot.ts",
+  },
+  // The package as published: dist/ beside package.json (run `npm run build` first, else skipped).
+  { name: "the build (dist)", top: "dist", entry: built, bot: "dist/ilink/bot.js", skip: !existsSync(built) },
+];
+
 describe("wxagent/ilink stands alone", () => {
-  it("importing it loads only src/ilink and src/shared, and neither better-sqlite3 nor pino", async () => {
-    const { esm, cjs } = await loadedBy(join(root, "src", "ilink", "index.ts"));
-    const files = [...esm.filter((u) => u.startsWith("file:")), ...cjs].map(inRepo);
-    const own = files.filter((f) => f.startsWith("src/"));
-    // The probe works: it saw the SDK itself.
-    expect(own).toContain("src/ilink/bot.ts");
-    expect(own.filter((f) => !f.startsWith("src/ilink/") && !f.startsWith("src/shared/"))).toEqual([]);
-    const packages = files.filter((f) => f.includes("node_modules/"));
-    expect(packages.filter((f) => /node_modules\/(better-sqlite3|pino|pino-[^/]+)\//.test(f))).toEqual([]);
-  }, 30_000);
+  it.each(entries)(
+    "importing $name loads only ilink/ and shared/, and neither better-sqlite3 nor pino",
+    async ({ top, entry, bot, skip }, ctx) => {
+      if (skip) return ctx.skip();
+      const { esm, cjs } = await loadedBy(entry);
+      const files = [...esm.filter((u) => u.startsWith("file:")), ...cjs].map(inRepo);
+      const own = files.filter((f) => f.startsWith(`${top}/`));
+      // The probe works: it saw the SDK itself.
+      expect(own).toContain(bot);
+      expect(own.filter((f) => !f.startsWith(`${top}/ilink/`) && !f.startsWith(`${top}/shared/`))).toEqual(
+        [],
+      );
+      const packages = files.filter((f) => f.includes("node_modules/"));
+      expect(packages.filter((f) => /node_modules\/(better-sqlite3|pino|pino-[^/]+)\//.test(f))).toEqual([]);
+    },
+    30_000,
+  );
 });
 
 /** Relative import specifiers of a TypeScript file (static, dynamic and re-exports). */
