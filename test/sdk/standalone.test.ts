@@ -1,5 +1,5 @@
 /**
- * Issue 19 item 3: `wxagent/ilink` stands alone. Importing it loads no app module (store, gateway,
+ * Issue 19 item 3: `wxagent/ilink` stands alone. Importing it, and making a `Bot`, loads no app module (store, gateway,
  * logger …), neither better-sqlite3 nor pino; and no file of src/ilink imports outside src/ilink
  * and src/shared, nor src/shared outside itself.
  *
@@ -44,7 +44,8 @@ register(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)}, { data: 
     join(dir, "main.mjs"),
     `import { createRequire } from "node:module";
 const sdk = await import(${JSON.stringify(pathToFileURL(entry).href)});
-if (typeof sdk.Bot !== "function") throw new Error("no Bot export");
+// Constructing a bot (it used to make a pino logger) loads nothing more either.
+new sdk.Bot({ token: "t", fetch: async () => new Response("{}") });
 process.stdout.write(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`,
   );
   const { stdout } = await promisify(execFile)(
