@@ -73,23 +73,26 @@ const entries = [
 ];
 
 describe("wxagent/ilink stands alone", () => {
-  it.each(entries)(
-    "importing $name loads only ilink/ and shared/, and neither better-sqlite3 nor pino",
-    async ({ top, entry, bot, skip }, ctx) => {
-      if (skip) return ctx.skip();
-      const { esm, cjs } = await loadedBy(entry);
-      const files = [...esm.filter((u) => u.startsWith("file:")), ...cjs].map(inRepo);
-      const own = files.filter((f) => f.startsWith(`${top}/`));
-      // The probe works: it saw the SDK itself.
-      expect(own).toContain(bot);
-      expect(own.filter((f) => !f.startsWith(`${top}/ilink/`) && !f.startsWith(`${top}/shared/`))).toEqual(
-        [],
-      );
-      const packages = files.filter((f) => f.includes("node_modules/"));
-      expect(packages.filter((f) => /node_modules\/(better-sqlite3|pino|pino-[^/]+)\//.test(f))).toEqual([]);
-    },
-    30_000,
-  );
+  for (const { name, top, entry, bot, skip } of entries) {
+    it.skipIf(skip)(
+      `importing ${name} loads only ilink/ and shared/, and neither better-sqlite3 nor pino`,
+      async () => {
+        const { esm, cjs } = await loadedBy(entry);
+        const files = [...esm.filter((u) => u.startsWith("file:")), ...cjs].map(inRepo);
+        const own = files.filter((f) => f.startsWith(`${top}/`));
+        // The probe works: it saw the SDK itself.
+        expect(own).toContain(bot);
+        expect(own.filter((f) => !f.startsWith(`${top}/ilink/`) && !f.startsWith(`${top}/shared/`))).toEqual(
+          [],
+        );
+        const packages = files.filter((f) => f.includes("node_modules/"));
+        expect(packages.filter((f) => /node_modules\/(better-sqlite3|pino|pino-[^/]+)\//.test(f))).toEqual(
+          [],
+        );
+      },
+      30_000,
+    );
+  }
 });
 
 /** Relative import specifiers of a TypeScript file (static, dynamic and re-exports). */
