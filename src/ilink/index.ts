@@ -41,6 +41,7 @@ export {
   isILinkTransportError,
   isSessionExpiredError,
 } from "./errors.js";
+export { isWxError, messageOf, WxError, type WxErrorJSON, type WxErrorOptions } from "./wx-error.js";
 export { encodeClientVersion, randomWechatUin, sanitizeBotAgent } from "./headers.js";
 export type { DownloadItemOptions, InboundMediaKind, ItemMedia } from "./inbound-media.js";
 export { downloadItemMedia, itemMedia, itemMediaKey } from "./inbound-media.js";
