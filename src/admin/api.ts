@@ -7,7 +7,7 @@
 import { type Context, Hono } from "hono";
 import type { OpsContext } from "../ops/context.js";
 import type { Op, OpOutcome } from "../ops/define.js";
-import { HTTP_STATUS, type Names, OpsError, toOpsError } from "../ops/errors.js";
+import { errorBody, HTTP_STATUS, type Names, OpsError, toOpsError } from "../ops/errors.js";
 import { loopbackOrigin, requireToken } from "../ops/http-auth.js";
 import { OPS } from "../ops/index.js";
 import { DOCS_SCRIPT, docsPage } from "./docs-page.js";
@@ -51,7 +51,7 @@ function restNames(ops: readonly Op[]): Names {
 
 function errorResponse(c: Context, err: unknown, names: Names): Response {
   const e = toOpsError(err);
-  return c.json({ error: { code: e.code, message: e.messageFor(names) } }, HTTP_STATUS[e.code]);
+  return c.json(errorBody(e.code, e.messageFor(names), e.isRetryable), HTTP_STATUS[e.code]);
 }
 
 async function readInput(c: Context, op: Op): Promise<Record<string, unknown>> {
@@ -107,7 +107,7 @@ export function createApiApp(ctx: OpsContext, options: ApiAppOptions): Hono {
   }
   app.all("/api/*", (c) =>
     c.json(
-      { error: { code: "NOT_FOUND", message: `no API route ${c.req.method} ${c.req.path}; see /api/docs` } },
+      errorBody("NOT_FOUND", `no API route ${c.req.method} ${c.req.path}; see /api/docs`),
       404,
     ),
   );

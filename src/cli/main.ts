@@ -9,6 +9,7 @@
  * admin UI and the config schema (`npm run bench:cli` measures them).
  */
 import { Command, CommanderError } from "commander";
+import { messageOf } from "../ilink/wx-error.js";
 import { CliError } from "./errors.js";
 
 type Define = (cmd: Command) => void;
@@ -119,7 +120,6 @@ try {
     process.stderr.write(`wxagent: ${err.message}\n`);
     process.exit(err.exitCode);
   }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`wxagent: ${message}\n`);
+  process.stderr.write(`wxagent: ${messageOf(err)}\n`);
   process.exit(1);
 }

@@ -1,9 +1,11 @@
 /**
  * Errors that cross a boundary: every operation failure reaches an MCP client as a tool error and
- * a REST client as `{error: {code, message}}`. Each carries a stable `code`, an `isRetryable` flag
+ * a REST client as `{error: {code, message, retryable}}` (`errorBody`). Each carries a stable `code`, an `isRetryable` flag
  * derived from it, and one sentence that says what is wrong and what fixes it. Never a secret.
  */
-import { redactText } from "../util/logger.js";
+
+import { WxError, type WxErrorJSON } from "../ilink/wx-error.js";
+import { errText } from "../util/logger.js";
 
 export type OpsErrorCode =
   /** No such account in the store (or no account at all). */
@@ -69,17 +71,16 @@ export function renderMessage(template: string, names: Names): string {
   );
 }
 
-export class OpsError extends Error {
+export class OpsError extends WxError<OpsErrorCode> {
   override readonly name = "OpsError";
-  readonly code: OpsErrorCode;
-  readonly isRetryable: boolean;
   /** The message with its `{{op:…}}`/`{{field:…}}` markers, for `messageFor`. */
   readonly template: string;
 
   constructor(code: OpsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(renderMessage(message, MCP_NAMES), options);
-    this.code = code;
-    this.isRetryable = RETRYABLE.has(code);
+    super(code, renderMessage(message, MCP_NAMES), {
+      cause: options?.cause,
+      isRetryable: RETRYABLE.has(code),
+    });
     this.template = message;
   }
 
@@ -88,9 +89,19 @@ export class OpsError extends Error {
     return renderMessage(this.template, names);
   }
 
-  toJSON(): { code: OpsErrorCode; message: string } {
-    return { code: this.code, message: this.message };
+  /** `{code, message, retryable}` with the message in the words of a surface. */
+  toJSONFor(names: Names): WxErrorJSON<OpsErrorCode> {
+    return { ...this.toJSON(), message: this.messageFor(names) };
   }
+}
+
+/**
+ * The body of an error answer, the same on every surface (REST, the MCP tools' structured
+ * content): `{error: {code, message, retryable}}`. `retryable` says whether the same call may
+ * succeed later; a script checks it instead of keeping a list of codes.
+ */
+export function errorBody(code: string, message: string, retryable = false): { error: WxErrorJSON } {
+  return { error: { code, message, retryable } };
 }
 
 export function isOpsError(err: unknown, code?: OpsErrorCode): err is OpsError {
@@ -104,7 +115,7 @@ export function isOpsError(err: unknown, code?: OpsErrorCode): err is OpsError {
 export function toOpsError(err: unknown): OpsError {
   if (err instanceof OpsError) return err;
   const e = (typeof err === "object" && err !== null ? err : {}) as { code?: unknown; message?: unknown };
-  const text = redactText(typeof e.message === "string" ? e.message : String(err));
+  const text = errText(err);
   if (e.code === "SESSION_EXPIRED") {
     return new OpsError("ACCOUNT_EXPIRED", `${text}`, { cause: err });
   }

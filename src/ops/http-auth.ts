@@ -3,6 +3,7 @@
  * of cross-site browser requests (an Origin that is not loopback: the DNS-rebinding guard).
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { errorBody } from "./errors.js";
 import { bearerMatches } from "./token.js";
 
 export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -19,7 +20,7 @@ export const loopbackOrigin: MiddlewareHandler = async (c, next) => {
     }
     if (!LOOPBACK_HOSTS.has(host)) {
       return c.json(
-        { error: { code: "FORBIDDEN", message: `requests from ${origin} are not allowed` } },
+        errorBody("FORBIDDEN", `requests from ${origin} are not allowed`),
         403,
       );
     }

@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import type * as Pino from "pino";
 import type { Logger } from "pino";
+import { messageOf } from "../ilink/wx-error.js";
 
 export type { Logger } from "pino";
 
@@ -144,5 +145,5 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
 
 /** An error's message (or the value as text) with anything token-like redacted, for log lines. */
 export function errText(err: unknown): string {
-  return redactText(err instanceof Error ? err.message : String(err));
+  return redactText(messageOf(err));
 }

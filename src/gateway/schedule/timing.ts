@@ -5,16 +5,18 @@
  * Everything here is pure: the caller passes "now".
  */
 import { Cron } from "croner";
+import { WxError } from "../../ilink/wx-error.js";
 
 /** The zone jobs use when none is given: the machine's, else UTC. */
 export function defaultTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
-export class ScheduleInputError extends Error {
+export class ScheduleInputError extends WxError<"BAD_SCHEDULE"> {
   override readonly name = "ScheduleInputError";
-  readonly code = "BAD_SCHEDULE";
-  readonly isRetryable = false;
+  constructor(message: string) {
+    super("BAD_SCHEDULE", message);
+  }
 }
 
 export function checkTimeZone(tz: string): string {

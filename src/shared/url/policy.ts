@@ -7,12 +7,14 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP } from "node:net";
+import { WxError } from "../../ilink/wx-error.js";
 import { bareAddress, isBlockedAddress } from "./address.js";
 
-export class UrlRefusedError extends Error {
+export class UrlRefusedError extends WxError<"URL_REFUSED"> {
   override readonly name = "UrlRefusedError";
-  readonly code = "URL_REFUSED";
-  readonly isRetryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("URL_REFUSED", message, options);
+  }
 }
 
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
