@@ -1,8 +1,8 @@
 /**
  * The REST API: the MCP server's operations as JSON routes under `/api`, behind the admin token,
  * with an OpenAPI 3.1 document (`/api/openapi.json`) and a "try it" page (`/api/docs`), both
- * generated from the same operation definitions. Errors are `{error: {code, message}}` with an
- * HTTP status per code. Mount it in the admin server with `app.route("/", createApiApp(ctx, …))`.
+ * generated from the same operation definitions. Errors are `{error: {code, message, retryable}}`
+ * with an HTTP status per code. Mount it in the admin server with `app.route("/", createApiApp(ctx, …))`.
  */
 import { type Context, Hono } from "hono";
 import type { OpsContext } from "../ops/context.js";
@@ -106,10 +106,7 @@ export function createApiApp(ctx: OpsContext, options: ApiAppOptions): Hono {
     else app.post(`/api${op.rest.path}`, handler);
   }
   app.all("/api/*", (c) =>
-    c.json(
-      errorBody("NOT_FOUND", `no API route ${c.req.method} ${c.req.path}; see /api/docs`),
-      404,
-    ),
+    c.json(errorBody("NOT_FOUND", `no API route ${c.req.method} ${c.req.path}; see /api/docs`), 404),
   );
   return app;
 }
