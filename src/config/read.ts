@@ -1,5 +1,6 @@
 /** Reading `config.json` without the schema, for the commands that must start fast. */
 import { existsSync, readFileSync } from "node:fs";
+import { messageOf } from "../ilink/wx-error.js";
 import { GATEWAY_DEFAULTS } from "./defaults.js";
 import { ConfigError } from "./errors.js";
 import type { GatewaySettings } from "./schema.js";
@@ -10,7 +11,7 @@ export function readConfigJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new ConfigError(`${path} is not valid JSON (${(err as Error).message}); fix or remove it`);
+    throw new ConfigError(`${path} is not valid JSON (${messageOf(err)}); fix or remove it`);
   }
 }
 

@@ -5,7 +5,7 @@
  * Everything here is pure: the caller passes "now".
  */
 import { Cron } from "croner";
-import { WxError } from "../../ilink/wx-error.js";
+import { messageOf, WxError } from "../../ilink/wx-error.js";
 
 /** The zone jobs use when none is given: the machine's, else UTC. */
 export function defaultTimeZone(): string {
@@ -137,7 +137,7 @@ function cronOf(expr: string, tz: string): Cron {
     return new Cron(expr, { timezone: tz, mode: "5-part", paused: true });
   } catch (err) {
     throw new ScheduleInputError(
-      `cannot read the cron expression "${expr}" (${(err as Error).message.replace(/^CronPattern: /, "")}); use five fields: minute hour day-of-month month day-of-week, e.g. "0 8 * * 1-5" for weekdays at 08:00`,
+      `cannot read the cron expression "${expr}" (${messageOf(err).replace(/^CronPattern: /, "")}); use five fields: minute hour day-of-month month day-of-week, e.g. "0 8 * * 1-5" for weekdays at 08:00`,
     );
   }
 }

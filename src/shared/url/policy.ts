@@ -7,7 +7,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP } from "node:net";
-import { WxError } from "../../ilink/wx-error.js";
+import { messageOf, WxError } from "../../ilink/wx-error.js";
 import { bareAddress, isBlockedAddress } from "./address.js";
 
 export class UrlRefusedError extends WxError<"URL_REFUSED"> {
@@ -137,7 +137,7 @@ export function createUrlPolicy(options: UrlPolicyOptions): ResolvedUrlPolicy {
       try {
         addresses = family ? [{ address: host, family }] : await resolver(host);
       } catch (err) {
-        throw new UrlRefusedError(`refused: ${host} could not be resolved (${(err as Error).message})`);
+        throw new UrlRefusedError(`refused: ${host} could not be resolved (${messageOf(err)})`);
       }
       if (addresses.length === 0) throw new UrlRefusedError(`refused: ${host} did not resolve`);
       for (const a of addresses) {
