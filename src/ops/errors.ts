@@ -4,7 +4,7 @@
  * derived from it, and one sentence that says what is wrong and what fixes it. Never a secret.
  */
 
-import { WxError, type WxErrorJSON } from "../ilink/wx-error.js";
+import { isWxError, WxError, type WxErrorJSON } from "../ilink/wx-error.js";
 import { errText } from "../util/logger.js";
 
 export type OpsErrorCode =
@@ -76,10 +76,11 @@ export class OpsError extends WxError<OpsErrorCode> {
   /** The message with its `{{op:…}}`/`{{field:…}}` markers, for `messageFor`. */
   readonly template: string;
 
-  constructor(code: OpsErrorCode, message: string, options?: { cause?: unknown }) {
+  /** `isRetryable` defaults to what the code implies; INTERNAL takes it from the error it wraps. */
+  constructor(code: OpsErrorCode, message: string, options?: { cause?: unknown; isRetryable?: boolean }) {
     super(code, renderMessage(message, MCP_NAMES), {
       cause: options?.cause,
-      isRetryable: RETRYABLE.has(code),
+      isRetryable: options?.isRetryable ?? RETRYABLE.has(code),
     });
     this.template = message;
   }
@@ -87,11 +88,6 @@ export class OpsError extends WxError<OpsErrorCode> {
   /** The message in the words of a surface (the REST routes, the CLI's commands). */
   messageFor(names: Names): string {
     return renderMessage(this.template, names);
-  }
-
-  /** `{code, message, retryable}` with the message in the words of a surface. */
-  toJSONFor(names: Names): WxErrorJSON<OpsErrorCode> {
-    return { ...this.toJSON(), message: this.messageFor(names) };
   }
 }
 
@@ -110,16 +106,18 @@ export function isOpsError(err: unknown, code?: OpsErrorCode): err is OpsError {
 
 /**
  * Any failure as an OpsError: ours pass through; an SDK -14 becomes ACCOUNT_EXPIRED; the rest is
- * INTERNAL with a redacted message (a foreign error may carry a token in its text).
+ * INTERNAL with a redacted message (a foreign error may carry a token in its text), retryable
+ * when the wrapped WxError is (a busy database, a network failure).
  */
 export function toOpsError(err: unknown): OpsError {
   if (err instanceof OpsError) return err;
-  const e = (typeof err === "object" && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  const code = (err as { code?: unknown } | null | undefined)?.code;
   const text = errText(err);
-  if (e.code === "SESSION_EXPIRED") {
-    return new OpsError("ACCOUNT_EXPIRED", `${text}`, { cause: err });
-  }
-  if (e.code === "ACCOUNT_LOCKED" || e.code === "BAD_SCHEDULE")
+  if (code === "SESSION_EXPIRED") return new OpsError("ACCOUNT_EXPIRED", text, { cause: err });
+  if (code === "ACCOUNT_LOCKED" || code === "BAD_SCHEDULE")
     return new OpsError("BAD_INPUT", text, { cause: err });
-  return new OpsError("INTERNAL", `unexpected failure: ${text}`, { cause: err });
+  return new OpsError("INTERNAL", `unexpected failure: ${text}`, {
+    cause: err,
+    isRetryable: isWxError(err) && err.isRetryable,
+  });
 }
