@@ -52,10 +52,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler {
     if (!SAFE_METHODS.has(c.req.method)) {
       const origin = foreignOrigin(c);
       if (origin !== undefined) {
-        return c.json(
-          errorBody("FORBIDDEN", `requests from ${origin} are not allowed`),
-          403,
-        );
+        return c.json(errorBody("FORBIDDEN", `requests from ${origin} are not allowed`), 403);
       }
     }
     const url = new URL(c.req.url);

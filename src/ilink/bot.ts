@@ -48,7 +48,9 @@ export class BotError extends WxError<"HANDLER_FAILED"> {
     readonly error: unknown,
     readonly ctx: Context,
   ) {
-    super("HANDLER_FAILED", `a message handler failed for ${ctx.from}: ${messageOf(error)}`, { cause: error });
+    super("HANDLER_FAILED", `a message handler failed for ${ctx.from}: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -41,7 +41,6 @@ export {
   isILinkTransportError,
   isSessionExpiredError,
 } from "./errors.js";
-export { isWxError, messageOf, WxError, type WxErrorJSON, type WxErrorOptions } from "./wx-error.js";
 export { encodeClientVersion, randomWechatUin, sanitizeBotAgent } from "./headers.js";
 export type { DownloadItemOptions, InboundMediaKind, ItemMedia } from "./inbound-media.js";
 export { downloadItemMedia, itemMedia, itemMediaKey } from "./inbound-media.js";
@@ -98,3 +97,4 @@ export {
   TypingStatus,
   UploadMediaType,
 } from "./wire.js";
+export { isWxError, messageOf, WxError, type WxErrorJSON, type WxErrorOptions } from "./wx-error.js";
