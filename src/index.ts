@@ -19,10 +19,12 @@ export {
   ILinkError,
   ILinkTransportError,
   isILinkError,
+  isWxError,
   type LoginResult,
   loginWithQr,
   sendMedia,
   sendText,
+  WxError,
 } from "./ilink/index.js";
 // ── Simulator ────────────────────────────────────────────────────────────────
 export { createSimulator, type Simulator, startSimulator } from "./simulator/index.js";

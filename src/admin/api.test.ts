@@ -8,7 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import type { OpsContext } from "../ops/context.js";
+import { defineOp } from "../ops/define.js";
+import { OpsError } from "../ops/errors.js";
 import { createOpsContext, type LocalPolling, OPS, startLocalPolling } from "../ops/index.js";
 import { createSimulator, type Simulator } from "../simulator/index.js";
 import { control, newBot, type TestBot, userWrites } from "../simulator/testkit.js";
@@ -121,12 +124,13 @@ describe("REST API", () => {
     );
   });
 
-  it("returns errors as {error: {code, message}} with a status per code", async () => {
+  it("returns errors as {error: {code, message, retryable}} with a status per code", async () => {
     const unknown = await api("POST", "/api/send/text", { to: "u-nobody", text: "x" });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatchObject({
       code: "UNKNOWN_CONTACT",
       message: expect.stringMatching(/wrote/),
+      retryable: false,
     });
     // A REST client is pointed at the route, not at the MCP tool of the same operation.
     expect(unknown.body.error.message).toContain("(`GET /api/contacts` shows who has)");
@@ -138,7 +142,29 @@ describe("REST API", () => {
     const noMessage = await api("POST", "/api/media/download", { message_id: 999_999, to_path: paths.home });
     expect(noMessage).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
     const noRoute = await api("GET", "/api/nothing");
-    expect(noRoute.status).toBe(404);
+    expect(noRoute).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND", retryable: false } } });
+    const noToken = await api("GET", "/api/contacts", undefined, null);
+    expect(noToken.body.error).toMatchObject({ code: "UNAUTHORIZED", retryable: false });
+  });
+
+  it("says retryable: true for a failure the same call may get past", async () => {
+    const flaky = defineOp({
+      name: "flaky",
+      title: "Flaky",
+      description: "Fails as a send to the server fails",
+      input: z.object({}),
+      readOnly: true,
+      rest: { method: "GET", path: "/flaky" },
+      run: async () => {
+        throw new OpsError("SEND_FAILED", "the server did not answer; try again");
+      },
+    });
+    const one = createApiApp(ctx, { token: TOKEN, ops: [flaky] });
+    const res = await one.request("/api/flaky", { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({
+      error: { code: "SEND_FAILED", message: "the server did not answer; try again", retryable: true },
+    });
   });
 
   it("downloads an inbound file and sends a local file", async () => {

@@ -1,13 +1,13 @@
 /**
  * The REST API: the MCP server's operations as JSON routes under `/api`, behind the admin token,
  * with an OpenAPI 3.1 document (`/api/openapi.json`) and a "try it" page (`/api/docs`), both
- * generated from the same operation definitions. Errors are `{error: {code, message}}` with an
- * HTTP status per code. Mount it in the admin server with `app.route("/", createApiApp(ctx, …))`.
+ * generated from the same operation definitions. Errors are `{error: {code, message, retryable}}`
+ * with an HTTP status per code. Mount it in the admin server with `app.route("/", createApiApp(ctx, …))`.
  */
 import { type Context, Hono } from "hono";
 import type { OpsContext } from "../ops/context.js";
 import type { Op, OpOutcome } from "../ops/define.js";
-import { HTTP_STATUS, type Names, OpsError, toOpsError } from "../ops/errors.js";
+import { errorBody, HTTP_STATUS, type Names, OpsError, toOpsError } from "../ops/errors.js";
 import { loopbackOrigin, requireToken } from "../ops/http-auth.js";
 import { OPS } from "../ops/index.js";
 import { DOCS_SCRIPT, docsPage } from "./docs-page.js";
@@ -51,7 +51,7 @@ function restNames(ops: readonly Op[]): Names {
 
 function errorResponse(c: Context, err: unknown, names: Names): Response {
   const e = toOpsError(err);
-  return c.json({ error: { code: e.code, message: e.messageFor(names) } }, HTTP_STATUS[e.code]);
+  return c.json(errorBody(e.code, e.messageFor(names), e.isRetryable), HTTP_STATUS[e.code]);
 }
 
 async function readInput(c: Context, op: Op): Promise<Record<string, unknown>> {
@@ -106,10 +106,7 @@ export function createApiApp(ctx: OpsContext, options: ApiAppOptions): Hono {
     else app.post(`/api${op.rest.path}`, handler);
   }
   app.all("/api/*", (c) =>
-    c.json(
-      { error: { code: "NOT_FOUND", message: `no API route ${c.req.method} ${c.req.path}; see /api/docs` } },
-      404,
-    ),
+    c.json(errorBody("NOT_FOUND", `no API route ${c.req.method} ${c.req.path}; see /api/docs`), 404),
   );
   return app;
 }

@@ -170,6 +170,7 @@ describe("admin pages", () => {
           userId: "carol@im.wechat",
           question: "Delete <all> files?",
           askedAtMs: NOW,
+          number: 1,
         },
         {
           accountId: "bot-1@im.bot",

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { type Context, Hono } from "hono";
 import type { Config } from "../config/schema.js";
 import type { OpsContext } from "../ops/context.js";
-import { toOpsError } from "../ops/errors.js";
+import { errorBody, toOpsError } from "../ops/errors.js";
 import { createApiApp } from "./api.js";
 import { adminAuth } from "./auth.js";
 import { type AdminGateway, accountViews, pairingRequests, trafficPerMinute } from "./data.js";
@@ -168,7 +168,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
 
   app.notFound((c) => {
     if (c.req.path.startsWith("/api/")) {
-      return c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404);
+      return c.json(errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`), 404);
     }
     const env = envOf(c);
     return c.html(
@@ -181,7 +181,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   app.onError((err, c) => {
     const e = toOpsError(err);
     ops.logger.error({ path: c.req.path, err: e.message }, "admin request failed");
-    return c.json({ error: { code: e.code, message: e.message } }, 500);
+    return c.json(errorBody(e.code, e.message, e.isRetryable), 500);
   });
   return app;
 }

@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { errorBody } from "../ops/errors.js";
 import { bearerMatches } from "../ops/token.js";
 
 export const SESSION_COOKIE = "wxagent_admin";
@@ -51,10 +52,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler {
     if (!SAFE_METHODS.has(c.req.method)) {
       const origin = foreignOrigin(c);
       if (origin !== undefined) {
-        return c.json(
-          { error: { code: "FORBIDDEN", message: `requests from ${origin} are not allowed` } },
-          403,
-        );
+        return c.json(errorBody("FORBIDDEN", `requests from ${origin} are not allowed`), 403);
       }
     }
     const url = new URL(c.req.url);
@@ -74,7 +72,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler {
     }
     c.header("WWW-Authenticate", 'Bearer realm="wxagent"');
     if (wantsHtml(c)) return options.unauthorizedPage(c);
-    return c.json({ error: { code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGE } }, 401);
+    return c.json(errorBody("UNAUTHORIZED", UNAUTHORIZED_MESSAGE), 401);
   };
 }
 

@@ -3,6 +3,7 @@
  * runs in this process) its live status. Typed views, so the pages hold no store logic.
  */
 import type { Config } from "../config/schema.js";
+import type { PendingAsk } from "../gateway/asks.js";
 import type { AccountStatus, GatewayStatus } from "../gateway/gateway-types.js";
 import type { HomeEvent } from "../gateway/home.js";
 import {
@@ -16,20 +17,8 @@ import type { OpsContext } from "../ops/context.js";
 import { type AccountHealthFacts, type FixHints, healthFacts } from "../ops/health.js";
 import type { AccountState, ContactRecord } from "../store/types.js";
 
-/** A question an agent turn asked a contact (`AgentIO.ask`) and is waiting on. */
-export interface PendingAsk {
-  accountId: string;
-  userId: string;
-  groupId?: string;
-  question: string;
-  askedAtMs: number;
-  /** The question's number for the person asked. */
-  number?: number;
-  /** The contact the question is for, when the owner was asked. */
-  forUserId?: string;
-  /** Not sent yet: the person's send quota is spent; it goes out when they write again. */
-  undelivered?: true;
-}
+/** The gateway's own type: a question an agent turn asked and is waiting on. */
+export type { PendingAsk };
 
 /** What the admin UI reads of a gateway running in this process. */
 export interface AdminGateway {

@@ -13,7 +13,7 @@ import { inboundMediaDir } from "../gateway/media/inbound.js";
 import { itemMedia } from "../ilink/inbound-media.js";
 import { mimeFromFileName, sniffImageMime } from "../ilink/mime.js";
 import type { OpsContext } from "../ops/context.js";
-import { redactText } from "../util/logger.js";
+import { errText } from "../util/logger.js";
 
 /** Previews are small; a larger item is downloaded with `download_media` instead. */
 export const MAX_PREVIEW_BYTES = 25 * 1024 * 1024;
@@ -72,7 +72,7 @@ export async function serveMedia(c: Context, ops: OpsContext): Promise<Response>
   try {
     found = await findMedia(ops, id, index, c.req.raw.signal);
   } catch (err) {
-    const text = redactText(err instanceof Error ? err.message : String(err));
+    const text = errText(err);
     ops.logger.warn({ id, index, err: text }, "admin media preview failed");
     return c.text(`media unavailable: ${text}`, 502);
   }

@@ -50,10 +50,11 @@ const ERROR_SCHEMA = {
   properties: {
     error: {
       type: "object",
-      required: ["code", "message"],
+      required: ["code", "message", "retryable"],
       properties: {
         code: { type: "string", enum: [...Object.keys(HTTP_STATUS), "UNAUTHORIZED", "FORBIDDEN"] },
         message: { type: "string", description: "One sentence: what is wrong and how to fix it" },
+        retryable: { type: "boolean", description: "Whether the same request may succeed later, unchanged" },
       },
     },
   },

@@ -15,6 +15,7 @@ import type { Agent } from "../agent/types.js";
 import { unlockStoreFromContacts } from "../agent/unlock.js";
 import { workspaceDirFor } from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
+import { messageOf } from "../ilink/wx-error.js";
 import { agentSandboxFor } from "../shared/sandbox/agent-process.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
@@ -200,7 +201,7 @@ export async function checkAgent(config: Config, paths: HomePaths, signal: Abort
         {
           name: "agent",
           ok: false,
-          detail: `acp: ${(err as Error).message}`,
+          detail: `acp: ${messageOf(err)}`,
           fix: 'fix the "acp" section of config.json',
         },
       ];

@@ -9,6 +9,7 @@
  * admin UI and the config schema (`npm run bench:cli` measures them).
  */
 import { Command, CommanderError } from "commander";
+import { messageOf } from "../ilink/wx-error.js";
 import { VERSION } from "../shared/version.js";
 import { CliError, cliHint } from "./errors.js";
 
@@ -120,7 +121,6 @@ try {
     process.stderr.write(`wxagent: ${err.message}\n`);
     process.exit(err.exitCode);
   }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`wxagent: ${message}${cliHint(err)}\n`);
+  process.stderr.write(`wxagent: ${messageOf(err)}${cliHint(err)}\n`);
   process.exit(1);
 }

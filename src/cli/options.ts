@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { messageOf } from "../ilink/wx-error.js";
 import { CliError } from "./errors.js";
 
 /** Commander parser for an integer option within [min, max]. */
@@ -60,7 +61,7 @@ export function listenError(err: unknown, port: number, flag: string): unknown {
   }
   if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
     return new CliError(
-      `cannot listen there: the host is not an address of this machine (${(err as Error).message}); use 127.0.0.1, or 0.0.0.0 for every interface`,
+      `cannot listen there: the host is not an address of this machine (${messageOf(err)}); use 127.0.0.1, or 0.0.0.0 for every interface`,
     );
   }
   return err;

@@ -1,3 +1,4 @@
+import { messageOf } from "../ilink/wx-error.js";
 /**
  * SIGINT/SIGTERM wiring for long-running commands: the first signal starts a graceful stop,
  * a second one exits at once.
@@ -13,9 +14,7 @@ export function onShutdown(stop: (signal: NodeJS.Signals) => Promise<void>): voi
     stop(signal).then(
       () => process.exit(0),
       (err: unknown) => {
-        process.stderr.write(
-          `wxagent: error while stopping: ${err instanceof Error ? err.message : String(err)}\n`,
-        );
+        process.stderr.write(`wxagent: error while stopping: ${messageOf(err)}\n`);
         process.exit(1);
       },
     );

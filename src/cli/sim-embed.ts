@@ -6,6 +6,8 @@
  * Every bot the simulator makes without QR (the chat page's "Create bot account") is saved the
  * same way and handed to `onAccount`, so the running gateway serves it at once.
  */
+
+import { messageOf } from "../ilink/wx-error.js";
 import { type RunningSimulator, type SimEvent, startSimulator } from "../simulator/index.js";
 import type { Account, Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
@@ -60,7 +62,7 @@ export async function startEmbeddedSimulator(
         const saved = adopt(id);
         if (saved) options.onAccount?.(saved);
       } catch (err) {
-        log.error({ accountId: id, err: (err as Error).message }, "could not save the simulator's new bot");
+        log.error({ accountId: id, err: messageOf(err) }, "could not save the simulator's new bot");
       }
     };
     state.listeners.add(listener);

@@ -1,9 +1,9 @@
+import { WxError } from "../ilink/wx-error.js";
+
 /** A config.json that cannot be used: the message names the file and the keys to fix. */
-export class ConfigError extends Error {
-  readonly code = "CONFIG_INVALID";
-  readonly isRetryable = false;
+export class ConfigError extends WxError<"CONFIG_INVALID"> {
+  override name = "ConfigError";
   constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
+    super("CONFIG_INVALID", message);
   }
 }

@@ -1,6 +1,6 @@
 /** Small parts of the gateway: the quota it counts with, the shared send signal, an account's status. */
 import { setMaxListeners } from "node:events";
-import { sendsLeft } from "./delivery/index.js";
+import { sendsLeftByContact, trafficFacts } from "./account-facts.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { GatewayOptions } from "./gateway.js";
 import type { Account, AccountStatus, PollerLike, Store } from "./gateway-types.js";
@@ -25,6 +25,9 @@ export function sharedController(): AbortController {
   return c;
 }
 
+/** Contacts whose sends left the live status lists (most recently seen first). */
+const STATUS_CONTACTS = 50;
+
 export function accountStatus(
   account: Account,
   poller: PollerLike | undefined,
@@ -34,12 +37,7 @@ export function accountStatus(
 ): AccountStatus {
   const p = poller?.status();
   const expired = account.state === "expired" || p?.state === "expired";
-  const quota = quotaOf(options);
-  const contacts = store.contacts.list(account.id).slice(0, 50);
-  const sendsLeftByContact = contacts.flatMap((c) => {
-    const left = sendsLeft(store.contextTokens, quota, account.id, c.userId);
-    return left === undefined ? [] : [{ userId: c.userId, left }];
-  });
+  // The store's facts, computed as `ops/health` computes them; the live ones overlay them below.
   const s: AccountStatus = {
     accountId: account.id,
     state: account.state,
@@ -47,9 +45,9 @@ export function accountStatus(
     expired,
     queueDepth: d?.queueDepth(account.id) ?? 0,
     runningTurns: d?.runningTurns(account.id) ?? 0,
-    unfinished: store.inbound.unfinished(account.id).length,
+    unfinished: trafficFacts(store, account.id).queue,
     consecutiveFailures: p?.consecutiveFailures ?? 0,
-    sendsLeft: sendsLeftByContact,
+    sendsLeft: sendsLeftByContact(store, quotaOf(options), account.id, STATUS_CONTACTS),
   };
   if (account.name) s.name = account.name;
   const lastInbound = p?.lastInboundAtMs ?? account.lastInboundAtMs;

@@ -20,11 +20,11 @@ export interface AccountStatus {
   /** Turns waiting for a slot or for their conversation's previous turn. */
   queueDepth: number;
   runningTurns: number;
-  /** Inbound messages not answered yet, in the store (includes queued and running). */
+  /** Inbound messages not answered yet, in the store (includes queued and running): `trafficFacts().queue`. */
   unfinished: number;
   consecutiveFailures: number;
   lastError?: string;
-  /** Sends left under the context-token quota, per contact that has a token (at most 50). */
+  /** Sends left under the context-token quota, per contact that has a token (of the 50 seen last). */
   sendsLeft: { userId: string; left: number }[];
 }
 

@@ -1,11 +1,13 @@
 /** Small pieces of one turn: why it was aborted, and its coalesced progress notes. */
+import { WxError } from "../ilink/wx-error.js";
+
 export type AbortKind = "stop" | "shutdown" | "timeout";
 
 /** The reason a turn's signal carries, so the turn knows why it was aborted. */
-export class TurnAborted extends Error {
+export class TurnAborted extends WxError<"TURN_ABORTED"> {
   override name = "TurnAborted";
   constructor(readonly kind: AbortKind) {
-    super(`turn aborted (${kind})`);
+    super("TURN_ABORTED", `turn aborted (${kind})`);
   }
 }
 

@@ -17,6 +17,7 @@ import { isSessionExpiredError } from "./errors.js";
 import { type ILinkLogger, silentLogger } from "./logger.js";
 import { TypingTickets } from "./typing.js";
 import { MessageType, type WeixinMessage } from "./wire.js";
+import { messageOf, WxError } from "./wx-error.js";
 
 export interface BotOptions {
   token: string;
@@ -42,20 +43,15 @@ export type MessageHandler = (ctx: Context) => unknown;
 export type ErrorHandler = (error: BotError) => unknown;
 
 /** A handler threw. `code` is stable; the message names the sender, never a token. */
-export class BotError extends Error {
+export class BotError extends WxError<"HANDLER_FAILED"> {
   override name = "BotError";
-  readonly code = "HANDLER_FAILED";
-  readonly isRetryable = false;
   constructor(
     readonly error: unknown,
     readonly ctx: Context,
   ) {
-    super(
-      `a message handler failed for ${ctx.from}: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-      },
-    );
+    super("HANDLER_FAILED", `a message handler failed for ${ctx.from}: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { redactText } from "../shared/redact.js";
 import { ErrCode } from "./wire.js";
+import { messageOf, WxError, type WxErrorJSON } from "./wx-error.js";
 
 export type ILinkErrorCode =
   /** ret/errcode -14: the bot token is stale or was revoked; a new QR login is the only fix. */
@@ -61,22 +62,24 @@ export interface ILinkErrorOptions {
   isRetryable?: boolean;
 }
 
-export class ILinkError extends Error {
+/** `{code, message, retryable}` plus the endpoint and, per subclass, the server's status fields. */
+export type ILinkErrorJSON = WxErrorJSON<ILinkErrorCode> & Record<string, unknown>;
+
+export class ILinkError extends WxError<ILinkErrorCode> {
   override name = "ILinkError";
-  readonly code: ILinkErrorCode;
-  readonly isRetryable: boolean;
   readonly endpoint: ErrorEndpoint | undefined;
 
   constructor(code: ILinkErrorCode, message: string, options: ILinkErrorOptions = {}) {
-    super(redactText(message, options.secrets), options.cause === undefined ? {} : { cause: options.cause });
-    this.code = code;
+    super(code, redactText(message, options.secrets), {
+      cause: options.cause,
+      isRetryable: options.isRetryable ?? retryableCode(code),
+    });
     this.endpoint = options.endpoint;
-    this.isRetryable = options.isRetryable ?? retryableCode(code);
   }
 
   /** Plain data for logs and API answers: no stack, no cause (whose text may hold a URL). */
-  toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, endpoint: this.endpoint };
+  override toJSON(): ILinkErrorJSON {
+    return { ...super.toJSON(), name: this.name, endpoint: this.endpoint };
   }
 }
 
@@ -100,7 +103,7 @@ export class ILinkApiError extends ILinkError {
     this.errmsg = status.errmsg === undefined ? undefined : redactText(status.errmsg, options.secrets);
   }
 
-  override toJSON(): Record<string, unknown> {
+  override toJSON(): ILinkErrorJSON {
     return { ...super.toJSON(), ret: this.ret, errcode: this.errcode, errmsg: this.errmsg };
   }
 }
@@ -141,7 +144,7 @@ export class ILinkTransportError extends ILinkError {
     this.status = options.status;
   }
 
-  override toJSON(): Record<string, unknown> {
+  override toJSON(): ILinkErrorJSON {
     return { ...super.toJSON(), status: this.status };
   }
 }
@@ -191,7 +194,7 @@ export function networkError(
   secrets: readonly string[] = [],
 ): ILinkTransportError {
   const kind = networkKind(cause);
-  const causeText = cause instanceof Error ? cause.message : String(cause);
+  const causeText = messageOf(cause);
   const inner = cause instanceof Error && cause.cause instanceof Error ? ` (${cause.cause.message})` : "";
   return new ILinkTransportError(
     "NETWORK",

@@ -14,6 +14,7 @@
 import { Agent, type Dispatcher } from "undici";
 import { onAbortOf } from "./abort-fanout.js";
 import type { FetchLike } from "./request.js";
+import { WxError } from "./wx-error.js";
 
 export interface ExchangeRequest {
   method: "GET" | "POST";
@@ -27,10 +28,10 @@ export interface ExchangeRequest {
 }
 
 /** The exchange's own timeout fired (the request was aborted and its socket released). */
-export class ExchangeTimeout extends Error {
+export class ExchangeTimeout extends WxError<"TIMEOUT"> {
+  override name = "ExchangeTimeout";
   constructor(readonly timeoutMs: number) {
-    super(`no answer within ${timeoutMs} ms`);
-    this.name = "ExchangeTimeout";
+    super("TIMEOUT", `no answer within ${timeoutMs} ms`, { isRetryable: true });
   }
 }
 

@@ -98,3 +98,4 @@ export {
   TypingStatus,
   UploadMediaType,
 } from "./wire.js";
+export { isWxError, messageOf, WxError, type WxErrorJSON, type WxErrorOptions } from "./wx-error.js";

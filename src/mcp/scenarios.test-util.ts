@@ -195,6 +195,8 @@ export function mcpScenarios(h: Harness): void {
       expect(r.isError).toBe(true);
       expect(textOf(r)).toMatch(new RegExp(`^${code}: `));
       expect(textOf(r)).toMatch(words);
+      // The structured answer carries the code and whether the same call may succeed later.
+      expect(r.structuredContent).toMatchObject({ error: { code, retryable: false } });
     };
     await expectError(
       { account: w.a.account_id, to: "u-stranger", text: "x" },

@@ -6,7 +6,7 @@
 import { type CallToolResult, McpServer } from "@modelcontextprotocol/server";
 import type { OpsContext } from "../ops/context.js";
 import type { Op, OpOutcome } from "../ops/define.js";
-import { toOpsError } from "../ops/errors.js";
+import { errorBody, toOpsError } from "../ops/errors.js";
 import { OPS } from "../ops/index.js";
 import { VERSION } from "../shared/version.js";
 
@@ -35,7 +35,7 @@ export function toToolError(err: unknown): CallToolResult {
   return {
     isError: true,
     content: [{ type: "text", text: `${e.code}: ${e.message}` }],
-    structuredContent: { error: { code: e.code, message: e.message } },
+    structuredContent: errorBody(e.code, e.message, e.isRetryable),
   };
 }
 

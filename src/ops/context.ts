@@ -13,6 +13,7 @@ import {
 import { createILinkTransport, type ILinkTransport } from "../gateway/ilink-transport.js";
 import { expiredReason } from "../gateway/poller.js";
 import type { FetchLike, ILinkClient } from "../ilink/client.js";
+import { messageOf } from "../ilink/wx-error.js";
 import type { Lang } from "../shared/i18n.js";
 import type { HomePaths } from "../store/home.js";
 import type { Account, Store } from "../store/types.js";
@@ -133,7 +134,7 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
         try {
           l(accountId);
         } catch (err) {
-          logger.warn({ accountId, err: (err as Error).message }, "account-saved listener threw");
+          logger.warn({ accountId, err: messageOf(err) }, "account-saved listener threw");
         }
       }
     },

@@ -1,9 +1,11 @@
 /**
  * Errors that cross a boundary: every operation failure reaches an MCP client as a tool error and
- * a REST client as `{error: {code, message}}`. Each carries a stable `code`, an `isRetryable` flag
+ * a REST client as `{error: {code, message, retryable}}` (`errorBody`). Each carries a stable `code`, an `isRetryable` flag
  * derived from it, and one sentence that says what is wrong and what fixes it. Never a secret.
  */
-import { redactText } from "../util/logger.js";
+
+import { isWxError, WxError, type WxErrorJSON } from "../ilink/wx-error.js";
+import { errText } from "../util/logger.js";
 
 export type OpsErrorCode =
   /** No such account in the store (or no account at all). */
@@ -69,17 +71,17 @@ export function renderMessage(template: string, names: Names): string {
   );
 }
 
-export class OpsError extends Error {
+export class OpsError extends WxError<OpsErrorCode> {
   override readonly name = "OpsError";
-  readonly code: OpsErrorCode;
-  readonly isRetryable: boolean;
   /** The message with its `{{op:…}}`/`{{field:…}}` markers, for `messageFor`. */
   readonly template: string;
 
-  constructor(code: OpsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(renderMessage(message, MCP_NAMES), options);
-    this.code = code;
-    this.isRetryable = RETRYABLE.has(code);
+  /** `isRetryable` defaults to what the code implies; INTERNAL takes it from the error it wraps. */
+  constructor(code: OpsErrorCode, message: string, options?: { cause?: unknown; isRetryable?: boolean }) {
+    super(code, renderMessage(message, MCP_NAMES), {
+      cause: options?.cause,
+      isRetryable: options?.isRetryable ?? RETRYABLE.has(code),
+    });
     this.template = message;
   }
 
@@ -87,10 +89,15 @@ export class OpsError extends Error {
   messageFor(names: Names): string {
     return renderMessage(this.template, names);
   }
+}
 
-  toJSON(): { code: OpsErrorCode; message: string } {
-    return { code: this.code, message: this.message };
-  }
+/**
+ * The body of an error answer, the same on every surface (REST, the MCP tools' structured
+ * content): `{error: {code, message, retryable}}`. `retryable` says whether the same call may
+ * succeed later; a script checks it instead of keeping a list of codes.
+ */
+export function errorBody(code: string, message: string, retryable = false): { error: WxErrorJSON } {
+  return { error: { code, message, retryable } };
 }
 
 export function isOpsError(err: unknown, code?: OpsErrorCode): err is OpsError {
@@ -99,18 +106,21 @@ export function isOpsError(err: unknown, code?: OpsErrorCode): err is OpsError {
 
 /**
  * Any failure as an OpsError: ours pass through; an SDK -14 becomes ACCOUNT_EXPIRED; the rest is
- * INTERNAL with a redacted message (a foreign error may carry a token in its text).
+ * INTERNAL with a redacted message (a foreign error may carry a token in its text), retryable
+ * when the wrapped WxError is (a busy database, a network failure).
  */
 export function toOpsError(err: unknown): OpsError {
   if (err instanceof OpsError) return err;
-  const e = (typeof err === "object" && err !== null ? err : {}) as { code?: unknown; message?: unknown };
-  const text = redactText(typeof e.message === "string" ? e.message : String(err));
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  const text = errText(err);
   // The SDK's messages name its own call (`loginWithQr()`); here the way back in is wxagent's.
   const relogin = "; in wxagent: run `wxagent login` (or call login_start)";
-  if (e.code === "SESSION_EXPIRED")
-    return new OpsError("ACCOUNT_EXPIRED", `${text}${relogin}`, { cause: err });
-  if (e.code === "ACCOUNT_LOCKED" || e.code === "BAD_SCHEDULE")
+  if (code === "SESSION_EXPIRED") return new OpsError("ACCOUNT_EXPIRED", `${text}${relogin}`, { cause: err });
+  if (code === "ACCOUNT_LOCKED" || code === "BAD_SCHEDULE")
     return new OpsError("BAD_INPUT", text, { cause: err });
-  const hint = e.code === "HTTP_401" || e.code === "HTTP_403" ? relogin : "";
-  return new OpsError("INTERNAL", `unexpected failure: ${text}${hint}`, { cause: err });
+  const hint = code === "HTTP_401" || code === "HTTP_403" ? relogin : "";
+  return new OpsError("INTERNAL", `unexpected failure: ${text}${hint}`, {
+    cause: err,
+    isRetryable: isWxError(err) && err.isRetryable,
+  });
 }

@@ -1,5 +1,6 @@
 /**
- * Account health, computed once: the facts behind `wxagent status` (CLI), `list_accounts` (MCP
+ * Account health, computed once (the store's traffic facts from gateway/account-facts.ts, plus
+ * polling, state and the fix to show): the facts behind `wxagent status` (CLI), `list_accounts` (MCP
  * and REST) and the admin UI's account cards. Those three are views that rename and format these
  * facts and never read the store for health themselves, so they cannot drift apart on what
  * "queue", "outbox" or "sends left" mean. Reads only the store (where the polling process records
@@ -7,10 +8,17 @@
  * runs in this process. No zod here: `wxagent status` loads this module.
  */
 import { hostname } from "node:os";
-import { sendsLeft } from "../gateway/delivery/quota.js";
+import { type ContactHealthFacts, contactFacts, trafficFacts } from "../gateway/account-facts.js";
 import { isLoopbackBind } from "../shared/loopback.js";
 import { liveTokenLock } from "../store/lock.js";
 import type { Account, AccountState, Store } from "../store/types.js";
+
+export {
+  type ContactHealthFacts,
+  type ContactSendFacts,
+  contactFacts,
+  contactSendFacts,
+} from "../gateway/account-facts.js";
 
 export interface PollingInfo {
   pid: number;
@@ -27,59 +35,6 @@ export function pollingOf(home: string, account: Account): PollingInfo | undefin
   if (!lock) return undefined;
   const local = !lock.hostname || lock.hostname === hostname();
   return { pid: lock.pid, command: lock.command, this_process: local && lock.pid === process.pid };
-}
-
-/** What the bot can still send one contact. */
-export interface ContactSendFacts {
-  /** The contact wrote and left a context token, so the bot can write to them now. */
-  hasContextToken: boolean;
-  /** Sends left on the contact's freshest context token under the quota; 0 without a token. */
-  sendsLeft: number;
-  /** Bubbles waiting in the durable outbox for the contact's next message. */
-  outbox: number;
-}
-
-export function contactSendFacts(
-  store: Store,
-  quotaPerToken: number,
-  accountId: string,
-  userId: string,
-): ContactSendFacts {
-  const left = sendsLeft(store.contextTokens, quotaPerToken, accountId, userId);
-  return {
-    hasContextToken: left !== undefined,
-    sendsLeft: left ?? 0,
-    outbox: store.outbound.deferred(accountId, userId).length,
-  };
-}
-
-export interface ContactHealthFacts extends ContactSendFacts {
-  accountId: string;
-  userId: string;
-  name?: string;
-  firstSeenAtMs: number;
-  lastSeenAtMs: number;
-}
-
-/** Contacts of one account (or of all), most recently seen first, with what the bot can send each. */
-export function contactFacts(
-  store: Store,
-  quotaPerToken: number,
-  accountId: string | undefined,
-  limit: number,
-): ContactHealthFacts[] {
-  return store.contacts
-    .list(accountId)
-    .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
-    .slice(0, limit)
-    .map((c) => ({
-      accountId: c.accountId,
-      userId: c.userId,
-      ...(c.name ? { name: c.name } : {}),
-      firstSeenAtMs: c.firstSeenAtMs,
-      lastSeenAtMs: c.lastSeenAtMs,
-      ...contactSendFacts(store, quotaPerToken, c.accountId, c.userId),
-    }));
 }
 
 /**
@@ -221,9 +176,7 @@ export function healthFacts(store: Store, account: Account, options: HealthOptio
     pollHealth,
     pollFailures: a.pollFailures,
     simulated: a.simulated === true,
-    queue: store.inbound.countByState(a.id, "pending") + store.inbound.countByState(a.id, "processing"),
-    sending: store.outbound.countByState(a.id, "pending"),
-    outbox: store.outbound.countByState(a.id, "deferred"),
+    ...trafficFacts(store, a.id),
     schedules: {
       active: store.schedules.list({ accountId: a.id, state: "active" }).length,
       held: store.schedules.runs({ accountId: a.id, state: "held" }).length,

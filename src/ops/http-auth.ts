@@ -3,6 +3,7 @@
  * of cross-site browser requests (an Origin that is not loopback: the DNS-rebinding guard).
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { errorBody } from "./errors.js";
 import { bearerMatches } from "./token.js";
 
 export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -18,10 +19,7 @@ export const loopbackOrigin: MiddlewareHandler = async (c, next) => {
       host = "";
     }
     if (!LOOPBACK_HOSTS.has(host)) {
-      return c.json(
-        { error: { code: "FORBIDDEN", message: `requests from ${origin} are not allowed` } },
-        403,
-      );
+      return c.json(errorBody("FORBIDDEN", `requests from ${origin} are not allowed`), 403);
     }
   }
   return next();
@@ -34,13 +32,10 @@ export function requireToken(token: string | (() => string)): MiddlewareHandler 
     if (!bearerMatches(c.req.header("authorization"), want)) {
       c.header("WWW-Authenticate", 'Bearer realm="wxagent"');
       return c.json(
-        {
-          error: {
-            code: "UNAUTHORIZED",
-            message:
-              "missing or wrong token: send `Authorization: Bearer <token>` with the token from <WXAGENT_HOME>/admin-token",
-          },
-        },
+        errorBody(
+          "UNAUTHORIZED",
+          "missing or wrong token: send `Authorization: Bearer <token>` with the token from <WXAGENT_HOME>/admin-token",
+        ),
         401,
       );
     }

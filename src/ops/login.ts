@@ -8,7 +8,7 @@ import { z } from "zod";
 import { type LoginResult, loginWithQr, type QrCode } from "../ilink/qr-login.js";
 import { DEFAULT_BASE_URL, DEFAULT_CDN_BASE_URL } from "../ilink/wire.js";
 import type { Store } from "../store/types.js";
-import { redactText } from "../util/logger.js";
+import { errText } from "../util/logger.js";
 import type { OpsContext } from "./context.js";
 import { defineOp, type OpOutcome } from "./define.js";
 import { OpsError, opRef } from "./errors.js";
@@ -163,7 +163,7 @@ export async function runLoginStart(ctx: OpsContext, baseUrl: string | undefined
       onConfirmed(ctx, entry, result, result.alreadyBound ? {} : await loginMarks(result, probe));
     },
     (err: unknown) => {
-      const text = redactText(err instanceof Error ? err.message : String(err));
+      const text = errText(err);
       const hint = /number it shows/.test(text) ? "" : "; call login_start again to retry";
       ctx.logins.finish(entry, signal.aborted ? "cancelled" : "failed", `${text}${hint}`);
     },

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { downloadItemVetted } from "../gateway/media/download.js";
 import { safeFileName } from "../gateway/media/names.js";
 import { itemMedia } from "../ilink/inbound-media.js";
+import { messageOf } from "../ilink/wx-error.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { defineOp, queryInt } from "./define.js";
 import { OpsError, opRef } from "./errors.js";
@@ -164,7 +165,7 @@ export const downloadMedia = defineOp({
       toFile: target,
     }).catch((err: unknown) => {
       if ((err as { code?: unknown }).code !== "MEDIA_URL_REFUSED") throw err;
-      throw new OpsError("BAD_INPUT", `message ${message.id}: ${(err as Error).message}`, { cause: err });
+      throw new OpsError("BAD_INPUT", `message ${message.id}: ${messageOf(err)}`, { cause: err });
     });
     return {
       data: { path: target, kind: got.kind, mime: got.mime, name: got.name, size_bytes: got.size },

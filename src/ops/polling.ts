@@ -8,6 +8,7 @@
  */
 import { createILinkTransport } from "../gateway/ilink-transport.js";
 import { Poller } from "../gateway/poller.js";
+import { messageOf } from "../ilink/wx-error.js";
 import { acquireTokenLock, type TokenLock } from "../store/lock.js";
 import type { Account } from "../store/types.js";
 import type { OpsContext } from "./context.js";
@@ -54,7 +55,7 @@ export function startLocalPolling(ctx: OpsContext, options: LocalPollingOptions 
       lock = acquireTokenLock(ctx.paths.home, account.id, { token: account.token, command });
     } catch (err) {
       // Another process (a running gateway) polls it: we read the store and send, nothing more.
-      log.debug({ accountId: account.id, err: (err as Error).message }, "account polled elsewhere");
+      log.debug({ accountId: account.id, err: messageOf(err) }, "account polled elsewhere");
       return;
     }
     const transport = createILinkTransport(account, {
@@ -77,7 +78,7 @@ export function startLocalPolling(ctx: OpsContext, options: LocalPollingOptions 
           };
           // Records the token synchronously; sending the contact's outbox goes on behind it.
           ctx.delivery.onInbound(target, ctx.signal).catch((err: unknown) => {
-            log.warn({ accountId: m.accountId, err: (err as Error).message }, "outbox release failed");
+            log.warn({ accountId: m.accountId, err: messageOf(err) }, "outbox release failed");
           });
         }
         ctx.inbox.notify();
@@ -91,7 +92,7 @@ export function startLocalPolling(ctx: OpsContext, options: LocalPollingOptions 
     running.set(account.id, { token: account.token, poller, lock });
     // What a crash (or an interrupted send) left pending goes out now, with its recorded client_id.
     ctx.delivery.resumePending(account.id, ctx.signal).catch((err: unknown) => {
-      log.warn({ accountId: account.id, err: (err as Error).message }, "resuming pending sends failed");
+      log.warn({ accountId: account.id, err: messageOf(err) }, "resuming pending sends failed");
     });
     poller.start();
     log.info({ accountId: account.id }, "polling (no other process polls this account)");

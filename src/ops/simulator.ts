@@ -6,6 +6,7 @@
  * https and are never asked.
  */
 import type { FetchLike } from "../ilink/client.js";
+import { messageOf } from "../ilink/wx-error.js";
 import type { Account } from "../store/types.js";
 
 export type SimulatorProbe =
@@ -53,7 +54,7 @@ export async function probeSimulator(baseUrl: string, options: ProbeOptions = {}
   } catch (err) {
     const code = errorCode(err);
     if (code && DEAD_CODES.has(code)) return { kind: "unreachable", reason: `${code} on ${url.host}` };
-    return { kind: "unknown", reason: (err as Error).message };
+    return { kind: "unknown", reason: messageOf(err) };
   }
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
@@ -63,7 +64,7 @@ export async function probeSimulator(baseUrl: string, options: ProbeOptions = {}
   try {
     text = await res.text();
   } catch (err) {
-    return { kind: "unknown", reason: (err as Error).message };
+    return { kind: "unknown", reason: messageOf(err) };
   }
   if (text.length > MAX_BODY_CHARS) return { kind: "not-simulator" };
   const accounts = accountsOf(text);

@@ -25,7 +25,7 @@ describe("shared Host check", () => {
     const evil = await ask("evil.example:8791");
     expect(evil.status).toBe(403);
     const body = (await evil.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe("HOST_NOT_ALLOWED");
+    expect(body.error).toMatchObject({ code: "HOST_NOT_ALLOWED", retryable: false });
     expect(body.error.message).toContain("http://127.0.0.1:8791/");
     expect((await ask("LOCALHOST:8791")).status).toBe(200);
     expect((await ask("localhost:8792")).status).toBe(403);

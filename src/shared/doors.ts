@@ -4,7 +4,7 @@
  * the server as its own origin, so Origin checks and SameSite cookies do not see it; the Host
  * header still carries the page's name, so the server answers only the names it is served under:
  * the bound `host:port`, and for a loopback bind also `localhost`, `127.0.0.1` and `[::1]` with
- * that port. Anything else is HTTP 403 `{error: {code: "HOST_NOT_ALLOWED", message}}` before any
+ * that port. Anything else is HTTP 403 `{error: {code: "HOST_NOT_ALLOWED", message, retryable: false}}` before any
  * route (token, CSRF and Origin checks stay where they are and still run after this one).
  *
  * The simulator has its own copy in src/simulator/doors.ts (it imports only ilink's wire types).
@@ -42,6 +42,7 @@ export function servedHosts(bindHost: string, port: number): Set<string> {
 export interface HostRefusal {
   code: "HOST_NOT_ALLOWED";
   message: string;
+  retryable: false;
 }
 
 /**
@@ -62,6 +63,7 @@ export function hostRefusal(
     message:
       `${named} is not an address ${server} answers (${[...served].join(", ")}): open it at ${url} ` +
       "(a web page on another name reaching this port is a DNS-rebinding attack, so it is refused)",
+    retryable: false,
   };
 }
 

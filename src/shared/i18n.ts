@@ -1,3 +1,4 @@
+import { messageOf } from "./wx-error.js";
 /**
  * Two languages and one small mechanism for the words wxagent itself says (to WeChat users, on
  * its pages): a catalogue is a plain object whose every entry holds the English and the Chinese
@@ -128,7 +129,7 @@ export function catalogueProblems(catalogue: Catalogue): string[] {
       try {
         return { lang, out: String((value as (p: unknown) => unknown)(params)), read: [...read].sort() };
       } catch (err) {
-        problems.push(`${key}: ${lang} throws (${(err as Error).message})`);
+        problems.push(`${key}: ${lang} throws (${messageOf(err)})`);
         return { lang, out: "-", read: [...read].sort() };
       }
     });

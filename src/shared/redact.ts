@@ -7,6 +7,7 @@
  * Mask anything that looks like a secret inside free text: `Bearer …`, long opaque tokens
  * and `key=value` pairs for secret keys. Used on error messages and bodies before logging.
  */
+import { messageOf } from "./wx-error.js";
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const s of secrets) {
@@ -22,5 +23,5 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
 
 /** An error's message (or the value as text) with anything token-like redacted, for log lines. */
 export function errText(err: unknown): string {
-  return redactText(err instanceof Error ? err.message : String(err));
+  return redactText(messageOf(err));
 }

@@ -19,6 +19,7 @@
  */
 import { createRequire } from "node:module";
 import type * as WorkerThreads from "node:worker_threads";
+import { messageOf } from "../ilink/wx-error.js";
 
 /** Loaded when a checkpointer starts (a long-running gateway), not by every command that opens the store. */
 const workerThreads = (): typeof WorkerThreads =>
@@ -107,7 +108,7 @@ export function startCheckpointer(file: string, options: CheckpointerOptions): C
     if (m.error) options.onError(m.error);
     if (m.restart) options.onRestart?.(m.restart);
   });
-  worker.on("error", (err: unknown) => options.onError(err instanceof Error ? err.message : String(err)));
+  worker.on("error", (err: unknown) => options.onError(messageOf(err)));
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   return {
     close() {

@@ -3,6 +3,7 @@
  * switch on), an `isRetryable` flag derived from that code, and a message that names the fix.
  * Messages never contain a token: callers pass ids and paths, never credentials.
  */
+import { WxError } from "../ilink/wx-error.js";
 
 export type StoreErrorCode =
   /** Another live process polls this account (one poller per bot token). */
@@ -24,15 +25,10 @@ export type StoreErrorCode =
 
 const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>(["DB_BUSY", "ACCOUNT_LOCKED"]);
 
-export class StoreError extends Error {
+export class StoreError extends WxError<StoreErrorCode> {
   override readonly name = "StoreError";
-  readonly code: StoreErrorCode;
-  readonly isRetryable: boolean;
-
   constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.isRetryable = RETRYABLE.has(code);
+    super(code, message, { cause: options?.cause, isRetryable: RETRYABLE.has(code) });
   }
 }
 

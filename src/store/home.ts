@@ -5,6 +5,7 @@
 import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { messageOf } from "../ilink/wx-error.js";
 import { StoreError } from "./errors.js";
 
 export interface HomePaths {
@@ -90,7 +91,7 @@ function whyNot(dir: string, err: unknown): string {
   if (file) return `${file} is a file, not a directory`;
   if (code === "EACCES" || code === "EPERM" || code === "EROFS")
     return `${dir} cannot be created or changed (${code})`;
-  return `${dir} cannot be created (${(err as Error).message})`;
+  return `${dir} cannot be created (${messageOf(err)})`;
 }
 
 function unusableHome(home: string, why: string, cause?: unknown): StoreError {

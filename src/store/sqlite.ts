@@ -9,6 +9,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { messageOf } from "../ilink/wx-error.js";
 import { lazyLogger } from "../util/logger.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { StoreError, translateSqliteError } from "./errors.js";
@@ -76,7 +77,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
   } catch (err) {
     throw new StoreError(
       "DB_OPEN_FAILED",
-      `cannot open the database at ${file}: ${(err as Error).message}; check the path and its permissions`,
+      `cannot open the database at ${file}: ${messageOf(err)}; check the path and its permissions`,
       { cause: err },
     );
   }
@@ -189,7 +190,7 @@ function createGroupCommit(db: Database.Database): GroupCommit {
       commit();
     } catch (err) {
       log().error(
-        { err: (err as Error).message },
+        { err: messageOf(err) },
         "group commit failed; the writes of one event-loop turn were lost",
       );
     }
@@ -237,10 +238,7 @@ function checkpointOffThread(db: Database.Database, file: string): Checkpointer 
     db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
     return checkpointer;
   } catch (err) {
-    log().warn(
-      { err: (err as Error).message },
-      "no background checkpoint thread; SQLite checkpoints in commits",
-    );
+    log().warn({ err: messageOf(err) }, "no background checkpoint thread; SQLite checkpoints in commits");
     return undefined;
   }
 }
@@ -297,7 +295,7 @@ function prepareFile(file: string): void {
   } catch (err) {
     throw new StoreError(
       "DB_OPEN_FAILED",
-      `cannot create the database at ${file}: ${(err as Error).message}; check that ${dir} is writable`,
+      `cannot create the database at ${file}: ${messageOf(err)}; check that ${dir} is writable`,
       { cause: err },
     );
   }

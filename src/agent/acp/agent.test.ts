@@ -256,7 +256,7 @@ describe("acp agent: stop, crash, reset", () => {
   it("an agent error fails the turn and the next message gets a fresh session", async () => {
     const agent = makeAgent();
     await expect(agent.run(input("fail"), new FakeIO())).rejects.toMatchObject({
-      code: "acp_prompt_failed",
+      code: "ACP_PROMPT_FAILED",
       message: expect.stringContaining("model quota exhausted"),
     });
     expect((await say(agent, "turns")).reply.text).toBe("turns: 1");
@@ -278,7 +278,7 @@ describe("acp agent: stop, crash, reset", () => {
     const agent = createAcpAgent({ command: join(base, "no-such-agent"), cwd: join(base, "ws") });
     agents.push(agent);
     await expect(agent.run(input("hi"), new FakeIO())).rejects.toMatchObject({
-      code: "acp_spawn_failed",
+      code: "ACP_SPAWN_FAILED",
       message: expect.stringContaining("set the ACP command to a full path"),
     });
   });

@@ -4,6 +4,7 @@
  * session, resumed through session/load after a restart when the agent can load sessions.
  */
 
+import { messageOf } from "../../ilink/wx-error.js";
 import { systemLanguage } from "../../shared/i18n.js";
 import type { SessionStore } from "../../store/types.js";
 import { createLogger } from "../../util/logger.js";
@@ -12,7 +13,7 @@ import { agentWords } from "../texts.js";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
 import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
 import { ContactMcp, type LiveTurn } from "./contact-mcp.js";
-import { AcpError, describeError } from "./errors.js";
+import { AcpError } from "./errors.js";
 import { chooseMode, LEVEL_WORDS, presetLevel } from "./modes.js";
 import { adapterVersionWarning } from "./presets.js";
 import { AcpProcess, describeExit, type SessionBinding } from "./process.js";
@@ -78,7 +79,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   const store: SessionStore = config.sessionStore ?? memorySessionStore();
   const commandLine = [config.command, ...(config.args ?? [])].join(" ");
   if (!config.cwd && !config.cwdFor) {
-    throw new AcpError("acp_session_failed", "the ACP agent needs a workspace: set `cwd` or `cwdFor`");
+    throw new AcpError("ACP_SESSION_FAILED", "the ACP agent needs a workspace: set `cwd` or `cwdFor`");
   }
 
   /** The schedule and send_file tools handed to every session, scoped to its contact. */
@@ -142,7 +143,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   /** The entry for `key`, started if needed, counted busy until `release`. */
   async function acquire(key: string, cwd: string, writable: boolean): Promise<Entry> {
     for (;;) {
-      if (closed) throw new AcpError("acp_process_exited", "the ACP agent is shutting down");
+      if (closed) throw new AcpError("ACP_PROCESS_EXITED", "the ACP agent is shutting down");
       const found = entries.get(key);
       if (found && found.writable !== writable && found.busy === 0) {
         // The contact's preset changed (assigned, /unlock, expired): the sandbox must change too.
@@ -250,7 +251,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
         entry.sessions.set(key, loaded);
         return loaded;
       } catch (err) {
-        logger.warn({ err: describeError(err) }, "session/load failed; starting a new session");
+        logger.warn({ err: messageOf(err) }, "session/load failed; starting a new session");
         if (!proc.alive) throw err;
       }
     }
@@ -316,7 +317,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
       logger.warn({ key: entry.key, exit: describeExit(outcome.exited) }, "agent process died mid-turn");
       return recorder.crashed(w.crashed({ how: describeExit(outcome.exited) }));
     } catch (err) {
-      if (err instanceof AcpError && err.code === "acp_auth_required") {
+      if (err instanceof AcpError && err.code === "ACP_AUTH_REQUIRED") {
         logger.error({ key: entry.key, err: err.message }, "the agent needs a login");
         // The owner can fix it; anyone else only needs to know it is not their fault.
         return {
@@ -325,7 +326,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
             : w.notSetUp,
         };
       }
-      if (err instanceof AcpError && err.code === "acp_mode_failed") {
+      if (err instanceof AcpError && err.code === "ACP_MODE_FAILED") {
         logger.warn({ key: entry.key, err: err.message }, "turn refused: the agent would not take the mode");
         return { text: w.cannotHere({ reason: err.message }) };
       }

@@ -14,6 +14,7 @@ import { serve } from "@hono/node-server";
 import { type CallToolResult, createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
 import { z } from "zod";
+import { messageOf } from "../../ilink/wx-error.js";
 import { VERSION } from "../../shared/version.js";
 import type { Logger } from "../../util/logger.js";
 import { isApproval, type Permission, type Preset, type ToolName } from "../presets.js";
@@ -124,7 +125,7 @@ export class ContactMcp {
       try {
         return text(await run(t));
       } catch (err) {
-        return text(`REFUSED: ${(err as Error).message}`, true);
+        return text(`REFUSED: ${messageOf(err)}`, true);
       }
     };
     if (allowed("schedule")) {

@@ -11,12 +11,13 @@ import { access, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, delimiter, isAbsolute, join, resolve } from "node:path";
 import type { SessionNotification } from "@agentclientprotocol/sdk";
+import { messageOf } from "../../ilink/wx-error.js";
 import type { ProcessSandbox } from "../../shared/sandbox/agent-process.js";
 import { createLogger } from "../../util/logger.js";
 import { PRESETS, type PresetName } from "../presets.js";
 import type { AgentIO } from "../types.js";
 import type { AcpCommand } from "./config.js";
-import { AcpError, describeError } from "./errors.js";
+import { AcpError } from "./errors.js";
 import { chooseMode } from "./modes.js";
 import { ACP_PRESET_NEEDS, adapterVersionWarning } from "./presets.js";
 import { AcpProcess, type SessionBinding, withDeadline } from "./process.js";
@@ -152,7 +153,7 @@ export async function checkAcpCommand(
         fix: `run \`wxagent doctor\` again; if npx was still downloading the package, run \`${commandLine}\` once by hand first (it waits silently for input when ready; stop it with Ctrl-C)`,
       };
     }
-    const message = describeError(err);
+    const message = messageOf(err);
     const timedOut = err instanceof AcpError && message.includes("did not answer initialize");
     // An adapter that does not start may simply need a newer Node.
     const needs = options.preset ? ACP_PRESET_NEEDS[options.preset] : undefined;
@@ -202,7 +203,7 @@ async function modeMap(
       last = name;
     } catch (err) {
       if (!proc.alive) throw err;
-      warnings.push(`contacts with the ${name} preset will be refused: ${describeError(err)}`);
+      warnings.push(`contacts with the ${name} preset will be refused: ${messageOf(err)}`);
     }
   }
   return last ? { modes, last } : { modes };
@@ -257,12 +258,12 @@ async function firstMessage(
       proc.exited,
       promptTimeoutMs,
       {
-        onExit: () => new AcpError("acp_process_exited", "the agent process exited during the test prompt"),
+        onExit: () => new AcpError("ACP_PROCESS_EXITED", "the agent process exited during the test prompt"),
         onTimeout: () => {
           stop.abort();
           const said = [...new Set(heard)].join(" | ").slice(0, 600);
           return new AcpError(
-            "acp_timeout",
+            "ACP_TIMEOUT",
             `the agent did not answer a tiny prompt within ${promptTimeoutMs} ms${said ? `; it reported: ${said}` : ""}`,
           );
         },
@@ -280,7 +281,7 @@ async function firstMessage(
     const mode = modes[last];
     return { ok: true, reply, modes, ...(last === "read-only" && mode ? { mode } : {}) };
   } catch (err) {
-    if (err instanceof AcpError && err.code === "acp_timeout") {
+    if (err instanceof AcpError && err.code === "ACP_TIMEOUT") {
       return {
         ok: false,
         ...(modes ? { modes } : {}),
@@ -288,7 +289,7 @@ async function firstMessage(
         fix: "check that this machine reaches the model's API (DNS, firewall; a proxy goes in HTTPS_PROXY, which the sandbox passes on), then run `wxagent doctor` again",
       };
     }
-    if (err instanceof AcpError && err.code === "acp_auth_required") {
+    if (err instanceof AcpError && err.code === "ACP_AUTH_REQUIRED") {
       return {
         ok: false,
         ...(modes ? { modes } : {}),
@@ -300,7 +301,7 @@ async function firstMessage(
     return {
       ok: false,
       ...(modes ? { modes } : {}),
-      problem: describeError(err),
+      problem: messageOf(err),
       fix: `run \`${proc.commandLine}\` by hand to see its error, fix that, then run doctor again`,
     };
   }

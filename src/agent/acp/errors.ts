@@ -1,52 +1,41 @@
 /** Typed errors of the ACP agent: a stable `code`, whether retrying can help, and a message that names the fix. */
+import { WxError } from "../../ilink/wx-error.js";
 
 export type AcpErrorCode =
   /** The command could not be started (not found, not executable). */
-  | "acp_spawn_failed"
+  | "ACP_SPAWN_FAILED"
   /** The process started but did not answer `initialize` in time, or answered with an error. */
-  | "acp_initialize_failed"
+  | "ACP_INITIALIZE_FAILED"
   /** The agent speaks a protocol version this client does not. */
-  | "acp_protocol_mismatch"
+  | "ACP_PROTOCOL_MISMATCH"
   /** The agent wants the user to log in before it creates sessions. */
-  | "acp_auth_required"
+  | "ACP_AUTH_REQUIRED"
   /** `session/new` failed. */
-  | "acp_session_failed"
+  | "ACP_SESSION_FAILED"
   /** The agent answered a prompt with an error. */
-  | "acp_prompt_failed"
+  | "ACP_PROMPT_FAILED"
   /** The agent process exited while we were talking to it. */
-  | "acp_process_exited"
+  | "ACP_PROCESS_EXITED"
   /** The agent did not answer in time. */
-  | "acp_timeout"
+  | "ACP_TIMEOUT"
   /** A file request named a path outside the contact's workspace. */
-  | "acp_path_outside_workspace"
+  | "ACP_PATH_OUTSIDE_WORKSPACE"
   /** The agent offers no session mode that keeps it within the contact's preset. */
-  | "acp_mode_unfit"
+  | "ACP_MODE_UNFIT"
   /** The agent would not switch to the mode the preset needs. */
-  | "acp_mode_failed";
+  | "ACP_MODE_FAILED";
 
 const RETRYABLE: ReadonlySet<AcpErrorCode> = new Set<AcpErrorCode>([
-  "acp_process_exited",
-  "acp_timeout",
-  "acp_initialize_failed",
+  "ACP_PROCESS_EXITED",
+  "ACP_TIMEOUT",
+  "ACP_INITIALIZE_FAILED",
 ]);
 
-export class AcpError extends Error {
+export class AcpError extends WxError<AcpErrorCode> {
   override readonly name = "AcpError";
-  readonly code: AcpErrorCode;
-  readonly isRetryable: boolean;
-
   constructor(code: AcpErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.isRetryable = RETRYABLE.has(code);
+    super(code, message, { cause: options?.cause, isRetryable: RETRYABLE.has(code) });
   }
-}
-
-/** A readable message for any thrown value (JSON-RPC errors carry `message`, sometimes `data`). */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === "object" && err !== null && "message" in err) return String(err.message);
-  return String(err);
 }
 
 /** JSON-RPC error code of a failed ACP request, when there is one. */

@@ -143,7 +143,7 @@ export function resolveAcpCommand(
   if (!base) {
     const known = Object.keys(ACP_COMMAND_PRESETS).join(", ");
     throw new AcpError(
-      "acp_spawn_failed",
+      "ACP_SPAWN_FAILED",
       `unknown ACP agent "${settings.agent ?? ""}": use one of ${known}, or set "command" in the acp config`,
     );
   }

@@ -8,13 +8,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
+import { messageOf } from "../../ilink/wx-error.js";
 import { agentSpawnSpec, type ProcessSandbox, type SpawnSpec } from "../../shared/sandbox/agent-process.js";
 import { VERSION } from "../../shared/version.js";
 import { type Logger, redactText } from "../../util/logger.js";
 import type { Preset } from "../presets.js";
 import { apiKeyMethod, loginFix } from "./auth.js";
 import type { AcpCommand } from "./config.js";
-import { AcpError, describeError } from "./errors.js";
+import { AcpError } from "./errors.js";
 import {
   type AgentMode,
   type ModeChoice,
@@ -145,7 +146,7 @@ export class AcpProcess {
     }
     const stdin = this.child.stdin;
     const stdout = this.child.stdout;
-    if (!stdin || !stdout) throw new AcpError("acp_spawn_failed", "the agent process has no stdio pipes");
+    if (!stdin || !stdout) throw new AcpError("ACP_SPAWN_FAILED", "the agent process has no stdio pipes");
     this.connection = this.clientApp().connect(
       acp.ndJsonStream(
         Writable.toWeb(stdin) as WritableStream<Uint8Array>,
@@ -154,7 +155,7 @@ export class AcpProcess {
     );
     void this.exited.then((info) => {
       this.logger.info({ code: info.code, signal: info.signal, pid: this.child.pid }, "agent process exited");
-      this.connection.close(new AcpError("acp_process_exited", describeExit(info)));
+      this.connection.close(new AcpError("ACP_PROCESS_EXITED", describeExit(info)));
     });
   }
 
@@ -172,7 +173,7 @@ export class AcpProcess {
     try {
       spec = await agentSpawnSpec(opts.sandbox, opts);
     } catch (err) {
-      throw new AcpError("acp_spawn_failed", describeError(err), { cause: err });
+      throw new AcpError("ACP_SPAWN_FAILED", messageOf(err), { cause: err });
     }
     if (spec.unsandboxed) opts.logger.warn({ why: spec.unsandboxed }, "agent process runs without a sandbox");
     else if (spec.sandboxed) opts.logger.info({ sandbox: spec.sandboxed }, "agent process sandboxed");
@@ -210,22 +211,22 @@ export class AcpProcess {
     const onExit = (info: ExitInfo) =>
       info.error
         ? new AcpError(
-            "acp_spawn_failed",
+            "ACP_SPAWN_FAILED",
             `could not start \`${commandLine}\`: ${info.error.message}; install the agent or set the ACP command to a full path`,
           )
         : new AcpError(
-            "acp_initialize_failed",
+            "ACP_INITIALIZE_FAILED",
             `\`${commandLine}\` ${describeExit(info)} before answering initialize; ${whyItDied(this.stderrTail, commandLine)}`,
           );
     const onTimeout = () =>
       new AcpError(
-        "acp_initialize_failed",
+        "ACP_INITIALIZE_FAILED",
         `\`${commandLine}\` did not answer initialize within ${opts.startTimeoutMs} ms; check that it runs in ACP mode (e.g. \`gemini --acp\`)`,
       );
     let timedOut: AcpError | undefined;
     const res = await withDeadline(request, this.exited, opts.startTimeoutMs, {
       // Built after the fact (below), once its last stderr lines are in.
-      onExit: () => new AcpError("acp_process_exited", "exited"),
+      onExit: () => new AcpError("ACP_PROCESS_EXITED", "exited"),
       onTimeout: () => {
         timedOut = onTimeout();
         return timedOut;
@@ -239,13 +240,13 @@ export class AcpProcess {
         await Promise.race([this.stderrDone, delay(1000)]);
         throw onExit(exit);
       }
-      throw new AcpError("acp_initialize_failed", `initialize failed: ${describeError(err)}`, {
+      throw new AcpError("ACP_INITIALIZE_FAILED", `initialize failed: ${messageOf(err)}`, {
         cause: err,
       });
     });
     if (res.protocolVersion !== acp.PROTOCOL_VERSION) {
       throw new AcpError(
-        "acp_protocol_mismatch",
+        "ACP_PROTOCOL_MISMATCH",
         `the agent speaks ACP version ${res.protocolVersion}, this gateway speaks ${acp.PROTOCOL_VERSION}; update the agent or wxagent`,
       );
     }
@@ -269,8 +270,8 @@ export class AcpProcess {
         this.exited,
         timeoutMs,
         {
-          onExit: (info) => new AcpError("acp_process_exited", describeExit(info)),
-          onTimeout: () => new AcpError("acp_timeout", "authenticate was not answered in time"),
+          onExit: (info) => new AcpError("ACP_PROCESS_EXITED", describeExit(info)),
+          onTimeout: () => new AcpError("ACP_TIMEOUT", "authenticate was not answered in time"),
         },
       );
       this.authenticatedWith = method.methodId;
@@ -280,7 +281,7 @@ export class AcpProcess {
       );
     } catch (err) {
       this.logger.warn(
-        { methodId: method.methodId, variable: method.variable, err: describeError(err) },
+        { methodId: method.methodId, variable: method.variable, err: messageOf(err) },
         "authenticate with the api key failed",
       );
     }
@@ -379,8 +380,8 @@ export class AcpProcess {
       }
     } catch (err) {
       throw new AcpError(
-        "acp_mode_failed",
-        `the agent refused to switch to its \`${modeId}\` mode (${describeError(err)}); the message was not sent to it`,
+        "ACP_MODE_FAILED",
+        `the agent refused to switch to its \`${modeId}\` mode (${messageOf(err)}); the message was not sent to it`,
         { cause: err },
       );
     }
@@ -406,7 +407,7 @@ export class AcpProcess {
       binding.cancel?.();
     }
     void this.setMode(binding, target.mode.id).catch((err: unknown) => {
-      this.logger.warn({ err: describeError(err) }, "setting the mode back failed; the next turn retries");
+      this.logger.warn({ err: messageOf(err) }, "setting the mode back failed; the next turn retries");
     });
   }
 
@@ -415,7 +416,7 @@ export class AcpProcess {
     this.sessions.delete(sessionId);
     if (!this.alive || !this.capabilities.sessionCapabilities?.close) return;
     await this.raceExit(this.connection.agent.request("session/close", { sessionId })).catch((err) =>
-      this.logger.debug({ err: describeError(err) }, "session/close failed"),
+      this.logger.debug({ err: messageOf(err) }, "session/close failed"),
     );
   }
 
@@ -460,7 +461,7 @@ export class AcpProcess {
       // The agent refused the turn; its session may be gone, so the next turn starts afresh.
       this.sessions.delete(binding.sessionId);
       if (isAuthRequired(err)) throw this.authError(err);
-      throw new AcpError("acp_prompt_failed", `the agent could not answer: ${describeError(err)}`, {
+      throw new AcpError("ACP_PROMPT_FAILED", `the agent could not answer: ${messageOf(err)}`, {
         cause: err,
       });
     } finally {
@@ -493,7 +494,7 @@ export class AcpProcess {
 
   private raceExit<T>(p: Promise<T>): Promise<T> {
     const onExit = this.exited.then((info): never => {
-      throw new AcpError("acp_process_exited", `the agent process ${describeExit(info)}`);
+      throw new AcpError("ACP_PROCESS_EXITED", `the agent process ${describeExit(info)}`);
     });
     // Only the race observes this rejection; once `p` has won nobody else will.
     onExit.catch(() => {});
@@ -503,13 +504,13 @@ export class AcpProcess {
   private sessionError(err: unknown): AcpError {
     if (err instanceof AcpError) return err;
     if (isAuthRequired(err)) return this.authError(err);
-    return new AcpError("acp_session_failed", `the agent could not start a session: ${describeError(err)}`, {
+    return new AcpError("ACP_SESSION_FAILED", `the agent could not start a session: ${messageOf(err)}`, {
       cause: err,
     });
   }
 
   private authError(err: unknown): AcpError {
-    return new AcpError("acp_auth_required", `the agent needs a login: ${this.loginFix()}`, { cause: err });
+    return new AcpError("ACP_AUTH_REQUIRED", `the agent needs a login: ${this.loginFix()}`, { cause: err });
   }
 
   private clientApp() {
@@ -584,7 +585,7 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
     return await op();
   } catch (err) {
     if (err instanceof AcpError) throw new acp.RequestError(-32602, err.message, { reason: err.code });
-    throw acp.RequestError.internalError(undefined, describeError(err));
+    throw acp.RequestError.internalError(undefined, messageOf(err));
   }
 }
 

@@ -75,13 +75,13 @@ describe("Workspace", () => {
     await symlink(join(base, "outside"), join(ws.root, "link"));
     await expect(ws.readText(join(base, "outside", "secret.txt"))).rejects.toBeInstanceOf(AcpError);
     await expect(ws.readText(join(ws.root, "link", "secret.txt"))).rejects.toMatchObject({
-      code: "acp_path_outside_workspace",
+      code: "ACP_PATH_OUTSIDE_WORKSPACE",
     });
     await expect(ws.writeText(join(ws.root, "link", "new.txt"), "x")).rejects.toMatchObject({
-      code: "acp_path_outside_workspace",
+      code: "ACP_PATH_OUTSIDE_WORKSPACE",
     });
     await expect(ws.writeText(join(ws.root, "..", "escape.txt"), "x")).rejects.toMatchObject({
-      code: "acp_path_outside_workspace",
+      code: "ACP_PATH_OUTSIDE_WORKSPACE",
     });
   });
 });

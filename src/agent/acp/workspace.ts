@@ -7,6 +7,7 @@
  */
 import { mkdir, realpath } from "node:fs/promises";
 import { resolve } from "node:path";
+import { messageOf } from "../../ilink/wx-error.js";
 import {
   PRIVATE_DIR_MODE,
   readInWorkspace,
@@ -48,13 +49,13 @@ export class Workspace {
       if (err instanceof WorkspaceError) {
         const outside = err.code === "WORKSPACE_ESCAPE" || err.code === "WORKSPACE_BAD_PATH";
         throw new AcpError(
-          "acp_path_outside_workspace",
+          "ACP_PATH_OUTSIDE_WORKSPACE",
           outside
             ? `refused: ${err.message}; only files under this contact's workspace can be read or written`
             : `refused: ${err.message}`,
         );
       }
-      throw new Error(this.relative(err instanceof Error ? err.message : String(err)), { cause: err });
+      throw new Error(this.relative(messageOf(err)), { cause: err });
     }
   }
 

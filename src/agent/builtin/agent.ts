@@ -12,6 +12,7 @@ import {
   stepCountIs,
 } from "ai";
 import { z } from "zod";
+import { messageOf } from "../../ilink/wx-error.js";
 import type { SandboxStatus } from "../../shared/sandbox/index.js";
 import { systemSandbox } from "../../shared/sandbox/index.js";
 import type { SessionStore } from "../../store/types.js";
@@ -429,6 +430,6 @@ function toAgentError(
       { isRetryable: err.isRetryable },
     );
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   return new BuiltinAgentError("MODEL_ERROR", `the agent failed: ${clip(ctx.redact(message), 300)}`);
 }

@@ -5,14 +5,16 @@
  * that answers 2 GB takes the gateway's memory. No model writes that much in one answer: a
  * 128 000-token answer is about 0.5 MB.
  */
+import { WxError } from "../../ilink/wx-error.js";
 
 /** Default `maxResponseBytes`: 1 MiB, twice the longest answer a model gives. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
-export class ResponseTooLargeError extends Error {
+export class ResponseTooLargeError extends WxError<"RESPONSE_TOO_LARGE"> {
   override readonly name = "ResponseTooLargeError";
   constructor(readonly maxBytes: number) {
     super(
+      "RESPONSE_TOO_LARGE",
       `the model's answer was larger than ${Math.round(maxBytes / 1024)} KB (builtin.maxResponseBytes), so it was not read`,
     );
   }

@@ -1,4 +1,5 @@
 /** Errors of the built-in agent: a stable `code`, `isRetryable`, and a message safe to show. */
+import { WxError } from "../../ilink/wx-error.js";
 
 export type BuiltinAgentErrorCode =
   | "CONFIG_INVALID"
@@ -10,21 +11,10 @@ export type BuiltinAgentErrorCode =
 
 const RETRYABLE: ReadonlySet<BuiltinAgentErrorCode> = new Set(["MODEL_UNREACHABLE"]);
 
-export class BuiltinAgentError extends Error {
+export class BuiltinAgentError extends WxError<BuiltinAgentErrorCode> {
   override readonly name = "BuiltinAgentError";
-  readonly isRetryable: boolean;
-  constructor(
-    readonly code: BuiltinAgentErrorCode,
-    message: string,
-    options?: { isRetryable?: boolean },
-  ) {
+  constructor(code: BuiltinAgentErrorCode, message: string, options?: { isRetryable?: boolean }) {
     // No `cause`: provider errors carry request bodies and headers; only redacted text is kept.
-    super(message);
-    this.isRetryable = options?.isRetryable ?? RETRYABLE.has(code);
+    super(code, message, { isRetryable: options?.isRetryable ?? RETRYABLE.has(code) });
   }
-}
-
-/** A tool refused by policy or by the user; its message is what the model reads. */
-export class ToolRefusedError extends Error {
-  override readonly name = "ToolRefusedError";
 }

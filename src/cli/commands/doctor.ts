@@ -2,6 +2,7 @@ import { accessSync, constants } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError } from "../../config/errors.js";
 import type { Config } from "../../config/index.js";
+import { messageOf } from "../../ilink/wx-error.js";
 import type { AccountJson } from "../../ops/json.js";
 import { systemSandbox } from "../../shared/sandbox/index.js";
 import { type HomePaths, homePaths, openStore, resolveHome } from "../../store/index.js";
@@ -41,7 +42,7 @@ function homeCheck(): { check: Check; paths?: HomePaths } {
       check: {
         name: "home",
         ok: false,
-        detail: (err as Error).message,
+        detail: messageOf(err),
         fix: "point WXAGENT_HOME at wxagent's data directory, or unset it for ~/.wxagent",
       },
     };
@@ -64,7 +65,7 @@ function homeCheck(): { check: Check; paths?: HomePaths } {
       check: {
         name: "home",
         ok: false,
-        detail: `${paths.home}: ${(err as Error).message}`,
+        detail: `${paths.home}: ${messageOf(err)}`,
         fix: "set WXAGENT_HOME to a directory you can write",
       },
     };
@@ -107,7 +108,7 @@ async function storeChecks(paths: HomePaths, quotaPerToken: number, signal: Abor
     checks.push({
       name: "database",
       ok: false,
-      detail: (err as Error).message,
+      detail: messageOf(err),
       fix: "check permissions of the file, or move it aside to start afresh",
     });
   }
@@ -131,7 +132,7 @@ export async function runChecks(signal: AbortSignal): Promise<Check[]> {
     checks.push({
       name: "config",
       ok: false,
-      detail: (err as Error).message,
+      detail: messageOf(err),
       fix: err instanceof ConfigError ? "correct the keys named above" : "check the file",
     });
   }

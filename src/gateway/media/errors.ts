@@ -2,6 +2,7 @@
  * Typed errors of the media layer. Each has a stable `code`, an `isRetryable` flag and a message
  * that says what went wrong and what to do; user-facing wording lives in `notices.ts`.
  */
+import { WxError } from "../../ilink/wx-error.js";
 
 export type MediaErrorCode =
   /** The download link is not on an allowed CDN host and there is no parameter to build one from. */
@@ -27,18 +28,16 @@ export type MediaErrorCode =
 
 const RETRYABLE = new Set<MediaErrorCode>(["TRANSCRIBE_FAILED"]);
 
-export class MediaError extends Error {
+export class MediaError extends WxError<MediaErrorCode> {
   override readonly name = "MediaError";
-  readonly isRetryable: boolean;
   /** Facts of the message as plain values, for wording it in another language (`size`, `max`). */
   readonly details: Readonly<Record<string, string>>;
   constructor(
-    readonly code: MediaErrorCode,
+    code: MediaErrorCode,
     message: string,
     options: { cause?: unknown; isRetryable?: boolean; details?: Record<string, string> } = {},
   ) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
-    this.isRetryable = options.isRetryable ?? RETRYABLE.has(code);
+    super(code, message, { cause: options.cause, isRetryable: options.isRetryable ?? RETRYABLE.has(code) });
     this.details = options.details ?? {};
   }
 }
@@ -47,8 +46,4 @@ export class MediaError extends Error {
 export function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : undefined;
-}
-
-export function errMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

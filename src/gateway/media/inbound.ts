@@ -12,11 +12,12 @@ import type { MediaRef, QuotedMessage } from "../../agent/types.js";
 import { safeSegment } from "../../agent/workspace.js";
 import { mimeFromFileName } from "../../ilink/mime.js";
 import { type MessageItem, MessageItemType, VoiceEncodeType } from "../../ilink/wire.js";
+import { messageOf } from "../../ilink/wx-error.js";
 import type { Lang } from "../../shared/i18n.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import { quoteOf } from "../inbound.js";
 import { type FetchItemContext, fetchItemToFile, type MediaDownloader } from "./download.js";
-import { codeOf, errMessage } from "./errors.js";
+import { codeOf } from "./errors.js";
 import { type MediaLimits, maxVoiceBytes, mediaLimits } from "./limits.js";
 import { safeFileName, saveUnique } from "./names.js";
 import {
@@ -187,7 +188,7 @@ function failed(item: MessageItem, err: unknown, ctx: Ctx, quoted: boolean): Med
       ? safeFileName(item.file_item?.file_name, "file.bin", ctx.limits.maxNameChars).name
       : undefined;
   ctx.logger.warn(
-    { kind, quoted, code: codeOf(err), err: errMessage(err) },
+    { kind, quoted, code: codeOf(err), err: messageOf(err) },
     "inbound media could not be used",
   );
   const label = mediaLabel(kind, name, quoted, ctx.lang);
@@ -296,7 +297,7 @@ async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: bo
       try {
         claimedMs = silkInfo(raw).durationMs;
       } catch (err) {
-        ctx.logger.warn({ err: errMessage(err) }, "SILK voice note is damaged; kept as SILK");
+        ctx.logger.warn({ err: messageOf(err) }, "SILK voice note is damaged; kept as SILK");
       }
       if (claimedMs !== undefined && claimedMs > maxVoiceMs) {
         await unlink(got.path).catch(() => {});
@@ -309,7 +310,7 @@ async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: bo
           audio = { bytes: wav, name: "voice.wav", mime: "audio/wav" };
         } catch (err) {
           if (ctx.signal?.aborted) throw err;
-          ctx.logger.warn({ err: errMessage(err) }, "SILK voice note could not be decoded; kept as SILK");
+          ctx.logger.warn({ err: messageOf(err) }, "SILK voice note could not be decoded; kept as SILK");
         }
       }
     } else if (!mp3) {
@@ -328,7 +329,7 @@ async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: bo
         ctx.logger.warn("the transcription endpoint returned no text");
       } catch (err) {
         if (ctx.signal?.aborted) throw err;
-        ctx.logger.warn({ code: codeOf(err), err: errMessage(err) }, "voice transcription failed");
+        ctx.logger.warn({ code: codeOf(err), err: messageOf(err) }, "voice transcription failed");
       }
     }
   } else {

@@ -9,11 +9,11 @@
 import type { AgentInput, Contact } from "../../agent/types.js";
 import { itemMedia } from "../../ilink/inbound-media.js";
 import { MessageItemType } from "../../ilink/wire.js";
+import { messageOf } from "../../ilink/wx-error.js";
 import { type Lang, systemLanguage } from "../../shared/i18n.js";
 import type { InboundMessage } from "../../store/types.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import type { MediaDownloader } from "./download.js";
-import { errMessage } from "./errors.js";
 import { prepareInboundMedia } from "./inbound.js";
 import type { MediaLimits } from "./limits.js";
 import type { Transcriber } from "./transcribe.js";
@@ -82,7 +82,7 @@ export function createMediaResolver(options: MediaResolverOptions) {
     try {
       await options.notify(message, prepared.userNotices.join("\n"));
     } catch (err) {
-      log.error({ inboundId: message.id, err: errMessage(err) }, "could not send the media notice");
+      log.error({ inboundId: message.id, err: messageOf(err) }, "could not send the media notice");
       return undefined;
     }
     const unusable = prepared.media.length > 0 && prepared.media.every((m) => m.error !== undefined);

@@ -3,6 +3,8 @@
  * Groq, a local whisper server…). No offline STT package was found worth shipping (none runs well on Node 20), so
  * without one configured the gateway asks the user to type instead.
  */
+
+import { messageOf } from "../../ilink/wx-error.js";
 import { redactText } from "../../util/logger.js";
 import { MediaError } from "./errors.js";
 
@@ -54,7 +56,7 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
         res = await doFetch(url, { method: "POST", headers, body: form, signal: combined });
       } catch (err) {
         if (signal?.aborted) throw err;
-        const why = timeout.aborted ? `timed out after ${timeoutMs} ms` : (err as Error).message;
+        const why = timeout.aborted ? `timed out after ${timeoutMs} ms` : messageOf(err);
         throw fail(`transcription endpoint ${url} unreachable: ${why}`, err);
       }
       const body = await res.text().catch(() => "");

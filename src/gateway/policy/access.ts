@@ -13,6 +13,8 @@
  * policy and addressing rules apply to the owner as to everyone: the bot speaking in a group is
  * a decision about the group.
  */
+
+import { messageOf } from "../../ilink/wx-error.js";
 import type { Store } from "../../store/types.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import { gatewayWords } from "../texts.js";
@@ -200,7 +202,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     try {
       options.onPairingRequest?.({ ...request, reminder });
     } catch (err) {
-      log.error({ err: (err as Error).message }, "onPairingRequest handler failed");
+      log.error({ err: messageOf(err) }, "onPairingRequest handler failed");
     }
     const minutes = Math.max(1, Math.round(ttlMs / 60_000));
     const w = gatewayWords(profile.language);

@@ -3,6 +3,7 @@
  * expired code, an unknown contact). `check()` itself never throws for a refusal: a refusal is
  * a verdict, not an error.
  */
+import { WxError } from "../../ilink/wx-error.js";
 
 export type PolicyErrorCode =
   /** The text given is not shaped like a pairing code (6 characters from the code alphabet). */
@@ -14,15 +15,11 @@ export type PolicyErrorCode =
   /** Two accounts hold the same pending code; the caller must name the account. */
   | "PAIRING_CODE_AMBIGUOUS";
 
-export class PolicyError extends Error {
+/** Never retryable: nothing here gets better by retrying the same call, the operator has to act. */
+export class PolicyError extends WxError<PolicyErrorCode> {
   override readonly name = "PolicyError";
-  readonly code: PolicyErrorCode;
-  /** Nothing here gets better by retrying the same call: the operator has to act. */
-  readonly isRetryable = false;
-
   constructor(code: PolicyErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 

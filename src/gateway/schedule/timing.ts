@@ -5,16 +5,18 @@
  * Everything here is pure: the caller passes "now".
  */
 import { Cron } from "croner";
+import { messageOf, WxError } from "../../ilink/wx-error.js";
 
 /** The zone jobs use when none is given: the machine's, else UTC. */
 export function defaultTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
-export class ScheduleInputError extends Error {
+export class ScheduleInputError extends WxError<"BAD_SCHEDULE"> {
   override readonly name = "ScheduleInputError";
-  readonly code = "BAD_SCHEDULE";
-  readonly isRetryable = false;
+  constructor(message: string) {
+    super("BAD_SCHEDULE", message);
+  }
 }
 
 export function checkTimeZone(tz: string): string {
@@ -135,7 +137,7 @@ function cronOf(expr: string, tz: string): Cron {
     return new Cron(expr, { timezone: tz, mode: "5-part", paused: true });
   } catch (err) {
     throw new ScheduleInputError(
-      `cannot read the cron expression "${expr}" (${(err as Error).message.replace(/^CronPattern: /, "")}); use five fields: minute hour day-of-month month day-of-week, e.g. "0 8 * * 1-5" for weekdays at 08:00`,
+      `cannot read the cron expression "${expr}" (${messageOf(err).replace(/^CronPattern: /, "")}); use five fields: minute hour day-of-month month day-of-week, e.g. "0 8 * * 1-5" for weekdays at 08:00`,
     );
   }
 }

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { z } from "zod";
+import { WxError } from "../wx-error.js";
 import { findProgram, systemSandbox } from "./detect.js";
 import { isInside } from "./paths.js";
 import { type SandboxStatus, sandboxEnv } from "./policy.js";
@@ -72,10 +73,11 @@ export interface ProcessSandbox {
   hostEnv?: NodeJS.ProcessEnv;
 }
 
-export class SandboxError extends Error {
+export class SandboxError extends WxError<"SANDBOX_UNAVAILABLE"> {
   override readonly name = "SandboxError";
-  readonly code = "SANDBOX_UNAVAILABLE";
-  readonly isRetryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SANDBOX_UNAVAILABLE", message, options);
+  }
 }
 
 /** `~/x` against the gateway user's home; other paths as given. */

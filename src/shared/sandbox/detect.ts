@@ -8,6 +8,7 @@ import { accessSync, constants } from "node:fs";
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { messageOf } from "../wx-error.js";
 import { bwrapArgs } from "./bwrap.js";
 import { cgroupJoinArgv, createPidsCgroup, PRLIMIT_PATHS, pidsCgroupParent, prlimitArgv } from "./limits.js";
 import { type Sandbox, type SandboxPolicy, type SandboxStatus, sandboxEnv } from "./policy.js";
@@ -179,7 +180,7 @@ export function systemSandbox(): Promise<SandboxStatus> {
   cached ??= detectSandbox().catch(
     (err: unknown): SandboxStatus => ({
       available: false,
-      reason: `the sandbox probe failed: ${err instanceof Error ? err.message : String(err)}`,
+      reason: `the sandbox probe failed: ${messageOf(err)}`,
       fix: INSTALL_FIX_LINUX,
     }),
   );

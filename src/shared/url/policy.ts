@@ -7,12 +7,14 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP } from "node:net";
+import { messageOf, WxError } from "../wx-error.js";
 import { bareAddress, isBlockedAddress } from "./address.js";
 
-export class UrlRefusedError extends Error {
+export class UrlRefusedError extends WxError<"URL_REFUSED"> {
   override readonly name = "UrlRefusedError";
-  readonly code = "URL_REFUSED";
-  readonly isRetryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("URL_REFUSED", message, options);
+  }
 }
 
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
@@ -135,7 +137,7 @@ export function createUrlPolicy(options: UrlPolicyOptions): ResolvedUrlPolicy {
       try {
         addresses = family ? [{ address: host, family }] : await resolver(host);
       } catch (err) {
-        throw new UrlRefusedError(`refused: ${host} could not be resolved (${(err as Error).message})`);
+        throw new UrlRefusedError(`refused: ${host} could not be resolved (${messageOf(err)})`);
       }
       if (addresses.length === 0) throw new UrlRefusedError(`refused: ${host} did not resolve`);
       for (const a of addresses) {

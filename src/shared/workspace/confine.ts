@@ -9,6 +9,7 @@
 import { lstat, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isInside } from "../sandbox/paths.js";
+import { WxError } from "../wx-error.js";
 
 export { isInside };
 
@@ -22,15 +23,8 @@ export type WorkspaceErrorCode =
   /** A directory, FIFO, socket or device where a regular file was wanted (or the reverse). */
   | "WORKSPACE_NOT_A_FILE";
 
-export class WorkspaceError extends Error {
+export class WorkspaceError extends WxError<WorkspaceErrorCode> {
   override readonly name = "WorkspaceError";
-  readonly isRetryable = false;
-  constructor(
-    readonly code: WorkspaceErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**

@@ -7,6 +7,7 @@ import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { tool } from "ai";
 import { z } from "zod";
+import { messageOf } from "../../../ilink/wx-error.js";
 import {
   openInWorkspace,
   readInWorkspace,
@@ -103,7 +104,7 @@ export function readTool(ctx: ToolContext) {
         shown,
       } = await readInWorkspace(ctx.root, path, max).catch((err: unknown) => {
         throw (err as { code?: string }).code === "WORKSPACE_NOT_A_FILE"
-          ? new Error(`${(err as Error).message}; use list for a directory`)
+          ? new Error(`${messageOf(err)}; use list for a directory`)
           : err;
       });
       if (looksBinary(buf)) return `${shown} is a binary file (${size} bytes); it cannot be shown as text`;

@@ -3,6 +3,7 @@
  * through the gate again (a forged call to a denied tool is refused; `ask` waits for the chat).
  */
 import type { Tool, ToolExecutionOptions, ToolSet } from "ai";
+import { messageOf } from "../../../ilink/wx-error.js";
 import { relativeToWorkspace, rootSpellings } from "../../../shared/workspace/index.js";
 import { type Preset, TOOL_NAMES, type ToolName } from "../../presets.js";
 import { runCommandTool } from "./command.js";
@@ -92,7 +93,7 @@ export const DENIED_RESULT = "REFUSED: this tool is not permitted for this conta
  */
 export function toolFailure(err: unknown, roots: readonly string[]): unknown {
   if (err instanceof Error && err.name === "AbortError") return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   const shown = relativeToWorkspace(message, roots);
   return shown === message ? err : new Error(shown, { cause: err });
 }

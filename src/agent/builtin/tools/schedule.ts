@@ -5,6 +5,7 @@
  */
 import { tool } from "ai";
 import { z } from "zod";
+import { messageOf } from "../../../ilink/wx-error.js";
 import type { ToolContext } from "./context.js";
 
 export const SCHEDULE_DESCRIPTION =
@@ -35,7 +36,7 @@ export function scheduleTool(ctx: ToolContext) {
         const { action: _a, id: _i, ...request } = input;
         return await s.create(request);
       } catch (err) {
-        return `REFUSED: ${(err as Error).message}`;
+        return `REFUSED: ${messageOf(err)}`;
       }
     },
   });

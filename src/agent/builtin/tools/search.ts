@@ -20,6 +20,7 @@ import { join, relative } from "node:path";
 import { tool } from "ai";
 import { RE2JS } from "re2js";
 import { z } from "zod";
+import { messageOf } from "../../../ilink/wx-error.js";
 import { fsRefusal, openChecked, resolveInWorkspace } from "../../../shared/workspace/index.js";
 import type { ToolContext } from "./context.js";
 
@@ -98,7 +99,7 @@ export function compilePattern(pattern: string, ignoreCase: boolean): CompiledPa
   try {
     re = RE2JS.compile(RE2JS.translateRegExp(pattern), ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (err) {
-    throw new Error(`invalid regular expression: ${(err as Error).message}`);
+    throw new Error(`invalid regular expression: ${messageOf(err)}`);
   }
   if (re.programSize() > b.maxProgramSize) {
     return {
