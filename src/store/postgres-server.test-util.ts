@@ -23,6 +23,8 @@ export interface PgServer {
   /** URL of the server's `postgres` database (for CREATE/DROP DATABASE). */
   adminUrl: string;
   source: "DATABASE_URL" | "127.0.0.1:5432" | "started";
+  /** Where it runs (for messages; a started one names its temp directory). */
+  describe(): string;
   stop(): Promise<void>;
 }
 
@@ -91,8 +93,8 @@ async function postgresIds(): Promise<{ uid: number; gid: number }> {
 }
 
 /** Start a throwaway server from Debian's binaries; a string says why not. */
-export async function startOwnServer(): Promise<PgServer | string> {
-  const bin = debianPgBin();
+export async function startOwnServer(binRoot?: string): Promise<PgServer | string> {
+  const bin = debianPgBin(binRoot);
   if (!bin) {
     return "no PostgreSQL server reachable and Debian's postgresql package is not installed (apt-get install postgresql)";
   }
@@ -122,7 +124,12 @@ export async function startOwnServer(): Promise<PgServer | string> {
       await asOwner(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], uid).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     };
-    return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, source: "started", stop };
+    return {
+      adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      source: "started",
+      describe: () => `${bin}/postgres on 127.0.0.1:${port} -k ${dir}`,
+      stop,
+    };
   } catch (err) {
     const logFile = join(dir, "log");
     const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").slice(-2000) : "";
@@ -138,11 +145,15 @@ export async function findPgServer(): Promise<PgServer | string> {
   if (process.env.WXAGENT_PG_START_OWN !== "1") {
     const env = process.env.DATABASE_URL;
     if (env) {
-      if (await answers(env)) return { adminUrl: env, source: "DATABASE_URL", stop: noop };
+      if (await answers(env)) {
+        return { adminUrl: env, source: "DATABASE_URL", describe: () => "DATABASE_URL", stop: noop };
+      }
       return `DATABASE_URL is set but no server answers there`;
     }
     const local = "postgres://postgres@127.0.0.1:5432/postgres";
-    if (await answers(local)) return { adminUrl: local, source: "127.0.0.1:5432", stop: noop };
+    if (await answers(local)) {
+      return { adminUrl: local, source: "127.0.0.1:5432", describe: () => "127.0.0.1:5432", stop: noop };
+    }
   }
   return startOwnServer();
 }
