@@ -16,6 +16,7 @@ import { checkPgSchema, migratePg, PG_MIGRATIONS } from "./postgres-migrations.j
 import { createPgOutboundStore } from "./postgres-outbound.js";
 import { createPgScheduleStore } from "./postgres-schedules.js";
 import { createPgContextTokenStore, createPgHistoryStore, createPgSessionStore } from "./postgres-state.js";
+import { redactStoreUrl } from "./url.js";
 
 const log = lazyLogger("store:postgres");
 
@@ -35,22 +36,6 @@ export interface OpenPostgresOptions {
   readOnly?: boolean;
 }
 
-/** Does `store` (config.json, --store, WXAGENT_STORE) name a PostgreSQL server? */
-export function isPostgresUrl(store: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(store);
-}
-
-/** The URL without its password, for logs and messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "postgres://…";
-  }
-}
-
 export async function openPostgresStore(url: string, options: OpenPostgresOptions = {}): Promise<AsyncStore> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -61,7 +46,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresOption
   });
   // An idle connection the server drops must not crash the process; the next query reconnects.
   pool.on("error", (err) => log().warn({ err: err.message }, "PostgreSQL connection lost"));
-  const where = redactUrl(url);
+  const where = redactStoreUrl(url);
   try {
     if (options.readOnly) {
       if ((await checkPgSchema(pool, (options.migrations ?? PG_MIGRATIONS).length)) === 0) {
