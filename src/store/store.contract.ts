@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AsyncStore } from "./async.js";
 import { isStoreError } from "./errors.js";
-import type { NewInbound, NewOutbound } from "./types.js";
+import type { NewInbound, NewOutbound, NewScheduleJob } from "./types.js";
 
 export interface ContractHarness {
   open(): AsyncStore | Promise<AsyncStore>;
@@ -567,6 +567,111 @@ export function storeContract(name: string, harness: ContractHarness): void {
         expect(await store.inbound.get(answered)).toBeDefined();
         expect((await store.outbound.deferred("acc", "u1")).map((b) => b.id)).toEqual([waiting?.id]);
         expect((await store.outbound.pending("acc")).map((b) => b.id)).toEqual([queued?.id]);
+      });
+    });
+
+    describe("schedules", () => {
+      const job = (extra: Partial<NewScheduleJob> = {}): NewScheduleJob => ({
+        accountId: "acc",
+        userId: "u1",
+        kind: "cron",
+        cron: "0 9 * * *",
+        tz: "Asia/Shanghai",
+        action: "text",
+        body: "good morning",
+        createdBy: "operator",
+        nextRunAtMs: 1_000,
+        ...extra,
+      });
+
+      it("creates, lists newest first, finds what is due and the soonest next run, cancels", async () => {
+        const a = await store.schedules.create(job(), 10);
+        const b = await store.schedules.create(
+          job({ kind: "once", cron: undefined, atMs: 500, nextRunAtMs: 500 }),
+          20,
+        );
+        await store.schedules.create(job({ userId: "u2", nextRunAtMs: 5_000 }), 30);
+        expect(a).toMatchObject({
+          state: "active",
+          runs: 0,
+          createdAtMs: 10,
+          nextRunAtMs: 1_000,
+          cron: "0 9 * * *",
+        });
+        expect(a.atMs).toBeUndefined();
+        expect(await store.schedules.get(b.id)).toEqual(b);
+        expect((await store.schedules.list({ userId: "u1" })).map((j) => j.id)).toEqual([b.id, a.id]);
+        expect((await store.schedules.due(1_000)).map((j) => j.id)).toEqual([b.id, a.id]);
+        expect(await store.schedules.due(1_000, 1)).toHaveLength(1);
+        expect(await store.schedules.nextRunAtMs()).toBe(500);
+        expect(await store.schedules.cancel(b.id, 40)).toBe(true);
+        expect(await store.schedules.cancel(b.id, 41)).toBe(false);
+        expect(await store.schedules.get(b.id)).toMatchObject({ state: "cancelled", updatedAtMs: 40 });
+        expect(await store.schedules.nextRunAtMs()).toBe(1_000);
+        expect(await store.schedules.list({ state: "cancelled" })).toHaveLength(1);
+      });
+
+      it("claims a firing once: the job moves on, a second claim of it gets nothing", async () => {
+        const j = await store.schedules.create(job(), 10);
+        const [first, second] = await Promise.all([
+          store.schedules.claim(j.id, 1_000, 2_000, { state: "running" }, 1_001),
+          store.schedules.claim(j.id, 1_000, 2_000, { state: "running" }, 1_002),
+        ]);
+        const runs = [first, second].filter((r) => r !== undefined);
+        expect(runs).toHaveLength(1);
+        expect(runs[0]).toMatchObject({
+          jobId: j.id,
+          scheduledAtMs: 1_000,
+          state: "running",
+          outboundIds: [],
+        });
+        expect(await store.schedules.get(j.id)).toMatchObject({
+          nextRunAtMs: 2_000,
+          lastRunAtMs: 1_000,
+          runs: 1,
+        });
+        const last = await store.schedules.claim(
+          j.id,
+          2_000,
+          undefined,
+          { state: "skipped", reason: "missed" },
+          9,
+        );
+        expect(last).toMatchObject({ state: "skipped", reason: "missed" });
+        expect(await store.schedules.get(j.id)).toMatchObject({ state: "done", runs: 2 });
+        expect((await store.schedules.get(j.id))?.nextRunAtMs).toBeUndefined();
+        expect((await store.schedules.runs({ jobId: j.id })).map((r) => r.scheduledAtMs)).toEqual([
+          2_000, 1_000,
+        ]);
+      });
+
+      it("records a run's bubbles and reports their states; reschedule moves an active job only", async () => {
+        const j = await store.schedules.create(job(), 10);
+        const run = await store.schedules.claim(j.id, 1_000, 2_000, { state: "running" }, 1_000);
+        const out = await store.outbound.enqueue(
+          [bubble("s-0", { seq: 0 }), bubble("s-1", { seq: 1 })],
+          1_000,
+        );
+        await store.outbound.markSent(out[0]?.id ?? -1, 1_001);
+        await store.outbound.defer(out[1]?.id ?? -1, "window closed");
+        await store.schedules.updateRun(run?.id ?? -1, { state: "held", outboundIds: out.map((o) => o.id) });
+        expect(await store.schedules.getRun(run?.id ?? -1)).toMatchObject({
+          state: "held",
+          outboundIds: out.map((o) => o.id),
+        });
+        expect(await store.schedules.runBubbles(run?.id ?? -1)).toEqual(["sent", "deferred"]);
+        await store.schedules.updateRun(run?.id ?? -1, { state: "sent", finishedAtMs: 1_500 });
+        expect(await store.schedules.getRun(run?.id ?? -1)).toMatchObject({
+          state: "sent",
+          finishedAtMs: 1_500,
+          outboundIds: out.map((o) => o.id),
+        });
+        await store.schedules.reschedule(j.id, 3_000, 1_600);
+        expect((await store.schedules.get(j.id))?.nextRunAtMs).toBe(3_000);
+        await store.schedules.cancel(j.id, 1_700);
+        await store.schedules.reschedule(j.id, 4_000, 1_800);
+        expect((await store.schedules.get(j.id))?.state).toBe("cancelled");
+        expect(await store.schedules.runs({ state: "sent", accountId: "acc", userId: "u1" })).toHaveLength(1);
       });
     });
 
