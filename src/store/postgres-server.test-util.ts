@@ -31,7 +31,7 @@ export interface PgServer {
 export interface PgTestDb {
   url: string;
   server: PgServer;
-  /** Empty every wxagent table (ids restart): a clean database for the next test. */
+  /** Empty every wxagent table: a clean database for the next test (ids go on rising). */
   reset(): Promise<void>;
   /** Drop the database (WITH (FORCE)) and stop the server if we started it. */
   drop(): Promise<void>;
@@ -158,8 +158,18 @@ export async function findPgServer(): Promise<PgServer | string> {
   return startOwnServer();
 }
 
-const TABLES =
-  "accounts, contacts, cursors, inbound, outbound, context_tokens, sessions, schedule_jobs, schedule_runs";
+/** Children before parents (foreign keys). DELETE: TRUNCATE costs ~200 ms a test (it rewrites files). */
+const TABLES = [
+  "schedule_runs",
+  "schedule_jobs",
+  "outbound",
+  "inbound",
+  "accounts",
+  "contacts",
+  "cursors",
+  "context_tokens",
+  "sessions",
+];
 
 /**
  * A database of its own for one test file, or the reason there is none (then the file skips;
@@ -190,7 +200,7 @@ export async function pgTestDatabase(label: string): Promise<PgTestDb | string> 
       await c.connect();
       try {
         const has = await c.query("SELECT to_regclass('accounts') IS NOT NULL AS ok");
-        if (has.rows[0]?.ok) await c.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+        if (has.rows[0]?.ok) await c.query(TABLES.map((t) => `DELETE FROM ${t};`).join(" "));
       } finally {
         await c.end();
       }
