@@ -5,41 +5,8 @@
 import type { Async } from "./async.js";
 import { StoreError } from "./errors.js";
 import type { Pq } from "./postgres-db.js";
-import { optNum, optStr, parseJson, type Row } from "./sqlite-db.js";
-import type { Account, AccountState, AccountStore, ContactRecord, ContactStore } from "./types.js";
-
-function toAccount(r: Row): Account {
-  return {
-    id: String(r.id),
-    baseUrl: String(r.base_url),
-    cdnBaseUrl: String(r.cdn_base_url),
-    token: String(r.token),
-    ownerUserId: optStr(r.owner_user_id),
-    name: optStr(r.name),
-    state: String(r.state) as AccountState,
-    stateReason: optStr(r.state_reason),
-    createdAtMs: Number(r.created_at_ms),
-    updatedAtMs: Number(r.updated_at_ms),
-    lastInboundAtMs: optNum(r.last_inbound_at_ms),
-    lastPollAtMs: optNum(r.last_poll_at_ms),
-    pollFailures: Number(r.poll_failures ?? 0),
-    lastPollError: optStr(r.last_poll_error),
-    lastPollErrorAtMs: optNum(r.last_poll_error_at_ms),
-    ...(r.simulated === true ? { simulated: true } : {}),
-  };
-}
-
-function toContact(r: Row): ContactRecord {
-  return {
-    accountId: String(r.account_id),
-    userId: String(r.user_id),
-    name: optStr(r.name),
-    preset: optStr(r.preset),
-    settings: parseJson<Record<string, unknown>>(r.settings, {}),
-    firstSeenAtMs: Number(r.first_seen_at_ms),
-    lastSeenAtMs: Number(r.last_seen_at_ms),
-  };
-}
+import { toAccount, toContact } from "./sqlite-accounts.js";
+import type { Account, AccountStore, ContactRecord, ContactStore } from "./types.js";
 
 const notFound = (id: string) =>
   new StoreError("NOT_FOUND", `account ${id} does not exist; list accounts with \`wxagent accounts\``);

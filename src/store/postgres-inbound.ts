@@ -2,30 +2,12 @@
  * Inbound messages and the poll cursor on PostgreSQL. `recordPoll` inserts the new messages and
  * saves the cursor in one transaction, as on SQLite (sqlite-inbound.ts).
  */
-import type { MessageItem } from "../ilink/wire.js";
 import type { Async } from "./async.js";
 import { dedupKey } from "./dedup.js";
 import { StoreError } from "./errors.js";
 import { type Pq, pgLimit, pgWhere } from "./postgres-db.js";
-import { optNum, optStr, parseJson, type Row } from "./sqlite-db.js";
-import type { CursorStore, InboundMessage, InboundState, InboundStore, NewInbound } from "./types.js";
-
-function toInbound(r: Row): InboundMessage {
-  return {
-    id: Number(r.id),
-    accountId: String(r.account_id),
-    fromUserId: String(r.from_user_id),
-    groupId: optStr(r.group_id),
-    messageId: optStr(r.message_id),
-    dedupKey: String(r.dedup_key),
-    contextToken: optStr(r.context_token),
-    createTimeMs: optNum(r.create_time_ms),
-    items: parseJson<MessageItem[]>(r.items, []),
-    state: String(r.state) as InboundState,
-    stateReason: optStr(r.state_reason),
-    receivedAtMs: Number(r.received_at_ms),
-  };
-}
+import { toInbound } from "./sqlite-inbound.js";
+import type { CursorStore, InboundMessage, InboundStore, NewInbound } from "./types.js";
 
 function saveCursor(q: Pq, accountId: string, cursor: string, atMs: number): Promise<number> {
   return q.run(

@@ -5,30 +5,9 @@
 import type { Async } from "./async.js";
 import { StoreError } from "./errors.js";
 import { type Pq, pgCode, pgLimit, pgWhere } from "./postgres-db.js";
-import { optNum, optStr, type Row } from "./sqlite-db.js";
+import type { Row } from "./sqlite-db.js";
+import { toOutbound } from "./sqlite-outbound.js";
 import type { NewOutbound, OutboundMessage, OutboundState, OutboundStore } from "./types.js";
-
-export function toOutbound(r: Row): OutboundMessage {
-  return {
-    id: Number(r.id),
-    accountId: String(r.account_id),
-    toUserId: String(r.to_user_id),
-    inboundId: optNum(r.inbound_id),
-    seq: Number(r.seq),
-    clientId: String(r.client_id),
-    kind: String(r.kind) as OutboundMessage["kind"],
-    text: optStr(r.text),
-    filePath: optStr(r.file_path),
-    caption: optStr(r.caption),
-    contextToken: optStr(r.context_token),
-    state: String(r.state) as OutboundState,
-    attempts: Number(r.attempts),
-    lastError: optStr(r.last_error),
-    createdAtMs: Number(r.created_at_ms),
-    sentAtMs: optNum(r.sent_at_ms),
-    serverMessageId: optStr(r.server_message_id),
-  };
-}
 
 const INSERT = `INSERT INTO outbound (account_id, to_user_id, inbound_id, seq, client_id, kind, text, file_path,
                                       caption, context_token, state, attempts, created_at_ms)
