@@ -202,6 +202,21 @@ export function storeContract(name: string, harness: ContractHarness): void {
         expect(await store.cursors.get("acc")).toBe("c2");
       });
 
+      it("recordPoll is atomic: a failing insert leaves neither earlier rows of the poll nor its cursor", async () => {
+        await store.inbound.recordPoll("acc", "old", [inbound("id:0")], 1);
+        // A message without a sender violates NOT NULL after a good one was inserted in the same poll.
+        const bad = { ...inbound("id:2"), fromUserId: null as unknown as string };
+        await expect(store.inbound.recordPoll("acc", "new", [inbound("id:1"), bad], 2)).rejects.toThrow(
+          /NOT NULL|null value/,
+        );
+        expect(await store.cursors.get("acc")).toBe("old");
+        expect((await store.inbound.list({})).map((m) => m.dedupKey)).toEqual(["id:0"]);
+        // Nothing was half-recorded: the same messages are new on the retry.
+        expect(
+          await store.inbound.recordPoll("acc", "new", [inbound("id:1"), inbound("id:2")], 3),
+        ).toHaveLength(2);
+      });
+
       it("dedups within one batch and per account only", async () => {
         const got = await store.inbound.recordPoll("acc", undefined, [inbound("id:1"), inbound("id:1")], 1);
         expect(got).toHaveLength(1);
