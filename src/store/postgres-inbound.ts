@@ -29,6 +29,9 @@ export function createPgCursorStore(q: Pq): Async<CursorStore> {
   };
 }
 
+/** The first key of recordPoll's per-account advisory lock ("wxin"). */
+const RECORD_POLL_LOCK = 0x7778696e;
+
 const gone = (id: number) =>
   new StoreError("NOT_FOUND", `inbound message ${id} does not exist; it may have been pruned`);
 
@@ -60,6 +63,10 @@ export function createPgInboundStore(q: Pq): Async<InboundStore> {
   return {
     recordPoll: (accountId, cursor, messages, atMs) =>
       q.tx(async (t) => {
+        // One poll of an account at a time: two writers inserting overlapping batches in different
+        // orders would deadlock on the dedup index (and interleave their ids, which are the replay
+        // order). With leases only one node polls an account; this makes it safe regardless.
+        await t.one("SELECT pg_advisory_xact_lock($1, hashtext($2))", [RECORD_POLL_LOCK, accountId]);
         const fresh: InboundMessage[] = [];
         for (const m of messages) {
           const row = await insert(t, accountId, m, atMs);

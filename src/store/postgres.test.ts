@@ -74,6 +74,29 @@ if (typeof db === "string") {
       }
     });
 
+    it("two nodes recording the same poll at once store each message once", async () => {
+      const a = await openPostgresStore(url);
+      const b = await openPostgresStore(url);
+      try {
+        const batch = Array.from({ length: 20 }, (_, i) => ({
+          fromUserId: "u1",
+          dedupKey: `id:${i}`,
+          items: [],
+        }));
+        const [fromA, fromB] = await Promise.all([
+          a.inbound.recordPoll("acc", "c1", batch, 1),
+          b.inbound.recordPoll("acc", "c1", [...batch].reverse(), 1),
+        ]);
+        expect(fromA.length + fromB.length).toBe(20);
+        expect(new Set([...fromA, ...fromB].map((m) => m.dedupKey)).size).toBe(20);
+        expect(await a.inbound.list({ accountId: "acc" })).toHaveLength(20);
+      } finally {
+        await a.close();
+        await b.close();
+        await db.reset();
+      }
+    });
+
     it("an unreachable server is a retryable DB_UNAVAILABLE naming the server without its password", async () => {
       const err = await openPostgresStore("postgres://me:secret@127.0.0.1:1/x", {
         connectTimeoutMs: 500,
