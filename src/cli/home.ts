@@ -1,6 +1,7 @@
 /** What commands open first: the home directory, the config and the store. */
 import type { Config, GatewaySettings } from "../config/index.js";
 import { readGatewaySettings } from "../config/read.js";
+import { requireSqliteStore } from "../config/store.js";
 import {
   ensureHome,
   existingHome,
@@ -28,6 +29,7 @@ export async function openHome(options: { groupCommit?: boolean } = {}): Promise
   // Loaded here: the config schema (zod) is the slowest import of the light commands.
   const { loadConfig } = await import("../config/load.js");
   const config = loadConfig(paths.configPath);
+  requireSqliteStore(paths.configPath);
   const store = openStore(paths.dbPath, { groupCommit: options.groupCommit ?? false });
   return { paths, config, store };
 }
@@ -75,6 +77,7 @@ export async function withExistingHome<T>(fn: (h: ReadHome) => Promise<T> | T): 
   const found = lookupHome();
   const paths = found ?? homePaths(resolveHome());
   const gateway = await readGatewaySettings(paths.configPath);
+  requireSqliteStore(paths.configPath);
   const store = openStore(found ? paths.dbPath : ":memory:");
   try {
     return await fn({ paths, gateway, store });

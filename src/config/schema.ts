@@ -124,6 +124,17 @@ export const echoSettingsSchema = z
 
 export const configSchema = z
   .object({
+    /**
+     * Where the data lives: `sqlite` (the default, `$WXAGENT_HOME/wxagent.db`) or a PostgreSQL URL
+     * (`postgres://user:password@host:5432/db`) for several nodes sharing one database.
+     * `WXAGENT_STORE` overrides it (config/store.ts).
+     */
+    store: z
+      .string()
+      .refine((s) => s === "sqlite" || /^postgres(ql)?:\/\//i.test(s), {
+        message: 'expected "sqlite" or a postgres:// URL',
+      })
+      .optional(),
     /** Which agent answers: `echo` (default), `builtin` (a model with tools) or `acp` (Claude Code, Codex …). */
     agent: z.enum(["echo", "builtin", "acp"]).optional(),
     echo: echoSettingsSchema.default({ delayMs: 0 }),

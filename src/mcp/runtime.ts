@@ -5,6 +5,7 @@
  * delivery rules. Alone, it polls them itself so wait_for_messages has something to wait for.
  */
 import { loadConfig } from "../config/index.js";
+import { requireSqliteStore } from "../config/store.js";
 import type { DeliveryLimits } from "../gateway/delivery/index.js";
 import { resolveProfile } from "../gateway/policy/profile.js";
 import type { FetchLike } from "../ilink/client.js";
@@ -40,6 +41,7 @@ export interface McpRuntime {
 export function openMcpRuntime(options: McpRuntimeOptions = {}): McpRuntime {
   const paths = ensureHome(options.home ?? resolveHome());
   const config = loadConfig(paths.configPath);
+  requireSqliteStore(paths.configPath);
   const store = openStore(paths.dbPath);
   const logger = options.logger ?? createLogger("mcp");
   const g = config.gateway;

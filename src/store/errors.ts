@@ -8,13 +8,15 @@ import { WxError } from "../ilink/wx-error.js";
 export type StoreErrorCode =
   /** Another live process polls this account (one poller per bot token). */
   | "ACCOUNT_LOCKED"
-  /** The database is locked by another connection beyond busy_timeout. */
+  /** The database is locked by another connection beyond busy_timeout (PostgreSQL: a deadlock or serialization failure). */
   | "DB_BUSY"
+  /** The PostgreSQL server cannot be reached, or dropped the connection. */
+  | "DB_UNAVAILABLE"
   /** A reply bubble was recorded twice with the same client_id. */
   | "DUPLICATE_CLIENT_ID"
   /** An id named in an update does not exist. */
   | "NOT_FOUND"
-  /** The database file is newer than this build (user_version above the known migrations). */
+  /** The database is newer than this build (its schema version above the known migrations). */
   | "SCHEMA_TOO_NEW"
   /** `$WXAGENT_HOME` is not a directory, or cannot be created or written. */
   | "HOME_UNUSABLE"
@@ -23,7 +25,11 @@ export type StoreErrorCode =
   /** A group of writes (group commit) was lost: SQLite rolled it back (disk full, I/O error). */
   | "COMMIT_LOST";
 
-const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>(["DB_BUSY", "ACCOUNT_LOCKED"]);
+const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>([
+  "DB_BUSY",
+  "DB_UNAVAILABLE",
+  "ACCOUNT_LOCKED",
+]);
 
 export class StoreError extends WxError<StoreErrorCode> {
   override readonly name = "StoreError";

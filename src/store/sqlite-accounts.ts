@@ -6,7 +6,8 @@ import { StoreError } from "./errors.js";
 import { type Db, optNum, optStr, parseJson, type Row } from "./sqlite-db.js";
 import type { Account, AccountState, AccountStore, ContactRecord, ContactStore } from "./types.js";
 
-function toAccount(r: Row): Account {
+/** A row of `accounts` (either store: SQLite keeps `simulated` as 0/1, PostgreSQL as a boolean). */
+export function toAccount(r: Row): Account {
   return {
     id: String(r.id),
     baseUrl: String(r.base_url),
@@ -23,11 +24,11 @@ function toAccount(r: Row): Account {
     pollFailures: Number(r.poll_failures ?? 0),
     lastPollError: optStr(r.last_poll_error),
     lastPollErrorAtMs: optNum(r.last_poll_error_at_ms),
-    ...(Number(r.simulated) === 1 ? { simulated: true } : {}),
+    ...(r.simulated === true || Number(r.simulated) === 1 ? { simulated: true } : {}),
   };
 }
 
-function toContact(r: Row): ContactRecord {
+export function toContact(r: Row): ContactRecord {
   return {
     accountId: String(r.account_id),
     userId: String(r.user_id),

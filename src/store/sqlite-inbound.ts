@@ -10,7 +10,7 @@ import { StoreError } from "./errors.js";
 import { type Db, limitValue, optNum, optStr, parseJson, type Row, whereClause } from "./sqlite-db.js";
 import type { CursorStore, InboundMessage, InboundState, InboundStore, NewInbound } from "./types.js";
 
-function toInbound(r: Row): InboundMessage {
+export function toInbound(r: Row): InboundMessage {
   return {
     id: Number(r.id),
     accountId: String(r.account_id),

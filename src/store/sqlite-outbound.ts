@@ -8,7 +8,7 @@ import { StoreError, sqliteCode } from "./errors.js";
 import { type Db, limitValue, optNum, optStr, type Row, whereClause } from "./sqlite-db.js";
 import type { NewOutbound, OutboundMessage, OutboundState, OutboundStore } from "./types.js";
 
-function toOutbound(r: Row): OutboundMessage {
+export function toOutbound(r: Row): OutboundMessage {
   return {
     id: Number(r.id),
     accountId: String(r.account_id),

@@ -17,7 +17,7 @@ import type {
 import { type Db, limitValue, optNum, optStr, parseJson, type Row, whereClause } from "./sqlite-db.js";
 import type { OutboundState } from "./types.js";
 
-function toJob(r: Row): ScheduleJob {
+export function toJob(r: Row): ScheduleJob {
   const job: ScheduleJob = {
     id: Number(r.id),
     accountId: String(r.account_id),
@@ -44,7 +44,7 @@ function toJob(r: Row): ScheduleJob {
   return job;
 }
 
-function toRun(r: Row): ScheduleRun {
+export function toRun(r: Row): ScheduleRun {
   const run: ScheduleRun = {
     id: Number(r.id),
     jobId: Number(r.job_id),

@@ -38,6 +38,21 @@ export function createContextTokenStore(d: Db): ContextTokenStore {
         .get(accountId, userId) as Row | undefined;
       return r ? Number(r.send_count) : 0;
     },
+    reserveSend(accountId, userId, quota) {
+      const r = d
+        .stmt(
+          `UPDATE context_tokens SET send_count = send_count + 1
+           WHERE account_id = ? AND user_id = ? AND send_count < ? RETURNING send_count`,
+        )
+        .get(accountId, userId, quota) as Row | undefined;
+      return r ? Number(r.send_count) : undefined;
+    },
+    refundSend(accountId, userId, token) {
+      d.stmt(
+        `UPDATE context_tokens SET send_count = send_count - 1
+         WHERE account_id = ? AND user_id = ? AND token = ? AND send_count > 0`,
+      ).run(accountId, userId, token);
+    },
     clear(accountId) {
       d.stmt("DELETE FROM context_tokens WHERE account_id = ?").run(accountId);
     },

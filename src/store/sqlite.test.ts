@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { asyncStore } from "./async.js";
 import { isStoreError, type StoreError } from "./errors.js";
 import { MIGRATIONS, schemaVersion } from "./migrations.js";
 import { applyPragmas, openStore } from "./sqlite.js";
@@ -22,8 +23,11 @@ function cleanup(): void {
   tmp = undefined;
 }
 
-storeContract("SQLite on a temp file", { open: () => openStore(join(tempDir(), "wxagent.db")), cleanup });
-storeContract("SQLite in memory", { open: () => openStore(":memory:") });
+storeContract("SQLite on a temp file", {
+  open: () => asyncStore(openStore(join(tempDir(), "wxagent.db"))),
+  cleanup,
+});
+storeContract("SQLite in memory", { open: () => asyncStore(openStore(":memory:")) });
 
 /** Run `body` (an ES module with `openStore` in scope) in a child process that then kills itself with SIGKILL; the signal it ended by. */
 function killedAfter(body: string): NodeJS.Signals | null {
@@ -185,7 +189,7 @@ describe("SQLite store under contention", () => {
 });
 
 storeContract("SQLite with group commit", {
-  open: () => openStore(join(tempDir(), "wxagent.db"), { groupCommit: true }),
+  open: () => asyncStore(openStore(join(tempDir(), "wxagent.db"), { groupCommit: true })),
   cleanup,
 });
 

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { messageOf } from "../ilink/wx-error.js";
 import { lazyLogger } from "../util/logger.js";
+import { registerSqliteConnection } from "./async.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { StoreError, translateSqliteError } from "./errors.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
@@ -99,7 +100,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
   const checkpointer = group && !inMemory ? checkpointOffThread(db, file) : undefined;
   const enter = group ? () => group.begin() : () => {};
   let closing: Promise<void> | undefined;
-  return {
+  const store: Store = {
     accounts: guard("accounts", createAccountStore(d), enter),
     contacts: guard("contacts", createContactStore(d), enter),
     inbound: guard("inbound", createInboundStore(d), enter),
@@ -137,6 +138,8 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
       return closing;
     },
   };
+  registerSqliteConnection(store, db);
+  return store;
 }
 
 /**

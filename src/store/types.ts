@@ -228,6 +228,14 @@ export interface ContextTokenStore {
   get(accountId: string, userId: string): ContextTokenRecord | undefined;
   /** Count one send against the current token; returns the new count. */
   countSend(accountId: string, userId: string): number;
+  /**
+   * Reserve one send on the current token when fewer than `quota` were made: the new count, or
+   * undefined (quota spent, or no token). One conditional update, so two processes sharing the
+   * database never take the same slot.
+   */
+  reserveSend(accountId: string, userId: string, quota: number): number | undefined;
+  /** Give back a slot reserved on `token` whose send did not go out (nothing if a new token came). */
+  refundSend(accountId: string, userId: string, token: string): void;
   clear(accountId: string): void;
 }
 

@@ -127,4 +127,16 @@ describe("clear errors", () => {
     const start = await runCli(["start", "--help"], env());
     expect(start.stdout).toMatch(/--admin-port <port>\s+port of the admin UI and REST API/);
   });
+
+  it("a PostgreSQL store setting is refused plainly by the gateway and the commands, never silently ignored", async () => {
+    const pg = { ...env(), WXAGENT_STORE: "postgres://wx:hunter2@127.0.0.1:9/wx" };
+    for (const args of [["start", "--no-sim"], ["status"]]) {
+      const r = await runCli(args, pg);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.stderr).toContain(
+        "WXAGENT_STORE names a PostgreSQL server (postgres://wx:***@127.0.0.1:9/wx), but this version of wxagent runs on SQLite only",
+      );
+      expect(r.stderr).not.toContain("hunter2");
+    }
+  });
 });

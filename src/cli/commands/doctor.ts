@@ -2,6 +2,7 @@ import { accessSync, constants } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError } from "../../config/errors.js";
 import type { Config } from "../../config/index.js";
+import { storeSetting } from "../../config/store.js";
 import { messageOf } from "../../ilink/wx-error.js";
 import type { AccountJson } from "../../ops/json.js";
 import { systemSandbox } from "../../shared/sandbox/index.js";
@@ -9,6 +10,7 @@ import { type HomePaths, homePaths, openStore, resolveHome } from "../../store/i
 import { checkAgent } from "../agents.js";
 import { lookupHome } from "../home.js";
 import { printJson } from "../options.js";
+import { postgresChecks } from "./doctor-postgres.js";
 import { accountsJson, pollingText } from "./status.js";
 
 export interface Check {
@@ -115,6 +117,20 @@ async function storeChecks(paths: HomePaths, quotaPerToken: number, signal: Abor
   return checks;
 }
 
+/** Which store the settings name, or the check that says they are wrong. */
+function storeCheck(configPath: string): "sqlite" | "postgres" | Check {
+  try {
+    return storeSetting(configPath).kind;
+  } catch (err) {
+    return {
+      name: "store",
+      ok: false,
+      detail: (err as Error).message,
+      fix: 'set "store" to "sqlite" or a postgres:// URL',
+    };
+  }
+}
+
 /** Every check `wxagent doctor` runs, in order; each says what is wrong and how to fix it. */
 export async function runChecks(signal: AbortSignal): Promise<Check[]> {
   const checks: Check[] = [nodeCheck()];
@@ -137,8 +153,14 @@ export async function runChecks(signal: AbortSignal): Promise<Check[]> {
     });
   }
 
-  if (home.paths)
+  const store = storeCheck(paths.configPath);
+  if (typeof store === "object") checks.push(store);
+  else if (store === "postgres") {
+    const s = storeSetting(paths.configPath);
+    if (s.kind === "postgres") checks.push(...(await postgresChecks(s.url, s.from)));
+  } else if (home.paths) {
     checks.push(...(await storeChecks(home.paths, config?.gateway.quotaPerToken ?? 10, signal)));
+  }
   if (config) checks.push(...(await checkAgent(config, paths, signal)));
   checks.push(await checkSandbox(config?.agent ?? (config?.builtin ? "builtin" : undefined)));
   return checks;
