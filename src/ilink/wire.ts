@@ -164,22 +164,91 @@ export interface RefMessage {
   partial_text?: PartialText;
 }
 
-export interface MessageItem {
-  type?: number;
+/** The payload field of each item type. */
+interface ItemPayloads {
+  text_item: TextItem;
+  image_item: ImageItem;
+  voice_item: VoiceItem;
+  file_item: FileItem;
+  video_item: VideoItem;
+  tool_call_start_item: ToolCallStartItem;
+  tool_call_result_item: ToolCallResultItem;
+}
+
+/** The other types' payload fields, absent: code may still read `item.file_item?.…` on any item. */
+type WithoutPayloads<Own extends keyof ItemPayloads | never> = {
+  [P in Exclude<keyof ItemPayloads, Own>]?: undefined;
+};
+
+/** Fields every item may carry, whatever its type. */
+export interface MessageItemBase {
   create_time_ms?: number;
   update_time_ms?: number;
   is_completed?: boolean;
   /** uint64 as string */
   msg_id?: string;
   ref_msg?: RefMessage;
+}
+
+/** A TEXT item (type 1). */
+export interface TextMessageItem extends MessageItemBase, WithoutPayloads<"text_item"> {
+  type: typeof MessageItemType.TEXT;
   text_item?: TextItem;
+}
+
+/** An IMAGE item (type 2). */
+export interface ImageMessageItem extends MessageItemBase, WithoutPayloads<"image_item"> {
+  type: typeof MessageItemType.IMAGE;
   image_item?: ImageItem;
+}
+
+/** A VOICE item (type 3), with WeChat's transcript in `voice_item.text` when it made one. */
+export interface VoiceMessageItem extends MessageItemBase, WithoutPayloads<"voice_item"> {
+  type: typeof MessageItemType.VOICE;
   voice_item?: VoiceItem;
+}
+
+/** A FILE item (type 4). */
+export interface FileMessageItem extends MessageItemBase, WithoutPayloads<"file_item"> {
+  type: typeof MessageItemType.FILE;
   file_item?: FileItem;
+}
+
+/** A VIDEO item (type 5). */
+export interface VideoMessageItem extends MessageItemBase, WithoutPayloads<"video_item"> {
+  type: typeof MessageItemType.VIDEO;
   video_item?: VideoItem;
+}
+
+/** Tool progress (types 11 and 12), sent by bots. */
+export interface ToolCallStartMessageItem extends MessageItemBase, WithoutPayloads<"tool_call_start_item"> {
+  type: typeof MessageItemType.TOOL_CALL_START;
   tool_call_start_item?: ToolCallStartItem;
+}
+export interface ToolCallResultMessageItem extends MessageItemBase, WithoutPayloads<"tool_call_result_item"> {
+  type: typeof MessageItemType.TOOL_CALL_RESULT;
   tool_call_result_item?: ToolCallResultItem;
 }
+
+/** An item without a type (NONE, 0, or missing). */
+export interface NoneMessageItem extends MessageItemBase, WithoutPayloads<never> {
+  type?: typeof MessageItemType.NONE;
+}
+
+/**
+ * One item of a message, discriminated on `type`: `item.type === MessageItemType.TEXT` narrows to
+ * {@link TextMessageItem}, and so on. The server sends no other types today; code reading the wire
+ * keeps a `default` branch anyway, since a new type would arrive typed as one of these.
+ */
+export type MessageItem =
+  | TextMessageItem
+  | ImageMessageItem
+  | VoiceMessageItem
+  | FileMessageItem
+  | VideoMessageItem
+  | ToolCallStartMessageItem
+  | ToolCallResultMessageItem
+  | NoneMessageItem;
 
 export interface WeixinMessage {
   seq?: number;
