@@ -192,19 +192,17 @@ export class Bot {
   }
 
   /**
-   * Stop polling: abort the long poll in flight and wait for the poll loop to end; then, called
-   * from outside a handler, `drain()` (bounded by `drainTimeoutMs` when given); then notifystop.
-   * Called from inside a handler it does not wait for handlers (that handler among them), so
-   * `await bot.stop()` there returns; `drain()` is how to wait for the others.
+   * Stop polling: abort the long poll in flight and wait for the poll loop to end, then `drain()`
+   * (bounded by `drainTimeoutMs` when given), then notifystop. Safe to call from a handler: the
+   * drain then skips that handler and the messages queued behind it, so `await bot.stop()` there
+   * returns once the other handlers ended.
    */
   async stop(options: { drainTimeoutMs?: number } = {}): Promise<void> {
     const abort = this.#abort;
     if (!abort) return;
     abort.abort(new Error("bot stopped"));
     await this.#loop?.catch(() => {});
-    if (!this.#current.getStore()) {
-      await this.drain(options.drainTimeoutMs === undefined ? {} : { timeoutMs: options.drainTimeoutMs });
-    }
+    await this.drain(options.drainTimeoutMs === undefined ? {} : { timeoutMs: options.drainTimeoutMs });
     if (this.#abort !== abort) return; // a concurrent stop() got here first and notified
     this.#abort = undefined;
     try {

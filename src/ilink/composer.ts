@@ -70,7 +70,8 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
   #handler: MiddlewareFn<C>;
 
   constructor(...middleware: Middleware<C>[]) {
-    this.#handler = middleware.length === 0 ? pass : middleware.map(flatten).reduce(concat);
+    // The trailing `pass` gives the last middleware a guarded `next` too.
+    this.#handler = [...middleware.map(flatten), pass as MiddlewareFn<C>].reduce(concat);
   }
 
   /** The whole chain as one middleware function. */
