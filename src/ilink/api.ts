@@ -19,12 +19,30 @@ import {
 import { startTyping, type TypingSession, TypingTickets } from "./typing.js";
 import type { MessageItem } from "./wire.js";
 
-/** Per-call options of `api.sendText` and `api.sendItem`: all but the recipient. */
+/**
+ * Per-call options of `api.sendText` and `api.sendItem`: all but the recipient.
+ *
+ * @example
+ * import type { ApiSendOptions } from "wxagent/ilink";
+ * const options: ApiSendOptions = { contextToken: "token-of-the-inbound-message", timeoutMs: 5_000 };
+ */
 export type ApiSendOptions = Omit<EnvelopeOptions, "to"> & SendCallOptions;
 
-/** Per-call options of `api.sendImage`, `sendVideo`, `sendFile` and `sendMedia`. */
+/**
+ * Per-call options of `api.sendImage`, `sendVideo`, `sendFile` and `sendMedia`.
+ *
+ * @example
+ * import type { ApiMediaOptions } from "wxagent/ilink";
+ * const options: ApiMediaOptions = { caption: "the report", fileName: "report.pdf" };
+ */
 export type ApiMediaOptions = Omit<SendMediaOptions, "to" | "filePath">;
 
+/**
+ * @example
+ * import { Api, type ApiOptions, ILinkClient } from "wxagent/ilink";
+ * const options: ApiOptions = { signal: AbortSignal.timeout(30_000) };
+ * const api = new Api(new ILinkClient({ token: "bot-token" }), options);
+ */
 export interface ApiOptions {
   /** Typing-ticket cache shared with others (a `Bot` shares its own); a fresh one otherwise. */
   tickets?: TypingTickets;

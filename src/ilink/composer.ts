@@ -6,7 +6,16 @@
 import type { Context } from "./context.js";
 import { type Filter, type FilterQuery, matchFilter } from "./filter.js";
 
-/** Runs the rest of the chain; resolves when it has finished. */
+/**
+ * Runs the rest of the chain; resolves when it has finished.
+ *
+ * @example
+ * import type { Context, NextFunction } from "wxagent/ilink";
+ * async function audit(ctx: Context, next: NextFunction): Promise<void> {
+ *   await next();
+ *   console.error(`handled ${ctx.messageId}`);
+ * }
+ */
 export type NextFunction = () => Promise<void>;
 
 /**
@@ -22,7 +31,13 @@ export type NextFunction = () => Promise<void>;
  */
 export type MiddlewareFn<C> = (ctx: C, next: NextFunction) => unknown;
 
-/** Anything that can hand out a middleware function (a `Composer`, a plugin object). */
+/**
+ * Anything that can hand out a middleware function (a `Composer`, a plugin object).
+ *
+ * @example
+ * import type { Context, MiddlewareObj } from "wxagent/ilink";
+ * const plugin: MiddlewareObj<Context> = { middleware: () => (_ctx, next) => next() };
+ */
 export interface MiddlewareObj<C> {
   middleware(): MiddlewareFn<C>;
 }

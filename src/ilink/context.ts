@@ -20,7 +20,15 @@ import {
   type WeixinMessage,
 } from "./wire.js";
 
-/** What a context needs from its bot. */
+/**
+ * What a context needs from its bot.
+ *
+ * @example
+ * import { Context, type ContextEnv, ILinkClient, TypingTickets } from "wxagent/ilink";
+ * const client = new ILinkClient({ token: "bot-token" });
+ * const env: ContextEnv = { client, tickets: new TypingTickets(client), signal: new AbortController().signal };
+ * const ctx = new Context({ from_user_id: "alice@im.wechat" }, env);
+ */
 export interface ContextEnv {
   client: ILinkClient;
   tickets: TypingTickets;
@@ -28,6 +36,11 @@ export interface ContextEnv {
   signal: AbortSignal;
 }
 
+/**
+ * @example
+ * import type { Context, ReplyOptions } from "wxagent/ilink";
+ * const retry = (ctx: Context, clientId: string) => ctx.reply("again", { clientId } satisfies ReplyOptions);
+ */
 export interface ReplyOptions {
   signal?: AbortSignal;
   /** Reuse a stored client_id when retrying. */

@@ -20,7 +20,13 @@ import {
   type VoiceMessageItem,
 } from "./wire.js";
 
-/** What each query guarantees about the context (the getters it makes non-optional). */
+/**
+ * What each query guarantees about the context (the getters it makes non-optional).
+ *
+ * @example
+ * import type { FilterNarrowing } from "wxagent/ilink";
+ * type TextGuarantee = FilterNarrowing["message:text"]; // { textItem: … }
+ */
 export interface FilterNarrowing {
   message: object;
   "message:text": { textItem: TextMessageItem & { text_item: TextItem & { text: string } } };
