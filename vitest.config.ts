@@ -1,6 +1,20 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // examples/ import the SDK by its public name.
+  resolve: {
+    alias: [
+      {
+        find: /^wxagent\/ilink\/crypto$/,
+        replacement: fileURLToPath(new URL("src/ilink/crypto-exports.ts", import.meta.url)),
+      },
+      {
+        find: /^wxagent\/ilink$/,
+        replacement: fileURLToPath(new URL("src/ilink/index.ts", import.meta.url)),
+      },
+    ],
+  },
   test: {
     include: ["src/**/*.test.ts", "src/**/*.test.tsx", "test/**/*.test.ts"],
     testTimeout: 20_000,
