@@ -1,26 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createSimulator, type Simulator } from "../simulator/app.js";
-import { control, newBot, type TestBot, userWrites } from "../simulator/testkit.js";
+import { describe, expect, it, vi } from "vitest";
+import { control, userWrites } from "../simulator/testkit.js";
 import { Bot, type BotError } from "./bot.js";
+import { useSimRig } from "./sim-rig.test-util.js";
 
-let sim: Simulator;
-let account: TestBot;
-let bot: Bot | undefined;
-
-async function outboundTexts(to: string): Promise<string[]> {
-  const q = `/messages?account_id=${account.account_id}&direction=outbound&user_id=${encodeURIComponent(to)}`;
-  const { messages } = (await control(sim, "GET", q)).body as { messages: { items: { text?: string }[] }[] };
-  return messages.map((m) => m.items[0]?.text ?? "");
-}
+const rig = useSimRig();
+const outboundTexts = rig.replies;
 
 function makeBot(): Bot {
-  bot = new Bot({
-    token: account.token,
-    baseUrl: "http://simulator.local",
-    fetch: sim.fetch,
-    retryDelayMs: 10,
-  });
-  return bot;
+  return rig.track(new Bot({ ...rig.options(), retryDelayMs: 10 }));
 }
 
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -30,17 +17,6 @@ function gate(): { wait: Promise<void>; open: () => void } {
   });
   return { wait, open };
 }
-
-beforeEach(async () => {
-  sim = createSimulator({ realism: false, seed: 1, longPollTimeoutMs: 2_000 });
-  account = await newBot(sim);
-});
-
-afterEach(async () => {
-  await bot?.stop({ drainTimeoutMs: 1_000 });
-  bot = undefined;
-  sim.close();
-});
 
 describe("Bot middleware, filters and api", () => {
   it("routes by item type, runs use() middleware around on() handlers, and replies via ctx.api", async () => {
@@ -56,12 +32,12 @@ describe("Bot middleware, filters and api", () => {
       )
       .on("message:text", (ctx) => ctx.api.sendText(ctx.from, `text ${ctx.textItem.text_item.text}`));
     void b.start();
-    await control(sim, "POST", "/messages", {
-      account_id: account.account_id,
+    await control(rig.sim, "POST", "/messages", {
+      account_id: rig.account.account_id,
       from: "a@im.wechat",
       image: { name: "a.png", base64: Buffer.from("not really a png").toString("base64") },
     });
-    await userWrites(sim, account, "a@im.wechat", "hello");
+    await userWrites(rig.sim, rig.account, "a@im.wechat", "hello");
     await vi.waitFor(async () =>
       expect(await outboundTexts("a@im.wechat")).toEqual(["image via cdn", "text hello"]),
     );
@@ -79,8 +55,8 @@ describe("Bot middleware, filters and api", () => {
       .use((ctx) => void after.push(ctx.text))
       .catch((err) => void caught.push(err));
     void b.start();
-    await userWrites(sim, account, "a@im.wechat", "bad");
-    await userWrites(sim, account, "a@im.wechat", "good");
+    await userWrites(rig.sim, rig.account, "a@im.wechat", "bad");
+    await userWrites(rig.sim, rig.account, "a@im.wechat", "good");
     await vi.waitFor(() => expect(after).toEqual(["good"]));
     expect(caught.map((e) => [e.code, e.ctx.text, (e.error as Error).message])).toEqual([
       ["HANDLER_FAILED", "bad", "boom"],
@@ -89,7 +65,7 @@ describe("Bot middleware, filters and api", () => {
 
   it("bot.api sends outside any handler", async () => {
     const b = makeBot();
-    const inbound = await userWrites(sim, account, "z@im.wechat", "notify me");
+    const inbound = await userWrites(rig.sim, rig.account, "z@im.wechat", "notify me");
     await b.api.sendText("z@im.wechat", "proactive", { contextToken: inbound.context_token });
     expect(await outboundTexts("z@im.wechat")).toEqual(["proactive"]);
   });
@@ -103,7 +79,7 @@ describe("Bot middleware, filters and api", () => {
       await ctx.api.sendText(ctx.from, "bye", { signal: new AbortController().signal });
     });
     const running = b.start();
-    await userWrites(sim, account, "a@im.wechat", "/stop");
+    await userWrites(rig.sim, rig.account, "a@im.wechat", "/stop");
     await vi.waitFor(() => expect(steps).toEqual(["stopping", "stopped, running=false"]));
     await expect(running).resolves.toBeUndefined();
     expect(await b.drain({ timeoutMs: 2_000 })).toBe(true);
@@ -118,7 +94,7 @@ describe("Bot middleware, filters and api", () => {
       await slow.wait;
     });
     void b.start();
-    await userWrites(sim, account, "a@im.wechat", "x");
+    await userWrites(rig.sim, rig.account, "a@im.wechat", "x");
     await entered.wait;
     expect(await b.drain({ timeoutMs: 30 })).toBe(false);
     slow.open();
@@ -141,9 +117,9 @@ describe("Bot middleware, filters and api", () => {
       events.push(`a drained=${await drained}`);
     });
     void b.start();
-    await userWrites(sim, account, "b@im.wechat", "slow");
+    await userWrites(rig.sim, rig.account, "b@im.wechat", "slow");
     await bEntered.wait;
-    await userWrites(sim, account, "a@im.wechat", "drain");
+    await userWrites(rig.sim, rig.account, "a@im.wechat", "drain");
     await vi.waitFor(() => expect(events).toEqual(["b done", "a drained=true"]));
   });
 });
