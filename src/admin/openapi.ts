@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { Op } from "../ops/define.js";
 import { HTTP_STATUS } from "../ops/errors.js";
+import { VERSION } from "../shared/version.js";
 
 type JsonObject = Record<string, unknown>;
 
@@ -100,7 +101,7 @@ export function buildOpenApi(ops: readonly Op[], options: { serverUrl?: string }
     openapi: "3.1.0",
     info: {
       title: "wxagent REST API",
-      version: "0.1.0",
+      version: VERSION,
       description:
         "The operations of the wxagent MCP server over HTTP: accounts, contacts, messages, sends, media and QR login. Every call needs `Authorization: Bearer <token>` (the token is in <WXAGENT_HOME>/admin-token).",
     },

@@ -4,7 +4,7 @@
  * the first-run experience, the simulator demo and benchmarks (`--echo-delay-ms` simulates a
  * slow model; the delay is abortable so `/stop` and shutdown work against it too).
  */
-import { sleep } from "../util/sleep.js";
+import { sleep } from "../shared/sleep.js";
 import { clip } from "../util/text.js";
 import { type AgentWords, agentWords, wordsOf } from "./texts.js";
 import type { Agent, AgentInput, AgentReply, MediaRef } from "./types.js";

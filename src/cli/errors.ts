@@ -12,3 +12,12 @@ export class CliError extends Error {
 export function usage(message: string): CliError {
   return new CliError(message, 2);
 }
+
+/** SDK error codes that a new login fixes (the SDK's own message names `loginWithQr()`). */
+const LOGIN_FIXES = new Set(["SESSION_EXPIRED", "HTTP_401", "HTTP_403"]);
+
+/** The CLI's own way out for an error from a layer below, appended where the CLI prints it ("" if none). */
+export function cliHint(err: unknown): string {
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === "string" && LOGIN_FIXES.has(code) ? "; from the command line: `wxagent login`" : "";
+}

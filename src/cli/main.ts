@@ -9,7 +9,8 @@
  * admin UI and the config schema (`npm run bench:cli` measures them).
  */
 import { Command, CommanderError } from "commander";
-import { CliError } from "./errors.js";
+import { VERSION } from "../shared/version.js";
+import { CliError, cliHint } from "./errors.js";
 
 type Define = (cmd: Command) => void;
 
@@ -98,7 +99,7 @@ const program = new Command();
 program
   .name("wxagent")
   .description("AI agents in personal WeChat over Tencent's iLink Bot API")
-  .version("0.1.0")
+  .version(VERSION)
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
 
@@ -120,6 +121,6 @@ try {
     process.exit(err.exitCode);
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`wxagent: ${message}\n`);
+  process.stderr.write(`wxagent: ${message}${cliHint(err)}\n`);
   process.exit(1);
 }

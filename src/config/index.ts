@@ -1,6 +1,7 @@
 export { GATEWAY_DEFAULTS } from "./defaults.js";
+export { readConfigJson } from "./json.js";
 export { ConfigError, loadConfig } from "./load.js";
-export { readConfigJson, readGatewaySettings } from "./read.js";
+export { readGatewaySettings } from "./read.js";
 export {
   type Config,
   configSchema,

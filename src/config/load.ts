@@ -1,5 +1,5 @@
 import { ConfigError } from "./errors.js";
-import { readConfigJson } from "./read.js";
+import { readConfigJson } from "./json.js";
 import { type Config, configSchema } from "./schema.js";
 
 export { ConfigError };

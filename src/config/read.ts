@@ -1,18 +1,7 @@
 /** Reading `config.json` without the schema, for the commands that must start fast. */
-import { existsSync, readFileSync } from "node:fs";
 import { GATEWAY_DEFAULTS } from "./defaults.js";
-import { ConfigError } from "./errors.js";
+import { readConfigJson } from "./json.js";
 import type { GatewaySettings } from "./schema.js";
-
-/** The file's JSON, or undefined when there is no file. */
-export function readConfigJson(path: string): unknown {
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new ConfigError(`${path} is not valid JSON (${(err as Error).message}); fix or remove it`);
-  }
-}
 
 /**
  * The `gateway` settings. When the file does not set `gateway`, these are the defaults and the

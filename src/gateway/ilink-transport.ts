@@ -104,7 +104,8 @@ export function createILinkTransport(account: Account, options: ILinkTransportOp
     token: account.token,
     // Without an injected fetch the client uses its shared keep-alive pool for every account.
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    // The SDK logs nowhere unless told: the gateway's client logs as `ilink:client`.
+    logger: options.logger ?? createLogger("ilink:client"),
   });
   return new ILinkTransport(client, options);
 }

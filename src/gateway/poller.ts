@@ -7,9 +7,9 @@
  * error), which is what `wxagent status` and `doctor` in another process report.
  */
 import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
+import { sleep } from "../shared/sleep.js";
 import type { Account, InboundMessage, NewInbound, Store } from "../store/types.js";
 import { errText, type Logger } from "../util/logger.js";
-import { sleep } from "../util/sleep.js";
 import { contentKeyOf, type Normalized, normalizeInbound, refusedInbound } from "./inbound.js";
 import { RecentKeys } from "./recent.js";
 import { type InboundTransport, isSessionExpired } from "./transport.js";

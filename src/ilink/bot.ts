@@ -12,14 +12,14 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
-import { createLogger, type Logger } from "../util/logger.js";
-import { sleep } from "../util/sleep.js";
+import { sleep } from "../shared/sleep.js";
 import { Api } from "./api.js";
 import { type FetchLike, ILinkClient } from "./client.js";
 import { Composer, type Middleware } from "./composer.js";
 import { Context } from "./context.js";
 import { isSessionExpiredError } from "./errors.js";
 import type { Filter, FilterQuery } from "./filter.js";
+import { type ILinkLogger, silentLogger } from "./logger.js";
 import { TypingTickets } from "./typing.js";
 import { MessageType, type WeixinMessage } from "./wire.js";
 
@@ -46,7 +46,8 @@ export interface BotOptions {
   failuresBeforeLongDelay?: number;
   /** Use this client instead of building one from token/baseUrl/fetch. */
   client?: ILinkClient;
-  logger?: Logger;
+  /** Where the bot, its client and typing tickets log (default: nowhere; a pino logger fits). */
+  logger?: ILinkLogger;
 }
 
 /**
@@ -111,7 +112,7 @@ export class Bot {
   /** Sends, typing and downloads outside a handler (`bot.api.sendText(to, text)`). */
   readonly api: Api;
   readonly #o: BotOptions;
-  readonly #log: Logger;
+  readonly #log: ILinkLogger;
   readonly #composer = new Composer<Context>();
   readonly #errorHandlers: ErrorHandler[] = [];
   readonly #chains = new Map<string, Promise<void>>();
@@ -130,7 +131,7 @@ export class Bot {
 
   constructor(options: BotOptions) {
     this.#o = options;
-    this.#log = options.logger ?? createLogger("ilink:bot");
+    this.#log = options.logger ?? silentLogger;
     this.client =
       options.client ??
       new ILinkClient({
@@ -307,7 +308,8 @@ export class Bot {
         if (signal.aborted) break;
         if (isSessionExpiredError(err)) {
           this.#log.error(
-            "session expired (-14): run `wxagent login` to scan a new QR code; polling stopped",
+            {},
+            "session expired (-14): log in again (`loginWithQr()`) for a new token; polling stopped",
           );
           await this.drain();
           throw err;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { VERSION } from "../shared/version.js";
 import { ILinkClient } from "./client.js";
 import { ILinkApiError, ILinkTransportError, isILinkError } from "./errors.js";
 import { connectionRefused, fakeFetch, hangUntilAborted, jsonResponse } from "./fake-fetch.test-util.js";
@@ -77,7 +78,7 @@ describe("request shape (§1.2–1.8)", () => {
     expect(f.calls[0]?.url).toBe("http://h/mock/ilink/bot/sendmessage");
     expect(f.calls[0]?.headers).not.toHaveProperty("Authorization");
     expect(f.calls[0]?.headers).not.toHaveProperty("SKRouteTag");
-    expect(JSON.parse(f.calls[0]?.body ?? "").base_info.bot_agent).toBe("wxagent/0.1.0");
+    expect(JSON.parse(f.calls[0]?.body ?? "").base_info.bot_agent).toBe(`wxagent/${VERSION}`);
   });
 
   it("get_bot_qrcode: POST to the fixed host with local_token_list (≤ 10), JSON headers, no bearer", async () => {
@@ -115,7 +116,7 @@ describe("request shape (§1.2–1.8)", () => {
         ? jsonResponse({ ret: 0, typing_ticket: "tt" })
         : jsonResponse({ ret: 0, upload_param: "up" }),
     );
-    const bi = { channel_version: "2.4.9", bot_agent: "wxagent/0.1.0" };
+    const bi = { channel_version: "2.4.9", bot_agent: `wxagent/${VERSION}` };
     await c.getConfig({ ilink_user_id: "u@im.wechat", context_token: "ctx" });
     await c.sendTyping({ ilink_user_id: "u@im.wechat", typing_ticket: "tt", status: 1 });
     await c.notifyStop();
@@ -187,7 +188,7 @@ describe("application errors", () => {
   it.each([
     ['{"ret":-14,"errmsg":"session timeout"}', "ret"],
     ['{"errcode":-14}', "errcode"],
-  ])("-14 in %s (%s) is SESSION_EXPIRED, not retryable, names `wxagent login`", async (body) => {
+  ])("-14 in %s (%s) is SESSION_EXPIRED, not retryable, names `loginWithQr()`, not the CLI", async (body) => {
     const { c } = client(() => new Response(body));
     const err = await rejection(c.getUpdates(""));
     expect(err).toBeInstanceOf(ILinkApiError);
@@ -196,7 +197,8 @@ describe("application errors", () => {
       isRetryable: false,
       endpoint: "ilink/bot/getupdates",
     });
-    expect((err as Error).message).toContain("wxagent login");
+    expect((err as Error).message).toContain("loginWithQr()");
+    expect((err as Error).message).not.toContain("wxagent login");
   });
 
   it("-2 is THROTTLED, retryable, and mentions the per-context-token quota", async () => {

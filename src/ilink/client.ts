@@ -3,11 +3,12 @@
  * `base_info`, per-call timeouts and per-endpoint success checks of the official client, and
  * typed errors. The transport (`fetch`) is injected so tests and the simulator need no network.
  */
-import type { Logger } from "../util/logger.js";
-import { createLogger } from "../util/logger.js";
+
+import { VERSION } from "../shared/version.js";
 import { ILinkApiError, ILinkError, isILinkError } from "./errors.js";
 import { defaultExchange, type Exchange, fetchExchange } from "./exchange.js";
 import { encodeClientVersion, randomWechatUin, sanitizeBotAgent } from "./headers.js";
+import { type ILinkLogger, silentLogger } from "./logger.js";
 import { type FetchLike, type ParseMode, type RequestSpec, requestJson, sendRequest } from "./request.js";
 import {
   type ApiStatus,
@@ -76,7 +77,7 @@ export interface ILinkClientOptions {
   channelVersion?: string;
   /** Version encoded into `iLink-App-ClientVersion`. */
   clientVersion?: string;
-  logger?: Logger;
+  logger?: ILinkLogger;
 }
 
 /**
@@ -93,7 +94,7 @@ export const PROTOCOL_VERSION = "2.4.9";
  * import { SDK_BOT_AGENT } from "wxagent/ilink";
  * const agent: string = SDK_BOT_AGENT;
  */
-export const SDK_BOT_AGENT = "wxagent/0.1.0";
+export const SDK_BOT_AGENT = `wxagent/${VERSION}`;
 
 /**
  * Client-side timeouts per call (§1.11). getupdates starts at 35 s, then follows the server.
@@ -141,7 +142,7 @@ export class ILinkClient {
   readonly #routeTag: string | undefined;
   readonly #baseInfo: BaseInfo;
   readonly #clientVersion: string;
-  readonly #log: Logger;
+  readonly #log: ILinkLogger;
 
   constructor(options: ILinkClientOptions = {}) {
     this.baseUrl = options.baseUrl?.trim() || DEFAULT_BASE_URL;
@@ -160,7 +161,7 @@ export class ILinkClient {
       bot_agent: sanitizeBotAgent(options.botAgent ?? SDK_BOT_AGENT, SDK_BOT_AGENT),
     };
     this.#clientVersion = encodeClientVersion(options.clientVersion ?? PROTOCOL_VERSION);
-    this.#log = options.logger ?? createLogger("ilink:client");
+    this.#log = options.logger ?? silentLogger;
   }
 
   /** Secrets to mask in error text. */

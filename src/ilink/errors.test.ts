@@ -28,7 +28,7 @@ describe("ILinkError family", () => {
     expect(httpError("e", 429, "").isRetryable).toBe(false);
     expect(new ILinkTransportError("TIMEOUT", "t").isRetryable).toBe(true);
     expect(new ILinkTransportError("ABORTED", "a").isRetryable).toBe(false);
-    expect(httpError("e", 401, "").message).toContain("wxagent login");
+    expect(httpError("e", 401, "").message).toContain("loginWithQr()");
   });
 
   it("never carries the token in message or JSON", () => {

@@ -4,7 +4,7 @@
  * came from, and a message that names the fix. Messages are passed through `redactText` with the
  * secrets the caller knows (bot token, context token), so they never leak a credential.
  */
-import { redactText } from "../util/logger.js";
+import { redactText } from "../shared/redact.js";
 import { ErrCode } from "./wire.js";
 
 /**
@@ -135,7 +135,7 @@ function apiErrorMessage(
   const detail = `ret=${s.ret ?? "-"} errcode=${s.errcode ?? "-"} errmsg=${JSON.stringify(s.errmsg ?? "")}`;
   switch (code) {
     case "SESSION_EXPIRED":
-      return `${endpoint}: the bot session expired or its token was revoked (${detail}); run \`wxagent login\` to scan a new QR code`;
+      return `${endpoint}: the bot session expired or its token was revoked (${detail}); log in again (\`loginWithQr()\`) for a new token`;
     case "THROTTLED":
       return `${endpoint}: the server refused the send (${detail}); about 10 bot messages fit per inbound message (per-context-token quota), bursts are throttled and oversized text is refused: wait for the contact's next message or back off`;
     default:
@@ -180,7 +180,7 @@ export function httpError(
     status >= 500
       ? "the server or a gateway in front of it failed; retry later"
       : status === 401 || status === 403
-        ? "the token was refused; run `wxagent login`"
+        ? "the token was refused; log in again (`loginWithQr()`) for a new token"
         : "the request was refused";
   return new ILinkTransportError(`HTTP_${status}`, `${endpoint}: HTTP ${status} (${hint}): ${snippet}`, {
     endpoint,
@@ -267,7 +267,7 @@ export function isILinkTransportError(err: unknown): err is ILinkTransportError 
 }
 
 /**
- * True when the error is iLink's -14: polling must pause until `wxagent login`.
+ * True when the error is iLink's -14: polling must pause until a new login (`loginWithQr()`).
  *
  * @example
  * import { Bot, isSessionExpiredError } from "wxagent/ilink";

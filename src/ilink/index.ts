@@ -37,6 +37,7 @@ export { encodeClientVersion, randomWechatUin, sanitizeBotAgent } from "./header
 export type { DownloadItemOptions, InboundMediaKind, ItemMedia } from "./inbound-media.js";
 export { downloadItemMedia, itemMedia, itemMediaKey } from "./inbound-media.js";
 export { parseJsonLosslessIds, quoteUint64Ids } from "./json-ids.js";
+export { type ILinkLogFn, type ILinkLogger, silentLogger } from "./logger.js";
 export type { MediaKind } from "./mime.js";
 export { mediaKindFromFileName, mimeFromFileName } from "./mime.js";
 export type { LoginResult, LoginWithQrOptions, QrCode } from "./qr-login.js";

@@ -3,11 +3,10 @@
  * host, long-poll its status every second, follow every status the server can send, and return
  * the credentials. Saving them is the caller's business.
  */
-import type { Logger } from "../util/logger.js";
-import { createLogger } from "../util/logger.js";
-import { sleep } from "../util/sleep.js";
+import { sleep } from "../shared/sleep.js";
 import { type FetchLike, ILinkClient } from "./client.js";
 import { abortedError, ILinkError } from "./errors.js";
+import { type ILinkLogger, silentLogger } from "./logger.js";
 import { DEFAULT_BASE_URL, type GetQrcodeStatusResponse } from "./wire.js";
 
 /**
@@ -49,7 +48,7 @@ export interface LoginWithQrOptions {
    * higher when the previous code was wrong. Resolve undefined to give up.
    */
   askVerifyCode?: (attempt: number) => Promise<string | undefined>;
-  logger?: Logger;
+  logger?: ILinkLogger;
 }
 
 /**
@@ -109,7 +108,7 @@ export async function loginWithQr(options: LoginWithQrOptions): Promise<LoginRes
   const timeoutMs = Math.max(1_000, options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS);
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const signal = options.signal;
-  const log = options.logger ?? createLogger("ilink:qr-login");
+  const log = options.logger ?? silentLogger;
   const client = new ILinkClient({
     baseUrl: qrHost,
     ...(options.fetch ? { fetch: options.fetch } : {}),

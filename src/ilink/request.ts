@@ -4,10 +4,10 @@
  * the caller's signal is ABORTED, a dropped request is NETWORK, a non-2xx is HTTP_<status>, and a
  * body that is not a JSON object is BAD_RESPONSE.
  */
-import type { Logger } from "../util/logger.js";
 import { abortedError, httpError, ILinkError, networkError, timeoutError } from "./errors.js";
 import { type Exchange, type ExchangeResponse, ExchangeTimeout } from "./exchange.js";
 import { parseJsonLosslessIds } from "./json-ids.js";
+import type { ILinkLogger } from "./logger.js";
 
 /**
  * @example
@@ -35,7 +35,7 @@ export interface RequestSpec {
 export interface RequestContext {
   /** Masked in error text. */
   secrets: readonly string[];
-  logger: Logger;
+  logger: ILinkLogger;
 }
 
 /** Send one request and read its body as text; throws typed errors. */

@@ -2,9 +2,8 @@
  * Typing indicator (docs/protocol.md §9): a per-peer cache of `typing_ticket`s from getconfig, and
  * a typing session that sends status 1 now and every 5 s, then status 2 on stop.
  */
-import type { Logger } from "../util/logger.js";
-import { createLogger } from "../util/logger.js";
 import type { ILinkClient } from "./client.js";
+import { type ILinkLogger, silentLogger } from "./logger.js";
 import { TypingStatus } from "./wire.js";
 
 export const TICKET_REFRESH_MAX_MS = 24 * 60 * 60 * 1000;
@@ -33,7 +32,7 @@ export interface TypingTicketsOptions {
   /** Clock and randomness are injectable so the refresh schedule can be tested. */
   nowMs?: () => number;
   random?: () => number;
-  logger?: Logger;
+  logger?: ILinkLogger;
 }
 
 /**
@@ -51,13 +50,13 @@ export class TypingTickets {
   readonly #entries = new Map<string, TicketEntry>();
   readonly #now: () => number;
   readonly #random: () => number;
-  readonly #log: Logger;
+  readonly #log: ILinkLogger;
 
   constructor(client: ILinkClient, options: TypingTicketsOptions = {}) {
     this.#client = client;
     this.#now = options.nowMs ?? Date.now;
     this.#random = options.random ?? Math.random;
-    this.#log = options.logger ?? createLogger("ilink:typing");
+    this.#log = options.logger ?? silentLogger;
   }
 
   async get(userId: string, contextToken?: string, signal?: AbortSignal): Promise<string> {
@@ -109,7 +108,7 @@ export interface TypingOptions {
   /** From `TypingTickets.get`; an empty ticket makes this a no-op. */
   ticket: string;
   keepAliveMs?: number;
-  logger?: Logger;
+  logger?: ILinkLogger;
 }
 
 /**
@@ -135,7 +134,7 @@ export interface TypingSession {
  */
 export async function sendTypingOnce(
   client: ILinkClient,
-  options: { to: string; ticket: string; status: TypingStatus; logger?: Logger; signal?: AbortSignal },
+  options: { to: string; ticket: string; status: TypingStatus; logger?: ILinkLogger; signal?: AbortSignal },
 ): Promise<void> {
   if (!options.ticket) return;
   try {
@@ -144,7 +143,7 @@ export async function sendTypingOnce(
       options.signal ? { signal: options.signal } : {},
     );
   } catch (err) {
-    (options.logger ?? createLogger("ilink:typing")).debug(
+    (options.logger ?? silentLogger).debug(
       { code: (err as { code?: unknown }).code, status: options.status },
       "sendtyping failed",
     );

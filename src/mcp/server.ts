@@ -8,9 +8,10 @@ import type { OpsContext } from "../ops/context.js";
 import type { Op, OpOutcome } from "../ops/define.js";
 import { toOpsError } from "../ops/errors.js";
 import { OPS } from "../ops/index.js";
+import { VERSION } from "../shared/version.js";
 
 export const SERVER_NAME = "wxagent";
-export const SERVER_VERSION = "0.1.0";
+export const SERVER_VERSION = VERSION;
 
 const INSTRUCTIONS = [
   "wxagent connects this client to personal WeChat through bot accounts (Tencent iLink).",

@@ -105,10 +105,12 @@ export function toOpsError(err: unknown): OpsError {
   if (err instanceof OpsError) return err;
   const e = (typeof err === "object" && err !== null ? err : {}) as { code?: unknown; message?: unknown };
   const text = redactText(typeof e.message === "string" ? e.message : String(err));
-  if (e.code === "SESSION_EXPIRED") {
-    return new OpsError("ACCOUNT_EXPIRED", `${text}`, { cause: err });
-  }
+  // The SDK's messages name its own call (`loginWithQr()`); here the way back in is wxagent's.
+  const relogin = "; in wxagent: run `wxagent login` (or call login_start)";
+  if (e.code === "SESSION_EXPIRED")
+    return new OpsError("ACCOUNT_EXPIRED", `${text}${relogin}`, { cause: err });
   if (e.code === "ACCOUNT_LOCKED" || e.code === "BAD_SCHEDULE")
     return new OpsError("BAD_INPUT", text, { cause: err });
-  return new OpsError("INTERNAL", `unexpected failure: ${text}`, { cause: err });
+  const hint = e.code === "HTTP_401" || e.code === "HTTP_403" ? relogin : "";
+  return new OpsError("INTERNAL", `unexpected failure: ${text}${hint}`, { cause: err });
 }

@@ -8,6 +8,8 @@ import type * as Pino from "pino";
 import type { Logger } from "pino";
 
 export type { Logger } from "pino";
+// Text redaction lives in shared/ (the SDK uses it too); re-exported for the app's many callers.
+export { errText, redactText } from "../shared/redact.js";
 
 /**
  * pino, loaded on first use rather than at import: a command that never logs (`wxagent --help`,
@@ -123,26 +125,4 @@ export function lazyLogger(name: string): () => Logger {
 /** Replace the root logger (tests capture log lines with this). */
 export function setLogger(logger: Logger): void {
   root = logger;
-}
-
-/**
- * Mask anything that looks like a secret inside free text: `Bearer …`, long opaque tokens
- * and `key=value` pairs for secret keys. Used on error messages and bodies before logging.
- */
-export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s && s.length >= 6) out = out.split(s).join("[redacted]");
-  }
-  out = out.replace(/Bearer\s+[^\s"',}]+/gi, "Bearer [redacted]");
-  out = out.replace(
-    /("?(?:bot_token|token|context_token|typing_ticket|aes_key|aeskey|api_key|apiKey)"?\s*[:=]\s*"?)[^\s"',}&]+/g,
-    "$1[redacted]",
-  );
-  return out;
-}
-
-/** An error's message (or the value as text) with anything token-like redacted, for log lines. */
-export function errText(err: unknown): string {
-  return redactText(err instanceof Error ? err.message : String(err));
 }

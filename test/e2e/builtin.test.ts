@@ -31,7 +31,7 @@ import {
 import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
 import { sandboxForTests } from "../../src/shared/sandbox/testing.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
-import { control, newBot } from "../../src/simulator/testkit.js";
+import { control, newBot, waitFor } from "../../src/simulator/testkit.js";
 import { ensureHome } from "../../src/store/index.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
@@ -220,7 +220,8 @@ async function until<T>(
 /** Wait until the user has seen a bubble matching `pattern`; returns everything seen so far. */
 function sees(r: Rig, user: string, pattern: RegExp | string, timeoutMs?: number): Promise<string[]> {
   const match = (t: string) => (typeof pattern === "string" ? t.includes(pattern) : pattern.test(t));
-  return until(
+  return waitFor(
+    r.sim,
     `${user} to see ${pattern}`,
     () => seen(r, user),
     (texts) => texts.some(match),

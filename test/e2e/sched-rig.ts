@@ -20,7 +20,7 @@ import { createGateway, createILinkTransport, type Gateway } from "../../src/gat
 import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
 import { addSimBotAccount } from "../../src/gateway/sim-account.test-util.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
-import { control, newBot } from "../../src/simulator/testkit.js";
+import { control, newBot, waitFor } from "../../src/simulator/testkit.js";
 import { ensureHome } from "../../src/store/index.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
@@ -104,16 +104,7 @@ export async function startSchedRig(script: FakeStep[]): Promise<SchedRig> {
         throw new Error(`the simulator refused the message: ${JSON.stringify(res.body)}`);
     },
     seen,
-    async until(what, check) {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const s = await seen();
-        if (check(s)) return s;
-        if (Date.now() > deadline)
-          throw new Error(`timed out waiting for ${what}; seen: ${JSON.stringify(s)}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    until: (what, check) => waitFor(sim, what, seen, check),
     async close() {
       await gateway.stop({ drainTimeoutMs: 500 });
       await agent.close?.();

@@ -2,8 +2,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { createEchoBot } from "../../examples/echo.js";
 import { createFeaturesBot } from "../../examples/features.js";
-import { useSimRig } from "../../src/ilink/sim-rig.test-util.js";
 import { control, userWrites } from "../../src/simulator/testkit.js";
+import { useSimRig } from "../sdk/sim-rig.js";
 
 const rig = useSimRig();
 const replies = rig.replies;

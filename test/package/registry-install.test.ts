@@ -50,6 +50,7 @@ describe.skipIf(!enabled)("the packed tarball, installed into an empty folder", 
     const files = listed.stdout.split("\n").map((f) => f.replace(/^package\//, ""));
     expect(files).toContain("native/aes-ecb/aes_ecb.cc");
     expect(files).toContain("native/aes-ecb/build.mjs");
+    expect(files).toContain("dist/simulator/chat/app.js");
     expect(files.filter((f) => f.startsWith(`native/aes-ecb/prebuilds/${TARGET}/`))).toHaveLength(1);
     expect(files.filter((f) => f.startsWith("native/aes-ecb/build/"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([]);
@@ -80,6 +81,10 @@ describe.skipIf(!enabled)("the packed tarball, installed into an empty folder", 
     );
     children.push(sim);
     const url = (await sim.ready)[1];
+    // The chat page's script is the bundle the tarball carries (dist/simulator/chat/app.js).
+    const script = await fetch(`${url}/chat/app.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain("/sim/events");
     const acct = (await (await fetch(`${url}/sim/accounts`, { method: "POST", body: "{}" })).json()) as {
       account_id: string;
       token: string;

@@ -215,7 +215,7 @@ describe("SDK ↔ simulator: messages", () => {
     await expect(bot.client.getUpdates("", { timeoutMs: 1_000 })).rejects.toMatchObject({
       code: "SESSION_EXPIRED",
       isRetryable: false,
-      message: expect.stringContaining("wxagent login"),
+      message: expect.stringContaining("loginWithQr()"),
     });
     await expect(sendText(bot.client, { to: bot.owner, text: "x" })).rejects.toMatchObject({
       code: "SESSION_EXPIRED",

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { toolResults } from "../../src/agent/builtin/testing/fake-openai.js";
 import { workspaceDirFor } from "../../src/agent/workspace.js";
+import { waitFor } from "../../src/simulator/testkit.js";
 import { outbound, RIG_KEY_ENV, type Rig, say, seen, sees, startRig } from "./rig.js";
 
 const FRIEND = "friend@im.wechat"; // allowlisted: workspace-write
@@ -92,9 +93,7 @@ describe("approvals attacked by a workspace-write contact", () => {
       (await outbound(rig as Rig, (rig as Rig).owner)).flatMap((m) =>
         m.items.filter((i) => i.type === "file"),
       );
-    const deadline = Date.now() + 10_000;
-    while ((await files()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    const [file] = await files();
+    const [file] = await waitFor(rig.sim, "the question file", files, (f) => f.length > 0);
     expect(file?.name).toMatch(/^question-1-\d+\.txt$/);
     // The file holds the command byte for byte.
     expect(file?.sha256).toBe(createHash("sha256").update(command).digest("hex"));

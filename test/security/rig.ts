@@ -21,7 +21,7 @@ import { type Config, configSchema } from "../../src/config/index.js";
 import { createGateway, createILinkTransport, type Gateway } from "../../src/gateway/index.js";
 import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
-import { control, newBot } from "../../src/simulator/testkit.js";
+import { control, newBot, waitFor } from "../../src/simulator/testkit.js";
 import { ensureHome, type HomePaths } from "../../src/store/index.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
@@ -200,15 +200,13 @@ export async function sees(
   timeoutMs = 20_000,
 ): Promise<string[]> {
   const match = (t: string) => (typeof pattern === "string" ? t.includes(pattern) : pattern.test(t));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const texts = await seen(r, user);
-    if (texts.some(match)) return texts;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${user} to see ${pattern}; saw ${JSON.stringify(texts)}`);
-    }
-    await new Promise((res) => setTimeout(res, 25));
-  }
+  return waitFor(
+    r.sim,
+    `${user} to see ${pattern}`,
+    () => seen(r, user),
+    (texts) => texts.some(match),
+    timeoutMs,
+  );
 }
 
 /** Everything the model was shown by its tools so far. */

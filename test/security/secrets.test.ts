@@ -22,7 +22,7 @@ setLogger(
     "trace",
   ),
 );
-const { control } = await import("../../src/simulator/testkit.js");
+const { control, waitFor } = await import("../../src/simulator/testkit.js");
 const { burst, inject, outbound, startRig } = await import("../reliability/harness.js");
 type Rig = Awaited<ReturnType<typeof startRig>>;
 
@@ -59,12 +59,17 @@ describe("secrets under failure", () => {
     // 12 messages per contact: past the context-token quota, so the "continue" note and the
     // outbox are exercised too.
     await Promise.all(burst(5, 12).map((m) => inject(sim, bot.account_id, m.from, m.text)));
-    const deadline = Date.now() + 15_000;
-    while ((await outbound(sim, bot.account_id)).length < 40 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
+    await waitFor(
+      sim,
+      "40 replies",
+      () => outbound(sim, bot.account_id),
+      (out) => out.length >= 40,
+      15_000,
+    );
+    const deadline = Date.now() + 10_000;
     await control(sim, "POST", "/faults", { expire_token: bot.account_id });
     await inject(sim, bot.account_id, "rel-0@im.wechat", "after expiry");
-    while (!gateway.status().accounts[0]?.expired && Date.now() < deadline + 10_000)
+    while (!gateway.status().accounts[0]?.expired && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     expect(gateway.status().accounts[0]?.expired).toBe(true);
 

@@ -14,6 +14,7 @@ import { serve } from "@hono/node-server";
 import { type CallToolResult, createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
 import { z } from "zod";
+import { VERSION } from "../../shared/version.js";
 import type { Logger } from "../../util/logger.js";
 import { isApproval, type Permission, type Preset, type ToolName } from "../presets.js";
 import type { AgentIO, Contact } from "../types.js";
@@ -107,7 +108,7 @@ export class ContactMcp {
   }
 
   #build(token: string | undefined): McpServer {
-    const server = new McpServer({ name: "wxagent", version: "0.1.0" }, { capabilities: { tools: {} } });
+    const server = new McpServer({ name: "wxagent", version: VERSION }, { capabilities: { tools: {} } });
     const find = token ? this.#sessions.get(token) : undefined;
     const live = find?.();
     const allowed = (tool: ToolName) => (live ? live.preset[tool] !== "deny" : true);

@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
 import { agentSpawnSpec, type ProcessSandbox, type SpawnSpec } from "../../shared/sandbox/agent-process.js";
+import { VERSION } from "../../shared/version.js";
 import { type Logger, redactText } from "../../util/logger.js";
 import type { Preset } from "../presets.js";
 import { apiKeyMethod, loginFix } from "./auth.js";
@@ -27,7 +28,7 @@ import { answerPermission, type PermissionContext } from "./permission.js";
 import type { TurnRecorder } from "./turn.js";
 import type { Workspace } from "./workspace.js";
 
-export const CLIENT_INFO = { name: "wxagent", version: "0.1.0" } as const;
+export const CLIENT_INFO = { name: "wxagent", version: VERSION } as const;
 
 export interface ExitInfo {
   code: number | null;

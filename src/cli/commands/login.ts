@@ -34,13 +34,19 @@ export function defineLogin(cmd: Command): void {
     .option("--timeout-ms <ms>", "give up after this long", intOption("--timeout-ms", 1000), 480_000)
     .action(async (opts: { baseUrl: string; cdnBaseUrl?: string; timeoutMs: number }) => {
       // Loaded here, so `wxagent login --help` loads neither the SDK nor the QR code renderer.
-      const [{ default: QRCode }, { loginWithQr }, { cdnFor, loginMarks, saveLogin }, { probeSimulator }] =
-        await Promise.all([
-          import("qrcode"),
-          import("../../ilink/qr-login.js"),
-          import("../../ops/login.js"),
-          import("../../ops/simulator.js"),
-        ]);
+      const [
+        { default: QRCode },
+        { loginWithQr },
+        { cdnFor, loginMarks, saveLogin },
+        { probeSimulator },
+        { createLogger },
+      ] = await Promise.all([
+        import("qrcode"),
+        import("../../ilink/qr-login.js"),
+        import("../../ops/login.js"),
+        import("../../ops/simulator.js"),
+        import("../../util/logger.js"),
+      ]);
       const abort = new AbortController();
       onShutdown(async () => abort.abort(new Error("login cancelled")));
       await withHome(async ({ store, paths }) => {
@@ -58,6 +64,7 @@ export function defineLogin(cmd: Command): void {
           localTokens,
           timeoutMs: opts.timeoutMs,
           signal: abort.signal,
+          logger: createLogger("ilink:qr-login"),
           onQr: (qr) => {
             if (simulator) {
               process.stdout.write(

@@ -3,7 +3,7 @@
  * drive every spacing, backoff and typing delay with `vi.useFakeTimers()`; another clock can be
  * injected where fake timers do not reach.
  */
-import { sleep } from "../../util/sleep.js";
+import { sleep } from "../../shared/sleep.js";
 
 export interface Clock {
   now(): number;

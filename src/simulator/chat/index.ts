@@ -4,34 +4,20 @@
  *
  *   GET /              the page (language from Accept-Language, else the browser's)
  *   GET /chat/app.css  the stylesheet
- *   GET /chat/app.js   the browser script (no build step: plain JS kept in .ts strings)
+ *   GET /chat/app.js   the browser script (./browser, bundled: script.ts)
  *   GET /chat/favicon.svg (and /favicon.ico) the tab icon
  *
  * It talks to the simulator only through the control API under /sim/, like any other client.
  */
 import { type Context, Hono } from "hono";
-import { appScript } from "./app-script.js";
-import { bubblesScript } from "./bubbles-script.js";
-import { composerScript } from "./composer-script.js";
 import { chatFavicon } from "./favicon.js";
 import { pickLocale } from "./i18n.js";
-import { markdownScript } from "./markdown-script.js";
 import { ChatPage } from "./page.js";
-import { panelScript } from "./panel-script.js";
-import { phoneScript } from "./phone-script.js";
+import { loadChatScript } from "./script.js";
 import { chatStyles } from "./styles.js";
 
 export { dictionaries, type Locale, pickLocale } from "./i18n.js";
-
-/** The page's browser script: helpers first, the app that uses them last. */
-export const chatScript = [
-  markdownScript,
-  bubblesScript,
-  panelScript,
-  composerScript,
-  phoneScript,
-  appScript,
-].join("\n");
+export { ChatScriptError, loadChatScript } from "./script.js";
 
 const ASSET_BASE = "/chat";
 
@@ -56,9 +42,10 @@ export function createChatPage(): Hono {
   };
   app.get(`${ASSET_BASE}/favicon.svg`, icon);
   app.get("/favicon.ico", icon);
-  app.get(`${ASSET_BASE}/app.js`, (c) => {
+  app.get(`${ASSET_BASE}/app.js`, async (c) => {
+    const script = await loadChatScript();
     c.header("Cache-Control", "no-cache");
-    return c.body(chatScript, 200, { "content-type": "text/javascript; charset=utf-8" });
+    return c.body(script, 200, { "content-type": "text/javascript; charset=utf-8" });
   });
   return app;
 }

@@ -1,21 +1,6 @@
-import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { markdownScript } from "./markdown-script.js";
-
-interface WxMarkdown {
-  renderWechatText(text: string): string;
-  filterLine(line: string): string;
-}
-
-// The script is browser code; run it as the browser would, in a fresh global scope.
-function load(): WxMarkdown {
-  const sandbox: { globalThis?: unknown; wxMarkdown?: WxMarkdown } = {};
-  runInNewContext(markdownScript, sandbox);
-  if (!sandbox.wxMarkdown) throw new Error("markdown script did not define wxMarkdown");
-  return sandbox.wxMarkdown;
-}
-
-const { renderWechatText, filterLine } = load();
+// Browser code without DOM: the page's own module, run as is.
+import { filterLine, renderWechatText } from "./browser/markdown.js";
 
 describe("filterLine (docs/protocol.md §7.5)", () => {
   it("strips H5 and H6 markers with their one space, keeps H1-H4 and 7 hashes", () => {

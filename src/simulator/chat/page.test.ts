@@ -1,6 +1,6 @@
 import { Script } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { chatScript, createChatPage, dictionaries, pickLocale } from "./index.js";
+import { createChatPage, dictionaries, loadChatScript, pickLocale } from "./index.js";
 
 describe("pickLocale", () => {
   it("maps any zh tag to zh-CN and en tags to en, honouring q-values", () => {
@@ -63,7 +63,7 @@ describe("createChatPage", () => {
     const js = await app.request("/chat/app.js");
     expect(js.headers.get("content-type")).toMatch(/text\/javascript/);
     const body = await js.text();
-    expect(body).toBe(chatScript);
+    expect(body).toBe(await loadChatScript());
     expect(() => new Script(body, { filename: "app.js" })).not.toThrow();
   });
 });

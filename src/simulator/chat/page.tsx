@@ -199,7 +199,7 @@ function Dialogs({ t }: { t: Messages }) {
 
 /**
  * The phone that scans a login QR code (shown for `/?qrcode=<code>`, the link a simulator's QR
- * code holds): who scans, scan, the pairing number, confirm. Filled in by phone-script.ts.
+ * code holds): who scans, scan, the pairing number, confirm. Filled in by browser/phone.ts.
  */
 function PhoneView({ t }: { t: Messages }) {
   return (

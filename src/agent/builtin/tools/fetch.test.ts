@@ -1,6 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UrlRefusedError } from "../../../shared/url/index.js";
+import { builtinAgentConfigSchema } from "../config.js";
 import { guardedFetch } from "./fetch.js";
 import { AddressRefusedError, isBlockedAddress, type Resolver } from "./netguard.js";
 
@@ -142,5 +144,57 @@ describe("guardedFetch", () => {
     expect(big.truncated).toBe(true);
     await refusal(`http://127.0.0.1:${port}/to-metadata`, { allowAddresses });
     await refusal(`http://127.0.0.1:${port}/to-v6-loopback`, { allowAddresses });
+  });
+});
+
+describe("fetch_url's allowed addresses", () => {
+  let outer: Server;
+  let inner: Server;
+  let port: number;
+  let innerPort: number;
+  const innerHits: string[] = [];
+
+  beforeAll(async () => {
+    inner = createServer((req, res) => {
+      innerHits.push(req.url ?? "");
+      res.end("internal secret");
+    });
+    await new Promise<void>((r) => inner.listen(0, "127.0.0.1", r));
+    innerPort = (inner.address() as AddressInfo).port;
+    outer = createServer((_req, res) => res.end("outer ok"));
+    await new Promise<void>((r) => outer.listen(0, "127.0.0.1", r));
+    port = (outer.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const s of [outer, inner]) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+
+  it("the built-in agent's config says so when tools.fetchAllowAddresses has a bare address", () => {
+    const issues = (fetchAllowAddresses: string[]) =>
+      (builtinAgentConfigSchema.safeParse({ tools: { fetchAllowAddresses } }).error?.issues ?? []).filter(
+        (i) => i.path.includes("fetchAllowAddresses"),
+      );
+    expect(issues(["10.0.0.5:8080", "[fd00::5]:443"])).toEqual([]);
+    expect(JSON.stringify(issues(["10.0.0.5"]))).toMatch(/would open every port/);
+  });
+
+  it("an allowed address opens its own port only", async () => {
+    const limits = { timeoutMs: 5000, maxBytes: 1000 };
+    const ok = await guardedFetch(`http://127.0.0.1:${port}/`, {
+      ...limits,
+      allowAddresses: [`127.0.0.1:${port}`],
+    });
+    expect(ok.body.toString()).toBe("outer ok");
+    const before = innerHits.length;
+    await expect(
+      guardedFetch(`http://127.0.0.1:${innerPort}/`, { ...limits, allowAddresses: [`127.0.0.1:${port}`] }),
+    ).rejects.toBeInstanceOf(UrlRefusedError);
+    await expect(
+      guardedFetch(`http://127.0.0.1:${innerPort}/`, { ...limits, allowAddresses: ["127.0.0.1"] }),
+    ).rejects.toThrow(/with a port/);
+    expect(innerHits.length).toBe(before);
   });
 });

@@ -3,9 +3,9 @@
  * bot account before each test, the bot stopped (drain bounded) and the simulator closed after.
  */
 import { afterEach, beforeEach } from "vitest";
-import { createSimulator, type Simulator } from "../simulator/app.js";
-import { control, newBot, type TestBot } from "../simulator/testkit.js";
-import type { Bot, BotOptions } from "./bot.js";
+import type { Bot, BotOptions } from "../../src/ilink/bot.js";
+import { createSimulator, type Simulator } from "../../src/simulator/app.js";
+import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
 
 export interface SimRig {
   readonly sim: Simulator;

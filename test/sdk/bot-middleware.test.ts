@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { control, userWrites } from "../simulator/testkit.js";
-import { Bot, type BotError } from "./bot.js";
-import { useSimRig } from "./sim-rig.test-util.js";
+import { Bot, type BotError } from "../../src/ilink/bot.js";
+import { control, userWrites } from "../../src/simulator/testkit.js";
+import { useSimRig } from "./sim-rig.js";
 
 const rig = useSimRig();
 const outboundTexts = rig.replies;
