@@ -32,7 +32,13 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** Rewrite `"message_id": 123` into `"message_id": "123"` (and msg_id, svr_id); leave all else. */
+/**
+ * Rewrite `"message_id": 123` into `"message_id": "123"` (and msg_id, svr_id); leave all else.
+ *
+ * @example
+ * import { quoteUint64Ids } from "wxagent/ilink";
+ * const safe = quoteUint64Ids('{"message_id": 12345678901234567890}');
+ */
 export function quoteUint64Ids(text: string): string {
   let out = "";
   let copied = 0;
@@ -65,7 +71,13 @@ export function quoteUint64Ids(text: string): string {
   return copied === 0 ? text : out + text.slice(copied);
 }
 
-/** `JSON.parse` with uint64 ids kept exact as strings. */
+/**
+ * `JSON.parse` with uint64 ids kept exact as strings.
+ *
+ * @example
+ * import { parseJsonLosslessIds } from "wxagent/ilink";
+ * const body = parseJsonLosslessIds('{"message_id": 12345678901234567890}');
+ */
 export function parseJsonLosslessIds(text: string): unknown {
   return JSON.parse(quoteUint64Ids(text));
 }
