@@ -139,6 +139,11 @@ async function runCase(
   const rssBefore: number[] = [];
   const rssPeak: number[] = [];
   let timeouts = 0;
+  const timedOut = (m: MeasureAnswer) => {
+    timeouts++;
+    if (process.env.BENCH_DEBUG)
+      process.stderr.write(`  ${c.name}: timed out: probes ${JSON.stringify(m.probeMs)}, Mallory was sent ${JSON.stringify(m.malloryTexts)}\n`);
+  };
   const started = performance.now();
   for (let round = 0; round < ROUNDS; round++) {
     if (round >= MIN_ROUNDS && performance.now() - started > CASE_BUDGET_MS) break;
@@ -147,13 +152,13 @@ async function runCase(
     for (const kind of round % 2 === 0 ? ["attack", "base"] : ["base", "attack"]) {
       if (kind === "base") {
         const m = await measure({ probes, everyMs });
-        if (m.timedOut) timeouts++;
+        if (m.timedOut) timedOut(m);
         b = worst(m, MEASURE_TIMEOUT_MS);
       } else {
         const before = rss.start();
         const m = await measure({ mallory: c.name, probes, everyMs });
         const peak = rss.stop();
-        if (m.timedOut) timeouts++;
+        if (m.timedOut) timedOut(m);
         a = worst(m, MEASURE_TIMEOUT_MS);
         if (m.malloryMs !== undefined) malloryMs.push(m.malloryMs);
         rssBefore.push(before);
@@ -191,6 +196,7 @@ async function runProfile(
 ): Promise<CaseFigures[]> {
   const home = mkdtempSync(join(tmpdir(), "wxagent-bench-stall-"));
   const gw = new Child("stall-gateway.ts", {
+    WXAGENT_LOG_LEVEL: process.env.BENCH_GATEWAY_LOG ?? "error",
     STALL_GATEWAY: JSON.stringify({
       home,
       account: ctx.account,
