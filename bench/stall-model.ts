@@ -60,11 +60,17 @@ function prebuild(step: ModelStep): Prebuilt {
   for (const piece of text?.match(/[\s\S]{1,4096}/g) ?? []) chunk({ content: piece });
   for (const [index, c] of calls.entries()) {
     const args = c.function.arguments.match(/[\s\S]{1,4096}/g) ?? [""];
-    chunk({ tool_calls: [{ index, id: c.id, type: "function", function: { name: c.function.name, arguments: args[0] } }] });
+    chunk({
+      tool_calls: [
+        { index, id: c.id, type: "function", function: { name: c.function.name, arguments: args[0] } },
+      ],
+    });
     for (const a of args.slice(1)) chunk({ tool_calls: [{ index, function: { arguments: a } }] });
   }
   chunk({}, finish);
-  events.push(`data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [], usage })}\n\n`);
+  events.push(
+    `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [], usage })}\n\n`,
+  );
   events.push("data: [DONE]\n\n");
   return { json, sse: Buffer.from(events.join("")) };
 }

@@ -70,7 +70,9 @@ export function stallTable(b: StallBench): string {
     ]),
   ];
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i] ?? 0) : x.padStart(widths[i] ?? 0))).join("  ")).join("\n");
+  return rows
+    .map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i] ?? 0) : x.padStart(widths[i] ?? 0))).join("  "))
+    .join("\n");
 }
 
 export function stallSection(b: StallBench): string {

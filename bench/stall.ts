@@ -34,11 +34,16 @@ const CASE_BUDGET_MS = Number(process.env.BENCH_CASE_SECONDS ?? 18) * 1000;
 const MIN_ROUNDS = Math.min(7, ROUNDS);
 const MAX_PROBES = 10;
 const PROBE_EVERY_MS = 50;
-const wanted = process.env.BENCH_CASES?.split(",").map((s) => s.trim()).filter(Boolean);
+const wanted = process.env.BENCH_CASES?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const cases = STALL_CASES.filter((c) => !wanted || wanted.includes(c.name));
 if (wanted) {
   const unknown = wanted.filter((w) => !STALL_CASES.some((c) => c.name === w));
-  if (unknown.length) throw new Error(`unknown BENCH_CASES: ${unknown.join(", ")} (known: ${STALL_CASES.map((c) => c.name).join(", ")})`);
+  if (unknown.length)
+    throw new Error(
+      `unknown BENCH_CASES: ${unknown.join(", ")} (known: ${STALL_CASES.map((c) => c.name).join(", ")})`,
+    );
 }
 
 // ---- children ----------------------------------------------------------------------------------
@@ -127,7 +132,9 @@ async function runCase(
   // Warm-up: one attack, which also says how long Mallory's turn lasts, so the probes cover it.
   const warm = await measure({ mallory: c.name, probes: 1, everyMs: PROBE_EVERY_MS });
   if (warm.timedOut) {
-    throw new Error(`case ${c.name}: Mallory's turn did not end with ${JSON.stringify(c.done)}; she was sent ${JSON.stringify(warm.malloryTexts)}`);
+    throw new Error(
+      `case ${c.name}: Mallory's turn did not end with ${JSON.stringify(c.done)}; she was sent ${JSON.stringify(warm.malloryTexts)}`,
+    );
   }
   const turnMs = warm.malloryMs ?? 0;
   const probes = Math.max(1, Math.min(MAX_PROBES, Math.ceil(turnMs / PROBE_EVERY_MS) + 1));
@@ -142,7 +149,9 @@ async function runCase(
   const timedOut = (m: MeasureAnswer) => {
     timeouts++;
     if (process.env.BENCH_DEBUG)
-      process.stderr.write(`  ${c.name}: timed out: probes ${JSON.stringify(m.probeMs)}, Mallory was sent ${JSON.stringify(m.malloryTexts)}\n`);
+      process.stderr.write(
+        `  ${c.name}: timed out: probes ${JSON.stringify(m.probeMs)}, Mallory was sent ${JSON.stringify(m.malloryTexts)}\n`,
+      );
   };
   const started = performance.now();
   for (let round = 0; round < ROUNDS; round++) {

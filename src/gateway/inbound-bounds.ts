@@ -8,7 +8,8 @@
  * - the text (TEXT items, voice transcripts, the quote's title and text) at most 20 000
  *   characters a message, cut with a visible note (`[… N more characters cut]`) that
  *   `describeContent` reads back, so the agent learns the message was longer;
- * - any other string at most 4096 characters (ids, tokens, URLs and names are far shorter);
+ * - any other string at most 4096 characters (ids, tokens, URLs and names are far shorter; a
+ *   file name keeps its last 32 characters, the extension);
  * - all strings together at most 64 Ki characters;
  * - arrays and objects at most 64 entries (a message has about 15 fields and one or two items).
  *
@@ -30,6 +31,8 @@ export const INBOUND_BOUNDS: Readonly<InboundBounds> = {
   maxEntries: 64,
 };
 
+/** Characters of a cut file name's end that are kept. */
+const NAME_TAIL = 32;
 const NOTE = /\n\[… (\d+) more characters cut\]$/;
 
 /** The note that ends a text cut at ingestion. */
@@ -82,6 +85,9 @@ export function boundInbound(m: WeixinMessage, bounds: InboundBounds = INBOUND_B
     if (s.length <= keep) return s;
     changed = true;
     cuts.push(`${key}: ${s.length - keep} characters cut`);
+    // A file name keeps its end too: the extension says what the file is.
+    if (key === "file_name" && keep > 2 * NAME_TAIL)
+      return s.slice(0, keep - NAME_TAIL) + s.slice(-NAME_TAIL);
     return s.slice(0, keep);
   };
 
