@@ -77,7 +77,7 @@ describe("lossless uint64 ids in a large poll body", () => {
   it("rewrites every id of a 300 KB body full of quotes, backslashes and look-alike keys, and nothing else", () => {
     const msgs = Array.from({ length: 300 }, (_, n) => ({
       seq: n,
-      message_id: `@@${9007199254740993 + n}@@`,
+      message_id: `@@${9007199254740993n + BigInt(n)}@@`,
       item_list: [
         {
           type: 1,
