@@ -105,18 +105,34 @@ export const STALL_CASES: readonly StallCase[] = [
   },
   {
     name: "answer-1mb",
-    label: "model answers ~1 MB of text",
+    label: "model answers ~1 MB of text (over builtin.maxResponseBytes, 512 KiB: refused)",
     profile: "default",
     marker: "talk a lot",
     steps: [{ fillerBytes: 1_000_000 }],
-    done: ["(reply cut at"],
+    done: ["Sorry, the agent failed."],
   },
   {
     name: "tool-args",
-    label: "model calls a tool with ~960 KB of arguments",
+    label: "model calls a tool with ~960 KB of arguments (over the cap: refused)",
     profile: "default",
     marker: "read a lot",
     steps: [{ tool: "read", args: { path: "x/".repeat(480_000) } }, { text: "read done" }],
+    done: ["Sorry, the agent failed."],
+  },
+  {
+    name: "answer-480k",
+    label: "model answers 480 KB of text (just under builtin.maxResponseBytes)",
+    profile: "default",
+    marker: "talk some",
+    steps: [{ fillerBytes: 480_000 }],
+    done: ["(reply cut at"],
+  },
+  {
+    name: "tool-args-480k",
+    label: "model calls a tool with 480 KB of arguments (just under the cap)",
+    profile: "default",
+    marker: "read some",
+    steps: [{ tool: "read", args: { path: "x/".repeat(240_000) } }, { text: "read done" }],
     done: ["read done"],
   },
   {
@@ -160,6 +176,10 @@ export async function malloryMessage(name: string): Promise<Record<string, unkno
       return { text: "talk a lot" };
     case "tool-args":
       return { text: "read a lot" };
+    case "answer-480k":
+      return { text: "talk some" };
+    case "tool-args-480k":
+      return { text: "read some" };
     case "answer-4mb":
       return { text: "talk too much" };
     default:

@@ -13,7 +13,9 @@
  * case's figures are the medians of the baselines, of the attacks and of the per-round ratios.
  *
  * Env: BENCH_CASES (comma-separated names, default all), BENCH_ROUNDS (default 25),
- * BENCH_CASE_SECONDS (a case stops after its round that passes this, default 18; at least 7 rounds).
+ * BENCH_CASE_SECONDS (a case stops after its round that passes this, default 18; at least 7 rounds),
+ * BENCH_GATEWAY_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_GATEWAY_LOG (its log
+ * level, default error), BENCH_DEBUG (print what a timed-out measurement saw).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -54,8 +56,8 @@ class Child {
   #next = 1;
   readonly ready: Promise<Record<string, unknown>>;
 
-  constructor(file: string, env: Record<string, string> = {}) {
-    this.proc = spawn(process.execPath, ["--import", "tsx", join(here, file)], {
+  constructor(file: string, env: Record<string, string> = {}, nodeArgs: string[] = []) {
+    this.proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", join(here, file)], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       env: { ...process.env, WXAGENT_LOG_LEVEL: "error", ...env },
     });
@@ -204,16 +206,20 @@ async function runProfile(
   ctx: { sim: Child; account: StallAccount; modelBaseUrl: string; stt: FakeTranscriber },
 ): Promise<CaseFigures[]> {
   const home = mkdtempSync(join(tmpdir(), "wxagent-bench-stall-"));
-  const gw = new Child("stall-gateway.ts", {
-    WXAGENT_LOG_LEVEL: process.env.BENCH_GATEWAY_LOG ?? "error",
-    STALL_GATEWAY: JSON.stringify({
-      home,
-      account: ctx.account,
-      modelBaseUrl: ctx.modelBaseUrl,
-      ...(profile === "transcription" ? { transcriptionBaseUrl: ctx.stt.baseUrl } : {}),
-      config: profileConfig(profile),
-    }),
-  });
+  const gw = new Child(
+    "stall-gateway.ts",
+    {
+      WXAGENT_LOG_LEVEL: process.env.BENCH_GATEWAY_LOG ?? "error",
+      STALL_GATEWAY: JSON.stringify({
+        home,
+        account: ctx.account,
+        modelBaseUrl: ctx.modelBaseUrl,
+        ...(profile === "transcription" ? { transcriptionBaseUrl: ctx.stt.baseUrl } : {}),
+        config: profileConfig(profile),
+      }),
+    },
+    process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [],
+  );
   try {
     await gw.ready;
     // Every probe contact says hello once, so no measurement pays for a first contact.
