@@ -81,10 +81,10 @@ export const STALL_CASES: readonly StallCase[] = [
   },
   {
     name: "spaces",
-    label: "300 000 spaces (and the model's reply of 600 000)",
+    label: "300 000 spaces (and the model's reply of 400 000)",
     profile: "default",
     marker: "hi   ",
-    steps: [{ text: `see${" ".repeat(300_000)}<<FILE:nothing-here.txt>>\nbye${" ".repeat(300_000)}x` }],
+    steps: [{ text: `see${" ".repeat(200_000)}<<FILE:nothing-here.txt>>\nbye${" ".repeat(200_000)}x` }],
     done: ["(reply cut at"],
   },
   {

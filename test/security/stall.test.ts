@@ -279,11 +279,12 @@ describe("inputs bounded before any work", () => {
     expect(turnOf(request ?? {}).text).toContain("100000×100000 pixels is over the 50 megapixel limit");
   });
 
-  it("300 000 spaces, in a chat and after a mention in a group, and in the model's reply", async () => {
+  it("300 000 spaces, in a chat and after a mention in a group, and 400 000 in the model's reply", async () => {
     rig = await startRig();
     rig.routes.push({
       marker: "hi   ",
-      steps: [{ text: `see${" ".repeat(300_000)}<<FILE:nothing-here.txt>>\nbye${" ".repeat(300_000)}x` }],
+      // 400 000 in the reply: under builtin.maxResponseBytes (512 KiB).
+      steps: [{ text: `see${" ".repeat(200_000)}<<FILE:nothing-here.txt>>\nbye${" ".repeat(200_000)}x` }],
     });
     await say(rig, MALLORY, { text: SPACES_TEXT });
     await say(rig, MALLORY, { group_id: GROUP, text: `@Bot ${SPACES_TEXT}` });
