@@ -84,8 +84,8 @@ export function stallSection(b: StallBench): string {
     .join("\n");
   const rss = b.cases
     .filter((c) => c.rss)
-    .map((c) => `${c.label}: ${c.rssBeforeMb} MB → ${c.rssPeakMb} MB`)
-    .join("; ");
+    .map((c) => `- ${c.label}: ${c.rssBeforeMb} MB before → ${c.rssPeakMb} MB at the peak`)
+    .join("\n");
   const worstCase = [...b.cases].sort((x, y) => y.ratio - x.ratio)[0];
   return `
 ${STALL_HEADING} (\`npm run bench:stall\`)
@@ -106,7 +106,10 @@ each time, and VmRSS sampled every 20 ms).
 | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows}
 
-Peak RSS of the gateway: ${rss || "not measured in this run"}.
+Peak RSS of the gateway process during a voice note:
+
+${rss || "- not measured in this run"}
+
 Worst ratio: ×${worstCase?.ratio ?? "-"} (${worstCase?.name ?? "-"}).
 
 Command: \`${b.command}\` (${b.seconds} s; at most ${b.roundsMax} rounds a case, fewer once a case has run
@@ -124,9 +127,23 @@ export function savedStallSection(): string {
   return stallSection(JSON.parse(readFileSync(STALL_JSON, "utf8")) as StallBench);
 }
 
-/** Print the table, write bench/results/stall.json, and put the section into BENCHMARKS.md. */
-export async function writeStallReport(b: StallBench): Promise<void> {
+/**
+ * Print the table; a run of every case writes bench/results/stall.json and puts the section into
+ * BENCHMARKS.md, a run of some (`partial`, BENCH_CASES) writes bench/results/stall-partial.json only.
+ */
+export async function writeStallReport(b: StallBench, partial = false): Promise<void> {
   await mkdir(resultsDir, { recursive: true });
+  if (partial) {
+    await writeFile(join(resultsDir, "stall-partial.json"), `${JSON.stringify(b, null, 2)}\n`);
+    process.stdout.write(`\n${stallTable(b)}\n\n`);
+    process.stdout.write(
+      `load average ${b.loadAvg1m.start} → ${b.loadAvg1m.end}, cores ${b.busyPct ?? "-"} % busy, steal ${b.stealPct ?? "-"} %, ${b.seconds} s\n`,
+    );
+    process.stdout.write(
+      "some cases only (BENCH_CASES): wrote bench/results/stall-partial.json, BENCHMARKS.md left as it is\n",
+    );
+    return;
+  }
   await writeFile(STALL_JSON, `${JSON.stringify(b, null, 2)}\n`);
   const mdPath = join(here, "..", "BENCHMARKS.md");
   const md = existsSync(mdPath) ? readFileSync(mdPath, "utf8") : "# Benchmarks\n";

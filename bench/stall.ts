@@ -292,7 +292,7 @@ try {
     stealPct: stealPercent(steal0) ?? null,
     cases: figures,
   };
-  await writeStallReport(bench);
+  await writeStallReport(bench, wanted !== undefined);
 } finally {
   await sim.close().catch(() => {});
   model.proc.kill();
