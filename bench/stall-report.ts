@@ -30,6 +30,11 @@ export interface CaseFigures {
   /** Median of the per-round ratios attack ÷ baseline. */
   ratio: number;
   ratioOfMedians: number;
+  /** Median of the per-round differences attack − baseline, ms. */
+  addedMs: number;
+  /** The gateway's longest event-loop delay in a measurement (monitorEventLoopDelay), medians, ms. */
+  baseLoopBlockMs: number;
+  attackLoopBlockMs: number;
   /** Median length of Mallory's turn, from her message to the last text she was sent, ms. */
   malloryTurnMs: number;
   /** Gateway RSS at the start of an attack measurement (median) and its peak (max over rounds), MB. */
@@ -56,14 +61,28 @@ const verdict = (c: CaseFigures) => (c.ratio <= TARGET_RATIO ? "yes" : "**no**")
 
 export function stallTable(b: StallBench): string {
   const rows = [
-    ["case", "rounds", "probes", "Bob base ms", "Bob attack ms", "ratio", "Mallory ms", "RSS MB", "≤2×"],
+    [
+      "case",
+      "rounds",
+      "probes",
+      "Bob base ms",
+      "Bob attack ms",
+      "added ms",
+      "ratio",
+      "loop block ms",
+      "Mallory ms",
+      "RSS MB",
+      "≤2×",
+    ],
     ...b.cases.map((c) => [
       c.name,
       String(c.rounds),
       `${c.probes}×${c.everyMs}`,
       String(c.baselineMs),
       String(c.attackMs),
+      String(c.addedMs),
       `×${c.ratio}`,
+      `${c.baseLoopBlockMs}→${c.attackLoopBlockMs}`,
       String(c.malloryTurnMs),
       `${c.rssBeforeMb}→${c.rssPeakMb}`,
       `${c.ratio <= TARGET_RATIO ? "yes" : "NO"}${c.timeouts ? ` (${c.timeouts} timeouts)` : ""}`,
@@ -79,7 +98,7 @@ export function stallSection(b: StallBench): string {
   const rows = b.cases
     .map(
       (c) =>
-        `| ${c.label} | ${c.rounds} | ${c.baselineMs} | ${c.attackMs} | ×${c.ratio} (×${c.ratioOfMedians}) | ${verdict(c)} | ${c.malloryTurnMs} | ${c.rssBeforeMb} → ${c.rssPeakMb} |`,
+        `| ${c.label} | ${c.rounds} | ${c.baselineMs} | ${c.attackMs} | +${c.addedMs} | ×${c.ratio} (×${c.ratioOfMedians}) | ${verdict(c)} | ${c.baseLoopBlockMs} → ${c.attackLoopBlockMs} | ${c.malloryTurnMs} | ${c.rssBeforeMb} → ${c.rssPeakMb} |`,
     )
     .join("\n");
   const rss = b.cases
@@ -98,12 +117,15 @@ built once, before the run) in a third. Mallory sends a case's input; Bob's prob
 own contact, start right after her message and go on at the interval shown until her turn's
 length is covered; a measurement's figure is Bob's slowest probe. Each round measures Bob once
 alone and once under attack, in alternating order; the figures are medians over the rounds
-(ratio: median of the per-round ratios, in brackets the ratio of the medians). RSS is the
+(ratio: median of the per-round ratios, in brackets the ratio of the medians; added: median of
+the per-round differences). The longest event-loop block is the gateway's own
+(monitorEventLoopDelay, its maximum within a measurement), alone → under attack: a block there is
+time every other contact waits, whatever the machine's load. RSS is the
 gateway process's (tsx loader included): at the start of an attack and its peak (VmHWM, reset
 each time, and VmRSS sampled every 20 ms).
 
-| Mallory sends | rounds | Bob alone, ms | Bob under attack, ms | ratio | ≤ 2× | Mallory's turn, ms | gateway RSS, MB |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| Mallory sends | rounds | Bob alone, ms | Bob under attack, ms | added, ms | ratio | ≤ 2× | longest event-loop block, ms | Mallory's turn, ms | gateway RSS, MB |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows}
 
 Peak RSS of the gateway process during a voice note:

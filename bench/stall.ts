@@ -114,13 +114,10 @@ const worst = (a: MeasureAnswer, timeoutMs: number) =>
 
 const MEASURE_TIMEOUT_MS = 30_000;
 
-async function runCase(
-  c: StallCase,
-  sim: Child,
-  accountId: string,
-  gateway: ChildProcess,
-): Promise<CaseFigures> {
-  const rss = new RssWatch(gateway.pid as number);
+async function runCase(c: StallCase, sim: Child, accountId: string, gateway: Child): Promise<CaseFigures> {
+  const rss = new RssWatch(gateway.proc.pid as number);
+  /** The gateway's longest event-loop delay since the last call, ms. */
+  const lag = async () => (await gateway.call({ cmd: "lag" })).maxMs as number;
   let n = 0;
   const measure = (o: Partial<MeasureRequest> & { probes: number; everyMs: number }) =>
     sim.call({
@@ -144,6 +141,9 @@ async function runCase(
   const base: number[] = [];
   const attack: number[] = [];
   const ratios: number[] = [];
+  const added: number[] = [];
+  const baseLag: number[] = [];
+  const attackLag: number[] = [];
   const malloryMs: number[] = [];
   const rssBefore: number[] = [];
   const rssPeak: number[] = [];
@@ -162,13 +162,17 @@ async function runCase(
     let a = Number.NaN;
     for (const kind of round % 2 === 0 ? ["attack", "base"] : ["base", "attack"]) {
       if (kind === "base") {
+        await lag();
         const m = await measure({ probes, everyMs });
+        baseLag.push(await lag());
         if (m.timedOut) timedOut(m);
         b = worst(m, MEASURE_TIMEOUT_MS);
       } else {
+        await lag();
         const before = rss.start();
         const m = await measure({ mallory: c.name, probes, everyMs });
         const peak = rss.stop();
+        attackLag.push(await lag());
         if (m.timedOut) timedOut(m);
         a = worst(m, MEASURE_TIMEOUT_MS);
         if (m.malloryMs !== undefined) malloryMs.push(m.malloryMs);
@@ -180,6 +184,7 @@ async function runCase(
     base.push(b);
     attack.push(a);
     ratios.push(a / b);
+    added.push(a - b);
   }
   return {
     name: c.name,
@@ -192,6 +197,9 @@ async function runCase(
     attackMs: r1(median(attack)),
     ratio: r2(median(ratios)),
     ratioOfMedians: r2(median(attack) / median(base)),
+    addedMs: r1(median(added)),
+    baseLoopBlockMs: r1(median(baseLag)),
+    attackLoopBlockMs: r1(median(attackLag)),
     malloryTurnMs: r1(median(malloryMs)),
     rssBeforeMb: r1(median(rssBefore)),
     rssPeakMb: r1(Math.max(...rssPeak)),
@@ -235,7 +243,7 @@ async function runProfile(
     const out: CaseFigures[] = [];
     for (const c of list) {
       const t0 = performance.now();
-      const f = await runCase(c, ctx.sim, ctx.account.id, gw.proc);
+      const f = await runCase(c, ctx.sim, ctx.account.id, gw);
       out.push(f);
       process.stderr.write(
         `  ${c.name}: ×${f.ratio} (${f.baselineMs} → ${f.attackMs} ms, ${f.rounds} rounds, ${Math.round((performance.now() - t0) / 1000)} s)\n`,
