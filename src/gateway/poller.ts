@@ -183,7 +183,7 @@ export class Poller {
    */
   #vet(
     element: unknown,
-  ): (Normalized & { ok: false }) | { ok: true; inbound: NewInbound; contentKey: string } {
+  ): (Normalized & { ok: false }) | { ok: true; inbound: NewInbound; contentKey: string; cuts?: string[] } {
     try {
       const n = normalizeInbound(element);
       return n.ok ? { ...n, contentKey: contentKeyOf(n.inbound) } : n;
@@ -220,6 +220,11 @@ export class Poller {
         if (refused) rows.push(refused);
         continue;
       }
+      if (n.cuts)
+        this.#log.warn(
+          { from: n.inbound.fromUserId, messageId: n.inbound.messageId, cuts: n.cuts.slice(0, 8) },
+          "inbound message over the size bounds: cut before it was stored",
+        );
       // The passphrase of a `/unlock` is never written (nor hashed into the content key).
       const { inbound, original } = scrubUnlock(n.inbound);
       if (original !== undefined) originals.set(inbound.dedupKey, original);
