@@ -4,8 +4,8 @@
  * session, resumed through session/load after a restart when the agent can load sessions.
  */
 
-import { messageOf } from "../../ilink/wx-error.js";
 import { systemLanguage } from "../../shared/i18n.js";
+import { messageOf } from "../../shared/wx-error.js";
 import type { SessionStore } from "../../store/types.js";
 import { createLogger } from "../../util/logger.js";
 import type { Preset } from "../presets.js";

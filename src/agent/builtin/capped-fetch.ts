@@ -5,7 +5,7 @@
  * that answers 2 GB takes the gateway's memory. No model writes that much in one answer: the
  * longest outputs offered are about 64 000 tokens, about 256 KB of text.
  */
-import { WxError } from "../../ilink/wx-error.js";
+import { WxError } from "../../shared/wx-error.js";
 
 /**
  * Default `maxResponseBytes`: 512 KiB, twice the longest answer a model gives. Every answer byte
