@@ -148,7 +148,10 @@ export interface Sequencer<T> {
  * const perContact = sequentialize((m: { from: string }) => m.from, { maxConcurrency: 4 });
  * await perContact.run({ from: "alice" }, async () => "one at a time for alice");
  */
-export function sequentialize<T>(keyOf: (item: T) => string, options: SequentializeOptions = {}): Sequencer<T> {
+export function sequentialize<T>(
+  keyOf: (item: T) => string,
+  options: SequentializeOptions = {},
+): Sequencer<T> {
   const lanes = new KeyedLanes<() => Promise<void>>((job) => job(), options);
   return {
     run<R>(item: T, task: () => R | Promise<R>): Promise<R> {
