@@ -14,7 +14,13 @@ interface Lane<J> {
   busy: boolean;
 }
 
-/** Options of `KeyedLanes` and `sequentialize`. */
+/**
+ * Options of `KeyedLanes` and `sequentialize`.
+ *
+ * @example
+ * import type { SequentializeOptions } from "wxagent/ilink";
+ * const options: SequentializeOptions = { maxConcurrency: 4 };
+ */
 export interface SequentializeOptions {
   /** Jobs running at once across all keys (default: no bound). */
   maxConcurrency?: number;
@@ -130,7 +136,14 @@ export class KeyedLanes<J> {
   }
 }
 
-/** What `sequentialize` returns. */
+/**
+ * What `sequentialize` returns.
+ *
+ * @example
+ * import { type Sequencer, sequentialize } from "wxagent/ilink";
+ * const perKey: Sequencer<string> = sequentialize((key: string) => key);
+ * await perKey.idle();
+ */
 export interface Sequencer<T> {
   /** Run `task` once every earlier task of `item`'s key settled (and a slot is free); never synchronously. */
   run<R>(item: T, task: () => R | Promise<R>): Promise<R>;
