@@ -18,6 +18,7 @@ import { RecentKeys } from "../shared/recent-keys.js";
 import { type Sequencer, sequentialize } from "../shared/sequentialize.js";
 import { sleep } from "../shared/sleep.js";
 import { Api } from "./api.js";
+import { BotError, type ErrorHandler } from "./bot-error.js";
 import { type FetchLike, ILinkClient } from "./client.js";
 import { Composer, type Middleware } from "./composer.js";
 import { Context } from "./context.js";
@@ -28,7 +29,6 @@ import type { Filter, FilterQuery } from "./filter.js";
 import { type ILinkLogger, silentLogger } from "./logger.js";
 import { TypingTickets } from "./typing.js";
 import { MessageType, type WeixinMessage } from "./wire.js";
-import { messageOf, WxError } from "./wx-error.js";
 
 /**
  * How to build a `Bot`: a token (from `loginWithQr()`) and, for tests, a transport.
@@ -59,47 +59,13 @@ export interface BotOptions {
   logger?: ILinkLogger;
 }
 
-/**
- * A handler for every message (a middleware that ignores `next`).
- *
- * @example
- * import type { MessageHandler } from "wxagent/ilink";
- * const log: MessageHandler = (ctx) => void ctx.from;
- */
-export type MessageHandler = (ctx: Context) => unknown;
-/**
- * Receives every error a middleware threw, wrapped with its context.
- *
- * @example
- * import type { ErrorHandler } from "wxagent/ilink";
- * const report: ErrorHandler = (err) => console.error(err.code, err.ctx.from, err.error);
- */
-export type ErrorHandler = (error: BotError) => unknown;
+export { BotError, type ErrorHandler, type MessageHandler } from "./bot-error.js";
 
 /** One message's run through the middleware: its contact chain, its place in it, its end. */
 interface Task {
   key: string;
   seq: number;
   done: Promise<void>;
-}
-
-/**
- * A handler threw. `code` is stable; the message names the sender, never a token.
- *
- * @example
- * import { Bot, BotError } from "wxagent/ilink";
- * new Bot({ token: "bot-token" }).catch((err: BotError) => console.error(err.ctx.from, err.error));
- */
-export class BotError extends WxError<"HANDLER_FAILED"> {
-  override name = "BotError";
-  constructor(
-    readonly error: unknown,
-    readonly ctx: Context,
-  ) {
-    super("HANDLER_FAILED", `a message handler failed for ${ctx.from}: ${messageOf(error)}`, {
-      cause: error,
-    });
-  }
 }
 
 /**
