@@ -94,4 +94,40 @@ describe("Bot with durable({ store })", () => {
     await bot.drain();
     expect(store.inbound.countByState("bot", "done")).toBe(1);
   });
+
+  it("a failed record holds the cursor back: the batch is polled again and handled once it is recorded", async () => {
+    const inbox = storeBotInbox(open(database()), "bot");
+    let failNext = true;
+    const events: string[] = [];
+    const bot = rig.track(
+      new Bot({ ...rig.options(), retryDelayMs: 10, onCursor: () => void events.push("cursor") }),
+    );
+    bot
+      .use(
+        durable({
+          store: {
+            record: (m) => {
+              if (failNext) {
+                failNext = false;
+                events.push("record failed");
+                throw new Error("disk full");
+              }
+              events.push("recorded");
+              return inbox.record(m);
+            },
+            markDone: (id) => inbox.markDone(id),
+            unfinished: () => inbox.unfinished(),
+          },
+        }),
+      )
+      .on("message:text", (ctx) => void events.push(`handled ${ctx.text}`));
+    void bot.start();
+    await userWrites(rig.sim, rig.account, "a@im.wechat", "hi");
+    await vi.waitFor(() => expect(events).toContain("handled hi"));
+    await bot.drain();
+    // Nothing moved the cursor on until the message was recorded.
+    expect(events.slice(0, 2)).toEqual(["record failed", "recorded"]);
+    expect(events).toContain("cursor");
+    expect(events.filter((e) => e === "handled hi")).toHaveLength(1);
+  });
 });
