@@ -7,27 +7,16 @@
  * error), which is what `wxagent status` and `doctor` in another process report.
  */
 import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
+import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from "../shared/backoff.js";
+import { RecentKeys } from "../shared/recent-keys.js";
 import { sleep } from "../shared/sleep.js";
 import type { Account, InboundMessage, NewInbound, Store } from "../store/types.js";
 import { errText, type Logger } from "../util/logger.js";
 import { contentKeyOf, type Normalized, normalizeInbound, refusedInbound } from "./inbound.js";
-import { RecentKeys } from "./recent.js";
 import { type InboundTransport, isSessionExpired } from "./transport.js";
 import { holdOriginalText, scrubUnlock } from "./unlock-scrub.js";
 
-export interface BackoffOptions {
-  /** Delay after a failure (default 2000). */
-  retryDelayMs: number;
-  /** Delay after `failuresBeforeLongDelay` failures in a row (default 30 000); the count then restarts. */
-  longDelayMs: number;
-  failuresBeforeLongDelay: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffOptions = {
-  retryDelayMs: 2_000,
-  longDelayMs: 30_000,
-  failuresBeforeLongDelay: 3,
-};
+export { type BackoffOptions, DEFAULT_BACKOFF };
 
 export const EXPIRED_REASON = "session expired (-14): run `wxagent login` to scan a new QR code";
 
@@ -299,11 +288,8 @@ export class Poller {
   }
 
   async #backoffAfter(err: unknown, signal: AbortSignal): Promise<void> {
-    const b = this.#backoff;
     const failures = ++this.#status.consecutiveFailures;
-    // Every `failuresBeforeLongDelay`-th failure in a row waits long, the others short.
-    const long = failures % Math.max(1, b.failuresBeforeLongDelay) === 0;
-    const delayMs = long ? b.longDelayMs : b.retryDelayMs;
+    const delayMs = backoffDelayMs(failures, this.#backoff);
     this.#status.state = "backoff";
     this.#status.lastError = errText(err);
     this.#log.warn({ err: this.#status.lastError, failures, delayMs }, "getupdates failed; backing off");

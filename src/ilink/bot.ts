@@ -1,9 +1,11 @@
 /**
  * `Bot`: the SDK on its own, no store needed. It long-polls getupdates (the server's hint as the
- * next client timeout; 2 s backoff, 30 s after 3 failures in a row), drops bot echoes and
- * redeliveries it has seen, and runs handlers in order per contact, in parallel across contacts.
- * The cursor lives in memory; `onCursor` lets a caller persist it. Delivery is at most once (the
- * cursor moves on when a batch arrives): the gateway adds the durable inbox on top.
+ * next client timeout; the shared backoff: 2 s, 30 s after 3 failures in a row), drops bot echoes
+ * and redeliveries it has seen (the gateway's dedup keys), and runs handlers in order per contact,
+ * in parallel across contacts (`sequentialize`, bounded by `maxConcurrency`). The cursor lives in
+ * memory; `onCursor` lets a caller persist it. Delivery is at most once (the cursor moves on when
+ * a batch arrives) unless the bot uses `durable({ store })`: then each message is recorded before
+ * the cursor moves on and replayed by the next `start()` until its handlers ended.
  *
  * Middleware (`use`, `on`) runs koa-style for each message: a middleware that does not call
  * `next()` ends the chain for that message, so of two `on("message", h)` handlers only the first
@@ -11,18 +13,22 @@
  * `catch` handlers as a `BotError` carrying the context.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createHash } from "node:crypto";
+import { backoffDelayMs, DEFAULT_BACKOFF } from "../shared/backoff.js";
+import { RecentKeys } from "../shared/recent-keys.js";
+import { type Sequencer, sequentialize } from "../shared/sequentialize.js";
 import { sleep } from "../shared/sleep.js";
 import { Api } from "./api.js";
+import { BotError, type ErrorHandler } from "./bot-error.js";
 import { type FetchLike, ILinkClient } from "./client.js";
 import { Composer, type Middleware } from "./composer.js";
 import { Context } from "./context.js";
+import { contentKey } from "./dedup.js";
+import { Durable, type DurableInbox } from "./durable.js";
 import { isSessionExpiredError } from "./errors.js";
 import type { Filter, FilterQuery } from "./filter.js";
 import { type ILinkLogger, silentLogger } from "./logger.js";
 import { TypingTickets } from "./typing.js";
 import { MessageType, type WeixinMessage } from "./wire.js";
-import { messageOf, WxError } from "./wx-error.js";
 
 /**
  * How to build a `Bot`: a token (from `loginWithQr()`) and, for tests, a transport.
@@ -45,53 +51,21 @@ export interface BotOptions {
   retryDelayMs?: number;
   longDelayMs?: number;
   failuresBeforeLongDelay?: number;
+  /** Handlers running at once across contacts (default: no bound); one contact is always one at a time. */
+  maxConcurrency?: number;
   /** Use this client instead of building one from token/baseUrl/fetch. */
   client?: ILinkClient;
   /** Where the bot, its client and typing tickets log (default: nowhere; a pino logger fits). */
   logger?: ILinkLogger;
 }
 
-/**
- * A handler for every message (a middleware that ignores `next`).
- *
- * @example
- * import type { MessageHandler } from "wxagent/ilink";
- * const log: MessageHandler = (ctx) => void ctx.from;
- */
-export type MessageHandler = (ctx: Context) => unknown;
-/**
- * Receives every error a middleware threw, wrapped with its context.
- *
- * @example
- * import type { ErrorHandler } from "wxagent/ilink";
- * const report: ErrorHandler = (err) => console.error(err.code, err.ctx.from, err.error);
- */
-export type ErrorHandler = (error: BotError) => unknown;
+export { BotError, type ErrorHandler, type MessageHandler } from "./bot-error.js";
 
 /** One message's run through the middleware: its contact chain, its place in it, its end. */
 interface Task {
   key: string;
   seq: number;
   done: Promise<void>;
-}
-
-/**
- * A handler threw. `code` is stable; the message names the sender, never a token.
- *
- * @example
- * import { Bot, BotError } from "wxagent/ilink";
- * new Bot({ token: "bot-token" }).catch((err: BotError) => console.error(err.ctx.from, err.error));
- */
-export class BotError extends WxError<"HANDLER_FAILED"> {
-  override name = "BotError";
-  constructor(
-    readonly error: unknown,
-    readonly ctx: Context,
-  ) {
-    super("HANDLER_FAILED", `a message handler failed for ${ctx.from}: ${messageOf(error)}`, {
-      cause: error,
-    });
-  }
 }
 
 /**
@@ -111,7 +85,7 @@ export class Bot {
   readonly #log: ILinkLogger;
   readonly #composer = new Composer<Context>();
   readonly #errorHandlers: ErrorHandler[] = [];
-  readonly #chains = new Map<string, Promise<void>>();
+  readonly #perContact: Sequencer<WeixinMessage>;
   readonly #tasks = new Set<Task>();
   /** The task whose middleware is running, to tell a call from inside a handler. */
   readonly #current = new AsyncLocalStorage<Task>();
@@ -119,7 +93,9 @@ export class Bot {
   readonly #draining = new Set<Task>();
   #changed = wakeup();
   #seq = 0;
-  readonly #seen = new Set<string>();
+  /** Dedup keys of the messages handed to the middleware (a day, at most 20 000 keys). */
+  readonly #seen = new RecentKeys(24 * 3_600_000, 20_000);
+  #inbox: DurableInbox | undefined;
   #cursor: string;
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
@@ -138,12 +114,19 @@ export class Bot {
         logger: this.#log,
       });
     this.#cursor = options.cursor ?? "";
+    this.#perContact = sequentialize(contactOf, {
+      ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
+    });
     this.#tickets = new TypingTickets(this.client, { logger: this.#log });
     this.api = new Api(this.client, { tickets: this.#tickets });
   }
 
-  /** Append middleware for every message (koa-style `(ctx, next)`; a `Composer` works too). */
+  /**
+   * Append middleware for every message (koa-style `(ctx, next)`; a `Composer` works too).
+   * `durable({ store })` here makes the bot record every message in `store` before handling it.
+   */
   use(...middleware: Middleware<Context>[]): this {
+    for (const m of middleware) if (m instanceof Durable) this.#inbox = m.store;
     this.#composer.use(...middleware);
     return this;
   }
@@ -243,20 +226,32 @@ export class Bot {
 
   /** Hand one message to the middleware (as the poll loop does). Resolves when its chain ran. */
   handle(message: WeixinMessage): Promise<void> {
+    return this.#enqueue(message, undefined);
+  }
+
+  /** Queue behind the contact's earlier messages; `inboxId` is marked done once the chain ended. */
+  #enqueue(message: WeixinMessage, inboxId: string | undefined): Promise<void> {
     const signal = this.#abort?.signal ?? new AbortController().signal;
     const ctx = new Context(message, { client: this.client, tickets: this.#tickets, signal });
-    const key = message.group_id || message.from_user_id || "";
-    const previous = this.#chains.get(key) ?? Promise.resolve();
-    const task: Task = { key, seq: this.#seq++, done: Promise.resolve() };
-    const run = previous.then(() => this.#current.run(task, () => this.#runMiddleware(ctx)));
+    const task: Task = { key: contactOf(message), seq: this.#seq++, done: Promise.resolve() };
+    const run = this.#perContact.run(message, () =>
+      this.#current.run(task, async () => {
+        await this.#runMiddleware(ctx);
+        if (inboxId !== undefined) await this.#markDone(inboxId);
+      }),
+    );
     task.done = run;
-    this.#chains.set(key, run);
     this.#tasks.add(task);
-    void run.finally(() => {
-      this.#touch(() => this.#tasks.delete(task));
-      if (this.#chains.get(key) === run) this.#chains.delete(key);
-    });
+    void run.finally(() => this.#touch(() => this.#tasks.delete(task)));
     return run;
+  }
+
+  async #markDone(id: string): Promise<void> {
+    try {
+      await this.#inbox?.markDone(id);
+    } catch (err) {
+      this.#log.error({ err: String(err) }, "durable inbox: markDone failed; the message replays on restart");
+    }
   }
 
   async #runMiddleware(ctx: Context): Promise<void> {
@@ -289,17 +284,17 @@ export class Bot {
       if (signal.aborted) return;
       this.#log.warn({ code: (err as { code?: unknown }).code }, "notifystart failed (ignored)");
     }
+    if (this.#inbox) await this.#replay(this.#inbox);
     let failures = 0;
     while (!signal.aborted) {
       try {
         const res = await this.client.getUpdates(this.#cursor, { signal });
         failures = 0;
-        const msgs = Array.isArray(res.msgs) ? res.msgs : [];
+        await this.#take(Array.isArray(res.msgs) ? res.msgs : []);
         if (res.get_updates_buf && res.get_updates_buf !== this.#cursor) {
           this.#cursor = res.get_updates_buf;
           await this.#saveCursor(this.#cursor);
         }
-        for (const m of msgs) if (this.#accept(m)) void this.handle(m);
       } catch (err) {
         if (signal.aborted) break;
         if (isSessionExpiredError(err)) {
@@ -311,32 +306,55 @@ export class Bot {
           throw err;
         }
         failures += 1;
-        const long = failures >= (this.#o.failuresBeforeLongDelay ?? 3);
-        if (long) failures = 0;
-        const delayMs = long ? (this.#o.longDelayMs ?? 30_000) : (this.#o.retryDelayMs ?? 2_000);
+        const delayMs = backoffDelayMs(failures, {
+          retryDelayMs: this.#o.retryDelayMs ?? DEFAULT_BACKOFF.retryDelayMs,
+          longDelayMs: this.#o.longDelayMs ?? DEFAULT_BACKOFF.longDelayMs,
+          failuresBeforeLongDelay: this.#o.failuresBeforeLongDelay ?? DEFAULT_BACKOFF.failuresBeforeLongDelay,
+        });
         this.#log.warn({ code: (err as { code?: unknown }).code, delayMs }, "getupdates failed; backing off");
         await sleep(delayMs, signal).catch(() => {});
       }
     }
   }
 
-  /** User messages only, each once (by id, and by content for a redelivery under a new id). */
-  #accept(m: unknown): m is WeixinMessage {
-    if (typeof m !== "object" || m === null) return false;
+  /**
+   * Hand a batch's new user messages to the middleware, each once; with a durable inbox each is
+   * recorded first. A failed record throws before the cursor moves on: the batch is polled again.
+   */
+  async #take(msgs: readonly unknown[]): Promise<void> {
+    const now = Date.now();
+    const batch = new Set<string>();
+    for (const m of msgs) {
+      const keys = this.#fresh(m, batch, now);
+      if (!keys) continue;
+      const id = this.#inbox ? await this.#inbox.record(m as WeixinMessage) : undefined;
+      for (const k of keys) this.#seen.add(k, now);
+      if (this.#inbox && id === undefined) continue; // recorded before: a redelivery
+      void this.#enqueue(m as WeixinMessage, id);
+    }
+  }
+
+  /** The inbox's unfinished messages, oldest first, before the first poll. */
+  async #replay(inbox: DurableInbox): Promise<void> {
+    const now = Date.now();
+    const entries = await inbox.unfinished();
+    if (entries.length > 0) this.#log.info({ count: entries.length }, "durable inbox: replaying unfinished");
+    for (const { id, message } of entries) {
+      for (const k of dedupKeys(message)) this.#seen.add(k, now);
+      void this.#enqueue(message, id);
+    }
+  }
+
+  /** The dedup keys of a user message not seen before (nor earlier in `batch`), else undefined. */
+  #fresh(m: unknown, batch: Set<string>, nowMs: number): string[] | undefined {
+    if (typeof m !== "object" || m === null) return undefined;
     const msg = m as WeixinMessage;
-    if (msg.message_type === MessageType.BOT) return false;
-    if (!msg.from_user_id) return false;
-    const content = createHash("sha256")
-      .update(
-        JSON.stringify([msg.from_user_id, msg.group_id ?? "", msg.create_time_ms ?? null, textsOf(msg)]),
-      )
-      .digest("hex");
-    const keys = [msg.message_id ? `id:${msg.message_id}` : undefined, `c:${content}`];
-    if (keys.some((k) => k !== undefined && this.#seen.has(k))) return false;
-    for (const k of keys) if (k) this.#seen.add(k);
-    // Bounded memory: forget the oldest half when it grows large.
-    if (this.#seen.size > 20_000) for (const k of [...this.#seen].slice(0, 10_000)) this.#seen.delete(k);
-    return true;
+    if (msg.message_type === MessageType.BOT) return undefined;
+    if (!msg.from_user_id) return undefined;
+    const keys = dedupKeys(msg);
+    if (keys.some((k) => batch.has(k) || this.#seen.has(k, nowMs))) return undefined;
+    for (const k of keys) batch.add(k);
+    return keys;
   }
 
   async #saveCursor(cursor: string): Promise<void> {
@@ -357,11 +375,12 @@ function wakeup(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-function textsOf(m: WeixinMessage): unknown[] {
-  return (m.item_list ?? []).map((i) => [
-    i.type,
-    i.text_item?.text,
-    i.file_item?.file_name,
-    i.voice_item?.text,
-  ]);
+/** Messages of one contact (or group) are handled one at a time, in order. */
+function contactOf(m: WeixinMessage): string {
+  return m.group_id || m.from_user_id || "";
+}
+
+/** By id, and by content for a redelivery under a new id (the gateway's keys). */
+function dedupKeys(m: WeixinMessage): string[] {
+  return m.message_id ? [`id:${m.message_id}`, contentKey(m)] : [contentKey(m)];
 }

@@ -8,6 +8,11 @@
  * reference for the iLink wire protocol (test/docs/citations.test.ts keeps every one resolvable).
  */
 
+export {
+  type Sequencer,
+  type SequentializeOptions,
+  sequentialize,
+} from "../shared/sequentialize.js";
 export { Api, type ApiMediaOptions, type ApiOptions, type ApiSendOptions } from "./api.js";
 export { Bot, BotError, type BotOptions, type ErrorHandler, type MessageHandler } from "./bot.js";
 export type { DownloadOptions, DownloadResult, UploadOptions, UploadResult } from "./cdn.js";
@@ -22,6 +27,8 @@ export {
   type NextFunction,
 } from "./composer.js";
 export { Context, type ContextEnv, type ReplyOptions } from "./context.js";
+export { contentKey, dedupKey } from "./dedup.js";
+export { Durable, type DurableInbox, durable, type InboxEntry } from "./durable.js";
 export type { ILinkErrorCode, NetworkKind } from "./errors.js";
 export {
   ILinkApiError,

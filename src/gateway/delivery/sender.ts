@@ -4,6 +4,7 @@
  * with growing waits and never retries early, because retrying while penalised stretches the
  * penalty from about an hour to many (docs/protocol.md §8.2.2). Every wait is abortable.
  */
+import { sequentialize } from "../../shared/sequentialize.js";
 import type { OutboundMessage, OutboundStore } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import type { Clock } from "./clock.js";
@@ -26,26 +27,19 @@ export type SendOutcome =
 
 /** A keyed promise chain: tasks with one key run in order, different keys run in parallel. */
 export class KeyedQueue {
-  readonly #tails = new Map<string, Promise<unknown>>();
+  readonly #seq = sequentialize((key: string) => key);
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const prev = this.#tails.get(key) ?? Promise.resolve();
-    const result = prev.then(task);
-    const tail = result.catch(() => undefined);
-    this.#tails.set(key, tail);
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
-    return result;
+    return this.#seq.run(key, task);
   }
 
   /** Resolves when every task queued so far has settled. */
-  async idle(): Promise<void> {
-    while (this.#tails.size > 0) await Promise.all([...this.#tails.values()]);
+  idle(): Promise<void> {
+    return this.#seq.idle();
   }
 
   get activeKeys(): number {
-    return this.#tails.size;
+    return this.#seq.activeKeys;
   }
 }
 
