@@ -1,8 +1,9 @@
 /**
  * One long-poll loop per account (docs/protocol.md §5, with the changes the issue asks for):
  * messages and the new cursor are written in ONE transaction before dispatch; redeliveries are
- * dropped; -14 marks the account expired and stops this loop (the process stays up); every other
- * failure is logged and backed off (2 s, then 30 s after 3 in a row), never thrown. Each answered
+ * dropped; a `session-expired` fetch (iLink -14) marks the account expired and stops this loop (the
+ * process stays up); every other failure is logged and backed off (2 s, then 30 s after 3 in a
+ * row), never thrown. Each answered
  * or failed poll is recorded on the account in the store (last answer, failures in a row, last
  * error), which is what `wxagent status` and `doctor` in another process report.
  */
