@@ -1,9 +1,23 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Two projects share the settings below (`extends: true`): `unit`, the modules' own tests under
 // src (fast: `npm run test:unit`), and `e2e`, the whole product under test/ (processes, browser,
 // the packed tarball: `npm run test:e2e`). `npm test` runs both.
 export default defineConfig({
+  // examples/ import the SDK by its public name.
+  resolve: {
+    alias: [
+      {
+        find: /^wxagent\/ilink\/crypto$/,
+        replacement: fileURLToPath(new URL("src/ilink/crypto-exports.ts", import.meta.url)),
+      },
+      {
+        find: /^wxagent\/ilink$/,
+        replacement: fileURLToPath(new URL("src/ilink/index.ts", import.meta.url)),
+      },
+    ],
+  },
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,

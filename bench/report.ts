@@ -2,13 +2,15 @@
  * The benchmark's outputs: a table on stdout, bench/results/bench.json, a latency-vs-load chart
  * (bench/results/latency.svg, no dependencies) and BENCHMARKS.md (with the media benchmark's
  * figures when bench/results/media.json exists, and the CLI start-up figures when
- * bench/results/cli.json does; `npm run bench:cli` rewrites that section alone).
+ * bench/results/cli.json does, and the stall figures when bench/results/stall.json does; `npm run
+ * bench:cli` and `npm run bench:stall` rewrite their sections alone).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { savedStallSection } from "./stall-report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, "results");
@@ -276,7 +278,7 @@ Each contact writes 2 messages per second for 3 seconds; echo 0 ms.
 ${curve}
 
 ![added latency vs load](bench/results/latency.svg)
-${mediaSection}${cli ? cliSection(cli) : ""}`;
+${mediaSection}${cli ? cliSection(cli) : ""}${savedStallSection()}`;
 }
 
 export async function writeReports(r: Results): Promise<void> {

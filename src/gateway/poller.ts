@@ -182,7 +182,9 @@ export class Poller {
   /** The message's content key; a message that cannot be hashed is refused on its own. */
   #keyed(
     m: FetchedMessage,
-  ): (FetchedMessage & { ok: false }) | { ok: true; inbound: NewInbound; contentKey: string } {
+  ):
+    | (FetchedMessage & { ok: false })
+    | { ok: true; inbound: NewInbound; contentKey: string; cuts?: string[] } {
     if (!m.ok) return m;
     try {
       return { ...m, contentKey: contentKeyOf(m.inbound) };
@@ -218,6 +220,11 @@ export class Poller {
         if (refused) rows.push(refused);
         continue;
       }
+      if (n.cuts)
+        this.#log.warn(
+          { from: n.inbound.fromUserId, messageId: n.inbound.messageId, cuts: n.cuts.slice(0, 8) },
+          "inbound message over the size bounds: cut before it was stored",
+        );
       // The passphrase of a `/unlock` is never written (nor hashed into the content key).
       const { inbound, original } = scrubUnlock(n.inbound);
       if (original !== undefined) originals.set(inbound.dedupKey, original);

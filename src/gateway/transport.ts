@@ -23,7 +23,8 @@ export interface FetchOptions {
  * recorded as a `refused` row when it names a sender, so history shows it and the cursor moves on).
  */
 export type FetchedMessage =
-  | { ok: true; inbound: NewInbound }
+  /** `cuts`: what of the message was over the gateway's inbound bounds and cut (for a warning). */
+  | { ok: true; inbound: NewInbound; cuts?: string[] }
   | { ok: false; reason: string; level: "debug" | "warn"; refused?: NewInbound };
 
 /** One fetch's answer. */

@@ -5,20 +5,32 @@
  * The cursor lives in memory; `onCursor` lets a caller persist it. Delivery is at most once (the
  * cursor moves on when a batch arrives): the gateway adds the durable inbox on top.
  *
- * @example
- * const bot = new Bot({ token }).on("message", (ctx) => ctx.reply(`you said: ${ctx.text}`));
- * await bot.start(); // until bot.stop()
+ * Middleware (`use`, `on`) runs koa-style for each message: a middleware that does not call
+ * `next()` ends the chain for that message, so of two `on("message", h)` handlers only the first
+ * runs unless it calls `next()`. An error thrown anywhere in the chain ends it too, and reaches the
+ * `catch` handlers as a `BotError` carrying the context.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { sleep } from "../shared/sleep.js";
+import { Api } from "./api.js";
 import { type FetchLike, ILinkClient } from "./client.js";
+import { Composer, type Middleware } from "./composer.js";
 import { Context } from "./context.js";
 import { isSessionExpiredError } from "./errors.js";
+import type { Filter, FilterQuery } from "./filter.js";
 import { type ILinkLogger, silentLogger } from "./logger.js";
 import { TypingTickets } from "./typing.js";
 import { MessageType, type WeixinMessage } from "./wire.js";
 import { messageOf, WxError } from "./wx-error.js";
 
+/**
+ * How to build a `Bot`: a token (from `loginWithQr()`) and, for tests, a transport.
+ *
+ * @example
+ * import type { BotOptions } from "wxagent/ilink";
+ * const options: BotOptions = { token: "bot-token", onCursor: (cursor) => void cursor };
+ */
 export interface BotOptions {
   token: string;
   baseUrl?: string;
@@ -39,10 +51,37 @@ export interface BotOptions {
   logger?: ILinkLogger;
 }
 
+/**
+ * A handler for every message (a middleware that ignores `next`).
+ *
+ * @example
+ * import type { MessageHandler } from "wxagent/ilink";
+ * const log: MessageHandler = (ctx) => void ctx.from;
+ */
 export type MessageHandler = (ctx: Context) => unknown;
+/**
+ * Receives every error a middleware threw, wrapped with its context.
+ *
+ * @example
+ * import type { ErrorHandler } from "wxagent/ilink";
+ * const report: ErrorHandler = (err) => console.error(err.code, err.ctx.from, err.error);
+ */
 export type ErrorHandler = (error: BotError) => unknown;
 
-/** A handler threw. `code` is stable; the message names the sender, never a token. */
+/** One message's run through the middleware: its contact chain, its place in it, its end. */
+interface Task {
+  key: string;
+  seq: number;
+  done: Promise<void>;
+}
+
+/**
+ * A handler threw. `code` is stable; the message names the sender, never a token.
+ *
+ * @example
+ * import { Bot, BotError } from "wxagent/ilink";
+ * new Bot({ token: "bot-token" }).catch((err: BotError) => console.error(err.ctx.from, err.error));
+ */
 export class BotError extends WxError<"HANDLER_FAILED"> {
   override name = "BotError";
   constructor(
@@ -55,14 +94,31 @@ export class BotError extends WxError<"HANDLER_FAILED"> {
   }
 }
 
+/**
+ * The bot: long-poll, middleware, replies.
+ *
+ * @example
+ * import { Bot } from "wxagent/ilink";
+ * const bot = new Bot({ token: "bot-token" });
+ * bot.on("message:text", (ctx) => ctx.reply(`you said: ${ctx.textItem.text_item.text}`));
+ * await bot.start(); // until bot.stop()
+ */
 export class Bot {
   readonly client: ILinkClient;
+  /** Sends, typing and downloads outside a handler (`bot.api.sendText(to, text)`). */
+  readonly api: Api;
   readonly #o: BotOptions;
   readonly #log: ILinkLogger;
-  readonly #handlers: MessageHandler[] = [];
+  readonly #composer = new Composer<Context>();
   readonly #errorHandlers: ErrorHandler[] = [];
   readonly #chains = new Map<string, Promise<void>>();
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #tasks = new Set<Task>();
+  /** The task whose middleware is running, to tell a call from inside a handler. */
+  readonly #current = new AsyncLocalStorage<Task>();
+  /** Tasks waiting in `drain()` from inside a handler: a drain does not wait for them. */
+  readonly #draining = new Set<Task>();
+  #changed = wakeup();
+  #seq = 0;
   readonly #seen = new Set<string>();
   #cursor: string;
   #abort: AbortController | undefined;
@@ -83,13 +139,30 @@ export class Bot {
       });
     this.#cursor = options.cursor ?? "";
     this.#tickets = new TypingTickets(this.client, { logger: this.#log });
+    this.api = new Api(this.client, { tickets: this.#tickets });
   }
 
-  on(event: "message", handler: MessageHandler): this;
+  /** Append middleware for every message (koa-style `(ctx, next)`; a `Composer` works too). */
+  use(...middleware: Middleware<Context>[]): this {
+    this.#composer.use(...middleware);
+    return this;
+  }
+
+  /**
+   * Middleware for the messages a filter query matches, `ctx` narrowed to suit
+   * (`"message:text"` makes `ctx.textItem` present); `"error"` adds an error handler, as `catch`.
+   */
   on(event: "error", handler: ErrorHandler): this;
-  on(event: "message" | "error", handler: MessageHandler | ErrorHandler): this {
-    if (event === "message") this.#handlers.push(handler as MessageHandler);
-    else this.#errorHandlers.push(handler as ErrorHandler);
+  on<Q extends FilterQuery>(query: Q | readonly Q[], ...middleware: Middleware<Filter<Context, Q>>[]): this;
+  on(query: FilterQuery | readonly FilterQuery[] | "error", ...middleware: unknown[]): this {
+    if (query === "error") return this.catch(middleware[0] as ErrorHandler);
+    this.#composer.on(query, ...(middleware as Middleware<Context>[]));
+    return this;
+  }
+
+  /** Handle errors thrown by middleware; without one, they are logged. Handlers run in order. */
+  catch(handler: ErrorHandler): this {
+    this.#errorHandlers.push(handler);
     return this;
   }
 
@@ -115,57 +188,98 @@ export class Bot {
     return this.#loop;
   }
 
-  /** Abort the long poll in flight, wait for the handlers in flight, then notifystop. */
-  async stop(): Promise<void> {
+  /**
+   * Stop polling: abort the long poll in flight and wait for the poll loop to end, then `drain()`
+   * (bounded by `drainTimeoutMs` when given), then notifystop. Safe to call from a handler: the
+   * drain then skips that handler and the messages queued behind it, so `await bot.stop()` there
+   * returns once the other handlers ended.
+   */
+  async stop(options: { drainTimeoutMs?: number } = {}): Promise<void> {
     const abort = this.#abort;
     if (!abort) return;
     abort.abort(new Error("bot stopped"));
     await this.#loop?.catch(() => {});
-    await this.#idle();
+    await this.drain(options.drainTimeoutMs === undefined ? {} : { timeoutMs: options.drainTimeoutMs });
+    if (this.#abort !== abort) return; // a concurrent stop() got here first and notified
+    this.#abort = undefined;
     try {
       await this.client.notifyStop({ timeoutMs: 10_000 });
     } catch (err) {
       this.#log.warn({ code: (err as { code?: unknown }).code }, "notifystop failed (ignored)");
     }
-    this.#abort = undefined;
   }
 
-  /** Hand one message to the handlers (as the poll loop does). Resolves when its handlers ran. */
+  /**
+   * Wait until no message is being handled, or `timeoutMs` passed: true when drained. From inside
+   * a handler it does not wait for that handler, nor for the messages queued behind it (same
+   * contact), nor for other handlers that are themselves draining.
+   */
+  async drain(options: { timeoutMs?: number } = {}): Promise<boolean> {
+    const self = this.#current.getStore();
+    if (self) this.#touch(() => this.#draining.add(self));
+    const timeout = new AbortController();
+    const timedOut =
+      options.timeoutMs === undefined
+        ? new Promise<never>(() => {})
+        : sleep(options.timeoutMs, timeout.signal).then(
+            () => "timeout" as const,
+            () => "timeout" as const,
+          );
+    try {
+      for (;;) {
+        const waitFor = [...this.#tasks].filter(
+          (t) => ![...this.#draining].some((d) => d.key === t.key && t.seq >= d.seq),
+        );
+        if (waitFor.length === 0) return true;
+        const changed = this.#changed.promise;
+        if ((await Promise.race([changed, ...waitFor.map((t) => t.done), timedOut])) === "timeout")
+          return false;
+      }
+    } finally {
+      timeout.abort();
+      if (self) this.#touch(() => this.#draining.delete(self));
+    }
+  }
+
+  /** Hand one message to the middleware (as the poll loop does). Resolves when its chain ran. */
   handle(message: WeixinMessage): Promise<void> {
     const signal = this.#abort?.signal ?? new AbortController().signal;
     const ctx = new Context(message, { client: this.client, tickets: this.#tickets, signal });
     const key = message.group_id || message.from_user_id || "";
     const previous = this.#chains.get(key) ?? Promise.resolve();
-    const run = previous.then(() => this.#runHandlers(ctx));
+    const task: Task = { key, seq: this.#seq++, done: Promise.resolve() };
+    const run = previous.then(() => this.#current.run(task, () => this.#runMiddleware(ctx)));
+    task.done = run;
     this.#chains.set(key, run);
-    this.#inFlight.add(run);
+    this.#tasks.add(task);
     void run.finally(() => {
-      this.#inFlight.delete(run);
+      this.#touch(() => this.#tasks.delete(task));
       if (this.#chains.get(key) === run) this.#chains.delete(key);
     });
     return run;
   }
 
-  async #runHandlers(ctx: Context): Promise<void> {
-    for (const handler of this.#handlers) {
-      try {
-        await handler(ctx);
-      } catch (error) {
-        const botError = new BotError(error, ctx);
-        if (this.#errorHandlers.length === 0) this.#log.error({ from: ctx.from }, botError.message);
-        for (const h of this.#errorHandlers) {
-          try {
-            await h(botError);
-          } catch (err) {
-            this.#log.error({ err: String(err) }, "the error handler threw");
-          }
+  async #runMiddleware(ctx: Context): Promise<void> {
+    try {
+      await this.#composer.middleware()(ctx, async () => {});
+    } catch (error) {
+      const botError = new BotError(error, ctx);
+      if (this.#errorHandlers.length === 0) this.#log.error({ from: ctx.from }, botError.message);
+      for (const h of this.#errorHandlers) {
+        try {
+          await h(botError);
+        } catch (err) {
+          this.#log.error({ err: String(err) }, "the error handler threw");
         }
       }
     }
   }
 
-  async #idle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  /** Change the task sets, and wake every `drain()` to look again. */
+  #touch(change: () => void): void {
+    change();
+    this.#changed.resolve();
+    this.#changed = wakeup();
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -193,7 +307,7 @@ export class Bot {
             {},
             "session expired (-14): log in again (`loginWithQr()`) for a new token; polling stopped",
           );
-          await this.#idle();
+          await this.drain();
           throw err;
         }
         failures += 1;
@@ -232,6 +346,15 @@ export class Bot {
       this.#log.warn({ err: String(err) }, "onCursor failed; the cursor stays in memory");
     }
   }
+}
+
+/** A promise and its resolve (Promise.withResolvers is Node 22+). */
+function wakeup(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 function textsOf(m: WeixinMessage): unknown[] {
