@@ -14,12 +14,11 @@ import {
   workspacesRootOf,
 } from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
-import {
-  type DispatchOptions,
-  type GatewayOptions,
-  ILinkTransport,
-  type ILinkTransportOptions,
-  type RetentionSettings,
+import type {
+  DispatchOptions,
+  GatewayOptions,
+  ILinkTransportOptions,
+  RetentionSettings,
 } from "../gateway/index.js";
 import {
   createMediaResolver,
@@ -90,10 +89,7 @@ export function mediaWiring(
       createMediaResolver({
         mediaDir: paths.mediaDir,
         workspaceDirFor: wsFor,
-        downloaderFor: (id) => {
-          const t = deps.transportOf(id);
-          return t instanceof ILinkTransport ? t.client : undefined;
-        },
+        downloaderFor: (id) => deps.transportOf(id).media,
         allowHosts: config.media.allowHosts,
         limits,
         notify: deps.notify,

@@ -34,9 +34,9 @@ import { askWatcher, homeListener } from "./home-events.js";
 import { type BackoffOptions, expiredReason, Poller } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
 import { Scheduler, type SchedulerOptions } from "./schedule/scheduler.js";
-import type { InboundTransport } from "./transport.js";
+import type { GatewayTransport } from "./transport.js";
 
-export type GatewayTransport = InboundTransport & OutboundTransport;
+export type { GatewayTransport } from "./transport.js";
 
 export interface DeliveryDeps {
   store: Store;
@@ -76,7 +76,7 @@ export interface GatewayOptions {
   notifyTimeoutMs?: number;
   /**
    * Build the inbound-media hook from the gateway's own parts (e.g. `media/createMediaResolver`
-   * with `downloaderFor: (id) => (deps.transportOf(id) as ILinkTransport).client` and
+   * with `downloaderFor: (id) => deps.transportOf(id).media` and
    * `notify: deps.notify`). Default: no download (agents see media descriptions only).
    */
   media?: (deps: MediaDeps) => NonNullable<DispatchOptions["resolveMedia"]>;

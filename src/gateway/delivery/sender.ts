@@ -7,6 +7,7 @@
 import { sequentialize } from "../../shared/sequentialize.js";
 import type { OutboundMessage, OutboundStore } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
+import { TransportError } from "../transport-error.js";
 import type { Clock } from "./clock.js";
 import { classifySendError, describeSendError, type OutboundTransport } from "./transport.js";
 
@@ -61,6 +62,10 @@ export interface SenderOptions {
   onSent(bubble: OutboundMessage): void;
 }
 
+/** The platform's own hint of a throttle's length, when its bridge knows one (iLink gives none). */
+const retryAfterOf = (err: unknown): number | undefined =>
+  err instanceof TransportError ? err.retryAfterMs : undefined;
+
 export const contactKey = (accountId: string, userId: string): string => `${accountId}\u0000${userId}`;
 
 export class BubbleSender {
@@ -112,7 +117,7 @@ export class BubbleSender {
             );
             return { status: "throttled", error };
           }
-          const delayMs = this.#throttle(bubble.accountId);
+          const delayMs = this.#throttle(bubble.accountId, retryAfterOf(err));
           throttles++;
           if (throttles > this.o.throttleDelaysMs.length) {
             log().warn({ error, throttles }, "still throttled after backing off; deferring to the outbox");
@@ -178,11 +183,11 @@ export class BubbleSender {
     }
   }
 
-  /** Escalate the account's throttle level and set its hold; returns the wait. */
-  #throttle(accountId: string): number {
+  /** Escalate the account's throttle level and set its hold (at least `retryAfterMs`); returns the wait. */
+  #throttle(accountId: string, retryAfterMs = 0): number {
     const delays = this.o.throttleDelaysMs;
     const level = this.#accountThrottleLevel.get(accountId) ?? 0;
-    const delayMs = delays[Math.min(level, delays.length - 1)] ?? 0;
+    const delayMs = Math.max(delays[Math.min(level, delays.length - 1)] ?? 0, retryAfterMs);
     this.#accountThrottleLevel.set(accountId, level + 1);
     this.#accountHoldUntilMs.set(accountId, this.o.clock.now() + delayMs);
     return delayMs;
