@@ -18,7 +18,7 @@ export interface CliRss {
   idleMs: number;
 }
 
-function cliArgs(): { args: string[]; from: "dist" | "tsx" } {
+export function cliArgs(): { args: string[]; from: "dist" | "tsx" } {
   if (existsSync(join(root, "dist", "cli", "main.js")))
     return { args: [join(root, "bin", "wxagent.js")], from: "dist" };
   return { args: ["--import", "tsx", join(root, "src", "cli", "main.ts")], from: "tsx" };

@@ -35,7 +35,10 @@ export async function startAdminServer(options: StartAdminServerOptions): Promis
   }
   // Only the names this socket is served under: a page on another name is DNS rebinding.
   let served: { hosts: Set<string>; server: string; url: string } | undefined;
-  const fetch = withHostCheck((request: Request) => options.app.fetch(request), () => served);
+  const fetch = withHostCheck(
+    (request: Request) => options.app.fetch(request),
+    () => served,
+  );
   // The socket listens at once (the banner prints its URL); the Fetch-to-node:http adapter loads
   // with the first request, so an idle gateway whose admin UI nobody opens never holds it.
   let listener: Promise<(req: IncomingMessage, res: ServerResponse) => unknown> | undefined;

@@ -316,11 +316,7 @@ function selectAccounts(home: OpenedHome, only: string[] | undefined): Account[]
  * The configured admin port, or any free one when it is taken (a second gateway, say); a port
  * asked for with `--admin-port` is that port or a clear error.
  */
-async function startAdminOnPort(
-  app: FetchApp,
-  port: number,
-  exact: boolean,
-) {
+async function startAdminOnPort(app: FetchApp, port: number, exact: boolean) {
   try {
     return await startAdminServer({ app, port });
   } catch (err) {
