@@ -44,6 +44,17 @@ function rssMb(pid: number | undefined): number | undefined {
   }
 }
 
+/** The process's CPU time so far (user + system), ms, from /proc/<pid>/stat (Linux). */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -115,7 +126,9 @@ try {
   for (let n = 1; n <= ROUNDS; n++) {
     // Every poll back in place before the next round: the round measures answers, not reconnects.
     await until(`${N} open long-polls`, 30_000, async () => (await child.openPolls()) >= N);
+    const cpuBefore = cpuMs(pid);
     const a = await child.spread({ accountIds: ids, tag: `accounts${n}` });
+    const cpuAfter = cpuMs(pid);
     const lat = [...a.latenciesMs].sort((x, y) => x - y);
     const at = (p: number) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)] ?? Number.NaN;
     rounds.push({
@@ -125,6 +138,7 @@ try {
       p50Ms: Math.round(at(0.5)),
       p99Ms: Math.round(at(0.99)),
       simCpuMs: a.simCpuMs,
+      gatewayCpuMs: cpuBefore === undefined || cpuAfter === undefined ? null : cpuAfter - cpuBefore,
     });
     log(`round ${n}: ${JSON.stringify(rounds.at(-1))}`);
   }

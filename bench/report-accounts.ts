@@ -28,6 +28,8 @@ export interface AccountsBench {
     p50Ms: number;
     p99Ms: number;
     simCpuMs: number;
+    /** The daemon's CPU (all threads) during the round, including the 100 ms grace after it. */
+    gatewayCpuMs: number | null;
   }[];
   targets: { allAnsweredSec: number; rssMb: number; ok: boolean };
 }
@@ -42,7 +44,7 @@ export function accountsSection(a: AccountsBench): string {
   const rows = a.rounds
     .map(
       (r, i) =>
-        `| ${i + 1}${i === 0 ? " (first after start)" : ""} | ${r.answered}/${a.accounts} | ${r.allAnsweredSec} s | ${r.p50Ms} / ${r.p99Ms} ms | ${r.unexpected} |`,
+        `| ${i + 1}${i === 0 ? " (first after start)" : ""} | ${r.answered}/${a.accounts} | ${r.allAnsweredSec} s | ${r.p50Ms} / ${r.p99Ms} ms | ${r.unexpected} | ${r.gatewayCpuMs ?? "-"} / ${r.simCpuMs} ms |`,
     )
     .join("\n");
   return `
@@ -62,9 +64,12 @@ median round.
 | every message answered exactly once in every round | ${all} | | ${yes(all)} |
 | start: banner / all ${a.accounts} long-polls open | ${a.bannerMs} / ${a.pollsOpenMs} ms | | |
 
-| round | answered | all answered | latency p50 / p99 | unexpected replies |
-| --- | --- | --- | --- | --- |
+| round | answered | all answered | latency p50 / p99 | unexpected replies | CPU: daemon / simulator |
+| --- | --- | --- | --- | --- | --- |
 ${rows}
+
+Both processes share the machine's cores (and this VM shares its host): when the machine is busy
+the times grow, the CPU figures much less; read the two together.
 
 Measured ${a.machine.at} on ${a.machine.nproc} × ${a.machine.cpuModel}, Node ${a.machine.node}; ${a.stealPct ?? "-"} % of the
 CPU stolen by the hypervisor during the rounds.

@@ -287,11 +287,20 @@ function simulatorAwareProfiles(
   dmPolicy: StartOptions["dmPolicy"],
 ): (accountId: string) => ResolvedProfile {
   const real = profileResolver(config, dmPolicy ? { dmPolicy } : {});
+  // Asked several times per message: whether an account is simulated is read once (an id is
+  // the simulator's or WeChat's for good), not from the store on every call.
+  const isSimulated = new Map<string, boolean>();
   const simulated = new Map<string, ResolvedProfile>();
   return (accountId) => {
     const known = simulated.get(accountId);
     if (known) return known;
-    if (!store.accounts.get(accountId)?.simulated) return real(accountId);
+    let sim = isSimulated.get(accountId);
+    if (sim === undefined) {
+      const account = store.accounts.get(accountId);
+      sim = account?.simulated === true;
+      if (account) isSimulated.set(accountId, sim);
+    }
+    if (!sim) return real(accountId);
     const own = config.accounts?.[accountId];
     const p = resolveProfile(config, accountId, {
       dmPolicy: dmPolicy ?? ((own?.dmPolicy ?? config.defaults?.dmPolicy) ? undefined : "open"),
