@@ -14,13 +14,10 @@ import {
   workspacesRootOf,
 } from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
-import {
-  type DispatchOptions,
-  type GatewayOptions,
-  ILinkTransport,
-  type ILinkTransportOptions,
-  type RetentionSettings,
-} from "../gateway/index.js";
+import type { DispatchOptions } from "../gateway/dispatcher.js";
+import type { GatewayOptions } from "../gateway/gateway.js";
+import { ILinkTransport, type ILinkTransportOptions } from "../gateway/ilink-transport.js";
+import type { RetentionSettings } from "../gateway/retention.js";
 import {
   createMediaResolver,
   createTranscriber,

@@ -78,9 +78,7 @@ export function fetchExchange(fetch: FetchLike): Exchange {
 // undici's Agent alone, not its index: the index loads fetch, WebSocket, EventSource and the caches
 // too, about 5 MB of an idle gateway's memory that the bot API's exchanges never use.
 // undici 6 has no `exports` map, so its files are reachable; a moved file fails at start, loudly.
-const { Agent } = createRequire(import.meta.url)("undici/lib/dispatcher/agent.js") as {
-  Agent: typeof UndiciAgent;
-};
+const Agent = createRequire(import.meta.url)("undici/lib/dispatcher/agent.js") as typeof UndiciAgent;
 
 let shared: UndiciAgent | undefined;
 
