@@ -156,7 +156,7 @@ function table(r: Results): string {
     [
       "RSS idle: `wxagent start` process / bench process after GC",
       `${r.rss.cliIdleMb ?? "-"} (${r.rss.cliFrom ?? "-"}) / ${r.rss.idleMb} MB`,
-      "idle < 100 MB",
+      "idle < 80 MB",
     ],
     ["RSS peak of the bench process under load", `${r.rss.loadedPeakMb} MB`, ""],
     [
@@ -239,7 +239,7 @@ latency* is the difference minus the echo agent's delay.
 | added latency p50 / p99, steady ${r.steady.offeredPerSec} msg/s from 200 contacts; median of ${r.steadyP99Runs?.length ?? 1} runs by p99 | ${r.steady.p50Ms} / ${r.steady.p99Ms} ms${r.steadyP99Runs ? ` (p99 of the runs: ${r.steadyP99Runs.join(", ")})` : ""} | p99 < 20 ms | ${tgt(r.targets.p99AddedMs.ok)} |
 | added latency p50 / p99 inside the burst (waiting behind the burst included) | ${r.burst.p50Ms} / ${r.burst.p99Ms} ms | | |
 | 500 contacts × 1 message, echo 1000 ms: all answered after | ${r.slowAgent.allAnsweredSec} s | ≤ 2 s | ${tgt(r.targets.slowAllAnsweredSec.ok)} |
-| RSS of an idle \`wxagent start --agent echo\` process (one account, 5 s after start, run from ${r.rss.cliFrom ?? "-"}) | ${r.rss.cliIdleMb ?? "not measured"} MB | < 100 MB | ${tgt(r.targets.idleRssMb.ok)} |
+| RSS of an idle \`wxagent start --agent echo\` process (one account, idle 30 s, run from ${r.rss.cliFrom ?? "-"}; 5 s after start in brackets) | ${r.rss.cliIdleMb ?? "not measured"} MB (${r.rss.cliEarlyMb ?? "-"}) | < 80 MB | ${tgt(r.targets.idleRssMb.ok)} |
 | RSS of the benchmark process, gateway started and idle, after GC (tsx loader included) | ${r.rss.idleMb} MB | | |
 | RSS peak of the benchmark process under the loads above | ${r.rss.loadedPeakMb} MB | | |
 | the same burst through a one-message-at-a-time loop (poll → handle → send) | ${r.sequential.repliesPerSec} replies/s | | |
