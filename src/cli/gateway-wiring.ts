@@ -17,13 +17,13 @@ import type { Config } from "../config/index.js";
 import type { DispatchOptions } from "../gateway/dispatcher.js";
 import type { GatewayOptions } from "../gateway/gateway.js";
 import { ILinkTransport, type ILinkTransportOptions } from "../gateway/ilink-transport.js";
-import type { RetentionSettings } from "../gateway/retention.js";
 import {
   createMediaResolver,
   createTranscriber,
   type MediaLimits,
   type Transcriber,
 } from "../gateway/media/index.js";
+import type { RetentionSettings } from "../gateway/retention.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";

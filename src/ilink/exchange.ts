@@ -12,7 +12,7 @@
  *   in the tree through the AI SDK.
  */
 import { createRequire } from "node:module";
-import type { Agent as UndiciAgent, Dispatcher } from "undici";
+import type { Dispatcher, Agent as UndiciAgent } from "undici";
 import { onAbortOf } from "./abort-fanout.js";
 import type { FetchLike } from "./request.js";
 
