@@ -9,7 +9,7 @@
  * median. RSS from /proc: idle (every long-poll open, nothing else happening) and the peak during
  * the rounds (sampled every 25 ms).
  *
- * `--accounts N`; BENCH_PROF=<dir> writes the daemon's CPU profile there (node --cpu-prof).
+ * `--accounts N`, `--max-turns N`; BENCH_PROF=<dir> writes the daemon's CPU profile there (node --cpu-prof).
  * Prints the figures, writes bench/results/accounts.json and its section of BENCHMARKS.md.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -29,6 +29,8 @@ function flag(name: string): string | undefined {
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 const N = Number(flag("--accounts") ?? 1000);
+/** `--max-turns N`: passed to `wxagent start` (default: the CLI's own default). */
+const maxTurns = flag("--max-turns");
 const ROUNDS = 3;
 const TARGET_SEC = 2;
 const TARGET_RSS_MB = 300;
@@ -98,6 +100,7 @@ try {
       "--no-sim",
       "--admin-port",
       "0",
+      ...(maxTurns ? ["--max-turns", maxTurns] : []),
     ],
     { env: { ...process.env, WXAGENT_HOME: home }, stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -149,6 +152,7 @@ try {
     machine: await machineInfo(),
     from,
     accounts: N,
+    maxTurns: maxTurns ? Number(maxTurns) : null,
     bannerMs,
     pollsOpenMs,
     idleRssMb: idleRssMb ?? null,
