@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { cliArgs } from "./cli-rss.js";
 import { machineInfo, stealPercent, stealSample } from "./report.js";
@@ -158,6 +158,7 @@ try {
     idleRssMb: idleRssMb ?? null,
     peakRssMb: peak || null,
     stealPct: stealPercent(steal) ?? null,
+    loadAvg1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
     rounds,
     targets: {
       allAnsweredSec: TARGET_SEC,

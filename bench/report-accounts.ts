@@ -22,6 +22,8 @@ export interface AccountsBench {
   idleRssMb: number | null;
   peakRssMb: number | null;
   stealPct: number | null;
+  /** The machine's 1-minute load average after the rounds (its other users included). */
+  loadAvg1m?: number;
   rounds: {
     answered: number;
     unexpected: number;
@@ -80,8 +82,8 @@ beside the 1,000 held by the long-polls (HTTP/1.1, one request per connection).
 Both processes share the machine's cores (and this VM shares its host): when the machine is busy
 the times grow, the CPU figures much less; read the two together.
 
-Measured ${a.machine.at} on ${a.machine.nproc} × ${a.machine.cpuModel}, Node ${a.machine.node}; ${a.stealPct ?? "-"} % of the
-CPU stolen by the hypervisor during the rounds.
+Measured ${a.machine.at} on ${a.machine.nproc} × ${a.machine.cpuModel}, Node ${a.machine.node}; load average ${a.loadAvg1m ?? "-"} after
+the rounds, ${a.stealPct ?? "-"} % of the CPU stolen by the hypervisor during them.
 `;
 }
 
