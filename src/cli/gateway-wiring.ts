@@ -14,18 +14,16 @@ import {
   workspacesRootOf,
 } from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
-import type {
-  DispatchOptions,
-  GatewayOptions,
-  ILinkTransportOptions,
-  RetentionSettings,
-} from "../gateway/index.js";
+import type { DispatchOptions } from "../gateway/dispatcher.js";
+import type { GatewayOptions } from "../gateway/gateway.js";
+import type { ILinkTransportOptions } from "../gateway/ilink-transport.js";
 import {
   createMediaResolver,
   createTranscriber,
   type MediaLimits,
   type Transcriber,
 } from "../gateway/media/index.js";
+import type { RetentionSettings } from "../gateway/retention.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";

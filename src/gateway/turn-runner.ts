@@ -119,8 +119,18 @@ export class TurnRunner {
     );
     const typing = delivery.typing(message);
     // Aborted once the agent's run has settled: a question it left open is withdrawn, and told.
-    const ended = new AbortController();
-    const io = this.#ioFor(message, running, signal, progress, ended.signal);
+    // Made with the first question only: an abort builds a DOMException with its stack trace,
+    // a cost every turn paid before (bench/accounts.ts profile), though few turns ever ask.
+    let ended: AbortController | undefined;
+    let over = false;
+    const endedSignal = (): AbortSignal => {
+      if (!ended) {
+        ended = new AbortController();
+        if (over) ended.abort();
+      }
+      return ended.signal;
+    };
+    const io = this.#ioFor(message, running, signal, progress, endedSignal);
     // A scheduled turn's end is the scheduler's to record; a message's is the inbound row's.
     const finish = (state: "done" | "failed", reason?: string, outcome?: TurnOutcome) =>
       scheduled
@@ -141,7 +151,8 @@ export class TurnRunner {
       try {
         raw = await agent.run(input, io);
       } finally {
-        ended.abort();
+        over = true;
+        ended?.abort();
       }
       signal.throwIfAborted();
       const reply = await this.#prepareReply(message, input.contact, raw);
@@ -236,7 +247,7 @@ export class TurnRunner {
     running: Running,
     signal: AbortSignal,
     progress: ProgressNotes,
-    ended: AbortSignal,
+    ended: () => AbortSignal,
   ): AgentIO {
     return {
       progress: (text) => progress.add(text),
@@ -246,7 +257,7 @@ export class TurnRunner {
         askInChat(question, options, {
           message,
           signal,
-          ended,
+          ended: ended(),
           asks: this.#asks,
           ...(this.#o.mediaDir ? { fileDir: join(this.#o.mediaDir, "questions") } : {}),
           delivery: this.#o.delivery,
