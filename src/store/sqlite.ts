@@ -41,6 +41,12 @@ export interface OpenStoreOptions {
    * on them. Only long-running processes that follow that rule (the gateway) turn it on.
    */
   groupCommit?: boolean;
+  /**
+   * With group commit on a file: checkpoint on a background thread (default true). False turns
+   * checkpoints off altogether, so the WAL only grows: the WAL benchmark (bench/wal.ts) reads the
+   * bytes written from its size. Nothing else should turn it off.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /**
@@ -97,7 +103,9 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
 
   const d = createDb(db, options.now ?? Date.now);
   const group = options.groupCommit ? createGroupCommit(db) : undefined;
-  const checkpointer = group && !inMemory ? checkpointOffThread(db, file) : undefined;
+  if (group && options.backgroundCheckpoints === false) db.pragma("wal_autocheckpoint = 0");
+  const checkpointer =
+    group && !inMemory && options.backgroundCheckpoints !== false ? checkpointOffThread(db, file) : undefined;
   const enter = group ? () => group.begin() : () => {};
   let closing: Promise<void> | undefined;
   const store: Store = {
