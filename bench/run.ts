@@ -19,8 +19,8 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { type SimAccount, SimChild } from "./sim-client.js";
 import type { RunAnswer } from "./sim-child.js";
+import { type SimAccount, SimChild } from "./sim-client.js";
 
 process.env.WXAGENT_LOG_LEVEL ??= "warn";
 // Imported after the log level is set: some modules create their logger at import.

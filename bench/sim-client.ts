@@ -18,7 +18,6 @@ export interface SimAccount {
 }
 
 export class SimChild {
-
   readonly #child: ChildProcess;
   readonly #waiting = new Map<number, (answer: Record<string, unknown>) => void>();
   #next = 1;

@@ -3,17 +3,18 @@
  * file with group commit, iLink transport over loopback HTTP, echo agent, spacing 0), the simulator
  * and load generator in a child process (bench/sim-child.ts), checkpoints off so the WAL only grows.
  *
- * Per message, for a burst (200 contacts × 5) and a steady load (100 contacts, 2 messages/s each):
+ * Per message, for a burst (200 contacts × 5), a steady load (100 contacts, 2 messages/s each) and
+ * isolated messages (one every 100 ms, so each goes through the gateway alone: the worst case):
  *  - WAL bytes appended (the -wal file's growth: frames of page size + 24 bytes, never reused
  *    without a checkpoint) and WAL frames;
  *  - SQL statements run (reads and writes, counted by wrapping better-sqlite3's Statement) and
  *    commits (explicit COMMITs, outermost `db.transaction` calls, autocommitted writes);
  *  - CPU µs of this process (process.cpuUsage: all threads) per message.
- * The byte, frame, statement and commit counts do not depend on machine load (a burst's batching
- * does, a little: more messages per event-loop turn on a faster run); the CPU figure is noisy on a
- * shared machine. Writes bench/results/wal.json.
+ * The isolated figures do not depend on machine load; the burst's and the steady load's do, through
+ * how many messages share a poll, a turn and a commit (the steady figure varies most); the CPU
+ * figures are noisy on a shared machine. Writes bench/results/wal.json.
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,10 +30,12 @@ const { openStore } = await import("../src/store/sqlite.js");
 
 const count = { reads: 0, writes: 0, control: 0, commits: 0 };
 const bySql = new Map<string, number>();
+/** UPDATE … RETURNING reads as a reader to better-sqlite3: it is a write all the same. */
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
 /** Transaction control (BEGIN, SAVEPOINT, RELEASE, COMMIT, ROLLBACK): counted apart from writes. */
 const CONTROL = /^\s*(BEGIN|SAVEPOINT|RELEASE|COMMIT|ROLLBACK)\b/i;
 const COMMIT = /^\s*COMMIT\b/i;
-/** A trace of the statements of each commit (BENCH_WAL_TRACE=n: print the first n commits of the steady run). */
+/** A trace of the statements of each commit (BENCH_WAL_TRACE=n: print n commits of the isolated run). */
 let trace: string[][] | undefined;
 let current: string[] = [];
 const endCommit = () => {
@@ -48,7 +51,7 @@ const endCommit = () => {
     statement[method] = function (this: Database.Statement, ...args: unknown[]) {
       const key = this.source.replace(/\s+/g, " ").slice(0, 70);
       bySql.set(key, (bySql.get(key) ?? 0) + 1);
-      if (this.reader) count.reads++;
+      if (this.reader && !WRITE.test(this.source)) count.reads++;
       else if (CONTROL.test(this.source)) {
         count.control++;
         if (COMMIT.test(this.source)) count.commits++;
@@ -87,7 +90,13 @@ const child = new SimChild();
 await child.ready;
 const home = mkdtempSync(join(tmpdir(), "wxagent-bench-wal-"));
 const file = join(home, "wxagent.db");
-const store = openStore(file, { groupCommit: true, backgroundCheckpoints: false });
+// BENCH_LAZY_COMMIT_MS: the store's lazyCommitMs (0 commits every group at the end of its turn).
+const lazy = process.env.BENCH_LAZY_COMMIT_MS;
+const store = openStore(file, {
+  groupCommit: true,
+  backgroundCheckpoints: false,
+  ...(lazy ? { lazyCommitMs: Number(lazy) } : {}),
+});
 const account = await child.account();
 store.accounts.upsert({
   id: account.account_id,
@@ -114,6 +123,30 @@ const walSize = (): number => {
   }
 };
 
+/**
+ * WAL frames appended since byte `from`, by the table or index their page belongs to (dbstat;
+ * a page new since the last checkpoint, unknown to the database file, counts as "(new page)").
+ */
+function framesByTree(from: number): Record<string, number> {
+  const names = new Map<number, string>();
+  const db = new Database(file, { readonly: true });
+  for (const r of db.prepare("SELECT pageno, name FROM dbstat").all() as { pageno: number; name: string }[])
+    names.set(r.pageno, r.name);
+  db.close();
+  const out: Record<string, number> = {};
+  const fd = openSync(`${file}-wal`, "r");
+  const header = Buffer.alloc(24);
+  const frame = pageSize + 24;
+  // Frames start after the 32-byte WAL header; `from` is a file size, so on a frame boundary.
+  for (let at = Math.max(32, from); at + frame <= walSize(); at += frame) {
+    readSync(fd, header, 0, 24, at);
+    const name = names.get(header.readUInt32BE(0)) ?? "(new page)";
+    out[name] = (out[name] ?? 0) + 1;
+  }
+  closeSync(fd);
+  return out;
+}
+
 interface Phase {
   messages: number;
   answered: number;
@@ -123,10 +156,19 @@ interface Phase {
   writesPerMessage: number;
   controlPerMessage: number;
   commitsPerMessage: number;
+  walBytesPerCommit: number;
   cpuUsPerMessage: number;
 }
 
-async function measure(tag: string, contacts: number, perContact: number, intervalMs: number): Promise<Phase> {
+/** WAL frames per message of the last phase measured, by table or index. */
+let lastFrames: Record<string, number> = {};
+
+async function measure(
+  tag: string,
+  contacts: number,
+  perContact: number,
+  intervalMs: number,
+): Promise<Phase> {
   await store.durable();
   const wal0 = walSize();
   const c0 = { ...count };
@@ -138,6 +180,11 @@ async function measure(tag: string, contacts: number, perContact: number, interv
   const n = answer.sent;
   const per = (x: number, digits = 1) => Math.round((x / n) * 10 ** digits) / 10 ** digits;
   const walBytes = walSize() - wal0;
+  lastFrames = Object.fromEntries(
+    Object.entries(framesByTree(wal0))
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, Math.round((v / n) * 100) / 100]),
+  );
   return {
     messages: n,
     answered: answer.answered,
@@ -147,6 +194,7 @@ async function measure(tag: string, contacts: number, perContact: number, interv
     writesPerMessage: per(count.writes - c0.writes),
     controlPerMessage: per(count.control - c0.control),
     commitsPerMessage: per(count.commits - c0.commits, 2),
+    walBytesPerCommit: Math.round(walBytes / Math.max(1, count.commits - c0.commits)),
     cpuUsPerMessage: Math.round((cpu.user + cpu.system) / n),
   };
 }
@@ -156,24 +204,44 @@ log("warm-up: 200 contacts × 2 messages, not measured …");
 await measure("warm", 200, 2, 0);
 log("burst: 200 contacts × 5 messages …");
 const burst = await measure("burst", 200, 5, 0);
-const burstSql = [...bySql].sort((a, b) => b[1] - a[1]).map(([sql, k]) => `${(k / burst.messages).toFixed(2)}  ${sql}`);
+const burstFrames = lastFrames;
+const burstSql = [...bySql]
+  .sort((a, b) => b[1] - a[1])
+  .map(([sql, k]) => `${(k / burst.messages).toFixed(2)}  ${sql}`);
 log("steady: 100 contacts, 2 messages/s each, 3 s …");
+const steady = await measure("steady", 100, 6, 500);
+const steadyFrames = lastFrames;
+const steadySql = [...bySql]
+  .sort((a, b) => b[1] - a[1])
+  .map(([sql, k]) => `${(k / steady.messages).toFixed(2)}  ${sql}`);
+
 const traceCommits = Number(process.env.BENCH_WAL_TRACE ?? 0);
 if (traceCommits > 0) trace = [];
-const steady = await measure("steady", 100, 6, 500);
-const steadySql = [...bySql].sort((a, b) => b[1] - a[1]).map(([sql, k]) => `${(k / steady.messages).toFixed(2)}  ${sql}`);
+log("isolated: 10 contacts, one message every 100 ms (each handled alone), 3 s …");
+const isolated = await measure("isolated", 10, 3, 1000);
+const isolatedFrames = lastFrames;
 
 await gateway.stop({ drainTimeoutMs: 2000 });
 await store.close();
 await child.close();
 rmSync(home, { recursive: true, force: true });
 
-const results = { pageSize, burst, steady, statementsPerMessage: { burst: burstSql, steady: steadySql } };
+const results = {
+  pageSize,
+  burst,
+  steady,
+  statementsPerMessage: { burst: burstSql, steady: steadySql },
+  isolated,
+  walFramesPerMessageByTree: { burst: burstFrames, steady: steadyFrames, isolated: isolatedFrames },
+};
 log(`page size ${pageSize} B; CPU is all threads of the gateway process, noisy on a shared machine`);
-console.table({ burst, steady });
+console.table({ burst, steady, isolated });
+log(`WAL frames per message by table or index, isolated: ${JSON.stringify(isolatedFrames)}`);
 log("statements per message, steady:");
 for (const line of steadySql) log(`  ${line}`);
-if (trace) for (const [i, group] of trace.slice(50, 50 + traceCommits).entries()) log(`commit ${i}: ${group.join(" | ")}`);
+if (trace)
+  for (const [i, group] of trace.slice(10, 10 + traceCommits).entries())
+    log(`commit ${i}: ${group.join(" | ")}`);
 const here = dirname(fileURLToPath(import.meta.url));
 writeFileSync(join(here, "results", "wal.json"), `${JSON.stringify(results, null, 2)}\n`);
 process.exit(0);

@@ -137,7 +137,12 @@ export function createInboundStore(d: Db): InboundStore {
     },
     countByState(accountId, state) {
       const row = d
-        .stmt("SELECT COUNT(*) AS n FROM inbound WHERE account_id = ? AND state = ?")
+        .stmt(
+          state === "pending" || state === "processing"
+            ? // The open states' partial index applies only where the query names them literally.
+              "SELECT COUNT(*) AS n FROM inbound WHERE account_id = ? AND state IN ('pending', 'processing') AND state = ?"
+            : "SELECT COUNT(*) AS n FROM inbound WHERE account_id = ? AND state = ?",
+        )
         .get(accountId, state) as Row;
       return Number(row.n);
     },
