@@ -29,7 +29,8 @@ const { openStore } = await import("../src/store/sqlite.js");
 // ---- counting what reaches SQLite ------------------------------------------------------------
 
 const count = { reads: 0, writes: 0, control: 0, commits: 0 };
-const bySql = new Map<string, number>();
+/** Per SQL text (shortened): calls, and wall time inside better-sqlite3 (SQLite's work), ns. */
+const bySql = new Map<string, { n: number; ns: bigint }>();
 /** UPDATE … RETURNING reads as a reader to better-sqlite3: it is a write all the same. */
 const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
 /** Transaction control (BEGIN, SAVEPOINT, RELEASE, COMMIT, ROLLBACK): counted apart from writes. */
@@ -50,26 +51,41 @@ const endCommit = () => {
     const original = statement[method] as (this: Database.Statement, ...args: unknown[]) => unknown;
     statement[method] = function (this: Database.Statement, ...args: unknown[]) {
       const key = this.source.replace(/\s+/g, " ").slice(0, 70);
-      bySql.set(key, (bySql.get(key) ?? 0) + 1);
-      if (this.reader && !WRITE.test(this.source)) count.reads++;
-      else if (CONTROL.test(this.source)) {
-        count.control++;
-        if (COMMIT.test(this.source)) count.commits++;
-      } else {
-        count.writes++;
-        if (trace) current.push(key);
-        const autocommit = !this.database.inTransaction;
-        const out = original.apply(this, args);
-        if (autocommit) {
-          count.commits++;
-          endCommit();
-        }
-        return out;
+      const entry = bySql.get(key) ?? { n: 0, ns: 0n };
+      bySql.set(key, entry);
+      entry.n++;
+      const started = process.hrtime.bigint();
+      try {
+        return counted(this, key, () => original.apply(this, args));
+      } finally {
+        entry.ns += process.hrtime.bigint() - started;
       }
-      const out = original.apply(this, args);
-      if (COMMIT.test(this.source)) endCommit();
-      return out;
     };
+  }
+  /** Counts one call of `stmt` as a read, a write or transaction control, and a commit when it is one. */
+  function counted(stmt: Database.Statement, key: string, call: () => unknown): unknown {
+    if (stmt.reader && !WRITE.test(stmt.source)) {
+      count.reads++;
+      return call();
+    }
+    if (CONTROL.test(stmt.source)) {
+      count.control++;
+      const out = call();
+      if (COMMIT.test(stmt.source)) {
+        count.commits++;
+        endCommit();
+      }
+      return out;
+    }
+    count.writes++;
+    if (trace) current.push(key);
+    const autocommit = !stmt.database.inTransaction;
+    const out = call();
+    if (autocommit) {
+      count.commits++;
+      endCommit();
+    }
+    return out;
   }
   const proto = Database.prototype as unknown as Record<string, unknown>;
   const exec = proto.exec as (this: Database.Database, sql: string) => unknown;
@@ -205,15 +221,19 @@ await measure("warm", 200, 2, 0);
 log("burst: 200 contacts × 5 messages …");
 const burst = await measure("burst", 200, 5, 0);
 const burstFrames = lastFrames;
-const burstSql = [...bySql]
-  .sort((a, b) => b[1] - a[1])
-  .map(([sql, k]) => `${(k / burst.messages).toFixed(2)}  ${sql}`);
+/** Per message: calls and µs inside SQLite of each statement, the costliest first. */
+const sqlLines = (messages: number): string[] =>
+  [...bySql]
+    .sort((a, b) => Number(b[1].ns - a[1].ns))
+    .map(
+      ([sql, e]) =>
+        `${(e.n / messages).toFixed(2).padStart(5)} × ${(Number(e.ns) / 1000 / messages).toFixed(1).padStart(5)} µs  ${sql}`,
+    );
+const burstSql = sqlLines(burst.messages);
 log("steady: 100 contacts, 2 messages/s each, 3 s …");
 const steady = await measure("steady", 100, 6, 500);
 const steadyFrames = lastFrames;
-const steadySql = [...bySql]
-  .sort((a, b) => b[1] - a[1])
-  .map(([sql, k]) => `${(k / steady.messages).toFixed(2)}  ${sql}`);
+const steadySql = sqlLines(steady.messages);
 
 const traceCommits = Number(process.env.BENCH_WAL_TRACE ?? 0);
 if (traceCommits > 0) trace = [];
@@ -237,8 +257,8 @@ const results = {
 log(`page size ${pageSize} B; CPU is all threads of the gateway process, noisy on a shared machine`);
 console.table({ burst, steady, isolated });
 log(`WAL frames per message by table or index, isolated: ${JSON.stringify(isolatedFrames)}`);
-log("statements per message, steady:");
-for (const line of steadySql) log(`  ${line}`);
+log("per message, burst: calls × wall µs inside SQLite (inflated by preemption on a loaded machine), statement");
+for (const line of burstSql) log(`  ${line}`);
 if (trace)
   for (const [i, group] of trace.slice(10, 10 + traceCommits).entries())
     log(`commit ${i}: ${group.join(" | ")}`);
