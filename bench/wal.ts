@@ -257,7 +257,9 @@ const results = {
 log(`page size ${pageSize} B; CPU is all threads of the gateway process, noisy on a shared machine`);
 console.table({ burst, steady, isolated });
 log(`WAL frames per message by table or index, isolated: ${JSON.stringify(isolatedFrames)}`);
-log("per message, burst: calls × wall µs inside SQLite (inflated by preemption on a loaded machine), statement");
+log(
+  "per message, burst: calls × wall µs inside SQLite (inflated by preemption on a loaded machine), statement",
+);
 for (const line of burstSql) log(`  ${line}`);
 if (trace)
   for (const [i, group] of trace.slice(10, 10 + traceCommits).entries())
