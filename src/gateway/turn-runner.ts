@@ -20,6 +20,9 @@ import { checkedOutboundPath, prepareReplyMedia } from "./reply-media.js";
 import type { ScheduledTurn } from "./schedule/scheduler.js";
 import { type AbortKind, ProgressNotes, TurnAborted } from "./turn-parts.js";
 
+/** Why a turn's `ended` signal fires: the agent's run has settled. */
+const TURN_ENDED = new Error("the turn ended");
+
 export interface TurnRunnerDeps {
   options: DispatchOptions;
   asks: AskRegistry;
@@ -141,7 +144,8 @@ export class TurnRunner {
       try {
         raw = await agent.run(input, io);
       } finally {
-        ended.abort();
+        // A shared reason: `abort()` without one builds a DOMException (with a stack) for every turn.
+        ended.abort(TURN_ENDED);
       }
       signal.throwIfAborted();
       const reply = await this.#prepareReply(message, input.contact, raw);
