@@ -245,13 +245,16 @@ latency* is the difference minus the echo agent's delay.
 | simulator + load generator CPU during the burst (its own process) | ${r.cpu?.burstSimCpuMs ?? "-"} ms for ${r.burst.messages} messages | | |
 | CPU stolen from this VM by the hypervisor (/proc/stat), burst / steady runs | ${r.cpu?.stealPct ? `${r.cpu.stealPct.burst ?? "-"} / ${r.cpu.stealPct.steady ?? "-"} %` : "-"} | | |
 | SQLite WAL file after all the steady runs (kept under about 64 MiB by the checkpoint thread) | ${r.cpu?.walMbAfterSteady ?? "-"} MB | | |
+| WAL written per message, burst / steady / one message at a time (\`npm run bench:wal\`, its latest run: checkpoints off, ${r.wal?.pageSize ?? "-"} B pages) | ${r.wal ? `${r.wal.burst.walBytesPerMessage} / ${r.wal.steady.walBytesPerMessage} / ${r.wal.isolated.walBytesPerMessage} B` : "not measured"} | < 20 KB | |
+| SQL statements / commits per message, the same runs | ${r.wal ? `${r.wal.burst.statementsPerMessage} / ${r.wal.burst.commitsPerMessage}, ${r.wal.steady.statementsPerMessage} / ${r.wal.steady.commitsPerMessage}, ${r.wal.isolated.statementsPerMessage} / ${r.wal.isolated.commitsPerMessage}` : "-"} | | |
 | longest event-loop blocks of the gateway in the steady runs, p99 / max | ${r.cpu ? `${r.cpu.loopBlockMs.p99} / ${r.cpu.loopBlockMs.max} ms` : "-"} | | |
 
 With a 1000 ms agent the one-at-a-time loop needs 500 × 1 s = 500 s for the 500 contacts of
 row 4 by construction; it was not run. With the 0 ms agent of row 1 it does nothing but poll and
 send, one request at a time (no store, no dedup, no quota, nothing survives a crash), so its rate
 is the HTTP round trip. The gateway records every message and bubble before it answers (about ten
-SQLite writes a message, one commit per event-loop turn) and runs up to \`maxTurns\` turns at once.
+SQLite writes a message; the writes of a turn commit together at its end when something waits for
+them, within 20 ms otherwise) and runs up to \`maxTurns\` turns at once.
 
 Reading the CPU rows: the gateway and the simulator (with its load generator) share the machine's
 cores. Per message of the burst, the gateway spends the CPU above and the simulator its figure
