@@ -5,7 +5,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Machine, replaceSection } from "./report.js";
+import type { Machine } from "./report.js";
+import { replaceSection } from "./sections.js";
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "results");
 

@@ -11,6 +11,7 @@ import { availableParallelism, cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AccountsBench, accountsSection } from "./report-accounts.js";
+import { replaceSection } from "./sections.js";
 import { savedStallSection } from "./stall-report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -253,13 +254,16 @@ latency* is the difference minus the echo agent's delay.
 | simulator + load generator CPU during the burst (its own process) | ${r.cpu?.burstSimCpuMs ?? "-"} ms for ${r.burst.messages} messages | | |
 | CPU stolen from this VM by the hypervisor (/proc/stat), burst / steady runs | ${r.cpu?.stealPct ? `${r.cpu.stealPct.burst ?? "-"} / ${r.cpu.stealPct.steady ?? "-"} %` : "-"} | | |
 | SQLite WAL file after all the steady runs (kept under about 64 MiB by the checkpoint thread) | ${r.cpu?.walMbAfterSteady ?? "-"} MB | | |
+| WAL written per message, burst / steady / one message at a time (\`npm run bench:wal\`, its latest run: checkpoints off, ${r.wal?.pageSize ?? "-"} B pages) | ${r.wal ? `${r.wal.burst.walBytesPerMessage} / ${r.wal.steady.walBytesPerMessage} / ${r.wal.isolated.walBytesPerMessage} B` : "not measured"} | < 20 KB | |
+| SQL statements / commits per message, the same runs | ${r.wal ? `${r.wal.burst.statementsPerMessage} / ${r.wal.burst.commitsPerMessage}, ${r.wal.steady.statementsPerMessage} / ${r.wal.steady.commitsPerMessage}, ${r.wal.isolated.statementsPerMessage} / ${r.wal.isolated.commitsPerMessage}` : "-"} | | |
 | longest event-loop blocks of the gateway in the steady runs, p99 / max | ${r.cpu ? `${r.cpu.loopBlockMs.p99} / ${r.cpu.loopBlockMs.max} ms` : "-"} | | |
 
 With a 1000 ms agent the one-at-a-time loop needs 500 × 1 s = 500 s for the 500 contacts of
 row 4 by construction; it was not run. With the 0 ms agent of row 1 it does nothing but poll and
 send, one request at a time (no store, no dedup, no quota, nothing survives a crash), so its rate
 is the HTTP round trip. The gateway records every message and bubble before it answers (about ten
-SQLite writes a message, one commit per event-loop turn) and runs up to \`maxTurns\` turns at once.
+SQLite writes a message; the writes of a turn commit together at its end when something waits for
+them, within 20 ms otherwise) and runs up to \`maxTurns\` turns at once.
 
 Reading the CPU rows: the gateway and the simulator (with its load generator) share the machine's
 cores. Per message of the burst, the gateway spends the CPU above and the simulator its figure
@@ -356,19 +360,6 @@ were ${c.busyPct ?? "-"} % busy meanwhile (this benchmark keeps about one busy; 
 users, load average ${c.loadAvg1m}), ${c.stealPct ?? "-"} % stolen by the hypervisor. On a busier machine every row,
 \`node -e 0\` included, grows alike: read a command against \`node -e 0\` of the same run.
 `;
-}
-
-/** Puts `section` (which starts with `\n${heading}`) in BENCHMARKS.md, in place of the old one or at the end. */
-export async function replaceSection(heading: string, section: string): Promise<void> {
-  const mdPath = join(here, "..", "BENCHMARKS.md");
-  const md = existsSync(mdPath) ? readFileSync(mdPath, "utf8") : "# Benchmarks\n";
-  const start = md.indexOf(`\n${heading}`);
-  const next = start < 0 ? -1 : md.indexOf("\n## ", start + 1);
-  const updated =
-    start < 0
-      ? `${md.trimEnd()}\n${section}`
-      : `${md.slice(0, start)}${section}${next < 0 ? "" : md.slice(next)}`;
-  await writeFile(mdPath, updated);
 }
 
 /** Print the CLI figures, write bench/results/cli.json, and put their section into BENCHMARKS.md. */

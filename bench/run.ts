@@ -13,10 +13,11 @@
  *      client's design), and the ratio.
  * Prints a table; writes bench/results/bench.json, bench/results/latency.svg and BENCHMARKS.md.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { RunAnswer } from "./sim-child.js";
@@ -342,6 +343,9 @@ results.cpu = {
   loopBlockMs,
   walMbAfterSteady,
 };
+// Write volume comes from `npm run bench:wal` (it needs checkpoints off), when it has run.
+const walPath = join(dirname(fileURLToPath(import.meta.url)), "results", "wal.json");
+results.wal = existsSync(walPath) ? JSON.parse(readFileSync(walPath, "utf8")) : undefined;
 results.steady = steady200;
 results.steadyP99Runs = steadyRuns;
 results.latencyVsLoad = curve;

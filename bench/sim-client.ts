@@ -1,5 +1,6 @@
 /**
- * The parent's side of bench/sim-child.ts: starts the simulator child and calls it over IPC.
+ * The benchmarks' side of bench/sim-child.ts: spawns the simulator and load generator in a child
+ * process (so their work is not counted against the gateway) and talks to it over IPC.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Machine } from "./report.js";
+import { replaceSection } from "./sections.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, "results");
@@ -167,16 +168,7 @@ export async function writeStallReport(b: StallBench, partial = false): Promise<
     return;
   }
   await writeFile(STALL_JSON, `${JSON.stringify(b, null, 2)}\n`);
-  const mdPath = join(here, "..", "BENCHMARKS.md");
-  const md = existsSync(mdPath) ? readFileSync(mdPath, "utf8") : "# Benchmarks\n";
-  const start = md.indexOf(`\n${STALL_HEADING}`);
-  const next = start < 0 ? -1 : md.indexOf("\n## ", start + 1);
-  const section = stallSection(b);
-  const updated =
-    start < 0
-      ? `${md.trimEnd()}\n${section}`
-      : `${md.slice(0, start)}${section}${next < 0 ? "" : md.slice(next)}`;
-  await writeFile(mdPath, updated);
+  await replaceSection(STALL_HEADING, stallSection(b));
   process.stdout.write(`\n${stallTable(b)}\n\n`);
   process.stdout.write(
     `load average ${b.loadAvg1m.start} → ${b.loadAvg1m.end}, cores ${b.busyPct ?? "-"} % busy, steal ${b.stealPct ?? "-"} %, ${b.seconds} s\n`,

@@ -20,6 +20,9 @@ import { checkedOutboundPath, prepareReplyMedia } from "./reply-media.js";
 import type { ScheduledTurn } from "./schedule/scheduler.js";
 import { type AbortKind, ProgressNotes, TurnAborted } from "./turn-parts.js";
 
+/** Why a turn's `ended` signal fires: the agent's run has settled. */
+const TURN_ENDED = new Error("the turn ended");
+
 export interface TurnRunnerDeps {
   options: DispatchOptions;
   asks: AskRegistry;
@@ -126,7 +129,7 @@ export class TurnRunner {
     const endedSignal = (): AbortSignal => {
       if (!ended) {
         ended = new AbortController();
-        if (over) ended.abort();
+        if (over) ended.abort(TURN_ENDED);
       }
       return ended.signal;
     };
@@ -152,7 +155,8 @@ export class TurnRunner {
         raw = await agent.run(input, io);
       } finally {
         over = true;
-        ended?.abort();
+        // A shared reason: `abort()` without one builds a DOMException (with a stack) for every turn.
+        ended?.abort(TURN_ENDED);
       }
       signal.throwIfAborted();
       const reply = await this.#prepareReply(message, input.contact, raw);

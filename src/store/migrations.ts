@@ -172,6 +172,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE accounts ADD COLUMN last_poll_error TEXT;
   ALTER TABLE accounts ADD COLUMN last_poll_error_at_ms INTEGER;
   `,
+  // 7: fewer index pages written per message (bench/wal.ts counts them). Only open rows are indexed
+  // by state (partial indexes: tiny, and a row leaves them when it is finished), and a bubble's
+  // state left the per-contact index, so marking it sent no longer moves its entry there. History
+  // retention finds finished rows oldest first through (account_id, id).
+  `
+  DROP INDEX inbound_by_state;
+  CREATE INDEX inbound_open ON inbound (account_id, id) WHERE state IN ('pending', 'processing');
+  DROP INDEX outbound_by_state;
+  DROP INDEX outbound_by_user;
+  CREATE INDEX outbound_by_user ON outbound (account_id, to_user_id, id);
+  CREATE INDEX outbound_pending ON outbound (account_id, id) WHERE state = 'pending';
+  CREATE INDEX outbound_deferred ON outbound (account_id, to_user_id, id) WHERE state = 'deferred';
+  `,
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -158,13 +158,17 @@ export function createContactStore(d: Db): ContactStore {
     ).run(accountId, userId, atMs, atMs);
   };
 
-  const see = d.db.transaction((accountId: string, userId: string, atMs: number): void => {
-    ensure(accountId, userId, atMs);
-    // MAX: a replayed (older) message never moves lastSeen backwards.
-    d.stmt(
-      "UPDATE contacts SET last_seen_at_ms = MAX(last_seen_at_ms, ?) WHERE account_id = ? AND user_id = ?",
-    ).run(atMs, accountId, userId);
-  });
+  /** One statement: create, or move lastSeen forward (a replayed, older message never moves it back). */
+  const see = (accountId: string, userId: string, atMs: number): Row | undefined =>
+    d
+      .stmt(
+        `INSERT INTO contacts (account_id, user_id, settings, first_seen_at_ms, last_seen_at_ms)
+         VALUES (?, ?, '{}', ?, ?)
+         ON CONFLICT (account_id, user_id) DO UPDATE SET last_seen_at_ms = excluded.last_seen_at_ms
+           WHERE excluded.last_seen_at_ms > contacts.last_seen_at_ms
+         RETURNING *`,
+      )
+      .get(accountId, userId, atMs, atMs) as Row | undefined;
 
   // An operator may allowlist or name a contact before it has ever written: update creates it.
   const update = d.db.transaction(
@@ -200,8 +204,9 @@ export function createContactStore(d: Db): ContactStore {
 
   return {
     see(accountId, userId, atMs) {
-      see(accountId, userId, atMs);
-      const c = get(accountId, userId);
+      const row = see(accountId, userId, atMs);
+      // No row back: lastSeen was already as new, nothing written.
+      const c = row ? toContact(row) : get(accountId, userId);
       if (!c) throw new StoreError("NOT_FOUND", `contact ${userId} on account ${accountId} vanished`);
       return c;
     },

@@ -7,8 +7,8 @@
 import type { Db, Row } from "./sqlite-db.js";
 import type { HistoryStore, PruneBatch, PruneRule } from "./types.js";
 
-const FINISHED_INBOUND = ["done", "failed", "refused"] as const;
-const FINISHED_OUTBOUND = ["sent", "failed"] as const;
+const FINISHED_INBOUND = "'done', 'failed', 'refused'";
+const FINISHED_OUTBOUND = "'sent', 'failed'";
 
 export function createHistoryStore(d: Db): HistoryStore {
   return {
@@ -23,30 +23,24 @@ export function createHistoryStore(d: Db): HistoryStore {
       const cut = rule.cutoffs ?? { inboundId: 0, outboundId: 0 };
       const beforeMs = rule.beforeMs ?? Number.NEGATIVE_INFINITY;
       const take = Math.max(1, Math.floor(limit));
-      /** Finished rows the rule no longer keeps, oldest first; one state at a time, so each query walks the (account_id, state, id) index in id order. */
-      const oldest = (sql: string, states: readonly string[], cutId: number): number[] => {
-        const ids: number[] = [];
-        for (const state of states) {
-          if (ids.length >= take) break;
-          const rows = d.stmt(sql).all(accountId, state, cutId, beforeMs, take - ids.length) as Row[];
-          for (const r of rows) ids.push(Number(r.id));
-        }
-        return ids;
-      };
+      /**
+       * Finished rows the rule no longer keeps, oldest first: the (account_id, id) index walked from
+       * the oldest row, where nearly every row is finished, until `take` are found.
+       */
+      const oldest = (sql: string, cutId: number): number[] =>
+        (d.stmt(sql).all(accountId, cutId, beforeMs, take) as Row[]).map((r) => Number(r.id));
       const inboundIds = oldest(
         `SELECT id FROM inbound
-         WHERE account_id = ? AND state = ? AND (id <= ? OR received_at_ms < ?)
+         WHERE account_id = ? AND state IN (${FINISHED_INBOUND}) AND (id <= ? OR received_at_ms < ?)
            AND NOT EXISTS (SELECT 1 FROM outbound o
                            WHERE o.inbound_id = inbound.id AND o.state IN ('pending', 'deferred'))
          ORDER BY id LIMIT ?`,
-        FINISHED_INBOUND,
         cut.inboundId,
       );
       const outboundIds = oldest(
         `SELECT id FROM outbound
-         WHERE account_id = ? AND state = ? AND (id <= ? OR created_at_ms < ?)
+         WHERE account_id = ? AND state IN (${FINISHED_OUTBOUND}) AND (id <= ? OR created_at_ms < ?)
          ORDER BY id LIMIT ?`,
-        FINISHED_OUTBOUND,
         cut.outboundId,
       );
       const delInbound = d.stmt("DELETE FROM inbound WHERE id = ?");

@@ -80,10 +80,10 @@ export function createInboundStore(d: Db): InboundStore {
 
   const recordPoll = d.db.transaction(
     (accountId: string, cursor: string | undefined, messages: NewInbound[], atMs: number) => {
-      const ids: number[] = [];
+      const ids: { id: number; m: NewInbound }[] = [];
       for (const m of messages) {
         const id = insert(accountId, m, atMs);
-        if (id !== undefined) ids.push(id);
+        if (id !== undefined) ids.push({ id, m });
       }
       // An empty cursor means "no change" on the wire; never overwrite a good one with it.
       if (cursor) saveCursor(d, accountId, cursor, atMs);
@@ -93,8 +93,23 @@ export function createInboundStore(d: Db): InboundStore {
 
   return {
     recordPoll(accountId, cursor, messages, atMs) {
-      const ids = recordPoll(accountId, cursor, messages, atMs);
-      return ids.map((id) => get(id)).filter((m): m is InboundMessage => m !== undefined);
+      // The rows as inserted, without reading them back (one per message, hot path).
+      return recordPoll(accountId, cursor, messages, atMs).map(
+        ({ id, m }): InboundMessage => ({
+          id,
+          accountId,
+          fromUserId: m.fromUserId,
+          groupId: m.groupId,
+          messageId: m.messageId || undefined,
+          dedupKey: m.dedupKey,
+          contextToken: m.contextToken,
+          createTimeMs: m.createTimeMs,
+          items: m.items,
+          state: m.refusedReason === undefined ? "pending" : "refused",
+          stateReason: m.refusedReason,
+          receivedAtMs: atMs,
+        }),
+      );
     },
     setState(id, state, reason) {
       const res = d
@@ -137,7 +152,12 @@ export function createInboundStore(d: Db): InboundStore {
     },
     countByState(accountId, state) {
       const row = d
-        .stmt("SELECT COUNT(*) AS n FROM inbound WHERE account_id = ? AND state = ?")
+        .stmt(
+          state === "pending" || state === "processing"
+            ? // The open states' partial index applies only where the query names them literally.
+              "SELECT COUNT(*) AS n FROM inbound WHERE account_id = ? AND state IN ('pending', 'processing') AND state = ?"
+            : "SELECT COUNT(*) AS n FROM inbound WHERE account_id = ? AND state = ?",
+        )
         .get(accountId, state) as Row;
       return Number(row.n);
     },

@@ -77,18 +77,21 @@ export function createOutboundStore(d: Db): OutboundStore {
   const enqueue = (messages: NewOutbound[], atMs: number): number[] =>
     messages.length === 1 ? insertAll(messages, atMs) : insertAllAtomically(messages, atMs);
 
-  const byState = (accountId: string, state: OutboundState, userId?: string): OutboundMessage[] => {
-    const rows = (
-      userId === undefined
-        ? d
-            .stmt("SELECT * FROM outbound WHERE account_id = ? AND state = ? ORDER BY id")
-            .all(accountId, state)
-        : d
-            .stmt("SELECT * FROM outbound WHERE account_id = ? AND to_user_id = ? AND state = ? ORDER BY id")
-            .all(accountId, userId, state)
-    ) as Row[];
-    return rows.map(toOutbound);
-  };
+  // The open states are queried with their literal value, so SQLite uses their partial indexes.
+  const pending = (accountId: string): OutboundMessage[] =>
+    (
+      d
+        .stmt("SELECT * FROM outbound WHERE account_id = ? AND state = 'pending' ORDER BY id")
+        .all(accountId) as Row[]
+    ).map(toOutbound);
+  const deferred = (accountId: string, userId: string): OutboundMessage[] =>
+    (
+      d
+        .stmt(
+          "SELECT * FROM outbound WHERE account_id = ? AND to_user_id = ? AND state = 'deferred' ORDER BY id",
+        )
+        .all(accountId, userId) as Row[]
+    ).map(toOutbound);
 
   const release = d.db.transaction((ids: number[], contextToken: string | undefined) => {
     const upd = d.stmt(
@@ -150,12 +153,8 @@ export function createOutboundStore(d: Db): OutboundStore {
         .run(error ?? null, id);
       mustChange(res.changes, id);
     },
-    pending(accountId) {
-      return byState(accountId, "pending");
-    },
-    deferred(accountId, userId) {
-      return byState(accountId, "deferred", userId);
-    },
+    pending,
+    deferred,
     release(ids, contextToken) {
       release(ids, contextToken);
     },
@@ -186,7 +185,12 @@ export function createOutboundStore(d: Db): OutboundStore {
     },
     countByState(accountId, state) {
       const row = d
-        .stmt("SELECT COUNT(*) AS n FROM outbound WHERE account_id = ? AND state = ?")
+        .stmt(
+          state === "pending" || state === "deferred"
+            ? // The open states' partial indexes apply only where the query names the state literally.
+              `SELECT COUNT(*) AS n FROM outbound WHERE account_id = ? AND state = '${state}' AND state = ?`
+            : "SELECT COUNT(*) AS n FROM outbound WHERE account_id = ? AND state = ?",
+        )
         .get(accountId, state) as Row;
       return Number(row.n);
     },

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { asyncStore } from "./async.js";
 import { isStoreError, type StoreError } from "./errors.js";
 import { MIGRATIONS, schemaVersion } from "./migrations.js";
-import { applyPragmas, openStore } from "./sqlite.js";
+import { applyPragmas, openStore, PAGE_SIZE } from "./sqlite.js";
 import { storeContract } from "./store.contract.js";
 import type { NewInbound, Store } from "./types.js";
 
@@ -59,7 +59,49 @@ describe("SQLite store", () => {
     expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
     expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
+    expect(db.pragma("page_size", { simple: true })).toBe(PAGE_SIZE);
     db.close();
+  });
+
+  it("finds open rows through the partial indexes, which hold only open rows", () => {
+    const path = join(tempDir(), "wxagent.db");
+    store = openStore(path);
+    const s = store;
+    const [done, open] = s.inbound.recordPoll("a", "c", [msg("id:1"), msg("id:2")], 1);
+    s.inbound.setState(done?.id ?? 0, "done");
+    const [sent, pending, deferred] = s.outbound.enqueue(
+      [0, 1, 2].map((seq) => ({
+        accountId: "a",
+        toUserId: "u",
+        seq,
+        clientId: `c${seq}`,
+        kind: "text" as const,
+      })),
+      1,
+    );
+    s.outbound.markSent(sent?.id ?? 0, 2);
+    s.outbound.defer(deferred?.id ?? 0, "quota");
+    const db = new Database(path, { readonly: true });
+    /** The ids an index holds (a partial index read by itself: its WHERE is repeated). */
+    const ids = (sql: string) => (db.prepare(sql).all() as { id: number }[]).map((r) => r.id);
+    expect(
+      ids(
+        "SELECT id FROM inbound INDEXED BY inbound_open WHERE state IN ('pending', 'processing') AND account_id = 'a'",
+      ),
+    ).toEqual([open?.id]);
+    expect(
+      ids("SELECT id FROM outbound INDEXED BY outbound_pending WHERE state = 'pending' AND account_id = 'a'"),
+    ).toEqual([pending?.id]);
+    // A plan that cannot use the index fails INDEXED BY: this also proves the store's form of query can.
+    expect(
+      ids(
+        "SELECT id FROM outbound INDEXED BY outbound_deferred WHERE account_id = 'a' AND to_user_id = 'u' AND state = 'deferred'",
+      ),
+    ).toEqual([deferred?.id]);
+    db.close();
+    expect(s.inbound.unfinished("a").map((m) => m.id)).toEqual([open?.id]);
+    expect(s.outbound.pending("a").map((m) => m.id)).toEqual([pending?.id]);
+    expect(s.outbound.deferred("a", "u").map((m) => m.id)).toEqual([deferred?.id]);
   });
 
   it("enforces the outbound → inbound foreign key", () => {
@@ -205,9 +247,9 @@ describe("SQLite store with group commit", () => {
   });
 
   /** A second connection, as another process (`wxagent status`) would read the file. */
-  const open = () => {
+  const open = (options: { lazyCommitMs?: number } = {}) => {
     const path = join(tempDir(), "wxagent.db");
-    store = openStore(path, { groupCommit: true });
+    store = openStore(path, { groupCommit: true, ...options });
     reader = new Database(path, { readonly: true });
     return {
       s: store,
@@ -215,8 +257,8 @@ describe("SQLite store with group commit", () => {
     };
   };
 
-  it("commits the writes of one event-loop turn together at the end of the turn", async () => {
-    const { s, cursorSeen } = open();
+  it("with lazyCommitMs 0, commits the writes of one event-loop turn together at the end of the turn", async () => {
+    const { s, cursorSeen } = open({ lazyCommitMs: 0 });
     s.cursors.set("acc", "c1");
     s.inbound.recordPoll("acc", "c2", [msg("id:1")], 1);
     // The same connection reads its own writes at once; another one sees them after the turn.
@@ -224,6 +266,33 @@ describe("SQLite store with group commit", () => {
     expect(cursorSeen()).toBeUndefined();
     await new Promise((r) => setImmediate(r));
     expect(cursorSeen()).toBe("c2");
+  });
+
+  it("a group nobody waits for stays open past its turn, then commits by itself", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { s, cursorSeen } = open({ lazyCommitMs: 1_000 });
+      s.cursors.set("acc", "c1");
+      await new Promise((r) => setImmediate(r));
+      // Still open: a write of a later turn joins it.
+      expect(cursorSeen()).toBeUndefined();
+      s.cursors.set("acc", "c2");
+      vi.advanceTimersByTime(999);
+      expect(cursorSeen()).toBeUndefined();
+      vi.advanceTimersByTime(1);
+      expect(cursorSeen()).toBe("c2");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("durable() commits an open group at the end of the turn, however long it may stay open", async () => {
+    const { s, cursorSeen } = open({ lazyCommitMs: 60_000 });
+    s.cursors.set("acc", "c1");
+    await new Promise((r) => setImmediate(r));
+    expect(cursorSeen()).toBeUndefined();
+    await s.durable();
+    expect(cursorSeen()).toBe("c1");
   });
 
   it("durable() commits the turn's writes; close() commits what is still pending", async () => {
