@@ -9,7 +9,7 @@
  */
 import type { InboundMessage } from "../../store/types.js";
 import { errText } from "../../util/logger.js";
-import type { PendingAsk } from "../asks.js";
+import type { AskRegistry, PendingAsk } from "../asks.js";
 import { conversationKey, firstText } from "../inbound.js";
 import type { ScheduledTurn } from "../schedule/scheduler.js";
 import { takeOriginalText } from "../unlock-scrub.js";
@@ -50,7 +50,6 @@ export class Dispatcher {
     this.#o = o;
     const { store, agent, delivery, logger } = o;
     const notices = new Notices({ store, delivery, languageFor: o.languageFor, logger });
-    const media = { workspaceDirFor: o.workspaceDirFor, mediaLimits: o.mediaLimits };
     this.#asks = new PendingAsksStep({ notices });
     this.#frame = new FrameStep({
       store,
@@ -60,38 +59,7 @@ export class Dispatcher {
       notices,
       logger,
     });
-    const turn = new TurnStep({
-      ...media,
-      store,
-      agent,
-      delivery,
-      asks: this.#asks.asks,
-      progressIntervalMs: o.progressIntervalMs ?? 15_000,
-      askTimeoutMs: o.askTimeoutMs ?? 120_000,
-      mediaDir: o.mediaDir,
-      scheduleFor: o.scheduleFor,
-      notices,
-      logger,
-    });
-    const job = Pipeline.of<Job>()
-      .use(resetStep({ store, agent, delivery, notices, logger }))
-      .use(this.#frame.step)
-      .use(
-        inputStep({ store, maxTextChars: o.maxTextChars ?? 16_000, mediaDir: o.mediaDir, notices, logger }),
-      )
-      .use(mediaStep({ resolveMedia: o.resolveMedia }))
-      .use(turn.step)
-      .use(
-        replyStep({
-          ...media,
-          agent,
-          delivery,
-          maxReplyBubbles: o.maxReplyBubbles,
-          chunkChars: o.chunkChars,
-          notices,
-          logger,
-        }),
-      );
+    const job = jobPipeline(o, notices, this.#frame, this.#asks.asks);
     this.#queue = new QueueStep({
       maxTurns: o.maxTurns ?? 4,
       maxQueuedPerContact: o.maxQueuedPerContact ?? 20,
@@ -186,6 +154,39 @@ export class Dispatcher {
     await this.#announce.settled();
     return { aborted, leftQueued };
   }
+}
+
+/** A queued job's steps: reset → frame → input → media → turn → reply. */
+function jobPipeline(
+  o: DispatchOptions,
+  notices: Notices,
+  frame: FrameStep,
+  asks: AskRegistry,
+): Pipeline<Job, never> {
+  const { store, agent, delivery, logger } = o;
+  const files = { workspaceDirFor: o.workspaceDirFor, mediaLimits: o.mediaLimits };
+  const turn = new TurnStep({
+    ...files,
+    store,
+    agent,
+    delivery,
+    asks,
+    progressIntervalMs: o.progressIntervalMs ?? 15_000,
+    askTimeoutMs: o.askTimeoutMs ?? 120_000,
+    mediaDir: o.mediaDir,
+    scheduleFor: o.scheduleFor,
+    notices,
+    logger,
+  });
+  const maxTextChars = o.maxTextChars ?? 16_000;
+  const bubbles = { maxReplyBubbles: o.maxReplyBubbles, chunkChars: o.chunkChars };
+  return Pipeline.of<Job>()
+    .use(resetStep({ store, agent, delivery, notices, logger }))
+    .use(frame.step)
+    .use(inputStep({ store, maxTextChars, mediaDir: o.mediaDir, notices, logger }))
+    .use(mediaStep({ resolveMedia: o.resolveMedia }))
+    .use(turn.step)
+    .use(replyStep({ ...files, ...bubbles, agent, delivery, notices, logger }));
 }
 
 /** `done` resolved within `ms` ("settled"), or not ("late"); the timer is cleared either way. */
