@@ -29,6 +29,7 @@ import { replyStep } from "./reply.js";
 import { resetStep } from "./reset.js";
 import { TurnStep } from "./turn.js";
 
+export type { UnlockHook } from "../commands.js";
 export type { AccessCheck, AccessVerdictLike } from "./access.js";
 export { type Next, Pipeline, type Step } from "./compose.js";
 export type { DispatchEvent, DispatchOptions, TurnOutcome } from "./options.js";
