@@ -26,7 +26,8 @@ export class Pipeline<In, Out = In> {
     return new Pipeline<C, C>([]);
   }
 
-  use<Added>(step: Step<Out, Added>): Pipeline<In, Added> {
+  /** Add a step; its `Out` (default: what it gets) is what the steps after it get. */
+  use<Added = Out>(step: Step<Out, Added>): Pipeline<In, Added> {
     return new Pipeline<In, Added>([...this.#steps, step as unknown as AnyStep]);
   }
 
