@@ -23,9 +23,16 @@ interface RunRequest {
   /** 0: burst (all at once); otherwise one message every `intervalMs / contacts` ms, round robin. */
   intervalMs: number;
   timeoutMs: number;
+  /** Instead of `accountId`: one message from its owner to each of these accounts, all at once. */
+  accountIds?: string[];
 }
 
-type Request = { id: number; cmd: "account" } | RunRequest | { id: number; cmd: "close" };
+type Request =
+  | { id: number; cmd: "account" }
+  | { id: number; cmd: "accounts"; count: number }
+  | { id: number; cmd: "polls" }
+  | RunRequest
+  | { id: number; cmd: "close" };
 
 export interface RunAnswer {
   id: number;
@@ -53,6 +60,7 @@ let current:
       firstIn: number;
       lastOut: number;
       unexpected: number;
+      total: number;
       done: () => void;
     }
   | undefined;
@@ -77,7 +85,7 @@ sim.state.listeners.add((event) => {
     run.inAt.set(text, -1); // answered: a second reply with this text is a double
     run.latencies.push(t - at);
     run.lastOut = t;
-    if (run.latencies.length === run.req.contacts * run.req.perContact) run.done();
+    if (run.latencies.length === run.total) run.done();
   }
 });
 
@@ -96,13 +104,28 @@ function inject(accountId: string, from: string, text: string): void {
 
 async function run(req: RunRequest): Promise<RunAnswer> {
   const cpuBefore = process.cpuUsage();
-  const total = req.contacts * req.perContact;
+  const total = req.accountIds?.length ?? req.contacts * req.perContact;
   const finished = new Promise<void>((resolve) => {
-    current = { req, inAt: new Map(), latencies: [], firstIn: 0, lastOut: 0, unexpected: 0, done: resolve };
+    current = {
+      req,
+      inAt: new Map(),
+      latencies: [],
+      firstIn: 0,
+      lastOut: 0,
+      unexpected: 0,
+      total,
+      done: resolve,
+    };
   });
   const contact = (i: number) => `bench-${i}@im.wechat`;
   const textOf = (i: number, n: number) => `${req.tag} ${contact(i)} #${n}`;
-  if (req.intervalMs === 0) {
+  if (req.accountIds) {
+    // From each account's owner: the one contact a new account answers without pairing.
+    req.accountIds.forEach((accountId, i) => {
+      const owner = sim.state.accounts.get(accountId)?.owner_user_id ?? contact(0);
+      inject(accountId, owner, `${req.tag} account ${i}`);
+    });
+  } else if (req.intervalMs === 0) {
     for (let n = 0; n < req.perContact; n++)
       for (let i = 0; i < req.contacts; i++) inject(req.accountId, contact(i), textOf(i, n));
   } else {
@@ -144,17 +167,30 @@ async function run(req: RunRequest): Promise<RunAnswer> {
   };
 }
 
+async function newAccount(name: string): Promise<unknown> {
+  const res = await sim.app.request("/sim/accounts", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name }),
+  });
+  return res.json();
+}
+
 process.on("message", (raw) => {
   const req = raw as Request;
   void (async () => {
     try {
       if (req.cmd === "account") {
-        const res = await sim.app.request("/sim/accounts", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ name: `bench-${req.id}` }),
-        });
-        process.send?.({ id: req.id, account: await res.json() });
+        process.send?.({ id: req.id, account: await newAccount(`bench-${req.id}`) });
+      } else if (req.cmd === "accounts") {
+        const accounts: unknown[] = [];
+        for (let i = 0; i < req.count; i++) accounts.push(await newAccount(`bench-${req.id}-${i}`));
+        process.send?.({ id: req.id, accounts });
+      } else if (req.cmd === "polls") {
+        // Accounts with a long-poll held open right now.
+        let open = 0;
+        for (const a of sim.state.accounts.values()) if (a.waiters.size > 0) open++;
+        process.send?.({ id: req.id, open });
       } else if (req.cmd === "run") {
         process.send?.(await run(req));
       } else {

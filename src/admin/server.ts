@@ -2,9 +2,8 @@
  * The admin app on a loopback socket. `url` is what `wxagent start` prints, with `?token=` added
  * (see `adminUrl`), so the first visit in a browser logs in.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import type { Hono } from "hono";
 import { servedHosts, withHostCheck } from "../shared/doors.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -16,8 +15,13 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
+/** What the server answers with: a Hono app, or anything with its `fetch` (see cli/admin-lazy.ts). */
+export interface FetchApp {
+  fetch(request: Request): Response | Promise<Response>;
+}
+
 export interface StartAdminServerOptions {
-  app: Hono;
+  app: FetchApp;
   /** Loopback only: 127.0.0.1 (default), ::1 or localhost. */
   host?: string;
   /** 0 picks a free port; the config's `admin.port` is 8791. */
@@ -31,27 +35,43 @@ export async function startAdminServer(options: StartAdminServerOptions): Promis
   }
   // Only the names this socket is served under: a page on another name is DNS rebinding.
   let served: { hosts: Set<string>; server: string; url: string } | undefined;
-  const fetch = withHostCheck(options.app.fetch, () => served);
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
-    (resolve, reject) => {
-      const s = serve({ fetch, hostname: host, port: options.port }, (info: AddressInfo) => {
-        served = {
-          hosts: servedHosts(host, info.port),
-          server: "the admin UI",
-          url: `${urlOf(host, info.port)}/`,
-        };
-        resolve({ server: s, port: info.port });
-      });
-      s.once("error", reject);
-    },
+  const fetch = withHostCheck(
+    (request: Request) => options.app.fetch(request),
+    () => served,
   );
+  // The socket listens at once (the banner prints its URL); the Fetch-to-node:http adapter loads
+  // with the first request, so an idle gateway whose admin UI nobody opens never holds it.
+  let listener: Promise<(req: IncomingMessage, res: ServerResponse) => unknown> | undefined;
+  const server = createServer((req, res) => {
+    listener ??= import("@hono/node-server").then((m) => m.getRequestListener(fetch));
+    listener.then(
+      (handle) => handle(req, res),
+      () => {
+        res.statusCode = 500;
+        res.end("the admin UI failed to load; see the gateway's log");
+      },
+    );
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      const info = server.address() as AddressInfo;
+      served = {
+        hosts: servedHosts(host, info.port),
+        server: "the admin UI",
+        url: `${urlOf(host, info.port)}/`,
+      };
+      server.off("error", reject);
+      resolve(info.port);
+    });
+  });
   return {
     url: urlOf(host, port),
     port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.closeAllConnections();
       }),
   };
 }

@@ -5,7 +5,7 @@
  * polled under its token's lock file; one that another process polls is named once, not on
  * every look.
  */
-import type { Gateway } from "../gateway/index.js";
+import type { Gateway } from "../gateway/gateway.js";
 import { acquireTokenLock, isStoreError, type TokenLock } from "../store/index.js";
 import type { Account, Store } from "../store/types.js";
 import { CliError } from "./errors.js";
@@ -37,7 +37,7 @@ export interface AccountWatchOptions {
   intervalMs?: number;
 }
 
-const IDLE = new Set(["expired", "stopped", "not-started"]);
+const IDLE = new Set(["expired", "stopped"]);
 
 export function watchAccounts(o: AccountWatchOptions): AccountWatch {
   const locks = new Map<string, { token: string; lock: TokenLock }>();
@@ -57,7 +57,7 @@ export function watchAccounts(o: AccountWatchOptions): AccountWatch {
 
   const check = (): void => {
     if (stopped) return;
-    const polled = new Map(o.gateway.status().accounts.map((s) => [s.accountId, s.polling]));
+    const polled = o.gateway.pollingStates();
     for (const a of o.store.accounts.list()) {
       if (a.state !== "active" || (o.only?.length && !o.only.includes(a.id))) continue;
       const polling = polled.get(a.id);
@@ -71,7 +71,7 @@ export function watchAccounts(o: AccountWatchOptions): AccountWatch {
         continue;
       }
       named.delete(a.id);
-      const again = polling !== undefined && polling !== "not-started";
+      const again = polling !== undefined; // it had a poller: a new login
       starting.add(a.id);
       void o.gateway
         .resume(a.id)

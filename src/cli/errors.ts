@@ -1,4 +1,4 @@
-import { WxError } from "../ilink/wx-error.js";
+import { WxError } from "../shared/wx-error.js";
 
 /** `USAGE`: the command line is wrong (exit 2); `COMMAND_FAILED`: the command ran and failed (exit 1). */
 export type CliErrorCode = "USAGE" | "COMMAND_FAILED";

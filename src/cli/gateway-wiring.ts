@@ -14,19 +14,16 @@ import {
   workspacesRootOf,
 } from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
-import {
-  type DispatchOptions,
-  type GatewayOptions,
-  ILinkTransport,
-  type ILinkTransportOptions,
-  type RetentionSettings,
-} from "../gateway/index.js";
+import type { DispatchOptions } from "../gateway/dispatcher.js";
+import type { GatewayOptions } from "../gateway/gateway.js";
+import type { ILinkTransportOptions } from "../gateway/ilink-transport.js";
 import {
   createMediaResolver,
   createTranscriber,
   type MediaLimits,
   type Transcriber,
 } from "../gateway/media/index.js";
+import type { RetentionSettings } from "../gateway/retention.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
@@ -90,10 +87,7 @@ export function mediaWiring(
       createMediaResolver({
         mediaDir: paths.mediaDir,
         workspaceDirFor: wsFor,
-        downloaderFor: (id) => {
-          const t = deps.transportOf(id);
-          return t instanceof ILinkTransport ? t.client : undefined;
-        },
+        downloaderFor: (id) => deps.transportOf(id).media,
         allowHosts: config.media.allowHosts,
         limits,
         notify: deps.notify,

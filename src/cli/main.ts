@@ -9,8 +9,8 @@
  * admin UI and the config schema (`npm run bench:cli` measures them).
  */
 import { Command, CommanderError } from "commander";
-import { messageOf } from "../ilink/wx-error.js";
 import { VERSION } from "../shared/version.js";
+import { messageOf } from "../shared/wx-error.js";
 import { CliError, cliHint } from "./errors.js";
 
 type Define = (cmd: Command) => void;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "commander";
-import { messageOf } from "../ilink/wx-error.js";
+import { messageOf } from "../shared/wx-error.js";
 import { CliError } from "./errors.js";
 
 /** Commander parser for an integer option within [min, max]. */

@@ -1,4 +1,4 @@
-import { messageOf } from "../ilink/wx-error.js";
+import { messageOf } from "../shared/wx-error.js";
 /**
  * SIGINT/SIGTERM wiring for long-running commands: the first signal starts a graceful stop,
  * a second one exits at once.

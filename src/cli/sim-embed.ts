@@ -7,7 +7,7 @@
  * same way and handed to `onAccount`, so the running gateway serves it at once.
  */
 
-import { messageOf } from "../ilink/wx-error.js";
+import { messageOf } from "../shared/wx-error.js";
 import { type RunningSimulator, type SimEvent, startSimulator } from "../simulator/index.js";
 import type { Account, Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";

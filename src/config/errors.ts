@@ -1,4 +1,4 @@
-import { WxError } from "../ilink/wx-error.js";
+import { WxError } from "../shared/wx-error.js";
 
 /** A config.json that cannot be used: the message names the file and the keys to fix. */
 export class ConfigError extends WxError<"CONFIG_INVALID"> {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../agent/types.js";
-import { MessageItemType, type WeixinMessage } from "../ilink/wire.js";
+import { type MessageItem, MessageItemType, type WeixinMessage } from "../ilink/wire.js";
 import { openStore } from "../store/sqlite.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
@@ -272,7 +272,7 @@ describe("Dispatcher bad input", () => {
     agent.onRun = async (input) => ({ text: input.text });
     const [empty, odd] = inbound(
       userText("A", "x", { item_list: [] }),
-      userText("B", "x", { item_list: [{ type: 99 }] }),
+      userText("B", "x", { item_list: [{ type: 99 } as unknown as MessageItem] }),
     );
     d.submit(empty as InboundMessage);
     d.submit(odd as InboundMessage);

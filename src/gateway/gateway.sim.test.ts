@@ -16,7 +16,7 @@ import { openStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway.js";
-import { createILinkTransport, ILinkTransport } from "./ilink-transport.js";
+import { createILinkTransport } from "./ilink-transport.js";
 import { createMediaResolver } from "./media/index.js";
 import { b64, PNG_1PX } from "./media/sim.test-util.js";
 import { addSimBotAccount } from "./sim-account.test-util.js";
@@ -169,10 +169,7 @@ describe("gateway media against the simulator", () => {
         createMediaResolver({
           mediaDir: join(dir, "media"),
           workspaceDirFor: wsFor,
-          downloaderFor: (id) => {
-            const t = deps.transportOf(id);
-            return t instanceof ILinkTransport ? t.client : undefined;
-          },
+          downloaderFor: (id) => deps.transportOf(id).media,
           notify: deps.notify,
         }),
       dispatch: { workspaceDirFor: wsFor },

@@ -9,6 +9,7 @@ import type { GatewayEvent } from "./gateway-types.js";
 import { normalizeInbound } from "./inbound.js";
 import { EXPIRED_REASON } from "./poller.js";
 import { FakeTransport, userText } from "./testing.js";
+import { TransportError } from "./transport-error.js";
 
 let store: Store;
 let transports: Map<string, FakeTransport>;
@@ -144,7 +145,7 @@ describe("gateway", () => {
     const g = make();
     g.on((e) => events.push(e));
     await g.start();
-    transport("acct").inbound.fail(Object.assign(new Error("expired"), { code: "SESSION_EXPIRED" }));
+    transport("acct").inbound.fail(new TransportError("session-expired", "expired"));
     await vi.waitFor(() => expect(events.some((e) => e.type === "expired")).toBe(true));
     const s = g.status().accounts.find((a) => a.accountId === "acct");
     expect(s).toMatchObject({ state: "expired", expired: true, polling: "expired", fix: EXPIRED_REASON });
@@ -196,7 +197,7 @@ describe("gateway", () => {
     const g = make();
     g.on((e) => events.push(e));
     await g.start();
-    transport("acct").inbound.fail(Object.assign(new Error("expired"), { code: "SESSION_EXPIRED" }));
+    transport("acct").inbound.fail(new TransportError("session-expired", "expired"));
     await vi.waitFor(() => expect(events.some((e) => e.type === "expired")).toBe(true));
     const fix = g.status().accounts[0]?.fix ?? "";
     expect(fix).toContain("http://127.0.0.1:8790/ (Bot → “+ Create bot account”)");
@@ -211,7 +212,7 @@ describe("gateway", () => {
     g.on((e) => events.push(e));
     await g.start();
     const t = transport("acct");
-    t.failSends = Object.assign(new Error("sendmessage: expired"), { code: "SESSION_EXPIRED" });
+    t.failSends = new TransportError("session-expired", "sendmessage: expired");
     t.inbound.push([userText("u1", "hello")]);
     await vi.waitFor(() => expect(events.filter((e) => e.type === "expired")).toHaveLength(1));
     await vi.waitFor(() => expect(g.status().accounts[0]?.polling).toBe("stopped"));

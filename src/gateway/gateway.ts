@@ -31,12 +31,12 @@ import type {
 } from "./gateway-types.js";
 import { HomeChannel, type HomeEvent, type HomeEventKind, type HomeSettings } from "./home.js";
 import { askWatcher, homeListener } from "./home-events.js";
-import { type BackoffOptions, expiredReason, Poller } from "./poller.js";
+import { type BackoffOptions, expiredReason, Poller, type PollerState } from "./poller.js";
 import type { DeliveryPort } from "./ports.js";
 import { Scheduler, type SchedulerOptions } from "./schedule/scheduler.js";
-import type { InboundTransport } from "./transport.js";
+import type { GatewayTransport } from "./transport.js";
 
-export type GatewayTransport = InboundTransport & OutboundTransport;
+export type { GatewayTransport } from "./transport.js";
 
 export interface DeliveryDeps {
   store: Store;
@@ -76,7 +76,7 @@ export interface GatewayOptions {
   notifyTimeoutMs?: number;
   /**
    * Build the inbound-media hook from the gateway's own parts (e.g. `media/createMediaResolver`
-   * with `downloaderFor: (id) => (deps.transportOf(id) as ILinkTransport).client` and
+   * with `downloaderFor: (id) => deps.transportOf(id).media` and
    * `notify: deps.notify`). Default: no download (agents see media descriptions only).
    */
   media?: (deps: MediaDeps) => NonNullable<DispatchOptions["resolveMedia"]>;
@@ -115,6 +115,12 @@ export interface Gateway {
    */
   refresh(): Promise<string[]>;
   status(): GatewayStatus;
+  /**
+   * Each account's poller state and nothing else: what a watcher looking every few seconds needs,
+   * without `status()`'s store reads per account and contact (at 1,000 accounts those took a
+   * share of the event loop every 2 s; bench/accounts.ts).
+   */
+  pollingStates(): Map<string, PollerState>;
   /** Questions agents asked in the chat that still wait for an answer. */
   pendingAsks(): PendingAsk[];
   /** Subscribe to events (expired, turn start/end, poller start/stop). Returns the unsubscribe. */
@@ -394,6 +400,12 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     pendingAsks() {
       return dispatcher?.pendingAsks() ?? [];
+    },
+
+    pollingStates() {
+      const states = new Map<string, PollerState>();
+      for (const [id, p] of pollers) states.set(id, p.status().state);
+      return states;
     },
 
     status() {

@@ -2,17 +2,29 @@
  * The iLink implementation of both transport halves, over the SDK client: getupdates long-poll,
  * notifystart/stop, text and media sends (one item per request, the recorded client_id reused),
  * and the typing indicator (with cached tickets). Inbound media is downloaded by `media/` through
- * `client` (see GatewayOptions.media).
+ * `media` (the SDK client). The raw `getupdates` elements are validated here into the gateway's own
+ * messages, and every SDK error is mapped here, once, to a `TransportError` of the right kind.
  */
 import { type FetchLike, ILinkClient } from "../ilink/client.js";
+import { ILinkError } from "../ilink/errors.js";
 import { sendMedia, sendText } from "../ilink/send.js";
 import { sendTypingOnce, TypingTickets } from "../ilink/typing.js";
 import { TypingStatus } from "../ilink/wire.js";
+import { isWxError, messageOf } from "../shared/wx-error.js";
 import type { Account } from "../store/types.js";
-import { createLogger, type Logger } from "../util/logger.js";
-import type { OutboundTransport, SendFileArgs, SendTextArgs, TypingArgs } from "./delivery/transport.js";
+import { createLogger, errText, type Logger } from "../util/logger.js";
+import type { SendFileArgs, SendTextArgs, TypingArgs } from "./delivery/transport.js";
+import { normalizeInbound, refusedInbound } from "./inbound.js";
+import type { MediaDownloader } from "./media/download.js";
 import { type MediaLimits, mediaLimits, outboundKind } from "./media/index.js";
-import type { GetUpdatesOptions, InboundBatch, InboundTransport, NotifyOptions } from "./transport.js";
+import type {
+  FetchedBatch,
+  FetchedMessage,
+  FetchOptions,
+  GatewayTransport,
+  NotifyOptions,
+} from "./transport.js";
+import { TransportError, type TransportErrorKind } from "./transport-error.js";
 
 export interface ILinkTransportOptions {
   fetch?: FetchLike;
@@ -23,7 +35,7 @@ export interface ILinkTransportOptions {
   logger?: Logger;
 }
 
-export class ILinkTransport implements InboundTransport, OutboundTransport {
+export class ILinkTransport implements GatewayTransport {
   readonly client: ILinkClient;
   readonly #tickets: TypingTickets;
   readonly #maxUploadBytes: number;
@@ -38,27 +50,50 @@ export class ILinkTransport implements InboundTransport, OutboundTransport {
     this.#maxUploadBytes = options.maxUploadBytes ?? mediaLimits(this.#limits).maxFileBytes;
   }
 
-  async getUpdates(cursor: string, options: GetUpdatesOptions): Promise<InboundBatch> {
-    const res = await this.client.getUpdates(cursor, {
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
+  /** The SDK client downloads inbound media (its fetch and CDN base URL are all the media layer needs). */
+  get media(): MediaDownloader {
+    return this.client;
+  }
+
+  fetchMessages(cursor: string, options: FetchOptions): Promise<FetchedBatch> {
+    return mapped(async () => {
+      const res = await this.client.getUpdates(cursor, {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+      });
+      const batch: FetchedBatch = { messages: fromWire(res.msgs) };
+      if (typeof res.get_updates_buf === "string") batch.cursor = res.get_updates_buf;
+      if (typeof res.longpolling_timeout_ms === "number")
+        batch.longPollTimeoutMs = res.longpolling_timeout_ms;
+      return batch;
     });
-    // `msgs` is handed on as it came: the poller validates it and each element.
-    const batch: InboundBatch = { msgs: res.msgs === undefined || res.msgs === null ? [] : res.msgs };
-    if (typeof res.get_updates_buf === "string") batch.cursor = res.get_updates_buf;
-    if (typeof res.longpolling_timeout_ms === "number") batch.longPollTimeoutMs = res.longpolling_timeout_ms;
-    return batch;
   }
 
-  async notifyStart(options: NotifyOptions = {}): Promise<void> {
-    await this.client.notifyStart(options);
+  notifyStart(options: NotifyOptions = {}): Promise<void> {
+    return mapped(async () => {
+      await this.client.notifyStart(options);
+    });
   }
 
-  async notifyStop(options: NotifyOptions = {}): Promise<void> {
-    await this.client.notifyStop(options);
+  notifyStop(options: NotifyOptions = {}): Promise<void> {
+    return mapped(async () => {
+      await this.client.notifyStop(options);
+    });
   }
 
-  async sendText(args: SendTextArgs): Promise<{ messageId?: string }> {
+  sendText(args: SendTextArgs): Promise<{ messageId?: string }> {
+    return mapped(() => this.#sendText(args));
+  }
+
+  sendFile(args: SendFileArgs): Promise<{ messageId?: string }> {
+    return mapped(() => this.#sendFile(args));
+  }
+
+  typing(args: TypingArgs): Promise<void> {
+    return mapped(() => this.#typing(args));
+  }
+
+  async #sendText(args: SendTextArgs): Promise<{ messageId?: string }> {
     const r = await sendText(this.client, {
       to: args.to,
       text: args.text,
@@ -69,7 +104,7 @@ export class ILinkTransport implements InboundTransport, OutboundTransport {
     return r.messageId === undefined ? {} : { messageId: r.messageId };
   }
 
-  async sendFile(args: SendFileArgs): Promise<{ messageId?: string }> {
+  async #sendFile(args: SendFileArgs): Promise<{ messageId?: string }> {
     const r = await sendMedia(this.client, {
       to: args.to,
       filePath: args.filePath,
@@ -83,7 +118,7 @@ export class ILinkTransport implements InboundTransport, OutboundTransport {
     return r.messageId === undefined ? {} : { messageId: r.messageId };
   }
 
-  async typing(args: TypingArgs): Promise<void> {
+  async #typing(args: TypingArgs): Promise<void> {
     const ticket = await this.#tickets.get(args.to, args.contextToken, args.signal);
     const status = args.status === "start" ? TypingStatus.TYPING : TypingStatus.CANCEL;
     await sendTypingOnce(this.client, {
@@ -108,4 +143,51 @@ export function createILinkTransport(account: Account, options: ILinkTransportOp
     logger: options.logger ?? createLogger("ilink:client"),
   });
   return new ILinkTransport(client, options);
+}
+
+/** iLink's failure, as the port's one error: -14 → `session-expired`, -2 → `throttled`, else by `isRetryable`. */
+export function toTransportError(err: unknown): TransportError {
+  if (err instanceof TransportError) return err;
+  const code = isWxError(err) ? err.code : undefined;
+  let kind: TransportErrorKind = isWxError(err) && err.isRetryable ? "retryable" : "fatal";
+  if (err instanceof ILinkError && err.code === "SESSION_EXPIRED") kind = "session-expired";
+  if (err instanceof ILinkError && err.code === "THROTTLED") kind = "throttled";
+  return new TransportError(kind, messageOf(err), { cause: err, ...(code ? { code } : {}) });
+}
+
+async function mapped<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toTransportError(err);
+  }
+}
+
+/**
+ * A `getupdates` answer's `msgs` as the gateway's messages. Each element is validated on its own and
+ * never throws: a malformed one is refused (recorded as a refused row when it names a sender), so
+ * the rest of the batch and the cursor go on. A `msgs` that is not a list fails the whole poll.
+ */
+export function fromWire(msgs: unknown): FetchedMessage[] {
+  if (msgs === undefined || msgs === null) return [];
+  if (!Array.isArray(msgs)) throw new Error("malformed getupdates result: `msgs` is not a list");
+  return msgs.map(vetWire);
+}
+
+function vetWire(element: unknown): FetchedMessage {
+  try {
+    return normalizeInbound(element);
+  } catch (err) {
+    const reason = `malformed message: it could not be read (${errText(err)})`;
+    let refused: FetchedMessage & { ok: false };
+    try {
+      const row = refusedInbound(element, reason);
+      refused = row
+        ? { ok: false, reason, level: "warn", refused: row }
+        : { ok: false, reason, level: "warn" };
+    } catch {
+      refused = { ok: false, reason, level: "warn" };
+    }
+    return refused;
+  }
 }

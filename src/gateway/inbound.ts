@@ -8,13 +8,15 @@ import { type MessageItem, MessageItemType, MessageType, type WeixinMessage } fr
 import { MAX_WIRE_DEPTH, nestsDeeperThan } from "../shared/json-depth.js";
 import { contentKey, dedupKey } from "../store/dedup.js";
 import type { InboundMessage, NewInbound } from "../store/types.js";
+import { boundInbound, readCutNote } from "./inbound-bounds.js";
 
 /**
  * `refused`: a message from a contact that cannot be taken (malformed): stored as a `refused` row
  * so it shows in history and status, never dispatched, and the cursor moves past it.
  */
 export type Normalized =
-  | { ok: true; inbound: NewInbound }
+  /** `cuts`: what of the message was over the bounds of inbound-bounds.ts and cut (for a warning). */
+  | { ok: true; inbound: NewInbound; cuts?: string[] }
   | { ok: false; reason: string; level: "debug" | "warn"; refused?: NewInbound };
 
 /** Validate one element of `msgs`. Only user messages pass; bot echoes are dropped quietly. */
@@ -22,17 +24,17 @@ export function normalizeInbound(raw: unknown): Normalized {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: "message is not an object", level: "warn" };
   }
-  const m = raw as WeixinMessage;
-  if (m.message_type === MessageType.BOT) return { ok: false, reason: "bot echo", level: "debug" };
+  const head = raw as WeixinMessage;
+  if (head.message_type === MessageType.BOT) return { ok: false, reason: "bot echo", level: "debug" };
   // A missing message_type is read as a user message (the official client never checks it).
-  if (m.message_type !== undefined && m.message_type !== MessageType.USER) {
+  if (head.message_type !== undefined && head.message_type !== MessageType.USER) {
     return {
       ok: false,
-      reason: `message_type ${String(m.message_type)} is not a user message`,
+      reason: `message_type ${String(head.message_type)} is not a user message`,
       level: "warn",
     };
   }
-  if (typeof m.from_user_id !== "string" || m.from_user_id === "") {
+  if (typeof head.from_user_id !== "string" || head.from_user_id === "") {
     return { ok: false, reason: "message has no from_user_id", level: "warn" };
   }
   // Before anything walks it (hash, store, logs): a 20 000-deep array would throw in every one.
@@ -40,18 +42,20 @@ export function normalizeInbound(raw: unknown): Normalized {
     const reason = `malformed message: nested deeper than ${MAX_WIRE_DEPTH} levels`;
     return { ok: false, reason, level: "warn", refused: refusedInbound(raw, reason) };
   }
+  // Before it is hashed, stored or shown to anyone: a message of megabytes costs every contact.
+  const { message: m, cuts } = boundInbound(raw as WeixinMessage);
   const items = Array.isArray(m.item_list)
     ? m.item_list.filter((i): i is MessageItem => typeof i === "object" && i !== null)
     : [];
   const messageId = typeof m.message_id === "string" && m.message_id !== "" ? m.message_id : undefined;
   const clean: WeixinMessage = { ...m, item_list: items };
   if (messageId === undefined) delete clean.message_id;
-  const inbound: NewInbound = { fromUserId: m.from_user_id, dedupKey: dedupKey(clean), items };
+  const inbound: NewInbound = { fromUserId: String(m.from_user_id), dedupKey: dedupKey(clean), items };
   if (messageId) inbound.messageId = messageId;
   if (typeof m.group_id === "string" && m.group_id !== "") inbound.groupId = m.group_id;
   if (typeof m.context_token === "string" && m.context_token !== "") inbound.contextToken = m.context_token;
   if (typeof m.create_time_ms === "number") inbound.createTimeMs = m.create_time_ms;
-  return { ok: true, inbound };
+  return cuts.length > 0 ? { ok: true, inbound, cuts } : { ok: true, inbound };
 }
 
 /**
@@ -137,17 +141,24 @@ export function describeContent(msg: Pick<InboundMessage, "items">, maxTextChars
   const media: MediaRef[] = [];
   const unknownTypes: number[] = [];
   let quote: QuotedMessage | undefined;
+  // Characters cut when the message came in (inbound-bounds.ts), added to the count below.
+  let cutBefore = 0;
+  const addText = (t: string) => {
+    const read = readCutNote(t);
+    cutBefore += read.cutChars;
+    texts.push(read.text);
+  };
   for (const item of msg.items) {
     const type = item.type ?? 0;
     if (item.ref_msg && !quote) quote = quoteOf(item);
     if (type === MessageItemType.TEXT) {
-      if (typeof item.text_item?.text === "string") texts.push(item.text_item.text);
+      if (typeof item.text_item?.text === "string") addText(item.text_item.text);
       continue;
     }
     const ref = mediaOf(item);
     if (ref) {
       media.push(ref);
-      if (ref.kind === "voice" && ref.transcript) texts.push(ref.transcript);
+      if (ref.kind === "voice" && ref.transcript) addText(ref.transcript);
       continue;
     }
     if (!KNOWN_TYPES.has(type) || type === MessageItemType.NONE) {
@@ -156,11 +167,13 @@ export function describeContent(msg: Pick<InboundMessage, "items">, maxTextChars
     }
   }
   let text = texts.join("\n");
-  let truncatedChars = 0;
+  let truncatedChars = cutBefore;
   if (text.length > maxTextChars) {
-    truncatedChars = text.length - maxTextChars;
-    text = `${text.slice(0, maxTextChars)}\n[… ${truncatedChars} more characters cut: the message was too long]`;
+    truncatedChars += text.length - maxTextChars;
+    text = text.slice(0, maxTextChars);
   }
+  if (truncatedChars > 0)
+    text = `${text}\n[… ${truncatedChars} more characters cut: the message was too long]`;
   const out: TurnContent = { text, media, unknownTypes, truncatedChars };
   if (quote) out.quote = quote;
   return out;

@@ -28,7 +28,12 @@ export {
   type MediaDeps,
 } from "./gateway.js";
 export type { AccountStatus, GatewayEvent, GatewayStatus, StopReport } from "./gateway-types.js";
-export { createILinkTransport, ILinkTransport, type ILinkTransportOptions } from "./ilink-transport.js";
+export {
+  createILinkTransport,
+  ILinkTransport,
+  type ILinkTransportOptions,
+  toTransportError,
+} from "./ilink-transport.js";
 export { conversationKey, describeContent, normalizeInbound } from "./inbound.js";
 export {
   type BackoffOptions,
@@ -56,10 +61,17 @@ export {
   type SentBubble,
   userText,
 } from "./testing.js";
-export {
-  type GetUpdatesOptions,
-  type InboundBatch,
-  type InboundTransport,
-  isSessionExpired,
-  type NotifyOptions,
+export type {
+  FetchedBatch,
+  FetchedMessage,
+  FetchOptions,
+  InboundTransport,
+  MediaTransport,
+  NotifyOptions,
 } from "./transport.js";
+export {
+  TransportError,
+  type TransportErrorKind,
+  type TransportErrorOptions,
+  transportErrorKind,
+} from "./transport-error.js";

@@ -3,12 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ILinkApiError } from "../ilink/errors.js";
 import { MessageType } from "../ilink/wire.js";
 import { openStore } from "../store/sqlite.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
 import { EXPIRED_REASON, Poller, type PollerOptions } from "./poller.js";
 import { FakeInboundTransport, userText } from "./testing.js";
+import { TransportError } from "./transport-error.js";
 
 let store: Store;
 let transport: FakeInboundTransport;
@@ -25,7 +27,7 @@ function poller(extra: Partial<PollerOptions> = {}): Poller {
   });
 }
 
-/** Let the loop run its pending microtasks (awaits inside getUpdates, the store, etc.). */
+/** Let the loop run its pending microtasks (awaits inside fetchMessages, the store, etc.). */
 async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
@@ -85,10 +87,10 @@ describe("Poller", () => {
           | undefined
       )?.cursor;
     const atCall: (string | undefined)[] = [];
-    const spy = vi.spyOn(transport, "getUpdates");
+    const spy = vi.spyOn(transport, "fetchMessages");
     spy.mockImplementation((cursor, options) => {
       atCall.push(committedCursor());
-      return FakeInboundTransport.prototype.getUpdates.call(transport, cursor, options);
+      return FakeInboundTransport.prototype.fetchMessages.call(transport, cursor, options);
     });
     const p = poller({ store: grouped });
     try {
@@ -130,10 +132,10 @@ describe("Poller", () => {
     const callTimes: number[] = [];
     const failing = new FakeInboundTransport();
     for (let i = 0; i < 5; i++) failing.fail(new Error(`boom ${i}`));
-    const spy = vi.spyOn(failing, "getUpdates");
+    const spy = vi.spyOn(failing, "fetchMessages");
     spy.mockImplementation(async function (this: FakeInboundTransport, cursor, options) {
       callTimes.push(Date.now());
-      return FakeInboundTransport.prototype.getUpdates.call(failing, cursor, options);
+      return FakeInboundTransport.prototype.fetchMessages.call(failing, cursor, options);
     });
     const p = poller({ transport: failing });
     p.start();
@@ -261,7 +263,7 @@ describe("Poller", () => {
     const expired: string[] = [];
     const p = poller({ onExpired: (id, reason) => expired.push(`${id}: ${reason}`) });
     p.start();
-    transport.fail(Object.assign(new Error("getupdates: session expired"), { code: "SESSION_EXPIRED" }));
+    transport.fail(new TransportError("session-expired", "getupdates: session expired"));
     await vi.advanceTimersByTimeAsync(0);
     expect(expired).toEqual([`acct: ${EXPIRED_REASON}`]);
     expect(store.accounts.get("acct")).toMatchObject({ state: "expired", stateReason: EXPIRED_REASON });
@@ -296,10 +298,10 @@ describe("Poller", () => {
     await p.stopPulling();
   });
 
-  it("recognises -14 given only as ret/errcode on the error", async () => {
+  it("recognises an iLink -14 given only as errcode (mapped by the iLink transport)", async () => {
     const p = poller();
     p.start();
-    transport.fail({ errcode: -14 });
+    transport.fail(new ILinkApiError("ilink/bot/getupdates", { errcode: -14 }));
     await vi.waitFor(() => expect(p.status().state).toBe("expired"));
   });
 

@@ -1,33 +1,24 @@
 /**
  * One long-poll loop per account (docs/protocol.md §5, with the changes the issue asks for):
  * messages and the new cursor are written in ONE transaction before dispatch; redeliveries are
- * dropped; -14 marks the account expired and stops this loop (the process stays up); every other
- * failure is logged and backed off (2 s, then 30 s after 3 in a row), never thrown. Each answered
+ * dropped; a `session-expired` fetch (iLink -14) marks the account expired and stops this loop (the
+ * process stays up); every other failure is logged and backed off (2 s, then 30 s after 3 in a
+ * row), never thrown. Each answered
  * or failed poll is recorded on the account in the store (last answer, failures in a row, last
  * error), which is what `wxagent status` and `doctor` in another process report.
  */
 import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
+import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from "../shared/backoff.js";
+import { RecentKeys } from "../shared/recent-keys.js";
 import { sleep } from "../shared/sleep.js";
 import type { Account, InboundMessage, NewInbound, Store } from "../store/types.js";
 import { errText, type Logger } from "../util/logger.js";
-import { contentKeyOf, type Normalized, normalizeInbound, refusedInbound } from "./inbound.js";
-import { RecentKeys } from "./recent.js";
-import { type InboundTransport, isSessionExpired } from "./transport.js";
+import { contentKeyOf, refusedInbound } from "./inbound.js";
+import type { FetchedMessage, InboundTransport } from "./transport.js";
+import { transportErrorKind } from "./transport-error.js";
 import { holdOriginalText, scrubUnlock } from "./unlock-scrub.js";
 
-export interface BackoffOptions {
-  /** Delay after a failure (default 2000). */
-  retryDelayMs: number;
-  /** Delay after `failuresBeforeLongDelay` failures in a row (default 30 000); the count then restarts. */
-  longDelayMs: number;
-  failuresBeforeLongDelay: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffOptions = {
-  retryDelayMs: 2_000,
-  longDelayMs: 30_000,
-  failuresBeforeLongDelay: 3,
-};
+export { type BackoffOptions, DEFAULT_BACKOFF };
 
 export const EXPIRED_REASON = "session expired (-14): run `wxagent login` to scan a new QR code";
 
@@ -150,25 +141,25 @@ export class Poller {
         this.#status.state = "polling";
         // The next getupdates acknowledges the cursor: what it covers must be durable first.
         await this.#o.store.durable();
-        const batch = await this.#o.transport.getUpdates(cursor, {
+        const batch = await this.#o.transport.fetchMessages(cursor, {
           signal,
           timeoutMs: this.#status.nextTimeoutMs,
         });
         if (signal.aborted) break;
-        if (typeof batch !== "object" || batch === null || !Array.isArray(batch.msgs)) {
-          throw new Error("malformed getupdates result: `msgs` is not a list");
+        if (typeof batch !== "object" || batch === null || !Array.isArray(batch.messages)) {
+          throw new Error("malformed fetch result: `messages` is not a list");
         }
         if (typeof batch.longPollTimeoutMs === "number" && batch.longPollTimeoutMs > 0) {
           this.#status.nextTimeoutMs = batch.longPollTimeoutMs;
         }
         this.#status.consecutiveFailures = 0;
         delete this.#status.lastError;
-        const stored = this.#record(batch.msgs, batch.cursor);
+        const stored = this.#record(batch.messages, batch.cursor);
         if (typeof batch.cursor === "string" && batch.cursor !== "") cursor = batch.cursor;
         if (stored.length > 0) this.#dispatch(stored);
       } catch (err) {
         if (signal.aborted) break;
-        if (isSessionExpired(err)) {
+        if (transportErrorKind(err) === "session-expired") {
           this.#expire();
           return;
         }
@@ -177,37 +168,35 @@ export class Poller {
     }
   }
 
-  /**
-   * One element, never throwing: a malformed message is refused on its own (logged, and recorded
-   * as a refused row when it names a sender), so the rest of the batch and the cursor go on.
-   */
-  #vet(
-    element: unknown,
-  ): (Normalized & { ok: false }) | { ok: true; inbound: NewInbound; contentKey: string } {
+  /** The message's content key; a message that cannot be hashed is refused on its own. */
+  #keyed(
+    m: FetchedMessage,
+  ):
+    | (FetchedMessage & { ok: false })
+    | { ok: true; inbound: NewInbound; contentKey: string; cuts?: string[] } {
+    if (!m.ok) return m;
     try {
-      const n = normalizeInbound(element);
-      return n.ok ? { ...n, contentKey: contentKeyOf(n.inbound) } : n;
+      return { ...m, contentKey: contentKeyOf(m.inbound) };
     } catch (err) {
       const reason = `malformed message: it could not be read (${errText(err)})`;
-      let refused: NewInbound | undefined;
-      try {
-        refused = refusedInbound(element, reason);
-      } catch {
-        refused = undefined;
-      }
+      const { fromUserId: from_user_id, messageId: message_id, groupId: group_id } = m.inbound;
+      const refused = refusedInbound(
+        { from_user_id, message_id, group_id, create_time_ms: m.inbound.createTimeMs },
+        reason,
+      );
       return refused ? { ok: false, reason, level: "warn", refused } : { ok: false, reason, level: "warn" };
     }
   }
 
-  /** Validate, dedup, and store messages + cursor in one transaction. Returns the new rows to dispatch. */
-  #record(raw: readonly unknown[], cursor: string | undefined): InboundMessage[] {
+  /** Dedup, and store messages + cursor in one transaction. Returns the new rows to dispatch. */
+  #record(messages: readonly FetchedMessage[], cursor: string | undefined): InboundMessage[] {
     const now = this.#now();
     const fresh: NewInbound[] = [];
     const rows: NewInbound[] = [];
     const keys = new Set<string>();
     const originals = new Map<string, string>();
-    for (const element of raw) {
-      const n = this.#vet(element);
+    for (const message of messages) {
+      const n = this.#keyed(message);
       if (!n.ok) {
         const refused = n.refused;
         this.#log[n.level](
@@ -220,6 +209,11 @@ export class Poller {
         if (refused) rows.push(refused);
         continue;
       }
+      if (n.cuts)
+        this.#log.warn(
+          { from: n.inbound.fromUserId, messageId: n.inbound.messageId, cuts: n.cuts.slice(0, 8) },
+          "inbound message over the size bounds: cut before it was stored",
+        );
       // The passphrase of a `/unlock` is never written (nor hashed into the content key).
       const { inbound, original } = scrubUnlock(n.inbound);
       if (original !== undefined) originals.set(inbound.dedupKey, original);
@@ -294,11 +288,8 @@ export class Poller {
   }
 
   async #backoffAfter(err: unknown, signal: AbortSignal): Promise<void> {
-    const b = this.#backoff;
     const failures = ++this.#status.consecutiveFailures;
-    // Every `failuresBeforeLongDelay`-th failure in a row waits long, the others short.
-    const long = failures % Math.max(1, b.failuresBeforeLongDelay) === 0;
-    const delayMs = long ? b.longDelayMs : b.retryDelayMs;
+    const delayMs = backoffDelayMs(failures, this.#backoff);
     this.#status.state = "backoff";
     this.#status.lastError = errText(err);
     this.#log.warn({ err: this.#status.lastError, failures, delayMs }, "getupdates failed; backing off");

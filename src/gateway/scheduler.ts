@@ -1,54 +1,47 @@
 /**
- * Keyed scheduling: jobs with the same key run one at a time in arrival order (per-contact order),
- * jobs with different keys run in parallel up to `maxConcurrent` (global bound). A busy key holds
- * at most one slot, so a slow contact never blocks another one while slots are free.
+ * Keyed scheduling for turns: the shared per-key lanes (`KeyedLanes`: one job at a time per key in
+ * arrival order, at most `maxConcurrent` across keys) plus what the gateway counts by group (the
+ * account): its backlog, and backpressure that waits until the backlog is below a bound.
  */
+import { KeyedLanes } from "../shared/sequentialize.js";
 
-interface Lane<J> {
-  queue: J[];
-  busy: boolean;
+interface Entry<J> {
+  job: J;
   group: string;
 }
 
 export class KeyedScheduler<J> {
-  readonly #lanes = new Map<string, Lane<J>>();
-  /** Keys with queued jobs and no job running, waiting for a slot (FIFO: fair across contacts). */
-  readonly #ready: string[] = [];
+  readonly #lanes: KeyedLanes<Entry<J>>;
   readonly #queuedByGroup = new Map<string, number>();
   readonly #roomWaiters = new Set<() => boolean>();
-  readonly #idleWaiters = new Set<() => void>();
-  #running = 0;
-  #paused = false;
 
-  constructor(
-    private readonly maxConcurrent: number,
-    private readonly run: (job: J, key: string) => Promise<void>,
-  ) {
+  constructor(maxConcurrent: number, run: (job: J, key: string) => Promise<void>) {
     if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
       throw new RangeError(`maxConcurrent must be a positive integer, got ${maxConcurrent}`);
     }
+    this.#lanes = new KeyedLanes<Entry<J>>(
+      (entry, key) => {
+        this.#count(entry.group, -1);
+        this.#notifyRoom();
+        return run(entry.job, key);
+      },
+      { maxConcurrency: maxConcurrent },
+    );
   }
 
   /** Queue a job. `group` (the account) is what backlog and backpressure are counted by. */
   push(key: string, group: string, job: J): void {
-    let lane = this.#lanes.get(key);
-    if (!lane) {
-      lane = { queue: [], busy: false, group };
-      this.#lanes.set(key, lane);
-    }
-    lane.queue.push(job);
-    this.#queuedByGroup.set(group, (this.#queuedByGroup.get(group) ?? 0) + 1);
-    if (!lane.busy && lane.queue.length === 1) this.#ready.push(key);
-    this.#pump();
+    this.#count(group, 1);
+    this.#lanes.push(key, { job, group });
   }
 
   /** Jobs waiting (not running) for one key. */
   queuedFor(key: string): number {
-    return this.#lanes.get(key)?.queue.length ?? 0;
+    return this.#lanes.queuedFor(key);
   }
 
   isBusy(key: string): boolean {
-    return this.#lanes.get(key)?.busy ?? false;
+    return this.#lanes.isBusy(key);
   }
 
   /** Jobs waiting (not running) in one group, or in all of them. */
@@ -60,7 +53,7 @@ export class KeyedScheduler<J> {
   }
 
   get running(): number {
-    return this.#running;
+    return this.#lanes.running;
   }
 
   /** Resolves once the group's backlog is below `maxBacklog`; rejects with the signal's reason. */
@@ -88,23 +81,16 @@ export class KeyedScheduler<J> {
 
   /** Stop starting queued jobs (shutdown). Running jobs go on. */
   pause(): void {
-    this.#paused = true;
+    this.#lanes.pause();
   }
 
   resume(): void {
-    this.#paused = false;
-    this.#pump();
+    this.#lanes.resume();
   }
 
   /** Drop every queued job (they stay unfinished in the store) and return them. */
   clearQueued(): J[] {
-    const dropped: J[] = [];
-    for (const [key, lane] of this.#lanes) {
-      dropped.push(...lane.queue);
-      lane.queue = [];
-      if (!lane.busy) this.#lanes.delete(key);
-    }
-    this.#ready.length = 0;
+    const dropped = this.#lanes.clearQueued().map((e) => e.job);
     this.#queuedByGroup.clear();
     this.#notifyRoom();
     return dropped;
@@ -112,40 +98,11 @@ export class KeyedScheduler<J> {
 
   /** Resolves when no job is running. */
   whenIdle(): Promise<void> {
-    if (this.#running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.add(resolve));
+    return this.#lanes.whenIdle();
   }
 
-  #pump(): void {
-    while (!this.#paused && this.#running < this.maxConcurrent && this.#ready.length > 0) {
-      const key = this.#ready.shift() as string;
-      const lane = this.#lanes.get(key);
-      const job = lane?.queue.shift();
-      if (!lane || job === undefined) continue;
-      lane.busy = true;
-      this.#running += 1;
-      this.#queuedByGroup.set(lane.group, (this.#queuedByGroup.get(lane.group) ?? 1) - 1);
-      this.#notifyRoom();
-      void this.#runOne(key, lane, job);
-    }
-  }
-
-  async #runOne(key: string, lane: Lane<J>, job: J): Promise<void> {
-    try {
-      await this.run(job, key);
-    } catch {
-      // `run` owns its errors; a throw here must not stall the lane.
-    } finally {
-      lane.busy = false;
-      this.#running -= 1;
-      if (lane.queue.length > 0) this.#ready.push(key);
-      else if (this.#lanes.get(key) === lane) this.#lanes.delete(key);
-      if (this.#running === 0) {
-        for (const w of this.#idleWaiters) w();
-        this.#idleWaiters.clear();
-      }
-      this.#pump();
-    }
+  #count(group: string, delta: number): void {
+    this.#queuedByGroup.set(group, (this.#queuedByGroup.get(group) ?? 0) + delta);
   }
 
   #notifyRoom(): void {

@@ -1,17 +1,28 @@
 /**
  * Test doubles for the gateway's transports, usable by anyone testing a bot on the gateway:
  * a scripted inbound transport that holds the long poll until a batch is pushed (or the poll is
- * aborted), and an outbound transport that records every bubble.
+ * aborted), and an outbound transport that records every bubble. Both speak iLink inside: pushed
+ * batches are raw `getupdates` elements, read by the iLink transport's own validation (`fromWire`),
+ * and failures go through its error mapping (`toTransportError`), so they behave as iLink's do.
+ * For a bridge with no iLink in it at all, see `memory-transport.ts`.
  */
 
 import type { AgentReply } from "../agent/types.js";
 import { MessageItemType, MessageType, type WeixinMessage } from "../ilink/wire.js";
 import type { InboundMessage } from "../store/types.js";
 import type { OutboundTransport, SendFileArgs, SendTextArgs, TypingArgs } from "./delivery/transport.js";
+import { fromWire, toTransportError } from "./ilink-transport.js";
 import type { DeliveryPort } from "./ports.js";
-import type { GetUpdatesOptions, InboundBatch, InboundTransport, NotifyOptions } from "./transport.js";
+import type { FetchedBatch, FetchOptions, InboundTransport, NotifyOptions } from "./transport.js";
 
-type Step = { batch: InboundBatch } | { error: unknown };
+/** A scripted poll answer: raw `getupdates` elements, as the iLink server sends them. */
+export interface WireBatch {
+  msgs: unknown;
+  cursor?: string;
+  longPollTimeoutMs?: number;
+}
+
+type Step = { batch: WireBatch } | { error: unknown };
 
 export class FakeInboundTransport implements InboundTransport {
   readonly calls: { cursor: string; timeoutMs: number }[] = [];
@@ -21,19 +32,19 @@ export class FakeInboundTransport implements InboundTransport {
   #n = 0;
 
   /** Queue a batch; `cursor` defaults to a fresh `c<n>`. */
-  push(msgs: unknown[], extra: Omit<InboundBatch, "msgs"> = {}): void {
+  push(msgs: unknown[], extra: Omit<WireBatch, "msgs"> = {}): void {
     this.#n += 1;
     this.#steps.push({ batch: { cursor: `c${this.#n}`, ...extra, msgs } });
     this.#wake?.();
   }
 
-  /** Queue a failure of the next getUpdates. */
+  /** Queue a failure of the next fetch (an SDK error is mapped as the iLink transport maps it). */
   fail(error: unknown): void {
     this.#steps.push({ error });
     this.#wake?.();
   }
 
-  async getUpdates(cursor: string, options: GetUpdatesOptions): Promise<InboundBatch> {
+  async fetchMessages(cursor: string, options: FetchOptions): Promise<FetchedBatch> {
     this.calls.push({ cursor, timeoutMs: options.timeoutMs });
     while (this.#steps.length === 0) {
       // Hold the long poll open until something is pushed or the poll is aborted.
@@ -42,11 +53,12 @@ export class FakeInboundTransport implements InboundTransport {
         options.signal.addEventListener("abort", () => resolve(), { once: true });
       });
       this.#wake = undefined;
-      if (options.signal.aborted) return { msgs: [], cursor };
+      if (options.signal.aborted) return { messages: [], cursor };
     }
     const step = this.#steps.shift() as Step;
-    if ("error" in step) throw step.error;
-    return step.batch;
+    if ("error" in step) throw toTransportError(step.error);
+    const { msgs, ...rest } = step.batch;
+    return { ...rest, messages: fromWire(msgs) };
   }
 
   async notifyStart(options: NotifyOptions = {}): Promise<void> {
@@ -80,19 +92,19 @@ export interface SentBubble {
 export class FakeOutboundTransport implements OutboundTransport {
   readonly sent: SentBubble[] = [];
   readonly typingCalls: TypingArgs["status"][] = [];
-  /** When set, every send throws it (e.g. `{ code: "SESSION_EXPIRED" }`). */
+  /** When set, every send throws it, mapped as iLink's (e.g. `new TransportError("session-expired", …)`). */
   failSends: unknown;
   #n = 0;
 
   async sendText(args: SendTextArgs): Promise<{ messageId?: string }> {
-    if (this.failSends !== undefined) throw this.failSends;
+    if (this.failSends !== undefined) throw toTransportError(this.failSends);
     this.sent.push(bubble(args.to, args.clientId, args.contextToken, { text: args.text }));
     this.#n += 1;
     return { messageId: String(this.#n) };
   }
 
   async sendFile(args: SendFileArgs): Promise<{ messageId?: string }> {
-    if (this.failSends !== undefined) throw this.failSends;
+    if (this.failSends !== undefined) throw toTransportError(this.failSends);
     this.sent.push(bubble(args.to, args.clientId, args.contextToken, { filePath: args.filePath }));
     this.#n += 1;
     return { messageId: String(this.#n) };
@@ -119,8 +131,8 @@ function bubble(
 /** Both halves in one object, as `createGateway`'s `transportFor` wants. */
 export class FakeTransport extends FakeOutboundTransport implements InboundTransport {
   readonly inbound = new FakeInboundTransport();
-  getUpdates(cursor: string, options: GetUpdatesOptions): Promise<InboundBatch> {
-    return this.inbound.getUpdates(cursor, options);
+  fetchMessages(cursor: string, options: FetchOptions): Promise<FetchedBatch> {
+    return this.inbound.fetchMessages(cursor, options);
   }
   notifyStart(options?: NotifyOptions): Promise<void> {
     return this.inbound.notifyStart(options);

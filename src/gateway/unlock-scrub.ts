@@ -30,7 +30,8 @@ export function scrubUnlockText(text: string): string | undefined {
 export function scrubUnlock(inbound: NewInbound): { inbound: NewInbound; original?: string } {
   let original: string | undefined;
   const items = inbound.items.map((item): MessageItem => {
-    const text = item.type === MessageItemType.TEXT ? item.text_item?.text : undefined;
+    if (item.type !== MessageItemType.TEXT) return item;
+    const text = item.text_item?.text;
     if (typeof text !== "string") return item;
     const clean = scrubUnlockText(text);
     if (clean === undefined) return item;

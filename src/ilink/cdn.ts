@@ -30,9 +30,24 @@ import { CDN_QUERY_KEY, type CDNMedia, DEFAULT_CDN_BASE_URL, Header, type Upload
 /** What fetch accepts as a request body (the DOM `BodyInit` is not in our lib). */
 type UploadBody = NonNullable<RequestInit["body"]>;
 
+/**
+ * @example
+ * import { UPLOAD_ATTEMPTS } from "wxagent/ilink";
+ * const tries: number = UPLOAD_ATTEMPTS; // 3
+ */
 export const UPLOAD_ATTEMPTS = 3;
+/**
+ * @example
+ * import { DEFAULT_DOWNLOAD_MAX_BYTES } from "wxagent/ilink";
+ * const capMiB = DEFAULT_DOWNLOAD_MAX_BYTES / 1024 / 1024; // 100
+ */
 export const DEFAULT_DOWNLOAD_MAX_BYTES = 100 * 1024 * 1024;
 
+/**
+ * @example
+ * import { type UploadOptions, UploadMediaType } from "wxagent/ilink";
+ * const options: UploadOptions = { filePath: "./cat.png", toUserId: "alice@im.wechat", mediaType: UploadMediaType.IMAGE };
+ */
 export interface UploadOptions {
   /** Upload this file (streamed), or … */
   filePath?: string;
@@ -45,6 +60,11 @@ export interface UploadOptions {
   maxBytes?: number;
 }
 
+/**
+ * @example
+ * import type { UploadResult } from "wxagent/ilink";
+ * const size = (u: UploadResult) => `${u.rawSize} bytes uploaded`;
+ */
 export interface UploadResult {
   /** The download parameter (`x-encrypted-param`), for `media.encrypt_query_param`. */
   encryptQueryParam: string;
@@ -80,7 +100,14 @@ function uploadUrl(
   return `${client.cdnBaseUrl}/upload?${CDN_QUERY_KEY}=${encodeURIComponent(res.upload_param ?? "")}&filekey=${encodeURIComponent(fileKey)}`;
 }
 
-/** Encrypt and upload one file; returns what the outgoing media item needs. */
+/**
+ * Encrypt and upload one file; returns what the outgoing media item needs.
+ *
+ * @example
+ * import { ILinkClient, UploadMediaType, upload } from "wxagent/ilink";
+ * const client = new ILinkClient({ token: "bot-token" });
+ * const up = await upload(client, { filePath: "./a.pdf", toUserId: "alice@im.wechat", mediaType: UploadMediaType.FILE });
+ */
 export async function upload(client: ILinkClient, options: UploadOptions): Promise<UploadResult> {
   const { filePath, bytes, signal } = options;
   if ((filePath === undefined) === (bytes === undefined)) {
@@ -199,6 +226,11 @@ async function postWithRetry(
   );
 }
 
+/**
+ * @example
+ * import type { DownloadOptions } from "wxagent/ilink";
+ * const options: DownloadOptions = { maxBytes: 10 * 1024 * 1024, toFile: "/tmp/in.bin" };
+ */
 export interface DownloadOptions {
   fetch?: FetchLike;
   cdnBaseUrl?: string;
@@ -211,8 +243,18 @@ export interface DownloadOptions {
   toFile?: string;
 }
 
+/**
+ * @example
+ * import type { DownloadResult } from "wxagent/ilink";
+ * const where = (r: DownloadResult) => ("path" in r ? r.path : `${r.bytes.length} bytes in memory`);
+ */
 export type DownloadResult = { bytes: Buffer; size: number } | { path: string; size: number };
 
+/**
+ * @example
+ * import { downloadUrl } from "wxagent/ilink";
+ * const url = downloadUrl({ encrypt_query_param: "param-from-the-item" });
+ */
 export function downloadUrl(media: CDNMedia, cdnBaseUrl: string = DEFAULT_CDN_BASE_URL): string {
   const full = media.full_url?.trim();
   if (full) return full;
@@ -235,7 +277,14 @@ function byteCap(maxBytes: number, what: string): Transform {
   });
 }
 
-/** Download one CDN object and decrypt it while streaming. */
+/**
+ * Download one CDN object and decrypt it while streaming.
+ *
+ * @example
+ * import { download, type ImageItem } from "wxagent/ilink";
+ * declare const image: ImageItem;
+ * if (image.media) await download(image.media, { toFile: "/tmp/image.bin" });
+ */
 export async function download(media: CDNMedia, options: DownloadOptions = {}): Promise<DownloadResult> {
   const endpoint = "cdn/download";
   const { key, signal, toFile } = options;

@@ -38,12 +38,25 @@ import {
 
 export type { FetchLike } from "./request.js";
 
-/** Every call takes these. `timeoutMs` overrides the endpoint default; 0 disables it. */
+/**
+ * Every call takes these. `timeoutMs` overrides the endpoint default; 0 disables it.
+ *
+ * @example
+ * import { type CallOptions, ILinkClient } from "wxagent/ilink";
+ * const call: CallOptions = { timeoutMs: 5_000, signal: AbortSignal.timeout(10_000) };
+ * await new ILinkClient({ token: "bot-token" }).getUpdates("", call);
+ */
 export interface CallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
 }
 
+/**
+ * @example
+ * import { ILinkClient, type ILinkClientOptions } from "wxagent/ilink";
+ * const options: ILinkClientOptions = { token: "bot-token", baseUrl: "https://ilinkai.weixin.qq.com" };
+ * const client = new ILinkClient(options);
+ */
 export interface ILinkClientOptions {
   /** API base URL (the `baseurl` saved at login); a path prefix is kept. */
   baseUrl?: string;
@@ -70,11 +83,26 @@ export interface ILinkClientOptions {
 /**
  * We speak the protocol of the official client 2.4.9, so we announce that version: the server may
  * gate behaviour on it. Our own identity goes into `bot_agent`, which exists for observability.
+ *
+ * @example
+ * import { PROTOCOL_VERSION } from "wxagent/ilink";
+ * const version: string = PROTOCOL_VERSION;
  */
 export const PROTOCOL_VERSION = "2.4.9";
+/**
+ * @example
+ * import { SDK_BOT_AGENT } from "wxagent/ilink";
+ * const agent: string = SDK_BOT_AGENT;
+ */
 export const SDK_BOT_AGENT = `wxagent/${VERSION}`;
 
-/** Client-side timeouts per call (§1.11). getupdates starts at 35 s, then follows the server. */
+/**
+ * Client-side timeouts per call (§1.11). getupdates starts at 35 s, then follows the server.
+ *
+ * @example
+ * import { DEFAULT_TIMEOUTS_MS } from "wxagent/ilink";
+ * const sendTimeoutMs: number = DEFAULT_TIMEOUTS_MS.sendMessage;
+ */
 export const DEFAULT_TIMEOUTS_MS = {
   sendMessage: 15_000,
   getUploadUrl: 15_000,
@@ -94,6 +122,12 @@ function failsStrict(s: ApiStatus): boolean {
   return hasStatus(s, "ret") || hasStatus(s, "errcode");
 }
 
+/**
+ * @example
+ * import { ILinkClient } from "wxagent/ilink";
+ * const client = new ILinkClient({ token: "bot-token" });
+ * const { msgs, get_updates_buf } = await client.getUpdates("");
+ */
 export class ILinkClient {
   readonly baseUrl: string;
   readonly cdnBaseUrl: string;

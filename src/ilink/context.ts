@@ -3,13 +3,32 @@
  * getters for what handlers read most, and reply shortcuts that fill in the recipient and the
  * message's own context token (docs/protocol.md §6.5: replies echo the triggering message's token).
  */
+import { Api } from "./api.js";
 import type { ILinkClient } from "./client.js";
-import { type DownloadItemOptions, downloadItemMedia, type ItemMedia, itemMedia } from "./inbound-media.js";
-import { type SendMediaOptions, type SendMediaResult, type SendResult, sendMedia, sendText } from "./send.js";
-import { startTyping, type TypingSession, type TypingTickets } from "./typing.js";
-import { type MessageItem, MessageItemType, type WeixinMessage } from "./wire.js";
+import { findItem } from "./filter.js";
+import { type DownloadItemOptions, type ItemMedia, itemMedia } from "./inbound-media.js";
+import type { SendMediaOptions, SendMediaResult, SendResult } from "./send.js";
+import type { TypingSession, TypingTickets } from "./typing.js";
+import {
+  type FileMessageItem,
+  type ImageMessageItem,
+  type MessageItem,
+  MessageItemType,
+  type TextMessageItem,
+  type VideoMessageItem,
+  type VoiceMessageItem,
+  type WeixinMessage,
+} from "./wire.js";
 
-/** What a context needs from its bot. */
+/**
+ * What a context needs from its bot.
+ *
+ * @example
+ * import { Context, type ContextEnv, ILinkClient, TypingTickets } from "wxagent/ilink";
+ * const client = new ILinkClient({ token: "bot-token" });
+ * const env: ContextEnv = { client, tickets: new TypingTickets(client), signal: new AbortController().signal };
+ * const ctx = new Context({ from_user_id: "alice@im.wechat" }, env);
+ */
 export interface ContextEnv {
   client: ILinkClient;
   tickets: TypingTickets;
@@ -17,19 +36,38 @@ export interface ContextEnv {
   signal: AbortSignal;
 }
 
+/**
+ * @example
+ * import type { Context, ReplyOptions } from "wxagent/ilink";
+ * const retry = (ctx: Context, clientId: string) => ctx.reply("again", { clientId } satisfies ReplyOptions);
+ */
 export interface ReplyOptions {
   signal?: AbortSignal;
   /** Reuse a stored client_id when retrying. */
   clientId?: string;
 }
 
+/**
+ * One inbound message, as middleware sees it. `bot.on("message:image", …)` and the other filter
+ * queries narrow the matching getter (`ctx.imageItem`) from optional to present.
+ *
+ * @example
+ * import { Bot, type Context } from "wxagent/ilink";
+ * async function echo(ctx: Context): Promise<void> {
+ *   if (ctx.textItem) await ctx.reply(`you said: ${ctx.text}`);
+ * }
+ * new Bot({ token: "bot-token" }).on("message", echo);
+ */
 export class Context {
   readonly message: Readonly<WeixinMessage>;
+  /** The account's API, its calls aborted when the bot stops (`ctx.api.sendText(to, text)`). */
+  readonly api: Api;
   readonly #env: ContextEnv;
 
   constructor(message: WeixinMessage, env: ContextEnv) {
     this.message = message;
     this.#env = env;
+    this.api = new Api(env.client, { tickets: env.tickets, signal: env.signal });
   }
 
   /** The sender's user id (`…@im.wechat`). */
@@ -53,6 +91,31 @@ export class Context {
     return this.message.item_list ?? [];
   }
 
+  /** The first TEXT item with a text; present under `on("message:text")`. */
+  get textItem(): TextMessageItem | undefined {
+    return findItem(this.items, "message:text") as TextMessageItem | undefined;
+  }
+
+  /** The first IMAGE item; present under `on("message:image")`. */
+  get imageItem(): ImageMessageItem | undefined {
+    return findItem(this.items, "message:image") as ImageMessageItem | undefined;
+  }
+
+  /** The first VOICE item; present under `on("message:voice")`. */
+  get voiceItem(): VoiceMessageItem | undefined {
+    return findItem(this.items, "message:voice") as VoiceMessageItem | undefined;
+  }
+
+  /** The first FILE item; present under `on("message:file")`. */
+  get fileItem(): FileMessageItem | undefined {
+    return findItem(this.items, "message:file") as FileMessageItem | undefined;
+  }
+
+  /** The first VIDEO item; present under `on("message:video")`. */
+  get videoItem(): VideoMessageItem | undefined {
+    return findItem(this.items, "message:video") as VideoMessageItem | undefined;
+  }
+
   /** The first TEXT item's text, else a voice transcript, else "". */
   get text(): string {
     for (const item of this.items) {
@@ -72,9 +135,7 @@ export class Context {
 
   /** Send a text bubble back to the sender, with this message's context token. */
   reply(text: string, options: ReplyOptions = {}): Promise<SendResult> {
-    return sendText(this.#env.client, {
-      to: this.from,
-      text,
+    return this.api.sendText(this.from, text, {
       contextToken: this.contextToken,
       clientId: options.clientId,
       signal: options.signal ?? this.#env.signal,
@@ -86,26 +147,21 @@ export class Context {
     filePath: string,
     options: Omit<SendMediaOptions, "to" | "filePath" | "contextToken"> = {},
   ): Promise<SendMediaResult> {
-    const sendOptions: SendMediaOptions = {
+    return this.api.sendMedia(this.from, filePath, {
       ...options,
-      to: this.from,
-      filePath,
-      signal: options.signal ?? this.#env.signal,
-    };
-    if (this.contextToken) sendOptions.contextToken = this.contextToken;
-    return sendMedia(this.#env.client, sendOptions);
+      ...(this.contextToken ? { contextToken: this.contextToken } : {}),
+    });
   }
 
   /** Download and decrypt the message's media (`item` defaults to the first media item). */
   download(options: DownloadItemOptions & { item?: MessageItem } = {}): Promise<ItemMedia> {
     const { item, ...rest } = options;
     const target = item ?? this.mediaItem ?? this.items[0] ?? {};
-    return downloadItemMedia(this.#env.client, target, { signal: this.#env.signal, ...rest });
+    return this.api.download(target, rest);
   }
 
   /** Show "typing…" to the sender until `stop()` (a no-op when no typing ticket is available). */
   async typing(): Promise<TypingSession> {
-    const ticket = await this.#env.tickets.get(this.from, this.contextToken, this.#env.signal);
-    return startTyping(this.#env.client, { to: this.from, ticket });
+    return this.api.typing(this.from, this.contextToken ? { contextToken: this.contextToken } : {});
   }
 }

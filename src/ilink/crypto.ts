@@ -18,7 +18,13 @@ function checkKey(key: Uint8Array): void {
   }
 }
 
-/** Ciphertext size for `plainBytes` of plaintext: PKCS#7 always adds 1–16 bytes. */
+/**
+ * Ciphertext size for `plainBytes` of plaintext: PKCS#7 always adds 1–16 bytes.
+ *
+ * @example
+ * import { paddedSize } from "wxagent/ilink/crypto";
+ * const cipherBytes = paddedSize(100); // 112
+ */
 export function paddedSize(plainBytes: number): number {
   return Math.ceil((plainBytes + 1) / AES_BLOCK_BYTES) * AES_BLOCK_BYTES;
 }
@@ -90,7 +96,13 @@ export interface EcbStreamOptions {
   inPlace?: boolean;
 }
 
-/** Which implementation runs the block cipher: the native/aes-ecb addon or node:crypto. */
+/**
+ * Which implementation runs the block cipher: the native/aes-ecb addon or node:crypto.
+ *
+ * @example
+ * import { type AesPath, aesPath } from "wxagent/ilink/crypto";
+ * const path: AesPath = aesPath; // "native" or "node"
+ */
 export type AesPath = "native" | "node";
 
 /** AES-128-ECB with PKCS#7 over one block engine; the module's exports use the default one. */
@@ -254,7 +266,14 @@ class EcbStream extends Transform {
   }
 }
 
-/** Which AES path this process runs and why: the addon's file, or the reason for node:crypto. */
+/**
+ * Which AES path this process runs and why: the addon's file, or the reason for node:crypto.
+ *
+ * @example
+ * import { type AesStatus, aesStatus } from "wxagent/ilink/crypto";
+ * const status: AesStatus = aesStatus;
+ * if (status.path === "node") console.error(status.reason, status.fix);
+ */
 export interface AesStatus {
   path: AesPath;
   /** The addon in use, relative to native/aes-ecb when inside it (`prebuilds/linux-x64/….node`). */
@@ -270,24 +289,53 @@ const probe = probeNativeAesEcb();
 /** The cipher this process uses: the addon when it loads, else node:crypto (see crypto-native.ts). */
 const defaultAes = createAesEcb(probe.addon);
 
-/** "native" when the addon is in use, "node" for the node:crypto fallback. */
+/**
+ * "native" when the addon is in use, "node" for the node:crypto fallback.
+ *
+ * @example
+ * import { aesPath } from "wxagent/ilink/crypto";
+ * const native = aesPath === "native";
+ */
 export const aesPath: AesPath = defaultAes.path;
 
+/**
+ * @example
+ * import { aesStatus } from "wxagent/ilink/crypto";
+ * const addon = aesStatus.addon ?? "none";
+ */
 export const aesStatus: AesStatus = probe.addon
   ? { path: "native", addon: addonLabel(probe.file) }
   : { path: "node", reason: probe.reason, ...(probe.fix ? { fix: probe.fix } : {}) };
 
-/** One line for logs: `native addon (prebuilds/linux-x64/…)` or `node:crypto (why; fix)`. */
+/**
+ * One line for logs: `native addon (prebuilds/linux-x64/…)` or `node:crypto (why; fix)`.
+ *
+ * @example
+ * import { describeAesStatus } from "wxagent/ilink/crypto";
+ * console.error(`media AES: ${describeAesStatus()}`);
+ */
 export function describeAesStatus(s: AesStatus = aesStatus): string {
   if (s.path === "native") return `native addon (${s.addon})`;
   return `node:crypto, slower on large media (${s.reason}${s.fix ? `; ${s.fix}` : ""})`;
 }
 
+/**
+ * @example
+ * import { aesKeyFromHex, encryptAesEcb } from "wxagent/ilink/crypto";
+ * const cipher = encryptAesEcb(Buffer.from("hello"), aesKeyFromHex("00112233445566778899aabbccddeeff")); // 16 bytes
+ */
 export function encryptAesEcb(plain: Uint8Array, key: Uint8Array): Buffer {
   return defaultAes.encrypt(plain, key);
 }
 
-/** Plaintext of `cipherText`; a wrong key or truncated input throws DECRYPT_FAILED. */
+/**
+ * Plaintext of `cipherText`; a wrong key or truncated input throws DECRYPT_FAILED.
+ *
+ * @example
+ * import { aesKeyFromHex, decryptAesEcb, encryptAesEcb } from "wxagent/ilink/crypto";
+ * const key = aesKeyFromHex("00112233445566778899aabbccddeeff");
+ * const plain = decryptAesEcb(encryptAesEcb(Buffer.from("hi"), key), key);
+ */
 export function decryptAesEcb(cipherText: Uint8Array, key: Uint8Array): Buffer {
   return defaultAes.decrypt(cipherText, key);
 }
@@ -296,6 +344,12 @@ export function decryptAesEcb(cipherText: Uint8Array, key: Uint8Array): Buffer {
  * Encrypt into a caller-provided buffer (at least `paddedSize(plain.length)` bytes; `out` may be
  * `plain`'s own memory when that has room for the padding). Returns the ciphertext length. With
  * the addon nothing is allocated, which is what lets a reused buffer run at OpenSSL's speed.
+ *
+ * @example
+ * import { aesKeyFromHex, encryptAesEcbInto, paddedSize } from "wxagent/ilink/crypto";
+ * const plain = Buffer.from("hello");
+ * const out = Buffer.alloc(paddedSize(plain.length));
+ * encryptAesEcbInto(plain, aesKeyFromHex("00112233445566778899aabbccddeeff"), out);
  */
 export function encryptAesEcbInto(plain: Uint8Array, key: Uint8Array, out: Uint8Array): number {
   return defaultAes.encryptInto(plain, key, out);
@@ -304,17 +358,42 @@ export function encryptAesEcbInto(plain: Uint8Array, key: Uint8Array, out: Uint8
 /**
  * Decrypt into a caller-provided buffer of at least `cipherText.length` bytes (the padding is
  * decrypted there too); returns the plaintext length. Wrong key or truncation: DECRYPT_FAILED.
+ *
+ * @example
+ * import { aesKeyFromHex, decryptAesEcbInto, encryptAesEcb } from "wxagent/ilink/crypto";
+ * const key = aesKeyFromHex("00112233445566778899aabbccddeeff");
+ * const cipher = encryptAesEcb(Buffer.from("hi"), key);
+ * const out = Buffer.alloc(cipher.length);
+ * const plainBytes = decryptAesEcbInto(cipher, key, out);
  */
 export function decryptAesEcbInto(cipherText: Uint8Array, key: Uint8Array, out: Uint8Array): number {
   return defaultAes.decryptInto(cipherText, key, out);
 }
 
-/** A Transform stream that encrypts what flows through it (PKCS#7 at the end). */
+/**
+ * A Transform stream that encrypts what flows through it (PKCS#7 at the end).
+ *
+ * @example
+ * import { createReadStream, createWriteStream } from "node:fs";
+ * import { pipeline } from "node:stream/promises";
+ * import { aesKeyFromHex, createEncryptStream } from "wxagent/ilink/crypto";
+ * const key = aesKeyFromHex("00112233445566778899aabbccddeeff");
+ * await pipeline(createReadStream("out.bin"), createEncryptStream(key), createWriteStream("out.enc"));
+ */
 export function createEncryptStream(key: Uint8Array, options?: EcbStreamOptions): Transform {
   return defaultAes.createEncryptStream(key, options);
 }
 
-/** A Transform stream that decrypts; a wrong key or truncated input errors with DECRYPT_FAILED. */
+/**
+ * A Transform stream that decrypts; a wrong key or truncated input errors with DECRYPT_FAILED.
+ *
+ * @example
+ * import { createReadStream, createWriteStream } from "node:fs";
+ * import { pipeline } from "node:stream/promises";
+ * import { aesKeyFromHex, createDecryptStream } from "wxagent/ilink/crypto";
+ * const key = aesKeyFromHex("00112233445566778899aabbccddeeff");
+ * await pipeline(createReadStream("in.enc"), createDecryptStream(key), createWriteStream("in.bin"));
+ */
 export function createDecryptStream(key: Uint8Array, options?: EcbStreamOptions): Transform {
   return defaultAes.createDecryptStream(key, options);
 }
@@ -331,7 +410,13 @@ export function decryptFailed(cause: unknown): ILinkError {
 const HEX32 = /^[0-9a-fA-F]{32}$/;
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
-/** A raw key from its 32-char hex form (getuploadurl.aeskey, image_item.aeskey). */
+/**
+ * A raw key from its 32-char hex form (getuploadurl.aeskey, image_item.aeskey).
+ *
+ * @example
+ * import { aesKeyFromHex } from "wxagent/ilink/crypto";
+ * const key = aesKeyFromHex("00112233445566778899aabbccddeeff"); // 16 bytes
+ */
 export function aesKeyFromHex(hex: string): Buffer {
   if (!HEX32.test(hex)) {
     throw new ILinkError("BAD_AES_KEY", "AES key hex must be 32 hex characters (16 bytes)");
@@ -342,6 +427,10 @@ export function aesKeyFromHex(hex: string): Buffer {
 /**
  * Decode `CDNMedia.aes_key`: base64 of the raw 16 bytes (form A, inbound images) or base64 of
  * the 32-char ASCII hex (form B, files/voice/video and everything we send).
+ *
+ * @example
+ * import { parseAesKey } from "wxagent/ilink/crypto";
+ * const key = parseAesKey("ABEiM0RVZneImaq7zN3u/w=="); // 16 bytes
  */
 export function parseAesKey(b64: string): Buffer {
   const trimmed = b64.trim();
@@ -359,14 +448,27 @@ export function parseAesKey(b64: string): Buffer {
   );
 }
 
-/** The key for an inbound image: `image_item.aeskey` (hex) wins, else `media.aes_key`; none = plain. */
+/**
+ * The key for an inbound image: `image_item.aeskey` (hex) wins, else `media.aes_key`; none = plain.
+ *
+ * @example
+ * import type { ImageItem } from "wxagent/ilink";
+ * import { imageKey } from "wxagent/ilink/crypto";
+ * const key = (image: ImageItem) => imageKey(image); // undefined: an unencrypted image
+ */
 export function imageKey(item: ImageItem): Buffer | undefined {
   if (item.aeskey) return aesKeyFromHex(item.aeskey);
   if (item.media?.aes_key) return parseAesKey(item.media.aes_key);
   return undefined;
 }
 
-/** `CDNMedia.aes_key` for sending: base64 of the hex string (44 chars), never of the raw bytes. */
+/**
+ * `CDNMedia.aes_key` for sending: base64 of the hex string (44 chars), never of the raw bytes.
+ *
+ * @example
+ * import { encodeAesKeyForSend } from "wxagent/ilink/crypto";
+ * const aes_key = encodeAesKeyForSend("00112233445566778899aabbccddeeff");
+ */
 export function encodeAesKeyForSend(keyHex: string): string {
   if (!HEX32.test(keyHex)) {
     throw new ILinkError("BAD_AES_KEY", "AES key hex must be 32 hex characters (16 bytes)");

@@ -8,6 +8,11 @@ import { redactText } from "../shared/redact.js";
 import { ErrCode } from "./wire.js";
 import { messageOf, WxError, type WxErrorJSON } from "./wx-error.js";
 
+/**
+ * @example
+ * import type { ILinkErrorCode } from "wxagent/ilink";
+ * const fatal: ILinkErrorCode[] = ["SESSION_EXPIRED"];
+ */
 export type ILinkErrorCode =
   /** ret/errcode -14: the bot token is stale or was revoked; a new QR login is the only fix. */
   | "SESSION_EXPIRED"
@@ -65,6 +70,11 @@ export interface ILinkErrorOptions {
 /** `{code, message, retryable}` plus the endpoint and, per subclass, the server's status fields. */
 export type ILinkErrorJSON = WxErrorJSON<ILinkErrorCode> & Record<string, unknown>;
 
+/**
+ * @example
+ * import { ILinkError } from "wxagent/ilink";
+ * const retryable = (err: unknown) => err instanceof ILinkError && err.isRetryable;
+ */
 export class ILinkError extends WxError<ILinkErrorCode> {
   override name = "ILinkError";
   readonly endpoint: ErrorEndpoint | undefined;
@@ -83,7 +93,13 @@ export class ILinkError extends WxError<ILinkErrorCode> {
   }
 }
 
-/** The server answered HTTP 200 with ret/errcode ≠ 0. */
+/**
+ * The server answered HTTP 200 with ret/errcode ≠ 0.
+ *
+ * @example
+ * import { ILinkApiError } from "wxagent/ilink";
+ * const describe = (err: unknown) => (err instanceof ILinkApiError ? `errcode ${err.errcode}` : String(err));
+ */
 export class ILinkApiError extends ILinkError {
   override name = "ILinkApiError";
   readonly ret: number | undefined;
@@ -130,7 +146,13 @@ function apiErrorMessage(
   }
 }
 
-/** The request failed below the application layer: network, timeout, abort or a non-2xx status. */
+/**
+ * The request failed below the application layer: network, timeout, abort or a non-2xx status.
+ *
+ * @example
+ * import { ILinkTransportError } from "wxagent/ilink";
+ * const status = (err: unknown) => (err instanceof ILinkTransportError ? err.status : undefined);
+ */
 export class ILinkTransportError extends ILinkError {
   override name = "ILinkTransportError";
   /** HTTP status for `HTTP_<status>` errors. */
@@ -170,7 +192,13 @@ export function httpError(
   });
 }
 
-/** How a dropped request failed, for logs (§1.9's classification). */
+/**
+ * How a dropped request failed, for logs (§1.9's classification).
+ *
+ * @example
+ * import type { NetworkKind } from "wxagent/ilink";
+ * const kind: NetworkKind = "dns";
+ */
 export type NetworkKind = "dns" | "tcp" | "tls" | "unknown";
 
 export function networkKind(err: unknown): NetworkKind {
@@ -214,19 +242,42 @@ export function abortedError(endpoint: ErrorEndpoint, reason?: unknown): ILinkTr
   });
 }
 
+/**
+ * @example
+ * import { isILinkError } from "wxagent/ilink";
+ * const throttled = (err: unknown) => isILinkError(err, "THROTTLED");
+ */
 export function isILinkError(err: unknown, code?: ILinkErrorCode): err is ILinkError {
   return err instanceof ILinkError && (code === undefined || err.code === code);
 }
 
+/**
+ * @example
+ * import { isILinkApiError } from "wxagent/ilink";
+ * const errmsg = (err: unknown) => (isILinkApiError(err) ? err.errmsg : undefined);
+ */
 export function isILinkApiError(err: unknown): err is ILinkApiError {
   return err instanceof ILinkApiError;
 }
 
+/**
+ * @example
+ * import { isILinkTransportError } from "wxagent/ilink";
+ * const network = (err: unknown) => isILinkTransportError(err) && err.isRetryable;
+ */
 export function isILinkTransportError(err: unknown): err is ILinkTransportError {
   return err instanceof ILinkTransportError;
 }
 
-/** True when the error is iLink's -14: polling must pause until a new login (`loginWithQr()`). */
+/**
+ * True when the error is iLink's -14: polling must pause until a new login (`loginWithQr()`).
+ *
+ * @example
+ * import { Bot, isSessionExpiredError } from "wxagent/ilink";
+ * await new Bot({ token: "bot-token" }).start().catch((err) => {
+ *   if (isSessionExpiredError(err)) console.error("log in again with loginWithQr()");
+ * });
+ */
 export function isSessionExpiredError(err: unknown): boolean {
   return isILinkError(err, "SESSION_EXPIRED");
 }

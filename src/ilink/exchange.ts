@@ -11,7 +11,8 @@
  *   and listeners per call. undici is Node's own HTTP client (fetch is built on it) and is already
  *   in the tree through the AI SDK.
  */
-import { Agent, type Dispatcher } from "undici";
+import { createRequire } from "node:module";
+import type { Dispatcher, Agent as UndiciAgent } from "undici";
 import { onAbortOf } from "./abort-fanout.js";
 import type { FetchLike } from "./request.js";
 import { WxError } from "./wx-error.js";
@@ -75,14 +76,19 @@ export function fetchExchange(fetch: FetchLike): Exchange {
   };
 }
 
-let shared: Agent | undefined;
+// undici's Agent alone, not its index: the index loads fetch, WebSocket, EventSource and the caches
+// too, about 5 MB of an idle gateway's memory that the bot API's exchanges never use.
+// undici 6 has no `exports` map, so its files are reachable; a moved file fails at start, loudly.
+const Agent = createRequire(import.meta.url)("undici/lib/dispatcher/agent.js") as typeof UndiciAgent;
+
+let shared: UndiciAgent | undefined;
 
 /**
  * The process-wide keep-alive pool. No cap on connections per origin: every account holds one
  * long-poll open, and a cap would make sends wait behind them; the gateway's `--max-turns` bounds
  * the sends in flight.
  */
-function sharedAgent(): Agent {
+function sharedAgent(): UndiciAgent {
   shared ??= new Agent({ keepAliveTimeout: 30_000 });
   return shared;
 }

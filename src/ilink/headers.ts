@@ -19,12 +19,24 @@ export function randomUint32(): number {
   return pool[poolNext++] as number;
 }
 
-/** base64 of the decimal string of a random uint32, fresh per request (§1.5). */
+/**
+ * base64 of the decimal string of a random uint32, fresh per request (§1.5).
+ *
+ * @example
+ * import { randomWechatUin } from "wxagent/ilink";
+ * const uin = randomWechatUin();
+ */
 export function randomWechatUin(): string {
   return Buffer.from(String(randomUint32()), "ascii").toString("base64");
 }
 
-/** `major.minor.patch` → `0x00MMNNPP` as a decimal string; parts parsed like parseInt (§1.6). */
+/**
+ * `major.minor.patch` → `0x00MMNNPP` as a decimal string; parts parsed like parseInt (§1.6).
+ *
+ * @example
+ * import { encodeClientVersion } from "wxagent/ilink";
+ * const header = encodeClientVersion("2.4.9");
+ */
 export function encodeClientVersion(version: string): string {
   const [major, minor, patch] = version.split(".").map((p) => {
     const n = Number.parseInt(p, 10);
@@ -55,6 +67,10 @@ function tokenize(input: string): string[] {
 /**
  * Keep only well-formed `name/version [(comment)]` products, within 256 bytes (§1.8). Anything
  * unusable gives `fallback` ("OpenClaw" in the official client).
+ *
+ * @example
+ * import { sanitizeBotAgent } from "wxagent/ilink";
+ * const agent = sanitizeBotAgent("my-bot/1.0 (linux)");
  */
 export function sanitizeBotAgent(input: string | undefined, fallback = OPENCLAW_BOT_AGENT): string {
   if (!input) return fallback;

@@ -11,8 +11,18 @@ import { ILinkError } from "./errors.js";
 import { extensionForMime, mimeFromFileName, sniffImageMime } from "./mime.js";
 import { type CDNMedia, type MessageItem, MessageItemType, VoiceEncodeType } from "./wire.js";
 
+/**
+ * @example
+ * import type { InboundMediaKind } from "wxagent/ilink";
+ * const kinds: InboundMediaKind[] = ["image", "voice"];
+ */
 export type InboundMediaKind = "image" | "video" | "file" | "voice";
 
+/**
+ * @example
+ * import type { Context, DownloadItemOptions } from "wxagent/ilink";
+ * const save = (ctx: Context) => ctx.download({ toFile: "/tmp/in", maxBytes: 5_000_000 } satisfies DownloadItemOptions);
+ */
 export interface DownloadItemOptions {
   signal?: AbortSignal;
   /** Plaintext cap; default 100 MiB. */
@@ -21,9 +31,21 @@ export interface DownloadItemOptions {
   toFile?: string;
 }
 
+/**
+ * @example
+ * import type { ItemMedia } from "wxagent/ilink";
+ * const label = (m: ItemMedia) => `${m.kind} ${m.name} (${m.mime}, ${m.size} bytes)`;
+ */
 export type ItemMedia = DownloadResult & { kind: InboundMediaKind; mime: string; name: string };
 
-/** The kind and CDN reference of an item, if it carries downloadable media. */
+/**
+ * The kind and CDN reference of an item, if it carries downloadable media.
+ *
+ * @example
+ * import { itemMedia, type MessageItem } from "wxagent/ilink";
+ * declare const item: MessageItem;
+ * const kind = itemMedia(item)?.kind; // "image" | "video" | "file" | "voice" | undefined
+ */
 export function itemMedia(item: MessageItem): { kind: InboundMediaKind; media: CDNMedia } | undefined {
   const pick = (kind: InboundMediaKind, media: CDNMedia | undefined) =>
     media && (media.full_url || media.encrypt_query_param) ? { kind, media } : undefined;
@@ -41,7 +63,15 @@ export function itemMedia(item: MessageItem): { kind: InboundMediaKind; media: C
   }
 }
 
-/** The AES key for an item; undefined only for an unencrypted image. */
+/**
+ * The AES key for an item; undefined only for an unencrypted image.
+ *
+ * @example
+ * import { itemMedia, itemMediaKey, type MessageItem } from "wxagent/ilink";
+ * declare const item: MessageItem;
+ * const found = itemMedia(item);
+ * const key = found && itemMediaKey(item, found.kind, found.media);
+ */
 export function itemMediaKey(item: MessageItem, kind: InboundMediaKind, media: CDNMedia): Buffer | undefined {
   if (kind === "image") return item.image_item ? imageKey(item.image_item) : undefined;
   if (!media.aes_key) {
@@ -73,7 +103,14 @@ async function headOf(result: DownloadResult): Promise<Buffer> {
   }
 }
 
-/** Download (and decrypt) the media of one item, with a MIME type and a file name for it. */
+/**
+ * Download (and decrypt) the media of one item, with a MIME type and a file name for it.
+ *
+ * @example
+ * import { downloadItemMedia, ILinkClient, type MessageItem } from "wxagent/ilink";
+ * declare const item: MessageItem;
+ * const media = await downloadItemMedia(new ILinkClient({ token: "bot-token" }), item);
+ */
 export async function downloadItemMedia(
   client: Pick<ILinkClient, "fetch" | "cdnBaseUrl">,
   item: MessageItem,

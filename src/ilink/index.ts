@@ -1,36 +1,34 @@
 /**
  * The iLink SDK: wire types, the client, typed errors, QR login, CDN crypto and media transfer,
  * and high-level send/typing helpers. Curated exports: what is listed here is the public API.
+ * Tiers: the bot (Bot, Context, middleware, filters, Api) first; then the advanced pieces (the
+ * client, free send/typing/media functions, wire types); the cipher is at `wxagent/ilink/crypto`.
  *
  * `§N.M` in comments across src/ refers to the numbered sections of docs/protocol.md, wxagent's
  * reference for the iLink wire protocol (test/docs/citations.test.ts keeps every one resolvable).
  */
 
-// The bot: long-poll, handlers, replies (usable alone, without the gateway)
+export {
+  type Sequencer,
+  type SequentializeOptions,
+  sequentialize,
+} from "../shared/sequentialize.js";
+export { Api, type ApiMediaOptions, type ApiOptions, type ApiSendOptions } from "./api.js";
 export { Bot, BotError, type BotOptions, type ErrorHandler, type MessageHandler } from "./bot.js";
 export type { DownloadOptions, DownloadResult, UploadOptions, UploadResult } from "./cdn.js";
 export { DEFAULT_DOWNLOAD_MAX_BYTES, download, downloadUrl, UPLOAD_ATTEMPTS, upload } from "./cdn.js";
 export type { CallOptions, FetchLike, ILinkClientOptions } from "./client.js";
 export { DEFAULT_TIMEOUTS_MS, ILinkClient, PROTOCOL_VERSION, SDK_BOT_AGENT } from "./client.js";
-export { Context, type ContextEnv, type ReplyOptions } from "./context.js";
 export {
-  type AesPath,
-  type AesStatus,
-  aesKeyFromHex,
-  aesPath,
-  aesStatus,
-  createDecryptStream,
-  createEncryptStream,
-  decryptAesEcb,
-  decryptAesEcbInto,
-  describeAesStatus,
-  encodeAesKeyForSend,
-  encryptAesEcb,
-  encryptAesEcbInto,
-  imageKey,
-  paddedSize,
-  parseAesKey,
-} from "./crypto.js";
+  Composer,
+  type Middleware,
+  type MiddlewareFn,
+  type MiddlewareObj,
+  type NextFunction,
+} from "./composer.js";
+export { Context, type ContextEnv, type ReplyOptions } from "./context.js";
+export { contentKey, dedupKey } from "./dedup.js";
+export { Durable, type DurableInbox, durable, type InboxEntry } from "./durable.js";
 export type { ILinkErrorCode, NetworkKind } from "./errors.js";
 export {
   ILinkApiError,
@@ -41,6 +39,7 @@ export {
   isILinkTransportError,
   isSessionExpiredError,
 } from "./errors.js";
+export { type Filter, type FilterNarrowing, type FilterQuery, matchFilter } from "./filter.js";
 export { encodeClientVersion, randomWechatUin, sanitizeBotAgent } from "./headers.js";
 export type { DownloadItemOptions, InboundMediaKind, ItemMedia } from "./inbound-media.js";
 export { downloadItemMedia, itemMedia, itemMediaKey } from "./inbound-media.js";
@@ -67,6 +66,7 @@ export type {
   CDNMedia,
   EndpointName,
   FileItem,
+  FileMessageItem,
   GetBotQrcodeResponse,
   GetConfigRequest,
   GetConfigResponse,
@@ -76,15 +76,23 @@ export type {
   GetUploadUrlRequest,
   GetUploadUrlResponse,
   ImageItem,
+  ImageMessageItem,
   MessageItem,
+  MessageItemBase,
+  NoneMessageItem,
   QrStatus,
   RefMessage,
   SendMessageRequest,
   SendMessageResponse,
   SendTypingRequest,
   TextItem,
+  TextMessageItem,
+  ToolCallResultMessageItem,
+  ToolCallStartMessageItem,
   VideoItem,
+  VideoMessageItem,
   VoiceItem,
+  VoiceMessageItem,
   WeixinMessage,
 } from "./wire.js";
 export {

@@ -72,3 +72,34 @@ describe("lossless uint64 ids (§1.10)", () => {
     expect(() => parseJsonLosslessIds('{"message_id": 1')).toThrow(SyntaxError);
   });
 });
+
+describe("lossless uint64 ids in a large poll body", () => {
+  it("rewrites every id of a 300 KB body full of quotes, backslashes and look-alike keys, and nothing else", () => {
+    const msgs = Array.from({ length: 300 }, (_, n) => ({
+      seq: n,
+      message_id: `@@${9007199254740993n + BigInt(n)}@@`,
+      item_list: [
+        {
+          type: 1,
+          text_item: { text: `${'say "msg_id": 5, \\\\'.repeat(40)}"svr_id":7 \\"message_id\\": 9` },
+          ref_msg: { svr_id: `@@${18446744073709551615n - BigInt(n)}@@` },
+        },
+      ],
+    }));
+    const text = JSON.stringify({ ret: 0, msgs }).replace(/"@@(\d+)@@"/g, "$1");
+    expect(text.length).toBeGreaterThan(300_000);
+    const parsed = parseJsonLosslessIds(text) as typeof msgs;
+    const plain = JSON.parse(text.replace(/(\d{16,})/g, '"$1"')) as typeof msgs;
+    expect(parsed).toEqual(plain);
+    const last = (parsed as unknown as { msgs: typeof msgs }).msgs[299];
+    expect(last?.message_id).toBe(String(9007199254740993n + 299n));
+    expect(last?.item_list[0]?.ref_msg.svr_id).toBe(String(18446744073709551615n - 299n));
+    expect(last?.item_list[0]?.text_item.text).toContain('"svr_id":7 \\"message_id\\": 9');
+  });
+
+  it("leaves an unterminated string for JSON.parse to report", () => {
+    expect(quoteUint64Ids('{"message_id": 1, "text": "open \\"')).toBe(
+      '{"message_id": "1", "text": "open \\"',
+    );
+  });
+});

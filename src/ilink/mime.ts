@@ -35,12 +35,27 @@ const MIME_BY_EXT: Readonly<Record<string, string>> = {
 
 export const OCTET_STREAM = "application/octet-stream";
 
+/**
+ * @example
+ * import { mimeFromFileName } from "wxagent/ilink";
+ * const mime = mimeFromFileName("report.pdf"); // "application/pdf"
+ */
 export function mimeFromFileName(name: string): string {
   return MIME_BY_EXT[extname(name).toLowerCase()] ?? OCTET_STREAM;
 }
 
+/**
+ * @example
+ * import type { MediaKind } from "wxagent/ilink";
+ * const kind: MediaKind = "image";
+ */
 export type MediaKind = "image" | "video" | "file";
 
+/**
+ * @example
+ * import { mediaKindFromFileName } from "wxagent/ilink";
+ * const kind = mediaKindFromFileName("cat.png"); // "image"
+ */
 export function mediaKindFromFileName(name: string): MediaKind {
   const mime = mimeFromFileName(name);
   if (mime.startsWith("image/")) return "image";

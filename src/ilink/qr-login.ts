@@ -9,6 +9,11 @@ import { abortedError, ILinkError } from "./errors.js";
 import { type ILinkLogger, silentLogger } from "./logger.js";
 import { DEFAULT_BASE_URL, type GetQrcodeStatusResponse } from "./wire.js";
 
+/**
+ * @example
+ * import type { QrCode } from "wxagent/ilink";
+ * const show = (qr: QrCode) => console.error(`open ${qr.url} in WeChat`);
+ */
 export interface QrCode {
   /** Opaque QR session id, used for status polling. */
   qrcode: string;
@@ -16,6 +21,12 @@ export interface QrCode {
   url: string;
 }
 
+/**
+ * @example
+ * import { type LoginWithQrOptions, loginWithQr } from "wxagent/ilink";
+ * const options: LoginWithQrOptions = { onQr: (qr) => console.error(`scan ${qr.url}`) };
+ * await loginWithQr(options);
+ */
 export interface LoginWithQrOptions {
   fetch?: FetchLike;
   /** QR host; default the fixed `https://ilinkai.weixin.qq.com` (§1.1), whatever the account's URL. */
@@ -40,6 +51,12 @@ export interface LoginWithQrOptions {
   logger?: ILinkLogger;
 }
 
+/**
+ * @example
+ * import { type LoginResult, loginWithQr } from "wxagent/ilink";
+ * const result: LoginResult = await loginWithQr({ onQr: (qr) => console.error(qr.url) });
+ * if (!result.alreadyBound) console.error(result.accountId);
+ */
 export type LoginResult =
   | {
       alreadyBound: false;
@@ -54,16 +71,38 @@ export type LoginResult =
   /** `binded_redirect`: this bot is already bound to these local tokens; nothing to save. */
   | { alreadyBound: true };
 
+/**
+ * @example
+ * import { MAX_QR_CODES } from "wxagent/ilink";
+ * const codes: number = MAX_QR_CODES; // 3
+ */
 export const MAX_QR_CODES = 3;
 export const QR_STATUS_TIMEOUT_MS = 35_000;
+/**
+ * @example
+ * import { DEFAULT_LOGIN_TIMEOUT_MS } from "wxagent/ilink";
+ * const minutes = DEFAULT_LOGIN_TIMEOUT_MS / 60_000; // 8
+ */
 export const DEFAULT_LOGIN_TIMEOUT_MS = 480_000;
 
-/** `redirect_host` is a bare host name on the live server; a full origin is accepted for simulators. */
+/**
+ * `redirect_host` is a bare host name on the live server; a full origin is accepted for simulators.
+ *
+ * @example
+ * import { redirectBaseUrl } from "wxagent/ilink";
+ * const baseUrl = redirectBaseUrl("ilinkai2.weixin.qq.com");
+ */
 export function redirectBaseUrl(host: string): string {
   const h = host.trim();
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(h) ? h : `https://${h}`;
 }
 
+/**
+ * @example
+ * import { Bot, loginWithQr } from "wxagent/ilink";
+ * const login = await loginWithQr({ onQr: (qr) => console.error(`scan: ${qr.url}`) });
+ * if (!login.alreadyBound) new Bot({ token: login.token, baseUrl: login.baseUrl });
+ */
 export async function loginWithQr(options: LoginWithQrOptions): Promise<LoginResult> {
   const qrHost = options.baseUrl?.trim() || DEFAULT_BASE_URL;
   const timeoutMs = Math.max(1_000, options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS);

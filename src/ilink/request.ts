@@ -9,6 +9,12 @@ import { type Exchange, type ExchangeResponse, ExchangeTimeout } from "./exchang
 import { parseJsonLosslessIds } from "./json-ids.js";
 import type { ILinkLogger } from "./logger.js";
 
+/**
+ * @example
+ * import { type FetchLike, ILinkClient } from "wxagent/ilink";
+ * const logged: FetchLike = (input, init) => fetch(input, init);
+ * const client = new ILinkClient({ token: "bot-token", fetch: logged });
+ */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /** `lossless` keeps uint64 ids exact (getupdates, sendmessage: §1.10); `plain` is JSON.parse. */

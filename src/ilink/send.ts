@@ -22,11 +22,21 @@ import {
  * `wxagent:<ms>-<8 hex>`: our counterpart of the official `openclaw-weixin:` ids (§6.4). The hex
  * is the head of a v4 UUID (32 random bits): `randomUUID` draws from a cached entropy pool, where
  * `randomBytes(4)` costs a trip into OpenSSL per id, and a gateway makes one id per bubble.
+ *
+ * @example
+ * import { newClientId } from "wxagent/ilink";
+ * const id = newClientId(); // "wxagent:<ms>-<8 hex>"
  */
 export function newClientId(nowMs: number = Date.now()): string {
   return `wxagent:${nowMs}-${randomUUID().slice(0, 8)}`;
 }
 
+/**
+ * @example
+ * import { buildMessage, type EnvelopeOptions } from "wxagent/ilink";
+ * const envelope: EnvelopeOptions = { to: "alice@im.wechat", contextToken: "token-of-the-inbound-message" };
+ * const msg = buildMessage(undefined, envelope);
+ */
 export interface EnvelopeOptions {
   to: string;
   contextToken?: string | undefined;
@@ -35,13 +45,24 @@ export interface EnvelopeOptions {
   clientId?: string | undefined;
 }
 
+/**
+ * @example
+ * import type { SendResult } from "wxagent/ilink";
+ * const id = (r: SendResult) => r.messageId ?? r.clientId;
+ */
 export interface SendResult {
   clientId: string;
   /** Server-assigned uint64 id as a string, when the server returned one. */
   messageId: string | undefined;
 }
 
-/** The outgoing message around one item (or none, for empty text: §7.1). */
+/**
+ * The outgoing message around one item (or none, for empty text: §7.1).
+ *
+ * @example
+ * import { buildMessage, MessageItemType } from "wxagent/ilink";
+ * const msg = buildMessage({ type: MessageItemType.TEXT, text_item: { text: "hi" } }, { to: "alice@im.wechat" });
+ */
 export function buildMessage(item: MessageItem | undefined, options: EnvelopeOptions): WeixinMessage {
   return {
     from_user_id: "",
@@ -55,12 +76,24 @@ export function buildMessage(item: MessageItem | undefined, options: EnvelopeOpt
   };
 }
 
+/**
+ * @example
+ * import type { SendCallOptions } from "wxagent/ilink";
+ * const call: SendCallOptions = { timeoutMs: 10_000 };
+ */
 export interface SendCallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
 }
 
-/** Send one item (text, media, or a tool-progress item of type 11/12). */
+/**
+ * Send one item (text, media, or a tool-progress item of type 11/12).
+ *
+ * @example
+ * import { ILinkClient, MessageItemType, sendItem } from "wxagent/ilink";
+ * const item = { type: MessageItemType.TEXT, text_item: { text: "hi" } } as const;
+ * await sendItem(new ILinkClient({ token: "bot-token" }), item, { to: "alice@im.wechat" });
+ */
 export async function sendItem(
   client: ILinkClient,
   item: MessageItem | undefined,
@@ -74,11 +107,23 @@ export async function sendItem(
   return { clientId: msg.client_id as string, messageId: res.message_id ?? undefined };
 }
 
+/**
+ * @example
+ * import { ILinkClient, type SendTextOptions, sendText } from "wxagent/ilink";
+ * const options: SendTextOptions = { to: "alice@im.wechat", text: "hello" };
+ * await sendText(new ILinkClient({ token: "bot-token" }), options);
+ */
 export interface SendTextOptions extends EnvelopeOptions, SendCallOptions {
   text: string;
 }
 
-/** One TEXT item; an empty text sends a message with no `item_list`, as the official client does. */
+/**
+ * One TEXT item; an empty text sends a message with no `item_list`, as the official client does.
+ *
+ * @example
+ * import { ILinkClient, sendText } from "wxagent/ilink";
+ * await sendText(new ILinkClient({ token: "bot-token" }), { to: "alice@im.wechat", text: "hello" });
+ */
 export function sendText(client: ILinkClient, options: SendTextOptions): Promise<SendResult> {
   const item: MessageItem | undefined = options.text
     ? { type: MessageItemType.TEXT, text_item: { text: options.text } }
@@ -92,7 +137,14 @@ const UPLOAD_TYPE: Readonly<Record<MediaKind, UploadMediaType>> = {
   file: UploadMediaType.FILE,
 };
 
-/** The item for an uploaded file, exactly the fields of §7.2 (thumbnails and md5 never sent). */
+/**
+ * The item for an uploaded file, exactly the fields of §7.2 (thumbnails and md5 never sent).
+ *
+ * @example
+ * import { mediaItem, type UploadResult } from "wxagent/ilink";
+ * declare const uploaded: UploadResult;
+ * const item = mediaItem("file", uploaded, "report.pdf");
+ */
 export function mediaItem(kind: MediaKind, uploaded: UploadResult, fileName: string): MessageItem {
   const media = {
     encrypt_query_param: uploaded.encryptQueryParam,
@@ -112,6 +164,12 @@ export function mediaItem(kind: MediaKind, uploaded: UploadResult, fileName: str
   }
 }
 
+/**
+ * @example
+ * import { ILinkClient, type SendMediaOptions, sendMedia } from "wxagent/ilink";
+ * const options: SendMediaOptions = { to: "alice@im.wechat", filePath: "./cat.png", caption: "a cat" };
+ * await sendMedia(new ILinkClient({ token: "bot-token" }), options);
+ */
 export interface SendMediaOptions extends SendCallOptions {
   to: string;
   filePath: string;
@@ -129,6 +187,11 @@ export interface SendMediaOptions extends SendCallOptions {
   maxBytes?: number;
 }
 
+/**
+ * @example
+ * import type { SendMediaResult } from "wxagent/ilink";
+ * const summary = (r: SendMediaResult) => `${r.kind} sent as ${r.clientId}`;
+ */
 export interface SendMediaResult extends SendResult {
   kind: MediaKind;
   /** The caption's own send, when there was a caption. */
@@ -139,6 +202,10 @@ export interface SendMediaResult extends SendResult {
 /**
  * Upload the file, then send the caption (if any) and the media item as two messages. The upload
  * runs first so a failed upload sends nothing at all.
+ *
+ * @example
+ * import { ILinkClient, sendMedia } from "wxagent/ilink";
+ * await sendMedia(new ILinkClient({ token: "bot-token" }), { to: "alice@im.wechat", filePath: "./report.pdf" });
  */
 export async function sendMedia(client: ILinkClient, options: SendMediaOptions): Promise<SendMediaResult> {
   const fileName = options.fileName ?? basename(options.filePath);

@@ -9,6 +9,11 @@ import { TypingStatus } from "./wire.js";
 export const TICKET_REFRESH_MAX_MS = 24 * 60 * 60 * 1000;
 export const TICKET_RETRY_INITIAL_MS = 2_000;
 export const TICKET_RETRY_MAX_MS = 60 * 60 * 1000;
+/**
+ * @example
+ * import { TYPING_KEEPALIVE_MS } from "wxagent/ilink";
+ * const everyMs: number = TYPING_KEEPALIVE_MS; // 5 000
+ */
 export const TYPING_KEEPALIVE_MS = 5_000;
 
 interface TicketEntry {
@@ -17,6 +22,12 @@ interface TicketEntry {
   retryDelayMs: number;
 }
 
+/**
+ * @example
+ * import { ILinkClient, TypingTickets, type TypingTicketsOptions } from "wxagent/ilink";
+ * const options: TypingTicketsOptions = { nowMs: () => 0, random: () => 0.5 };
+ * const tickets = new TypingTickets(new ILinkClient({ token: "bot-token" }), options);
+ */
 export interface TypingTicketsOptions {
   /** Clock and randomness are injectable so the refresh schedule can be tested. */
   nowMs?: () => number;
@@ -28,6 +39,11 @@ export interface TypingTicketsOptions {
  * One cache per account. A success (`ret === 0`) is kept until a uniformly random moment within
  * 24 h; a failure (missing ret included) retries after 2 s, doubling up to 1 h, and keeps the last
  * good ticket. `get` never throws: an empty ticket means "skip typing".
+ *
+ * @example
+ * import { ILinkClient, TypingTickets } from "wxagent/ilink";
+ * const tickets = new TypingTickets(new ILinkClient({ token: "bot-token" }));
+ * const ticket = await tickets.get("alice@im.wechat"); // "" when none
  */
 export class TypingTickets {
   readonly #client: ILinkClient;
@@ -81,6 +97,12 @@ export class TypingTickets {
   }
 }
 
+/**
+ * @example
+ * import { ILinkClient, startTyping, type TypingOptions } from "wxagent/ilink";
+ * const options: TypingOptions = { to: "alice@im.wechat", ticket: "ticket-from-getconfig", keepAliveMs: 5_000 };
+ * const session = startTyping(new ILinkClient({ token: "bot-token" }), options);
+ */
 export interface TypingOptions {
   to: string;
   /** From `TypingTickets.get`; an empty ticket makes this a no-op. */
@@ -89,12 +111,27 @@ export interface TypingOptions {
   logger?: ILinkLogger;
 }
 
+/**
+ * @example
+ * import type { Context, TypingSession } from "wxagent/ilink";
+ * async function slowly(ctx: Context): Promise<void> {
+ *   const typing: TypingSession = await ctx.typing();
+ *   await typing.stop();
+ * }
+ */
 export interface TypingSession {
   /** Stop the keep-alive and send "cancel typing". Safe to call twice. */
   stop(): Promise<void>;
 }
 
-/** Send one sendtyping (status 1 typing or 2 cancel); not retried, errors only logged, no-op without a ticket. */
+/**
+ * Send one sendtyping (status 1 typing or 2 cancel); not retried, errors only logged, no-op without a ticket.
+ *
+ * @example
+ * import { ILinkClient, sendTypingOnce, TypingStatus } from "wxagent/ilink";
+ * const client = new ILinkClient({ token: "bot-token" });
+ * await sendTypingOnce(client, { to: "alice@im.wechat", ticket: "ticket", status: TypingStatus.TYPING });
+ */
 export async function sendTypingOnce(
   client: ILinkClient,
   options: { to: string; ticket: string; status: TypingStatus; logger?: ILinkLogger; signal?: AbortSignal },
@@ -113,7 +150,16 @@ export async function sendTypingOnce(
   }
 }
 
-/** Show "typing…" now and keep it alive until `stop()`. */
+/**
+ * Show "typing…" now and keep it alive until `stop()`.
+ *
+ * @example
+ * import { ILinkClient, startTyping, TypingTickets } from "wxagent/ilink";
+ * const client = new ILinkClient({ token: "bot-token" });
+ * const ticket = await new TypingTickets(client).get("alice@im.wechat");
+ * const typing = startTyping(client, { to: "alice@im.wechat", ticket });
+ * await typing.stop();
+ */
 export function startTyping(client: ILinkClient, options: TypingOptions): TypingSession {
   if (!options.ticket) return { stop: async () => {} };
   const base = {
@@ -137,7 +183,13 @@ export function startTyping(client: ILinkClient, options: TypingOptions): Typing
   };
 }
 
-/** Send "cancel typing" once. */
+/**
+ * Send "cancel typing" once.
+ *
+ * @example
+ * import { ILinkClient, stopTyping } from "wxagent/ilink";
+ * await stopTyping(new ILinkClient({ token: "bot-token" }), { to: "alice@im.wechat", ticket: "ticket" });
+ */
 export function stopTyping(client: ILinkClient, options: { to: string; ticket: string }): Promise<void> {
   return sendTypingOnce(client, { ...options, status: TypingStatus.CANCEL });
 }

@@ -13,8 +13,8 @@ import {
 import { createILinkTransport, type ILinkTransport } from "../gateway/ilink-transport.js";
 import { expiredReason } from "../gateway/poller.js";
 import type { FetchLike, ILinkClient } from "../ilink/client.js";
-import { messageOf } from "../ilink/wx-error.js";
 import type { Lang } from "../shared/i18n.js";
+import { messageOf } from "../shared/wx-error.js";
 import type { HomePaths } from "../store/home.js";
 import type { Account, Store } from "../store/types.js";
 import { createLogger, type Logger } from "../util/logger.js";

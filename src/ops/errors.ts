@@ -4,7 +4,7 @@
  * derived from it, and one sentence that says what is wrong and what fixes it. Never a secret.
  */
 
-import { isWxError, WxError, type WxErrorJSON } from "../ilink/wx-error.js";
+import { isWxError, WxError, type WxErrorJSON } from "../shared/wx-error.js";
 import { errText } from "../util/logger.js";
 
 export type OpsErrorCode =

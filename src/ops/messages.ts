@@ -5,7 +5,7 @@ import { z } from "zod";
 import { downloadItemVetted } from "../gateway/media/download.js";
 import { safeFileName } from "../gateway/media/names.js";
 import { itemMedia } from "../ilink/inbound-media.js";
-import { messageOf } from "../ilink/wx-error.js";
+import { messageOf } from "../shared/wx-error.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { defineOp, queryInt } from "./define.js";
 import { OpsError, opRef } from "./errors.js";

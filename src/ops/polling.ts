@@ -8,7 +8,7 @@
  */
 import { createILinkTransport } from "../gateway/ilink-transport.js";
 import { Poller } from "../gateway/poller.js";
-import { messageOf } from "../ilink/wx-error.js";
+import { messageOf } from "../shared/wx-error.js";
 import { acquireTokenLock, type TokenLock } from "../store/lock.js";
 import type { Account } from "../store/types.js";
 import type { OpsContext } from "./context.js";

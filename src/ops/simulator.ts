@@ -6,7 +6,7 @@
  * https and are never asked.
  */
 import type { FetchLike } from "../ilink/client.js";
-import { messageOf } from "../ilink/wx-error.js";
+import { messageOf } from "../shared/wx-error.js";
 import type { Account } from "../store/types.js";
 
 export type SimulatorProbe =

@@ -5,7 +5,7 @@
  */
 import type { Simulator } from "./app.js";
 import { parseJsonLossless } from "./json.js";
-import type { SimEvent } from "./state.js";
+import { waitForState } from "./wait.js";
 
 export type Json = Record<string, unknown>;
 
@@ -127,13 +127,7 @@ export function sendText(
   });
 }
 
-/**
- * Waits for something the simulator will see happen: `probe` runs now and again after each
- * simulator event (a message in or out, typing, an account, a QR code, a fault …) until `check`
- * accepts its value, which is returned. No timer polls: a state the simulator never announces
- * is not for this (a file on disk, the gateway's own status). Rejects after `timeoutMs` naming
- * `what` and the last value probed, or when the simulator closes first.
- */
+/** `waitForState` (wait.ts) with a positional timeout, as the project's tests call it. */
 export function waitFor<T>(
   sim: Simulator,
   what: string,
@@ -141,45 +135,5 @@ export function waitFor<T>(
   check: (value: T) => boolean,
   timeoutMs = 10_000,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let last: T | undefined;
-    let running = false;
-    let again = false;
-    let done = false;
-    const finish = (fn: () => void) => {
-      done = true;
-      clearTimeout(timer);
-      sim.state.listeners.delete(onEvent);
-      fn();
-    };
-    const fail = (why: string) =>
-      finish(() => reject(new Error(`${why} waiting for ${what}; last: ${JSON.stringify(last)}`)));
-    const run = async (): Promise<void> => {
-      if (running) {
-        again = true;
-        return;
-      }
-      running = true;
-      try {
-        do {
-          again = false;
-          last = await probe();
-          if (done) return;
-          if (check(last)) return finish(() => resolve(last as T));
-        } while (again);
-      } catch (err) {
-        finish(() => reject(err));
-      } finally {
-        running = false;
-      }
-    };
-    // After the event's route has finished its work: the event may precede the state it announces.
-    const onEvent = (event: SimEvent) => {
-      if (event.type === "simulator.closed") fail("the simulator closed");
-      else setImmediate(() => void run());
-    };
-    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
-    sim.state.listeners.add(onEvent);
-    void run();
-  });
+  return waitForState(sim.state, what, probe, check, { timeoutMs });
 }

@@ -19,7 +19,7 @@
  */
 import { createRequire } from "node:module";
 import type * as WorkerThreads from "node:worker_threads";
-import { messageOf } from "../ilink/wx-error.js";
+import { messageOf } from "../shared/wx-error.js";
 
 /** Loaded when a checkpointer starts (a long-running gateway), not by every command that opens the store. */
 const workerThreads = (): typeof WorkerThreads =>

@@ -3,7 +3,7 @@
  * switch on), an `isRetryable` flag derived from that code, and a message that names the fix.
  * Messages never contain a token: callers pass ids and paths, never credentials.
  */
-import { WxError } from "../ilink/wx-error.js";
+import { WxError } from "../shared/wx-error.js";
 
 export type StoreErrorCode =
   /** Another live process polls this account (one poller per bot token). */

@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { messageOf } from "../ilink/wx-error.js";
+import { messageOf } from "../shared/wx-error.js";
 import { StoreError } from "./errors.js";
 
 export interface HomePaths {

@@ -9,7 +9,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { messageOf } from "../ilink/wx-error.js";
+import { messageOf } from "../shared/wx-error.js";
 import { lazyLogger } from "../util/logger.js";
 import { registerSqliteConnection } from "./async.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";

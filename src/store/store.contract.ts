@@ -14,7 +14,7 @@ export interface ContractHarness {
   cleanup?(): void | Promise<void>;
 }
 
-const text = (t: string) => [{ type: 1, text_item: { text: t } }];
+const text = (t: string) => [{ type: 1 as const, text_item: { text: t } }];
 
 function inbound(key: string, from = "u1", extra: Partial<NewInbound> = {}): NewInbound {
   return { fromUserId: from, dedupKey: key, items: text(key), ...extra };

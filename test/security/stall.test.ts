@@ -279,11 +279,12 @@ describe("inputs bounded before any work", () => {
     expect(turnOf(request ?? {}).text).toContain("100000×100000 pixels is over the 50 megapixel limit");
   });
 
-  it("300 000 spaces, in a chat and after a mention in a group, and in the model's reply", async () => {
+  it("300 000 spaces, in a chat and after a mention in a group, and 400 000 in the model's reply", async () => {
     rig = await startRig();
     rig.routes.push({
       marker: "hi   ",
-      steps: [{ text: `see${" ".repeat(300_000)}<<FILE:nothing-here.txt>>\nbye${" ".repeat(300_000)}x` }],
+      // 400 000 in the reply: under builtin.maxResponseBytes (512 KiB).
+      steps: [{ text: `see${" ".repeat(200_000)}<<FILE:nothing-here.txt>>\nbye${" ".repeat(200_000)}x` }],
     });
     await say(rig, MALLORY, { text: SPACES_TEXT });
     await say(rig, MALLORY, { group_id: GROUP, text: `@Bot ${SPACES_TEXT}` });
@@ -322,13 +323,13 @@ describe("inputs bounded before any work", () => {
 
   it("a model answering megabytes, or calling a tool with megabytes of arguments, gets a bounded turn", async () => {
     rig = await startRig();
-    // Under builtin.maxResponseBytes (1 MiB): read, then bounded on every path.
+    // Under builtin.maxResponseBytes (512 KiB): read, then bounded on every path.
     rig.routes.push(
-      { marker: "talk a lot", steps: [{ text: `**${"word ".repeat(150_000)}**` }] },
+      { marker: "talk a lot", steps: [{ text: `**${"word ".repeat(90_000)}**` }] },
       {
         marker: "read a lot",
         steps: [
-          { toolCalls: [{ name: "read", args: { path: "x/".repeat(350_000) } }] },
+          { toolCalls: [{ name: "read", args: { path: "x/".repeat(220_000) } }] },
           { text: "read done" },
         ],
       },
@@ -343,7 +344,7 @@ describe("inputs bounded before any work", () => {
     await bobChats(rig);
     await sees(rig, MALLORY, "read done");
     const [readTurn, afterRead] = mallorysRequests(rig, "read a lot");
-    // The 750 KB answer is not sent back with every later turn: the history keeps 8 000 characters of it.
+    // The 450 KB answer is not sent back with every later turn: the history keeps 8 000 characters of it.
     expect(JSON.stringify(readTurn?.messages).length).toBeLessThan(30_000);
     expect(JSON.stringify(readTurn?.messages)).toContain(
       "more characters were not kept in this conversation's history",
@@ -351,7 +352,7 @@ describe("inputs bounded before any work", () => {
     const result = toolResults(afterRead ?? {}).join("\n");
     expect(result).toContain("at most 4096 are allowed");
     expect(result.length).toBeLessThan(2_000);
-    // Nor are the 700 KB of arguments sent again with the turn's later steps.
+    // Nor are the 440 KB of arguments sent again with the turn's later steps.
     expect(JSON.stringify(afterRead?.messages).length).toBeLessThan(60_000);
     expect(JSON.stringify(afterRead?.messages)).toContain("not kept in the history");
     // Over the bound, the answer is not read at all.

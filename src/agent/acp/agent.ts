@@ -4,8 +4,9 @@
  * session, resumed through session/load after a restart when the agent can load sessions.
  */
 
-import { messageOf } from "../../ilink/wx-error.js";
 import { systemLanguage } from "../../shared/i18n.js";
+import { sequentialize } from "../../shared/sequentialize.js";
+import { messageOf } from "../../shared/wx-error.js";
 import type { SessionStore } from "../../store/types.js";
 import { createLogger } from "../../util/logger.js";
 import type { Preset } from "../presets.js";
@@ -88,7 +89,8 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   /** Insertion order is recency: the first entry is the least recently used. */
   const entries = new Map<string, Entry>();
   const waiters: (() => void)[] = [];
-  const locks = new Map<string, Promise<unknown>>();
+  /** One turn per session at a time. */
+  const locks = sequentialize((key: string) => key);
   let closed = false;
 
   const wake = () => {
@@ -192,13 +194,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
 
   /** Run `fn` after every earlier call with the same key (one turn per session at a time). */
   function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const run = (locks.get(key) ?? Promise.resolve()).then(fn, fn);
-    const tail = run.catch(() => {});
-    locks.set(key, tail);
-    void tail.then(() => {
-      if (locks.get(key) === tail) locks.delete(key);
-    });
-    return run;
+    return locks.run(key, fn);
   }
 
   /** The session's running turn, as the tool server sees it when the agent calls a tool. */

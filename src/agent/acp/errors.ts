@@ -1,5 +1,5 @@
 /** Typed errors of the ACP agent: a stable `code`, whether retrying can help, and a message that names the fix. */
-import { WxError } from "../../ilink/wx-error.js";
+import { WxError } from "../../shared/wx-error.js";
 
 export type AcpErrorCode =
   /** The command could not be started (not found, not executable). */

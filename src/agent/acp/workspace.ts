@@ -7,7 +7,6 @@
  */
 import { mkdir, realpath } from "node:fs/promises";
 import { resolve } from "node:path";
-import { messageOf } from "../../ilink/wx-error.js";
 import {
   PRIVATE_DIR_MODE,
   readInWorkspace,
@@ -16,6 +15,7 @@ import {
   WorkspaceError,
   writeInWorkspace,
 } from "../../shared/workspace/index.js";
+import { messageOf } from "../../shared/wx-error.js";
 import { AcpError } from "./errors.js";
 
 /** Files larger than this are not read into the conversation. */

@@ -12,9 +12,9 @@ import {
   stepCountIs,
 } from "ai";
 import { z } from "zod";
-import { messageOf } from "../../ilink/wx-error.js";
 import type { SandboxStatus } from "../../shared/sandbox/index.js";
 import { systemSandbox } from "../../shared/sandbox/index.js";
+import { messageOf } from "../../shared/wx-error.js";
 import type { SessionStore } from "../../store/types.js";
 import { createLogger, redactText } from "../../util/logger.js";
 import { clip } from "../../util/text.js";

@@ -2,13 +2,17 @@
  * The model's answers, bounded in bytes before they are parsed. Every byte of an answer is read,
  * JSON-parsed and scanned on the event loop (twice for a tool call: the body, then the arguments
  * inside it), so an endpoint that answers 4 MB costs every other contact a slower reply, and one
- * that answers 2 GB takes the gateway's memory. No model writes that much in one answer: a
- * 128 000-token answer is about 0.5 MB.
+ * that answers 2 GB takes the gateway's memory. No model writes that much in one answer: the
+ * longest outputs offered are about 64 000 tokens, about 256 KB of text.
  */
-import { WxError } from "../../ilink/wx-error.js";
+import { WxError } from "../../shared/wx-error.js";
 
-/** Default `maxResponseBytes`: 1 MiB, twice the longest answer a model gives. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+/**
+ * Default `maxResponseBytes`: 512 KiB, twice the longest answer a model gives. Every answer byte
+ * is read and parsed on the event loop: a 1 MB answer raised another contact's reply time about
+ * ×2.4, one of 480 KB about ×2 (`npm run bench:stall`, a loaded machine); a refused one ×1.3.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024;
 
 export class ResponseTooLargeError extends WxError<"RESPONSE_TOO_LARGE"> {
   override readonly name = "ResponseTooLargeError";

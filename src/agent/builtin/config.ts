@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { permissionsConfigSchema } from "../presets.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "./capped-fetch.js";
 
 export const PROVIDERS = ["openai-compatible", "openai", "anthropic"] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
@@ -42,11 +43,7 @@ export const builtinAgentConfigSchema = z.object({
   /** Longest reply text; longer replies are cut with a note. */
   maxOutputChars: z.number().int().positive().default(8000),
   /** Largest model answer read (bytes, see capped-fetch.ts); a bigger one fails the turn. */
-  maxResponseBytes: z
-    .number()
-    .int()
-    .min(65_536)
-    .default(2 * 1024 * 1024),
+  maxResponseBytes: z.number().int().min(65_536).default(DEFAULT_MAX_RESPONSE_BYTES),
   /** Progress notes in the chat: none, one line per tool call, or tool calls plus interim text. */
   progress: z.enum(PROGRESS_MODES).default("tools"),
   /**

@@ -1,5 +1,5 @@
 /** Errors of the built-in agent: a stable `code`, `isRetryable`, and a message safe to show. */
-import { WxError } from "../../ilink/wx-error.js";
+import { WxError } from "../../shared/wx-error.js";
 
 export type BuiltinAgentErrorCode =
   | "CONFIG_INVALID"

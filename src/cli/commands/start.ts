@@ -1,36 +1,25 @@
 import type { Command } from "commander";
-import {
-  adminUrl,
-  createAdminApp,
-  createBufferedLogger,
-  LogBuffer,
-  startAdminServer,
-} from "../../admin/index.js";
+// Direct imports, not the barrels: an echo gateway loads only what it runs (bench/cli-rss.ts).
+import { createBufferedLogger, LogBuffer } from "../../admin/log-buffer.js";
+import { adminUrl, type FetchApp, startAdminServer } from "../../admin/server.js";
 import type { Config } from "../../config/index.js";
-import {
-  createGateway,
-  createHistoryPruner,
-  createILinkTransport,
-  type Gateway,
-  type HistoryPruner,
-} from "../../gateway/index.js";
-import {
-  createAccessPolicy,
-  profileResolver,
-  type ResolvedProfile,
-  resolveProfile,
-} from "../../gateway/policy/index.js";
-import { createOpsContext, ensureAdminToken } from "../../ops/index.js";
+import { createGateway, type Gateway } from "../../gateway/gateway.js";
+import { createILinkTransport } from "../../gateway/ilink-transport.js";
+import { createAccessPolicy } from "../../gateway/policy/access.js";
+import { profileResolver, type ResolvedProfile, resolveProfile } from "../../gateway/policy/profile.js";
+import { createHistoryPruner, type HistoryPruner } from "../../gateway/retention.js";
+import { ensureAdminToken } from "../../ops/token.js";
 import type { Account, Store } from "../../store/types.js";
 import { createLogger, setLogger } from "../../util/logger.js";
 import { type AccountWatch, watchAccounts } from "../account-watch.js";
+import { lazyAdmin } from "../admin-lazy.js";
 import { type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { CliError, usage } from "../errors.js";
 import { mediaWiring, migrateWorkspaces, retentionFrom, unlockWiring } from "../gateway-wiring.js";
 import { type OpenedHome, openHome } from "../home.js";
 import { intOption, listenError, portOption } from "../options.js";
 import { onShutdown } from "../signals.js";
-import { type EmbeddedSimulator, startEmbeddedSimulator } from "../sim-embed.js";
+import type { EmbeddedSimulator } from "../sim-embed.js";
 import { forgetGoneSimulatorAccounts, retireOldSimHome } from "../sim-home.js";
 
 export interface StartOptions {
@@ -103,6 +92,8 @@ async function runStart(opts: StartOptions): Promise<void> {
     const active = store.accounts.list().filter((a) => a.state === "active");
     if (opts.sim === true || (opts.sim !== false && active.length === 0 && !opts.account?.length)) {
       // In the same home as every other account: the CLI in another terminal sees this session.
+      // Loaded only here: a gateway with accounts of its own never holds the simulator.
+      const { startEmbeddedSimulator } = await import("../sim-embed.js");
       sim = await startEmbeddedSimulator(store, { port: opts.simPort, onAccount: () => watch?.check() });
     }
     const accounts = selectAccounts(home, opts.account);
@@ -185,29 +176,31 @@ async function runStart(opts: StartOptions): Promise<void> {
     pruner.start();
     const prune = pruner;
 
-    // The admin UI and REST API, on loopback behind the token in <home>/admin-token.
-    const ops = createOpsContext({
-      store,
-      paths,
-      limits: {
-        chunkChars: config.gateway.chunkChars,
-        spacingMs: config.gateway.spacingMs,
-        quotaPerToken: config.gateway.quotaPerToken,
-      },
-      mediaAllowHosts: config.media.allowHosts,
-      scheduleChanged: () => gw.pokeSchedule(),
-      languageFor: (id) => profileFor(id).language,
-    });
-    // A QR login in the admin UI is polled the moment it is saved.
-    ops.onAccountSaved(() => w.check());
+    // The admin UI and REST API, on loopback behind the token in <home>/admin-token; built on
+    // the first request (cli/admin-lazy.ts).
     const token = ensureAdminToken(paths);
-    const adminApp = createAdminApp({
-      ops,
-      token,
-      config,
-      gateway: gw,
-      logBuffer,
-      ...(sim ? { simulatorUrl: sim.simulator.url } : {}),
+    const adminApp = lazyAdmin({
+      ops: {
+        store,
+        paths,
+        limits: {
+          chunkChars: config.gateway.chunkChars,
+          spacingMs: config.gateway.spacingMs,
+          quotaPerToken: config.gateway.quotaPerToken,
+        },
+        mediaAllowHosts: config.media.allowHosts,
+        scheduleChanged: () => gw.pokeSchedule(),
+        languageFor: (id) => profileFor(id).language,
+      },
+      // A QR login in the admin UI is polled the moment it is saved.
+      onAccountSaved: () => w.check(),
+      app: {
+        token,
+        config,
+        gateway: gw,
+        logBuffer,
+        ...(sim ? { simulatorUrl: sim.simulator.url } : {}),
+      },
     });
     const admin = await startAdminOnPort(
       adminApp,
@@ -231,7 +224,7 @@ async function runStart(opts: StartOptions): Promise<void> {
       const report = await gw.stop({ drainTimeoutMs: config.gateway.drainTimeoutMs });
       process.stderr.write(`wxagent: stopped ${JSON.stringify(report)}\n`);
       await admin.close();
-      ops.close();
+      adminApp.close();
       w.release();
       await agent.close?.();
       if (sim) retireEmbeddedAccounts(store, sim.simulator.url);
@@ -294,11 +287,20 @@ function simulatorAwareProfiles(
   dmPolicy: StartOptions["dmPolicy"],
 ): (accountId: string) => ResolvedProfile {
   const real = profileResolver(config, dmPolicy ? { dmPolicy } : {});
+  // Asked several times per message: whether an account is simulated is read once (an id is
+  // the simulator's or WeChat's for good), not from the store on every call.
+  const isSimulated = new Map<string, boolean>();
   const simulated = new Map<string, ResolvedProfile>();
   return (accountId) => {
     const known = simulated.get(accountId);
     if (known) return known;
-    if (!store.accounts.get(accountId)?.simulated) return real(accountId);
+    let sim = isSimulated.get(accountId);
+    if (sim === undefined) {
+      const account = store.accounts.get(accountId);
+      sim = account?.simulated === true;
+      if (account) isSimulated.set(accountId, sim);
+    }
+    if (!sim) return real(accountId);
     const own = config.accounts?.[accountId];
     const p = resolveProfile(config, accountId, {
       dmPolicy: dmPolicy ?? ((own?.dmPolicy ?? config.defaults?.dmPolicy) ? undefined : "open"),
@@ -323,11 +325,7 @@ function selectAccounts(home: OpenedHome, only: string[] | undefined): Account[]
  * The configured admin port, or any free one when it is taken (a second gateway, say); a port
  * asked for with `--admin-port` is that port or a clear error.
  */
-async function startAdminOnPort(
-  app: Parameters<typeof startAdminServer>[0]["app"],
-  port: number,
-  exact: boolean,
-) {
+async function startAdminOnPort(app: FetchApp, port: number, exact: boolean) {
   try {
     return await startAdminServer({ app, port });
   } catch (err) {

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openStore } from "../../store/sqlite.js";
 import type { Store } from "../../store/types.js";
+import { TransportError } from "../transport-error.js";
 import { createDelivery, type DeliveryLimits } from "./delivery.js";
 import { createRecordingTransport, type RecordedCall, transportError } from "./testing.js";
 
@@ -444,7 +445,7 @@ describe("delivery: a question to someone whose 24 h window is closed", () => {
   // reply waited behind that hold (measured here before the fix: the question held after 380 s,
   // Alice's reply sent after 680 s, five sends to the owner while penalised).
   const stale = (c: RecordedCall) =>
-    c.to === "owner" ? Object.assign(new Error("unknown error"), { ret: -2 }) : undefined;
+    c.to === "owner" ? new TransportError("throttled", "unknown error") : undefined;
 
   it("is held at once, never tried, and holds up nobody else; it goes out when they write", async () => {
     const { transport, delivery } = setup({ quotaPerToken: 10, chunkChars: 2000, spacingMs: 0 }, stale);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { TransportError } from "../transport-error.js";
 import { KeyedQueue } from "./sender.js";
 import { classifySendError, describeSendError } from "./transport.js";
 
@@ -34,21 +35,19 @@ describe("KeyedQueue", () => {
 describe("classifySendError", () => {
   const err = (fields: Record<string, unknown>) => Object.assign(new Error("x"), fields);
 
-  it("reads the SDK's codes and raw ret/errcode", () => {
-    expect(classifySendError(err({ code: "THROTTLED", isRetryable: true }))).toBe("throttled");
-    expect(classifySendError(err({ code: "ILINK_RATE_LIMITED" }))).toBe("throttled");
-    expect(classifySendError(err({ ret: -2 }))).toBe("throttled");
-    expect(classifySendError(err({ code: "SESSION_EXPIRED", isRetryable: false }))).toBe("session-expired");
-    expect(classifySendError(err({ errcode: -14 }))).toBe("session-expired");
-    expect(classifySendError(err({ code: "NETWORK", isRetryable: true }))).toBe("retryable");
-    expect(classifySendError(err({ code: "HTTP_400", isRetryable: false }))).toBe("fatal");
+  it("reads the transport error's kind; anything else a transport throws is fatal", () => {
+    expect(classifySendError(new TransportError("throttled", "x"))).toBe("throttled");
+    expect(classifySendError(new TransportError("session-expired", "x"))).toBe("session-expired");
+    expect(classifySendError(new TransportError("retryable", "x"))).toBe("retryable");
+    expect(classifySendError(new TransportError("fatal", "x"))).toBe("fatal");
+    expect(classifySendError(err({ code: "THROTTLED", isRetryable: true }))).toBe("fatal");
     expect(classifySendError("boom")).toBe("fatal");
   });
 
   it("reports our own abort as aborted, whatever was thrown", () => {
     const c = new AbortController();
     c.abort();
-    expect(classifySendError(err({ code: "NETWORK", isRetryable: true }), c.signal)).toBe("aborted");
+    expect(classifySendError(new TransportError("retryable", "network"), c.signal)).toBe("aborted");
   });
 
   it("masks secrets in error descriptions", () => {

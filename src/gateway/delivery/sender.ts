@@ -4,8 +4,10 @@
  * with growing waits and never retries early, because retrying while penalised stretches the
  * penalty from about an hour to many (docs/protocol.md §8.2.2). Every wait is abortable.
  */
+import { sequentialize } from "../../shared/sequentialize.js";
 import type { OutboundMessage, OutboundStore } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
+import { TransportError } from "../transport-error.js";
 import type { Clock } from "./clock.js";
 import { classifySendError, describeSendError, type OutboundTransport } from "./transport.js";
 
@@ -26,26 +28,19 @@ export type SendOutcome =
 
 /** A keyed promise chain: tasks with one key run in order, different keys run in parallel. */
 export class KeyedQueue {
-  readonly #tails = new Map<string, Promise<unknown>>();
+  readonly #seq = sequentialize((key: string) => key);
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const prev = this.#tails.get(key) ?? Promise.resolve();
-    const result = prev.then(task);
-    const tail = result.catch(() => undefined);
-    this.#tails.set(key, tail);
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
-    return result;
+    return this.#seq.run(key, task);
   }
 
   /** Resolves when every task queued so far has settled. */
-  async idle(): Promise<void> {
-    while (this.#tails.size > 0) await Promise.all([...this.#tails.values()]);
+  idle(): Promise<void> {
+    return this.#seq.idle();
   }
 
   get activeKeys(): number {
-    return this.#tails.size;
+    return this.#seq.activeKeys;
   }
 }
 
@@ -66,6 +61,10 @@ export interface SenderOptions {
   /** Called once per successful send (counts it against the quota). */
   onSent(bubble: OutboundMessage): void;
 }
+
+/** The platform's own hint of a throttle's length, when its bridge knows one (iLink gives none). */
+const retryAfterOf = (err: unknown): number | undefined =>
+  err instanceof TransportError ? err.retryAfterMs : undefined;
 
 export const contactKey = (accountId: string, userId: string): string => `${accountId}\u0000${userId}`;
 
@@ -118,7 +117,7 @@ export class BubbleSender {
             );
             return { status: "throttled", error };
           }
-          const delayMs = this.#throttle(bubble.accountId);
+          const delayMs = this.#throttle(bubble.accountId, retryAfterOf(err));
           throttles++;
           if (throttles > this.o.throttleDelaysMs.length) {
             log().warn({ error, throttles }, "still throttled after backing off; deferring to the outbox");
@@ -184,11 +183,11 @@ export class BubbleSender {
     }
   }
 
-  /** Escalate the account's throttle level and set its hold; returns the wait. */
-  #throttle(accountId: string): number {
+  /** Escalate the account's throttle level and set its hold (at least `retryAfterMs`); returns the wait. */
+  #throttle(accountId: string, retryAfterMs = 0): number {
     const delays = this.o.throttleDelaysMs;
     const level = this.#accountThrottleLevel.get(accountId) ?? 0;
-    const delayMs = delays[Math.min(level, delays.length - 1)] ?? 0;
+    const delayMs = Math.max(delays[Math.min(level, delays.length - 1)] ?? 0, retryAfterMs);
     this.#accountThrottleLevel.set(accountId, level + 1);
     this.#accountHoldUntilMs.set(accountId, this.o.clock.now() + delayMs);
     return delayMs;

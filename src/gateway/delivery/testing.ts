@@ -2,6 +2,7 @@
  * A recording `OutboundTransport` for tests: every call is kept with the time it started (read from
  * the injected clock, so fake timers give exact timestamps), and a script decides which calls fail.
  */
+import { TransportError, type TransportErrorKind } from "../transport-error.js";
 import type { OutboundTransport } from "./transport.js";
 
 export interface RecordedCall {
@@ -27,13 +28,24 @@ export interface RecordingOptions {
   fail?: (call: RecordedCall, n: number) => unknown;
 }
 
-/** An error shaped like the SDK's: a stable `code` and an `isRetryable` flag. */
+/**
+ * The transport error a bridge throws for the SDK's `code`: `THROTTLED` (-2) is `throttled`,
+ * `SESSION_EXPIRED` (-14) is `session-expired`, any other is `retryable` or `fatal` by `isRetryable`.
+ */
 export function transportError(
   code: string,
   isRetryable: boolean,
   message = `${code} from fake transport`,
-): Error {
-  return Object.assign(new Error(message), { code, isRetryable });
+): TransportError {
+  const kind: TransportErrorKind =
+    code === "THROTTLED"
+      ? "throttled"
+      : code === "SESSION_EXPIRED"
+        ? "session-expired"
+        : isRetryable
+          ? "retryable"
+          : "fatal";
+  return new TransportError(kind, message, { code });
 }
 
 export function createRecordingTransport(options: RecordingOptions = {}): RecordingTransport {

@@ -52,14 +52,25 @@ export class TurnStep {
     const o = this.#o;
     const progress = new ProgressNotes(o.progressIntervalMs, (t) => o.delivery.progress(message, t));
     // Aborted once the agent's run has settled: a question it left open is withdrawn, and told.
-    const ended = new AbortController();
+    // Made with the first question only: an abort builds a DOMException with its stack trace,
+    // a cost every turn paid before (bench/accounts.ts profile), though few turns ever ask.
+    let ended: AbortController | undefined;
+    let over = false;
+    const endedSignal = (): AbortSignal => {
+      if (!ended) {
+        ended = new AbortController();
+        if (over) ended.abort();
+      }
+      return ended.signal;
+    };
     try {
-      const io = this.#ioFor(message, ctx.contact, turn, progress, ended.signal);
+      const io = this.#ioFor(message, ctx.contact, turn, progress, endedSignal);
       let reply: Answered["reply"];
       try {
         reply = await o.agent.run(ctx.input, io);
       } finally {
-        ended.abort();
+        over = true;
+        ended?.abort();
       }
       turn.signal.throwIfAborted();
       await next({ ...ctx, reply, progress });
@@ -83,7 +94,7 @@ export class TurnStep {
     contact: Contact,
     turn: TurnFrame,
     progress: ProgressNotes,
-    ended: AbortSignal,
+    ended: () => AbortSignal,
   ): AgentIO {
     const o = this.#o;
     return {
@@ -94,7 +105,7 @@ export class TurnStep {
         askInChat(question, options, {
           message,
           signal: turn.signal,
-          ended,
+          ended: ended(),
           asks: o.asks,
           ...(o.mediaDir ? { fileDir: join(o.mediaDir, "questions") } : {}),
           delivery: o.delivery,

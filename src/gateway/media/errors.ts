@@ -2,7 +2,7 @@
  * Typed errors of the media layer. Each has a stable `code`, an `isRetryable` flag and a message
  * that says what went wrong and what to do; user-facing wording lives in `notices.ts`.
  */
-import { WxError } from "../../ilink/wx-error.js";
+import { WxError } from "../../shared/wx-error.js";
 
 export type MediaErrorCode =
   /** The download link is not on an allowed CDN host and there is no parameter to build one from. */

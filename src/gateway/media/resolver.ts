@@ -9,8 +9,8 @@
 import type { AgentInput, Contact } from "../../agent/types.js";
 import { itemMedia } from "../../ilink/inbound-media.js";
 import { MessageItemType } from "../../ilink/wire.js";
-import { messageOf } from "../../ilink/wx-error.js";
 import { type Lang, systemLanguage } from "../../shared/i18n.js";
+import { messageOf } from "../../shared/wx-error.js";
 import type { InboundMessage } from "../../store/types.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import type { MediaDownloader } from "./download.js";

@@ -4,7 +4,7 @@
  * without one configured the gateway asks the user to type instead.
  */
 
-import { messageOf } from "../../ilink/wx-error.js";
+import { messageOf } from "../../shared/wx-error.js";
 import { redactText } from "../../util/logger.js";
 import { MediaError } from "./errors.js";
 

@@ -3,6 +3,7 @@
  * stall, written twice). Now the packets are counted first and a note over `maxVoiceMs` is refused
  * before the decoder runs; a note is decoded only to be transcribed, in a worker, abortable.
  */
+import os from "node:os";
 import { encode } from "silk-wasm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { prepareInboundMedia } from "./inbound.js";
@@ -130,6 +131,17 @@ describe("SILK decompression bomb", () => {
       "0-voice.silk",
     ]);
   });
+
+  it.skipIf(process.platform !== "linux")(
+    "decodes at a lower priority than the event loop (Linux: the thread's own nice value)",
+    async () => {
+      const out = await worker.decodeSilkInWorker(await silkTone(1), { sampleRate: 24_000 });
+      expect(out.durationMs).toBeGreaterThan(900);
+      expect(out.nice).toBe(Math.max(worker.DECODE_NICE, os.getPriority()));
+      // The gateway's own thread keeps its priority.
+      expect(os.getPriority()).toBeLessThan(worker.DECODE_NICE);
+    },
+  );
 
   it("the decode stops when the turn is aborted", async () => {
     const ac = new AbortController();

@@ -14,7 +14,7 @@
  * a decision about the group.
  */
 
-import { messageOf } from "../../ilink/wx-error.js";
+import { messageOf } from "../../shared/wx-error.js";
 import type { Store } from "../../store/types.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import { gatewayWords } from "../texts.js";

@@ -3,7 +3,7 @@
  * expired code, an unknown contact). `check()` itself never throws for a refusal: a refusal is
  * a verdict, not an error.
  */
-import { WxError } from "../../ilink/wx-error.js";
+import { WxError } from "../../shared/wx-error.js";
 
 export type PolicyErrorCode =
   /** The text given is not shaped like a pairing code (6 characters from the code alphabet). */

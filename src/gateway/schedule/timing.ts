@@ -5,7 +5,7 @@
  * Everything here is pure: the caller passes "now".
  */
 import { Cron } from "croner";
-import { messageOf, WxError } from "../../ilink/wx-error.js";
+import { messageOf, WxError } from "../../shared/wx-error.js";
 
 /** The zone jobs use when none is given: the machine's, else UTC. */
 export function defaultTimeZone(): string {

@@ -6,7 +6,6 @@
  * still with manual redirects.
  */
 import type { LookupAddress } from "node:dns";
-import { Agent, fetch as undiciFetch } from "undici";
 import { type ResolvedUrlPolicy, UrlRefusedError, type VettedHop } from "./policy.js";
 
 /** The `fetch` shape the SDK takes (a subset of the global one). */
@@ -58,6 +57,9 @@ export function pinnedLookup(addresses: readonly LookupAddress[]) {
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 async function pinnedFetch(hop: VettedHop, o: PolicyFetchOptions): Promise<Response> {
+  // Loaded with the first fetch: undici's whole index (fetch, WebSocket, caches …) is about 5 MB
+  // of a gateway's memory, which most gateways never fetch a URL with (bench/cli-rss.ts).
+  const { Agent, fetch: undiciFetch } = await import("undici");
   // A trusted host (configuration, not message content) has no vetted list: plain DNS.
   const agent = new Agent(hop.trusted ? {} : { connect: { lookup: pinnedLookup(hop.addresses) as never } });
   try {

@@ -7,13 +7,13 @@ import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { tool } from "ai";
 import { z } from "zod";
-import { messageOf } from "../../../ilink/wx-error.js";
 import {
   openInWorkspace,
   readInWorkspace,
   resolveInWorkspace,
   writeInWorkspace,
 } from "../../../shared/workspace/index.js";
+import { messageOf } from "../../../shared/wx-error.js";
 import type { ToolContext } from "./context.js";
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "__pycache__"]);

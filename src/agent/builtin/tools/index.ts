@@ -3,8 +3,8 @@
  * through the gate again (a forged call to a denied tool is refused; `ask` waits for the chat).
  */
 import type { Tool, ToolExecutionOptions, ToolSet } from "ai";
-import { messageOf } from "../../../ilink/wx-error.js";
 import { relativeToWorkspace, rootSpellings } from "../../../shared/workspace/index.js";
+import { messageOf } from "../../../shared/wx-error.js";
 import { type Preset, TOOL_NAMES, type ToolName } from "../../presets.js";
 import { runCommandTool } from "./command.js";
 import type { ToolContext } from "./context.js";

@@ -5,7 +5,7 @@
  */
 import { tool } from "ai";
 import { z } from "zod";
-import { messageOf } from "../../../ilink/wx-error.js";
+import { messageOf } from "../../../shared/wx-error.js";
 import type { ToolContext } from "./context.js";
 
 export const SCHEDULE_DESCRIPTION =

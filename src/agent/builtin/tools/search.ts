@@ -20,8 +20,8 @@ import { join, relative } from "node:path";
 import { tool } from "ai";
 import { RE2JS } from "re2js";
 import { z } from "zod";
-import { messageOf } from "../../../ilink/wx-error.js";
 import { fsRefusal, openChecked, resolveInWorkspace } from "../../../shared/workspace/index.js";
+import { messageOf } from "../../../shared/wx-error.js";
 import type { ToolContext } from "./context.js";
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".venv", "__pycache__"]);

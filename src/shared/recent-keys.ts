@@ -1,7 +1,8 @@
 /**
- * A bounded, time-limited set of content keys: the second dedup net for redeliveries whose
- * message_id changed or went missing (the store's unique dedupKey is the first). Seeded from the
- * store at start so a restart does not forget what it just answered.
+ * A bounded, time-limited set of dedup keys: what the SDK's `Bot` remembers of the messages it has
+ * seen, and the gateway poller's second net for redeliveries whose message_id changed or went
+ * missing (the store's unique dedupKey is the first; the poller seeds it from the store at start
+ * so a restart does not forget what it just answered).
  */
 export class RecentKeys {
   readonly #seen = new Map<string, number>();

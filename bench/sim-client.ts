@@ -1,0 +1,84 @@
+/**
+ * The parent's side of bench/sim-child.ts: starts the simulator child and calls it over IPC.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RunAnswer } from "./sim-child.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface SimAccount {
+  account_id: string;
+  token: string;
+  base_url: string;
+  cdn_base_url: string;
+  owner_user_id: string;
+}
+
+export class SimChild {
+  readonly #child: ChildProcess;
+  readonly #waiting = new Map<number, (answer: Record<string, unknown>) => void>();
+  #next = 1;
+  readonly ready: Promise<string>;
+
+  constructor() {
+    this.#child = spawn(process.execPath, ["--import", "tsx", join(here, "sim-child.ts")], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      env: { ...process.env, WXAGENT_LOG_LEVEL: "silent" },
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.#waiting.set(0, (a) => resolve(a.url as string));
+      this.#child.once("exit", (code) => reject(new Error(`simulator child exited (${code})`)));
+    });
+    this.#child.on("message", (raw) => {
+      const a = raw as Record<string, unknown>;
+      const done = this.#waiting.get(a.id as number);
+      this.#waiting.delete(a.id as number);
+      done?.(a);
+    });
+  }
+
+  call(cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, (a) => (a.error ? reject(new Error(String(a.error))) : resolve(a)));
+      this.#child.send({ ...cmd, id });
+    });
+  }
+
+  async account(): Promise<SimAccount> {
+    return (await this.call({ cmd: "account" })).account as SimAccount;
+  }
+
+  run(o: { accountId: string; tag: string; contacts: number; perContact: number; intervalMs?: number }) {
+    return this.call({ cmd: "run", intervalMs: 0, timeoutMs: 60_000, ...o }) as unknown as Promise<RunAnswer>;
+  }
+
+  /** `count` new bot accounts, made one after another. */
+  async accounts(count: number): Promise<SimAccount[]> {
+    return (await this.call({ cmd: "accounts", count })).accounts as SimAccount[];
+  }
+
+  /** How many accounts have a long-poll held open. */
+  async openPolls(): Promise<number> {
+    return (await this.call({ cmd: "polls" })).open as number;
+  }
+
+  /** One message to each account at once (from its owner); resolves when all are answered. */
+  spread(o: { accountIds: string[]; tag: string; timeoutMs?: number }) {
+    return this.call({
+      cmd: "run",
+      accountId: "",
+      contacts: 1,
+      perContact: 1,
+      intervalMs: 0,
+      timeoutMs: 60_000,
+      ...o,
+    }) as unknown as Promise<RunAnswer>;
+  }
+
+  close(): Promise<unknown> {
+    return this.call({ cmd: "close" });
+  }
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { KeyedLanes, sequentialize } from "./sequentialize.js";
+
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((r) => {
+    open = r;
+  });
+  return { wait, open };
+}
+
+describe("sequentialize", () => {
+  it("runs one key's tasks in arrival order, one at a time, and passes results and errors through", async () => {
+    const seq = sequentialize((k: string) => k);
+    const log: string[] = [];
+    const first = gate();
+    const a1 = seq.run("a", async () => {
+      log.push("a1 start");
+      await first.wait;
+      log.push("a1 end");
+      return 1;
+    });
+    const a2 = seq.run("a", () => {
+      log.push("a2");
+      throw new Error("a2 failed");
+    });
+    const a3 = seq.run("a", () => "three");
+    const b1 = seq.run("b", () => void log.push("b1"));
+    await b1;
+    expect(log).toEqual(["a1 start", "b1"]); // b is not held up by a
+    first.open();
+    await expect(a1).resolves.toBe(1);
+    await expect(a2).rejects.toThrow("a2 failed");
+    await expect(a3).resolves.toBe("three"); // a failure does not stall the key
+    expect(log).toEqual(["a1 start", "b1", "a1 end", "a2"]);
+    await seq.idle();
+    expect(seq.activeKeys).toBe(0);
+  });
+
+  it("bounds concurrency across keys and hands free slots to waiting keys first come first served", async () => {
+    const seq = sequentialize((k: string) => k, { maxConcurrency: 2 });
+    const gates = new Map(["a", "b", "c", "d"].map((k) => [k, gate()]));
+    const started: string[] = [];
+    const runs = ["a", "b", "c", "d"].map((k) =>
+      seq.run(k, async () => {
+        started.push(k);
+        await gates.get(k)?.wait;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(["a", "b"]);
+    gates.get("b")?.open();
+    await runs[1];
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(["a", "b", "c"]);
+    for (const g of gates.values()) g.open();
+    await Promise.all(runs);
+    expect(started).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("never starts a task inside the run() call", () => {
+    const seq = sequentialize((k: string) => k);
+    let ran = false;
+    void seq.run("a", () => {
+      ran = true;
+    });
+    expect(ran).toBe(false);
+  });
+
+  it("refuses a bound that is not a positive integer", () => {
+    expect(() => new KeyedLanes(async () => {}, { maxConcurrency: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("KeyedLanes", () => {
+  it("pause() stops starting jobs, clearQueued() hands back the queued ones, whenIdle() waits for the running", async () => {
+    const release = gate();
+    const ran: number[] = [];
+    const lanes = new KeyedLanes<number>(async (job) => {
+      ran.push(job);
+      await release.wait;
+    });
+    lanes.push("a", 1);
+    lanes.push("a", 2);
+    lanes.push("b", 3);
+    expect(lanes.running).toBe(2);
+    expect(lanes.queuedFor("a")).toBe(1);
+    lanes.pause();
+    expect(lanes.clearQueued()).toEqual([2]);
+    const idle = lanes.whenIdle();
+    release.open();
+    await idle;
+    expect(ran).toEqual([1, 3]);
+    expect(lanes.activeKeys).toBe(0);
+  });
+});
