@@ -71,6 +71,16 @@ function who(message: InboundMessage, w: GatewayWords): string {
     : message.fromUserId;
 }
 
+/** Who the question goes to: the asking contact, or the owner (`to: "owner"`). */
+interface Target {
+  userId: string;
+  groupId: string | undefined;
+  /** It goes to someone else than the asker (the owner). */
+  forOther: boolean;
+  /** `sendNotice`'s target of messages to that person. */
+  notice: { toUserId: string } | undefined;
+}
+
 /** `AgentIO.ask`: send the question to the contact (or the owner), then wait for their answer. */
 export async function askInChat(
   question: string,
@@ -80,21 +90,64 @@ export async function askInChat(
   const { message } = c;
   const lang = c.lang ?? systemLanguage();
   const w = gatewayWords(lang);
-  let userId = message.fromUserId;
-  let groupId = message.groupId;
-  if (options.to === "owner") {
-    const owner = c.ownerOf(message.accountId);
-    if (!owner) {
-      c.logger.warn({ accountId: message.accountId }, "ask to owner: the account has no owner recorded");
-      await quietly(c, () => c.delivery.sendNotice(message, w.askNoOwner));
-      return undefined;
-    }
-    userId = owner;
-    groupId = undefined;
-  }
-  const forOther = userId !== message.fromUserId;
+  const target = await targetOf(options, c, w);
+  if (!target) return undefined;
   const timeoutMs = options.timeoutMs ?? c.defaultTimeoutMs;
-  const target = forOther ? { toUserId: userId } : undefined;
+  const open = openQuestion(options, c, w, target, timeoutMs);
+  const text = await questionText(question, options, c, lang, target, open.number);
+  if (text === undefined) {
+    open.drop();
+    return undefined;
+  }
+  open.setQuestion(text.text);
+  const sent = await sendQuestion(c, text, target);
+  if (sent === "held") {
+    open.markUndelivered();
+    c.logger.warn(
+      { accountId: message.accountId, to: target.userId, question: open.number },
+      "a question waits for the person's send quota: it goes out when they write again",
+    );
+  }
+  if (target.forOther) {
+    const { number } = open;
+    const wait =
+      sent === "held"
+        ? w.askOwnerUnreachable({ number, minutes: Math.round(timeoutMs / 60_000) || 1 })
+        : w.askOwnerAsked({ number });
+    await quietly(c, () => c.delivery.sendNotice(message, wait));
+  }
+  c.onWaiting(true);
+  try {
+    return await open.answer;
+  } finally {
+    c.onWaiting(false);
+  }
+}
+
+/** The asker, or the owner; undefined (and the asker told) when the owner is asked but unknown. */
+async function targetOf(options: AskOptions, c: AskContext, w: GatewayWords): Promise<Target | undefined> {
+  const { message } = c;
+  if (options.to !== "owner")
+    return { userId: message.fromUserId, groupId: message.groupId, forOther: false, notice: undefined };
+  const owner = c.ownerOf(message.accountId);
+  if (!owner) {
+    c.logger.warn({ accountId: message.accountId }, "ask to owner: the account has no owner recorded");
+    await quietly(c, () => c.delivery.sendNotice(message, w.askNoOwner));
+    return undefined;
+  }
+  const forOther = owner !== message.fromUserId;
+  return { userId: owner, groupId: undefined, forOther, notice: forOther ? { toUserId: owner } : undefined };
+}
+
+/** Register the question (numbered); when it ends unanswered the people concerned are told how. */
+function openQuestion(
+  options: AskOptions,
+  c: AskContext,
+  w: GatewayWords,
+  target: Target,
+  timeoutMs: number,
+) {
+  const { message } = c;
   let number = 0;
   const onEnd = (why: AskEnd) => {
     if (why === "timeout") {
@@ -102,16 +155,16 @@ export async function askInChat(
         c.delivery.sendNotice(
           message,
           w.askExpired({ number, takenAsNo: options.answers !== undefined }),
-          target,
+          target.notice,
         ),
       );
-      if (forOther) void quietly(c, () => c.delivery.sendNotice(message, w.askOwnerLate({ number })));
+      if (target.forOther) void quietly(c, () => c.delivery.sendNotice(message, w.askOwnerLate({ number })));
     } else if (why === "withdrawn") {
-      void quietly(c, () => c.delivery.sendNotice(message, w.askWithdrawn({ number }), target));
+      void quietly(c, () => c.delivery.sendNotice(message, w.askWithdrawn({ number }), target.notice));
     }
   };
   const open = c.asks.open(
-    { accountId: message.accountId, userId, groupId },
+    { accountId: message.accountId, userId: target.userId, groupId: target.groupId },
     timeoutMs,
     c.signal,
     {
@@ -122,8 +175,24 @@ export async function askInChat(
     onEnd,
   );
   number = open.number;
+  return open;
+}
 
-  const lines = [forOther ? w.askHeadFor({ number, who: who(message, w) }) : w.askHead({ number }), question];
+/**
+ * The question's text: head, question, the verbatim text (inline, or written to a file that goes
+ * with it), how to answer. Undefined when the file could not be written (the question is refused).
+ */
+async function questionText(
+  question: string,
+  options: AskOptions,
+  c: AskContext,
+  lang: Lang,
+  target: Target,
+  number: number,
+): Promise<{ text: string; file: string | undefined } | undefined> {
+  const w = gatewayWords(lang);
+  const head = target.forOther ? w.askHeadFor({ number, who: who(c.message, w) }) : w.askHead({ number });
+  const lines = [head, question];
   let file: string | undefined;
   if (options.verbatim !== undefined) {
     if (needsFile(options.verbatim)) {
@@ -138,7 +207,6 @@ export async function askInChat(
         lines.push(w.askInFile({ chars: options.verbatim.length, lines: count, name }));
       } catch (err) {
         c.logger.error({ err: errText(err) }, "could not write the question's file; the question is refused");
-        open.drop();
         return undefined;
       }
     } else {
@@ -151,39 +219,26 @@ export async function askInChat(
       ? w.askReplyWith({ answers: orList(lang, answers), first: answers[0], number })
       : w.askReplyAny({ number }),
   );
-  const text = lines.join("\n");
-  open.setQuestion(text);
+  return { text: lines.join("\n"), file };
+}
 
-  let sent: QuestionSent = "sent";
+/** Send the question past the outbox (`sendQuestion`) when delivery can; never throws. */
+async function sendQuestion(
+  c: AskContext,
+  q: { text: string; file: string | undefined },
+  target: Target,
+): Promise<QuestionSent> {
   try {
-    if (c.delivery.sendQuestion) {
-      sent = await c.delivery.sendQuestion(message, text, { ...target, ...(file ? { file } : {}) });
-    } else {
-      await c.delivery.sendNotice(message, text, target);
-    }
+    if (c.delivery.sendQuestion)
+      return await c.delivery.sendQuestion(c.message, q.text, {
+        ...target.notice,
+        ...(q.file ? { file: q.file } : {}),
+      });
+    await c.delivery.sendNotice(c.message, q.text, target.notice);
+    return "sent";
   } catch (err) {
-    c.logger.error({ err: errText(err), inboundId: message.id }, "could not send a question");
-    sent = "failed";
-  }
-  if (sent === "held") {
-    open.markUndelivered();
-    c.logger.warn(
-      { accountId: message.accountId, to: userId, question: number },
-      "a question waits for the person's send quota: it goes out when they write again",
-    );
-  }
-  if (forOther) {
-    const wait =
-      sent === "held"
-        ? w.askOwnerUnreachable({ number, minutes: Math.round(timeoutMs / 60_000) || 1 })
-        : w.askOwnerAsked({ number });
-    await quietly(c, () => c.delivery.sendNotice(message, wait));
-  }
-  c.onWaiting(true);
-  try {
-    return await open.answer;
-  } finally {
-    c.onWaiting(false);
+    c.logger.error({ err: errText(err), inboundId: c.message.id }, "could not send a question");
+    return "failed";
   }
 }
 

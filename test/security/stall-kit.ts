@@ -230,7 +230,7 @@ export async function startStallGateway(o: StallGatewayOptions): Promise<StallGa
     async close() {
       await gateway.stop({ drainTimeoutMs: 1_000 });
       await agent.close?.();
-      store.close();
+      await store.close();
     },
   };
 }

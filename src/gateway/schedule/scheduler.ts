@@ -14,7 +14,7 @@ import type { InboundMessage, RunState, ScheduleJob, ScheduleRun, Store } from "
 import { createLogger, errText, type Logger } from "../../util/logger.js";
 import { type Clock, systemClock } from "../delivery/clock.js";
 import type { DeliveryResult, ReplyToDeliver } from "../delivery/delivery.js";
-import type { TurnOutcome } from "../dispatcher-types.js";
+import type { TurnOutcome } from "../dispatch/options.js";
 import { cancelJob, contactLanguage, createJob, describeJob } from "./api.js";
 import { DEFAULT_JOB_LIMITS, type JobLimits, nextAfter } from "./jobs.js";
 import { missedFirings, promptMessage, settleOpenRuns } from "./runs.js";

@@ -1,16 +1,15 @@
 /**
- * Types of the dispatcher: its options and events (public), and the jobs and running turns that
- * dispatcher.ts shares with its parts (turn-runner.ts, dispatcher-commands.ts, notices.ts).
+ * The dispatcher's public options and events. `Dispatcher` (index.ts) splits these options into
+ * the steps' own: no step sees more than it uses.
  */
-import type { Agent, AgentInput, Contact, ScheduleIO } from "../agent/types.js";
-import type { Lang } from "../shared/i18n.js";
-import type { InboundMessage, Store } from "../store/types.js";
-import type { Logger } from "../util/logger.js";
-import type { AccessCheck } from "./access-gate.js";
-import type { UnlockHook } from "./commands.js";
-import type { MediaLimits } from "./media/index.js";
-import type { DeliveryPort } from "./ports.js";
-import type { ScheduledTurn } from "./schedule/scheduler.js";
+import type { Agent, AgentInput, Contact, ScheduleIO } from "../../agent/types.js";
+import type { Lang } from "../../shared/i18n.js";
+import type { InboundMessage, Store } from "../../store/types.js";
+import type { Logger } from "../../util/logger.js";
+import type { UnlockHook } from "../commands.js";
+import type { MediaLimits } from "../media/index.js";
+import type { DeliveryPort } from "../ports.js";
+import type { AccessCheck } from "./access.js";
 
 export interface DispatchOptions {
   store: Store;
@@ -71,24 +70,6 @@ export type TurnOutcome = "done" | "failed" | "stopped" | "interrupted" | "skipp
 export type DispatchEvent =
   | { type: "turn-start"; accountId: string; userId: string; inboundId: number }
   | { type: "turn-end"; accountId: string; userId: string; inboundId: number; outcome: TurnOutcome };
-
-/** One queued unit of work of a conversation. */
-export interface Job {
-  message: InboundMessage;
-  kind: "turn" | "reset";
-  /** The text for the agent when the access policy rewrote it (a group mention removed). */
-  text?: string;
-  /** A scheduled prompt: `message` is made up (negative id, not stored); its reply goes through these. */
-  scheduled?: ScheduledTurn;
-}
-
-/** A turn in progress, by conversation key: `/stop`, `/status` and shutdown look at it. */
-export interface Running {
-  message: InboundMessage;
-  abort: AbortController;
-  /** Waiting on an `ask`: shutdown aborts it at once, since nobody can answer any more. */
-  asking: boolean;
-}
 
 /** The final state of an inbound message that the dispatcher records. */
 export type FinishState = "done" | "failed" | "refused";

@@ -1,5 +1,5 @@
 /** Small pieces of one turn: why it was aborted, and its coalesced progress notes. */
-import { WxError } from "../shared/wx-error.js";
+import { WxError } from "../../shared/wx-error.js";
 
 export type AbortKind = "stop" | "shutdown" | "timeout";
 
