@@ -88,6 +88,16 @@ export const STALL_CASES: readonly StallCase[] = [
     done: ["(reply cut at"],
   },
   {
+    // The same 300 000 spaces from the contact, answered as a model would: what the contact's
+    // input costs on its own (the case above adds a hostile model's reply of 400 000).
+    name: "spaces-brief",
+    label: "300 000 spaces, the model answering briefly",
+    profile: "default",
+    marker: "plain   ",
+    steps: [{ text: "noted" }],
+    done: ["noted"],
+  },
+  {
     name: "dots",
     label: "file name of 300 000 dots and blanks",
     profile: "default",
@@ -168,6 +178,8 @@ export async function malloryMessage(name: string): Promise<Record<string, unkno
       return { image: { name: "p.png", base64: b64(pngClaiming()) } };
     case "spaces":
       return { text: SPACES_TEXT };
+    case "spaces-brief":
+      return { text: `plain${" ".repeat(300_000)}x` };
     case "dots":
       return { file: { name: DOTS_NAME, base64: b64(Buffer.from("tiny")) } };
     case "over-limit":
