@@ -107,6 +107,17 @@ describe("SILK decompression bomb", () => {
     const stt = transcriber();
     const { items } = await rig.send({ voice: { name: "v.silk", base64: b64(await silkTone(3)) } });
     const order: string[] = [];
+    // Another contact's work, queued the moment the decode begins: it runs first only if the
+    // decode leaves the event loop free (a decode on the loop would finish before it).
+    const real = await vi.importActual<typeof worker>("./silk-worker.js");
+    vi.mocked(worker.decodeSilkInWorker).mockImplementationOnce((...args) => {
+      const decoding = real.decodeSilkInWorker(...args).then((r) => {
+        order.push("decode done");
+        return r;
+      });
+      setImmediate(() => order.push("other contact"));
+      return decoding;
+    });
     const running = prepareInboundMedia({
       accountId: rig.bot.account_id,
       inboundId: 3,
@@ -119,11 +130,9 @@ describe("SILK decompression bomb", () => {
       order.push("voice done");
       return out;
     });
-    // Another contact's work, queued once the decode has begun.
-    await vi.waitFor(() => expect(worker.decodeSilkInWorker).toHaveBeenCalled());
-    setImmediate(() => order.push("other contact"));
     const out = await running;
-    expect(order).toEqual(["other contact", "voice done"]);
+    expect(worker.decodeSilkInWorker).toHaveBeenCalledTimes(1);
+    expect(order).toEqual(["other contact", "decode done", "voice done"]);
     expect(out.media[0]).toMatchObject({ kind: "voice", transcript: "hello", mime: "audio/silk" });
     expect(stt.calls).toBe(1);
     // The WAV went to the endpoint from memory; only the SILK that arrived is on disk.
