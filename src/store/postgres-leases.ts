@@ -33,6 +33,8 @@ export interface LeaseTable {
   release(nodeId: string, accountId: string): Promise<void>;
   /** Record that `nodeId` is alive (and when it started, the first time). */
   heartbeat(nodeId: string): Promise<void>;
+  /** Forget `nodeId` (a clean shutdown): the others count one node fewer at once. */
+  leave(nodeId: string): Promise<void>;
   /** Nodes heard from within `ttlMs`, by id. */
   liveNodes(ttlMs: number): Promise<string[]>;
   holders(): Promise<LeaseHolder[]>;
@@ -67,6 +69,9 @@ export function createPgLeaseTable(q: Pq): LeaseTable {
          ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`,
         [nodeId],
       );
+    },
+    async leave(nodeId) {
+      await q.run("DELETE FROM nodes WHERE id = $1", [nodeId]);
     },
     async liveNodes(ttlMs) {
       const rows = await q.rows(
