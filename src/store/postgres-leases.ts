@@ -97,7 +97,14 @@ export function createPgLeaseTable(q: Pq): LeaseTable {
   };
 }
 
-export function leaseLost(lease: Lease): StoreError {
+/** LEASE_LOST; with `otherAccount`, a fenced view used for an account its lease does not cover. */
+export function leaseLost(lease: Lease, otherAccount?: string): StoreError {
+  if (otherAccount !== undefined) {
+    return new StoreError(
+      "LEASE_LOST",
+      `this fenced store holds the lease of account ${lease.accountId}, not ${otherAccount}'s; fence each account's writes with that account's own lease`,
+    );
+  }
   return new StoreError(
     "LEASE_LOST",
     `account ${lease.accountId} moved to another node (node ${lease.nodeId} no longer holds lease epoch ${lease.epoch}); stop polling and sending for it here, the new holder carries on`,

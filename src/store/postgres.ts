@@ -97,7 +97,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresOption
 function fencedOn(q: Pq, lease: Lease): AsyncStore {
   const base = storeOn(q);
   const under = <T>(what: string, accountId: string, fn: (s: AsyncStore) => Promise<T>): Promise<T> => {
-    if (accountId !== lease.accountId) return Promise.reject(leaseLost({ ...lease, accountId }));
+    if (accountId !== lease.accountId) return Promise.reject(leaseLost(lease, accountId));
     return withLease(q, lease, (t) => fn(storeOn(t))).catch((err: unknown) => {
       throw translatePgError(err, what);
     });
