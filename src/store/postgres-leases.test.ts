@@ -145,7 +145,14 @@ if (typeof db === "string") {
     it("share 5/5; a node that stops is taken over within ttl + renew; a paused node is fenced", async () => {
       const pa = pausableClock();
       const make = (nodeId: string, clock: KeeperClock) => {
-        const k = new LeaseKeeper({ nodeId, ops: store.leases, accounts: () => accounts, clock, ttlMs, renewMs });
+        const k = new LeaseKeeper({
+          nodeId,
+          ops: store.leases,
+          accounts: () => accounts,
+          clock,
+          ttlMs,
+          renewMs,
+        });
         k.on("error", () => {});
         return k;
       };

@@ -109,7 +109,10 @@ function fencedOn(q: Pq, lease: Lease): AsyncStore {
       recordPoll: (a, cursor, messages, atMs) =>
         under("inbound.recordPoll", a, (s) => s.inbound.recordPoll(a, cursor, messages, atMs)),
     },
-    cursors: { ...base.cursors, set: (a, cursor) => under("cursors.set", a, (s) => s.cursors.set(a, cursor)) },
+    cursors: {
+      ...base.cursors,
+      set: (a, cursor) => under("cursors.set", a, (s) => s.cursors.set(a, cursor)),
+    },
     contextTokens: {
       ...base.contextTokens,
       reserveSend: (a, userId, quota) =>
