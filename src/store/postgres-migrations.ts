@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL schema, versioned like the SQLite one (migrations.ts): migration N here makes
- * the same change as SQLite's migration N, so both stores stand at the same version number.
+ * the same change as SQLite's migration N, so both stores stand at the same version number (a
+ * change one store alone needs, like 8's leases, is an empty migration on the other).
  * `wxagent_schema` records each version applied. Every pending migration runs in its own
  * transaction with its version row, under `pg_advisory_xact_lock`, so nodes starting at once
  * never apply one twice and a crash mid-upgrade leaves the previous version. Never edit a
