@@ -23,7 +23,9 @@ export type StoreErrorCode =
   /** The database or its directory could not be opened or created. */
   | "DB_OPEN_FAILED"
   /** A group of writes (group commit) was lost: SQLite rolled it back (disk full, I/O error). */
-  | "COMMIT_LOST";
+  | "COMMIT_LOST"
+  /** A fenced write found its account's lease held by another node or a newer epoch (postgres-leases.ts). */
+  | "LEASE_LOST";
 
 const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>([
   "DB_BUSY",

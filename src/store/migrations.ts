@@ -185,6 +185,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbound_pending ON outbound (account_id, id) WHERE state = 'pending';
   CREATE INDEX outbound_deferred ON outbound (account_id, to_user_id, id) WHERE state = 'deferred';
   `,
+  // 8: nothing on SQLite (PostgreSQL's 8 adds nodes and leases: one SQLite process polls every
+  // account under its file lock). Kept so both stores stand at the same version number.
+  `SELECT 1;`,
 ];
 
 export function schemaVersion(db: Database.Database): number {

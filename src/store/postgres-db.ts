@@ -24,6 +24,19 @@ export interface Pq {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/**
+ * PostgreSQL refuses U+0000 in text ("invalid byte sequence"), where SQLite keeps it: every text
+ * parameter loses its NULs here, the one boundary all PostgreSQL statements pass (JSON columns are
+ * unaffected: JSON.stringify writes a NUL as the six characters `\u0000`).
+ */
+export function stripNul(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("\0") ? value.replaceAll("\0", "") : value;
+  if (Array.isArray(value) && value.some((v) => typeof v === "string" && v.includes("\0"))) {
+    return value.map(stripNul);
+  }
+  return value;
+}
+
 /** Each SQL text gets one statement name, so every connection parses it once and reuses the plan. */
 const names = new Map<string, string>();
 function named(sql: string, params: readonly unknown[] | undefined): pg.QueryConfig {
@@ -33,7 +46,7 @@ function named(sql: string, params: readonly unknown[] | undefined): pg.QueryCon
     name = `wx${names.size + 1}`;
     names.set(sql, name);
   }
-  return { name, text: sql, values: params as unknown[] };
+  return { name, text: sql, values: params.map(stripNul) };
 }
 
 function make(on: Queryable, now: () => number, tx: Pq["tx"]): Pq {

@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL schema, versioned like the SQLite one (migrations.ts): migration N here makes
- * the same change as SQLite's migration N, so both stores stand at the same version number.
+ * the same change as SQLite's migration N, so both stores stand at the same version number (a
+ * change one store alone needs, like 8's leases, is an empty migration on the other).
  * `wxagent_schema` records each version applied. Every pending migration runs in its own
  * transaction with its version row, under `pg_advisory_xact_lock`, so nodes starting at once
  * never apply one twice and a crash mid-upgrade leaves the previous version. Never edit a
@@ -176,6 +177,34 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE accounts ADD COLUMN poll_failures INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE accounts ADD COLUMN last_poll_error TEXT;
   ALTER TABLE accounts ADD COLUMN last_poll_error_at_ms BIGINT;
+  `,
+  // 7: as SQLite's 7, only open rows indexed by state (partial indexes), a bubble's state out of
+  // the per-contact index.
+  `
+  DROP INDEX inbound_by_state;
+  CREATE INDEX inbound_open ON inbound (account_id, id) WHERE state IN ('pending', 'processing');
+  DROP INDEX outbound_by_state;
+  DROP INDEX outbound_by_user;
+  CREATE INDEX outbound_by_user ON outbound (account_id, to_user_id, id);
+  CREATE INDEX outbound_pending ON outbound (account_id, id) WHERE state = 'pending';
+  CREATE INDEX outbound_deferred ON outbound (account_id, to_user_id, id) WHERE state = 'deferred';
+  `,
+  // 8: gateway nodes and account leases (postgres-leases.ts). Times are the server's clock
+  // (timestamptz, now()), so nodes never compare their own clocks. A lease row is never deleted:
+  // its epoch only rises, the fencing token of every cursor move and send. node_id NULL: released.
+  `
+  CREATE TABLE nodes (
+    id                 TEXT COLLATE "C" PRIMARY KEY,
+    started_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
+    heartbeat_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
+  CREATE TABLE leases (
+    account_id         TEXT COLLATE "C" PRIMARY KEY,
+    node_id            TEXT COLLATE "C",
+    epoch              BIGINT NOT NULL,
+    expires_at         TIMESTAMPTZ NOT NULL
+  );
+  CREATE INDEX leases_by_node ON leases (node_id);
   `,
 ];
 

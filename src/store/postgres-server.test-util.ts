@@ -169,6 +169,8 @@ const TABLES = [
   "cursors",
   "context_tokens",
   "sessions",
+  "leases",
+  "nodes",
 ];
 
 /**

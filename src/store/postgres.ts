@@ -12,6 +12,7 @@ import { StoreError } from "./errors.js";
 import { createPgAccountStore, createPgContactStore } from "./postgres-accounts.js";
 import { type Pq, poolPq, translatePgError } from "./postgres-db.js";
 import { createPgCursorStore, createPgInboundStore } from "./postgres-inbound.js";
+import { createPgLeaseTable, type Lease, type LeaseTable, leaseLost, withLease } from "./postgres-leases.js";
 import { checkPgSchema, migratePg, PG_MIGRATIONS } from "./postgres-migrations.js";
 import { createPgOutboundStore } from "./postgres-outbound.js";
 import { createPgScheduleStore } from "./postgres-schedules.js";
@@ -36,7 +37,19 @@ export interface OpenPostgresOptions {
   readOnly?: boolean;
 }
 
-export async function openPostgresStore(url: string, options: OpenPostgresOptions = {}): Promise<AsyncStore> {
+/** The PostgreSQL store, with what only a store shared by several nodes has. */
+export type PgStore = AsyncStore & {
+  /** Account leases and node heartbeats (postgres-leases.ts). */
+  leases: LeaseTable;
+  /**
+   * The store as `lease`'s holder writes it: the writes that move the cursor (`inbound.recordPoll`,
+   * `cursors.set`) or send (`contextTokens.reserveSend`, `outbound.markSent`) commit only while the
+   * lease holds, else reject with LEASE_LOST having written nothing; the rest as the plain store.
+   */
+  fenced(lease: Lease): AsyncStore;
+};
+
+export async function openPostgresStore(url: string, options: OpenPostgresOptions = {}): Promise<PgStore> {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
@@ -67,12 +80,57 @@ export async function openPostgresStore(url: string, options: OpenPostgresOption
   }
 
   let closing: Promise<void> | undefined;
-  const root = storeOn(poolPq(pool, options.now ?? Date.now));
-  root.close = () => {
-    closing ??= pool.end();
-    return closing;
+  const q = poolPq(pool, options.now ?? Date.now);
+  const root: PgStore = {
+    ...storeOn(q),
+    leases: guard("leases", createPgLeaseTable(q)),
+    fenced: (lease) => fencedOn(q, lease),
+    close: () => {
+      closing ??= pool.end();
+      return closing;
+    },
   };
   return root;
+}
+
+/** `storeOn(q)` with its cursor moves and sends fenced by `lease` (see PgStore.fenced). */
+function fencedOn(q: Pq, lease: Lease): AsyncStore {
+  const base = storeOn(q);
+  const under = <T>(what: string, accountId: string, fn: (s: AsyncStore) => Promise<T>): Promise<T> => {
+    if (accountId !== lease.accountId) return Promise.reject(leaseLost(lease, accountId));
+    return withLease(q, lease, (t) => fn(storeOn(t))).catch((err: unknown) => {
+      throw translatePgError(err, what);
+    });
+  };
+  return {
+    ...base,
+    inbound: {
+      ...base.inbound,
+      recordPoll: (a, cursor, messages, atMs) =>
+        under("inbound.recordPoll", a, (s) => s.inbound.recordPoll(a, cursor, messages, atMs)),
+    },
+    cursors: {
+      ...base.cursors,
+      set: (a, cursor) => under("cursors.set", a, (s) => s.cursors.set(a, cursor)),
+    },
+    contextTokens: {
+      ...base.contextTokens,
+      reserveSend: (a, userId, quota) =>
+        under("contextTokens.reserveSend", a, (s) => s.contextTokens.reserveSend(a, userId, quota)),
+    },
+    outbound: {
+      ...base.outbound,
+      // A bubble of another account would be fenced by this lease: callers pass their own bubbles.
+      markSent: (id, atMs, serverMessageId) =>
+        under("outbound.markSent", lease.accountId, (s) => s.outbound.markSent(id, atMs, serverMessageId)),
+    },
+    transaction: (fn) =>
+      q
+        .tx((t) => fn(fencedOn(t, lease)))
+        .catch((err: unknown) => {
+          throw translatePgError(err, "store transaction");
+        }),
+  };
 }
 
 /** The tables on `q` (the pool, or one connection inside a transaction). */

@@ -297,6 +297,16 @@ export function storeContract(name: string, harness: ContractHarness): void {
     });
 
     describe("outbound", () => {
+      it("stores text with a NUL in it (PostgreSQL drops the NUL, SQLite keeps it)", async () => {
+        const [m] = await store.inbound.recordPoll("acc", "cur\u0000sor", [inbound("id:nul")], 1);
+        const [o] = await store.outbound.enqueue([bubble("nul", { inboundId: m?.id, text: "a\u0000b" })], 1);
+        await store.outbound.markFailed(o?.id ?? -1, "err\u0000or");
+        const [read] = await store.outbound.forInbound(m?.id ?? -1);
+        expect(read?.text?.replaceAll("\u0000", "")).toBe("ab");
+        expect(read?.lastError?.replaceAll("\u0000", "")).toBe("error");
+        expect((await store.cursors.get("acc")).replaceAll("\u0000", "")).toBe("cursor");
+      });
+
       it("enqueues a whole reply in order and marks bubbles sent", async () => {
         const [m] = await store.inbound.recordPoll("acc", undefined, [inbound("id:1")], 1);
         const inboundId = m?.id ?? -1;
