@@ -120,7 +120,9 @@ describe.skipIf(!hasChromium)("both languages in chromium", () => {
     await chat.fill("#name-input", "小美");
     await chat.click("#name-ok");
     await expect.poll(() => chat.locator("#conv-title").textContent()).toBe("小助手");
-    userId = (await chat.locator("#me-select").inputValue()) ?? "";
+    // The page plays the account's owner until the new user is created: wait for 小美 to be chosen.
+    await expect.poll(() => chat.locator("#me-select option:checked").textContent()).toBe("小美");
+    userId = await chat.locator("#me-select").inputValue();
 
     await chat.fill("#input", "你好");
     await chat.press("#input", "Enter");
