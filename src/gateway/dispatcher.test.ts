@@ -120,6 +120,29 @@ describe("Dispatcher ordering and concurrency", () => {
     expect(rows.map(state)).toEqual(["done", "done", "done", "done", "done"]);
   });
 
+  it("a reply being sent holds no turn slot: another contact's turn starts, and the contact's next waits for it", async () => {
+    const d = dispatcher({ maxTurns: 1 });
+    const sending = deferred<void>();
+    const deliver = delivery.deliverReply.bind(delivery);
+    vi.spyOn(delivery, "deliverReply").mockImplementation(async (m, reply) => {
+      if (m.fromUserId === "A") await sending.promise; // A's reply is slow to go out
+      return deliver(m, reply);
+    });
+    for (const m of inbound(userText("A", "a1"), userText("A", "a2"), userText("B", "b1"))) d.submit(m);
+    await vi.waitFor(() => expect(agent.started).toEqual(["a1"]));
+    agent.gate("a1").resolve();
+    // a1's reply is still going out; the one slot went to B, while a2 waits behind a1's reply.
+    await vi.waitFor(() => expect(agent.started).toEqual(["a1", "b1"]));
+    agent.gate("b1").resolve();
+    await vi.waitFor(() => expect(delivery.textsTo("B")).toEqual(["re: b1"]));
+    expect(agent.started).toEqual(["a1", "b1"]);
+    expect(delivery.textsTo("A")).toEqual([]);
+    sending.resolve();
+    await vi.waitFor(() => expect(agent.started).toEqual(["a1", "b1", "a2"]));
+    agent.gate("a2").resolve();
+    await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual(["re: a1", "re: a2"]));
+  });
+
   it("applies backpressure: the poller waits while the account's backlog is at the bound", async () => {
     const d = dispatcher({ maxTurns: 1, maxBacklog: 2 });
     for (const m of inbound(userText("A", "1"), userText("A", "2"), userText("A", "3"))) d.submit(m);

@@ -15,15 +15,16 @@ export class KeyedScheduler<J> {
   readonly #queuedByGroup = new Map<string, number>();
   readonly #roomWaiters = new Set<() => boolean>();
 
-  constructor(maxConcurrent: number, run: (job: J, key: string) => Promise<void>) {
+  /** `run` may call `release()` to hand its slot back before it ends (see `KeyedLanes`). */
+  constructor(maxConcurrent: number, run: (job: J, key: string, release: () => void) => Promise<void>) {
     if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
       throw new RangeError(`maxConcurrent must be a positive integer, got ${maxConcurrent}`);
     }
     this.#lanes = new KeyedLanes<Entry<J>>(
-      (entry, key) => {
+      (entry, key, release) => {
         this.#count(entry.group, -1);
         this.#notifyRoom();
-        return run(entry.job, key);
+        return run(entry.job, key, release);
       },
       { maxConcurrency: maxConcurrent },
     );

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { KeyedLanes, sequentialize } from "./sequentialize.js";
 
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -92,5 +92,38 @@ describe("KeyedLanes", () => {
     await idle;
     expect(ran).toEqual([1, 3]);
     expect(lanes.activeKeys).toBe(0);
+  });
+
+  it("release() hands the slot to another key while the key stays busy; whenIdle() waits for the job's end", async () => {
+    const end = gate();
+    const ran: string[] = [];
+    let releaseFirst = () => {};
+    const lanes = new KeyedLanes<string>(
+      async (job, _key, release) => {
+        ran.push(job);
+        if (job === "a1") {
+          releaseFirst = release;
+          await end.wait;
+        }
+      },
+      { maxConcurrency: 1 },
+    );
+    lanes.push("a", "a1");
+    lanes.push("a", "a2");
+    lanes.push("b", "b1");
+    expect(ran).toEqual(["a1"]);
+    releaseFirst();
+    releaseFirst(); // twice is once
+    await Promise.resolve();
+    expect(ran).toEqual(["a1", "b1"]); // b got the slot; a2 waits for a1, which still runs
+    let idle = false;
+    void lanes.whenIdle().then(() => {
+      idle = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(idle).toBe(false);
+    end.open();
+    await vi.waitFor(() => expect(ran).toEqual(["a1", "b1", "a2"]));
+    await vi.waitFor(() => expect(idle).toBe(true));
   });
 });

@@ -4,6 +4,10 @@
  * `maxConcurrency` at once (a global bound). A busy key holds at most one slot and keys wait for a
  * slot first come first served, so a slow contact never blocks another one while slots are free.
  *
+ * A job may hand its slot back before it ends (`release`, the third argument of `run`): its key
+ * stays busy, so the key's next job still waits, but another key's job may start. The gateway does
+ * this once the agent has answered, so sending a reply does not count against the turn bound.
+ *
  * `KeyedLanes` is the engine (queued jobs can be paused, dropped, counted); `sequentialize` is the
  * everyday form: `run(item, task)` resolves or rejects with the task, after the earlier tasks of
  * the item's key settled.
@@ -33,11 +37,15 @@ export class KeyedLanes<J> {
   readonly #ready: string[] = [];
   readonly #idleWaiters = new Set<() => void>();
   readonly #max: number;
+  /** Jobs running (a key's lane busy). */
   #running = 0;
+  /** Slots held: running jobs that have not released theirs. */
+  #held = 0;
   #paused = false;
 
   constructor(
-    private readonly run: (job: J, key: string) => Promise<void>,
+    /** Runs a job; `release()` hands its slot back before it ends (the key stays busy). */
+    private readonly run: (job: J, key: string, release: () => void) => Promise<void>,
     options: SequentializeOptions = {},
   ) {
     const max = options.maxConcurrency ?? Number.POSITIVE_INFINITY;
@@ -106,23 +114,35 @@ export class KeyedLanes<J> {
   }
 
   #pump(): void {
-    while (!this.#paused && this.#running < this.#max && this.#ready.length > 0) {
+    while (!this.#paused && this.#held < this.#max && this.#ready.length > 0) {
       const key = this.#ready.shift() as string;
       const lane = this.#lanes.get(key);
       const job = lane?.queue.shift();
       if (!lane || job === undefined) continue;
       lane.busy = true;
       this.#running += 1;
+      this.#held += 1;
       void this.#runOne(key, lane, job);
     }
   }
 
   async #runOne(key: string, lane: Lane<J>, job: J): Promise<void> {
+    let holding = true;
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      this.#held -= 1;
+      this.#pump();
+    };
     try {
-      await this.run(job, key);
+      await this.run(job, key, release);
     } catch {
       // `run` owns its errors; a throw here must not stall the lane.
     } finally {
+      if (holding) {
+        holding = false;
+        this.#held -= 1;
+      }
       lane.busy = false;
       this.#running -= 1;
       if (lane.queue.length > 0) this.#ready.push(key);

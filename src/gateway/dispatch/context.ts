@@ -43,6 +43,11 @@ export interface Job {
   agentText: string | undefined;
   /** A scheduled prompt: `message` is made up (negative id, not stored); its end goes through these. */
   scheduled: ScheduledTurn | undefined;
+  /**
+   * Hands the job's `maxTurns` slot back while the conversation stays busy: called once the agent
+   * has answered, so the reply's sending (send round trips, spacing) holds no agent slot.
+   */
+  releaseTurnSlot: () => void;
 }
 
 /** The frame of a running agent turn: its signal, and how its end is recorded. */

@@ -16,8 +16,8 @@ import { takeOriginalText } from "../unlock-scrub.js";
 import { accessStep } from "./access.js";
 import { AnnounceStep } from "./announce.js";
 import { CommandsStep } from "./commands.js";
-import { Pipeline } from "./compose.js";
-import type { Arrival, Job } from "./context.js";
+import { Pipeline, type Step } from "./compose.js";
+import type { Answered, Arrival, Job } from "./context.js";
 import { FrameStep } from "./frame.js";
 import { inputStep } from "./input.js";
 import { mediaStep } from "./media.js";
@@ -187,8 +187,15 @@ function jobPipeline(
     .use(inputStep({ store, maxTextChars, mediaDir: o.mediaDir, notices, logger }))
     .use(mediaStep({ resolveMedia: o.resolveMedia }))
     .use(turn.step)
+    .use(releaseTurnSlot)
     .use(replyStep({ ...files, ...bubbles, agent, delivery, notices, logger }));
 }
+
+/** Between turn and reply: the agent has answered, so its `maxTurns` slot is free for another turn. */
+const releaseTurnSlot: Step<Answered> = (ctx, next) => {
+  ctx.releaseTurnSlot();
+  return next(ctx);
+};
 
 /** `done` resolved within `ms` ("settled"), or not ("late"); the timer is cleared either way. */
 async function within(done: Promise<void>, ms: number): Promise<"settled" | "late"> {

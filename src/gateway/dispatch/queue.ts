@@ -2,7 +2,9 @@
  * Step 5, queue: the end of a message's pipeline. An empty message is refused; a conversation with
  * `maxQueuedPerContact` turns waiting is refused as a flood (told once per flood); anything else
  * waits in its conversation's lane (one job at a time per conversation, `maxTurns` at once) and
- * runs through the job pipeline when its turn comes. Scheduled prompts join the lanes here too.
+ * runs through the job pipeline when its turn comes; a job hands its slot back once the agent has
+ * answered (`releaseTurnSlot`), so only agent turns count against `maxTurns`, not sending replies.
+ * Scheduled prompts join the lanes here too.
  */
 import type { InboundMessage } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
@@ -11,6 +13,9 @@ import { KeyedScheduler } from "../scheduler.js";
 import type { Step } from "./compose.js";
 import type { Commanded, Job } from "./context.js";
 import type { Notices } from "./notices.js";
+
+/** A queued job's slot, until it runs and gets the scheduler's. */
+const noop = () => {};
 
 export interface QueueStepOptions {
   /** Agent turns running at once across all conversations. */
@@ -33,7 +38,9 @@ export class QueueStep {
 
   constructor(options: QueueStepOptions) {
     this.#o = options;
-    this.#lanes = new KeyedScheduler<Job>(options.maxTurns, (job) => this.#runJob(job));
+    this.#lanes = new KeyedScheduler<Job>(options.maxTurns, (job, _key, release) =>
+      this.#runJob({ ...job, releaseTurnSlot: release }),
+    );
   }
 
   readonly step: Step<Commanded, never> = async (ctx) => {
@@ -47,12 +54,12 @@ export class QueueStep {
     if (this.#lanes.queuedFor(key) >= max) return this.#flood(key, message, max);
     this.#flooded.delete(key);
     const kind = ctx.command === "new" ? "reset" : "turn";
-    this.#push({ message, key, kind, agentText: ctx.agentText, scheduled: undefined });
+    this.#push({ message, key, kind, agentText: ctx.agentText, scheduled: undefined, releaseTurnSlot: noop });
   };
 
   /** A scheduled prompt's turn, queued like a message's (it passed no other step: it is not a message). */
   pushScheduled(message: InboundMessage, key: string, scheduled: ScheduledTurn): void {
-    this.#push({ message, key, kind: "turn", agentText: undefined, scheduled });
+    this.#push({ message, key, kind: "turn", agentText: undefined, scheduled, releaseTurnSlot: noop });
   }
 
   /** The message is queued or running. */
