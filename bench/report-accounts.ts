@@ -73,11 +73,12 @@ median round.
 | --- | --- | --- | --- | --- | --- |
 ${rows}
 
-What bounds *all answered* is the turn bound (\`maxTurns\`, 16 by default): a turn holds its slot
-until its reply is sent, so 1,000 one-message turns go 16 at a time, each a send round trip long.
-\`npm run bench:accounts -- --max-turns 128\` shows the difference on the same machine (measured:
-3.8 / 4.6 / 2.0 s against 9.3 / 5.9 / 3.8 s at 16, with the same CPU per round, the machine at a
-load average of 15). Round 1 costs more CPU than the others: the sends open new connections
+The turn bound (\`maxTurns\`, 16 by default) counts agent turns only: a turn hands its slot
+back once the agent has answered, and its reply goes out without one. Before that change a turn
+held its slot until its reply was sent, so 1,000 one-message turns went 16 at a time, each a send
+round trip long: on the same quiet machine minutes apart, the old code gave 2.72 / 1.6 / 1.37 s,
+the new 3.02 / 1.28 / 1.19 and 2.27 / 1.29 / 0.99 s; on a loaded machine (load average 7.7) the old
+code gave 6.2 / 6.12 / 1.86 s. Round 1 costs more CPU than the others: the sends open new connections
 beside the 1,000 held by the long-polls (HTTP/1.1, one request per connection).
 
 Both processes share the machine's cores (and this VM shares its host): when the machine is busy
