@@ -5,6 +5,7 @@
  * in hex, files/voice/video carry base64(hex), so clients meet both encodings (§10.2, §19.2).
  */
 import { MessageItemType, MessageType, VoiceEncodeType } from "../ilink/wire.js";
+import { WxError } from "../shared/wx-error.js";
 import { encryptEcb, md5Hex, sha256Hex } from "./crypto.js";
 import {
   type Delivery,
@@ -171,12 +172,25 @@ function refMessage(quoted: SimMessage, idOnly: boolean): Wire {
   };
 }
 
-export class InboundError extends Error {
-  constructor(
-    readonly status: 400 | 404,
-    message: string,
-  ) {
-    super(message);
+export type InboundErrorCode =
+  /** 404: the quoted message_id is not one of this account's messages */
+  | "SIM_QUOTE_NOT_FOUND"
+  /** 400: no text, media or raw_items: nothing to send */
+  | "SIM_EMPTY_MESSAGE";
+
+const INBOUND_STATUS: Record<InboundErrorCode, 400 | 404> = {
+  SIM_QUOTE_NOT_FOUND: 404,
+  SIM_EMPTY_MESSAGE: 400,
+};
+
+/** A message `POST /sim/messages` cannot send: the control API answers `status` with the message. */
+export class InboundError extends WxError<InboundErrorCode> {
+  override name = "InboundError";
+  readonly status: 400 | 404;
+
+  constructor(code: InboundErrorCode, message: string) {
+    super(code, message);
+    this.status = INBOUND_STATUS[code];
   }
 }
 
@@ -205,7 +219,8 @@ export function sendInbound(state: SimState, account: SimAccount, input: Inbound
     const quoted = state.messages.find(
       (m) => m.account_id === account.account_id && m.message_id.toString() === String(q.message_id),
     );
-    if (!quoted) throw new InboundError(404, `quote: no message ${q.message_id} with this account`);
+    if (!quoted)
+      throw new InboundError("SIM_QUOTE_NOT_FOUND", `quote: no message ${q.message_id} with this account`);
     quotedId = quoted.message_id.toString();
     ref = refMessage(quoted, q.id_only === true);
   }
@@ -222,7 +237,10 @@ export function sendInbound(state: SimState, account: SimAccount, input: Inbound
   }
   for (const raw of input.raw_items ?? []) wireItems.push(raw as Wire);
   if (wireItems.length === 0)
-    throw new InboundError(400, "a message needs text, image, file, voice, video or raw_items");
+    throw new InboundError(
+      "SIM_EMPTY_MESSAGE",
+      "a message needs text, image, file, voice, video or raw_items",
+    );
   if (ref && wireItems[0]) wireItems[0] = { ...wireItems[0], ref_msg: ref };
 
   account.contacts.add(input.from);

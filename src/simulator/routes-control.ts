@@ -60,6 +60,16 @@ function validMedia(v: unknown, kind: string): string | undefined {
 
 export function controlRoutes(state: SimState): Hono {
   const app = new Hono();
+  accountRoutes(app, state);
+  qrRoutes(app, state);
+  messageRoutes(app, state);
+  faultRoutes(app, state);
+  configRoutes(app, state);
+  return app;
+}
+
+/** /sim/accounts and /sim/users: bound bot accounts and WeChat users. */
+function accountRoutes(app: Hono, state: SimState): void {
   const base = (): { base_url: string; cdn_base_url: string } => ({
     base_url: state.publicBaseUrl,
     cdn_base_url: `${state.publicBaseUrl}/c2c`,
@@ -95,7 +105,10 @@ export function controlRoutes(state: SimState): Hono {
 
   /** GET /sim/users → {users: [{user_id, name, created_at_ms}]} */
   app.get("/users", (c) => json(c, { users: [...state.users.values()] }));
+}
 
+/** /sim/qr: the phone's side of a QR login (scan, confirm, expire). */
+function qrRoutes(app: Hono, state: SimState): void {
   /** GET /sim/qr → {qrcodes: [{qrcode, status, created_at_ms, user_id, account_id, verify_code, wrong_codes, local_tokens}]} */
   app.get("/qr", (c) => json(c, { qrcodes: [...state.qrs.values()].map(describeQr) }));
 
@@ -140,7 +153,10 @@ export function controlRoutes(state: SimState): Hono {
     expireQr(state, qr);
     return json(c, { qrcode: qr.qrcode, status: qr.status });
   });
+}
 
+/** /sim/messages, /sim/typing and /sim/media: a user writes, and what was exchanged is read back. */
+function messageRoutes(app: Hono, state: SimState): void {
   /**
    * POST /sim/messages {account_id, from, text?, image?, file?, voice?, video?, group_id?, quote?, raw_items?} →
    * {message_id, context_token}. Media: {name, base64, mime?}; voice also {transcript?, playtime_ms?}
@@ -202,7 +218,10 @@ export function controlRoutes(state: SimState): Hono {
       "content-type": object.mime ?? "application/octet-stream",
     });
   });
+}
 
+/** /sim/faults: injected failures, expired tokens and redeliveries. */
+function faultRoutes(app: Hono, state: SimState): void {
   /**
    * POST /sim/faults, one of:
    *   {endpoint, count?, status?, ret?, errmsg?, latency_ms?, drop?, account_id?} → {fault_id, ...rule}
@@ -239,7 +258,10 @@ export function controlRoutes(state: SimState): Hono {
     emit(state, "fault.cleared", { cleared });
     return json(c, { cleared });
   });
+}
 
+/** /sim/config and /sim/events: the realism settings, and everything as SSE. */
+function configRoutes(app: Hono, state: SimState): void {
   /** GET /sim/config → {config} */
   app.get("/config", (c) => json(c, { config: state.config }));
 
@@ -277,6 +299,4 @@ export function controlRoutes(state: SimState): Hono {
       state.listeners.delete(listener);
     }),
   );
-
-  return app;
 }

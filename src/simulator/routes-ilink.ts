@@ -28,7 +28,16 @@ export function typingTicket(accountId: string, userId: string): string {
 
 export function ilinkRoutes(state: SimState): Hono {
   const app = new Hono();
+  qrLoginRoutes(app, state);
+  messageRoutes(app, state);
+  uploadRoutes(app, state);
+  typingRoutes(app, state);
+  presenceRoutes(app, state);
+  return app;
+}
 
+/** get_bot_qrcode and get_qrcode_status: the QR login (§2.1, §2.2). */
+function qrLoginRoutes(app: Hono, state: SimState): void {
   const getBotQrcode = async (c: Context): Promise<Response> => {
     const bad = checkAppHeaders(c);
     if (bad) return bad;
@@ -61,7 +70,10 @@ export function ilinkRoutes(state: SimState): Hono {
     if (!qr) return apiError(c, SimErr.BAD_REQUEST, "qrcode not found");
     return sendJson(c, await pollQrStatus(state, qr, c.req.query("verify_code"), c.req.raw.signal));
   });
+}
 
+/** getupdates and sendmessage: the long poll and the bot's replies (§2.3, §2.4). */
+function messageRoutes(app: Hono, state: SimState): void {
   app.post(path(Endpoint.getUpdates), async (c) => {
     const hint = { longpolling_timeout_ms: state.config.longpolling_timeout_ms };
     const auth = authenticate(c, state, hint);
@@ -102,7 +114,10 @@ export function ilinkRoutes(state: SimState): Hono {
     }
     return sendJson(c, { ret: 0, errmsg: "", message_id: outcome.message_id });
   });
+}
 
+/** getuploadurl: where the bot's encrypted media goes on the CDN (§2.5). */
+function uploadRoutes(app: Hono, state: SimState): void {
   app.post(path(Endpoint.getUploadUrl), async (c) => {
     const auth = authenticate(c, state);
     if (!auth.ok) return auth.response;
@@ -136,7 +151,10 @@ export function ilinkRoutes(state: SimState): Hono {
       `&filekey=${encodeURIComponent(v.filekey)}`;
     return sendJson(c, { ret: 0, errmsg: "", upload_param: uploadParam, upload_full_url: uploadFullUrl });
   });
+}
 
+/** getconfig and sendtyping: the typing ticket and the typing indicator (§2.6, §2.7). */
+function typingRoutes(app: Hono, state: SimState): void {
   app.post(path(Endpoint.getConfig), async (c) => {
     const auth = authenticate(c, state);
     if (!auth.ok) return auth.response;
@@ -171,7 +189,10 @@ export function ilinkRoutes(state: SimState): Hono {
     emit(state, "typing", event);
     return sendJson(c, { ret: 0, errmsg: "" });
   });
+}
 
+/** notifystart and notifystop: whether the bot is online (§2.8). */
+function presenceRoutes(app: Hono, state: SimState): void {
   for (const [endpoint, online] of [
     [Endpoint.notifyStart, true],
     [Endpoint.notifyStop, false],
@@ -186,6 +207,4 @@ export function ilinkRoutes(state: SimState): Hono {
       return sendJson(c, { ret: 0, errmsg: "" });
     });
   }
-
-  return app;
 }

@@ -145,29 +145,7 @@ export async function checkAcpCommand(
     }
     return warnings.length > 0 ? { ...result, warnings } : result;
   } catch (err) {
-    if (options.signal?.aborted) {
-      return {
-        ok: false,
-        resolvedCommand,
-        problem: "the check was cancelled before the agent answered",
-        fix: `run \`wxagent doctor\` again; if npx was still downloading the package, run \`${commandLine}\` once by hand first (it waits silently for input when ready; stop it with Ctrl-C)`,
-      };
-    }
-    const message = messageOf(err);
-    const timedOut = err instanceof AcpError && message.includes("did not answer initialize");
-    // An adapter that does not start may simply need a newer Node.
-    const needs = options.preset ? ACP_PRESET_NEEDS[options.preset] : undefined;
-    const node = needs
-      ? ` (the ${options.preset} preset needs ${needs.node}; this is Node ${process.versions.node})`
-      : "";
-    return {
-      ok: false,
-      resolvedCommand,
-      problem: message,
-      fix: timedOut
-        ? `run \`${commandLine}\` by hand: it should wait silently for JSON on stdin; if it prints a prompt or help, add the agent's ACP flag${node}`
-        : `fix what the agent said (install, login, API key), then run \`wxagent doctor\` again${node}`,
-    };
+    return startFailure(err, options, resolvedCommand, commandLine);
   } finally {
     if (proc) {
       proc.kill();
@@ -175,6 +153,38 @@ export async function checkAcpCommand(
     }
     if (scratch) await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/** The report of an agent that did not start or answer `initialize`, with the fix. */
+function startFailure(
+  err: unknown,
+  options: AcpCheckOptions,
+  resolvedCommand: string,
+  commandLine: string,
+): AcpCheckResult {
+  if (options.signal?.aborted) {
+    return {
+      ok: false,
+      resolvedCommand,
+      problem: "the check was cancelled before the agent answered",
+      fix: `run \`wxagent doctor\` again; if npx was still downloading the package, run \`${commandLine}\` once by hand first (it waits silently for input when ready; stop it with Ctrl-C)`,
+    };
+  }
+  const message = messageOf(err);
+  const timedOut = err instanceof AcpError && message.includes("did not answer initialize");
+  // An adapter that does not start may simply need a newer Node.
+  const needs = options.preset ? ACP_PRESET_NEEDS[options.preset] : undefined;
+  const node = needs
+    ? ` (the ${options.preset} preset needs ${needs.node}; this is Node ${process.versions.node})`
+    : "";
+  return {
+    ok: false,
+    resolvedCommand,
+    problem: message,
+    fix: timedOut
+      ? `run \`${commandLine}\` by hand: it should wait silently for JSON on stdin; if it prints a prompt or help, add the agent's ACP flag${node}`
+      : `fix what the agent said (install, login, API key), then run \`wxagent doctor\` again${node}`,
+  };
 }
 
 /**
@@ -281,30 +291,39 @@ async function firstMessage(
     const mode = modes[last];
     return { ok: true, reply, modes, ...(last === "read-only" && mode ? { mode } : {}) };
   } catch (err) {
-    if (err instanceof AcpError && err.code === "ACP_TIMEOUT") {
-      return {
-        ok: false,
-        ...(modes ? { modes } : {}),
-        problem: err.message,
-        fix: "check that this machine reaches the model's API (DNS, firewall; a proxy goes in HTTPS_PROXY, which the sandbox passes on), then run `wxagent doctor` again",
-      };
-    }
-    if (err instanceof AcpError && err.code === "ACP_AUTH_REQUIRED") {
-      return {
-        ok: false,
-        ...(modes ? { modes } : {}),
-        needsLogin: true,
-        problem: "needs login",
-        fix: proc.loginFix("run `wxagent doctor` again"),
-      };
-    }
+    return promptFailure(err, proc, modes);
+  }
+}
+
+/** The report of a session or test prompt that failed (the modes found so far kept), with the fix. */
+function promptFailure(
+  err: unknown,
+  proc: AcpProcess,
+  modes: Partial<Record<PresetName, string>> | undefined,
+): Partial<AcpCheckResult> {
+  if (err instanceof AcpError && err.code === "ACP_TIMEOUT") {
     return {
       ok: false,
       ...(modes ? { modes } : {}),
-      problem: messageOf(err),
-      fix: `run \`${proc.commandLine}\` by hand to see its error, fix that, then run doctor again`,
+      problem: err.message,
+      fix: "check that this machine reaches the model's API (DNS, firewall; a proxy goes in HTTPS_PROXY, which the sandbox passes on), then run `wxagent doctor` again",
     };
   }
+  if (err instanceof AcpError && err.code === "ACP_AUTH_REQUIRED") {
+    return {
+      ok: false,
+      ...(modes ? { modes } : {}),
+      needsLogin: true,
+      problem: "needs login",
+      fix: proc.loginFix("run `wxagent doctor` again"),
+    };
+  }
+  return {
+    ok: false,
+    ...(modes ? { modes } : {}),
+    problem: messageOf(err),
+    fix: `run \`${proc.commandLine}\` by hand to see its error, fix that, then run doctor again`,
+  };
 }
 
 /** A TurnRecorder that also keeps the agent's notices (normally only logged) for the report. */

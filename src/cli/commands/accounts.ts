@@ -11,27 +11,7 @@ const NO_OWNER_NOTE =
 export function defineAccounts(cmd: Command): void {
   const accounts = cmd
     .option("--json", "print {accounts: [...]}, the same answer as `wxagent status --json`")
-    .action(async (opts: { json?: boolean }) => {
-      await withExistingHome(({ store, paths, gateway }) => {
-        const list = accountsJson(store, paths.home, gateway.quotaPerToken);
-        printAnswer(
-          opts.json,
-          { accounts: list },
-          () =>
-            list.map((a) => ({
-              account: a.account,
-              state: a.state,
-              polling: a.polling,
-              owner: a.owner ?? "none",
-              simulated: a.simulated ? "yes" : "no",
-              base_url: a.base_url,
-              last_message: a.last_message_at,
-            })),
-          "no accounts yet: run `wxagent login`, or `wxagent accounts add …` with known credentials",
-        );
-        if (!opts.json) for (const a of list) if (a.fix) process.stdout.write(`${a.account}: ${a.fix}\n`);
-      });
-    });
+    .action(listAccounts);
 
   accounts
     .command("add")
@@ -41,45 +21,7 @@ export function defineAccounts(cmd: Command): void {
     .requiredOption("--account-id <id>", "bot account id (…@im.bot)")
     .option("--cdn-base-url <url>", "CDN base URL", urlOption("--cdn-base-url"), DEFAULT_CDN_BASE_URL)
     .option("--owner <userId>", "the WeChat user who owns the bot (…@im.wechat); without it nobody is owner")
-    .action(
-      async (opts: {
-        baseUrl: string;
-        token: string;
-        accountId: string;
-        cdnBaseUrl: string;
-        owner?: string;
-      }) => {
-        if (!opts.token.trim()) throw usage("--token must not be empty");
-        // An account of a simulator is marked so: `npm start` forgets it once the simulator is gone.
-        const { loginMarks } = await import("../../ops/login.js");
-        const marks = await loginMarks({ accountId: opts.accountId, baseUrl: opts.baseUrl });
-        await withHome(({ store }) => {
-          const existing = store.accounts.get(opts.accountId);
-          // Adding again without --owner keeps the owner recorded before.
-          const owner = opts.owner ?? existing?.ownerUserId;
-          const name = marks.name ?? existing?.name;
-          store.accounts.upsert({
-            id: opts.accountId,
-            baseUrl: opts.baseUrl,
-            cdnBaseUrl: opts.cdnBaseUrl,
-            token: opts.token.trim(),
-            state: "active",
-            ...(owner ? { ownerUserId: owner } : {}),
-            ...(name ? { name } : {}),
-            ...(marks.simulated ? { simulated: true } : {}),
-          });
-          if (existing && existing.token !== opts.token.trim()) {
-            // A new token is a new session: the old cursor and context tokens belong to the old one.
-            store.cursors.set(opts.accountId, "");
-            store.contextTokens.clear(opts.accountId);
-          }
-          process.stdout.write(
-            `account ${opts.accountId} ${existing ? "updated" : "added"}${marks.simulated ? " (on the simulator)" : ""}${owner ? ` (owner ${owner})` : ""}\n`,
-          );
-          if (!owner) process.stderr.write(`${NO_OWNER_NOTE}\n`);
-        });
-      },
-    );
+    .action(addAccount);
 
   accounts
     .command("remove <id>")
@@ -90,4 +32,66 @@ export function defineAccounts(cmd: Command): void {
         process.stdout.write(`account ${id} removed\n`);
       });
     });
+}
+
+/** `wxagent accounts [--json]`: the table (and each account's fix), or the JSON of `status --json`. */
+async function listAccounts(opts: { json?: boolean }): Promise<void> {
+  await withExistingHome(({ store, paths, gateway }) => {
+    const list = accountsJson(store, paths.home, gateway.quotaPerToken);
+    printAnswer(
+      opts.json,
+      { accounts: list },
+      () =>
+        list.map((a) => ({
+          account: a.account,
+          state: a.state,
+          polling: a.polling,
+          owner: a.owner ?? "none",
+          simulated: a.simulated ? "yes" : "no",
+          base_url: a.base_url,
+          last_message: a.last_message_at,
+        })),
+      "no accounts yet: run `wxagent login`, or `wxagent accounts add …` with known credentials",
+    );
+    if (!opts.json) for (const a of list) if (a.fix) process.stdout.write(`${a.account}: ${a.fix}\n`);
+  });
+}
+
+/** `wxagent accounts add`: an account from known credentials, or new credentials for a known one. */
+async function addAccount(opts: {
+  baseUrl: string;
+  token: string;
+  accountId: string;
+  cdnBaseUrl: string;
+  owner?: string;
+}): Promise<void> {
+  if (!opts.token.trim()) throw usage("--token must not be empty");
+  // An account of a simulator is marked so: `npm start` forgets it once the simulator is gone.
+  const { loginMarks } = await import("../../ops/login.js");
+  const marks = await loginMarks({ accountId: opts.accountId, baseUrl: opts.baseUrl });
+  await withHome(({ store }) => {
+    const existing = store.accounts.get(opts.accountId);
+    // Adding again without --owner keeps the owner recorded before.
+    const owner = opts.owner ?? existing?.ownerUserId;
+    const name = marks.name ?? existing?.name;
+    store.accounts.upsert({
+      id: opts.accountId,
+      baseUrl: opts.baseUrl,
+      cdnBaseUrl: opts.cdnBaseUrl,
+      token: opts.token.trim(),
+      state: "active",
+      ...(owner ? { ownerUserId: owner } : {}),
+      ...(name ? { name } : {}),
+      ...(marks.simulated ? { simulated: true } : {}),
+    });
+    if (existing && existing.token !== opts.token.trim()) {
+      // A new token is a new session: the old cursor and context tokens belong to the old one.
+      store.cursors.set(opts.accountId, "");
+      store.contextTokens.clear(opts.accountId);
+    }
+    process.stdout.write(
+      `account ${opts.accountId} ${existing ? "updated" : "added"}${marks.simulated ? " (on the simulator)" : ""}${owner ? ` (owner ${owner})` : ""}\n`,
+    );
+    if (!owner) process.stderr.write(`${NO_OWNER_NOTE}\n`);
+  });
 }

@@ -3,32 +3,25 @@ import type { Command } from "commander";
 import { createBufferedLogger, LogBuffer } from "../../admin/log-buffer.js";
 import { adminUrl, type FetchApp, startAdminServer } from "../../admin/server.js";
 import type { Config } from "../../config/index.js";
-import { createGateway, type Gateway } from "../../gateway/gateway.js";
-import { createILinkTransport } from "../../gateway/ilink-transport.js";
-import { createAccessPolicy } from "../../gateway/policy/access.js";
-import { profileResolver, type ResolvedProfile, resolveProfile } from "../../gateway/policy/profile.js";
+import type { Gateway } from "../../gateway/gateway.js";
+import type { ResolvedProfile } from "../../gateway/policy/profile.js";
 import { createHistoryPruner, type HistoryPruner } from "../../gateway/retention.js";
 import { ensureAdminToken } from "../../ops/token.js";
 import type { Account, Store } from "../../store/types.js";
 import { createLogger, setLogger } from "../../util/logger.js";
 import { type AccountWatch, watchAccounts } from "../account-watch.js";
 import { lazyAdmin } from "../admin-lazy.js";
-import { type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { CliError, usage } from "../errors.js";
-import { mediaWiring, migrateWorkspaces, retentionFrom, unlockWiring } from "../gateway-wiring.js";
+import { retentionFrom } from "../gateway-wiring.js";
 import { type OpenedHome, openHome } from "../home.js";
 import { intOption, listenError, portOption } from "../options.js";
 import { onShutdown } from "../signals.js";
 import type { EmbeddedSimulator } from "../sim-embed.js";
 import { forgetGoneSimulatorAccounts, retireOldSimHome } from "../sim-home.js";
+import { buildGateway, type GatewayFlags } from "./start-gateway.js";
 
-export interface StartOptions {
-  agent?: AgentKind;
+export interface StartOptions extends GatewayFlags {
   account?: string[];
-  echoDelayMs?: number;
-  spacingMs?: number;
-  maxTurns?: number;
-  dmPolicy?: "open" | "allowlist" | "pairing" | "disabled";
   sim?: boolean;
   simPort?: number;
   adminPort?: number;
@@ -89,13 +82,7 @@ async function runStart(opts: StartOptions): Promise<void> {
   let watch: AccountWatch | undefined;
   try {
     await tidySimulatedAccounts(home, say);
-    const active = store.accounts.list().filter((a) => a.state === "active");
-    if (opts.sim === true || (opts.sim !== false && active.length === 0 && !opts.account?.length)) {
-      // In the same home as every other account: the CLI in another terminal sees this session.
-      // Loaded only here: a gateway with accounts of its own never holds the simulator.
-      const { startEmbeddedSimulator } = await import("../sim-embed.js");
-      sim = await startEmbeddedSimulator(store, { port: opts.simPort, onAccount: () => watch?.check() });
-    }
+    sim = await startSimulatorIfWanted(home, opts, () => watch?.check());
     const accounts = selectAccounts(home, opts.account);
     if (accounts.length === 0 && opts.account?.length) {
       throw new CliError(
@@ -103,110 +90,26 @@ async function runStart(opts: StartOptions): Promise<void> {
       );
     }
 
-    const choice = await chooseAgent(config, opts.agent);
-    await migrateWorkspaces(store, paths, choice, createLogger("cli:start"));
-    const agent = await buildAgent({
-      choice,
-      config,
-      paths,
-      store,
-      ...(opts.echoDelayMs !== undefined ? { echoDelayMs: opts.echoDelayMs } : {}),
-    });
-    const profileFor = simulatorAwareProfiles(config, store, opts.dmPolicy);
-    const media = mediaWiring(config, paths, choice);
-    gateway = createGateway({
-      store,
-      agent,
-      transportFor: (a) => createILinkTransport(a, media.transport),
-      media: media.media,
-      languageFor: (id) => profileFor(id).language,
-      accountIds: accounts.map((a) => a.id),
-      maxTurns: opts.maxTurns ?? config.gateway.maxTurns,
-      delivery: {
-        chunkChars: config.gateway.chunkChars,
-        spacingMs: opts.spacingMs ?? config.gateway.spacingMs,
-        quotaPerToken: config.gateway.quotaPerToken,
-        typingStartAfterMs: config.gateway.typingAfterMs,
-      },
-      dispatch: {
-        sendQuota: config.gateway.quotaPerToken,
-        ...(config.gateway.turnTimeoutMs ? { turnTimeoutMs: config.gateway.turnTimeoutMs } : {}),
-        access: createAccessPolicy({
-          store,
-          profileFor,
-          onPairingRequest: (r) =>
-            gateway?.reportHome({
-              kind: "pairing-request",
-              accountId: r.accountId,
-              subject: r.userId,
-              text: `pairing request from ${r.userId}: run \`wxagent pairing approve ${r.code}\` (or approve it on the Contacts page)`,
-            }),
-        }),
-        ...media.dispatch,
-        unlock: unlockWiring(config, store),
-      },
-      schedule: {
-        graceMs: config.schedule.graceMs,
-        warnLeadMs: config.schedule.warnLeadMs,
-        language: config.schedule.language,
-        limits: {
-          maxJobsPerContact: config.schedule.maxJobsPerContact,
-          contactMinIntervalMs: config.schedule.contactMinIntervalMs,
-          maxBodyChars: 4000,
-        },
-      },
-      home: config.home,
-    });
+    const built = await buildGateway(home, opts, accounts);
+    const { choice, agent, profileFor, media } = built;
+    gateway = built.gateway;
     const gw = gateway;
     const w = watchAccounts({ store, home: paths.home, gateway: gw, only: opts.account, say });
     watch = w;
     for (const a of accounts) w.lock(a);
-    gw.on((event) => {
-      if (event.type !== "expired") return;
-      const resumes = store.accounts.get(event.accountId)?.simulated ? "" : "; polling resumes by itself";
-      say(`account ${event.accountId}: ${event.reason}${resumes}`);
-    });
+    sayExpiries(gw, store, say);
     await gw.start();
-    pruner = createHistoryPruner({
-      store,
-      mediaDir: paths.mediaDir,
-      logger: createLogger("retention"),
-      ...retentionFrom(config.history),
-    });
-    pruner.start();
+    pruner = startPruner(home);
     const prune = pruner;
-
-    // The admin UI and REST API, on loopback behind the token in <home>/admin-token; built on
-    // the first request (cli/admin-lazy.ts).
-    const token = ensureAdminToken(paths);
-    const adminApp = lazyAdmin({
-      ops: {
-        store,
-        paths,
-        limits: {
-          chunkChars: config.gateway.chunkChars,
-          spacingMs: config.gateway.spacingMs,
-          quotaPerToken: config.gateway.quotaPerToken,
-        },
-        mediaAllowHosts: config.media.allowHosts,
-        scheduleChanged: () => gw.pokeSchedule(),
-        languageFor: (id) => profileFor(id).language,
-      },
-      // A QR login in the admin UI is polled the moment it is saved.
-      onAccountSaved: () => w.check(),
-      app: {
-        token,
-        config,
-        gateway: gw,
-        logBuffer,
-        ...(sim ? { simulatorUrl: sim.simulator.url } : {}),
-      },
+    const { token, adminApp, admin } = await startAdmin({
+      home,
+      gateway: gw,
+      watch: w,
+      profileFor,
+      logBuffer,
+      sim,
+      adminPort: opts.adminPort,
     });
-    const admin = await startAdminOnPort(
-      adminApp,
-      opts.adminPort ?? config.admin.port,
-      opts.adminPort !== undefined,
-    );
     printBanner({
       admin: adminLine(admin.url, token, paths.adminTokenPath, process.stdout.isTTY === true),
       accounts,
@@ -244,6 +147,33 @@ async function runStart(opts: StartOptions): Promise<void> {
   }
 }
 
+/**
+ * The embedded simulator, with `--sim`, or when there is no active account and no `--account`
+ * (`--no-sim`: never). In the same home as every other account: the CLI in another terminal sees
+ * this session.
+ */
+async function startSimulatorIfWanted(
+  home: OpenedHome,
+  opts: StartOptions,
+  onAccount: () => void,
+): Promise<EmbeddedSimulator | undefined> {
+  const active = home.store.accounts.list().filter((a) => a.state === "active");
+  const wanted = opts.sim === true || (opts.sim !== false && active.length === 0 && !opts.account?.length);
+  if (!wanted) return undefined;
+  // Loaded only here: a gateway with accounts of its own never holds the simulator.
+  const { startEmbeddedSimulator } = await import("../sim-embed.js");
+  return startEmbeddedSimulator(home.store, { port: opts.simPort, onAccount });
+}
+
+/** An account whose session expired is named on stderr, with whether polling resumes. */
+function sayExpiries(gateway: Gateway, store: Store, say: (line: string) => void): void {
+  gateway.on((event) => {
+    if (event.type !== "expired") return;
+    const resumes = store.accounts.get(event.accountId)?.simulated ? "" : "; polling resumes by itself";
+    say(`account ${event.accountId}: ${event.reason}${resumes}`);
+  });
+}
+
 /** Retire `<home>/sim/` of an older wxagent, and forget simulated accounts whose simulator is gone. */
 async function tidySimulatedAccounts(home: OpenedHome, say: (line: string) => void): Promise<void> {
   const old = retireOldSimHome(home.paths.home);
@@ -276,39 +206,58 @@ function retireEmbeddedAccounts(store: Store, simUrl: string): void {
   }
 }
 
+/** The history pruner of config.json's `history`, started. */
+function startPruner(home: OpenedHome): HistoryPruner {
+  const pruner = createHistoryPruner({
+    store: home.store,
+    mediaDir: home.paths.mediaDir,
+    logger: createLogger("retention"),
+    ...retentionFrom(home.config.history),
+  });
+  pruner.start();
+  return pruner;
+}
+
 /**
- * The simulator's people are all played by the user at the chat page: on a simulated account
- * answer every one of them, in direct chats and in groups (when @-mentioned), unless the config
- * or `--dm-policy` says otherwise. Real accounts keep their configured policies.
+ * The admin UI and REST API, on loopback behind the token in <home>/admin-token; built on the
+ * first request (cli/admin-lazy.ts).
  */
-function simulatorAwareProfiles(
-  config: Config,
-  store: Store,
-  dmPolicy: StartOptions["dmPolicy"],
-): (accountId: string) => ResolvedProfile {
-  const real = profileResolver(config, dmPolicy ? { dmPolicy } : {});
-  // Asked several times per message: whether an account is simulated is read once (an id is
-  // the simulator's or WeChat's for good), not from the store on every call.
-  const isSimulated = new Map<string, boolean>();
-  const simulated = new Map<string, ResolvedProfile>();
-  return (accountId) => {
-    const known = simulated.get(accountId);
-    if (known) return known;
-    let sim = isSimulated.get(accountId);
-    if (sim === undefined) {
-      const account = store.accounts.get(accountId);
-      sim = account?.simulated === true;
-      if (account) isSimulated.set(accountId, sim);
-    }
-    if (!sim) return real(accountId);
-    const own = config.accounts?.[accountId];
-    const p = resolveProfile(config, accountId, {
-      dmPolicy: dmPolicy ?? ((own?.dmPolicy ?? config.defaults?.dmPolicy) ? undefined : "open"),
-      ...((own?.groupPolicy ?? config.defaults?.groupPolicy) ? {} : { groupPolicy: "open" as const }),
-    });
-    simulated.set(accountId, p);
-    return p;
-  };
+async function startAdmin(o: {
+  home: OpenedHome;
+  gateway: Gateway;
+  watch: AccountWatch;
+  profileFor: (accountId: string) => ResolvedProfile;
+  logBuffer: LogBuffer;
+  sim: EmbeddedSimulator | undefined;
+  adminPort: number | undefined;
+}) {
+  const { store, config, paths } = o.home;
+  const token = ensureAdminToken(paths);
+  const adminApp = lazyAdmin({
+    ops: {
+      store,
+      paths,
+      limits: {
+        chunkChars: config.gateway.chunkChars,
+        spacingMs: config.gateway.spacingMs,
+        quotaPerToken: config.gateway.quotaPerToken,
+      },
+      mediaAllowHosts: config.media.allowHosts,
+      scheduleChanged: () => o.gateway.pokeSchedule(),
+      languageFor: (id) => o.profileFor(id).language,
+    },
+    // A QR login in the admin UI is polled the moment it is saved.
+    onAccountSaved: () => o.watch.check(),
+    app: {
+      token,
+      config,
+      gateway: o.gateway,
+      logBuffer: o.logBuffer,
+      ...(o.sim ? { simulatorUrl: o.sim.simulator.url } : {}),
+    },
+  });
+  const admin = await startAdminOnPort(adminApp, o.adminPort ?? config.admin.port, o.adminPort !== undefined);
+  return { token, adminApp, admin };
 }
 
 function selectAccounts(home: OpenedHome, only: string[] | undefined): Account[] {

@@ -30,7 +30,7 @@ import {
 import { silkInfo } from "./silk.js";
 import { readHead, sniffBytes } from "./sniff.js";
 import { mediaWords } from "./texts.js";
-import type { Transcriber } from "./transcribe.js";
+import type { AudioInput, Transcriber } from "./transcribe.js";
 import { type CdnUrlPolicy, createCdnUrlPolicy } from "./urls.js";
 import { looksLikeSilk, silkToWav } from "./voice.js";
 
@@ -316,22 +316,7 @@ async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: bo
     } else if (!mp3) {
       audio = { bytes: raw, name: ref.name, mime: ref.mime };
     }
-    if (ctx.transcriber && audio) {
-      try {
-        const text = await ctx.transcriber.transcribe(audio, ctx.signal);
-        if (text) {
-          ref.transcript = text;
-          ctx.out.textAdditions.push(
-            `${quoted ? "[quoted voice note, transcribed] " : "[voice note, transcribed] "}${text}`,
-          );
-          return ref;
-        }
-        ctx.logger.warn("the transcription endpoint returned no text");
-      } catch (err) {
-        if (ctx.signal?.aborted) throw err;
-        ctx.logger.warn({ code: codeOf(err), err: messageOf(err) }, "voice transcription failed");
-      }
-    }
+    if (audio && (await transcribeInto(ref, audio, ctx, quoted))) return ref;
   } else {
     ctx.logger.warn("voice note without transcript or audio");
   }
@@ -343,6 +328,26 @@ async function prepareVoice(item: MessageItem, tag: string, ctx: Ctx, quoted: bo
   const fallback = voiceFallbackNotice(ctx.lang);
   if (!ctx.out.userNotices.includes(fallback)) ctx.out.userNotices.push(fallback);
   return ref;
+}
+
+/** Asks the transcription endpoint (if any) for the text of `audio`; true when `ref` got a transcript. */
+async function transcribeInto(ref: MediaRef, audio: AudioInput, ctx: Ctx, quoted: boolean): Promise<boolean> {
+  if (!ctx.transcriber) return false;
+  try {
+    const text = await ctx.transcriber.transcribe(audio, ctx.signal);
+    if (text) {
+      ref.transcript = text;
+      ctx.out.textAdditions.push(
+        `${quoted ? "[quoted voice note, transcribed] " : "[voice note, transcribed] "}${text}`,
+      );
+      return true;
+    }
+    ctx.logger.warn("the transcription endpoint returned no text");
+  } catch (err) {
+    if (ctx.signal?.aborted) throw err;
+    ctx.logger.warn({ code: codeOf(err), err: messageOf(err) }, "voice transcription failed");
+  }
+  return false;
 }
 
 /** A voice note over `maxVoiceMs`: not decoded, not kept, the user told why. */
