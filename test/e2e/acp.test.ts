@@ -83,7 +83,7 @@ interface StartOptions {
   defaults?: Record<string, unknown>;
 }
 
-/** The gateway and the ACP agent as `wxagent start` builds them (see src/cli/commands/start.ts). */
+/** The gateway and the ACP agent as `wxagent start` builds them (see src/cli/commands/start-gateway.ts). */
 async function startGateway(o: StartOptions = {}): Promise<void> {
   const config = configSchema.parse({ agent: "acp", ...(o.defaults ? { defaults: o.defaults } : {}) });
   const agent = createAcpAgent({
