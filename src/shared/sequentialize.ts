@@ -128,21 +128,21 @@ export class KeyedLanes<J> {
 
   async #runOne(key: string, lane: Lane<J>, job: J): Promise<void> {
     let holding = true;
-    const release = () => {
-      if (!holding) return;
+    /** Hands the slot back once; true the first time. */
+    const giveBack = (): boolean => {
+      if (!holding) return false;
       holding = false;
       this.#held -= 1;
-      this.#pump();
+      return true;
     };
     try {
-      await this.run(job, key, release);
+      await this.run(job, key, () => {
+        if (giveBack()) this.#pump();
+      });
     } catch {
       // `run` owns its errors; a throw here must not stall the lane.
     } finally {
-      if (holding) {
-        holding = false;
-        this.#held -= 1;
-      }
+      giveBack();
       lane.busy = false;
       this.#running -= 1;
       if (lane.queue.length > 0) this.#ready.push(key);

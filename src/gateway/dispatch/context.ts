@@ -50,6 +50,9 @@ export interface Job {
   releaseTurnSlot: () => void;
 }
 
+/** A job waiting in its lane: it gets `releaseTurnSlot` when it starts. */
+export type QueuedJob = Omit<Job, "releaseTurnSlot">;
+
 /** The frame of a running agent turn: its signal, and how its end is recorded. */
 export interface TurnFrame {
   /** Aborted by `/stop`, the wall-time limit or shutdown (the reason is a `TurnAborted`). */

@@ -11,11 +11,8 @@ import type { Logger } from "../../util/logger.js";
 import type { ScheduledTurn } from "../schedule/scheduler.js";
 import { KeyedScheduler } from "../scheduler.js";
 import type { Step } from "./compose.js";
-import type { Commanded, Job } from "./context.js";
+import type { Commanded, Job, QueuedJob } from "./context.js";
 import type { Notices } from "./notices.js";
-
-/** A queued job's slot, until it runs and gets the scheduler's. */
-const noop = () => {};
 
 export interface QueueStepOptions {
   /** Agent turns running at once across all conversations. */
@@ -30,7 +27,7 @@ export interface QueueStepOptions {
 
 export class QueueStep {
   readonly #o: QueueStepOptions;
-  readonly #lanes: KeyedScheduler<Job>;
+  readonly #lanes: KeyedScheduler<QueuedJob>;
   /** Inbound ids queued or running: a re-login replay must not queue a message twice. */
   readonly #known = new Set<number>();
   /** Conversations refused as a flood since their queue last had room: they had their notice. */
@@ -38,7 +35,7 @@ export class QueueStep {
 
   constructor(options: QueueStepOptions) {
     this.#o = options;
-    this.#lanes = new KeyedScheduler<Job>(options.maxTurns, (job, _key, release) =>
+    this.#lanes = new KeyedScheduler<QueuedJob>(options.maxTurns, (job, _key, release) =>
       this.#runJob({ ...job, releaseTurnSlot: release }),
     );
   }
@@ -54,12 +51,12 @@ export class QueueStep {
     if (this.#lanes.queuedFor(key) >= max) return this.#flood(key, message, max);
     this.#flooded.delete(key);
     const kind = ctx.command === "new" ? "reset" : "turn";
-    this.#push({ message, key, kind, agentText: ctx.agentText, scheduled: undefined, releaseTurnSlot: noop });
+    this.#push({ message, key, kind, agentText: ctx.agentText, scheduled: undefined });
   };
 
   /** A scheduled prompt's turn, queued like a message's (it passed no other step: it is not a message). */
   pushScheduled(message: InboundMessage, key: string, scheduled: ScheduledTurn): void {
-    this.#push({ message, key, kind: "turn", agentText: undefined, scheduled, releaseTurnSlot: noop });
+    this.#push({ message, key, kind: "turn", agentText: undefined, scheduled });
   }
 
   /** The message is queued or running. */
@@ -93,7 +90,7 @@ export class QueueStep {
     return this.#lanes.whenIdle();
   }
 
-  #push(job: Job): void {
+  #push(job: QueuedJob): void {
     this.#known.add(job.message.id);
     this.#lanes.push(job.key, job.message.accountId, job);
   }
