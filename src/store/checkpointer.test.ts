@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { startCheckpointer } from "./checkpointer.js";
+import { startCheckpointer, startOnDemand, walFramesPending } from "./checkpointer.js";
 import { openStore } from "./sqlite.js";
 
 const driver = createRequire(import.meta.url).resolve("better-sqlite3");
@@ -24,7 +24,8 @@ describe("background WAL checkpoints (group commit)", () => {
     const store = openStore(path, { groupCommit: true });
     try {
       const before = statSync(path).size;
-      for (let i = 0; i < 2000; i++) store.cursors.set(`acc-${i}`, "x".repeat(200));
+      // About 2 MiB: past the frames the thread starts at (CHECKPOINT_START_FRAMES).
+      for (let i = 0; i < 2000; i++) store.cursors.set(`acc-${i}`, "x".repeat(1000));
       await store.durable();
       // Everything is in the WAL, none in the file, until the thread's next checkpoint.
       expect(statSync(path).size).toBe(before);
@@ -33,7 +34,7 @@ describe("background WAL checkpoints (group commit)", () => {
       await store.close();
     }
     const reopened = openStore(path);
-    expect(reopened.cursors.get("acc-1999")).toBe("x".repeat(200));
+    expect(reopened.cursors.get("acc-1999")).toBe("x".repeat(1000));
     reopened.close();
   });
 
@@ -83,7 +84,10 @@ describe("background WAL checkpoints (group commit)", () => {
     // still unref'd, Node would exit with 13 (unsettled top-level await) mid-checkpoint.
     const script = `import { openStore } from ${JSON.stringify(SQLITE_TS)};
 const store = openStore(${JSON.stringify(path)}, { groupCommit: true });
+// Enough for the thread to start (it runs only while the WAL has work for it).
+for (let i = 0; i < 2000; i++) store.cursors.set("acc-" + i, "x".repeat(1000));
 store.cursors.set("acc", "c1");
+await store.durable();
 await store.close();
 console.log("closed");`;
     const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
@@ -114,6 +118,81 @@ console.log("closed");`;
       writes: 200,
     });
     expect(passiveOnly.restarts).toBe(0);
+  });
+});
+
+describe("the checkpoint thread runs only while the WAL has work for it", () => {
+  /** A WAL database nobody checkpoints, with a table to write pages into. */
+  function walDb(path: string): Database.Database {
+    const db = new Database(path);
+    db.pragma("page_size = 1024");
+    db.pragma("journal_mode = WAL");
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)");
+    return db;
+  }
+  const framesInWal = (path: string) => (statSync(`${path}-wal`).size - 32) / (1024 + 24);
+
+  it("reads the frames waiting in the WAL from the -shm header, as SQLite counts them", () => {
+    dir = mkdtempSync(join(tmpdir(), "wxagent-ckpt-"));
+    const path = join(dir, "w.db");
+    const db = walDb(path);
+    try {
+      const insert = db.prepare("INSERT INTO t (body) VALUES (?)");
+      for (let i = 0; i < 300; i++) insert.run("x".repeat(900));
+      const pending = walFramesPending(`${path}-shm`);
+      expect(pending).toBe(framesInWal(path));
+      expect(pending).toBeGreaterThan(300);
+      const [pass] = db.pragma("wal_checkpoint(PASSIVE)") as { log: number; checkpointed: number }[];
+      expect(pass?.log).toBe(pending);
+      expect(walFramesPending(`${path}-shm`)).toBe(0);
+      expect(walFramesPending(join(dir, "no-such.db-shm"))).toBeUndefined();
+    } finally {
+      db.close();
+    }
+  });
+
+  it("starts past startAfterFrames, looks at most every lookEveryMs, and ends itself when idle", async () => {
+    dir = mkdtempSync(join(tmpdir(), "wxagent-ckpt-"));
+    const path = join(dir, "w.db");
+    const db = walDb(path);
+    let clock = 0;
+    const stops: string[] = [];
+    const c = startOnDemand(path, {
+      startAfterFrames: 100,
+      idleStopMs: 50,
+      intervalMs: 10,
+      lookEveryMs: 1000,
+      driver,
+      restartAfterFrames: 4096,
+      onError: (m) => stops.push(m),
+      now: () => clock,
+    });
+    const insert = db.prepare("INSERT INTO t (body) VALUES (?)");
+    try {
+      for (let i = 0; i < 20; i++) insert.run("x".repeat(900));
+      c.committed();
+      expect(c.running()).toBe(false); // about 20 frames: nothing to do yet
+      for (let i = 0; i < 200; i++) insert.run("x".repeat(900));
+      c.committed();
+      expect(c.running()).toBe(false); // looked less than lookEveryMs ago
+      clock += 1000;
+      c.committed();
+      expect(c.running()).toBe(true);
+      // It checkpoints, then finds nothing new for 50 ms and ends.
+      await expect.poll(() => c.running(), { timeout: 5_000, interval: 20 }).toBe(false);
+      expect(walFramesPending(`${path}-shm`)).toBe(0);
+      // More work later starts it again.
+      for (let i = 0; i < 200; i++) insert.run("x".repeat(900));
+      clock += 1000;
+      c.committed();
+      expect(c.running()).toBe(true);
+      expect(stops).toEqual([]);
+    } finally {
+      await c.close();
+      db.close();
+    }
+    expect(c.running()).toBe(false);
   });
 });
 

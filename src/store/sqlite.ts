@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import { messageOf } from "../shared/wx-error.js";
 import { lazyLogger } from "../util/logger.js";
 import { registerSqliteConnection } from "./async.js";
-import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
+import { type OnDemandCheckpointer, startOnDemand } from "./checkpointer.js";
 import { StoreError, translateSqliteError } from "./errors.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
 import { createAccountStore, createContactStore } from "./sqlite-accounts.js";
@@ -109,12 +109,14 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
   if (!inMemory) tightenModes(file);
 
   const d = createDb(db, options.now ?? Date.now);
+  const checkpointer =
+    options.groupCommit && !inMemory && options.backgroundCheckpoints !== false
+      ? checkpointOffThread(db, file)
+      : undefined;
   const group = options.groupCommit
-    ? createGroupCommit(db, options.lazyCommitMs ?? LAZY_COMMIT_MS)
+    ? createGroupCommit(db, options.lazyCommitMs ?? LAZY_COMMIT_MS, () => checkpointer?.committed())
     : undefined;
   if (group && options.backgroundCheckpoints === false) db.pragma("wal_autocheckpoint = 0");
-  const checkpointer =
-    group && !inMemory && options.backgroundCheckpoints !== false ? checkpointOffThread(db, file) : undefined;
   const enter = group ? () => group.begin() : () => {};
   let closing: Promise<void> | undefined;
   const store: Store = {
@@ -175,7 +177,7 @@ interface GroupCommit {
   committed(): Promise<void>;
 }
 
-function createGroupCommit(db: Database.Database, lazyMs: number): GroupCommit {
+function createGroupCommit(db: Database.Database, lazyMs: number, onCommitted: () => void): GroupCommit {
   let open = false;
   let soon = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -212,6 +214,7 @@ function createGroupCommit(db: Database.Database, lazyMs: number): GroupCommit {
       throw e;
     }
     settle();
+    onCommitted();
   };
   const commitLater = (): void => {
     try {
@@ -251,10 +254,12 @@ function createGroupCommit(db: Database.Database, lazyMs: number): GroupCommit {
   };
 }
 
-/** With group commit: checkpoints move to a worker thread (see checkpointer.ts). */
-function checkpointOffThread(db: Database.Database, file: string): Checkpointer | undefined {
+/** With group commit: checkpoints move to a worker thread, run while there is work (see checkpointer.ts). */
+function checkpointOffThread(db: Database.Database, file: string): OnDemandCheckpointer | undefined {
   try {
-    const checkpointer = startCheckpointer(file, {
+    const checkpointer = startOnDemand(file, {
+      startAfterFrames: CHECKPOINT_START_FRAMES,
+      idleStopMs: CHECKPOINT_IDLE_STOP_MS,
       intervalMs: CHECKPOINT_INTERVAL_MS,
       driver: createRequire(import.meta.url).resolve("better-sqlite3"),
       restartAfterFrames: WAL_RESTART_AFTER_FRAMES,
@@ -281,6 +286,10 @@ export const PAGE_SIZE = 1024;
 const LAZY_COMMIT_MS = 20;
 /** How often the checkpoint thread folds the WAL into the database file. */
 const CHECKPOINT_INTERVAL_MS = 1000;
+/** The thread starts once this many frames (1 MiB of 1 KiB pages) wait in the WAL: SQLite's own default. */
+const CHECKPOINT_START_FRAMES = 1000;
+/** It ends after a minute with nothing to checkpoint. */
+const CHECKPOINT_IDLE_STOP_MS = 60_000;
 /** 16384 frames of 4 KiB: past 64 MiB left in the WAL, the thread makes it start over (checkpointer.ts). */
 const WAL_RESTART_AFTER_FRAMES = 16384;
 /** The WAL file is cut back to this when it starts over (SQLite keeps the file's high-water mark otherwise). */
