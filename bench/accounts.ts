@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { cliArgs } from "./cli-rss.js";
 import { machineInfo, stealPercent, stealSample } from "./report.js";
 import { type AccountsBench, writeAccountsReport } from "./report-accounts.js";
-import { SimChild } from "./sim-client.js";
+import { SimChild, storedAccount } from "./sim-client.js";
 
 process.env.WXAGENT_LOG_LEVEL ??= "warn";
 const { openStore } = await import("../src/store/sqlite.js");
@@ -72,14 +72,7 @@ const accounts = await child.accounts(N);
 const home = mkdtempSync(join(tmpdir(), "wxagent-bench-accounts-"));
 const store = openStore(join(home, "wxagent.db"));
 for (const a of accounts) {
-  store.accounts.upsert({
-    id: a.account_id,
-    baseUrl: a.base_url,
-    cdnBaseUrl: a.cdn_base_url,
-    token: a.token,
-    ownerUserId: a.owner_user_id,
-    state: "active",
-  });
+  store.accounts.upsert(storedAccount(a));
 }
 await store.close();
 

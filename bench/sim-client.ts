@@ -17,6 +17,18 @@ export interface SimAccount {
   owner_user_id: string;
 }
 
+/** The simulator account as a stored, active wxagent account (what `wxagent accounts add` saves). */
+export function storedAccount(a: SimAccount) {
+  return {
+    id: a.account_id,
+    baseUrl: a.base_url,
+    cdnBaseUrl: a.cdn_base_url,
+    token: a.token,
+    ownerUserId: a.owner_user_id,
+    state: "active" as const,
+  };
+}
+
 export class SimChild {
   readonly #child: ChildProcess;
   readonly #waiting = new Map<number, (answer: Record<string, unknown>) => void>();

@@ -12,14 +12,15 @@
  *  - CPU µs of this process (process.cpuUsage: all threads) per message.
  * The isolated figures do not depend on machine load; the burst's and the steady load's do, through
  * how many messages share a poll, a turn and a commit (the steady figure varies most); the CPU
- * figures are noisy on a shared machine. Writes bench/results/wal.json.
+ * figures are noisy on a shared machine. Writes bench/results/wal.json, or the file BENCH_OUT names
+ * (`npm run bench` runs it once per round that way).
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { SimChild } from "./sim-client.js";
+import { SimChild, storedAccount } from "./sim-client.js";
 
 process.env.WXAGENT_LOG_LEVEL ??= "warn";
 const { createEchoAgent } = await import("../src/agent/echo.js");
@@ -114,14 +115,7 @@ const store = openStore(file, {
   ...(lazy ? { lazyCommitMs: Number(lazy) } : {}),
 });
 const account = await child.account();
-store.accounts.upsert({
-  id: account.account_id,
-  baseUrl: account.base_url,
-  cdnBaseUrl: account.cdn_base_url,
-  token: account.token,
-  ownerUserId: account.owner_user_id,
-  state: "active",
-});
+store.accounts.upsert(storedAccount(account));
 const gateway = createGateway({
   store,
   agent: createEchoAgent(),
@@ -265,5 +259,8 @@ if (trace)
   for (const [i, group] of trace.slice(10, 10 + traceCommits).entries())
     log(`commit ${i}: ${group.join(" | ")}`);
 const here = dirname(fileURLToPath(import.meta.url));
-writeFileSync(join(here, "results", "wal.json"), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(
+  process.env.BENCH_OUT ?? join(here, "results", "wal.json"),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
 process.exit(0);
