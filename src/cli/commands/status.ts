@@ -13,6 +13,10 @@ const CLI_FIX_HINTS: FixHints = {
   disabled: "the account is disabled",
 };
 
+/** On PostgreSQL nobody polls an account whose lease no node holds (no lock file counts there). */
+const NO_LEASE_FIX =
+  "no gateway node holds this account's lease, so nobody polls it: the gateway does not run on PostgreSQL yet in this version (`wxagent start` needs SQLite)";
+
 /**
  * Every account with its health, in the shape `list_accounts` gives (works whether or not a
  * gateway runs). `leases`: the lease table's rows on PostgreSQL, where they say who polls.
@@ -26,7 +30,7 @@ export async function accountsJson(
   const facts = await allHealthFacts(store, {
     home,
     quotaPerToken,
-    fixHints: CLI_FIX_HINTS,
+    fixHints: leases ? { ...CLI_FIX_HINTS, noPoller: NO_LEASE_FIX } : CLI_FIX_HINTS,
     contactLimit: 20,
     ...(leases ? { leases } : {}),
   });
