@@ -163,7 +163,7 @@ describe("admin pages", () => {
   it("lists the questions agents wait on when the gateway can tell", async () => {
     closeFixture(f);
     f = makeFixture({
-      status: () => ({ running: true, maxTurns: 4, runningTurns: 0, accounts: [] }),
+      status: async () => ({ running: true, maxTurns: 4, runningTurns: 0, accounts: [] }),
       pendingAsks: () => [
         {
           accountId: "bot-1@im.bot",
@@ -191,7 +191,7 @@ describe("admin pages", () => {
   it("prefers the running gateway's live status for polling, queue and sends left", async () => {
     closeFixture(f);
     f = makeFixture({
-      status: () => ({
+      status: async () => ({
         running: true,
         maxTurns: 4,
         runningTurns: 1,

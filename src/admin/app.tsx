@@ -115,8 +115,8 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   );
 
   // --- Overview, accounts -------------------------------------------------------------------
-  app.get("/", (c) => {
-    const accounts = accountViews(ops, options.gateway);
+  app.get("/", async (c) => {
+    const accounts = await accountViews(ops, options.gateway);
     const data = {
       accounts,
       contacts: ops.store.contacts.list().length,
@@ -126,14 +126,13 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     return c.html(<OverviewPage env={envOf(c)} data={data} />);
   });
   app.get("/partials/chart", (c) => c.html(<LiveChart buckets={trafficPerMinute(ops)} t={envOf(c).t} />));
-  app.get("/partials/accounts", (c) => {
+  app.get("/partials/accounts", async (c) => {
     const { t, locale } = envOf(c);
-    return c.html(
-      <AccountCards accounts={accountViews(ops, options.gateway)} t={t} locale={locale} poll={true} />,
-    );
+    const accounts = await accountViews(ops, options.gateway);
+    return c.html(<AccountCards accounts={accounts} t={t} locale={locale} poll={true} />);
   });
-  app.get("/accounts", (c) =>
-    c.html(<AccountsPage env={envOf(c)} accounts={accountViews(ops, options.gateway)} />),
+  app.get("/accounts", async (c) =>
+    c.html(<AccountsPage env={envOf(c)} accounts={await accountViews(ops, options.gateway)} />),
   );
 
   loginRoutes(app, deps);

@@ -15,6 +15,7 @@ import {
 } from "../gateway/policy/index.js";
 import type { OpsContext } from "../ops/context.js";
 import { type AccountHealthFacts, type FixHints, healthFacts } from "../ops/health.js";
+import { asyncStore } from "../store/async.js";
 import type { AccountState, ContactRecord } from "../store/types.js";
 
 /** The gateway's own type: a question an agent turn asked and is waiting on. */
@@ -22,7 +23,7 @@ export type { PendingAsk };
 
 /** What the admin UI reads of a gateway running in this process. */
 export interface AdminGateway {
-  status(): GatewayStatus;
+  status(): Promise<GatewayStatus>;
   /** Turns waiting for a contact's answer; omitted when the gateway cannot list them. */
   pendingAsks?(): PendingAsk[];
   /** The home channel's operator events, newest first. */
@@ -57,15 +58,15 @@ export const EXPIRED_FIX =
 const ADMIN_FIX_HINTS: FixHints = { expired: EXPIRED_FIX, disabled: "account disabled" };
 
 /** Accounts oldest first; a gateway running in this process overrides what it knows better (live). */
-export function accountViews(ops: OpsContext, gateway?: AdminGateway): AccountView[] {
+export async function accountViews(ops: OpsContext, gateway?: AdminGateway): Promise<AccountView[]> {
   const live = new Map<string, AccountStatus>();
-  for (const s of gateway?.status().accounts ?? []) live.set(s.accountId, s);
-  return ops.store.accounts
-    .list()
-    .sort((a, b) => a.createdAtMs - b.createdAtMs)
-    .map((a) => {
+  for (const s of (await gateway?.status())?.accounts ?? []) live.set(s.accountId, s);
+  const store = asyncStore(ops.store);
+  const accounts = ops.store.accounts.list().sort((a, b) => a.createdAtMs - b.createdAtMs);
+  return Promise.all(
+    accounts.map(async (a) => {
       const status = live.get(a.id);
-      const facts = healthFacts(ops.store, a, {
+      const facts = await healthFacts(store, a, {
         home: ops.paths.home,
         quotaPerToken: ops.quotaPerToken,
         fixHints: ADMIN_FIX_HINTS,
@@ -73,14 +74,18 @@ export function accountViews(ops: OpsContext, gateway?: AdminGateway): AccountVi
         ...(status ? { contactLimit: 0 } : {}),
       });
       return accountView(facts, status);
-    });
+    }),
+  );
 }
 
 function accountView(f: AccountHealthFacts, live: AccountStatus | undefined): AccountView {
   const polling: AccountView["polling"] = live
     ? { kind: "here", pid: process.pid, state: live.polling }
     : f.polling
-      ? { kind: f.polling.this_process ? "here" : "other", pid: f.polling.pid }
+      ? {
+          kind: f.polling.this_process ? "here" : "other",
+          ...(f.polling.pid === null ? {} : { pid: f.polling.pid }),
+        }
       : { kind: "nobody" };
   const v: AccountView = {
     id: f.accountId,

@@ -10,7 +10,7 @@ import { closeFixture, type Fixture, makeFixture, NOW, seed, withCookie } from "
 
 let f: Fixture;
 const live = {
-  status: () => ({
+  status: async () => ({
     running: true,
     maxTurns: 4,
     runningTurns: 0,

@@ -9,7 +9,7 @@ const events: HomeEvent[] = [];
 beforeEach(() => {
   events.length = 0;
   const status: GatewayStatus = { running: true, maxTurns: 1, runningTurns: 0, accounts: [] };
-  f = makeFixture({ status: () => status, homeEvents: () => events });
+  f = makeFixture({ status: async () => status, homeEvents: () => events });
   seed(f);
 });
 afterEach(() => closeFixture(f));

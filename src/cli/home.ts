@@ -1,7 +1,8 @@
 /** What commands open first: the home directory, the config and the store. */
 import type { Config, GatewaySettings } from "../config/index.js";
 import { readGatewaySettings } from "../config/read.js";
-import { requireSqliteStore } from "../config/store.js";
+import { requireSqliteStore, storeSetting } from "../config/store.js";
+import { type AsyncStore, asyncStore } from "../store/async.js";
 import {
   ensureHome,
   existingHome,
@@ -10,7 +11,9 @@ import {
   openStore,
   resolveHome,
 } from "../store/index.js";
+import type { LeaseTable } from "../store/postgres-leases.js";
 import type { Store } from "../store/types.js";
+import { redactStoreUrl } from "../store/url.js";
 import { CliError } from "./errors.js";
 
 export interface OpenedHome {
@@ -81,6 +84,49 @@ export async function withExistingHome<T>(fn: (h: ReadHome) => Promise<T> | T): 
   const store = openStore(found ? paths.dbPath : ":memory:");
   try {
     return await fn({ paths, gateway, store });
+  } finally {
+    await store.close();
+  }
+}
+
+export interface ReadStore {
+  paths: HomePaths;
+  /** Config `gateway`, read without loading the whole schema (see `readGatewaySettings`). */
+  gateway: GatewaySettings;
+  store: AsyncStore;
+  /** On PostgreSQL: its URL (password redacted) and lease table (which node polls which account). */
+  postgres?: { where: string; leases: LeaseTable };
+}
+
+/**
+ * For the read-only views that work on either store (`status`, `accounts` list, `contacts`): the
+ * store the `store` setting names, PostgreSQL opened read-only (nothing created or migrated, the
+ * way `doctor` opens it) or the home's SQLite file behind the async interface. Never creates the
+ * home (see `withExistingHome`); the store is always closed afterwards.
+ */
+export async function withReadStore<T>(fn: (h: ReadStore) => Promise<T>): Promise<T> {
+  const found = lookupHome();
+  const paths = found ?? homePaths(resolveHome());
+  const gateway = await readGatewaySettings(paths.configPath);
+  const setting = storeSetting(paths.configPath);
+  if (setting.kind === "sqlite") {
+    const store = openStore(found ? paths.dbPath : ":memory:");
+    try {
+      return await fn({ paths, gateway, store: asyncStore(store) });
+    } finally {
+      await store.close();
+    }
+  }
+  // Loaded here: the driver is for PostgreSQL settings only.
+  const { openPostgresStore } = await import("../store/postgres.js");
+  const store = await openPostgresStore(setting.url, { readOnly: true, maxConnections: 4 });
+  try {
+    return await fn({
+      paths,
+      gateway,
+      store,
+      postgres: { where: redactStoreUrl(setting.url), leases: store.leases },
+    });
   } finally {
     await store.close();
   }

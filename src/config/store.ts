@@ -1,9 +1,10 @@
 /**
  * The `store` setting: `WXAGENT_STORE`, else config.json's `store`, else SQLite in the home. Read
  * without the schema (for the commands that must start fast). The PostgreSQL store exists
- * (src/store/postgres.ts) but the gateway and the commands still run on the synchronous SQLite
- * store; until they are converted, a PostgreSQL setting is refused here with what to do, rather
- * than silently ignored (a node would then work alone on a local file).
+ * (src/store/postgres.ts) and the read-only views read it (`status`, `accounts`, `contacts`), but
+ * the gateway and the other commands still run on the synchronous SQLite store; until they are
+ * converted, a PostgreSQL setting is refused there with what to do, rather than silently ignored
+ * (a node would then work alone on a local file).
  */
 import { redactStoreUrl } from "../store/url.js";
 import { ConfigError } from "./errors.js";
@@ -25,11 +26,18 @@ export function storeSetting(configPath: string, env: NodeJS.ProcessEnv = proces
   throw new ConfigError(`${from} is ${JSON.stringify(value)}: expected "sqlite" or a postgres:// URL`);
 }
 
-/** For commands that need the SQLite store (all of them, for now): a PostgreSQL setting is refused. */
+/** Commands that read a PostgreSQL store already (cli/home.ts `withReadStore`); the rest refuse it. */
+export const POSTGRES_READY_COMMANDS =
+  "`wxagent status`, `wxagent accounts` (the list) and `wxagent contacts`";
+
+/**
+ * For commands that need the SQLite store (all but the read-only views `POSTGRES_READY_COMMANDS`
+ * names): a PostgreSQL setting is refused.
+ */
 export function requireSqliteStore(configPath: string, env: NodeJS.ProcessEnv = process.env): void {
   const s = storeSetting(configPath, env);
   if (s.kind === "sqlite") return;
   throw new ConfigError(
-    `${s.from} names a PostgreSQL server (${redactStoreUrl(s.url)}), but this version of wxagent runs on SQLite only: the gateway and its commands do not use the PostgreSQL store yet (\`wxagent doctor\` checks the server). Remove it (or set "store": "sqlite") to use $WXAGENT_HOME/wxagent.db`,
+    `${s.from} names a PostgreSQL server (${redactStoreUrl(s.url)}), but this command runs on SQLite only in this version of wxagent: the gateway and the other commands do not use the PostgreSQL store yet. On PostgreSQL, ${POSTGRES_READY_COMMANDS} work (read only), and \`wxagent doctor\` checks the server. For the rest, remove it (or set "store": "sqlite") to use $WXAGENT_HOME/wxagent.db`,
   );
 }

@@ -3,10 +3,12 @@
  * bubbles being sent and waiting in the outbox, and what the bot can still send each contact.
  * The gateway's live status overlays its own facts (poller state, turns running) on these, and
  * `ops/health` builds `wxagent status`, `list_accounts` and the admin cards from them, so the
- * surfaces cannot drift apart on what "queue" or "sends left" mean. Reads only the store.
+ * surfaces cannot drift apart on what "queue" or "sends left" mean. Reads only the store, through
+ * the async interface, so the same definitions serve SQLite (wrapped with `asyncStore`) and
+ * PostgreSQL.
  */
-import type { Store } from "../store/types.js";
-import { sendsLeft } from "./delivery/quota.js";
+import type { AsyncStore } from "../store/async.js";
+import { sendsLeftOn } from "./delivery/quota.js";
 
 /** What the bot can still send one contact. */
 export interface ContactSendFacts {
@@ -18,18 +20,18 @@ export interface ContactSendFacts {
   outbox: number;
 }
 
-export function contactSendFacts(
-  store: Store,
+export async function contactSendFacts(
+  store: AsyncStore,
   quotaPerToken: number,
   accountId: string,
   userId: string,
-): ContactSendFacts {
-  const left = sendsLeft(store.contextTokens, quotaPerToken, accountId, userId);
-  return {
-    hasContextToken: left !== undefined,
-    sendsLeft: left ?? 0,
-    outbox: store.outbound.deferred(accountId, userId).length,
-  };
+): Promise<ContactSendFacts> {
+  const [token, deferred] = await Promise.all([
+    store.contextTokens.get(accountId, userId),
+    store.outbound.deferred(accountId, userId),
+  ]);
+  const left = sendsLeftOn(token, quotaPerToken);
+  return { hasContextToken: left !== undefined, sendsLeft: left ?? 0, outbox: deferred.length };
 }
 
 export interface ContactHealthFacts extends ContactSendFacts {
@@ -41,24 +43,25 @@ export interface ContactHealthFacts extends ContactSendFacts {
 }
 
 /** Contacts of one account (or of all), most recently seen first, with what the bot can send each. */
-export function contactFacts(
-  store: Store,
+export async function contactFacts(
+  store: AsyncStore,
   quotaPerToken: number,
   accountId: string | undefined,
   limit: number,
-): ContactHealthFacts[] {
-  return store.contacts
-    .list(accountId)
+): Promise<ContactHealthFacts[]> {
+  const recent = (await store.contacts.list(accountId))
     .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
-    .slice(0, limit)
-    .map((c) => ({
+    .slice(0, limit);
+  return Promise.all(
+    recent.map(async (c) => ({
       accountId: c.accountId,
       userId: c.userId,
       ...(c.name ? { name: c.name } : {}),
       firstSeenAtMs: c.firstSeenAtMs,
       lastSeenAtMs: c.lastSeenAtMs,
-      ...contactSendFacts(store, quotaPerToken, c.accountId, c.userId),
-    }));
+      ...(await contactSendFacts(store, quotaPerToken, c.accountId, c.userId)),
+    })),
+  );
 }
 
 /** One account's traffic as the store records it. */
@@ -71,23 +74,24 @@ export interface AccountTrafficFacts {
   outbox: number;
 }
 
-export function trafficFacts(store: Store, accountId: string): AccountTrafficFacts {
-  return {
-    queue:
-      store.inbound.countByState(accountId, "pending") + store.inbound.countByState(accountId, "processing"),
-    sending: store.outbound.countByState(accountId, "pending"),
-    outbox: store.outbound.countByState(accountId, "deferred"),
-  };
+export async function trafficFacts(store: AsyncStore, accountId: string): Promise<AccountTrafficFacts> {
+  const [pending, processing, sending, outbox] = await Promise.all([
+    store.inbound.countByState(accountId, "pending"),
+    store.inbound.countByState(accountId, "processing"),
+    store.outbound.countByState(accountId, "pending"),
+    store.outbound.countByState(accountId, "deferred"),
+  ]);
+  return { queue: pending + processing, sending, outbox };
 }
 
 /** Sends left per contact that can be written to now, most recently seen first (of `limit` contacts). */
-export function sendsLeftByContact(
-  store: Store,
+export async function sendsLeftByContact(
+  store: AsyncStore,
   quotaPerToken: number,
   accountId: string,
   limit: number,
-): { userId: string; left: number }[] {
-  return contactFacts(store, quotaPerToken, accountId, limit)
+): Promise<{ userId: string; left: number }[]> {
+  return (await contactFacts(store, quotaPerToken, accountId, limit))
     .filter((c) => c.hasContextToken)
     .map((c) => ({ userId: c.userId, left: c.sendsLeft }));
 }

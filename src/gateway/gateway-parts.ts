@@ -1,5 +1,6 @@
 /** Small parts of the gateway: the quota it counts with, the shared send signal, an account's status. */
 import { setMaxListeners } from "node:events";
+import { asyncStore } from "../store/async.js";
 import { sendsLeftByContact, trafficFacts } from "./account-facts.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { GatewayOptions } from "./gateway.js";
@@ -28,13 +29,19 @@ export function sharedController(): AbortController {
 /** Contacts whose sends left the live status lists (most recently seen first). */
 const STATUS_CONTACTS = 50;
 
-export function accountStatus(
+export async function accountStatus(
   account: Account,
   poller: PollerLike | undefined,
   d: Dispatcher | undefined,
   store: Store,
   options: GatewayOptions,
-): AccountStatus {
+): Promise<AccountStatus> {
+  const facts = asyncStore(store);
+  const [traffic, sendsLeft] = await Promise.all([
+    trafficFacts(facts, account.id),
+    sendsLeftByContact(facts, quotaOf(options), account.id, STATUS_CONTACTS),
+  ]);
+  // Read after the store's facts: the live state is the latest.
   const p = poller?.status();
   const expired = account.state === "expired" || p?.state === "expired";
   // The store's facts, computed as `ops/health` computes them; the live ones overlay them below.
@@ -45,9 +52,9 @@ export function accountStatus(
     expired,
     queueDepth: d?.queueDepth(account.id) ?? 0,
     runningTurns: d?.runningTurns(account.id) ?? 0,
-    unfinished: trafficFacts(store, account.id).queue,
+    unfinished: traffic.queue,
     consecutiveFailures: p?.consecutiveFailures ?? 0,
-    sendsLeft: sendsLeftByContact(store, quotaOf(options), account.id, STATUS_CONTACTS),
+    sendsLeft,
   };
   if (account.name) s.name = account.name;
   const lastInbound = p?.lastInboundAtMs ?? account.lastInboundAtMs;

@@ -81,7 +81,7 @@ describe("gateway against the simulator", () => {
       expect(texts).toEqual(Array.from({ length: 20 }, (_, n) => `${from} #${n}`));
     }
     expect(store.inbound.unfinished(bot.account_id)).toEqual([]);
-    expect(gateway?.status().accounts[0]).toMatchObject({
+    expect((await gateway?.status())?.accounts[0]).toMatchObject({
       polling: "polling",
       expired: false,
       queueDepth: 0,
@@ -122,7 +122,7 @@ describe("gateway against the simulator", () => {
     });
     await control(sim, "POST", "/faults", { expire_token: bot.account_id });
     await vi.waitFor(() => expect(events).toEqual([bot.account_id]), { timeout: 10_000 });
-    const s = gateway?.status().accounts[0];
+    const s = (await gateway?.status())?.accounts[0];
     expect(s).toMatchObject({ expired: true, state: "expired" });
     expect(s?.fix).toContain("wxagent login");
   });

@@ -147,7 +147,7 @@ describe("gateway", () => {
     await g.start();
     transport("acct").inbound.fail(new TransportError("session-expired", "expired"));
     await vi.waitFor(() => expect(events.some((e) => e.type === "expired")).toBe(true));
-    const s = g.status().accounts.find((a) => a.accountId === "acct");
+    const s = (await g.status()).accounts.find((a) => a.accountId === "acct");
     expect(s).toMatchObject({ state: "expired", expired: true, polling: "expired", fix: EXPIRED_REASON });
     expect(s?.fix).toContain("wxagent login");
     // the other account still answers
@@ -163,7 +163,7 @@ describe("gateway", () => {
     expect(await g.resume("acct")).toBe(true); // already running: nothing to do
     transport("acct").inbound.push([userText("u1", "back")]);
     await vi.waitFor(() => expect(transport("acct").textsTo("u1")).toEqual(["back"]));
-    expect(g.status().accounts.find((a) => a.accountId === "acct")).toMatchObject({
+    expect((await g.status()).accounts.find((a) => a.accountId === "acct")).toMatchObject({
       expired: false,
       polling: "polling",
     });
@@ -173,12 +173,12 @@ describe("gateway", () => {
     const g = make({ accountIds: ["acct"] });
     await g.start();
     addAccount("late");
-    expect(g.status().accounts.map((a) => a.accountId)).toEqual(["acct"]);
+    expect((await g.status()).accounts.map((a) => a.accountId)).toEqual(["acct"]);
     expect(await g.refresh()).toEqual([]); // only the accounts it serves
     expect(await g.resume("late")).toBe(true);
     transport("late").inbound.push([userText("u7", "new here")]);
     await vi.waitFor(() => expect(transport("late").textsTo("u7")).toEqual(["new here"]));
-    expect(g.status().accounts.map((a) => [a.accountId, a.polling])).toEqual([
+    expect((await g.status()).accounts.map((a) => [a.accountId, a.polling])).toEqual([
       ["acct", "polling"],
       ["late", "polling"],
     ]);
@@ -199,7 +199,7 @@ describe("gateway", () => {
     await g.start();
     transport("acct").inbound.fail(new TransportError("session-expired", "expired"));
     await vi.waitFor(() => expect(events.some((e) => e.type === "expired")).toBe(true));
-    const fix = g.status().accounts[0]?.fix ?? "";
+    const fix = (await g.status()).accounts[0]?.fix ?? "";
     expect(fix).toContain("http://127.0.0.1:8790/ (Bot → “+ Create bot account”)");
     expect(fix).toContain("admin UI's QR login");
     expect(store.accounts.get("acct")?.stateReason).toBe(fix);
@@ -215,8 +215,8 @@ describe("gateway", () => {
     t.failSends = new TransportError("session-expired", "sendmessage: expired");
     t.inbound.push([userText("u1", "hello")]);
     await vi.waitFor(() => expect(events.filter((e) => e.type === "expired")).toHaveLength(1));
-    await vi.waitFor(() => expect(g.status().accounts[0]?.polling).toBe("stopped"));
-    expect(g.status().accounts[0]).toMatchObject({ expired: true, fix: EXPIRED_REASON });
+    await vi.waitFor(async () => expect((await g.status()).accounts[0]?.polling).toBe("stopped"));
+    expect((await g.status()).accounts[0]).toMatchObject({ expired: true, fix: EXPIRED_REASON });
     expect(store.outbound.pending("acct").map((b) => b.text)).toEqual(["hello"]);
   });
 
@@ -264,8 +264,8 @@ describe("gateway", () => {
     await g.start();
     const t = transport("acct");
     t.inbound.push([userText("u1", "one"), userText("u2", "two")]);
-    await vi.waitFor(() => expect(g.status().accounts[0]?.runningTurns).toBe(1));
-    const s = g.status().accounts[0];
+    await vi.waitFor(async () => expect((await g.status()).accounts[0]?.runningTurns).toBe(1));
+    const s = (await g.status()).accounts[0];
     expect(s).toMatchObject({
       accountId: "acct",
       polling: "polling",
@@ -276,7 +276,7 @@ describe("gateway", () => {
     expect(s?.lastInboundAtMs).toBeGreaterThan(0);
     release();
     await vi.waitFor(() => expect(t.sent).toHaveLength(2));
-    expect(g.status().accounts[0]?.sendsLeft).toEqual(
+    expect((await g.status()).accounts[0]?.sendsLeft).toEqual(
       expect.arrayContaining([
         { userId: "u1", left: 9 },
         { userId: "u2", left: 9 },

@@ -114,7 +114,8 @@ export interface Gateway {
    * process, an account added while running). Returns the account ids started.
    */
   refresh(): Promise<string[]>;
-  status(): GatewayStatus;
+  /** Every account's live status over the store's facts (async: those are read as `ops/health` reads them). */
+  status(): Promise<GatewayStatus>;
   /**
    * Each account's poller state and nothing else: what a watcher looking every few seconds needs,
    * without `status()`'s store reads per account and contact (at 1,000 accounts those took a
@@ -408,12 +409,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       return states;
     },
 
-    status() {
-      const accounts: AccountStatus[] = [];
-      for (const account of store.accounts.list()) {
-        if (wanted && !wanted.has(account.id)) continue;
-        accounts.push(accountStatus(account, pollers.get(account.id), dispatcher, store, options));
-      }
+    async status() {
+      const listed = store.accounts.list().filter((a) => !wanted || wanted.has(a.id));
+      const accounts: AccountStatus[] = await Promise.all(
+        listed.map((a) => accountStatus(a, pollers.get(a.id), dispatcher, store, options)),
+      );
       return {
         running,
         maxTurns: options.maxTurns ?? 4,

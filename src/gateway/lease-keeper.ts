@@ -29,6 +29,9 @@ export const realClock: KeeperClock = {
   },
 };
 
+/** How long a lease (and a node's heartbeat) lasts unrenewed; `status` counts live nodes with it. */
+export const DEFAULT_LEASE_TTL_MS = 6000;
+
 export interface LeaseKeeperOptions {
   nodeId: string;
   ops: LeaseOps;
@@ -37,7 +40,7 @@ export interface LeaseKeeperOptions {
   clock?: KeeperClock;
   /** Default 2000. */
   renewMs?: number;
-  /** Default 6000. */
+  /** Default DEFAULT_LEASE_TTL_MS. */
   ttlMs?: number;
   /** How long before expiry an unrenewed lease stops counting as owned (default renewMs / 2). */
   marginMs?: number;
@@ -84,7 +87,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     this.ops = options.ops;
     this.clock = options.clock ?? realClock;
     this.renewMs = options.renewMs ?? 2000;
-    this.ttlMs = options.ttlMs ?? 6000;
+    this.ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
     this.marginMs = options.marginMs ?? Math.floor(this.renewMs / 2);
   }
 

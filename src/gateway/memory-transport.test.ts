@@ -95,13 +95,17 @@ describe("the gateway on the in-memory transport", () => {
     t.expire();
     await vi.waitFor(() => expect(events.some((e) => e.type === "expired")).toBe(true));
     expect(store.accounts.get("mem")).toMatchObject({ state: "expired", stateReason: EXPIRED_REASON });
-    expect(g.status().accounts[0]).toMatchObject({ expired: true, polling: "expired", fix: EXPIRED_REASON });
+    expect((await g.status()).accounts[0]).toMatchObject({
+      expired: true,
+      polling: "expired",
+      fix: EXPIRED_REASON,
+    });
     t.renew();
     store.accounts.setState("mem", "active");
     expect(await g.refresh()).toEqual(["mem"]);
     t.write({ from: "alice", text: "back" });
     await vi.waitFor(() => expect(t.textsTo("alice")).toEqual(["back"]));
-    expect(g.status().accounts[0]).toMatchObject({ expired: false, polling: "polling" });
+    expect((await g.status()).accounts[0]).toMatchObject({ expired: false, polling: "polling" });
   });
 
   it("a session-expired send keeps the reply pending, stops polling, and sends it after re-login", async () => {
@@ -118,7 +122,7 @@ describe("the gateway on the in-memory transport", () => {
     t = started.t;
     t.write({ from: "alice", text: "hello" });
     await vi.waitFor(() => expect(events.filter((e) => e.type === "expired")).toHaveLength(1));
-    await vi.waitFor(() => expect(started.g.status().accounts[0]?.polling).not.toBe("polling"));
+    await vi.waitFor(async () => expect((await started.g.status()).accounts[0]?.polling).not.toBe("polling"));
     expect(t.sent).toEqual([]);
     expect(pendingTexts()).toEqual(["re: hello"]);
     t.renew();
@@ -161,6 +165,6 @@ describe("the gateway on the in-memory transport", () => {
     t.failNextFetch(new TransportError("retryable", "connection reset"));
     t.write({ from: "alice", text: "still there?" });
     await vi.waitFor(() => expect(t.textsTo("alice")).toEqual(["still there?"]));
-    expect(g.status().accounts[0]).toMatchObject({ expired: false, polling: "polling" });
+    expect((await g.status()).accounts[0]).toMatchObject({ expired: false, polling: "polling" });
   });
 });

@@ -1,5 +1,6 @@
 /** `list_accounts` (with health) and `list_contacts`: the shapes are in json.ts. */
 import { z } from "zod";
+import { asyncStore } from "../store/async.js";
 import type { Account } from "../store/types.js";
 import type { OpsContext } from "./context.js";
 import { defineOp, queryInt } from "./define.js";
@@ -13,9 +14,9 @@ const OPS_FIX_HINTS: FixHints = {
   disabled: "account disabled",
 };
 
-export function accountHealth(ctx: OpsContext, a: Account): AccountJson {
+export async function accountHealth(ctx: OpsContext, a: Account): Promise<AccountJson> {
   return accountJson(
-    healthFacts(ctx.store, a, {
+    await healthFacts(asyncStore(ctx.store), a, {
       home: ctx.paths.home,
       quotaPerToken: ctx.quotaPerToken,
       fixHints: OPS_FIX_HINTS,
@@ -32,7 +33,8 @@ export const listAccounts = defineOp({
   readOnly: true,
   rest: { method: "GET", path: "/accounts" },
   async run(ctx) {
-    return { data: { accounts: ctx.store.accounts.list().map((a) => accountHealth(ctx, a)) } };
+    const accounts = await Promise.all(ctx.store.accounts.list().map((a) => accountHealth(ctx, a)));
+    return { data: { accounts } };
   },
 });
 
@@ -51,7 +53,9 @@ export const listContacts = defineOp({
     const account = optionalAccount(ctx.store, input.account);
     return {
       data: {
-        contacts: contactFacts(ctx.store, ctx.quotaPerToken, account?.id, input.limit).map(contactJson),
+        contacts: (
+          await contactFacts(asyncStore(ctx.store), ctx.quotaPerToken, account?.id, input.limit)
+        ).map(contactJson),
       },
     };
   },

@@ -4,14 +4,17 @@
  * and REST) and the admin UI's account cards. Those three are views that rename and format these
  * facts and never read the store for health themselves, so they cannot drift apart on what
  * "queue", "outbox" or "sends left" mean. Reads only the store (where the polling process records
- * each answered and failed poll) and the poller lock files, so it works whether or not a gateway
- * runs in this process. No zod here: `wxagent status` loads this module.
+ * each answered and failed poll) and who polls: the poller lock files on SQLite (one machine), the
+ * lease table on PostgreSQL (read once by the caller: `HealthOptions.leases`), so it works whether
+ * or not a gateway runs in this process. No zod here: `wxagent status` loads this module.
  */
 import { hostname } from "node:os";
 import { type ContactHealthFacts, contactFacts, trafficFacts } from "../gateway/account-facts.js";
 import { isLoopbackBind } from "../shared/loopback.js";
+import type { AsyncStore } from "../store/async.js";
 import { liveTokenLock } from "../store/lock.js";
-import type { Account, AccountState, Store } from "../store/types.js";
+import type { LeaseHolder } from "../store/postgres-leases.js";
+import type { Account, AccountState } from "../store/types.js";
 
 export {
   type ContactHealthFacts,
@@ -20,12 +23,24 @@ export {
   contactSendFacts,
 } from "../gateway/account-facts.js";
 
+/** The gateway node holding an account's live lease (PostgreSQL). */
+export interface PollingNode {
+  id: string;
+  /** The lease's epoch: it rises each time the account passes to another node. */
+  epoch: number;
+  /** When the lease runs out unless the node renews it (ISO 8601, the server's clock). */
+  expires_at: string;
+}
+
 export interface PollingInfo {
-  pid: number;
-  /** The holder's command line (shortened, secrets redacted). */
-  command: string;
+  /** The lock holder's pid; null on PostgreSQL, where a node's lease says who polls. */
+  pid: number | null;
+  /** The holder's command line (shortened, secrets redacted); null on PostgreSQL. */
+  command: string | null;
   /** This very process polls the account. */
   this_process: boolean;
+  /** On PostgreSQL: the node holding the account's live lease. */
+  node?: PollingNode;
 }
 
 /** Who polls the account, from its lock file; undefined when nobody (or a dead process) holds it. */
@@ -35,6 +50,14 @@ export function pollingOf(home: string, account: Account): PollingInfo | undefin
   if (!lock) return undefined;
   const local = !lock.hostname || lock.hostname === hostname();
   return { pid: lock.pid, command: lock.command, this_process: local && lock.pid === process.pid };
+}
+
+/** Who polls the account on PostgreSQL: the node holding its live lease; undefined when none does. */
+export function leasePollingOf(leases: readonly LeaseHolder[], account: Account): PollingInfo | undefined {
+  const held = leases.find((l) => l.accountId === account.id && l.live && l.nodeId !== undefined);
+  if (!held?.nodeId) return undefined;
+  const node = { id: held.nodeId, epoch: held.epoch, expires_at: new Date(held.expiresAtMs).toISOString() };
+  return { pid: null, command: null, this_process: false, node };
 }
 
 /**
@@ -64,6 +87,11 @@ export interface HealthOptions {
   fixHints: FixHints;
   /** Report this many contacts, most recently seen first (default 10); 0 skips the per-contact reads. */
   contactLimit?: number;
+  /**
+   * The lease table's rows (`LeaseTable.holders()`), on PostgreSQL: who polls is then the node
+   * holding an account's live lease, not a lock file. Unset on SQLite.
+   */
+  leases?: readonly LeaseHolder[];
 }
 
 /**
@@ -85,7 +113,7 @@ export interface AccountHealthFacts {
   simulated: boolean;
   /** What to do, the most pressing first (state, then polling, then owner); unset when healthy. */
   fix?: string;
-  /** The live process holding the account's poller lock; unset when nobody holds it. */
+  /** The live process holding the account's poller lock (or node holding its lease); unset when none. */
   polling?: PollingInfo;
   pollHealth: PollHealth;
   /** Failed polls in a row since the last answered one, as the polling process recorded them. */
@@ -141,19 +169,23 @@ export function replacedReason(newerId: string, olderId: string): string {
 }
 
 /** A newer active account of the same WeChat user, which replaced this expired one. */
-function replacementOf(store: Store, a: Account): Account | undefined {
+async function replacementOf(store: AsyncStore, a: Account): Promise<Account | undefined> {
   // On a simulator one user may own many bots (the chat page's "Create bot account"): no
   // replacement there but the one a login records (`saveLogin`'s reason).
   if (a.state === "active" || !a.ownerUserId || a.simulated) return undefined;
-  return store.accounts
-    .list()
+  return (await store.accounts.list())
     .filter((o) => o.id !== a.id && o.state === "active" && o.ownerUserId === a.ownerUserId)
     .sort((x, y) => y.createdAtMs - x.createdAtMs)[0];
 }
 
-function fixOf(store: Store, a: Account, health: PollHealth, hints: FixHints): string | undefined {
+async function fixOf(
+  store: AsyncStore,
+  a: Account,
+  health: PollHealth,
+  hints: FixHints,
+): Promise<string | undefined> {
   if (a.state !== "active") {
-    const newer = replacementOf(store, a);
+    const newer = await replacementOf(store, a);
     if (newer) return replacedReason(newer.id, a.id);
     return a.stateReason ?? (a.state === "expired" ? hints.expired : hints.disabled);
   }
@@ -163,12 +195,22 @@ function fixOf(store: Store, a: Account, health: PollHealth, hints: FixHints): s
   return undefined;
 }
 
-export function healthFacts(store: Store, account: Account, options: HealthOptions): AccountHealthFacts {
+export async function healthFacts(
+  store: AsyncStore,
+  account: Account,
+  options: HealthOptions,
+): Promise<AccountHealthFacts> {
   const a = account;
   const limit = options.contactLimit ?? DEFAULT_HEALTH_CONTACTS;
-  const contacts = limit <= 0 ? [] : contactFacts(store, options.quotaPerToken, a.id, limit);
-  const polling = pollingOf(options.home, a);
+  const polling = options.leases ? leasePollingOf(options.leases, a) : pollingOf(options.home, a);
   const pollHealth = pollHealthOf(a, polling);
+  const [contacts, traffic, active, held, fix] = await Promise.all([
+    limit <= 0 ? [] : contactFacts(store, options.quotaPerToken, a.id, limit),
+    trafficFacts(store, a.id),
+    store.schedules.list({ accountId: a.id, state: "active" }),
+    store.schedules.runs({ accountId: a.id, state: "held" }),
+    fixOf(store, a, pollHealth, options.fixHints),
+  ]);
   const facts: AccountHealthFacts = {
     accountId: a.id,
     baseUrl: a.baseUrl,
@@ -176,16 +218,12 @@ export function healthFacts(store: Store, account: Account, options: HealthOptio
     pollHealth,
     pollFailures: a.pollFailures,
     simulated: a.simulated === true,
-    ...trafficFacts(store, a.id),
-    schedules: {
-      active: store.schedules.list({ accountId: a.id, state: "active" }).length,
-      held: store.schedules.runs({ accountId: a.id, state: "held" }).length,
-    },
+    ...traffic,
+    schedules: { active: active.length, held: held.length },
     contacts,
   };
   if (a.name) facts.name = a.name;
   if (a.ownerUserId) facts.ownerUserId = a.ownerUserId;
-  const fix = fixOf(store, a, pollHealth, options.fixHints);
   if (fix !== undefined) facts.fix = fix;
   if (polling) facts.polling = polling;
   if (a.lastPollError !== undefined) facts.lastPollError = a.lastPollError;
@@ -196,6 +234,10 @@ export function healthFacts(store: Store, account: Account, options: HealthOptio
 }
 
 /** Every stored account's health, in the store's order. */
-export function allHealthFacts(store: Store, options: HealthOptions): AccountHealthFacts[] {
-  return store.accounts.list().map((a) => healthFacts(store, a, options));
+export async function allHealthFacts(
+  store: AsyncStore,
+  options: HealthOptions,
+): Promise<AccountHealthFacts[]> {
+  const accounts = await store.accounts.list();
+  return Promise.all(accounts.map((a) => healthFacts(store, a, options)));
 }

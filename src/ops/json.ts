@@ -33,7 +33,7 @@ export interface AccountJson {
   simulated: boolean;
   /** ok | failing | paused (expired or disabled) | none (no process polls it). */
   polling: PollHealth;
-  /** The process holding the account's poller lock. */
+  /** The process holding the account's poller lock; on PostgreSQL, `node` is the lease holder. */
   poller: PollingInfo | null;
   /** The last poll the server answered. */
   last_poll_at: string | null;

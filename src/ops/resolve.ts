@@ -11,8 +11,15 @@ const NO_ACCOUNTS = `no WeChat account is logged in yet; log in with ${opRef("lo
 export function accountById(store: Store, id: string): Account {
   const account = store.accounts.get(id);
   if (account) return account;
-  const ids = store.accounts.list().map((a) => a.id);
-  throw new OpsError(
+  throw unknownAccount(
+    id,
+    store.accounts.list().map((a) => a.id),
+  );
+}
+
+/** UNKNOWN_ACCOUNT for `id`, listing the ids there are (`ids`). */
+export function unknownAccount(id: string, ids: readonly string[]): OpsError {
+  return new OpsError(
     "UNKNOWN_ACCOUNT",
     ids.length === 0
       ? `account ${id} does not exist: ${NO_ACCOUNTS}`

@@ -59,6 +59,18 @@ let savepoints = 0;
  * the single-threaded callers it serves (tests, CLI commands) and why the gateway does not use it.
  */
 export function asyncStore(store: Store): AsyncStore {
+  let wrapped = wrappers.get(store);
+  if (!wrapped) {
+    wrapped = wrap(store);
+    wrappers.set(store, wrapped);
+  }
+  return wrapped;
+}
+
+/** One wrapper per store: views that wrap the store on every call (status, admin cards) share it. */
+const wrappers = new WeakMap<Store, AsyncStore>();
+
+function wrap(store: Store): AsyncStore {
   const db = connections.get(store);
   if (!db) {
     throw new StoreError("DB_OPEN_FAILED", "asyncStore wraps a store opened by openStore (SQLite) only");

@@ -127,7 +127,7 @@ describe("faults during a burst", () => {
     // Each kind really hit the gateway at least once.
     expect([...hits.keys()].sort()).toEqual([...kinds].sort());
     expect(redeliveries).toBeGreaterThanOrEqual(9);
-    const st = rig.gateway.status().accounts[0];
+    const st = (await rig.gateway.status()).accounts[0];
     expect(st).toMatchObject({ expired: false, polling: "polling", consecutiveFailures: 0 });
     expect(rig.store.inbound.unfinished(bot.account_id)).toEqual([]);
   }, 40_000);
@@ -162,9 +162,9 @@ describe("faults during a burst", () => {
     const deadline = Date.now() + 10_000;
     while (store.accounts.get(bot.account_id)?.state !== "expired" && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
-    const whileExpired = gateway.status();
+    const whileExpired = await gateway.status();
     await new Promise((r) => setTimeout(r, 500));
-    const runningAfter = gateway.status().running;
+    const runningAfter = (await gateway.status()).running;
 
     // Re-login: the account is active again (same token: the -14 above was injected, not real).
     await control(sim, "DELETE", "/faults");
@@ -173,7 +173,7 @@ describe("faults during a burst", () => {
     await answerAll(sim, bot.account_id, CONTACTS, PER_CONTACT, { timeoutMs: 20_000 });
     await new Promise((r) => setTimeout(r, 500));
     const by = repliesByContact(await outbound(sim, bot.account_id), CONTACTS);
-    return { expired, whileExpired, runningAfter, resumed, by, after: gateway.status() };
+    return { expired, whileExpired, runningAfter, resumed, by, after: await gateway.status() };
   }
 
   it("-14 mid-burst (on a poll and on sends) pauses the account with the fix; after re-login nothing is lost or doubled", async () => {

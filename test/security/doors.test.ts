@@ -335,7 +335,7 @@ describe("doors: a malformed server message is isolated", () => {
       expect(refused).toHaveLength(1);
       expect(refused[0]?.state).toBe("refused");
       expect(refused[0]?.stateReason).toMatch(/nested deeper than \d+ levels/);
-      const status = gw.status().accounts[0];
+      const status = (await gw.status()).accounts[0];
       expect(status?.consecutiveFailures).toBe(0);
       expect(status?.lastError).toBeUndefined();
 

@@ -69,9 +69,9 @@ describe("secrets under failure", () => {
     const deadline = Date.now() + 10_000;
     await control(sim, "POST", "/faults", { expire_token: bot.account_id });
     await inject(sim, bot.account_id, "rel-0@im.wechat", "after expiry");
-    while (!gateway.status().accounts[0]?.expired && Date.now() < deadline)
+    while (!(await gateway.status()).accounts[0]?.expired && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    expect(gateway.status().accounts[0]?.expired).toBe(true);
+    expect((await gateway.status()).accounts[0]?.expired).toBe(true);
 
     const inbound = (await control(sim, "GET", `/messages?account_id=${bot.account_id}&direction=inbound`))
       .body.messages as { context_token?: string }[];
@@ -80,7 +80,7 @@ describe("secrets under failure", () => {
       ...new Set(inbound.map((m) => m.context_token).filter((t): t is string => !!t)),
     ];
     expect(secrets.length).toBeGreaterThan(10);
-    const status = JSON.stringify(gateway.status());
+    const status = JSON.stringify(await gateway.status());
     const stored = rig.store.accounts.get(bot.account_id);
     const surfaces = { logs: lines.join(""), status, stateReason: stored?.stateReason ?? "" };
     for (const [where, text] of Object.entries(surfaces)) {

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { DEFAULT_CDN_BASE_URL } from "../../ilink/wire.js";
 import { CliError, usage } from "../errors.js";
-import { withExistingHome, withHome } from "../home.js";
+import { withExistingHome, withHome, withReadStore } from "../home.js";
 import { printAnswer, urlOption } from "../options.js";
-import { accountsJson } from "./status.js";
+import { readAccounts } from "./status.js";
 
 const NO_OWNER_NOTE =
   "note: no --owner, so nobody is this bot's owner: its owner gets the same answer as a stranger (the DM policy, pairing by default) and not the owner's permissions. Add it again with --owner <userId> (the owner's WeChat id, `…@im.wechat`), or log in with `wxagent login`, which records the owner.";
@@ -36,8 +36,8 @@ export function defineAccounts(cmd: Command): void {
 
 /** `wxagent accounts [--json]`: the table (and each account's fix), or the JSON of `status --json`. */
 async function listAccounts(opts: { json?: boolean }): Promise<void> {
-  await withExistingHome(({ store, paths, gateway }) => {
-    const list = accountsJson(store, paths.home, gateway.quotaPerToken);
+  await withReadStore(async (h) => {
+    const list = await readAccounts(h);
     printAnswer(
       opts.json,
       { accounts: list },

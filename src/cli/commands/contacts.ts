@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { contactFacts } from "../../ops/health.js";
 import { contactJson } from "../../ops/json.js";
-import { accountById } from "../../ops/resolve.js";
-import { withExistingHome } from "../home.js";
+import { unknownAccount } from "../../ops/resolve.js";
+import { withReadStore } from "../home.js";
 import { rethrowForCli } from "../ops-names.js";
 import { intOption, printAnswer } from "../options.js";
 
@@ -12,15 +12,13 @@ export function defineContacts(cmd: Command): void {
     .option("--limit <n>", "at most this many, most recent first", intOption("--limit", 1), 50)
     .option("--json", "print {contacts: [...]}, the answer of list_contacts and GET /api/contacts")
     .action(async (opts: { account?: string; limit: number; json?: boolean }) => {
-      await withExistingHome(({ store, gateway }) => {
-        try {
-          if (opts.account !== undefined) accountById(store, opts.account);
-        } catch (err) {
-          rethrowForCli(err);
+      await withReadStore(async ({ store, gateway }) => {
+        if (opts.account !== undefined && !(await store.accounts.get(opts.account))) {
+          const ids = (await store.accounts.list()).map((a) => a.id);
+          rethrowForCli(unknownAccount(opts.account, ids));
         }
-        const contacts = contactFacts(store, gateway.quotaPerToken, opts.account, opts.limit).map(
-          contactJson,
-        );
+        const facts = await contactFacts(store, gateway.quotaPerToken, opts.account, opts.limit);
+        const contacts = facts.map(contactJson);
         printAnswer(
           opts.json,
           { contacts },

@@ -6,6 +6,7 @@ import { storeSetting } from "../../config/store.js";
 import type { AccountJson } from "../../ops/json.js";
 import { systemSandbox } from "../../shared/sandbox/index.js";
 import { messageOf } from "../../shared/wx-error.js";
+import { asyncStore } from "../../store/async.js";
 import { type HomePaths, homePaths, openStore, resolveHome } from "../../store/index.js";
 import { checkAgent } from "../agents.js";
 import { lookupHome } from "../home.js";
@@ -80,7 +81,7 @@ async function storeChecks(paths: HomePaths, quotaPerToken: number, signal: Abor
   try {
     const store = openStore(paths.dbPath);
     try {
-      const accounts = accountsJson(store, paths.home, quotaPerToken);
+      const accounts = await accountsJson(asyncStore(store), paths.home, quotaPerToken);
       checks.push({ name: "database", ok: true, detail: `${paths.dbPath} (${accounts.length} accounts)` });
       if (accounts.length === 0) {
         checks.push({

@@ -5,7 +5,12 @@
  * writes again, when a fresh token re-arms it.
  */
 import { type Lang, systemLanguage } from "../../shared/i18n.js";
-import type { ContextTokenStore, OutboundMessage, OutboundStore } from "../../store/types.js";
+import type {
+  ContextTokenRecord,
+  ContextTokenStore,
+  OutboundMessage,
+  OutboundStore,
+} from "../../store/types.js";
 import { gatewayWords } from "../texts.js";
 
 export const DEFAULT_QUOTA_PER_TOKEN = 10;
@@ -52,7 +57,14 @@ export function sendsLeft(
   accountId: string,
   userId: string,
 ): number | undefined {
-  const token = tokens.get(accountId, userId);
+  return sendsLeftOn(tokens.get(accountId, userId), quotaPerToken);
+}
+
+/** `sendsLeft` on a token already read (the async store's callers read it themselves). */
+export function sendsLeftOn(
+  token: Pick<ContextTokenRecord, "sendCount"> | undefined,
+  quotaPerToken: number,
+): number | undefined {
   return token ? Math.max(0, quotaPerToken - token.sendCount) : undefined;
 }
 
