@@ -212,7 +212,7 @@ raw numbers are in \`bench/results/\`.
 
 **Machine:** ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, ${m.platform}, Node ${m.node}. Run at ${m.at}.
 
-## Gateway (\`npm run bench\`, about 6 minutes)
+## Gateway (\`npm run bench\`, about 4 minutes)
 
 The gateway runs as \`wxagent start\` builds it: SQLite store on disk (WAL), the iLink transport
 over loopback HTTP, delivery with spacing 0, the echo agent, \`maxTurns\` ${r.gateway.maxTurns} (the CLI default;

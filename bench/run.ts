@@ -1,5 +1,5 @@
 /**
- * The gateway benchmark (`npm run bench`, about 6 minutes on 2 cores). Runs BENCH_ROUNDS (default
+ * The gateway benchmark (`npm run bench`, about 4 minutes on 2 cores). Runs BENCH_ROUNDS (default
  * 3) rounds, each in fresh processes so that every round has its own cold start:
  *  - bench/round.ts: the gateway as `wxagent start` builds it; the burst right after start
  *    (cold), the warm bursts, the steady latency curve, the slow agent, the one-at-a-time loop and
