@@ -56,7 +56,9 @@ let savepoints = 0;
 /**
  * The SQLite store behind the async interface. An async transaction is a savepoint held open
  * while `fn` runs: other calls made on this connection meanwhile join it, which is harmless for
- * the single-threaded callers it serves (tests, CLI commands) and why the gateway does not use it.
+ * the single-threaded callers it serves (tests, CLI commands) and why the gateway uses the wrapper
+ * only to read (its status, through the same health facts as `wxagent status`), never for a
+ * transaction.
  */
 export function asyncStore(store: Store): AsyncStore {
   let wrapped = wrappers.get(store);

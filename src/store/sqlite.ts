@@ -290,7 +290,10 @@ const CHECKPOINT_INTERVAL_MS = 1000;
 const CHECKPOINT_START_FRAMES = 1000;
 /** It ends after a minute with nothing to checkpoint. */
 const CHECKPOINT_IDLE_STOP_MS = 60_000;
-/** 16384 frames of 4 KiB: past 64 MiB left in the WAL, the thread makes it start over (checkpointer.ts). */
+/**
+ * Past 16384 frames left in the WAL (16 MiB of 1 KiB pages; 64 MiB in a database made with 4 KiB
+ * pages before PAGE_SIZE was lowered), the thread makes it start over (checkpointer.ts).
+ */
 const WAL_RESTART_AFTER_FRAMES = 16384;
 /** The WAL file is cut back to this when it starts over (SQLite keeps the file's high-water mark otherwise). */
 const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
