@@ -20,6 +20,7 @@ import { cliArgs } from "./cli-rss.js";
 import { machineInfo, stealPercent, stealSample } from "./report.js";
 import { type AccountsBench, writeAccountsReport } from "./report-accounts.js";
 import { SimChild, storedAccount } from "./sim-client.js";
+import { middleBy } from "./targets.js";
 
 process.env.WXAGENT_LOG_LEVEL ??= "warn";
 const { openStore } = await import("../src/store/sqlite.js");
@@ -139,7 +140,7 @@ try {
     log(`round ${n}: ${JSON.stringify(rounds.at(-1))}`);
   }
   clearInterval(sampler);
-  const median = [...rounds].sort((x, y) => x.allAnsweredSec - y.allAnsweredSec)[1] ?? rounds[0];
+  const median = middleBy(rounds, (r) => r.allAnsweredSec);
   const result: AccountsBench = {
     bench: "accounts",
     machine: await machineInfo(),

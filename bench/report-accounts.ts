@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Machine } from "./report.js";
 import { replaceSection } from "./sections.js";
+import { middleBy } from "./targets.js";
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "results");
 
@@ -42,8 +43,7 @@ export interface AccountsBench {
 const HEADING = "## Many accounts";
 
 export function accountsSection(a: AccountsBench): string {
-  const sorted = [...a.rounds].sort((x, y) => x.allAnsweredSec - y.allAnsweredSec);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  const median = middleBy(a.rounds, (r) => r.allAnsweredSec);
   const yes = (ok: boolean) => (ok ? "yes" : "**no**");
   const all = a.rounds.every((r) => r.answered === a.accounts && r.unexpected === 0);
   const rows = a.rounds

@@ -22,6 +22,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { RunAnswer } from "./sim-child.js";
 import { type SimAccount, SimChild, storedAccount } from "./sim-client.js";
+import { middleBy } from "./targets.js";
 
 process.env.WXAGENT_LOG_LEVEL ??= "warn";
 // Imported after the log level is set: some modules create their logger at import.
@@ -43,12 +44,6 @@ function getGc(): () => void {
   return runInNewContext("gc") as () => void;
 }
 const gc = getGc();
-
-/** The middle element by `key` (of an odd count; the lower middle otherwise). */
-function median<T>(items: T[], key: (item: T) => number): T {
-  const sorted = [...items].sort((a, b) => key(a) - key(b));
-  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -208,7 +203,7 @@ const burstThreads = threadsAll && {
   others: Math.round(threadsAll.others / RUNS),
 };
 const burstStealPct = stealPercent(stealBefore);
-const middle = median(bursts, (b) => b.figures.repliesPerSec);
+const middle = middleBy(bursts, (b) => b.figures.repliesPerSec);
 const burst = middle.figures;
 const burstAnswer = middle.answer;
 const burstRuns = bursts.map((b) => b.figures.repliesPerSec);
@@ -240,7 +235,7 @@ for (const contacts of QUICK ? [200] : [50, 100, 200, 400, 800]) {
     steadyMessages += a.sent;
   }
   if (contacts === 200) steadyRuns.push(...runs.map((r) => r.p99Ms));
-  curve.push(median(runs, (r) => r.p99Ms));
+  curve.push(middleBy(runs, (r) => r.p99Ms));
 }
 loopDelay.disable();
 const steadyStealPct = stealPercent(steadyStealBefore);

@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { machineInfo, writeReports } from "./report.js";
 import type { AccountsBench } from "./report-accounts.js";
-import { gatewayTargets, medianOf, type Round, type WalRound } from "./targets.js";
+import { gatewayTargets, middleBy, type Round, type WalRound } from "./targets.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
@@ -64,22 +64,20 @@ const accountsPath = join(here, "results", "accounts.json");
 const accounts = existsSync(accountsPath)
   ? (JSON.parse(readFileSync(accountsPath, "utf8")) as AccountsBench)
   : undefined;
-const byBurst = rounds.map((r, i) => ({ i, v: r.burst.repliesPerSec as number })).sort((a, b) => a.v - b.v);
-const middle = rounds[byBurst[Math.floor((byBurst.length - 1) / 2)]?.i ?? 0] as Round;
-const walMiddle = wals[rounds.indexOf(middle)] as WalRound;
+// The other figures come from one whole round: the median one by warm burst, with its WAL round.
+const middle = middleBy(
+  rounds.map((round, i) => ({ round, wal: wals[i] as WalRound })),
+  (r) => r.round.burst.repliesPerSec as number,
+);
 const targets = gatewayTargets(rounds, wals, accounts);
 await writeReports({
-  ...middle,
+  ...middle.round,
   machine: await machineInfo(),
-  wal: walMiddle,
+  wal: middle.wal,
   targets,
   rounds: rounds.length,
   everyMessageOnce: rounds.every((r) => r.everyMessageOnce === true),
   stealPctByRound: rounds.map((r) => r.cpu?.stealPct ?? null),
-  medianStealPct: {
-    burst: medianOf(rounds.map((r) => r.cpu?.stealPct?.burst)),
-    steady: medianOf(rounds.map((r) => r.cpu?.stealPct?.steady)),
-  },
   allRounds: rounds,
   allWalRounds: wals,
 });
