@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AskOptions } from "../agent/types.js";
 import { type Lang, orList, systemLanguage } from "../shared/i18n.js";
+import { showInvisible } from "../shared/invisible.js";
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
@@ -38,18 +39,6 @@ export interface AskContext {
   /** The turn is waiting for an answer (true) or not any more (false). */
   onWaiting(waiting: boolean): void;
   logger: Logger;
-}
-
-/**
- * Make invisible characters visible, so what is shown is exactly what runs: control characters
- * (but newline and tab), bidirectional overrides and zero-width characters become `\u{…}`.
- */
-export function showInvisible(text: string): string {
-  return text.replace(
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what is escaped
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/gu,
-    (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`,
-  );
 }
 
 function needsFile(verbatim: string): boolean {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { showInvisible } from "../shared/invisible.js";
 import type { InboundMessage } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
-import { type AskContext, askInChat, INLINE_VERBATIM_MAX_CHARS, showInvisible } from "./ask-chat.js";
+import { type AskContext, askInChat, INLINE_VERBATIM_MAX_CHARS } from "./ask-chat.js";
 import { AskRegistry, parseNumbered, whichText } from "./asks.js";
 import { conversationKey } from "./inbound.js";
 import type { QuestionSent } from "./ports.js";
