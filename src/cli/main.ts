@@ -117,10 +117,13 @@ try {
     // --help and --version end here with exit code 0.
     process.exit(err.exitCode === 0 ? 0 : 2);
   }
+  // The message may quote a server's or a contact's text: shown, never acted on by the terminal.
+  // Loaded here: `--help` loads nothing but commander and this file (test/cli/startup.test.ts).
+  const { showInvisible } = await import("../shared/invisible.js");
   if (err instanceof CliError) {
-    process.stderr.write(`wxagent: ${err.message}\n`);
+    process.stderr.write(showInvisible(`wxagent: ${err.message}\n`));
     process.exit(err.exitCode);
   }
-  process.stderr.write(`wxagent: ${messageOf(err)}${cliHint(err)}\n`);
+  process.stderr.write(showInvisible(`wxagent: ${messageOf(err)}${cliHint(err)}\n`));
   process.exit(1);
 }

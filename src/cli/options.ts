@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { jsonWithInvisibleEscaped, showInvisible } from "../shared/invisible.js";
 import { messageOf } from "../shared/wx-error.js";
 import { CliError } from "./errors.js";
 
@@ -67,9 +68,19 @@ export function listenError(err: unknown, port: number, flag: string): unknown {
   return err;
 }
 
+/**
+ * Print text for a person at a terminal. Names, ids, messages and error texts in it come from
+ * contacts, the iLink server or a shared database: every invisible character a terminal would act
+ * on (ESC sequences, CR, bidi overrides) is printed visibly (`showInvisible`); `printJson` writes
+ * them as JSON escapes.
+ */
+export function writeText(text: string): void {
+  process.stdout.write(showInvisible(text));
+}
+
 /** Print a `--json` answer: one object, as the REST API and the MCP tools give it. */
 export function printJson(data: unknown): void {
-  process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  process.stdout.write(`${jsonWithInvisibleEscaped(JSON.stringify(data, null, 2))}\n`);
 }
 
 /**
@@ -89,7 +100,7 @@ export function printAnswer(
 /** Print aligned text rows (the human face of a `--json` answer). */
 export function printRows(rows: Record<string, unknown>[], empty = "(none)"): void {
   if (rows.length === 0) {
-    process.stdout.write(`${empty}\n`);
+    writeText(`${empty}\n`);
     return;
   }
   const keys = Object.keys(rows[0] ?? {});
@@ -100,8 +111,8 @@ export function printRows(rows: Record<string, unknown>[], empty = "(none)"): vo
       .map((v, i) => v.padEnd(widths[i] ?? 0))
       .join("  ")
       .trimEnd();
-  process.stdout.write(`${line(keys)}\n`);
-  for (const c of cells) process.stdout.write(`${line(c)}\n`);
+  writeText(`${line(keys)}\n`);
+  for (const c of cells) writeText(`${line(c)}\n`);
 }
 
 function formatCell(v: unknown): string {

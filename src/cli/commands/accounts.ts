@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { DEFAULT_CDN_BASE_URL } from "../../ilink/wire.js";
 import { CliError, usage } from "../errors.js";
 import { withExistingHome, withHome, withReadStore } from "../home.js";
-import { printAnswer, urlOption } from "../options.js";
+import { printAnswer, urlOption, writeText } from "../options.js";
 import { readAccounts } from "./status.js";
 
 const NO_OWNER_NOTE =
@@ -53,7 +53,7 @@ async function listAccounts(opts: { json?: boolean }): Promise<void> {
         })),
       "no accounts yet: run `wxagent login`, or `wxagent accounts add …` with known credentials",
     );
-    if (!opts.json) for (const a of list) if (a.fix) process.stdout.write(`${a.account}: ${a.fix}\n`);
+    if (!opts.json) for (const a of list) if (a.fix) writeText(`${a.account}: ${a.fix}\n`);
   });
 }
 

@@ -10,7 +10,7 @@ import { asyncStore } from "../../store/async.js";
 import { type HomePaths, homePaths, openStore, resolveHome } from "../../store/index.js";
 import { checkAgent } from "../agents.js";
 import { lookupHome } from "../home.js";
-import { printJson } from "../options.js";
+import { printJson, writeText } from "../options.js";
 import { postgresChecks } from "./doctor-postgres.js";
 import { accountsJson, pollingText } from "./status.js";
 
@@ -238,9 +238,9 @@ export function defineDoctor(cmd: Command): void {
         });
       } else {
         for (const c of checks) {
-          process.stdout.write(`${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}\n`);
-          if (!c.ok && c.fix) process.stdout.write(`    fix: ${c.fix}\n`);
-          else if (c.ok && c.fix) process.stdout.write(`    next: ${c.fix}\n`);
+          writeText(`${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}\n`);
+          if (!c.ok && c.fix) writeText(`    fix: ${c.fix}\n`);
+          else if (c.ok && c.fix) writeText(`    next: ${c.fix}\n`);
         }
       }
       if (checks.some((c) => !c.ok)) process.exitCode = 1;

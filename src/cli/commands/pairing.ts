@@ -4,7 +4,7 @@ import { approvePairing, denyPairing, listPairingRequests } from "../../gateway/
 import { pairingRequestJson } from "../../ops/json.js";
 import { CliError } from "../errors.js";
 import { withExistingHome } from "../home.js";
-import { printAnswer } from "../options.js";
+import { printAnswer, writeText } from "../options.js";
 
 function policyCall<T>(fn: () => T): T {
   try {
@@ -49,9 +49,7 @@ export function definePairing(cmd: Command): void {
         const r = policyCall(() =>
           approvePairing(store, code, opts.account ? { accountId: opts.account } : {}),
         );
-        process.stdout.write(
-          `approved ${r.userId} on account ${r.accountId}: they may write to the bot now\n`,
-        );
+        writeText(`approved ${r.userId} on account ${r.accountId}: they may write to the bot now\n`);
       });
     });
   cmd
@@ -61,7 +59,7 @@ export function definePairing(cmd: Command): void {
     .action(async (code: string, opts: { account?: string }) => {
       await withExistingHome(({ store }) => {
         const r = policyCall(() => denyPairing(store, code, opts.account ? { accountId: opts.account } : {}));
-        process.stdout.write(`blocked ${r.userId} on account ${r.accountId}\n`);
+        writeText(`blocked ${r.userId} on account ${r.accountId}\n`);
       });
     });
 }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { createOpsContext, isOpsError, OPS } from "../../ops/index.js";
 import { CliError, usage } from "../errors.js";
 import { withHome } from "../home.js";
-import { printRows } from "../options.js";
+import { printJson, printRows, writeText } from "../options.js";
 
 /**
  * `wxagent schedule list|add|cancel`: the same operations as MCP and REST. Jobs are stored; the
@@ -22,7 +22,7 @@ export function defineSchedule(schedule: Command): void {
       });
       const { jobs, held } = out as { jobs: Record<string, unknown>[]; held: Record<string, unknown>[] };
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        printJson(out);
         return;
       }
       printRows(
@@ -41,7 +41,7 @@ export function defineSchedule(schedule: Command): void {
           `\n${held.length} firing(s) held until the contact writes (their 24 h window was closed):\n`,
         );
         for (const h of held)
-          process.stdout.write(`  job #${h.job} to ${h.to}, due ${h.scheduled_at}: ${h.reason ?? ""}\n`);
+          writeText(`  job #${h.job} to ${h.to}, due ${h.scheduled_at}: ${h.reason ?? ""}\n`);
       }
     });
 
@@ -72,7 +72,7 @@ export function defineSchedule(schedule: Command): void {
         first_run_local: string;
         warning?: string;
       };
-      if (json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      if (json) printJson(out);
       else
         process.stdout.write(
           `scheduled job #${out.job.id}: first run ${out.first_run_local} (${out.job.next_run})\n`,

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { resolveHome } from "../../store/index.js";
 import { CliError, usage } from "../errors.js";
+import { printJson } from "../options.js";
 import { launchdManager, type Manager, systemdManager } from "../service/manager.js";
 import type { ServiceSpec } from "../service/units.js";
 
@@ -137,7 +138,7 @@ export function defineService(service: Command): void {
           error: s && !s.ok ? s.error : null,
           logs: m.logs,
         };
-        process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
+        printJson(facts);
       } else {
         process.stdout.write(statusText(m, installed, home, s));
       }

@@ -14,7 +14,7 @@ import { lazyAdmin } from "../admin-lazy.js";
 import { CliError, usage } from "../errors.js";
 import { retentionFrom } from "../gateway-wiring.js";
 import { type OpenedHome, openHome } from "../home.js";
-import { intOption, listenError, portOption } from "../options.js";
+import { intOption, listenError, portOption, writeText } from "../options.js";
 import { onShutdown } from "../signals.js";
 import type { EmbeddedSimulator } from "../sim-embed.js";
 import { forgetGoneSimulatorAccounts, retireOldSimHome } from "../sim-home.js";
@@ -333,5 +333,5 @@ function printBanner(o: {
       `  account   ${a.id}${a.ownerUserId ? ` (owner ${a.ownerUserId})` : ""}${a.simulated ? " on the simulator" : ""}`,
     );
   lines.push("", "  Ctrl-C stops it.", "");
-  process.stdout.write(`${lines.join("\n")}\n`);
+  writeText(`${lines.join("\n")}\n`);
 }

@@ -5,7 +5,7 @@ import { type AccountJson, accountJson } from "../../ops/json.js";
 import type { AsyncStore } from "../../store/async.js";
 import type { LeaseHolder } from "../../store/postgres-leases.js";
 import { type ReadStore, withReadStore } from "../home.js";
-import { printJson } from "../options.js";
+import { printJson, writeText } from "../options.js";
 
 /** A person at a terminal: name the command that logs in again. */
 const CLI_FIX_HINTS: FixHints = {
@@ -69,7 +69,7 @@ export function leaseText(a: AccountJson): string {
 }
 
 function printAccount(a: AccountJson, onPostgres: boolean): void {
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const out = (line: string) => writeText(`${line}\n`);
   const flag = a.state === "expired" ? "EXPIRED" : a.state;
   out(`${a.account}  ${flag}  polling: ${pollingText(a)}${a.simulated ? "  (simulated)" : ""}`);
   if (onPostgres) out(`  ${leaseText(a)}`);
@@ -106,8 +106,9 @@ export function defineStatus(cmd: Command): void {
           return;
         }
         if (pg) {
-          process.stdout.write(`store: PostgreSQL ${pg.where}\n`);
-          process.stdout.write(`live nodes: ${nodes?.length ? nodes.join(", ") : "none"}\n`);
+          writeText(
+            `store: PostgreSQL ${pg.where}\nlive nodes: ${nodes?.length ? nodes.join(", ") : "none"}\n`,
+          );
         }
         if (accounts.length === 0) {
           process.stdout.write(
