@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -147,6 +147,11 @@ describe("the checkpoint thread runs only while the WAL has work for it", () => 
       expect(pass?.log).toBe(pending);
       expect(walFramesPending(`${path}-shm`)).toBe(0);
       expect(walFramesPending(join(dir, "no-such.db-shm"))).toBeUndefined();
+      // Not a header SQLite wrote (a truncated or foreign file): unknown, so the caller starts the thread.
+      writeFileSync(join(dir, "short-shm"), Buffer.alloc(40, 0xff));
+      expect(walFramesPending(join(dir, "short-shm"))).toBeUndefined();
+      writeFileSync(join(dir, "junk-shm"), Buffer.alloc(4096, 0xff));
+      expect(walFramesPending(join(dir, "junk-shm"))).toBeUndefined();
     } finally {
       db.close();
     }
