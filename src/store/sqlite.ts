@@ -157,7 +157,7 @@ export function openStore(path: string | ":memory:", options: OpenStoreOptions =
       return closing;
     },
   };
-  registerSqliteConnection(store, db);
+  registerSqliteConnection(store, { db, enter, hold: group ? () => group.hold() : () => () => {} });
   return store;
 }
 
@@ -175,12 +175,17 @@ interface GroupCommit {
   commit(): void;
   /** Resolves once the open group (if any) is committed; rejects if that commit failed. */
   committed(): Promise<void>;
+  /** Hold commits off (an async transaction's savepoint is open) until the returned function runs. */
+  hold(): () => void;
 }
 
 function createGroupCommit(db: Database.Database, lazyMs: number, onCommitted: () => void): GroupCommit {
   let open = false;
   let soon = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let holds = 0;
+  /** A commit came due while held: it runs when the last hold ends. */
+  let dueWhileHeld = false;
   let waiting: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
   const settle = (err?: unknown): void => {
     const w = waiting;
@@ -189,8 +194,12 @@ function createGroupCommit(db: Database.Database, lazyMs: number, onCommitted: (
     if (err === undefined) w.resolve();
     else w.reject(err);
   };
-  const commit = (): void => {
+  const commit = (force = false): void => {
     if (!open) return;
+    if (holds > 0 && !force) {
+      dueWhileHeld = true;
+      return;
+    }
     open = false;
     soon = false;
     if (timer !== undefined) clearTimeout(timer);
@@ -236,7 +245,21 @@ function createGroupCommit(db: Database.Database, lazyMs: number, onCommitted: (
       if (lazyMs > 0) timer = setTimeout(commitLater, lazyMs);
       else commitSoon();
     },
-    commit,
+    commit: () => commit(true),
+    hold() {
+      holds++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        holds--;
+        if (holds === 0 && dueWhileHeld) {
+          dueWhileHeld = false;
+          soon = false;
+          commitSoon();
+        }
+      };
+    },
     committed() {
       if (!open) return Promise.resolve();
       commitSoon();
