@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { contactAccess } from "../gateway/policy/index.js";
 import { issuePairingCode } from "../gateway/policy/pairing.js";
+import { asyncStore } from "../store/async.js";
 import {
   closeFixture,
   withCookie as cookieHeaders,
@@ -13,6 +14,9 @@ import {
 let f: Fixture;
 const withCookie = () => cookieHeaders(f);
 const bearer = () => ({ Authorization: `Bearer ${f.token}` });
+/** The fixture's store behind the async interface the pairing functions take. */
+const access = async (userId: string) =>
+  (await contactAccess(asyncStore(f.store), "bot-1@im.bot", userId)).access;
 
 beforeEach(() => {
   f = makeFixture();
@@ -91,7 +95,13 @@ describe("admin pages", () => {
 
   it("approves a pairing request from the contacts page", async () => {
     seed(f);
-    const req = issuePairingCode(f.store, "bot-1@im.bot", "bob@im.wechat", "first", Date.now());
+    const req = await issuePairingCode(
+      asyncStore(f.store),
+      "bot-1@im.bot",
+      "bob@im.wechat",
+      "first",
+      Date.now(),
+    );
     const page = await (await f.app.request("/contacts", { headers: withCookie() })).text();
     expect(page).toContain(`data-pairing="${req.code}"`);
     const res = await f.app.request("/pairing", {
@@ -103,7 +113,7 @@ describe("admin pages", () => {
     const text = await res.text();
     expect(text).toContain('class="flash ok"');
     expect(text).not.toContain(`data-pairing="${req.code}"`);
-    expect(contactAccess(f.store, "bot-1@im.bot", "bob@im.wechat").access).toBe("allowed");
+    expect(await access("bob@im.wechat")).toBe("allowed");
   });
 
   it("answers an unknown pairing code with the reason, to htmx and to a plain form", async () => {
@@ -138,7 +148,7 @@ describe("admin pages", () => {
     });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/contacts");
-    expect(contactAccess(f.store, "bot-1@im.bot", "alice@im.wechat").access).toBe("allowed");
+    expect(await access("alice@im.wechat")).toBe("allowed");
   });
 
   it("edits a contact's access and preset, and refuses an unknown preset", async () => {
@@ -150,18 +160,18 @@ describe("admin pages", () => {
         body: new URLSearchParams({ account: "bot-1@im.bot", user: "alice@im.wechat", access, preset }),
       });
     expect((await post("blocked", "read-only")).status).toBe(200);
-    expect(contactAccess(f.store, "bot-1@im.bot", "alice@im.wechat").access).toBe("blocked");
+    expect(await access("alice@im.wechat")).toBe("blocked");
     expect(f.store.contacts.get("bot-1@im.bot", "alice@im.wechat")?.preset).toBe("read-only");
     expect((await post("none", "")).status).toBe(200);
-    expect(contactAccess(f.store, "bot-1@im.bot", "alice@im.wechat").access).toBeUndefined();
+    expect(await access("alice@im.wechat")).toBeUndefined();
     expect(f.store.contacts.get("bot-1@im.bot", "alice@im.wechat")?.preset).toBeUndefined();
     const refused = await post("allowed", "root");
     expect(await refused.text()).toContain('class="flash bad"');
-    expect(contactAccess(f.store, "bot-1@im.bot", "alice@im.wechat").access).toBeUndefined();
+    expect(await access("alice@im.wechat")).toBeUndefined();
   });
 
   it("lists the questions agents wait on when the gateway can tell", async () => {
-    closeFixture(f);
+    await closeFixture(f);
     f = makeFixture({
       status: async () => ({ running: true, maxTurns: 4, runningTurns: 0, accounts: [] }),
       pendingAsks: () => [
@@ -189,7 +199,7 @@ describe("admin pages", () => {
   });
 
   it("prefers the running gateway's live status for polling, queue and sends left", async () => {
-    closeFixture(f);
+    await closeFixture(f);
     f = makeFixture({
       status: async () => ({
         running: true,

@@ -119,13 +119,15 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     const accounts = await accountViews(ops, options.gateway);
     const data = {
       accounts,
-      contacts: ops.store.contacts.list().length,
-      pairing: pairingRequests(ops).filter((r) => !r.expired).length,
-      buckets: trafficPerMinute(ops),
+      contacts: (await ops.store.contacts.list()).length,
+      pairing: (await pairingRequests(ops)).filter((r) => !r.expired).length,
+      buckets: await trafficPerMinute(ops),
     };
     return c.html(<OverviewPage env={envOf(c)} data={data} />);
   });
-  app.get("/partials/chart", (c) => c.html(<LiveChart buckets={trafficPerMinute(ops)} t={envOf(c).t} />));
+  app.get("/partials/chart", async (c) =>
+    c.html(<LiveChart buckets={await trafficPerMinute(ops)} t={envOf(c).t} />),
+  );
   app.get("/partials/accounts", async (c) => {
     const { t, locale } = envOf(c);
     const accounts = await accountViews(ops, options.gateway);

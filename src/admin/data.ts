@@ -8,14 +8,13 @@ import type { AccountStatus, GatewayStatus } from "../gateway/gateway-types.js";
 import type { HomeEvent } from "../gateway/home.js";
 import {
   type ContactAccess,
-  contactAccess,
-  listPairingRequests,
   type PairingRequest,
+  pairingRequestsIn,
+  readAccess,
   resolveProfile,
 } from "../gateway/policy/index.js";
 import type { OpsContext } from "../ops/context.js";
 import { type AccountHealthFacts, type FixHints, healthFacts } from "../ops/health.js";
-import { asyncStore } from "../store/async.js";
 import type { AccountState, ContactRecord } from "../store/types.js";
 
 /** The gateway's own type: a question an agent turn asked and is waiting on. */
@@ -61,8 +60,8 @@ const ADMIN_FIX_HINTS: FixHints = { expired: EXPIRED_FIX, disabled: "account dis
 export async function accountViews(ops: OpsContext, gateway?: AdminGateway): Promise<AccountView[]> {
   const live = new Map<string, AccountStatus>();
   for (const s of (await gateway?.status())?.accounts ?? []) live.set(s.accountId, s);
-  const store = asyncStore(ops.store);
-  const accounts = ops.store.accounts.list().sort((a, b) => a.createdAtMs - b.createdAtMs);
+  const store = ops.store;
+  const accounts = (await store.accounts.list()).sort((a, b) => a.createdAtMs - b.createdAtMs);
   return Promise.all(
     accounts.map(async (a) => {
       const status = live.get(a.id);
@@ -127,16 +126,18 @@ export interface ContactView {
   lastSeenAtMs: number;
 }
 
-export function contactViews(ops: OpsContext, config: Partial<Config>, accountId?: string): ContactView[] {
-  const owners = new Map(ops.store.accounts.list().map((a) => [a.id, a.ownerUserId]));
-  return ops.store.contacts
-    .list(accountId)
+export async function contactViews(
+  ops: OpsContext,
+  config: Partial<Config>,
+  accountId?: string,
+): Promise<ContactView[]> {
+  const owners = new Map((await ops.store.accounts.list()).map((a) => [a.id, a.ownerUserId]));
+  return (await ops.store.contacts.list(accountId))
     .sort((x, y) => y.lastSeenAtMs - x.lastSeenAtMs)
-    .map((c) => contactView(ops, config, c, owners.get(c.accountId)));
+    .map((c) => contactView(config, c, owners.get(c.accountId)));
 }
 
 export function contactView(
-  ops: OpsContext,
   config: Partial<Config>,
   c: ContactRecord,
   owner: string | undefined,
@@ -145,7 +146,7 @@ export function contactView(
   const v: ContactView = {
     accountId: c.accountId,
     userId: c.userId,
-    access: contactAccess(ops.store, c.accountId, c.userId).access ?? "none",
+    access: readAccess(c.settings).access ?? "none",
     isOwner: owner !== undefined && owner === c.userId,
     dmPolicy: profile.dmPolicy,
     lastSeenAtMs: c.lastSeenAtMs,
@@ -156,8 +157,8 @@ export function contactView(
   return v;
 }
 
-export function pairingRequests(ops: OpsContext): PairingRequest[] {
-  return listPairingRequests(ops.store, undefined, ops.now());
+export async function pairingRequests(ops: OpsContext): Promise<PairingRequest[]> {
+  return pairingRequestsIn(await ops.store.contacts.list(), ops.now());
 }
 
 export interface MinuteBucket {
@@ -168,7 +169,7 @@ export interface MinuteBucket {
 }
 
 /** Messages received and sent per minute over the last `minutes` minutes, oldest first. */
-export function trafficPerMinute(ops: OpsContext, minutes = 30): MinuteBucket[] {
+export async function trafficPerMinute(ops: OpsContext, minutes = 30): Promise<MinuteBucket[]> {
   const nowMs = ops.now();
   const end = Math.floor(nowMs / 60_000) * 60_000 + 60_000;
   const start = end - minutes * 60_000;
@@ -176,11 +177,11 @@ export function trafficPerMinute(ops: OpsContext, minutes = 30): MinuteBucket[] 
   for (let i = 0; i < minutes; i += 1) buckets.push({ atMs: start + i * 60_000, inbound: 0, outbound: 0 });
   const slot = (ms: number) => buckets[Math.floor((ms - start) / 60_000)];
   const limit = 20_000;
-  for (const m of ops.store.inbound.list({ sinceMs: start, limit })) {
+  for (const m of await ops.store.inbound.list({ sinceMs: start, limit })) {
     const b = slot(m.receivedAtMs);
     if (b) b.inbound += 1;
   }
-  for (const m of ops.store.outbound.list({ sinceMs: start, limit })) {
+  for (const m of await ops.store.outbound.list({ sinceMs: start, limit })) {
     if (m.state !== "sent" || m.sentAtMs === undefined) continue;
     const b = slot(m.sentAtMs);
     if (b) b.outbound += 1;

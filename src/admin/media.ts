@@ -39,7 +39,7 @@ async function findMedia(
   index: number,
   signal: AbortSignal,
 ): Promise<Found | string> {
-  const message = ops.store.inbound.get(id);
+  const message = await ops.store.inbound.get(id);
   if (!message) return `no inbound message ${id}`;
   const item = message.items[index];
   if (!item || !itemMedia(item)) return `message ${id} has no media at item ${index}`;
@@ -48,7 +48,7 @@ async function findMedia(
     const bytes = await readFile(stored.path);
     return { bytes, name: stored.name, mime: sniffImageMime(bytes) ?? mimeFromFileName(stored.name) };
   }
-  const account = ops.store.accounts.get(message.accountId);
+  const account = await ops.store.accounts.get(message.accountId);
   if (!account) return `account ${message.accountId} is gone`;
   // The gateway's media URL policy: a full_url the gateway refused is not fetched for a preview.
   const got = await downloadItemVetted(ops.clientFor(account), item, {

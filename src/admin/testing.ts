@@ -154,10 +154,12 @@ export function seed(f: Fixture): { imageMessageId: number; fileMessageId: numbe
   return { imageMessageId: image.id, fileMessageId: file.id };
 }
 
-export function closeFixture(f: Fixture): void {
+/** The database closes at once; the returned promise settles when the store has let go of everything. */
+export function closeFixture(f: Fixture): Promise<void> {
   f.ops.close();
-  f.store.close();
+  const closed = f.store.close();
   rmSync(f.dir, { recursive: true, force: true });
+  return closed;
 }
 
 /** Headers of a browser that holds the session cookie. */

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { isApproval, offeredTools, PRESETS, permissionsConfigSchema, resolvePreset } from "./presets.js";
 import type { Contact } from "./types.js";
-import { handleLock, handleUnlock, memoryUnlockStore, unlockStoreFromContacts } from "./unlock.js";
+import {
+  handleLock,
+  handleUnlock,
+  memoryUnlockStore,
+  unlockCommands,
+  unlockStoreFromContacts,
+} from "./unlock.js";
 
 const owner: Contact = { accountId: "a", userId: "owner@im.wechat", isOwner: true };
 const alice: Contact = { accountId: "a", userId: "alice@im.wechat", isOwner: false };
@@ -63,44 +69,62 @@ describe("handleUnlock", () => {
     unlock: { passphrase: "open sesame", durationMs: 30 * 60_000, maxFailures: 3, lockoutMs: 60_000 },
   });
 
-  it("unlocks for the configured time with the right passphrase, never echoing it", () => {
+  it("unlocks for the configured time with the right passphrase, never echoing it", async () => {
     const store = memoryUnlockStore();
-    const r = handleUnlock(alice, "open sesame", store, config, { nowMs: 0 });
+    const r = await handleUnlock(alice, "open sesame", store, config, { nowMs: 0 });
     expect(r.ok).toBe(true);
     expect(r.unlockedUntilMs).toBe(30 * 60_000);
     expect(r.message).not.toContain("sesame");
-    expect(
-      resolvePreset(alice, config, { nowMs: 1, unlockedUntilMs: store.get(alice)?.unlockedUntilMs }).name,
-    ).toBe("workspace-write");
-    expect(handleUnlock(alice, "", store, config, { nowMs: 60_000 }).message).toMatch(/29 minutes more/);
-    handleLock(alice, store);
-    expect(store.get(alice)?.unlockedUntilMs).toBeUndefined();
+    const unlockedUntilMs = (await store.get(alice))?.unlockedUntilMs;
+    expect(resolvePreset(alice, config, { nowMs: 1, unlockedUntilMs }).name).toBe("workspace-write");
+    expect((await handleUnlock(alice, "", store, config, { nowMs: 60_000 })).message).toMatch(
+      /29 minutes more/,
+    );
+    await handleLock(alice, store);
+    expect((await store.get(alice))?.unlockedUntilMs).toBeUndefined();
   });
 
-  it("refuses a wrong passphrase and locks out after repeated failures", () => {
+  it("refuses a wrong passphrase and locks out after repeated failures", async () => {
     const store = memoryUnlockStore();
     for (let i = 0; i < 3; i++)
-      expect(handleUnlock(alice, "guess", store, config, { nowMs: 0 }).ok).toBe(false);
-    const during = handleUnlock(alice, "open sesame", store, config, { nowMs: 1000 });
+      expect((await handleUnlock(alice, "guess", store, config, { nowMs: 0 })).ok).toBe(false);
+    const during = await handleUnlock(alice, "open sesame", store, config, { nowMs: 1000 });
     expect(during.ok).toBe(false);
     expect(during.message).toMatch(/Too many/);
-    expect(handleUnlock(alice, "open sesame", store, config, { nowMs: 61_000 }).ok).toBe(true);
+    expect((await handleUnlock(alice, "open sesame", store, config, { nowMs: 61_000 })).ok).toBe(true);
   });
 
-  it("reads the passphrase from the environment and persists state in contact settings", () => {
+  it("counts wrong passphrases sent at once one by one through unlockCommands", async () => {
+    const store = memoryUnlockStore();
+    const hook = unlockCommands(store, config, { now: () => 0 });
+    const answers = await Promise.all([1, 2, 3].map(() => hook.unlock(alice, "guess")));
+    expect(answers.map((a) => a.reply)).toEqual([
+      "Wrong passphrase.",
+      "Wrong passphrase.",
+      "Wrong passphrase.",
+    ]);
+    expect(answers.map((a) => a.ownerNotice !== undefined)).toEqual([false, false, true]);
+    expect(answers[2]?.ownerNotice).toMatch(/3 wrong passphrases/);
+    expect((await store.get(alice))?.lockedOutUntilMs).toBe(60_000);
+  });
+
+  it("reads the passphrase from the environment and persists state in contact settings", async () => {
     const envConfig = permissionsConfigSchema.parse({ unlock: { passphraseEnv: "WX_UNLOCK" } });
     const rows = new Map<string, Record<string, unknown>>([[alice.userId, { other: 1 }]]);
     const store = unlockStoreFromContacts({
-      get: (_a, u) => (rows.has(u) ? { settings: rows.get(u) ?? {} } : undefined),
-      update: (_a, u, patch) => void rows.set(u, patch.settings),
+      get: async (_a, u) => (rows.has(u) ? { settings: rows.get(u) ?? {} } : undefined),
+      update: async (_a, u, patch) => void rows.set(u, patch.settings),
     });
-    const r = handleUnlock(alice, "from-env", store, envConfig, { nowMs: 0, env: { WX_UNLOCK: "from-env" } });
+    const r = await handleUnlock(alice, "from-env", store, envConfig, {
+      nowMs: 0,
+      env: { WX_UNLOCK: "from-env" },
+    });
     expect(r.ok).toBe(true);
     expect(rows.get(alice.userId)).toEqual({
       other: 1,
       unlock: { unlockedUntilMs: 30 * 60_000, failures: 0 },
     });
-    expect(handleUnlock(owner, "x", store, envConfig).ok).toBe(true);
-    expect(handleUnlock(alice, "x", store, permissionsConfigSchema.parse({})).ok).toBe(false);
+    expect((await handleUnlock(owner, "x", store, envConfig)).ok).toBe(true);
+    expect((await handleUnlock(alice, "x", store, permissionsConfigSchema.parse({}))).ok).toBe(false);
   });
 });

@@ -115,6 +115,24 @@ export interface AgentReply {
   files?: { path: string; caption?: string }[];
 }
 
+/** One agent's saved state for one chat, as an `AgentSessionStore` returns it. */
+export interface AgentSessionRecord {
+  /** Agent-specific session state (e.g. an ACP session id, a message history). */
+  data: unknown;
+  updatedAtMs: number;
+}
+
+/**
+ * Where an agent keeps a chat's session across restarts, keyed by account, user (or `user#group`)
+ * and agent name. The CLI hands the store's async session table (`AsyncStore["sessions"]`, over
+ * SQLite or PostgreSQL); kept structural here, so agents need nothing of the store.
+ */
+export interface AgentSessionStore {
+  get(accountId: string, userId: string, agent: string): Promise<AgentSessionRecord | undefined>;
+  put(accountId: string, userId: string, agent: string, data: unknown, atMs: number): Promise<void>;
+  remove(accountId: string, userId: string, agent: string): Promise<void>;
+}
+
 export interface Agent {
   readonly name: string;
   /** One turn. Throwing is allowed: the gateway tells the user the turn failed, in plain words. */
@@ -123,9 +141,10 @@ export interface Agent {
   reset?(contact: Contact): Promise<void>;
   /**
    * This contact's `send_file` permission. The gateway attaches a reply's files (`<<FILE:…>>`,
-   * `files`) only on `allow` and refuses `AgentIO.sendFile` on `deny`. Default: `allow`.
+   * `files`) only on `allow` and refuses `AgentIO.sendFile` on `deny`. Default: `allow`. May
+   * answer asynchronously (the built-in agent reads the contact's preset and unlock state).
    */
-  sendFilePermission?(contact: Contact): "allow" | "ask" | "deny";
+  sendFilePermission?(contact: Contact): "allow" | "ask" | "deny" | Promise<"allow" | "ask" | "deny">;
   /** Called once at gateway stop. */
   close?(): Promise<void>;
   /** The agent's own slash commands for this contact (listed by `/help`; sent on as text). */

@@ -4,6 +4,7 @@
  * read-only, for a limited time. The state is tiny and the gateway persists it (ContactStore.settings).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { sequentialize } from "../shared/sequentialize.js";
 import type { PermissionsConfig } from "./presets.js";
 import { type AgentWords, wordsOf } from "./texts.js";
 import type { Contact } from "./types.js";
@@ -16,26 +17,29 @@ export interface UnlockState {
 
 /** Where unlock state lives; the gateway backs it with ContactStore.settings.unlock. */
 export interface UnlockStateStore {
-  get(contact: Contact): UnlockState | undefined;
-  set(contact: Contact, state: UnlockState): void;
+  get(contact: Contact): Promise<UnlockState | undefined>;
+  set(contact: Contact, state: UnlockState): Promise<void>;
 }
 
-/** The subset of ContactStore this adapter needs (kept structural so agent/ stays small). */
+/**
+ * The subset of the store's async contact table (`AsyncStore["contacts"]`) this adapter needs,
+ * kept structural so agent/ stays small.
+ */
 export interface ContactSettingsAccess {
-  get(accountId: string, userId: string): { settings: Record<string, unknown> } | undefined;
-  update(accountId: string, userId: string, patch: { settings: Record<string, unknown> }): void;
+  get(accountId: string, userId: string): Promise<{ settings: Record<string, unknown> } | undefined>;
+  update(accountId: string, userId: string, patch: { settings: Record<string, unknown> }): Promise<void>;
 }
 
 /** Unlock state kept under `settings.unlock` of the contact's record. */
 export function unlockStoreFromContacts(contacts: ContactSettingsAccess): UnlockStateStore {
   return {
-    get(contact) {
-      const raw = contacts.get(contact.accountId, contact.userId)?.settings.unlock;
+    async get(contact) {
+      const raw = (await contacts.get(contact.accountId, contact.userId))?.settings.unlock;
       return isUnlockState(raw) ? raw : undefined;
     },
-    set(contact, state) {
-      const settings = contacts.get(contact.accountId, contact.userId)?.settings ?? {};
-      contacts.update(contact.accountId, contact.userId, { settings: { ...settings, unlock: state } });
+    async set(contact, state) {
+      const settings = (await contacts.get(contact.accountId, contact.userId))?.settings ?? {};
+      await contacts.update(contact.accountId, contact.userId, { settings: { ...settings, unlock: state } });
     },
   };
 }
@@ -45,8 +49,11 @@ export function memoryUnlockStore(): UnlockStateStore {
   const map = new Map<string, UnlockState>();
   const key = (c: Contact) => `${c.accountId}\u0000${c.userId}`;
   return {
-    get: (c) => map.get(key(c)),
-    set: (c, s) => void map.set(key(c), s),
+    get: (c) => Promise.resolve(map.get(key(c))),
+    set: (c, s) => {
+      map.set(key(c), s);
+      return Promise.resolve();
+    },
   };
 }
 
@@ -107,13 +114,13 @@ export function unlockPassphrase(config: PermissionsConfig, env: NodeJS.ProcessE
  * special: call `handleLock`). Failed attempts are counted; after `maxFailures` the contact is
  * locked out for `lockoutMs`, so the passphrase cannot be guessed at chat speed.
  */
-export function handleUnlock(
+export async function handleUnlock(
   contact: Contact,
   arg: string,
   store: UnlockStateStore,
   config: PermissionsConfig,
   options: UnlockOptions = {},
-): UnlockResult {
+): Promise<UnlockResult> {
   const now = options.nowMs ?? Date.now();
   const u = config.unlock;
   const w = wordsOf(contact);
@@ -122,7 +129,7 @@ export function handleUnlock(
   if (!u) return { ok: false, message: w.unlockDisabled };
   const secret = unlockPassphrase(config, options.env);
   if (!secret) return { ok: false, message: w.unlockNoPassphrase };
-  const state = store.get(contact) ?? {};
+  const state = (await store.get(contact)) ?? {};
   const paused = options.accountGuard?.pausedUntil(contact.accountId, now);
   if (paused !== undefined && arg.trim()) {
     return { ok: false, message: w.unlockPaused({ wait: minutes(paused - now) }) };
@@ -152,7 +159,7 @@ export function handleUnlock(
         w.unlockOwnerLockout({ max: u.maxFailures, user: contact.userId, duration: minutes(u.lockoutMs) }),
       );
     }
-    store.set(contact, next);
+    await store.set(contact, next);
     const max = u.accountMaxFailures ?? 20;
     if (options.accountGuard?.fail(contact.accountId, now, max, u.lockoutMs)) {
       notices.push(w.unlockOwnerPaused({ max, user: contact.userId, duration: minutes(u.lockoutMs) }));
@@ -162,42 +169,45 @@ export function handleUnlock(
     return result;
   }
   const unlockedUntilMs = now + u.durationMs;
-  store.set(contact, { unlockedUntilMs, failures: 0 });
+  await store.set(contact, { unlockedUntilMs, failures: 0 });
   return { ok: true, message: w.unlockDone({ duration: minutes(u.durationMs) }), unlockedUntilMs };
 }
 
 /** `/lock`: end an unlock early. */
-export function handleLock(contact: Contact, store: UnlockStateStore): UnlockResult {
-  const state = store.get(contact) ?? {};
-  store.set(contact, { ...state, unlockedUntilMs: undefined });
+export async function handleLock(contact: Contact, store: UnlockStateStore): Promise<UnlockResult> {
+  const state = (await store.get(contact)) ?? {};
+  await store.set(contact, { ...state, unlockedUntilMs: undefined });
   return { ok: true, message: wordsOf(contact).lockDone };
 }
 
 /**
  * `/unlock` and `/lock` as the gateway's command hook (`DispatchOptions.unlock`): the reply texts
  * and what to tell the owner, which never contain the passphrase. One account-wide failure limit
- * per hook (per gateway process).
+ * per hook (per gateway process). One contact's commands run one after another: each reads the
+ * state and writes it back, so two wrong passphrases sent at once count as two failures.
  */
 export function unlockCommands(
   store: UnlockStateStore,
   config: PermissionsConfig,
   options: { now?: () => number; env?: NodeJS.ProcessEnv } = {},
 ): {
-  unlock(contact: Contact, arg: string): { reply: string; ownerNotice?: string };
-  lock(contact: Contact): string;
+  unlock(contact: Contact, arg: string): Promise<{ reply: string; ownerNotice?: string }>;
+  lock(contact: Contact): Promise<string>;
 } {
   const accountGuard = new AccountUnlockGuard();
+  const perContact = sequentialize((c: Contact) => `${c.accountId}\u0000${c.userId}`);
   const opts = (): UnlockOptions => ({
     ...(options.now ? { nowMs: options.now() } : {}),
     ...(options.env ? { env: options.env } : {}),
     accountGuard,
   });
   return {
-    unlock: (contact, arg) => {
-      const r = handleUnlock(contact, arg, store, config, opts());
-      return r.ownerNotice ? { reply: r.message, ownerNotice: r.ownerNotice } : { reply: r.message };
-    },
-    lock: (contact) => handleLock(contact, store).message,
+    unlock: (contact, arg) =>
+      perContact.run(contact, async () => {
+        const r = await handleUnlock(contact, arg, store, config, opts());
+        return r.ownerNotice ? { reply: r.message, ownerNotice: r.ownerNotice } : { reply: r.message };
+      }),
+    lock: (contact) => perContact.run(contact, async () => (await handleLock(contact, store)).message),
   };
 }
 

@@ -6,6 +6,8 @@
  * every look.
  */
 import type { Gateway } from "../gateway/gateway.js";
+import { messageOf } from "../shared/wx-error.js";
+import { type AsyncStore, toAsyncStore } from "../store/async.js";
 import { acquireTokenLock, isStoreError, type TokenLock } from "../store/index.js";
 import type { Account, Store } from "../store/types.js";
 import { CliError } from "./errors.js";
@@ -18,7 +20,7 @@ export interface AccountWatch {
   lock(account: Account): void;
   /** Look every `intervalMs` from now on. */
   start(): void;
-  /** Look now (a login was just saved in this process). */
+  /** Look now (a login was just saved in this process); a look that fails is said, not thrown. */
   check(): void;
   /** Stop looking. */
   stop(): void;
@@ -27,7 +29,8 @@ export interface AccountWatch {
 }
 
 export interface AccountWatchOptions {
-  store: Store;
+  /** A SQLite store (wrapped with `toAsyncStore`) or an async one. */
+  store: Store | AsyncStore;
   home: string;
   gateway: Gateway;
   /** `--account`: only these. */
@@ -40,6 +43,7 @@ export interface AccountWatchOptions {
 const IDLE = new Set(["expired", "stopped"]);
 
 export function watchAccounts(o: AccountWatchOptions): AccountWatch {
+  const store = toAsyncStore(o.store);
   const locks = new Map<string, { token: string; lock: TokenLock }>();
   /** Accounts found polled elsewhere, by the token that was: named once per token. */
   const named = new Map<string, string>();
@@ -55,10 +59,12 @@ export function watchAccounts(o: AccountWatchOptions): AccountWatch {
     locks.set(a.id, { token: a.token, lock });
   };
 
-  const check = (): void => {
+  const look = async (): Promise<void> => {
+    if (stopped) return;
+    const accounts = await store.accounts.list();
     if (stopped) return;
     const polled = o.gateway.pollingStates();
-    for (const a of o.store.accounts.list()) {
+    for (const a of accounts) {
       if (a.state !== "active" || (o.only?.length && !o.only.includes(a.id))) continue;
       const polling = polled.get(a.id);
       if ((polling && !IDLE.has(polling)) || starting.has(a.id)) continue;
@@ -86,6 +92,11 @@ export function watchAccounts(o: AccountWatchOptions): AccountWatch {
         })
         .finally(() => starting.delete(a.id));
     }
+  };
+
+  const check = (): void => {
+    // Called from timers and callbacks that cannot wait: the look runs behind, a failure is said.
+    void look().catch((err: unknown) => o.say(`looking for new accounts failed: ${messageOf(err)}`));
   };
 
   return {

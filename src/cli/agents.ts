@@ -17,6 +17,7 @@ import { workspaceDirFor } from "../agent/workspace.js";
 import type { Config } from "../config/index.js";
 import { agentSandboxFor } from "../shared/sandbox/agent-process.js";
 import { messageOf } from "../shared/wx-error.js";
+import { type AsyncStore, toAsyncStore } from "../store/async.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import type { Check } from "./commands/doctor.js";
@@ -73,11 +74,13 @@ export interface BuildAgentOptions {
   choice: AgentChoice;
   config: Config;
   paths: HomePaths;
-  store: Store;
+  /** SQLite's synchronous store (wrapped with `toAsyncStore`) or an async one (PostgreSQL's). */
+  store: Store | AsyncStore;
   echoDelayMs?: number;
 }
 
 export async function buildAgent(o: BuildAgentOptions): Promise<Agent> {
+  const store = toAsyncStore(o.store);
   switch (o.choice.kind) {
     case "echo":
       return createEchoAgent({ delayMs: o.echoDelayMs ?? o.config.echo.delayMs });
@@ -95,13 +98,13 @@ export async function buildAgent(o: BuildAgentOptions): Promise<Agent> {
       return createBuiltinAgent({
         config: o.config.permissions ? { ...builtin, permissions: o.config.permissions } : builtin,
         home: o.paths.home,
-        unlockStore: unlockStoreFromContacts(o.store.contacts),
-        assignedPreset: (c) => o.store.contacts.get(c.accountId, c.userId)?.preset,
-        sessionStore: o.store.sessions,
+        unlockStore: unlockStoreFromContacts(store.contacts),
+        assignedPreset: async (c) => (await store.contacts.get(c.accountId, c.userId))?.preset,
+        sessionStore: store.sessions,
       });
     }
     case "acp":
-      return buildAcpAgent(o);
+      return buildAcpAgent(o, store);
   }
 }
 
@@ -125,13 +128,13 @@ async function acpLaunch(config: Config, paths: HomePaths) {
   return { settings, command: resolveAcpCommand(settings), sandbox };
 }
 
-async function buildAcpAgent(o: BuildAgentOptions): Promise<Agent> {
+async function buildAcpAgent(o: BuildAgentOptions, store: AsyncStore): Promise<Agent> {
   const { createAcpAgent, startTimeoutFor } = await import("../agent/acp/index.js");
   const { settings, command, sandbox } = await acpLaunch(o.config, o.paths);
   const permissions = permissionsConfigSchema.parse(
     o.config.permissions ?? o.config.builtin?.permissions ?? {},
   );
-  const unlock = unlockStoreFromContacts(o.store.contacts);
+  const unlock = unlockStoreFromContacts(store.contacts);
   const { agent: _name, sandbox: _sandbox, command: _command, args: _args, env: _env, ...rest } = settings;
   return createAcpAgent({
     ...command,
@@ -140,9 +143,10 @@ async function buildAcpAgent(o: BuildAgentOptions): Promise<Agent> {
     startTimeoutMs: startTimeoutFor(command.command, settings.startTimeoutMs),
     sandbox,
     cwdFor: (c) => workspaceDirFor(c, { home: o.paths.home }),
-    presets: (c) => {
-      const assigned = o.store.contacts.get(c.accountId, c.userId)?.preset;
-      const unlockedUntilMs = unlock.get(c)?.unlockedUntilMs;
+    presets: async (c) => {
+      const [record, state] = await Promise.all([store.contacts.get(c.accountId, c.userId), unlock.get(c)]);
+      const assigned = record?.preset;
+      const unlockedUntilMs = state?.unlockedUntilMs;
       return resolvePreset(c, permissions, {
         ...(assigned ? { assigned } : {}),
         ...(unlockedUntilMs ? { unlockedUntilMs } : {}),
@@ -150,7 +154,7 @@ async function buildAcpAgent(o: BuildAgentOptions): Promise<Agent> {
     },
     askTo: permissions.askTo,
     permissionTimeoutMs: permissions.askTimeoutMs,
-    sessionStore: o.store.sessions,
+    sessionStore: store.sessions,
   });
 }
 

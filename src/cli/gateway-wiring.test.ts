@@ -29,28 +29,28 @@ const paths = homePaths("/srv/wx");
 const contact = { accountId: "acct", userId: "u@im.wechat", isOwner: false };
 
 describe("unlockWiring", () => {
-  it("unlocks with the configured passphrase, keeps the state on the contact record, and /lock ends it", () => {
+  it("unlocks with the configured passphrase, keeps the state on the contact record, and /lock ends it", async () => {
     store.contacts.see(contact.accountId, contact.userId, Date.now());
     const hook = unlockWiring(
       configSchema.parse({ permissions: { unlock: { passphrase: "open sesame" } } }),
       store,
     );
-    expect(hook.unlock(contact, "not it")).toEqual({ reply: "Wrong passphrase." });
-    const ok = hook.unlock(contact, "open sesame");
+    expect(await hook.unlock(contact, "not it")).toEqual({ reply: "Wrong passphrase." });
+    const ok = await hook.unlock(contact, "open sesame");
     expect(ok).toEqual({ reply: "Unlocked for 30 minutes." });
     const unlock = store.contacts.get(contact.accountId, contact.userId)?.settings.unlock as {
       unlockedUntilMs?: number;
     };
     expect(unlock.unlockedUntilMs).toBeGreaterThan(Date.now());
-    expect(hook.lock(contact)).toBe("Locked.");
+    expect(await hook.lock(contact)).toBe("Locked.");
     expect(store.contacts.get(contact.accountId, contact.userId)?.settings.unlock).toEqual({ failures: 0 });
   });
 
-  it("uses builtin.permissions when there is no top-level permissions section", () => {
+  it("uses builtin.permissions when there is no top-level permissions section", async () => {
     const config = configSchema.parse({
       builtin: { provider: "openai-compatible", baseUrl: "http://127.0.0.1:1/v1", model: "m" },
     });
-    expect(unlockWiring(config, store).unlock(contact, "anything")).toEqual({
+    expect(await unlockWiring(config, store).unlock(contact, "anything")).toEqual({
       reply: "Unlocking is not enabled for this bot.",
     });
   });

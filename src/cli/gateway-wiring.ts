@@ -24,6 +24,7 @@ import {
   type Transcriber,
 } from "../gateway/media/index.js";
 import type { RetentionSettings } from "../gateway/retention.js";
+import { type AsyncStore, toAsyncStore } from "../store/async.js";
 import type { HomePaths } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
@@ -56,15 +57,16 @@ export function workspaceLocation(paths: HomePaths, choice: AgentChoice): Worksp
  * move to their new names (see README, "Workspaces"), each move and each folder left alone logged.
  */
 export async function migrateWorkspaces(
-  store: Store,
+  store: Store | AsyncStore,
   paths: HomePaths,
   choice: AgentChoice,
   log: Logger,
 ): Promise<void> {
-  const ids = store.accounts.list().map((a) => ({
-    accountId: a.id,
-    userIds: store.contacts.list(a.id).map((c) => c.userId),
-  }));
+  const s = toAsyncStore(store);
+  const ids: { accountId: string; userIds: string[] }[] = [];
+  for (const a of await s.accounts.list()) {
+    ids.push({ accountId: a.id, userIds: (await s.contacts.list(a.id)).map((c) => c.userId) });
+  }
   const root = workspacesRootOf(workspaceLocation(paths, choice));
   const r = await migrateWorkspaceFolders(root, ids);
   for (const m of r.renamed) log.info(m, "workspace folder renamed to its collision-free name");
@@ -136,9 +138,12 @@ export function retentionFrom(history: Config["history"]): RetentionSettings {
 }
 
 /** `/unlock` `/lock` against the permissions in effect, with unlock state kept on the contact record. */
-export function unlockWiring(config: Config, store: Store): NonNullable<DispatchOptions["unlock"]> {
+export function unlockWiring(
+  config: Config,
+  store: Store | AsyncStore,
+): NonNullable<DispatchOptions["unlock"]> {
   const permissions = permissionsConfigSchema.parse(config.permissions ?? config.builtin?.permissions ?? {});
-  return unlockCommands(unlockStoreFromContacts(store.contacts), permissions);
+  return unlockCommands(unlockStoreFromContacts(toAsyncStore(store).contacts), permissions);
 }
 
 function stripUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {

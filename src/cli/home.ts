@@ -1,7 +1,7 @@
 /** What commands open first: the home directory, the config and the store. */
 import type { Config, GatewaySettings } from "../config/index.js";
 import { readGatewaySettings } from "../config/read.js";
-import { requireSqliteStore, storeSetting } from "../config/store.js";
+import { storeSetting } from "../config/store.js";
 import { type AsyncStore, asyncStore } from "../store/async.js";
 import {
   ensureHome,
@@ -11,30 +11,47 @@ import {
   openStore,
   resolveHome,
 } from "../store/index.js";
+import type { PgStore } from "../store/postgres.js";
 import type { LeaseTable } from "../store/postgres-leases.js";
-import type { Store } from "../store/types.js";
 import { redactStoreUrl } from "../store/url.js";
 import { CliError } from "./errors.js";
 
 export interface OpenedHome {
   paths: HomePaths;
   config: Config;
-  store: Store;
+  /** The store the `store` setting names: the home's SQLite file, or PostgreSQL. */
+  store: AsyncStore;
+  /** On PostgreSQL: the store with its lease table (for a gateway node) and its URL, redacted. */
+  postgres?: { store: PgStore; where: string };
 }
 
 /**
  * For commands that set things up (`start`, `login`, `accounts add`): the home is created when
  * missing and the whole config is checked. `groupCommit`: for the long-running gateway only (see
- * `OpenStoreOptions.groupCommit`).
+ * `OpenStoreOptions.groupCommit`). A PostgreSQL store is created and migrated when new.
  */
 export async function openHome(options: { groupCommit?: boolean } = {}): Promise<OpenedHome> {
   const paths = ensureHome(resolveHome());
   // Loaded here: the config schema (zod) is the slowest import of the light commands.
   const { loadConfig } = await import("../config/load.js");
   const config = loadConfig(paths.configPath);
-  requireSqliteStore(paths.configPath);
+  const setting = storeSetting(paths.configPath);
+  if (setting.kind === "postgres") {
+    const store = await openPostgres(setting.url);
+    return { paths, config, store, postgres: { store, where: redactStoreUrl(setting.url) } };
+  }
   const store = openStore(paths.dbPath, { groupCommit: options.groupCommit ?? false });
-  return { paths, config, store };
+  return { paths, config, store: asyncStore(store) };
+}
+
+/** PostgreSQL, its driver loaded only for PostgreSQL settings. */
+async function openPostgres(
+  url: string,
+  options: { readOnly?: boolean; existing?: boolean } = {},
+): Promise<PgStore> {
+  const { openPostgresStore } = await import("../store/postgres.js");
+  if (options.readOnly) return openPostgresStore(url, { readOnly: true, maxConnections: 4 });
+  return openPostgresStore(url, { maxConnections: options.existing ? 4 : 10 });
 }
 
 /** Run `fn` with the opened home and always close the store afterwards. */
@@ -68,20 +85,24 @@ export interface ReadHome {
   paths: HomePaths;
   /** Config `gateway`, read without loading the whole schema (see `readGatewaySettings`). */
   gateway: GatewaySettings;
-  store: Store;
+  store: AsyncStore;
 }
 
 /**
- * For commands that read or change what exists (`status`, `accounts`, `history`, `pairing`,
- * `send`): never creates the home (see `lookupHome`); the default home not made yet reads as
- * empty. The store is always closed afterwards.
+ * For commands that read or change what exists (`history`, `pairing`, `send`): never creates the
+ * home (see `lookupHome`); the default home not made yet reads as empty. On PostgreSQL the
+ * database must have been set up by a gateway (nothing is migrated here). The store is always
+ * closed afterwards.
  */
 export async function withExistingHome<T>(fn: (h: ReadHome) => Promise<T> | T): Promise<T> {
   const found = lookupHome();
   const paths = found ?? homePaths(resolveHome());
   const gateway = await readGatewaySettings(paths.configPath);
-  requireSqliteStore(paths.configPath);
-  const store = openStore(found ? paths.dbPath : ":memory:");
+  const setting = storeSetting(paths.configPath);
+  const store =
+    setting.kind === "postgres"
+      ? await openPostgres(setting.url, { existing: true })
+      : asyncStore(openStore(found ? paths.dbPath : ":memory:"));
   try {
     return await fn({ paths, gateway, store });
   } finally {
@@ -117,9 +138,7 @@ export async function withReadStore<T>(fn: (h: ReadStore) => Promise<T>): Promis
       await store.close();
     }
   }
-  // Loaded here: the driver is for PostgreSQL settings only.
-  const { openPostgresStore } = await import("../store/postgres.js");
-  const store = await openPostgresStore(setting.url, { readOnly: true, maxConnections: 4 });
+  const store = await openPostgres(setting.url, { readOnly: true });
   try {
     return await fn({
       paths,

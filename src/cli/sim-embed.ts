@@ -9,6 +9,7 @@
 
 import { messageOf } from "../shared/wx-error.js";
 import { type RunningSimulator, type SimEvent, startSimulator } from "../simulator/index.js";
+import { type AsyncStore, toAsyncStore } from "../store/async.js";
 import type { Account, Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
 
@@ -31,18 +32,19 @@ const DEFAULT_SIM_PORT = 8790;
 const log = createLogger("sim-embed");
 
 export async function startEmbeddedSimulator(
-  store: Store,
+  store: Store | AsyncStore,
   options: EmbedOptions = {},
 ): Promise<EmbeddedSimulator> {
+  const db = toAsyncStore(store);
   const running = await startOnPort(options.port);
   const { state } = running.simulator;
   try {
     // QR logins are saved by whoever logged in (`wxagent login`, the admin UI); a bot made without
     // QR has no one else who knows its token.
-    const adopt = (id: string): Account | undefined => {
+    const adopt = async (id: string): Promise<Account | undefined> => {
       const a = state.accounts.get(id);
       if (!a) return undefined;
-      return store.accounts.upsert({
+      return db.accounts.upsert({
         id: a.account_id,
         baseUrl: running.url,
         cdnBaseUrl: `${running.url}/c2c`,
@@ -58,12 +60,14 @@ export async function startEmbeddedSimulator(
       if (event.type !== "account.created" || event.data.via !== "control") return;
       const id = String(event.data.account_id);
       if (first === undefined) return;
-      try {
-        const saved = adopt(id);
-        if (saved) options.onAccount?.(saved);
-      } catch (err) {
-        log.error({ accountId: id, err: messageOf(err) }, "could not save the simulator's new bot");
-      }
+      // The listener is synchronous: the bot is saved (and handed on) behind it.
+      void adopt(id)
+        .then((saved) => {
+          if (saved) options.onAccount?.(saved);
+        })
+        .catch((err: unknown) => {
+          log.error({ accountId: id, err: messageOf(err) }, "could not save the simulator's new bot");
+        });
     };
     state.listeners.add(listener);
     const res = await running.simulator.fetch("/sim/accounts", {
@@ -73,7 +77,7 @@ export async function startEmbeddedSimulator(
     });
     if (!res.ok) throw new Error(`the simulator refused to create an account (HTTP ${res.status})`);
     first = String(((await res.json()) as { account_id: string }).account_id);
-    const account = adopt(first);
+    const account = await adopt(first);
     if (!account) throw new Error("the simulator lost the account it just made");
     return { chatUrl: `${running.url}/`, simulator: running, account, close: () => running.close() };
   } catch (err) {

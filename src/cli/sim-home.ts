@@ -11,6 +11,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { simulatorGone } from "../ops/simulator.js";
+import { type AsyncStore, toAsyncStore } from "../store/async.js";
 import { liveTokenLock } from "../store/lock.js";
 import type { Store } from "../store/types.js";
 
@@ -21,17 +22,18 @@ export interface Forgotten {
 
 /** Forget every simulated account nobody polls whose simulator is gone. */
 export async function forgetGoneSimulatorAccounts(
-  store: Store,
+  store: Store | AsyncStore,
   home: string,
   signal?: AbortSignal,
 ): Promise<Forgotten[]> {
+  const db = toAsyncStore(store);
   const gone: Forgotten[] = [];
-  for (const a of store.accounts.list()) {
+  for (const a of await db.accounts.list()) {
     // Another `wxagent start` serving its own embedded simulator still polls it: not ours to judge.
     if (!a.simulated || liveTokenLock(home, a.token || a.id)) continue;
     const why = await simulatorGone(a, signal ? { signal } : {});
     if (!why) continue;
-    store.accounts.purge(a.id);
+    await db.accounts.purge(a.id);
     gone.push({ accountId: a.id, why });
   }
   return gone;

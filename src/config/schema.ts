@@ -74,6 +74,22 @@ export const historySettingsSchema = z
   })
   .strict();
 
+/** Several gateway nodes on one PostgreSQL store (README "More than one machine"). */
+export const clusterSettingsSchema = z
+  .object({
+    /** This node's name in the lease table and `wxagent status` (`WXAGENT_NODE_ID` wins); default host-pid. */
+    nodeId: z.string().min(1).max(100).optional(),
+    /** How long an account's lease (and a node's heartbeat) lasts unrenewed: a dead node's accounts move after this. */
+    leaseTtlMs: z.number().int().min(1_000).max(600_000).default(6_000),
+    /** How often a node renews its leases and rebalances; at most a third of `leaseTtlMs`. */
+    renewMs: z.number().int().min(200).max(200_000).default(2_000),
+  })
+  .strict()
+  .refine((c) => c.renewMs * 3 <= c.leaseTtlMs, {
+    message:
+      "cluster.renewMs must be at most a third of cluster.leaseTtlMs (a lease must survive a missed renewal)",
+  });
+
 export const scheduleSettingsSchema = z
   .object({
     /** A firing missed by less than this while the gateway was down runs at start; older ones are skipped with a note. */
@@ -157,6 +173,8 @@ export const configSchema = z
       .object({ port: z.number().int().min(0).max(65535).default(DEFAULT_ADMIN_PORT) })
       .strict()
       .default({ port: DEFAULT_ADMIN_PORT }),
+    /** Gateway nodes sharing a PostgreSQL store: node id, lease TTL and renewal. */
+    cluster: clusterSettingsSchema.default(clusterSettingsSchema.parse({})),
     /** Scheduled messages: grace for missed firings, the window warning, language, contact limits. */
     schedule: scheduleSettingsSchema.default(scheduleSettingsSchema.parse({})),
     /** The home channel: where operator events go, per kind. */

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError } from "./errors.js";
 import { loadConfig } from "./load.js";
-import { requireSqliteStore, storeSetting } from "./store.js";
+import { storeSetting } from "./store.js";
 
 let dir: string | undefined;
 function configWith(value: unknown): string {
@@ -39,25 +38,5 @@ describe("the store setting", () => {
     expect(() => storeSetting(path, {})).toThrow(/expected "sqlite" or a postgres:\/\/ URL/);
     expect(() => loadConfig(path)).toThrow(/store: expected "sqlite" or a postgres:\/\/ URL/);
     expect(loadConfig(configWith({ store: "postgres://h/db" })).store).toBe("postgres://h/db");
-  });
-
-  it("a PostgreSQL setting is a clear ConfigError while the gateway runs on SQLite, without the password", () => {
-    const path = configWith({ store: "postgres://me:hunter2@db.example:5432/wx" });
-    let caught: unknown;
-    try {
-      requireSqliteStore(path, {});
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(ConfigError);
-    const message = (caught as Error).message;
-    expect(message).toContain(
-      `"store" in ${path} names a PostgreSQL server (postgres://me:***@db.example:5432/wx)`,
-    );
-    expect(message).toMatch(
-      /this command runs on SQLite only.*`wxagent status`, `wxagent accounts` \(the list\) and `wxagent contacts` work/,
-    );
-    expect(message).not.toContain("hunter2");
-    expect(() => requireSqliteStore(path, { WXAGENT_STORE: "sqlite" })).not.toThrow();
   });
 });

@@ -30,7 +30,7 @@ export interface AskContext {
   ended?: AbortSignal;
   asks: AskRegistry;
   delivery: Pick<DeliveryPort, "sendNotice" | "sendQuestion">;
-  ownerOf(accountId: string): string | undefined;
+  ownerOf(accountId: string): Promise<string | undefined>;
   /** The account's language (default: the system's). */
   lang?: Lang;
   defaultTimeoutMs: number;
@@ -118,7 +118,7 @@ async function targetOf(options: AskOptions, c: AskContext, w: GatewayWords): Pr
   const { message } = c;
   if (options.to !== "owner")
     return { userId: message.fromUserId, groupId: message.groupId, forOther: false, notice: undefined };
-  const owner = c.ownerOf(message.accountId);
+  const owner = await c.ownerOf(message.accountId);
   if (!owner) {
     c.logger.warn({ accountId: message.accountId }, "ask to owner: the account has no owner recorded");
     await quietly(c, () => c.delivery.sendNotice(message, w.askNoOwner));

@@ -129,7 +129,7 @@ describe("askInChat", () => {
           return sent;
         },
       },
-      ownerOf: () => "owner",
+      ownerOf: async () => "owner",
       defaultTimeoutMs: 60_000,
       onWaiting() {},
       logger: createLogger("test"),

@@ -7,7 +7,7 @@
 import type { InboundMessage } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { errText } from "../util/logger.js";
-import type { Delivery, DeliveryResult } from "./delivery/index.js";
+import type { Delivery, DeliveryResult, ReplyToDeliver } from "./delivery/index.js";
 import type { DeliveryPort } from "./ports.js";
 
 export function createDeliveryPort(delivery: Delivery, signal: AbortSignal, log: Logger): DeliveryPort {
@@ -20,6 +20,23 @@ export function createDeliveryPort(delivery: Delivery, signal: AbortSignal, log:
       (err: unknown) =>
         log.error({ accountId: message.accountId, what, err: errText(err) }, "delivery failed"),
     );
+  };
+  /**
+   * Start a reply in the background and resolve once its bubbles are recorded (or it failed before
+   * that): the turn goes on while delivery spaces and sends them.
+   */
+  const recordThenSend = async (
+    what: string,
+    message: { accountId: string },
+    reply: ReplyToDeliver,
+  ): Promise<void> => {
+    let recorded!: () => void;
+    const onRecorded = new Promise<void>((resolve) => {
+      recorded = resolve;
+    });
+    const done = delivery.deliverReply({ ...reply, onRecorded: () => recorded() }, signal);
+    background(what, message, done);
+    await Promise.race([onRecorded, done]);
   };
   const base = (m: InboundMessage) => {
     const r: { accountId: string; toUserId: string; contextToken?: string } = {
@@ -37,7 +54,7 @@ export function createDeliveryPort(delivery: Delivery, signal: AbortSignal, log:
         userId: m.fromUserId,
       };
       if (m.contextToken) target.contextToken = m.contextToken;
-      // The token is recorded synchronously by this call; releasing the outbox goes on behind it.
+      // The token is written at once by this call; releasing the outbox goes on behind it.
       background("outbox", m, delivery.onInbound(target, signal));
     },
     async deliverReply(m, reply) {
@@ -47,19 +64,14 @@ export function createDeliveryPort(delivery: Delivery, signal: AbortSignal, log:
         text: reply.text,
         ...(reply.files ? { files: reply.files } : {}),
       };
-      // Recorded synchronously inside deliverReply, before this returns.
-      background("reply", m, delivery.deliverReply(r, signal));
+      await recordThenSend("reply", m, r);
     },
     async sendNotice(m, text, options = {}) {
       if (options.toUserId && options.toUserId !== m.fromUserId) {
-        background(
-          "notice",
-          m,
-          delivery.deliverReply({ accountId: m.accountId, toUserId: options.toUserId, text }, signal),
-        );
+        await recordThenSend("notice", m, { accountId: m.accountId, toUserId: options.toUserId, text });
         return;
       }
-      background("notice", m, delivery.deliverReply({ ...base(m), text }, signal));
+      await recordThenSend("notice", m, { ...base(m), text });
     },
     async sendQuestion(m, text, options = {}) {
       const to = options.toUserId && options.toUserId !== m.fromUserId ? options.toUserId : undefined;

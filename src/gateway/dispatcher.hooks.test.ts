@@ -2,12 +2,14 @@
  * The dispatcher's optional hooks: `/unlock` `/lock` through `DispatchOptions.unlock` (with the
  * agent's real unlock handling), and the workspace check of files an agent sends mid-turn.
  */
+
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Agent, AgentInput, AgentIO, AgentReply } from "../agent/types.js";
 import { memoryUnlockStore, type UnlockStateStore, unlockCommands } from "../agent/unlock.js";
+import { asyncStore } from "../store/async.js";
 import { openStore } from "../store/sqlite.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { createRootLogger } from "../util/logger.js";
@@ -38,7 +40,7 @@ let dir: string;
 
 function dispatcher(extra: Partial<DispatchOptions> = {}): Dispatcher {
   const logger = createRootLogger({ write: (line: string) => void logLines.push(line) }, "debug");
-  return new Dispatcher({ store, agent, delivery, logger, ...extra });
+  return new Dispatcher({ store: asyncStore(store), agent, delivery, logger, ...extra });
 }
 
 function inbound(...msgs: ReturnType<typeof userText>[]): InboundMessage[] {
@@ -98,7 +100,7 @@ describe("/unlock and /lock", () => {
     const [reply] = delivery.textsTo("A");
     expect(reply).toMatch(/^Unlocked for 30 minutes/);
     expect(reply).not.toContain(PASSPHRASE);
-    expect(unlockState.get({ accountId: "acct", userId: "A", isOwner: false })?.unlockedUntilMs).toBe(
+    expect((await unlockState.get({ accountId: "acct", userId: "A", isOwner: false }))?.unlockedUntilMs).toBe(
       1_000_000 + 30 * 60_000,
     );
     expect(agent.seen).toEqual([]);
@@ -116,14 +118,14 @@ describe("/unlock and /lock", () => {
     const contact = { accountId: "acct", userId: "A", isOwner: false };
     d.submit(inbound(userText("A", "/unlock guessing-wrong"))[0] as InboundMessage);
     await vi.waitFor(() => expect(delivery.textsTo("A")).toEqual(["Wrong passphrase."]));
-    expect(unlockState.get(contact)).toEqual({ failures: 1 });
+    expect(await unlockState.get(contact)).toEqual({ failures: 1 });
     d.submit(inbound(userText("A", `/UNLOCK ${PASSPHRASE}`))[0] as InboundMessage);
     await vi.waitFor(() => expect(delivery.textsTo("A")).toHaveLength(2));
-    expect(unlockState.get(contact)?.unlockedUntilMs).toBeGreaterThan(0);
+    expect((await unlockState.get(contact))?.unlockedUntilMs).toBeGreaterThan(0);
     d.submit(inbound(userText("A", "/lock"))[0] as InboundMessage);
     await vi.waitFor(() => expect(delivery.textsTo("A")).toHaveLength(3));
     expect(delivery.textsTo("A")[2]).toBe("Locked.");
-    expect(unlockState.get(contact)?.unlockedUntilMs).toBeUndefined();
+    expect((await unlockState.get(contact))?.unlockedUntilMs).toBeUndefined();
     expect(logLines.join("")).not.toContain("guessing-wrong");
     expect(agent.seen).toEqual([]);
   });
@@ -133,7 +135,7 @@ describe("/unlock and /lock", () => {
     withHook.submit(inbound(userText("A", `/unlock ${PASSPHRASE}`, { group_id: "g1" }))[0] as InboundMessage);
     await vi.waitFor(() => expect(delivery.textsTo("A")).toHaveLength(1));
     expect(delivery.textsTo("A")[0]).toContain("private chat");
-    expect(unlockState.get({ accountId: "acct", userId: "A", isOwner: false })).toBeUndefined();
+    expect(await unlockState.get({ accountId: "acct", userId: "A", isOwner: false })).toBeUndefined();
 
     const without = dispatcher();
     without.submit(inbound(userText("B", `/unlock ${PASSPHRASE}`))[0] as InboundMessage);
@@ -156,7 +158,7 @@ describe("/unlock and /lock", () => {
     await vi.waitFor(() => expect(delivery.textsTo("late")).toHaveLength(1));
     expect(delivery.textsTo("late")[0]).toMatch(/paused after many wrong passphrases/);
     expect(
-      unlockState.get({ accountId: "acct", userId: "late", isOwner: false })?.unlockedUntilMs,
+      (await unlockState.get({ accountId: "acct", userId: "late", isOwner: false }))?.unlockedUntilMs,
     ).toBeUndefined();
   });
 
@@ -173,7 +175,7 @@ describe("/unlock and /lock", () => {
     d.submit(m as InboundMessage, { replay: true });
     await vi.waitFor(() => expect(delivery.textsTo("A")).toHaveLength(1));
     expect(delivery.textsTo("A")[0]).toMatch(/send it again/);
-    expect(unlockState.get({ accountId: "acct", userId: "A", isOwner: false })).toBeUndefined();
+    expect(await unlockState.get({ accountId: "acct", userId: "A", isOwner: false })).toBeUndefined();
   });
 
   it("/help lists /unlock and /lock", async () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../agent/types.js";
 import { type MessageItem, MessageItemType, type WeixinMessage } from "../ilink/wire.js";
+import { asyncStore } from "../store/async.js";
 import { openStore } from "../store/sqlite.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
@@ -54,7 +55,13 @@ let delivery: RecordingDelivery;
 let agent: GatedAgent;
 
 function dispatcher(extra: Partial<DispatchOptions> = {}): Dispatcher {
-  return new Dispatcher({ store, agent, delivery, logger: createLogger("test"), ...extra });
+  return new Dispatcher({
+    store: asyncStore(store),
+    agent,
+    delivery,
+    logger: createLogger("test"),
+    ...extra,
+  });
 }
 
 /** Store messages the way the poller does and return the rows. */
@@ -324,7 +331,9 @@ describe("Dispatcher bad input", () => {
     const rows = inbound(...["1", "2", "3", "4", "5"].map((t) => userText("A", t)));
     for (const m of rows) d.submit(m);
     // "1" runs, "2" and "3" queue, "4" and "5" are refused
-    expect(rows.map(state)).toEqual(["processing", "pending", "pending", "refused", "refused"]);
+    await vi.waitFor(() =>
+      expect(rows.map(state)).toEqual(["processing", "pending", "pending", "refused", "refused"]),
+    );
     await vi.waitFor(() =>
       expect(delivery.textsTo("A").filter((t) => t.includes("waiting already"))).toHaveLength(1),
     );
@@ -388,10 +397,12 @@ describe("Dispatcher access, timeouts and progress", () => {
     );
     d.submit(s as InboundMessage);
     d.submit(g as InboundMessage);
-    expect(store.inbound.get(s?.id as number)).toMatchObject({
-      state: "refused",
-      stateReason: "unknown contact",
-    });
+    await vi.waitFor(() =>
+      expect(store.inbound.get(s?.id as number)).toMatchObject({
+        state: "refused",
+        stateReason: "unknown contact",
+      }),
+    );
     await vi.waitFor(() => expect(delivery.textsTo("stranger")).toEqual(["code: ABC123"]));
     await vi.waitFor(() => expect(delivery.textsTo("member")).toEqual(["agent saw: what time is it"]));
     expect(delivery.inbound).not.toContain(s?.id); // no token recorded for a refused sender

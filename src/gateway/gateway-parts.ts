@@ -1,6 +1,5 @@
 /** Small parts of the gateway: the quota it counts with, the shared send signal, an account's status. */
 import { setMaxListeners } from "node:events";
-import { asyncStore } from "../store/async.js";
 import { sendsLeftByContact, trafficFacts } from "./account-facts.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { GatewayOptions } from "./gateway.js";
@@ -36,7 +35,7 @@ export async function accountStatus(
   store: Store,
   options: GatewayOptions,
 ): Promise<AccountStatus> {
-  const facts = asyncStore(store);
+  const facts = store;
   const [traffic, sendsLeft] = await Promise.all([
     trafficFacts(facts, account.id),
     sendsLeftByContact(facts, quotaOf(options), account.id, STATUS_CONTACTS),

@@ -1,5 +1,6 @@
 /** Types of the gateway's public surface: status, events, the stop report. */
-import type { Account, AccountState, Store } from "../store/types.js";
+import type { AsyncStore as Store } from "../store/async.js";
+import type { Account, AccountState } from "../store/types.js";
 import type { DispatchEvent } from "./dispatcher.js";
 import type { PollerState, PollerStatus } from "./poller.js";
 import type { ScheduleEvent } from "./schedule/scheduler.js";

@@ -6,7 +6,9 @@
 import type { Agent } from "../agent/types.js";
 import { aesStatus, describeAesStatus } from "../ilink/crypto.js";
 import { type Lang, systemLanguage } from "../shared/i18n.js";
-import type { InboundMessage } from "../store/types.js";
+import { toAsyncStore } from "../store/async.js";
+import { StoreError } from "../store/errors.js";
+import type { InboundMessage, Store as SyncStore } from "../store/types.js";
 import type { Logger } from "../util/logger.js";
 import { createLogger, errText } from "../util/logger.js";
 import type { PendingAsk } from "./asks.js";
@@ -55,8 +57,21 @@ export interface MediaDeps {
   languageFor(accountId: string): Lang;
 }
 
+/**
+ * Several gateway nodes on one database (PostgreSQL): this node polls an account, and sends for
+ * it, only while it holds the account's lease (`LeaseKeeper`). Without it every account is this
+ * gateway's.
+ */
+export interface GatewayLeases {
+  /** Holds the lease now: looked at before every poll and every send attempt. */
+  owns(accountId: string): boolean;
+  /** The store as the lease's holder writes it (cursor moves and sends fenced by its epoch). */
+  storeFor(accountId: string): Store | undefined;
+}
+
 export interface GatewayOptions {
-  store: Store;
+  /** The store: PostgreSQL's, or SQLite's (a synchronous `openStore` one is wrapped with `asyncStore`). */
+  store: Store | SyncStore;
   agent: Agent;
   /** The transport of one account (iLink: `createILinkTransport(account)`). Called again after re-login. */
   transportFor: (account: Account) => GatewayTransport;
@@ -88,7 +103,7 @@ export interface GatewayOptions {
     | false
     | Omit<
         SchedulerOptions,
-        "store" | "deliver" | "runPrompt" | "clock" | "logger" | "serves" | "languageFor"
+        "store" | "deliver" | "record" | "runPrompt" | "clock" | "logger" | "serves" | "languageFor"
       >;
   /** The home channel: operator events to the logs, the admin UI and the owner's chat. `false`: logs only. */
   home?: false | HomeSettings;
@@ -98,6 +113,8 @@ export interface GatewayOptions {
    * system's (`systemLanguage`).
    */
   languageFor?: (accountId: string) => Lang;
+  /** Shared accounts (several nodes): see GatewayLeases. Start with `accountIds: []` and `resume` each gained account. */
+  leases?: GatewayLeases;
   now?: () => number;
   logger?: Logger;
 }
@@ -109,6 +126,11 @@ export interface Gateway {
   stop(options?: { drainTimeoutMs?: number }): Promise<StopReport>;
   /** After re-login (account active again, new token): restart its poller. False when not active. */
   resume(accountId: string): Promise<boolean>;
+  /**
+   * Stop polling and sending for one account (its lease passed to another node): its poller
+   * stops without notifystop, and it leaves the accounts this gateway serves until `resume`.
+   */
+  release(accountId: string): Promise<void>;
   /**
    * Start a poller for every active account that has none running (a login made by another
    * process, an account added while running). Returns the account ids started.
@@ -134,8 +156,21 @@ export interface Gateway {
   reportHome(event: { kind: HomeEventKind; accountId: string; subject: string; text: string }): void;
 }
 
+/** The store a node records an account's replies on: fenced by its lease; none without the lease. */
+function fencedFor(leases: GatewayLeases): (accountId: string) => Store {
+  return (accountId) => {
+    const fenced = leases.storeFor(accountId);
+    if (fenced) return fenced;
+    throw new StoreError(
+      "LEASE_LOST",
+      `this node no longer holds the lease of account ${accountId}: the reply is not recorded here, the account's next holder answers the message`,
+    );
+  };
+}
+
 export function createGateway(options: GatewayOptions): Gateway {
-  const { store, agent } = options;
+  const store = toAsyncStore(options.store);
+  const { agent } = options;
   const log = options.logger ?? createLogger("gateway");
   const languageFor = options.languageFor ?? (() => systemLanguage());
   const listeners = new Set<(event: GatewayEvent) => void>();
@@ -148,15 +183,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     }
   };
+  /** Built when an account starts (from the account it read): sends and media use it after. */
   const transports = new Map<string, GatewayTransport>();
   const transportOf = (accountId: string): GatewayTransport => {
     const cached = transports.get(accountId);
     if (cached) return cached;
-    const account = store.accounts.get(accountId);
-    if (!account) throw new Error(`account ${accountId} is not in the store; add it with \`wxagent login\``);
-    const t = options.transportFor(account);
-    transports.set(accountId, t);
-    return t;
+    throw new Error(
+      `account ${accountId} is not served by this gateway (not in the store, not active, or polled by another node)`,
+    );
   };
   const pollers = new Map<string, PollerLike>();
   /** The accounts served: `accountIds` and those resumed since; undefined = every account. */
@@ -171,13 +205,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     emit({ type: "expired", accountId, reason });
   };
   /** -14 seen by delivery: mark expired, stop that account's poller, tell listeners. */
-  const expireAccount = (accountId: string, error: string): void => {
-    const account = store.accounts.get(accountId);
+  const expireAccount = async (accountId: string, error: string): Promise<void> => {
+    const account = await store.accounts.get(accountId);
     if (!account) return;
     const reason = expiredReason(account);
     if (account.state !== "expired") {
       log.error({ accountId, err: error }, `account ${accountId}: ${reason}`);
-      store.accounts.setState(accountId, "expired", reason);
+      await store.accounts.setState(accountId, "expired", reason);
     }
     void pollers.get(accountId)?.stopPulling();
     announceExpired(accountId, reason);
@@ -186,7 +220,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     store,
     transport: transportOf,
     signal: sendAbort.signal,
-    onSessionExpired: expireAccount,
+    onSessionExpired: (accountId, error) => {
+      expireAccount(accountId, error).catch((err: unknown) =>
+        log.error({ accountId, err: errText(err) }, "could not record the expired session"),
+      );
+    },
     logger: log.child({ part: "delivery" }),
   });
   /** The delivery behind the port, when the gateway built it (the scheduler records through it). */
@@ -203,6 +241,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger: d.logger,
       onSessionExpired: d.onSessionExpired,
       languageFor,
+      ...(options.leases ? { mayAct: options.leases.owns, recordOn: fencedFor(options.leases) } : {}),
     });
     rawDelivery = delivery;
     return createDeliveryPort(delivery, d.signal, d.logger);
@@ -238,6 +277,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...options.schedule,
       store,
       deliver: (reply, signal) => raw.deliverReply(reply, AbortSignal.any([signal, sendAbort.signal])),
+      record: async (tx, reply) => {
+        const recorded = await raw.recordReply(tx, reply);
+        return { ...recorded, send: (signal) => recorded.send(AbortSignal.any([signal, sendAbort.signal])) };
+      },
       runPrompt: (message, hooks) => d.submitScheduled(message, hooks),
       ...(options.delivery?.clock ? { clock: options.delivery.clock } : {}),
       logger: log.child({ part: "schedule" }),
@@ -271,19 +314,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     languageFor,
   });
 
-  const startAccount = (account: Account, d: Dispatcher): void => {
+  const startAccount = async (account: Account, d: Dispatcher): Promise<void> => {
     const id = account.id;
-    transports.delete(id); // a re-login brings a new token
     announced.delete(id);
     let transport: GatewayTransport;
     try {
-      transport = transportOf(id);
+      // Built afresh from the account just read: a re-login brings a new token.
+      transport = options.transportFor(account);
+      transports.set(id, transport);
     } catch (err) {
+      transports.delete(id);
       log.error({ accountId: id, err: errText(err) }, "cannot build the transport; account skipped");
       return;
     }
+    const leases = options.leases;
+    const own = leases?.storeFor(id) ?? store;
     // Replay first: these land at the head of each conversation's queue, before anything new.
-    const unfinished = store.inbound.unfinished(id);
+    const unfinished = await store.inbound.unfinished(id);
     if (unfinished.length > 0)
       log.info({ accountId: id, count: unfinished.length }, "replaying unfinished messages");
     for (const m of unfinished) d.submit(m, { replay: true });
@@ -292,8 +339,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     const poller = new Poller({
       accountId: id,
-      store,
+      store: own,
       transport,
+      ...(leases ? { owns: () => leases.owns(id) } : {}),
       onMessages: (messages) => {
         for (const m of messages) d.submit(m);
       },
@@ -322,7 +370,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       scheduler = newScheduler(dispatcher);
       // Which media cipher runs (the addon or node:crypto), so a slow install says why.
       log.info({ aes: aesStatus }, `media AES: ${describeAesStatus()}`);
-      for (const account of store.accounts.list()) {
+      for (const account of await store.accounts.list()) {
         if (wanted && !wanted.has(account.id)) continue;
         if (account.state !== "active") {
           log.warn(
@@ -331,9 +379,9 @@ export function createGateway(options: GatewayOptions): Gateway {
           );
           continue;
         }
-        startAccount(account, dispatcher);
+        await startAccount(account, dispatcher);
       }
-      scheduler?.start();
+      await scheduler?.start();
       askTimer = setInterval(watchAsks, 15_000);
       askTimer.unref?.();
     },
@@ -357,7 +405,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       await Promise.race([delivery.idle(), new Promise((r) => setTimeout(r, leftMs).unref?.())]);
       sendAbort.abort(new Error("gateway stopped"));
       // (c) whatever did not finish is still `pending`/`processing` in the store: the next start replays it.
-      const unfinished = list.reduce((n, p) => n + store.inbound.unfinished(p.accountId).length, 0);
+      let unfinished = 0;
+      for (const p of list) unfinished += (await store.inbound.unfinished(p.accountId)).length;
       // (d) notifystop, with its own timeout (the polls' signals are aborted by now).
       await Promise.all(list.filter((p) => p.status().state !== "expired").map((p) => p.notifyStop()));
       for (const p of list) emit({ type: "poller-stopped", accountId: p.accountId });
@@ -377,21 +426,31 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
 
     async resume(accountId) {
-      const account = store.accounts.get(accountId);
+      const account = await store.accounts.get(accountId);
       if (!running || !dispatcher || !account || account.state !== "active") return false;
       // An account added while running joins the ones this gateway serves (and reports).
       wanted?.add(accountId);
       const existing = pollers.get(accountId);
       if (existing?.running) return true;
       if (existing) await existing.stopPulling();
-      startAccount(account, dispatcher);
+      await startAccount(account, dispatcher);
       return true;
+    },
+
+    async release(accountId) {
+      wanted?.delete(accountId);
+      const poller = pollers.get(accountId);
+      pollers.delete(accountId);
+      transports.delete(accountId);
+      if (!poller) return;
+      await poller.stopPulling();
+      emit({ type: "poller-stopped", accountId });
     },
 
     async refresh() {
       const started: string[] = [];
       if (!running) return started;
-      for (const account of store.accounts.list()) {
+      for (const account of await store.accounts.list()) {
         if (wanted && !wanted.has(account.id)) continue;
         if (account.state !== "active" || pollers.get(account.id)?.running) continue;
         if (await gateway.resume(account.id)) started.push(account.id);
@@ -410,7 +469,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
 
     async status() {
-      const listed = store.accounts.list().filter((a) => !wanted || wanted.has(a.id));
+      const listed = (await store.accounts.list()).filter((a) => !wanted || wanted.has(a.id));
       const accounts: AccountStatus[] = await Promise.all(
         listed.map((a) => accountStatus(a, pollers.get(a.id), dispatcher, store, options)),
       );

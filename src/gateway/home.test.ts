@@ -1,5 +1,7 @@
 /** The home channel: routes per kind, dedup, the owner's window, another account of the same owner. */
+
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { asyncStore } from "../store/async.js";
 import { openStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
 import type { ReplyToDeliver } from "./delivery/delivery.js";
@@ -29,7 +31,7 @@ afterEach(() => store.close());
 
 const channel = (settings: HomeSettings = {}) =>
   new HomeChannel({
-    store,
+    store: asyncStore(store),
     clock,
     settings,
     deliver: async (r) => {
@@ -46,7 +48,7 @@ const channel = (settings: HomeSettings = {}) =>
     },
   });
 
-it("tells the owner in their chat when their window is open, once per event within the dedup time", () => {
+it("tells the owner in their chat when their window is open, once per event within the dedup time", async () => {
   store.contextTokens.set("a@im.bot", OWNER, "ctx", clock.now());
   const home = channel();
   const e = {
@@ -57,16 +59,19 @@ it("tells the owner in their chat when their window is open, once per event with
   };
   home.report(e);
   home.report(e);
+  await home.settled();
   expect(sent).toEqual([{ accountId: "a@im.bot", toUserId: OWNER, text: "🔔 pairing request from bob" }]);
   expect(home.recent()).toHaveLength(1);
   expect(home.recent()[0]?.sentToOwner).toBe(true);
 });
 
-it("keeps the event in the admin list only when the owner's window is closed or the kind says admin", () => {
+it("keeps the event in the admin list only when the owner's window is closed or the kind says admin", async () => {
   const home = channel({ events: { "agent-failing": "admin" } });
   home.report({ kind: "schedule-undelivered", accountId: "a@im.bot", subject: "job 1", text: "held" });
+  await home.settled();
   store.contextTokens.set("a@im.bot", OWNER, "ctx", clock.now());
   home.report({ kind: "agent-failing", accountId: "a@im.bot", subject: "agent", text: "failing" });
+  await home.settled();
   expect(sent).toEqual([]);
   expect(home.recent().map((e) => [e.kind, e.sentToOwner])).toEqual([
     ["agent-failing", false],
@@ -74,15 +79,17 @@ it("keeps the event in the admin list only when the owner's window is closed or 
   ]);
 });
 
-it("an expired account's owner hears of it through another account they own", () => {
+it("an expired account's owner hears of it through another account they own", async () => {
   store.accounts.setState("a@im.bot", "expired", "session expired (-14)");
   store.contextTokens.set("b@im.bot", OWNER, "ctx", clock.now());
-  channel().report({
+  const home = channel();
+  home.report({
     kind: "account-expired",
     accountId: "a@im.bot",
     subject: "a@im.bot",
     text: "account a@im.bot expired: run `wxagent login`",
   });
+  await home.settled();
   expect(sent).toEqual([
     {
       accountId: "b@im.bot",
@@ -92,10 +99,11 @@ it("an expired account's owner hears of it through another account they own", ()
   ]);
 });
 
-it("off: logs only", () => {
+it("off: logs only", async () => {
   store.contextTokens.set("a@im.bot", OWNER, "ctx", clock.now());
   const home = channel({ events: { "pairing-request": "off" } });
   home.report({ kind: "pairing-request", accountId: "a@im.bot", subject: "bob", text: "x" });
+  await home.settled();
   expect(sent).toEqual([]);
   expect(home.recent()).toEqual([]);
 });

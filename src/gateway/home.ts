@@ -7,7 +7,7 @@
  * `dedupMs`; chat messages are limited to `maxChatPerHour` per owner. Per kind: `chat` (all
  * three), `admin` (logs and admin UI), `off` (logs only).
  */
-import type { Store } from "../store/types.js";
+import type { AsyncStore } from "../store/async.js";
 import { createLogger, errText, type Logger } from "../util/logger.js";
 import { type Clock, systemClock } from "./delivery/clock.js";
 import type { DeliveryResult, ReplyToDeliver } from "./delivery/delivery.js";
@@ -51,7 +51,7 @@ export interface HomeEvent {
 }
 
 export interface HomeChannelOptions {
-  store: Store;
+  store: AsyncStore;
   /** Record and send one message (the gateway's delivery, with its own abort signal). */
   deliver(reply: ReplyToDeliver): Promise<DeliveryResult>;
   settings?: HomeSettings;
@@ -70,11 +70,18 @@ export class HomeChannel {
   readonly #events: HomeEvent[] = [];
   readonly #lastByKey = new Map<string, number>();
   readonly #chatTimes = new Map<string, number[]>();
+  /** Owner messages being looked up and recorded (`settled`). */
+  readonly #telling = new Set<Promise<void>>();
 
   constructor(options: HomeChannelOptions) {
     this.#o = options;
     this.#log = options.logger ?? createLogger("gateway:home");
     this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Resolves once every event reported so far has been sent to its owner or found unsendable. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#telling]);
   }
 
   /** The latest events, newest first. */
@@ -94,27 +101,40 @@ export class HomeChannel {
     const event: HomeEvent = { ...e, atMs: now, sentToOwner: false };
     this.#events.push(event);
     if (this.#events.length > 200) this.#events.shift();
-    if (route === "chat") event.sentToOwner = this.#tellOwner(e.accountId, e.text, now);
+    if (route === "chat") {
+      const telling = this.#tellOwner(e.accountId, e.text, now).then(
+        (sent) => {
+          event.sentToOwner = sent;
+        },
+        (err: unknown) =>
+          this.#log.warn({ accountId: e.accountId, err: errText(err) }, "home channel message not sent"),
+      );
+      this.#telling.add(telling);
+      void telling.finally(() => this.#telling.delete(telling));
+    }
   }
 
   /** Through an active account the owner can be reached on now; false when none (admin UI only). */
-  #tellOwner(accountId: string, text: string, now: number): boolean {
+  async #tellOwner(accountId: string, text: string, now: number): Promise<boolean> {
     const { store } = this.#o;
-    const owner = store.accounts.get(accountId)?.ownerUserId;
+    const owner = (await store.accounts.get(accountId))?.ownerUserId;
     if (!owner) return false;
-    const times = (this.#chatTimes.get(owner) ?? []).filter((t) => now - t < HOUR);
-    if (times.length >= (this.#o.settings?.maxChatPerHour ?? 6)) return false;
-    const candidates = store.accounts
-      .list()
+    const recent = () => (this.#chatTimes.get(owner) ?? []).filter((t) => now - t < HOUR);
+    const cap = this.#o.settings?.maxChatPerHour ?? 6;
+    if (recent().length >= cap) return false;
+    const candidates = (await store.accounts.list())
       .filter((a) => a.state === "active" && a.ownerUserId === owner)
       .sort((a, b) => (a.id === accountId ? -1 : b.id === accountId ? 1 : 0));
     for (const a of candidates) {
-      const w = sendWindow(store, a.id, owner, now, {
+      const w = await sendWindow(store, a.id, owner, now, {
         windowMs: this.#o.windowMs ?? DEFAULT_WINDOW_MS,
         quotaPerToken: this.#o.quotaPerToken ?? 10,
       });
       // Leave the owner's last slot to their own conversation, and never jump an outbox.
       if (!w.open || w.sendsLeft < 2 || w.outbox > 0) continue;
+      // Counted again after the reads: another report may have spent the hour's last message meanwhile.
+      const times = recent();
+      if (times.length >= cap) return false;
       times.push(now);
       this.#chatTimes.set(owner, times);
       const note = a.id === accountId ? `🔔 ${text}` : `🔔 [${accountId}] ${text}`;

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ILinkApiError } from "../ilink/errors.js";
 import { MessageType } from "../ilink/wire.js";
+import { asyncStore } from "../store/async.js";
 import { openStore } from "../store/sqlite.js";
 import type { InboundMessage, Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
@@ -19,7 +20,7 @@ let dispatched: InboundMessage[][];
 function poller(extra: Partial<PollerOptions> = {}): Poller {
   return new Poller({
     accountId: "acct",
-    store,
+    store: asyncStore(store),
     transport,
     onMessages: (m) => dispatched.push(m),
     logger: createLogger("test"),
@@ -92,7 +93,7 @@ describe("Poller", () => {
       atCall.push(committedCursor());
       return FakeInboundTransport.prototype.fetchMessages.call(transport, cursor, options);
     });
-    const p = poller({ store: grouped });
+    const p = poller({ store: asyncStore(grouped) });
     try {
       p.start();
       transport.push([userText("u1", "hello")], { cursor: "cur-1" });

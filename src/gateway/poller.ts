@@ -11,7 +11,8 @@ import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from "../shared/backoff.js";
 import { RecentKeys } from "../shared/recent-keys.js";
 import { sleep } from "../shared/sleep.js";
-import type { Account, InboundMessage, NewInbound, Store } from "../store/types.js";
+import type { AsyncStore } from "../store/async.js";
+import type { Account, InboundMessage, NewInbound } from "../store/types.js";
 import { errText, type Logger } from "../util/logger.js";
 import { contentKeyOf, refusedInbound } from "./inbound.js";
 import type { FetchedMessage, InboundTransport } from "./transport.js";
@@ -46,7 +47,7 @@ export interface PollerStatus {
 
 export interface PollerOptions {
   accountId: string;
-  store: Store;
+  store: AsyncStore;
   transport: InboundTransport;
   /** Hand newly stored messages to dispatch. Called after the transaction committed. */
   onMessages: (messages: InboundMessage[]) => void;
@@ -59,6 +60,11 @@ export interface PollerOptions {
   notifyTimeoutMs?: number;
   /** How long content keys are remembered for dedup (default 24 h). */
   dedupTtlMs?: number;
+  /**
+   * Shared accounts: whether this node still holds the account's lease, looked at before every
+   * poll. The loop ends (state `stopped`) once it does not.
+   */
+  owns?: () => boolean;
   now?: () => number;
   logger: Logger;
 }
@@ -98,7 +104,6 @@ export class Poller {
   /** notifystart, then the loop in the background. Idempotent while running. */
   start(): void {
     if (this.#loop) return;
-    this.#seedRecent();
     const abort = new AbortController();
     this.#abort = abort;
     this.#status.state = "polling";
@@ -125,18 +130,24 @@ export class Poller {
   }
 
   async #run(signal: AbortSignal): Promise<void> {
+    await this.#seedRecent();
     try {
       await this.#o.transport.notifyStart({ timeoutMs: this.#o.notifyTimeoutMs ?? 10_000, signal });
     } catch (err) {
       if (signal.aborted) return;
       this.#log.warn({ err: errText(err) }, "notifystart failed (ignored)");
     }
-    let cursor = this.#o.store.cursors.get(this.accountId);
+    let cursor = await this.#o.store.cursors.get(this.accountId);
     while (!signal.aborted) {
       try {
         if (this.#o.waitForCapacity) {
           this.#status.state = "waiting";
           await this.#o.waitForCapacity(signal);
+        }
+        if (this.#o.owns && !this.#o.owns()) {
+          this.#log.info("lease not held: polling stops (another node takes the account over)");
+          this.#status.state = "stopped";
+          return;
         }
         this.#status.state = "polling";
         // The next getupdates acknowledges the cursor: what it covers must be durable first.
@@ -154,13 +165,13 @@ export class Poller {
         }
         this.#status.consecutiveFailures = 0;
         delete this.#status.lastError;
-        const stored = this.#record(batch.messages, batch.cursor);
+        const stored = await this.#record(batch.messages, batch.cursor);
         if (typeof batch.cursor === "string" && batch.cursor !== "") cursor = batch.cursor;
         if (stored.length > 0) this.#dispatch(stored);
       } catch (err) {
         if (signal.aborted) break;
         if (transportErrorKind(err) === "session-expired") {
-          this.#expire();
+          await this.#expire();
           return;
         }
         await this.#backoffAfter(err, signal);
@@ -189,7 +200,7 @@ export class Poller {
   }
 
   /** Dedup, and store messages + cursor in one transaction. Returns the new rows to dispatch. */
-  #record(messages: readonly FetchedMessage[], cursor: string | undefined): InboundMessage[] {
+  async #record(messages: readonly FetchedMessage[], cursor: string | undefined): Promise<InboundMessage[]> {
     const now = this.#now();
     const fresh: NewInbound[] = [];
     const rows: NewInbound[] = [];
@@ -229,7 +240,7 @@ export class Poller {
       fresh.push(inbound);
       rows.push(inbound);
     }
-    const inserted = this.#o.store.inbound.recordPoll(this.accountId, cursor || undefined, rows, now);
+    const inserted = await this.#o.store.inbound.recordPoll(this.accountId, cursor || undefined, rows, now);
     const stored = inserted.filter((m) => m.state === "pending");
     for (const row of stored) {
       const original = originals.get(row.dedupKey);
@@ -255,10 +266,13 @@ export class Poller {
       this.#status.lastInboundAtMs = now;
       touch.lastInboundAtMs = now;
     }
-    this.#o.store.accounts.touch(this.accountId, touch);
     // Once per contact per batch: a burst brings several messages from one contact at once.
-    for (const userId of new Set(stored.map((m) => m.fromUserId)))
-      this.#o.store.contacts.see(this.accountId, userId, now);
+    await Promise.all([
+      this.#o.store.accounts.touch(this.accountId, touch),
+      ...[...new Set(stored.map((m) => m.fromUserId))].map((userId) =>
+        this.#o.store.contacts.see(this.accountId, userId, now),
+      ),
+    ]);
     return stored;
   }
 
@@ -274,13 +288,13 @@ export class Poller {
     }
   }
 
-  #expire(): void {
-    const reason = expiredReason(this.#o.store.accounts.get(this.accountId));
+  async #expire(): Promise<void> {
+    const reason = expiredReason(await this.#o.store.accounts.get(this.accountId).catch(() => undefined));
     this.#status.state = "expired";
     this.#status.lastError = reason;
     this.#log.error({ fix: "wxagent login" }, `account ${this.accountId}: ${reason}; polling paused`);
     try {
-      this.#o.store.accounts.setState(this.accountId, "expired", reason);
+      await this.#o.store.accounts.setState(this.accountId, "expired", reason);
     } catch (err) {
       this.#log.error({ err: errText(err) }, "could not mark the account expired in the store");
     }
@@ -294,7 +308,7 @@ export class Poller {
     this.#status.lastError = errText(err);
     this.#log.warn({ err: this.#status.lastError, failures, delayMs }, "getupdates failed; backing off");
     try {
-      this.#o.store.accounts.pollFailed(this.accountId, this.#status.lastError, this.#now());
+      await this.#o.store.accounts.pollFailed(this.accountId, this.#status.lastError, this.#now());
     } catch (e) {
       this.#log.warn({ err: errText(e) }, "could not record the failed poll in the store");
     }
@@ -306,10 +320,14 @@ export class Poller {
   }
 
   /** Remember recent content so a redelivery with a new id is caught after a restart too. */
-  #seedRecent(): void {
+  async #seedRecent(): Promise<void> {
     const since = this.#now() - (this.#o.dedupTtlMs ?? 24 * 3_600_000);
     try {
-      const rows = this.#o.store.inbound.list({ accountId: this.accountId, sinceMs: since, limit: 5_000 });
+      const rows = await this.#o.store.inbound.list({
+        accountId: this.accountId,
+        sinceMs: since,
+        limit: 5_000,
+      });
       for (const r of rows.reverse()) {
         this.#recent.add(contentKeyOf(r), r.receivedAtMs);
       }

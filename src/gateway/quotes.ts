@@ -13,7 +13,8 @@ import { basename, join } from "node:path";
 import type { MediaRef, QuotedMessage } from "../agent/types.js";
 import { mediaKindFromFileName } from "../ilink/mime.js";
 import type { PartialText } from "../ilink/wire.js";
-import type { InboundMessage, InboundStore, OutboundMessage, OutboundStore } from "../store/types.js";
+import type { AsyncStore } from "../store/async.js";
+import type { InboundMessage, OutboundMessage } from "../store/types.js";
 import { conversationKey, describeContent, quoteOf } from "./inbound.js";
 import { inboundMediaDir } from "./media/inbound.js";
 
@@ -24,16 +25,16 @@ export const QUOTE_NOT_FOUND = "[the quoted message is not in wxagent's records,
 const MAX_QUOTE_CHARS = 4000;
 
 export interface QuoteSources {
-  inbound: Pick<InboundStore, "byMessageId" | "get">;
-  outbound: Pick<OutboundStore, "byServerMessageId">;
+  inbound: Pick<AsyncStore["inbound"], "byMessageId" | "get">;
+  outbound: Pick<AsyncStore["outbound"], "byServerMessageId">;
 }
 
 /** The quote of a message whose first `ref_msg` names its target by id only, restored from the store. */
-export function restoreQuote(
+export async function restoreQuote(
   store: QuoteSources,
   message: Pick<InboundMessage, "accountId" | "fromUserId" | "groupId" | "items">,
   options: { mediaDir?: string } = {},
-): QuotedMessage | undefined {
+): Promise<QuotedMessage | undefined> {
   // The quote is the first item with a ref_msg (§6.3); one with inline content needs no lookup.
   const item = message.items.find((i) => i.ref_msg);
   const ref = item?.ref_msg;
@@ -41,20 +42,20 @@ export function restoreQuote(
   const id = ref.svr_id ?? ref.message_item?.msg_id;
   if (!id) return undefined;
   const here = conversationKey(message.accountId, message.fromUserId, message.groupId);
-  const inbound = store.inbound.byMessageId(message.accountId, String(id));
+  const inbound = await store.inbound.byMessageId(message.accountId, String(id));
   if (inbound && conversationKey(inbound.accountId, inbound.fromUserId, inbound.groupId) === here) {
     return fromInbound(inbound, ref.partial_text, options.mediaDir);
   }
-  const outbound = store.outbound.byServerMessageId(message.accountId, String(id));
-  if (outbound && outboundConversation(store, outbound) === here)
+  const outbound = await store.outbound.byServerMessageId(message.accountId, String(id));
+  if (outbound && (await outboundConversation(store, outbound)) === here)
     return fromOutbound(outbound, ref.partial_text);
   // Another conversation's message reads exactly like a missing one: nothing of it leaks.
   return { text: QUOTE_NOT_FOUND };
 }
 
 /** The conversation a bubble we sent belongs to: that of the message it answered, else its addressee. */
-function outboundConversation(store: QuoteSources, o: OutboundMessage): string {
-  const answered = o.inboundId === undefined ? undefined : store.inbound.get(o.inboundId);
+async function outboundConversation(store: QuoteSources, o: OutboundMessage): Promise<string> {
+  const answered = o.inboundId === undefined ? undefined : await store.inbound.get(o.inboundId);
   return answered
     ? conversationKey(answered.accountId, answered.fromUserId, answered.groupId)
     : conversationKey(o.accountId, o.toUserId);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { asyncStore } from "../store/async.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import { createLogger } from "../util/logger.js";
@@ -64,7 +65,7 @@ describe("history retention", () => {
   /** A pruner on this store at `nowMs` with a 30-day limit, unless the test says otherwise. */
   const pruner = (over: Partial<RetentionOptions> = {}) =>
     createHistoryPruner({
-      store,
+      store: asyncStore(store),
       logger,
       mediaDir,
       clock: manualClock(nowMs).clock,

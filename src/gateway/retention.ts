@@ -7,7 +7,7 @@
  */
 import { rm } from "node:fs/promises";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { Store } from "../store/types.js";
+import type { AsyncStore } from "../store/async.js";
 import { errText, type Logger } from "../util/logger.js";
 import { type Clock, systemClock } from "./delivery/clock.js";
 import { inboundMediaDir } from "./media/inbound.js";
@@ -25,7 +25,7 @@ export const DEFAULT_RETENTION: RetentionSettings = {
 };
 
 export interface RetentionOptions extends RetentionSettings {
-  store: Store;
+  store: AsyncStore;
   logger: Logger;
   /** `<home>/media`: the folders of deleted inbound messages go too. */
   mediaDir?: string;
@@ -57,7 +57,7 @@ const COUNT_STEP = 20_000;
 
 /** The id at or below which an account's rows are past its newest `keep` (0: none past it). */
 async function countCut(
-  store: Store,
+  store: AsyncStore,
   table: "inbound" | "outbound",
   accountId: string,
   keep: number,
@@ -66,7 +66,7 @@ async function countCut(
   let below = Number.MAX_SAFE_INTEGER;
   for (let left = keep; left > 0; ) {
     const step = Math.min(left, COUNT_STEP);
-    const id = store.history.olderId(table, accountId, below, step);
+    const id = await store.history.olderId(table, accountId, below, step);
     if (id === undefined) return 0; // fewer than `keep` rows
     below = id;
     left -= step;
@@ -91,14 +91,14 @@ export function createHistoryPruner(options: RetentionOptions): HistoryPruner {
     const keepNewest = options.maxMessagesPerAccount > 0 ? options.maxMessagesPerAccount : Infinity;
     const beforeMs = options.maxAgeMs > 0 ? clock.now() - options.maxAgeMs : undefined;
     if (keepNewest === Infinity && beforeMs === undefined) return report;
-    for (const account of options.store.accounts.list()) {
+    for (const account of await options.store.accounts.list()) {
       const rule = beforeMs === undefined ? {} : { beforeMs };
       const cutoffs = {
         inboundId: await countCut(options.store, "inbound", account.id, keepNewest),
         outboundId: await countCut(options.store, "outbound", account.id, keepNewest),
       };
       for (;;) {
-        const batch = options.store.history.pruneBatch(account.id, { ...rule, cutoffs }, batchSize);
+        const batch = await options.store.history.pruneBatch(account.id, { ...rule, cutoffs }, batchSize);
         report.inbound += batch.inboundIds.length;
         report.outbound += batch.outbound;
         if (options.mediaDir) {

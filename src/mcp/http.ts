@@ -59,7 +59,7 @@ export async function startMcpHttp(options: StartMcpHttpOptions): Promise<McpHtt
   if (!isLoopbackHost(host)) {
     throw new Error(`refusing to serve MCP on ${host}: only loopback (127.0.0.1, ::1) is allowed`);
   }
-  const runtime = openMcpRuntime(options);
+  const runtime = await openMcpRuntime(options);
   const token = ensureAdminToken(runtime.paths);
   const routes = mcpRoutes(runtime.ctx, { token });
   const app = new Hono();

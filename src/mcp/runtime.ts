@@ -2,15 +2,17 @@
  * What `wxagent mcp` opens before serving: the home, its config and store, the operations context
  * and, for accounts no other process polls, a local poller. Beside a running `wxagent start` the
  * gateway keeps polling its accounts; this process reads the same store and sends through the same
- * delivery rules. Alone, it polls them itself so wait_for_messages has something to wait for.
+ * delivery rules. Alone, it polls them itself so wait_for_messages has something to wait for. On
+ * a PostgreSQL store it never polls: the gateway nodes do, and it reads what they store.
  */
 import { loadConfig } from "../config/index.js";
-import { requireSqliteStore } from "../config/store.js";
+import { storeSetting } from "../config/store.js";
 import type { DeliveryLimits } from "../gateway/delivery/index.js";
 import { resolveProfile } from "../gateway/policy/profile.js";
 import type { FetchLike } from "../ilink/client.js";
 import { createOpsContext, type OpsContext } from "../ops/context.js";
 import { type LocalPolling, startLocalPolling } from "../ops/polling.js";
+import { type AsyncStore, asyncStore } from "../store/async.js";
 import { ensureHome, type HomePaths, resolveHome } from "../store/home.js";
 import { openStore } from "../store/sqlite.js";
 import { createLogger, type Logger } from "../util/logger.js";
@@ -38,11 +40,15 @@ export interface McpRuntime {
   close(): Promise<void>;
 }
 
-export function openMcpRuntime(options: McpRuntimeOptions = {}): McpRuntime {
+export async function openMcpRuntime(options: McpRuntimeOptions = {}): Promise<McpRuntime> {
   const paths = ensureHome(options.home ?? resolveHome());
   const config = loadConfig(paths.configPath);
-  requireSqliteStore(paths.configPath);
-  const store = openStore(paths.dbPath);
+  const setting = storeSetting(paths.configPath);
+  // On PostgreSQL the gateway nodes poll every account (by lease): this process only reads and sends.
+  const shared = setting.kind === "postgres";
+  const store: AsyncStore = shared
+    ? await (await import("../store/postgres.js")).openPostgresStore(setting.url, { maxConnections: 4 })
+    : asyncStore(openStore(paths.dbPath));
   const logger = options.logger ?? createLogger("mcp");
   const g = config.gateway;
   const ctx = createOpsContext({
@@ -60,7 +66,7 @@ export function openMcpRuntime(options: McpRuntimeOptions = {}): McpRuntime {
     languageFor: (id) => resolveProfile(config, id).language,
   });
   const polling =
-    options.poll === false
+    options.poll === false || shared
       ? undefined
       : startLocalPolling(ctx, { command: options.command ?? "wxagent mcp" });
   let closing: Promise<void> | undefined;
@@ -74,7 +80,7 @@ export function openMcpRuntime(options: McpRuntimeOptions = {}): McpRuntime {
         ctx.close();
         // Sends cut short by the abort above stay pending in the store; wait for them to settle.
         await ctx.delivery.idle();
-        store.close();
+        await store.close();
       })();
       return closing;
     },

@@ -69,7 +69,7 @@ export async function createWorld(): Promise<World> {
     lock,
     async close() {
       lock.release();
-      store.close();
+      await store.close();
       await sim.close();
       rmSync(paths.home, { recursive: true, force: true });
     },

@@ -5,5 +5,5 @@
  */
 import { runStdio } from "./stdio.js";
 
-const handle = runStdio();
+const handle = await runStdio();
 await handle.closed;

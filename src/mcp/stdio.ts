@@ -34,9 +34,12 @@ export function guardStdout(): () => void {
   };
 }
 
-export function runStdio(options: StdioOptions = {}): StdioHandle {
+export async function runStdio(options: StdioOptions = {}): Promise<StdioHandle> {
   const restore = guardStdout();
-  const runtime = openMcpRuntime(options);
+  const runtime = await openMcpRuntime(options).catch((err: unknown) => {
+    restore();
+    throw err;
+  });
   const stdin = options.stdin ?? process.stdin;
   const transport = new StdioServerTransport(stdin, options.stdout ?? process.stdout);
   const server = serveStdio(() => createMcpServer(runtime.ctx), {

@@ -1,6 +1,5 @@
 /** `list_accounts` (with health) and `list_contacts`: the shapes are in json.ts. */
 import { z } from "zod";
-import { asyncStore } from "../store/async.js";
 import type { Account } from "../store/types.js";
 import type { OpsContext } from "./context.js";
 import { defineOp, queryInt } from "./define.js";
@@ -16,7 +15,7 @@ const OPS_FIX_HINTS: FixHints = {
 
 export async function accountHealth(ctx: OpsContext, a: Account): Promise<AccountJson> {
   return accountJson(
-    await healthFacts(asyncStore(ctx.store), a, {
+    await healthFacts(ctx.store, a, {
       home: ctx.paths.home,
       quotaPerToken: ctx.quotaPerToken,
       fixHints: OPS_FIX_HINTS,
@@ -33,7 +32,7 @@ export const listAccounts = defineOp({
   readOnly: true,
   rest: { method: "GET", path: "/accounts" },
   async run(ctx) {
-    const accounts = await Promise.all(ctx.store.accounts.list().map((a) => accountHealth(ctx, a)));
+    const accounts = await Promise.all((await ctx.store.accounts.list()).map((a) => accountHealth(ctx, a)));
     return { data: { accounts } };
   },
 });
@@ -50,12 +49,12 @@ export const listContacts = defineOp({
   readOnly: true,
   rest: { method: "GET", path: "/contacts" },
   async run(ctx, input) {
-    const account = optionalAccount(ctx.store, input.account);
+    const account = await optionalAccount(ctx.store, input.account);
     return {
       data: {
-        contacts: (
-          await contactFacts(asyncStore(ctx.store), ctx.quotaPerToken, account?.id, input.limit)
-        ).map(contactJson),
+        contacts: (await contactFacts(ctx.store, ctx.quotaPerToken, account?.id, input.limit)).map(
+          contactJson,
+        ),
       },
     };
   },

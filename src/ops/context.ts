@@ -9,21 +9,24 @@ import {
   DEFAULT_DELIVERY_LIMITS,
   type Delivery,
   type DeliveryLimits,
+  type OutboundTransport,
 } from "../gateway/delivery/index.js";
 import { createILinkTransport, type ILinkTransport } from "../gateway/ilink-transport.js";
 import { expiredReason } from "../gateway/poller.js";
 import type { FetchLike, ILinkClient } from "../ilink/client.js";
 import type { Lang } from "../shared/i18n.js";
 import { messageOf } from "../shared/wx-error.js";
+import { type AsyncStore, toAsyncStore } from "../store/async.js";
 import type { HomePaths } from "../store/home.js";
 import type { Account, Store } from "../store/types.js";
-import { createLogger, type Logger } from "../util/logger.js";
+import { createLogger, errText, type Logger } from "../util/logger.js";
 import { OpsError } from "./errors.js";
 import { InboxSignal } from "./inbox.js";
 import { LoginRegistry } from "./login-registry.js";
 
 export interface OpsContext {
-  store: Store;
+  /** The store behind the async interface (SQLite wrapped, PostgreSQL as it is). */
+  store: AsyncStore;
   paths: HomePaths;
   /** The SDK client of a stored account (cached per token). */
   clientFor(account: Account): ILinkClient;
@@ -50,7 +53,8 @@ export interface OpsContext {
 }
 
 export interface OpsContextOptions {
-  store: Store;
+  /** A SQLite store (wrapped with `toAsyncStore`) or an async one. */
+  store: Store | AsyncStore;
   paths: HomePaths;
   /** Delivery tuning, usually from config `gateway` (spacing, chunk size, quota). */
   limits?: Partial<DeliveryLimits>;
@@ -71,7 +75,8 @@ export interface OpsContextOptions {
 }
 
 export function createOpsContext(options: OpsContextOptions): OpsContext {
-  const { store, paths } = options;
+  const { paths } = options;
+  const store = toAsyncStore(options.store);
   const logger = options.logger ?? createLogger("ops");
   const now = options.now ?? Date.now;
   const abort = new AbortController();
@@ -88,8 +93,8 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     transports.set(account.id, { token: account.token, transport });
     return transport;
   };
-  const accountOrThrow = (accountId: string): Account => {
-    const account = store.accounts.get(accountId);
+  const accountOrThrow = async (accountId: string): Promise<Account> => {
+    const account = await store.accounts.get(accountId);
     if (!account) {
       throw new OpsError(
         "UNKNOWN_ACCOUNT",
@@ -99,17 +104,37 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     return account;
   };
 
+  /**
+   * Delivery asks for an account's transport synchronously, the store answers asynchronously: each
+   * call looks the account up first (a new login's token gets a new transport; an account that is
+   * gone fails the send with UNKNOWN_ACCOUNT, inside the send attempt as a sync lookup did).
+   */
+  const transportFor = (accountId: string): OutboundTransport => {
+    const current = async () => transportOf(await accountOrThrow(accountId));
+    return {
+      sendText: async (args) => (await current()).sendText(args),
+      sendFile: async (args) => (await current()).sendFile(args),
+      typing: async (args) => (await current()).typing(args),
+    };
+  };
+  const expire = async (accountId: string): Promise<void> => {
+    const reason = expiredReason(await store.accounts.get(accountId));
+    logger.error({ accountId }, `account ${accountId}: ${reason}`);
+    await store.accounts.setState(accountId, "expired", reason);
+  };
+
   const delivery =
     options.delivery ??
     createDelivery({
       store,
-      transport: (accountId) => transportOf(accountOrThrow(accountId)),
+      transport: transportFor,
       limits,
       logger: logger.child({ part: "delivery" }),
       onSessionExpired: (accountId) => {
-        const reason = expiredReason(store.accounts.get(accountId));
-        logger.error({ accountId }, `account ${accountId}: ${reason}`);
-        store.accounts.setState(accountId, "expired", reason);
+        // The callback is synchronous: the account is marked expired behind it (the bubbles stay pending).
+        void expire(accountId).catch((err: unknown) =>
+          logger.error({ accountId, err: errText(err) }, "could not record the expired session"),
+        );
       },
       ...(options.languageFor ? { languageFor: options.languageFor } : {}),
     });

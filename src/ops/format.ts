@@ -5,7 +5,8 @@
  */
 import { itemMedia } from "../ilink/inbound-media.js";
 import { type MessageItem, MessageItemType } from "../ilink/wire.js";
-import type { InboundMessage, OutboundMessage, Store } from "../store/types.js";
+import type { AsyncStore } from "../store/async.js";
+import type { InboundMessage, OutboundMessage } from "../store/types.js";
 import { iso } from "./json.js";
 import { optionalAccount } from "./resolve.js";
 
@@ -125,8 +126,11 @@ export interface MessageFilter {
 }
 
 /** The most recent `limit` messages, oldest first: `recent_messages` and `wxagent history`. */
-export function listMessages(store: Store, f: MessageFilter): MessageView[] {
-  const account = optionalAccount(store, f.account);
+export async function listMessages(
+  store: Pick<AsyncStore, "accounts" | "inbound" | "outbound">,
+  f: MessageFilter,
+): Promise<MessageView[]> {
+  const account = await optionalAccount(store, f.account);
   const filter = {
     ...(account ? { accountId: account.id } : {}),
     ...(f.contact ? { userId: f.contact } : {}),
@@ -134,8 +138,8 @@ export function listMessages(store: Store, f: MessageFilter): MessageView[] {
     limit: f.limit,
   };
   const views: MessageView[] = [];
-  if (f.direction !== "out") views.push(...store.inbound.list(filter).map(inboundView));
-  if (f.direction !== "in") views.push(...store.outbound.list(filter).map(outboundView));
+  if (f.direction !== "out") views.push(...(await store.inbound.list(filter)).map(inboundView));
+  if (f.direction !== "in") views.push(...(await store.outbound.list(filter)).map(outboundView));
   views.sort((a, b) => b.at_ms - a.at_ms || b.id - a.id);
   return views.slice(0, f.limit).reverse();
 }

@@ -7,7 +7,7 @@ import QRCode from "qrcode";
 import { z } from "zod";
 import { type LoginResult, loginWithQr, type QrCode } from "../ilink/qr-login.js";
 import { DEFAULT_BASE_URL, DEFAULT_CDN_BASE_URL } from "../ilink/wire.js";
-import type { Store } from "../store/types.js";
+import type { AsyncStore } from "../store/async.js";
 import { errText } from "../util/logger.js";
 import type { OpsContext } from "./context.js";
 import { defineOp, type OpOutcome } from "./define.js";
@@ -42,18 +42,21 @@ export async function loginMarks(
 /**
  * Save a fresh login: a new token is a new session, so the old cursor and context tokens go, and
  * another account of the same WeChat user is marked expired as replaced, with the command that
- * removes it (one live bot per user). Returns the ids of the accounts so replaced. (`wxagent login` should call this one.)
+ * removes it (one live bot per user), all in one transaction. Resolves with the ids of the accounts
+ * so replaced once it committed. (`wxagent login` should call this one.)
  */
-export function saveLogin(
-  store: Store,
+export async function saveLogin(
+  store: Pick<AsyncStore, "transaction">,
   login: { accountId: string; token: string; baseUrl: string; userId: string | undefined },
   cdnBaseUrl: string,
   marks: LoginMarks = {},
-): string[] {
-  const replaced: string[] = [];
-  store.transaction(() => {
-    const name = marks.name ?? store.accounts.get(login.accountId)?.name;
-    store.accounts.upsert({
+): Promise<string[]> {
+  // Only `tx` inside, awaiting nothing else: the outer store is not in the transaction (on SQLite
+  // its calls wait until the transaction ends, so one here would never return).
+  return store.transaction(async (tx) => {
+    const replaced: string[] = [];
+    const name = marks.name ?? (await tx.accounts.get(login.accountId))?.name;
+    await tx.accounts.upsert({
       id: login.accountId,
       baseUrl: login.baseUrl,
       cdnBaseUrl,
@@ -63,19 +66,19 @@ export function saveLogin(
       ...(name ? { name } : {}),
       ...(marks.simulated ? { simulated: true } : {}),
     });
-    store.accounts.setState(login.accountId, "active");
-    store.cursors.set(login.accountId, "");
-    store.contextTokens.clear(login.accountId);
-    if (!login.userId) return;
-    for (const other of store.accounts.list()) {
+    await tx.accounts.setState(login.accountId, "active");
+    await tx.cursors.set(login.accountId, "");
+    await tx.contextTokens.clear(login.accountId);
+    if (!login.userId) return replaced;
+    for (const other of await tx.accounts.list()) {
       // An older account of the same user, active or already expired, is not coming back.
       if (other.id !== login.accountId && other.ownerUserId === login.userId && other.state !== "disabled") {
-        store.accounts.setState(other.id, "expired", replacedReason(login.accountId, other.id));
+        await tx.accounts.setState(other.id, "expired", replacedReason(login.accountId, other.id));
         replaced.push(other.id);
       }
     }
+    return replaced;
   });
-  return replaced;
 }
 
 const STATUS_TEXT: Record<string, string> = {
@@ -127,12 +130,11 @@ export const loginStart = defineOp({
 
 /** Start a login in the background; resolves with the first QR code (or the reason there is none). */
 export async function runLoginStart(ctx: OpsContext, baseUrl: string | undefined): Promise<OpOutcome> {
-  const entry = ctx.logins.create();
-  const localTokens = ctx.store.accounts
-    .list()
+  const localTokens = (await ctx.store.accounts.list())
     .sort((a, b) => b.updatedAtMs - a.updatedAtMs)
     .map((a) => a.token)
     .filter(Boolean);
+  const entry = ctx.logins.create();
   let firstQr: (qr: QrCode) => void = () => {};
   const gotQr = new Promise<QrCode>((r) => {
     firstQr = r;
@@ -160,7 +162,7 @@ export async function runLoginStart(ctx: OpsContext, baseUrl: string | undefined
   const settled = task.then(
     async (result) => {
       const probe = { signal: ctx.signal, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) };
-      onConfirmed(ctx, entry, result, result.alreadyBound ? {} : await loginMarks(result, probe));
+      await onConfirmed(ctx, entry, result, result.alreadyBound ? {} : await loginMarks(result, probe));
     },
     (err: unknown) => {
       const text = errText(err);
@@ -175,12 +177,17 @@ export async function runLoginStart(ctx: OpsContext, baseUrl: string | undefined
   return view(entry, true);
 }
 
-function onConfirmed(ctx: OpsContext, entry: LoginEntry, result: LoginResult, marks: LoginMarks): void {
+async function onConfirmed(
+  ctx: OpsContext,
+  entry: LoginEntry,
+  result: LoginResult,
+  marks: LoginMarks,
+): Promise<void> {
   if (result.alreadyBound) {
     ctx.logins.finish(entry, "already_bound");
     return;
   }
-  const replaced = saveLogin(ctx.store, result, cdnFor(result.baseUrl), marks);
+  const replaced = await saveLogin(ctx.store, result, cdnFor(result.baseUrl), marks);
   entry.accountId = result.accountId;
   if (result.userId) entry.ownerUserId = result.userId;
   entry.replaced = replaced;

@@ -6,7 +6,8 @@ import { downloadItemVetted } from "../gateway/media/download.js";
 import { safeFileName } from "../gateway/media/names.js";
 import { itemMedia } from "../ilink/inbound-media.js";
 import { messageOf } from "../shared/wx-error.js";
-import type { InboundMessage, Store } from "../store/types.js";
+import type { AsyncStore } from "../store/async.js";
+import type { InboundMessage } from "../store/types.js";
 import { defineOp, queryInt } from "./define.js";
 import { OpsError, opRef } from "./errors.js";
 import { inboundView, listMessages } from "./format.js";
@@ -34,7 +35,7 @@ export const recentMessages = defineOp({
   readOnly: true,
   rest: { method: "GET", path: "/messages" },
   async run(ctx, input) {
-    const messages = listMessages(ctx.store, {
+    const messages = await listMessages(ctx.store, {
       ...(input.account !== undefined ? { account: input.account } : {}),
       ...(input.contact !== undefined ? { contact: input.contact } : {}),
       ...(input.since_ms !== undefined ? { sinceMs: input.since_ms } : {}),
@@ -46,18 +47,19 @@ export const recentMessages = defineOp({
 });
 
 /** The highest inbound id stored so far (ids grow monotonically in one database). */
-export function latestInboundId(store: Store): number {
-  return store.inbound.list({ limit: 1 })[0]?.id ?? 0;
+export async function latestInboundId(store: Pick<AsyncStore, "inbound">): Promise<number> {
+  return (await store.inbound.list({ limit: 1 }))[0]?.id ?? 0;
 }
 
-function inboundAfter(
-  store: Store,
+async function inboundAfter(
+  store: Pick<AsyncStore, "inbound">,
   cursor: number,
   filter: { accountId?: string; userId?: string },
-): InboundMessage[] {
-  const from = cursor > 0 ? store.inbound.get(cursor)?.receivedAtMs : undefined;
-  return store.inbound
-    .list({ ...filter, ...(from !== undefined ? { sinceMs: from } : {}), limit: 500 })
+): Promise<InboundMessage[]> {
+  const from = cursor > 0 ? (await store.inbound.get(cursor))?.receivedAtMs : undefined;
+  return (
+    await store.inbound.list({ ...filter, ...(from !== undefined ? { sinceMs: from } : {}), limit: 500 })
+  )
     .filter((m) => m.id > cursor)
     .sort((a, b) => a.id - b.id);
 }
@@ -81,15 +83,15 @@ export const waitForMessages = defineOp({
   readOnly: true,
   rest: { method: "POST", path: "/messages/wait" },
   async run(ctx, input, signal) {
-    const account = optionalAccount(ctx.store, input.account);
+    const account = await optionalAccount(ctx.store, input.account);
     const filter = {
       ...(account ? { accountId: account.id } : {}),
       ...(input.contact ? { userId: input.contact } : {}),
     };
-    const cursor = input.after_id ?? latestInboundId(ctx.store);
+    const cursor = input.after_id ?? (await latestInboundId(ctx.store));
     const deadline = ctx.now() + input.timeout_ms;
     for (;;) {
-      const fresh = inboundAfter(ctx.store, cursor, filter);
+      const fresh = await inboundAfter(ctx.store, cursor, filter);
       if (fresh.length > 0) {
         const last = fresh[fresh.length - 1] as InboundMessage;
         return { data: { messages: fresh.map(inboundView), cursor: last.id, timed_out: false } };
@@ -126,7 +128,7 @@ export const downloadMedia = defineOp({
   readOnly: false,
   rest: { method: "POST", path: "/media/download" },
   async run(ctx, input, signal) {
-    const message = ctx.store.inbound.get(input.message_id);
+    const message = await ctx.store.inbound.get(input.message_id);
     if (!message) {
       throw new OpsError(
         "NOT_FOUND",
@@ -148,7 +150,7 @@ export const downloadMedia = defineOp({
           : `item ${input.item_index} of message ${message.id} has no media; media items: ${withMedia.map((m) => m.index).join(", ")}`,
       );
     }
-    const account = accountById(ctx.store, message.accountId);
+    const account = await accountById(ctx.store, message.accountId);
     const target = await targetPath(input.to_path, itemMedia(chosen.item)?.kind ?? "media", chosen.item);
     if (!input.overwrite && (await exists(target))) {
       throw new OpsError(

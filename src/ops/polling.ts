@@ -10,7 +10,7 @@ import { createILinkTransport } from "../gateway/ilink-transport.js";
 import { Poller } from "../gateway/poller.js";
 import { messageOf } from "../shared/wx-error.js";
 import { acquireTokenLock, type TokenLock } from "../store/lock.js";
-import type { Account } from "../store/types.js";
+import type { Account, InboundMessage } from "../store/types.js";
 import type { OpsContext } from "./context.js";
 
 export const RECHECK_MS = 5_000;
@@ -49,6 +49,27 @@ export function startLocalPolling(ctx: OpsContext, options: LocalPollingOptions 
     r.lock.release();
   };
 
+  /** Messages the poller stored: marked done, their contact's outbox released, waiters woken. */
+  const received = async (messages: readonly InboundMessage[]): Promise<void> => {
+    try {
+      for (const m of messages) {
+        await ctx.store.inbound.setState(m.id, "done", DONE_REASON);
+        const target = {
+          accountId: m.accountId,
+          userId: m.fromUserId,
+          ...(m.contextToken ? { contextToken: m.contextToken } : {}),
+        };
+        // Starts recording the token at once; sending the contact's outbox goes on behind it.
+        ctx.delivery.onInbound(target, ctx.signal).catch((err: unknown) => {
+          log.warn({ accountId: m.accountId, err: messageOf(err) }, "outbox release failed");
+        });
+      }
+    } finally {
+      // Stored they are, whatever became of the marks: wait_for_messages returns them.
+      ctx.inbox.notify();
+    }
+  };
+
   const startOne = (account: Account): void => {
     let lock: TokenLock;
     try {
@@ -69,19 +90,11 @@ export function startLocalPolling(ctx: OpsContext, options: LocalPollingOptions 
       now: ctx.now,
       logger: log,
       onMessages: (messages) => {
-        for (const m of messages) {
-          ctx.store.inbound.setState(m.id, "done", DONE_REASON);
-          const target = {
-            accountId: m.accountId,
-            userId: m.fromUserId,
-            ...(m.contextToken ? { contextToken: m.contextToken } : {}),
-          };
-          // Records the token synchronously; sending the contact's outbox goes on behind it.
-          ctx.delivery.onInbound(target, ctx.signal).catch((err: unknown) => {
-            log.warn({ accountId: m.accountId, err: messageOf(err) }, "outbox release failed");
-          });
-        }
-        ctx.inbox.notify();
+        // The callback is synchronous: the messages are marked done behind it (they stay pending
+        // in the store when that fails, and a gateway started later answers them).
+        void received(messages).catch((err: unknown) => {
+          log.warn({ accountId: account.id, err: messageOf(err) }, "marking received messages done failed");
+        });
       },
       onExpired: () => {
         // The poller stopped itself; free the lock so a re-login elsewhere can poll.
@@ -100,7 +113,8 @@ export function startLocalPolling(ctx: OpsContext, options: LocalPollingOptions 
 
   const refresh = async (): Promise<void> => {
     if (stopped) return;
-    const accounts = new Map(ctx.store.accounts.list().map((a) => [a.id, a]));
+    const accounts = new Map((await ctx.store.accounts.list()).map((a) => [a.id, a]));
+    if (stopped) return;
     for (const [id, r] of [...running]) {
       const a = accounts.get(id);
       if (a?.state !== "active" || a.token !== r.token) await stopOne(id, r);
@@ -110,10 +124,16 @@ export function startLocalPolling(ctx: OpsContext, options: LocalPollingOptions 
     }
   };
 
-  const unsubscribe = ctx.onAccountSaved(() => void refresh());
-  const timer = setInterval(() => void refresh(), options.recheckMs ?? RECHECK_MS);
+  // A look that fails (the store unreachable a moment) is logged; the next one comes within recheckMs.
+  const look = (): void => {
+    void refresh().catch((err: unknown) =>
+      log.warn({ err: messageOf(err) }, "looking at the accounts failed"),
+    );
+  };
+  const unsubscribe = ctx.onAccountSaved(look);
+  const timer = setInterval(look, options.recheckMs ?? RECHECK_MS);
   timer.unref();
-  void refresh();
+  look();
 
   return {
     polledHere: () => [...running.keys()],

@@ -2,18 +2,19 @@
  * Which account an operation means, and whether a contact can be written to. The messages here
  * are what an MCP client's model reads, so each names the fix.
  */
-import type { Account, ContextTokenRecord, Store } from "../store/types.js";
+import type { AsyncStore } from "../store/async.js";
+import type { Account, ContextTokenRecord } from "../store/types.js";
 import { fieldRef, OpsError, opRef } from "./errors.js";
 
 const NO_ACCOUNTS = `no WeChat account is logged in yet; log in with ${opRef("login_start")} and scan the QR code`;
 
 /** An account named by id, or UNKNOWN_ACCOUNT listing the ids there are. */
-export function accountById(store: Store, id: string): Account {
-  const account = store.accounts.get(id);
+export async function accountById(store: Pick<AsyncStore, "accounts">, id: string): Promise<Account> {
+  const account = await store.accounts.get(id);
   if (account) return account;
   throw unknownAccount(
     id,
-    store.accounts.list().map((a) => a.id),
+    (await store.accounts.list()).map((a) => a.id),
   );
 }
 
@@ -28,7 +29,10 @@ export function unknownAccount(id: string, ids: readonly string[]): OpsError {
 }
 
 /** For reads: the named account, or undefined meaning "all accounts". */
-export function optionalAccount(store: Store, id: string | undefined): Account | undefined {
+export async function optionalAccount(
+  store: Pick<AsyncStore, "accounts">,
+  id: string | undefined,
+): Promise<Account | undefined> {
   return id === undefined ? undefined : accountById(store, id);
 }
 
@@ -36,12 +40,16 @@ export function optionalAccount(store: Store, id: string | undefined): Account |
  * For sends: the named account; else the only account; else the one account holding a context
  * token for `to` (several → AMBIGUOUS_ACCOUNT; none → the contact is unknown everywhere).
  */
-export function accountForSend(store: Store, id: string | undefined, to: string): Account {
+export async function accountForSend(
+  store: Pick<AsyncStore, "accounts" | "contacts" | "contextTokens">,
+  id: string | undefined,
+  to: string,
+): Promise<Account> {
   if (id !== undefined) return accountById(store, id);
-  const all = store.accounts.list();
+  const all = await store.accounts.list();
   if (all.length === 0) throw new OpsError("UNKNOWN_ACCOUNT", NO_ACCOUNTS);
   if (all.length === 1) return all[0] as Account;
-  const withToken = all.filter((a) => store.contextTokens.get(a.id, to));
+  const withToken = await filterAsync(all, async (a) => Boolean(await store.contextTokens.get(a.id, to)));
   if (withToken.length === 1) return withToken[0] as Account;
   if (withToken.length > 1) {
     throw new OpsError(
@@ -49,7 +57,7 @@ export function accountForSend(store: Store, id: string | undefined, to: string)
       `${to} has written to several accounts (${withToken.map((a) => a.id).join(", ")}); pass ${fieldRef("account")} to choose one`,
     );
   }
-  const seen = all.filter((a) => store.contacts.get(a.id, to));
+  const seen = await filterAsync(all, async (a) => Boolean(await store.contacts.get(a.id, to)));
   if (seen.length === 1) return seen[0] as Account;
   if (seen.length > 1) {
     throw new OpsError(
@@ -61,6 +69,12 @@ export function accountForSend(store: Store, id: string | undefined, to: string)
     "UNKNOWN_CONTACT",
     `${to} has never written to any of the accounts (${all.map((a) => a.id).join(", ")}); a bot can only message someone who wrote to it first: ask them to send the bot a message, then ${opRef("list_contacts")} shows them`,
   );
+}
+
+/** The items of `list` for which `keep` resolves true, in order. */
+async function filterAsync<T>(list: readonly T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept = await Promise.all(list.map(keep));
+  return list.filter((_, i) => kept[i]);
 }
 
 /** The account can send: active, not expired or disabled. */
@@ -79,10 +93,14 @@ export function assertActive(account: Account): void {
 }
 
 /** The contact's current context token, or the error saying why there is none. */
-export function contextTokenFor(store: Store, account: Account, to: string): ContextTokenRecord {
-  const token = store.contextTokens.get(account.id, to);
+export async function contextTokenFor(
+  store: Pick<AsyncStore, "contacts" | "contextTokens">,
+  account: Account,
+  to: string,
+): Promise<ContextTokenRecord> {
+  const token = await store.contextTokens.get(account.id, to);
   if (token) return token;
-  if (!store.contacts.get(account.id, to)) {
+  if (!(await store.contacts.get(account.id, to))) {
     throw new OpsError(
       "UNKNOWN_CONTACT",
       `${to} has never written to account ${account.id}; a bot can only message someone who wrote to it first: ask them to send the bot a message (${opRef("list_contacts")} shows who has)`,

@@ -26,18 +26,21 @@ export const scheduleList = defineOp({
   readOnly: true,
   rest: { method: "GET", path: "/schedules" },
   async run(ctx, input) {
-    const account = optionalAccount(ctx.store, input.account);
+    const account = await optionalAccount(ctx.store, input.account);
+    const store = ctx.store;
     const filter = {
       ...(account ? { accountId: account.id } : {}),
       ...(input.contact ? { userId: input.contact } : {}),
     };
-    const jobs = ctx.store.schedules.list({
+    const jobs = await store.schedules.list({
       ...filter,
       ...(input.state === "all" ? {} : { state: input.state }),
       limit: input.limit,
     });
-    const held = ctx.store.schedules.runs({ ...filter, state: "held", limit: 100 }).map(runView);
-    return { data: { jobs: jobs.map((j) => jobView(ctx.store, j)), held } };
+    const held = (await store.schedules.runs({ ...filter, state: "held", limit: 100 })).map(runView);
+    const views = [];
+    for (const j of jobs) views.push(await jobView(store, j));
+    return { data: { jobs: views, held } };
   },
 });
 
@@ -70,7 +73,7 @@ export const scheduleAdd = defineOp({
   readOnly: false,
   rest: { method: "POST", path: "/schedules" },
   async run(ctx, input) {
-    const account = accountForSend(ctx.store, input.account, input.to);
+    const account = await accountForSend(ctx.store, input.account, input.to);
     let file: string | undefined;
     if (input.file !== undefined) {
       file = isAbsolute(input.file) ? input.file : resolve(input.file);
@@ -78,8 +81,9 @@ export const scheduleAdd = defineOp({
       if (!s?.isFile())
         throw new OpsError("NOT_FOUND", `no file at ${file}; pass the path of an existing file`);
     }
-    const made = createJob(
-      ctx.store,
+    const store = ctx.store;
+    const made = await createJob(
+      store,
       {
         accountId: account.id,
         userId: input.to,
@@ -96,7 +100,7 @@ export const scheduleAdd = defineOp({
       { nowMs: ctx.now(), quotaPerToken: ctx.quotaPerToken },
     );
     ctx.scheduleChanged?.();
-    const data: Record<string, unknown> = { job: jobView(ctx.store, made.job), first_run_local: made.when };
+    const data: Record<string, unknown> = { job: await jobView(store, made.job), first_run_local: made.when };
     if (made.windowNote) data.warning = made.windowNote;
     return { data };
   },
@@ -111,9 +115,10 @@ export const scheduleCancel = defineOp({
   readOnly: false,
   rest: { method: "POST", path: "/schedules/:id/cancel" },
   async run(ctx, input) {
-    const job = ctx.store.schedules.get(input.id);
+    const store = ctx.store;
+    const job = await store.schedules.get(input.id);
     if (!job) throw new OpsError("NOT_FOUND", `no scheduled job #${input.id}; see schedule_list`);
-    if (!cancelJob(ctx.store, input.id, ctx.now()))
+    if (!(await cancelJob(store, input.id, ctx.now())))
       throw new OpsError("BAD_INPUT", `job #${input.id} is ${job.state}, not active; nothing to cancel`);
     ctx.scheduleChanged?.();
     return { data: { cancelled: input.id } };

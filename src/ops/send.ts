@@ -37,9 +37,9 @@ async function deliver(
   content: { text: string; files?: { path: string; caption?: string }[] },
   signal: AbortSignal,
 ): Promise<OpOutcome> {
-  const account = accountForSend(ctx.store, input.account, input.to);
+  const account = await accountForSend(ctx.store, input.account, input.to);
   assertActive(account);
-  const token = contextTokenFor(ctx.store, account, input.to);
+  const token = await contextTokenFor(ctx.store, account, input.to);
   const startedAtMs = ctx.now();
   const result = await ctx.delivery.deliverReply(
     { accountId: account.id, toUserId: input.to, ...content },
@@ -48,7 +48,7 @@ async function deliver(
   return outcome(ctx, account, input.to, result, startedAtMs, startedAtMs - token.updatedAtMs);
 }
 
-function outcome(
+async function outcome(
   ctx: OpsContext,
   account: Account,
   to: string,
@@ -56,9 +56,9 @@ function outcome(
   startedAtMs: number,
   /** Since the contact last wrote (their context token's age). */
   tokenAgeMs: number,
-): OpOutcome {
+): Promise<OpOutcome> {
   const stale = staleHint(to, tokenAgeMs);
-  const left = () => sendsLeft(ctx.store.contextTokens, ctx.quotaPerToken, account.id, to) ?? 0;
+  const left = async () => (await sendsLeft(ctx.store.contextTokens, ctx.quotaPerToken, account.id, to)) ?? 0;
   if (r.sessionExpired) {
     throw new OpsError(
       "ACCOUNT_EXPIRED",
@@ -66,9 +66,9 @@ function outcome(
     );
   }
   if (r.failed > 0) {
-    const why = ctx.store.outbound
-      .list({ accountId: account.id, userId: to, sinceMs: startedAtMs, limit: 20 })
-      .find((m) => m.state === "failed" && m.lastError)?.lastError;
+    const why = (
+      await ctx.store.outbound.list({ accountId: account.id, userId: to, sinceMs: startedAtMs, limit: 20 })
+    ).find((m) => m.state === "failed" && m.lastError)?.lastError;
     throw new OpsError(
       "SEND_FAILED",
       `${r.failed} message${r.failed === 1 ? "" : "s"} to ${to} failed${why ? `: ${why}` : ""}${r.sent ? ` (${r.sent} sent)` : ""}; ${stale ? `${stale}` : `check the account with ${opRef("list_accounts")} and retry`}`,
@@ -90,7 +90,7 @@ function outcome(
     account: account.id,
     to,
     sent: r.sent,
-    sends_left: left(),
+    sends_left: await left(),
     contact_wrote_ms_ago: tokenAgeMs,
   };
   if (stale) data.warning = stale;

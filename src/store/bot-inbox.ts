@@ -6,6 +6,7 @@
  */
 import type { DurableInbox, InboxEntry } from "../ilink/durable.js";
 import { MessageType, type WeixinMessage } from "../ilink/wire.js";
+import { type AsyncStore, toAsyncStore } from "./async.js";
 import { toNewInbound } from "./dedup.js";
 import type { InboundMessage, Store } from "./types.js";
 
@@ -13,24 +14,28 @@ export interface StoreBotInboxOptions {
   now?: () => number;
 }
 
-/** A `DurableInbox` over `store`, for the bot of `accountId`. */
+/** A `DurableInbox` over `store` (a SQLite one is wrapped with `toAsyncStore`), for the bot of `accountId`. */
 export function storeBotInbox(
-  store: Store,
+  store: Store | AsyncStore,
   accountId: string,
   options: StoreBotInboxOptions = {},
 ): DurableInbox {
+  const db = toAsyncStore(store);
   const now = options.now ?? Date.now;
   return {
     async record(message) {
-      const [row] = store.inbound.recordPoll(accountId, undefined, [toNewInbound(message)], now());
-      await store.durable();
+      const [row] = await db.inbound.recordPoll(accountId, undefined, [toNewInbound(message)], now());
+      await db.durable();
       return row?.state === "pending" ? String(row.id) : undefined;
     },
-    markDone(id) {
-      store.inbound.setState(Number(id), "done");
+    async markDone(id) {
+      await db.inbound.setState(Number(id), "done");
     },
-    unfinished(): InboxEntry[] {
-      return store.inbound.unfinished(accountId).map((row) => ({ id: String(row.id), message: wireOf(row) }));
+    async unfinished(): Promise<InboxEntry[]> {
+      return (await db.inbound.unfinished(accountId)).map((row) => ({
+        id: String(row.id),
+        message: wireOf(row),
+      }));
     },
   };
 }

@@ -43,8 +43,9 @@ export type PgStore = AsyncStore & {
   leases: LeaseTable;
   /**
    * The store as `lease`'s holder writes it: the writes that move the cursor (`inbound.recordPoll`,
-   * `cursors.set`) or send (`contextTokens.reserveSend`, `outbound.markSent`) commit only while the
-   * lease holds, else reject with LEASE_LOST having written nothing; the rest as the plain store.
+   * `cursors.set`), record a reply (`outbound.enqueue`) or send (`contextTokens.reserveSend`,
+   * `outbound.markSent`) commit only while the lease holds, else reject with LEASE_LOST having
+   * written nothing; the rest as the plain store.
    */
   fenced(lease: Lease): AsyncStore;
 };
@@ -120,6 +121,13 @@ function fencedOn(q: Pq, lease: Lease): AsyncStore {
     },
     outbound: {
       ...base.outbound,
+      // A reply recorded by a node that lost the account (a turn that outlived its lease) would
+      // be sent by the next holder beside the reply that node gave: recording is fenced too.
+      enqueue: (messages, atMs) => {
+        const other = messages.find((m) => m.accountId !== lease.accountId);
+        if (other) return Promise.reject(leaseLost(lease, other.accountId));
+        return under("outbound.enqueue", lease.accountId, (s) => s.outbound.enqueue(messages, atMs));
+      },
       // A bubble of another account would be fenced by this lease: callers pass their own bubbles.
       markSent: (id, atMs, serverMessageId) =>
         under("outbound.markSent", lease.accountId, (s) => s.outbound.markSent(id, atMs, serverMessageId)),

@@ -20,6 +20,7 @@ import { createOpsContext, type OpsContext } from "../../src/ops/context.js";
 import { type LocalPolling, startLocalPolling } from "../../src/ops/polling.js";
 import { ensureAdminToken } from "../../src/ops/token.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome } from "../../src/store/home.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
@@ -188,8 +189,8 @@ describe.skipIf(!hasChromium)("admin UI in chromium", () => {
   });
 
   it("approves a pairing request with a click", async () => {
-    const policy = createAccessPolicy({ store, profileFor: profileResolver({}) });
-    const verdict = policy.check({ accountId, fromUserId: "stranger@im.wechat", text: "hi bot" });
+    const policy = createAccessPolicy({ store: asyncStore(store), profileFor: profileResolver({}) });
+    const verdict = await policy.check({ accountId, fromUserId: "stranger@im.wechat", text: "hi bot" });
     expect(verdict.verdict === "refuse" && verdict.code).toBe("pairing-code-sent");
     const code = store.contacts.get(accountId, "stranger@im.wechat")?.settings.pairingCode as string;
 
@@ -200,7 +201,7 @@ describe.skipIf(!hasChromium)("admin UI in chromium", () => {
     await row.locator("button", { hasText: "Approve" }).click();
     await page.locator("#flash.ok").waitFor();
     await expect(row.count()).resolves.toBe(0);
-    expect(contactAccess(store, accountId, "stranger@im.wechat").access).toBe("allowed");
+    expect((await contactAccess(asyncStore(store), accountId, "stranger@im.wechat")).access).toBe("allowed");
     await expect(
       page.locator('[data-contact="stranger@im.wechat"] .badge.ok').first().textContent(),
     ).resolves.toBe("allowed");

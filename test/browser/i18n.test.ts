@@ -21,6 +21,7 @@ import { EXPIRED_REASON } from "../../src/gateway/poller.js";
 import { createOpsContext, type OpsContext } from "../../src/ops/context.js";
 import { ensureAdminToken } from "../../src/ops/token.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome } from "../../src/store/home.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
@@ -89,7 +90,7 @@ describe.skipIf(!hasChromium)("both languages in chromium", () => {
       media: media.media,
       languageFor,
       delivery: { spacingMs: 0, typingStartAfterMs: 60_000 },
-      dispatch: { access: createAccessPolicy({ store, profileFor }) },
+      dispatch: { access: createAccessPolicy({ store: asyncStore(store), profileFor }) },
     });
     await gateway.start();
     ops = createOpsContext({ store, paths, languageFor });
@@ -131,7 +132,7 @@ describe.skipIf(!hasChromium)("both languages in chromium", () => {
     const code = /配对码：([A-Z2-9]{6})/.exec((await pairing.textContent()) ?? "")?.[1];
     expect(code).toBeDefined();
     expect(await pairing.textContent()).toContain("你好！我只回复主人批准过的人。");
-    approvePairing(store, code as string);
+    await approvePairing(asyncStore(store), code as string);
 
     await chat.fill("#input", "/help");
     await chat.press("#input", "Enter");

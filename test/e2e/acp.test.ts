@@ -5,6 +5,7 @@
  * a temporary home, the open DM policy, the media wiring, and `store.sessions` as the agent's
  * session store. Everything the user sees is read back from the simulator (GET /sim/messages).
  */
+
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -27,6 +28,7 @@ import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/in
 import { addSimBotAccount } from "../../src/gateway/sim-account.test-util.js";
 import { createSimulator, type Simulator } from "../../src/simulator/app.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome, type HomePaths, openStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/types.js";
 
@@ -93,7 +95,7 @@ async function startGateway(o: StartOptions = {}): Promise<void> {
     // The contact answers its own questions here (explicit opt-in; the default asks the owner).
     askTo: o.askTo ?? "contact",
     permissionTimeoutMs: o.permissionTimeoutMs ?? WAIT_MS,
-    sessionStore: store.sessions,
+    sessionStore: asyncStore(store).sessions,
   });
   const media = mediaWiring(config, paths, { kind: "acp", why: "e2e" });
   const gateway = createGateway({
@@ -104,7 +106,10 @@ async function startGateway(o: StartOptions = {}): Promise<void> {
     accountIds: [bot.account_id],
     delivery: { spacingMs: 0, typingStartAfterMs: 60_000 },
     dispatch: {
-      access: createAccessPolicy({ store, profileFor: profileResolver(config, { dmPolicy: "open" }) }),
+      access: createAccessPolicy({
+        store: asyncStore(store),
+        profileFor: profileResolver(config, { dmPolicy: "open" }),
+      }),
       ...media.dispatch,
       progressIntervalMs: o.progressIntervalMs ?? 60_000,
     },

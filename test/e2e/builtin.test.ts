@@ -5,6 +5,7 @@
  * polls it over the real iLink transport, and the model is the scripted fake OpenAI-compatible
  * server, whose recorded requests show what the model was given.
  */
+
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, realpath, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -32,6 +33,7 @@ import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/in
 import { sandboxForTests } from "../../src/shared/sandbox/testing.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
 import { control, newBot, waitFor } from "../../src/simulator/testkit.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome } from "../../src/store/index.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
@@ -150,7 +152,10 @@ async function startRig(o: { mode?: "per-contact" | "per-message" } = {}): Promi
     },
     dispatch: {
       sendQuota: config.gateway.quotaPerToken,
-      access: createAccessPolicy({ store, profileFor: profileResolver(config, { dmPolicy: "open" }) }),
+      access: createAccessPolicy({
+        store: asyncStore(store),
+        profileFor: profileResolver(config, { dmPolicy: "open" }),
+      }),
       ...media.dispatch,
       unlock: unlockWiring(config, store),
     },

@@ -17,6 +17,7 @@ import { createGateway, createILinkTransport, type Gateway } from "../../src/gat
 import { approvePairing, createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
 import { control as simControl } from "../../src/simulator/testkit.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome, openStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/types.js";
 
@@ -92,7 +93,7 @@ async function start(): Promise<{ zh: string; en: string }> {
     languageFor: (id) => profileFor(id).language,
     accountIds: ids,
     delivery: { spacingMs: 0, typingStartAfterMs: 60_000, quotaPerToken: 3 },
-    dispatch: { access: createAccessPolicy({ store, profileFor }), sendQuota: 3 },
+    dispatch: { access: createAccessPolicy({ store: asyncStore(store), profileFor }), sendQuota: 3 },
   });
   await gateway.start();
   return { zh, en };
@@ -117,7 +118,7 @@ async function conversation(bot: string): Promise<string[]> {
   const [pairing = ""] = await exchange(bot, user, { text: "你好" }, 1);
   const code = /([A-HJ-NP-Z2-9]{6})/.exec(pairing)?.[1];
   expect(code, pairing).toBeDefined();
-  approvePairing(store, code as string);
+  await approvePairing(asyncStore(store), code as string);
   await exchange(bot, user, { text: "/help" }, 2);
   // As the chat page sends a voice note with an empty transcript: no audio, no text.
   await exchange(bot, user, { voice: { transcript: "", playtime_ms: 3000 } }, 3);

@@ -18,6 +18,7 @@ import {
   profileResolver,
 } from "../../src/gateway/policy/index.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome, openStore } from "../../src/store/index.js";
 import type { InboundMessage, Store } from "../../src/store/types.js";
 import { runCli } from "../cli/run-cli.js";
@@ -114,7 +115,9 @@ async function startGateway(names: string[], configFor: (ids: string[]) => Json)
     transportFor: (a) => createILinkTransport(a, { fetch: sim.fetch }),
     accountIds: bots.map((b) => b.id),
     delivery: { spacingMs: 0, typingStartAfterMs: 60_000 },
-    dispatch: { access: createAccessPolicy({ store, profileFor: profileResolver(config) }) },
+    dispatch: {
+      access: createAccessPolicy({ store: asyncStore(store), profileFor: profileResolver(config) }),
+    },
   });
   const h: Harness = { sim, store, home, gateway, bots, seen };
   running.push(h);
@@ -178,7 +181,7 @@ describe("who may talk to the bot, through the simulator and the real gateway", 
     const code = CODE.exec(codeReply ?? "")?.[1];
     expect(code, codeReply).toBeDefined();
     expect((await settled(h, bot, first)).state).toBe("refused");
-    expect(listPairingRequests(h.store, bot.id)).toEqual([
+    expect(await listPairingRequests(asyncStore(h.store), bot.id)).toEqual([
       expect.objectContaining({ userId: stranger, code, expired: false }),
     ]);
 
@@ -187,13 +190,13 @@ describe("who may talk to the bot, through the simulator and the real gateway", 
     expect(await settled(h, bot, again)).toMatchObject({ state: "refused" });
     expect((await settled(h, bot, again)).stateReason).toContain("pairing pending");
 
-    const approved = approvePairing(h.store, code as string);
+    const approved = await approvePairing(asyncStore(h.store), code as string);
     expect(approved).toMatchObject({ accountId: bot.id, userId: stranger });
 
     await write(h, bot, stranger, "now?");
     expect(await waitForSent(h, bot, stranger, 2)).toEqual([codeReply, "echo: now?"]);
     expect(agentTexts(h)).toEqual([`${stranger}: now?`]);
-    expect(listPairingRequests(h.store, bot.id)).toEqual([]);
+    expect(await listPairingRequests(asyncStore(h.store), bot.id)).toEqual([]);
   });
 
   it("`wxagent pairing approve CODE` in another process lets the contact in while the gateway runs", async () => {

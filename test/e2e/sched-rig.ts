@@ -21,6 +21,7 @@ import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/in
 import { addSimBotAccount } from "../../src/gateway/sim-account.test-util.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
 import { control, newBot, waitFor } from "../../src/simulator/testkit.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome } from "../../src/store/index.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
@@ -78,7 +79,10 @@ export async function startSchedRig(script: FakeStep[]): Promise<SchedRig> {
     accountIds: [bot.account_id],
     delivery: { spacingMs: 0, clock, typingStartAfterMs: 60_000 },
     dispatch: {
-      access: createAccessPolicy({ store, profileFor: profileResolver(config, { dmPolicy: "open" }) }),
+      access: createAccessPolicy({
+        store: asyncStore(store),
+        profileFor: profileResolver(config, { dmPolicy: "open" }),
+      }),
     },
     schedule: { recheckMs: 10 * 60_000 },
     now: () => clock.now(),

@@ -5,6 +5,7 @@
  */
 import { afterEach, expect, it } from "vitest";
 import type { FakeStep } from "../../src/agent/builtin/testing/fake-openai.js";
+import { asyncStore } from "../../src/store/async.js";
 import { type SchedRig, startSchedRig } from "./sched-rig.js";
 
 const H = 3_600_000;
@@ -74,8 +75,8 @@ it("a scheduled prompt runs as an agent turn in the contact's session and its an
   await r.say("hello");
   await r.until("the greeting", (s) => s.includes("Hi."));
   const { createJob } = await import("../../src/gateway/schedule/api.js");
-  createJob(
-    r.store,
+  await createJob(
+    asyncStore(r.store),
     {
       accountId: r.accountId,
       userId: r.owner,

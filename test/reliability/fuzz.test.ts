@@ -8,10 +8,12 @@
  *
  * CI runs 500 cases; `FUZZ_CASES=10000 npx vitest run test/reliability/fuzz.test.ts` runs more.
  */
+
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createILinkTransport } from "../../src/gateway/ilink-transport.js";
 import { Poller } from "../../src/gateway/index.js";
+import { asyncStore } from "../../src/store/async.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { InboundMessage, Store } from "../../src/store/types.js";
 import { prng } from "./harness.js";
@@ -230,7 +232,7 @@ async function drive(cases: Pick<Case, "status" | "body">[]): Promise<Drive> {
   if (!account) throw new Error("account not stored");
   const poller = new Poller({
     accountId: ACCOUNT,
-    store: s,
+    store: asyncStore(s),
     transport: createILinkTransport(account, { fetch, logger }),
     onMessages: (m) => {
       stored.push(...m);

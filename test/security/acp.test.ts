@@ -4,6 +4,7 @@
  * starts sessions in `auto`, never sends session/request_permission there, and switches itself to
  * bypassPermissions when it likes. wxagent's preset must decide, not the agent's defaults.
  */
+
 import { existsSync } from "node:fs";
 import { link, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -22,6 +23,7 @@ import { agentSandboxFor, type ProcessSandbox } from "../../src/shared/sandbox/a
 import { sandboxForTests } from "../../src/shared/sandbox/testing.js";
 import { createSimulator, type Simulator } from "../../src/simulator/app.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome, type HomePaths, openStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/types.js";
 
@@ -71,7 +73,7 @@ async function start(fake: FakeAgentOptions, sandbox?: ProcessSandbox): Promise<
   const agent = createAcpAgent({
     ...fakeAgentCommand({ logFile, ...fake }),
     cwdFor: (c) => workspaceDirFor(c, { home: paths.home }),
-    sessionStore: store.sessions,
+    sessionStore: asyncStore(store).sessions,
     ...(sandbox ? { sandbox } : {}),
   });
   const media = mediaWiring(config, paths, { kind: "acp", why: "security test" });
@@ -83,7 +85,10 @@ async function start(fake: FakeAgentOptions, sandbox?: ProcessSandbox): Promise<
     accountIds: [bot.account_id],
     delivery: { spacingMs: 0, typingStartAfterMs: 60_000 },
     dispatch: {
-      access: createAccessPolicy({ store, profileFor: profileResolver(config, { dmPolicy: "open" }) }),
+      access: createAccessPolicy({
+        store: asyncStore(store),
+        profileFor: profileResolver(config, { dmPolicy: "open" }),
+      }),
       ...media.dispatch,
       progressIntervalMs: 60_000,
     },

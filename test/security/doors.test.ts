@@ -208,7 +208,7 @@ describe("doors: the admin UI and REST API", () => {
   });
   afterAll(async () => {
     await admin?.close();
-    closeFixture(f);
+    await closeFixture(f);
   });
 
   it("refuses a rebinding Host even with the token, and a cross-origin post", async () => {

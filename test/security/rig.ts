@@ -4,6 +4,7 @@
  * `homeVia: "symlink"` reaches `$WXAGENT_HOME` through a symlink, as a home under a linked
  * directory does, so both spellings of a workspace can be looked for in what contacts see.
  */
+
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +23,7 @@ import { createGateway, createILinkTransport, type Gateway } from "../../src/gat
 import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
 import { createSimulator, type Simulator } from "../../src/simulator/index.js";
 import { control, newBot, waitFor } from "../../src/simulator/testkit.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome, type HomePaths } from "../../src/store/index.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
@@ -128,7 +130,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     dispatch: {
       sendQuota: quota,
       access: createAccessPolicy({
-        store,
+        store: asyncStore(store),
         profileFor: profileResolver(config, { dmPolicy: o.dmPolicy ?? "open" }),
       }),
       ...media.dispatch,

@@ -4,6 +4,7 @@
  * contact can send, a scripted model that tells the attacker's turns from everyone else's by the
  * text of the message, and a local fake transcription endpoint.
  */
+
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { encode } from "silk-wasm";
@@ -18,6 +19,7 @@ import { mediaWiring } from "../../src/cli/gateway-wiring.js";
 import { type Config, configSchema } from "../../src/config/index.js";
 import { createGateway, createILinkTransport, type Gateway } from "../../src/gateway/index.js";
 import { createAccessPolicy, profileResolver } from "../../src/gateway/policy/index.js";
+import { asyncStore } from "../../src/store/async.js";
 import { ensureHome, type HomePaths } from "../../src/store/index.js";
 import { openStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
@@ -216,7 +218,10 @@ export async function startStallGateway(o: StallGatewayOptions): Promise<StallGa
     },
     dispatch: {
       sendQuota: config.gateway.quotaPerToken,
-      access: createAccessPolicy({ store, profileFor: profileResolver(config, { dmPolicy: "open" }) }),
+      access: createAccessPolicy({
+        store: asyncStore(store),
+        profileFor: profileResolver(config, { dmPolicy: "open" }),
+      }),
       ...media.dispatch,
     },
   });

@@ -17,9 +17,10 @@ import { ConversationPage } from "../pages/conversation.js";
 
 export function contactRoutes(app: Hono, deps: RouteDeps): void {
   const { ops, config } = deps;
-  const contactsData = (): ContactsData => ({
-    contacts: contactViews(ops, config),
-    pairing: pairingRequests(ops),
+  const store = ops.store;
+  const contactsData = async (): Promise<ContactsData> => ({
+    contacts: await contactViews(ops, config),
+    pairing: await pairingRequests(ops),
     asks: deps.gateway?.pendingAsks?.(),
     presets: PRESET_NAMES,
     nowMs: ops.now(),
@@ -30,13 +31,13 @@ export function contactRoutes(app: Hono, deps: RouteDeps): void {
    * form is redirected after a success (so a reload does not post again) and shown the page with
    * the reason after a refusal.
    */
-  const afterChange = (c: Context, flash: Flash) => {
+  const afterChange = async (c: Context, flash: Flash) => {
     if (!isHtmx(c) && flash.kind === "ok") return c.redirect("/contacts", 303);
-    const page = <ContactsPage env={envOf(c)} data={contactsData()} flash={flash} />;
+    const page = <ContactsPage env={envOf(c)} data={await contactsData()} flash={flash} />;
     return c.html(page, isHtmx(c) || flash.kind === "ok" ? 200 : 400);
   };
 
-  app.get("/contacts", (c) => c.html(<ContactsPage env={envOf(c)} data={contactsData()} />));
+  app.get("/contacts", async (c) => c.html(<ContactsPage env={envOf(c)} data={await contactsData()} />));
   app.post("/pairing", async (c) => {
     const form = await c.req.parseBody();
     const { t } = envOf(c);
@@ -46,7 +47,9 @@ export function contactRoutes(app: Hono, deps: RouteDeps): void {
     try {
       const opts = { ...(account ? { accountId: account } : {}), nowMs: ops.now() };
       const r =
-        decision === "approve" ? approvePairing(ops.store, code, opts) : denyPairing(ops.store, code, opts);
+        decision === "approve"
+          ? await approvePairing(store, code, opts)
+          : await denyPairing(store, code, opts);
       ops.logger.info(
         { accountId: r.accountId, userId: r.userId, decision },
         "pairing decided in the admin UI",
@@ -65,7 +68,7 @@ export function contactRoutes(app: Hono, deps: RouteDeps): void {
     const { t } = envOf(c);
     const accountId = String(form.account ?? "");
     const userId = String(form.user ?? "");
-    const contact = ops.store.contacts.get(accountId, userId);
+    const contact = await store.contacts.get(accountId, userId);
     if (!contact) return afterChange(c, { kind: "bad", text: `${t.notFound}: ${userId}` });
     const access = String(form.access ?? "");
     const preset = String(form.preset ?? "");
@@ -75,13 +78,13 @@ export function contactRoutes(app: Hono, deps: RouteDeps): void {
         text: `access must be none/allowed/blocked, preset one of ${PRESET_NAMES.join(", ")}`,
       });
     }
-    const before = contactView(ops, config, contact, undefined);
+    const before = contactView(config, contact, undefined);
     // "none" on a pending contact is what the form shows for it: keep its pairing code.
     if (access !== before.access && !(access === "none" && before.access === "pending")) {
-      setContactAccess(ops.store, accountId, userId, access as "none" | "allowed" | "blocked", ops.now());
+      await setContactAccess(store, accountId, userId, access as "none" | "allowed" | "blocked", ops.now());
     }
     if ((before.preset ?? "") !== preset) {
-      ops.store.contacts.update(accountId, userId, { preset: preset === "" ? undefined : preset });
+      await store.contacts.update(accountId, userId, { preset: preset === "" ? undefined : preset });
     }
     ops.logger.info(
       { accountId, userId, access, preset: preset || "default" },
@@ -93,8 +96,8 @@ export function contactRoutes(app: Hono, deps: RouteDeps): void {
     const accountId = c.req.param("account");
     const userId = c.req.param("user");
     const env = envOf(c);
-    const record = ops.store.contacts.get(accountId, userId);
-    const owner = ops.store.accounts.get(accountId)?.ownerUserId;
+    const record = await ops.store.contacts.get(accountId, userId);
+    const owner = (await ops.store.accounts.get(accountId))?.ownerUserId;
     let messages: MessageView[] = [];
     try {
       const out = await recentMessages.invoke(
@@ -118,7 +121,7 @@ export function contactRoutes(app: Hono, deps: RouteDeps): void {
         env={env}
         accountId={accountId}
         userId={userId}
-        contact={record ? contactView(ops, config, record, owner) : undefined}
+        contact={record ? contactView(config, record, owner) : undefined}
         messages={messages}
       />,
     );

@@ -7,11 +7,10 @@
 import { systemLanguage } from "../../shared/i18n.js";
 import { sequentialize } from "../../shared/sequentialize.js";
 import { messageOf } from "../../shared/wx-error.js";
-import type { SessionStore } from "../../store/types.js";
 import { createLogger } from "../../util/logger.js";
 import type { Preset } from "../presets.js";
 import { agentWords } from "../texts.js";
-import type { Agent, AgentInput, AgentIO, AgentReply, Contact } from "../types.js";
+import type { Agent, AgentInput, AgentIO, AgentReply, AgentSessionStore, Contact } from "../types.js";
 import { type AcpAgentConfig, presetFor, sessionKeyOf } from "./config.js";
 import { ContactMcp, type LiveTurn } from "./contact-mcp.js";
 import { AcpError } from "./errors.js";
@@ -77,7 +76,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
   const cancelGraceMs = config.cancelGraceMs ?? ACP_DEFAULTS.cancelGraceMs;
   const askTo = config.askTo ?? "owner";
   const logger = config.logger ?? createLogger("agent:acp");
-  const store: SessionStore = config.sessionStore ?? memorySessionStore();
+  const store: AgentSessionStore = config.sessionStore ?? memorySessionStore();
   const commandLine = [config.command, ...(config.args ?? [])].join(" ");
   if (!config.cwd && !config.cwdFor) {
     throw new AcpError("ACP_SESSION_FAILED", "the ACP agent needs a workspace: set `cwd` or `cwdFor`");
@@ -238,7 +237,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     const key = sessionKeyOf(contact);
     const live = entry.sessions.get(key);
     if (live && proc.sessions.get(live.sessionId) === live) return live;
-    const stored = readStored(store.get(contact.accountId, key, name)?.data);
+    const stored = readStored((await store.get(contact.accountId, key, name))?.data);
     const mcpServers = await mcpServersFor(proc, contact);
     if (stored && stored.command === commandLine && proc.capabilities.loadSession) {
       try {
@@ -253,7 +252,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     }
     const fresh = await proc.newSession(workspace, preset, mcpServers);
     const data: StoredSession = { sessionId: fresh.sessionId, command: commandLine };
-    store.put(contact.accountId, key, name, data, Date.now());
+    await store.put(contact.accountId, key, name, data, Date.now());
     entry.sessions.set(key, fresh);
     return fresh;
   }
@@ -269,7 +268,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     if (input.signal.aborted) return { text: w.stopped };
     const workspace = await Workspace.open(config.cwdFor ? config.cwdFor(contact) : (config.cwd as string));
     const spawnCwd = scope === "account" && config.cwd ? config.cwd : workspace.root;
-    const preset = presetFor(config.presets, contact);
+    const preset = await presetFor(config.presets, contact);
     // A read-only contact's own process cannot write its workspace even if the agent ignores its
     // mode. A group's session (members with different presets) and scope `account` share one.
     const writable = scope === "account" || contact.groupId !== undefined || presetLevel(preset) > 0;
@@ -340,7 +339,7 @@ export function createAcpAgent(config: AcpAgentConfig): AcpAgent {
     async reset(contact) {
       const key = sessionKeyOf(contact);
       await withLock(`${contact.accountId}/${key}`, async () => {
-        store.remove(contact.accountId, key, name);
+        await store.remove(contact.accountId, key, name);
         const entry = entries.get(processKey(contact));
         const live = entry?.sessions.get(key);
         if (!entry || !live) return;
@@ -385,18 +384,17 @@ function readStored(data: unknown): StoredSession | undefined {
 }
 
 /** Without a store, sessions still survive a crashed process for as long as the gateway runs. */
-function memorySessionStore(): SessionStore {
+function memorySessionStore(): AgentSessionStore {
   const map = new Map<string, { data: unknown; updatedAtMs: number }>();
   const k = (a: string, u: string, n: string) => `${a}\u0000${u}\u0000${n}`;
   return {
-    get(accountId, userId, agent) {
-      const hit = map.get(k(accountId, userId, agent));
-      return hit ? { accountId, userId, agent, ...hit } : undefined;
+    async get(accountId, userId, agent) {
+      return map.get(k(accountId, userId, agent));
     },
-    put(accountId, userId, agent, data, atMs) {
+    async put(accountId, userId, agent, data, atMs) {
       map.set(k(accountId, userId, agent), { data, updatedAtMs: atMs });
     },
-    remove(accountId, userId, agent) {
+    async remove(accountId, userId, agent) {
       map.delete(k(accountId, userId, agent));
     },
   };

@@ -5,7 +5,6 @@
 import type { ToolKind } from "@agentclientprotocol/sdk";
 import { z } from "zod";
 import { agentSandboxSettingsSchema, type ProcessSandbox } from "../../shared/sandbox/agent-process.js";
-import type { SessionStore } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import {
   type Permission,
@@ -16,7 +15,7 @@ import {
   resolvePreset,
   type ToolName,
 } from "../presets.js";
-import type { Contact } from "../types.js";
+import type { AgentSessionStore, Contact } from "../types.js";
 
 /** How to start an ACP agent: a command line and extra environment. */
 export interface AcpCommand {
@@ -46,7 +45,7 @@ export const KIND_TO_TOOL: Readonly<Record<ToolKind, ToolName | "allow">> = {
 };
 
 export interface AcpAgentConfig extends AcpCommand {
-  /** Name of this agent (SessionStore key and logs). Default `acp`. */
+  /** Name of this agent (session store key and logs). Default `acp`. */
   name?: string;
   /** `false`: no schedule/send_file MCP server is handed to the sessions (default: handed). */
   toolServer?: boolean;
@@ -67,10 +66,11 @@ export interface AcpAgentConfig extends AcpCommand {
   cancelGraceMs?: number;
   /**
    * Permission answers given in advance (shared presets: tool → allow | ask | deny): one preset
-   * or preset name for everyone, or one per contact (e.g. `c => resolvePreset(c, cfg).preset`).
-   * Default: the shared default permissions (owner `full`, everyone else `read-only`).
+   * or preset name for everyone, or one per contact (e.g. `c => resolvePreset(c, cfg).preset`),
+   * which may read the store (a Promise). Default: the shared default permissions (owner `full`,
+   * everyone else `read-only`).
    */
-  presets?: Preset | PresetName | ((contact: Contact) => Preset | PresetName);
+  presets?: Preset | PresetName | ((contact: Contact) => Preset | PresetName | Promise<Preset | PresetName>);
   /**
    * Who answers permission questions: the account's owner (default), or the contact who asked
    * (explicit opt-in: the contact then approves its own requests).
@@ -82,8 +82,11 @@ export interface AcpAgentConfig extends AcpCommand {
    * preset that allows everything (the owner's `full`).
    */
   modes?: Partial<Record<PresetName, string>>;
-  /** Keeps each contact's ACP session id, so a restart resumes it through `session/load`. */
-  sessionStore?: SessionStore;
+  /**
+   * Keeps each contact's ACP session id, so a restart resumes it through `session/load`: e.g. the
+   * store's `sessions` table (async). Default: in memory, for as long as the gateway runs.
+   */
+  sessionStore?: AgentSessionStore;
   /** The OS sandbox of each agent process (the CLI builds it from `acp.sandbox`); absent: none. */
   sandbox?: ProcessSandbox;
   logger?: Logger;
@@ -92,8 +95,8 @@ export interface AcpAgentConfig extends AcpCommand {
 const DEFAULT_PERMISSIONS = permissionsConfigSchema.parse({});
 
 /** The preset that applies to one contact. */
-export function presetFor(presets: AcpAgentConfig["presets"], contact: Contact): Preset {
-  const chosen = typeof presets === "function" ? presets(contact) : presets;
+export async function presetFor(presets: AcpAgentConfig["presets"], contact: Contact): Promise<Preset> {
+  const chosen = typeof presets === "function" ? await presets(contact) : presets;
   if (chosen === undefined) return resolvePreset(contact, DEFAULT_PERMISSIONS).preset;
   return typeof chosen === "string" ? PRESETS[chosen] : chosen;
 }

@@ -6,7 +6,8 @@ import { mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { SessionRecord, SessionStore } from "../../store/types.js";
+import type { SessionRecord } from "../../store/types.js";
+import type { AgentSessionStore } from "../types.js";
 import { handleUnlock, memoryUnlockStore } from "../unlock.js";
 import { workspaceDirFor } from "../workspace.js";
 import { type BuiltinAgentOptions, createBuiltinAgent } from "./agent.js";
@@ -53,7 +54,7 @@ describe("unlock", () => {
     fake = await startFakeOpenAI({ script: [{ text: "locked" }, { text: "unlocked" }] });
     const unlockStore = memoryUnlockStore();
     const agent = agentWith({ permissions: { unlock: { passphrase: "correct horse" } } }, { unlockStore });
-    expect(agent.presetFor(ALICE)).toMatchObject({
+    expect(await agent.presetFor(ALICE)).toMatchObject({
       name: "read-only",
       locked: { wanted: "workspace-write" },
     });
@@ -61,7 +62,7 @@ describe("unlock", () => {
     expect(offeredToolNames(fake.completions()[0] ?? {})).toEqual(["list", "read", "search"]);
     expect(JSON.stringify(fake.completions()[0]?.messages)).toContain("/unlock");
 
-    expect(handleUnlock(ALICE, "correct horse", unlockStore, agent.config.permissions).ok).toBe(true);
+    expect((await handleUnlock(ALICE, "correct horse", unlockStore, agent.config.permissions)).ok).toBe(true);
     await agent.run(inputFor(ALICE, "hi again"), recordingIO());
     expect(offeredToolNames(fake.completions()[1] ?? {})).toContain("write");
   });
@@ -144,11 +145,11 @@ describe("persisted sessions", () => {
   it("history survives a restart through the SessionStore, and /new removes it", async () => {
     const rows = new Map<string, SessionRecord>();
     const k = (a: string, u: string, g: string) => `${a}|${u}|${g}`;
-    const store: SessionStore = {
-      get: (a, u, g) => rows.get(k(a, u, g)),
-      put: (a, u, g, data, atMs) =>
+    const store: AgentSessionStore = {
+      get: async (a, u, g) => rows.get(k(a, u, g)),
+      put: async (a, u, g, data, atMs) =>
         void rows.set(k(a, u, g), { accountId: a, userId: u, agent: g, data, updatedAtMs: atMs }),
-      remove: (a, u, g) => void rows.delete(k(a, u, g)),
+      remove: async (a, u, g) => void rows.delete(k(a, u, g)),
     };
     fake = await startFakeOpenAI({
       script: [{ text: "noted" }, { text: "you said pineapple" }, { text: "fresh" }],
@@ -164,5 +165,35 @@ describe("persisted sessions", () => {
     expect(rows.size).toBe(0);
     await agentWith({}, { sessionStore: store }).run(inputFor(ALICE, "hello"), recordingIO());
     expect(JSON.stringify(fake.completions()[2]?.messages)).not.toContain("pineapple");
+  });
+
+  it("a /new while the turn's history is being written removes it once the write is done", async () => {
+    const rows = new Map<string, unknown>();
+    let writing!: () => void;
+    const started = new Promise<void>((resolve) => {
+      writing = resolve;
+    });
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const store: AgentSessionStore = {
+      get: async () => undefined,
+      put: async (a, u, g, data) => {
+        writing();
+        await gate;
+        rows.set(`${a}|${u}|${g}`, data);
+      },
+      remove: async (a, u, g) => void rows.delete(`${a}|${u}|${g}`),
+    };
+    fake = await startFakeOpenAI({ script: [{ text: "noted" }] });
+    const agent = agentWith({}, { sessionStore: store });
+    const turn = agent.run(inputFor(ALICE, "remember pineapple"), recordingIO());
+    await started;
+    const reset = agent.reset?.(ALICE);
+    finish();
+    await Promise.all([turn, reset]);
+    expect(rows.size).toBe(0);
+    expect(agent.openSessions()).toBe(0);
   });
 });

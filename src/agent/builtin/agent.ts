@@ -14,13 +14,21 @@ import {
 import { z } from "zod";
 import type { SandboxStatus } from "../../shared/sandbox/index.js";
 import { systemSandbox } from "../../shared/sandbox/index.js";
+import { sequentialize } from "../../shared/sequentialize.js";
 import { messageOf } from "../../shared/wx-error.js";
-import type { SessionStore } from "../../store/types.js";
 import { createLogger, redactText } from "../../util/logger.js";
 import { clip } from "../../util/text.js";
 import { DEFAULT_SANDBOX_CONFIG, isApproval, type ResolvedPreset, resolvePreset } from "../presets.js";
 import { type AgentWords, wordsOf } from "../texts.js";
-import type { Agent, AgentInput, AgentIO, AgentReply, AskOptions, Contact } from "../types.js";
+import type {
+  Agent,
+  AgentInput,
+  AgentIO,
+  AgentReply,
+  AgentSessionStore,
+  AskOptions,
+  Contact,
+} from "../types.js";
 import type { UnlockStateStore } from "../unlock.js";
 import { createTempWorkspace, ensureWorkspace } from "../workspace.js";
 import { responseTooLarge } from "./capped-fetch.js";
@@ -56,10 +64,10 @@ export interface BuiltinAgentOptions {
   fetch?: typeof fetch;
   /** Unlock state, when `permissions.unlock` is configured (see unlock.ts). */
   unlockStore?: UnlockStateStore;
-  /** An operator-assigned preset name for a contact (ContactRecord.preset). */
-  assignedPreset?: (contact: Contact) => string | undefined;
-  /** Keep per-contact history across restarts (optional). */
-  sessionStore?: SessionStore;
+  /** An operator-assigned preset name for a contact (ContactRecord.preset), read from the store or not. */
+  assignedPreset?: (contact: Contact) => string | undefined | Promise<string | undefined>;
+  /** Keep per-contact history across restarts (optional): e.g. the store's `sessions` table (async). */
+  sessionStore?: AgentSessionStore;
   /** DNS resolver for fetch_url (tests). */
   resolver?: Resolver;
   /** The OS sandbox for run_command (default: this machine's, probed once; tests: none). */
@@ -70,8 +78,8 @@ export interface BuiltinAgentOptions {
 export interface BuiltinAgent extends Agent {
   readonly name: "builtin";
   readonly config: BuiltinAgentConfig;
-  /** The preset a contact gets right now (for `/whoami`, the admin UI). */
-  presetFor(contact: Contact): ResolvedPreset;
+  /** The preset a contact gets right now (for `/whoami`, the admin UI): read from the stores. */
+  presetFor(contact: Contact): Promise<ResolvedPreset>;
   /** Number of open per-contact sessions. */
   openSessions(): number;
 }
@@ -98,8 +106,8 @@ function storeUser(c: Contact): string {
  *   config: { provider: "openai-compatible", model: "deepseek-chat", baseUrl: "https://api.deepseek.com/v1",
  *             apiKeyEnv: "DEEPSEEK_API_KEY", permissions: { allowlist: ["friend@im.wechat"] } },
  *   home: wxagentHome,
- *   unlockStore: unlockStoreFromContacts(store.contacts),
- *   assignedPreset: (c) => store.contacts.get(c.accountId, c.userId)?.preset,
+ *   unlockStore: unlockStoreFromContacts(store.contacts), // store: an AsyncStore
+ *   assignedPreset: async (c) => (await store.contacts.get(c.accountId, c.userId))?.preset,
  *   sessionStore: store.sessions,
  * });
  * const reply = await agent.run(input, io);
@@ -143,15 +151,27 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
     onClose: (_s, why) => log.debug({ why, open: pool.size }, "session closed"),
   });
 
-  const presetFor = (contact: Contact): ResolvedPreset =>
-    resolvePreset(contact, config.permissions, {
-      assigned: options.assignedPreset?.(contact),
-      unlockedUntilMs: options.unlockStore?.get(contact)?.unlockedUntilMs,
+  /**
+   * Per chat, one at a time and in order: opening the session (the stored history read), writing
+   * it back, and `/new` forgetting it. The store is async, so without this a `/new` could be undone
+   * by a read or a write already under way.
+   */
+  const perChat = sequentialize((key: string) => key);
+
+  const presetFor = async (contact: Contact): Promise<ResolvedPreset> => {
+    const [assigned, unlock] = await Promise.all([
+      options.assignedPreset?.(contact),
+      options.unlockStore?.get(contact),
+    ]);
+    return resolvePreset(contact, config.permissions, {
+      assigned,
+      unlockedUntilMs: unlock?.unlockedUntilMs,
       nowMs: now(),
     });
+  };
 
-  function loadHistory(contact: Contact): ModelMessage[] {
-    const rec = store?.get(contact.accountId, storeUser(contact), AGENT_NAME);
+  async function loadHistory(contact: Contact): Promise<ModelMessage[]> {
+    const rec = await store?.get(contact.accountId, storeUser(contact), AGENT_NAME);
     if (!rec || now() - rec.updatedAtMs > config.session.idleMs || !Array.isArray(rec.data)) return [];
     return boundHistory(rec.data as ModelMessage[], historyBounds);
   }
@@ -159,13 +179,11 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
   async function openSession(contact: Contact): Promise<Session> {
     const workspace = await ensureWorkspace(contact, where);
     const key = sessionKey(contact);
-    return pool.acquire(key, () => ({
-      key,
-      workspace,
-      history: loadHistory(contact),
-      busy: true,
-      lastUsedMs: now(),
-    }));
+    return perChat.run(key, async () => {
+      // The stored history is read only for a session not open yet.
+      const history = pool.has(key) ? [] : await loadHistory(contact);
+      return pool.acquire(key, () => ({ key, workspace, history, busy: true, lastUsedMs: now() }));
+    });
   }
 
   function gateFor(input: AgentInput, io: AgentIO, preset: ResolvedPreset): ToolGate {
@@ -203,7 +221,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
 
   async function run(input: AgentInput, io: AgentIO): Promise<AgentReply> {
     const started = now();
-    const preset = presetFor(input.contact);
+    const preset = await presetFor(input.contact);
     const turn = new AbortController();
     const onAbort = () => turn.abort(input.signal.reason);
     if (input.signal.aborted) onAbort();
@@ -292,14 +310,25 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
         result = await generate(user);
         if (config.vision === "auto") visionOn = false;
       }
-      if (session && pool.has(session.key)) {
-        // Written back only after a successful turn; a `/new` during the turn wins. Image bytes
-        // are dropped from history: later turns get the path note, not the image again.
-        session.history = boundHistory(
-          withoutImages([...history, user, ...result.response.messages]),
-          historyBounds,
-        );
-        store?.put(input.contact.accountId, storeUser(input.contact), AGENT_NAME, session.history, now());
+      const answered = result;
+      const open = session;
+      if (open) {
+        await perChat.run(open.key, async () => {
+          // Written back only after a successful turn; a `/new` during the turn wins. Image bytes
+          // are dropped from history: later turns get the path note, not the image again.
+          if (!pool.has(open.key)) return;
+          open.history = boundHistory(
+            withoutImages([...history, user, ...answered.response.messages]),
+            historyBounds,
+          );
+          await store?.put(
+            input.contact.accountId,
+            storeUser(input.contact),
+            AGENT_NAME,
+            open.history,
+            now(),
+          );
+        });
       }
       let text = result.text.trim();
       if (!text) {
@@ -336,12 +365,14 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): BuiltinAgent {
     config,
     run,
     presetFor,
-    sendFilePermission: (contact) => presetFor(contact).preset.send_file,
+    sendFilePermission: async (contact) => (await presetFor(contact)).preset.send_file,
     openSessions: () => pool.size,
     async reset(contact) {
       const key = sessionKey(contact);
-      pool.reset(key);
-      store?.remove(contact.accountId, storeUser(contact), AGENT_NAME);
+      await perChat.run(key, async () => {
+        pool.reset(key);
+        await store?.remove(contact.accountId, storeUser(contact), AGENT_NAME);
+      });
     },
     async close() {
       pool.closeAll();

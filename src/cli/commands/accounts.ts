@@ -27,8 +27,9 @@ export function defineAccounts(cmd: Command): void {
     .command("remove <id>")
     .description("remove an account and its credentials")
     .action(async (id: string) => {
-      await withExistingHome(({ store }) => {
-        if (!store.accounts.remove(id)) throw new CliError(`no account "${id}" (see \`wxagent accounts\`)`);
+      await withExistingHome(async ({ store }) => {
+        if (!(await store.accounts.remove(id)))
+          throw new CliError(`no account "${id}" (see \`wxagent accounts\`)`);
         process.stdout.write(`account ${id} removed\n`);
       });
     });
@@ -69,12 +70,12 @@ async function addAccount(opts: {
   // An account of a simulator is marked so: `npm start` forgets it once the simulator is gone.
   const { loginMarks } = await import("../../ops/login.js");
   const marks = await loginMarks({ accountId: opts.accountId, baseUrl: opts.baseUrl });
-  await withHome(({ store }) => {
-    const existing = store.accounts.get(opts.accountId);
+  await withHome(async ({ store }) => {
+    const existing = await store.accounts.get(opts.accountId);
     // Adding again without --owner keeps the owner recorded before.
     const owner = opts.owner ?? existing?.ownerUserId;
     const name = marks.name ?? existing?.name;
-    store.accounts.upsert({
+    await store.accounts.upsert({
       id: opts.accountId,
       baseUrl: opts.baseUrl,
       cdnBaseUrl: opts.cdnBaseUrl,
@@ -86,8 +87,8 @@ async function addAccount(opts: {
     });
     if (existing && existing.token !== opts.token.trim()) {
       // A new token is a new session: the old cursor and context tokens belong to the old one.
-      store.cursors.set(opts.accountId, "");
-      store.contextTokens.clear(opts.accountId);
+      await store.cursors.set(opts.accountId, "");
+      await store.contextTokens.clear(opts.accountId);
     }
     process.stdout.write(
       `account ${opts.accountId} ${existing ? "updated" : "added"}${marks.simulated ? " (on the simulator)" : ""}${owner ? ` (owner ${owner})` : ""}\n`,

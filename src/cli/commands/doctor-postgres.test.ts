@@ -18,8 +18,7 @@ describe.skipIf(typeof db === "string")(
       const checks = await postgresChecks(url, "WXAGENT_STORE");
       expect(checks[0]).toMatchObject({ name: "database", ok: false });
       expect(checks[0]?.detail).toMatch(/holds no wxagent database yet/);
-      expect(checks[1]).toMatchObject({ name: "store", ok: false });
-      expect(checks[1]?.detail).toMatch(/run on SQLite only/);
+      expect(checks).toHaveLength(1);
       // Still nothing there: a read-only open migrates nothing.
       expect((await postgresChecks(url, "WXAGENT_STORE"))[0]?.ok).toBe(false);
     });

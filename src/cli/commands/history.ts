@@ -12,10 +12,10 @@ export function defineHistory(cmd: Command): void {
     .action(async (opts: { account?: string; contact?: string; limit: number; json?: boolean }) => {
       // The message views read media descriptions through the SDK: loaded only here.
       const { listMessages } = await import("../../ops/format.js");
-      await withExistingHome(({ store }) => {
-        let messages: ReturnType<typeof listMessages>;
+      await withExistingHome(async ({ store }) => {
+        let messages: Awaited<ReturnType<typeof listMessages>>;
         try {
-          messages = listMessages(store, {
+          messages = await listMessages(store, {
             ...(opts.account ? { account: opts.account } : {}),
             ...(opts.contact ? { contact: opts.contact } : {}),
             limit: opts.limit,

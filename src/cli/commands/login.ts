@@ -60,8 +60,7 @@ async function runLogin(opts: LoginOptions): Promise<void> {
   const abort = new AbortController();
   onShutdown(async () => abort.abort(new Error("login cancelled")));
   await withHome(async ({ store, paths }) => {
-    const localTokens = store.accounts
-      .list()
+    const localTokens = (await store.accounts.list())
       .sort((a, b) => b.updatedAtMs - a.updatedAtMs)
       .map((a) => a.token)
       .filter(Boolean);
@@ -96,7 +95,7 @@ async function runLogin(opts: LoginOptions): Promise<void> {
       return;
     }
     const marks = await loginMarks(result, { signal: abort.signal });
-    const replaced = saveLogin(store, result, opts.cdnBaseUrl ?? cdnFor(result.baseUrl), marks);
+    const replaced = await saveLogin(store, result, opts.cdnBaseUrl ?? cdnFor(result.baseUrl), marks);
     reportLogin(result, marks, replaced);
   });
 }

@@ -16,7 +16,7 @@ export function defineMcp(cmd: Command): void {
       const { createApiApp } = await import("../../admin/api.js");
       if (opts.http === undefined) {
         // stdio: stdout carries the protocol and nothing else.
-        const handle = runStdio({ poll: opts.poll, command: "wxagent mcp" });
+        const handle = await runStdio({ poll: opts.poll, command: "wxagent mcp" });
         onShutdown(() => handle.close());
         await handle.closed;
         await handle.close();

@@ -6,9 +6,9 @@ import { CliError } from "../errors.js";
 import { withExistingHome } from "../home.js";
 import { printAnswer, writeText } from "../options.js";
 
-function policyCall<T>(fn: () => T): T {
+async function policyCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (isPolicyError(err)) throw new CliError(err.message);
     throw err;
@@ -23,8 +23,8 @@ export function definePairing(cmd: Command): void {
     .option("--account <id>", "only this account")
     .option("--json", "print {requests: [...]}")
     .action(async (opts: { account?: string; json?: boolean }) => {
-      await withExistingHome(({ store }) => {
-        const requests = listPairingRequests(store, opts.account).map(pairingRequestJson);
+      await withExistingHome(async ({ store }) => {
+        const requests = (await listPairingRequests(store, opts.account)).map(pairingRequestJson);
         printAnswer(
           opts.json,
           { requests },
@@ -45,8 +45,8 @@ export function definePairing(cmd: Command): void {
     .description("let the contact who got this code write to the bot")
     .option("--account <id>", "the account the code belongs to")
     .action(async (code: string, opts: { account?: string }) => {
-      await withExistingHome(({ store }) => {
-        const r = policyCall(() =>
+      await withExistingHome(async ({ store }) => {
+        const r = await policyCall(() =>
           approvePairing(store, code, opts.account ? { accountId: opts.account } : {}),
         );
         writeText(`approved ${r.userId} on account ${r.accountId}: they may write to the bot now\n`);
@@ -57,8 +57,10 @@ export function definePairing(cmd: Command): void {
     .description("block the contact who got this code (no more codes, no answers)")
     .option("--account <id>", "the account the code belongs to")
     .action(async (code: string, opts: { account?: string }) => {
-      await withExistingHome(({ store }) => {
-        const r = policyCall(() => denyPairing(store, code, opts.account ? { accountId: opts.account } : {}));
+      await withExistingHome(async ({ store }) => {
+        const r = await policyCall(() =>
+          denyPairing(store, code, opts.account ? { accountId: opts.account } : {}),
+        );
         writeText(`blocked ${r.userId} on account ${r.accountId}\n`);
       });
     });

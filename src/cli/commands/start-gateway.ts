@@ -5,12 +5,13 @@
 // Direct imports, not the barrels: an echo gateway loads only what it runs (bench/cli-rss.ts).
 import type { Agent } from "../../agent/types.js";
 import type { Config } from "../../config/index.js";
-import { createGateway, type Gateway } from "../../gateway/gateway.js";
+import { createGateway, type Gateway, type GatewayLeases } from "../../gateway/gateway.js";
 import { createILinkTransport } from "../../gateway/ilink-transport.js";
 import { createAccessPolicy } from "../../gateway/policy/access.js";
 import { profileResolver, type ResolvedProfile, resolveProfile } from "../../gateway/policy/profile.js";
+import { type AsyncStore, toAsyncStore } from "../../store/async.js";
 import type { Account, Store } from "../../store/types.js";
-import { createLogger } from "../../util/logger.js";
+import { createLogger, errText, type Logger } from "../../util/logger.js";
 import { type AgentChoice, type AgentKind, buildAgent, chooseAgent } from "../agents.js";
 import { type MediaWiring, mediaWiring, migrateWorkspaces, unlockWiring } from "../gateway-wiring.js";
 import type { OpenedHome } from "../home.js";
@@ -33,15 +34,24 @@ export interface StartedGateway {
   gateway: Gateway;
 }
 
-/** Chooses and builds the agent (its workspaces migrated first), then makes the gateway for `accounts`. */
+/** What `buildGateway` needs of the opened home; its store is SQLite's synchronous one or an async one. */
+export type GatewayHome = Pick<OpenedHome, "config" | "paths"> & { store: Store | AsyncStore };
+
+/**
+ * Chooses and builds the agent (its workspaces migrated first), then makes the gateway for
+ * `accounts`; with `leases` (a node of several), for the accounts whose leases it gains.
+ */
 export async function buildGateway(
-  home: OpenedHome,
+  home: GatewayHome,
   flags: GatewayFlags,
   accounts: Account[],
+  leases?: GatewayLeases,
 ): Promise<StartedGateway> {
-  const { store, config, paths } = home;
+  const { config, paths } = home;
+  const store = toAsyncStore(home.store);
+  const log = createLogger("cli:start");
   const choice = await chooseAgent(config, flags.agent);
-  await migrateWorkspaces(store, paths, choice, createLogger("cli:start"));
+  await migrateWorkspaces(store, paths, choice, log);
   const agent = await buildAgent({
     choice,
     config,
@@ -49,7 +59,7 @@ export async function buildGateway(
     store,
     ...(flags.echoDelayMs !== undefined ? { echoDelayMs: flags.echoDelayMs } : {}),
   });
-  const profileFor = simulatorAwareProfiles(config, store, flags.dmPolicy);
+  const profileFor = simulatorAwareProfiles(config, store, accounts, flags.dmPolicy, log);
   const media = mediaWiring(config, paths, choice);
   const gateway: Gateway = createGateway({
     store,
@@ -57,7 +67,8 @@ export async function buildGateway(
     transportFor: (a) => createILinkTransport(a, media.transport),
     media: media.media,
     languageFor: (id) => profileFor(id).language,
-    accountIds: accounts.map((a) => a.id),
+    // A node of several starts with none: each is started as its lease is gained.
+    accountIds: leases ? [] : accounts.map((a) => a.id),
     maxTurns: flags.maxTurns ?? config.gateway.maxTurns,
     delivery: {
       chunkChars: config.gateway.chunkChars,
@@ -93,6 +104,7 @@ export async function buildGateway(
       },
     },
     home: config.home,
+    ...(leases ? { leases } : {}),
   });
   return { choice, agent, profileFor, media, gateway };
 }
@@ -102,25 +114,41 @@ export async function buildGateway(
  * answer every one of them, in direct chats and in groups (when @-mentioned), unless the config
  * or `--dm-policy` says otherwise. Real accounts keep their configured policies.
  */
-function simulatorAwareProfiles(
+export function simulatorAwareProfiles(
   config: Config,
-  store: Store,
+  store: Pick<AsyncStore, "accounts">,
+  accounts: Account[],
   dmPolicy: GatewayFlags["dmPolicy"],
+  log: Logger,
 ): (accountId: string) => ResolvedProfile {
   const real = profileResolver(config, dmPolicy ? { dmPolicy } : {});
-  // Asked several times per message: whether an account is simulated is read once (an id is
-  // the simulator's or WeChat's for good), not from the store on every call.
-  const isSimulated = new Map<string, boolean>();
+  // Asked several times per message, synchronously: whether an account is simulated is known
+  // from the accounts the gateway starts with (an id is the simulator's or WeChat's for good).
+  // One not among them (added while running, or leased by a node) counts as real until a store
+  // read, started by the first ask, says otherwise; a read that finds no account, or fails, is
+  // tried again at the next ask.
+  const isSimulated = new Map<string, boolean>(accounts.map((a) => [a.id, a.simulated === true]));
+  const reading = new Set<string>();
+  const readAccount = (accountId: string): void => {
+    if (reading.has(accountId)) return;
+    reading.add(accountId);
+    store.accounts.get(accountId).then(
+      (account) => {
+        reading.delete(accountId);
+        if (account) isSimulated.set(accountId, account.simulated === true);
+      },
+      (err: unknown) => {
+        reading.delete(accountId);
+        log.warn({ accountId, err: errText(err) }, "could not read whether the account is simulated");
+      },
+    );
+  };
   const simulated = new Map<string, ResolvedProfile>();
   return (accountId) => {
     const known = simulated.get(accountId);
     if (known) return known;
-    let sim = isSimulated.get(accountId);
-    if (sim === undefined) {
-      const account = store.accounts.get(accountId);
-      sim = account?.simulated === true;
-      if (account) isSimulated.set(accountId, sim);
-    }
+    const sim = isSimulated.get(accountId);
+    if (sim === undefined) readAccount(accountId);
     if (!sim) return real(accountId);
     const own = config.accounts?.[accountId];
     const p = resolveProfile(config, accountId, {

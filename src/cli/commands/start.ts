@@ -7,7 +7,8 @@ import type { Gateway } from "../../gateway/gateway.js";
 import type { ResolvedProfile } from "../../gateway/policy/profile.js";
 import { createHistoryPruner, type HistoryPruner } from "../../gateway/retention.js";
 import { ensureAdminToken } from "../../ops/token.js";
-import type { Account, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { Account } from "../../store/types.js";
 import { createLogger, setLogger } from "../../util/logger.js";
 import { type AccountWatch, watchAccounts } from "../account-watch.js";
 import { lazyAdmin } from "../admin-lazy.js";
@@ -18,6 +19,7 @@ import { intOption, listenError, portOption, writeText } from "../options.js";
 import { onShutdown } from "../signals.js";
 import type { EmbeddedSimulator } from "../sim-embed.js";
 import { forgetGoneSimulatorAccounts, retireOldSimHome } from "../sim-home.js";
+import { type ClusterNode, clusterNode } from "./start-cluster.js";
 import { buildGateway, type GatewayFlags } from "./start-gateway.js";
 
 export interface StartOptions extends GatewayFlags {
@@ -80,31 +82,46 @@ async function runStart(opts: StartOptions): Promise<void> {
   let gateway: Gateway | undefined;
   let pruner: HistoryPruner | undefined;
   let watch: AccountWatch | undefined;
+  let node: ClusterNode | undefined;
   try {
-    await tidySimulatedAccounts(home, say);
-    sim = await startSimulatorIfWanted(home, opts, () => watch?.check());
-    const accounts = selectAccounts(home, opts.account);
+    if (home.postgres) {
+      if (opts.sim === true) {
+        throw usage(
+          `--sim runs the embedded simulator, whose accounts live only as long as this process: not on a shared PostgreSQL store (${home.postgres.where}). Run \`wxagent sim\` and add its account with \`wxagent accounts add\`, or start without --sim`,
+        );
+      }
+      node = clusterNode(home.postgres.store, config.cluster, opts.account, say);
+    } else {
+      await tidySimulatedAccounts(home, say);
+      sim = await startSimulatorIfWanted(home, opts, () => watch?.check());
+    }
+    const accounts = await selectAccounts(home, opts.account);
     if (accounts.length === 0 && opts.account?.length) {
       throw new CliError(
         "no active account among --account: `wxagent status` shows why; `wxagent login` fixes an expired one",
       );
     }
 
-    const built = await buildGateway(home, opts, accounts);
+    const built = await buildGateway(home, opts, accounts, node?.leases);
     const { choice, agent, profileFor, media } = built;
     gateway = built.gateway;
     const gw = gateway;
-    const w = watchAccounts({ store, home: paths.home, gateway: gw, only: opts.account, say });
-    watch = w;
-    for (const a of accounts) w.lock(a);
+    if (!node) {
+      const w = watchAccounts({ store, home: paths.home, gateway: gw, only: opts.account, say });
+      watch = w;
+      for (const a of accounts) w.lock(a);
+    }
     sayExpiries(gw, store, say);
     await gw.start();
+    node?.start(gw);
     pruner = startPruner(home);
     const prune = pruner;
     const { token, adminApp, admin } = await startAdmin({
       home,
       gateway: gw,
-      watch: w,
+      // A QR login in the admin UI is polled the moment it is saved (on PostgreSQL: by the node
+      // whose share it falls in, at the next lease round).
+      onAccountSaved: () => watch?.check(),
       profileFor,
       logBuffer,
       sim,
@@ -116,21 +133,26 @@ async function runStart(opts: StartOptions): Promise<void> {
       agentLine: `${choice.kind} (${choice.why})`,
       sim,
       config,
+      ...(node && home.postgres ? { node: { id: node.nodeId, where: home.postgres.where } } : {}),
       ...(media.transcriptionHost ? { voiceHost: media.transcriptionHost } : {}),
     });
 
-    w.start();
+    watch?.start();
+    const w = watch;
+    const n = node;
     onShutdown(async () => {
-      w.stop();
+      w?.stop();
       process.stderr.write("wxagent: stopping (Ctrl-C again to exit at once)…\n");
       await prune.stop();
       const report = await gw.stop({ drainTimeoutMs: config.gateway.drainTimeoutMs });
+      // After the drain: what this node leaves unfinished is replayed by the next holder.
+      await n?.stop();
       process.stderr.write(`wxagent: stopped ${JSON.stringify(report)}\n`);
       await admin.close();
       adminApp.close();
-      w.release();
+      w?.release();
       await agent.close?.();
-      if (sim) retireEmbeddedAccounts(store, sim.simulator.url);
+      if (sim) await retireEmbeddedAccounts(store, sim.simulator.url);
       await store.close();
       await sim?.close();
     });
@@ -139,8 +161,9 @@ async function runStart(opts: StartOptions): Promise<void> {
     await pruner?.stop();
     watch?.stop();
     await gateway?.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
+    await node?.stop();
     watch?.release();
-    if (sim) retireEmbeddedAccounts(store, sim.simulator.url);
+    if (sim) await retireEmbeddedAccounts(store, sim.simulator.url);
     await store.close();
     await sim?.close();
     throw err;
@@ -157,7 +180,7 @@ async function startSimulatorIfWanted(
   opts: StartOptions,
   onAccount: () => void,
 ): Promise<EmbeddedSimulator | undefined> {
-  const active = home.store.accounts.list().filter((a) => a.state === "active");
+  const active = (await home.store.accounts.list()).filter((a) => a.state === "active");
   const wanted = opts.sim === true || (opts.sim !== false && active.length === 0 && !opts.account?.length);
   if (!wanted) return undefined;
   // Loaded only here: a gateway with accounts of its own never holds the simulator.
@@ -166,11 +189,16 @@ async function startSimulatorIfWanted(
 }
 
 /** An account whose session expired is named on stderr, with whether polling resumes. */
-function sayExpiries(gateway: Gateway, store: Store, say: (line: string) => void): void {
+function sayExpiries(gateway: Gateway, store: AsyncStore, say: (line: string) => void): void {
   gateway.on((event) => {
     if (event.type !== "expired") return;
-    const resumes = store.accounts.get(event.accountId)?.simulated ? "" : "; polling resumes by itself";
-    say(`account ${event.accountId}: ${event.reason}${resumes}`);
+    store.accounts.get(event.accountId).then(
+      (account) => {
+        const resumes = account?.simulated ? "" : "; polling resumes by itself";
+        say(`account ${event.accountId}: ${event.reason}${resumes}`);
+      },
+      () => say(`account ${event.accountId}: ${event.reason}`),
+    );
   });
 }
 
@@ -190,11 +218,11 @@ async function tidySimulatedAccounts(home: OpenedHome, say: (line: string) => vo
 }
 
 /** The embedded simulator stops with this process: its accounts say so until the next start forgets them. */
-function retireEmbeddedAccounts(store: Store, simUrl: string): void {
+async function retireEmbeddedAccounts(store: AsyncStore, simUrl: string): Promise<void> {
   try {
-    for (const a of store.accounts.list()) {
+    for (const a of await store.accounts.list()) {
       if (a.simulated && a.baseUrl === simUrl && a.state !== "disabled") {
-        store.accounts.setState(
+        await store.accounts.setState(
           a.id,
           "disabled",
           "its simulator stopped with `wxagent start`; the next `npm start` makes a new one and forgets this account",
@@ -225,7 +253,7 @@ function startPruner(home: OpenedHome): HistoryPruner {
 async function startAdmin(o: {
   home: OpenedHome;
   gateway: Gateway;
-  watch: AccountWatch;
+  onAccountSaved: () => void;
   profileFor: (accountId: string) => ResolvedProfile;
   logBuffer: LogBuffer;
   sim: EmbeddedSimulator | undefined;
@@ -246,8 +274,7 @@ async function startAdmin(o: {
       scheduleChanged: () => o.gateway.pokeSchedule(),
       languageFor: (id) => o.profileFor(id).language,
     },
-    // A QR login in the admin UI is polled the moment it is saved.
-    onAccountSaved: () => o.watch.check(),
+    onAccountSaved: o.onAccountSaved,
     app: {
       token,
       config,
@@ -260,8 +287,8 @@ async function startAdmin(o: {
   return { token, adminApp, admin };
 }
 
-function selectAccounts(home: OpenedHome, only: string[] | undefined): Account[] {
-  const all = home.store.accounts.list();
+async function selectAccounts(home: OpenedHome, only: string[] | undefined): Promise<Account[]> {
+  const all = await home.store.accounts.list();
   if (only?.length) {
     for (const id of only) {
       if (!all.some((a) => a.id === id)) throw new CliError(`no account "${id}" (see \`wxagent accounts\`)`);
@@ -301,9 +328,18 @@ function printBanner(o: {
   agentLine: string;
   sim: EmbeddedSimulator | undefined;
   config: Config;
+  /** On PostgreSQL: this node and the store it shares. */
+  node?: { id: string; where: string };
   voiceHost?: string;
 }) {
   const lines = ["", "wxagent is running."];
+  if (o.node) {
+    lines.push(
+      "",
+      `  node      ${o.node.id}, one of the nodes sharing ${o.node.where}`,
+      "            It polls its share of the accounts; `wxagent status` shows which node polls which.",
+    );
+  }
   if (o.sim) {
     const alone = o.accounts.every((a) => a.simulated);
     lines.push(
@@ -320,6 +356,7 @@ function printBanner(o: {
   lines.push("", `  admin UI  ${o.admin}`);
   if (o.accounts.length === 0)
     lines.push("  account   none yet: log in from the admin UI, or run `wxagent login`");
+  else if (o.node) lines.push(`  accounts  ${o.accounts.length} active, shared among the live nodes`);
   lines.push(`  agent     ${o.agentLine}`);
   if (o.agentLine.startsWith("echo")) {
     lines.push(
@@ -328,7 +365,7 @@ function printBanner(o: {
     lines.push('            or run Ollama locally (see README, "The built-in agent").');
   }
   if (o.voiceHost) lines.push(`  voice     transcribed by ${o.voiceHost}`);
-  for (const a of o.accounts)
+  for (const a of o.node ? [] : o.accounts)
     lines.push(
       `  account   ${a.id}${a.ownerUserId ? ` (owner ${a.ownerUserId})` : ""}${a.simulated ? " on the simulator" : ""}`,
     );

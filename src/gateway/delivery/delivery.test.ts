@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { asyncStore } from "../../store/async.js";
 import { openStore } from "../../store/sqlite.js";
 import type { Store } from "../../store/types.js";
 import { TransportError } from "../transport-error.js";
@@ -34,7 +35,7 @@ function setup(limits: Partial<DeliveryLimits> = {}, fail?: (c: RecordedCall, n:
   const transport = createRecordingTransport({ fail });
   const expired: string[] = [];
   const delivery = createDelivery({
-    store,
+    store: asyncStore(store),
     transport,
     // chunkChars 20 makes every "<who> bubble NN" paragraph its own bubble.
     limits: { chunkChars: 20, ...limits },
@@ -100,6 +101,10 @@ describe("delivery: order and spacing", () => {
   it("records every bubble before the first send, files after text, captions before their file", async () => {
     const { transport, delivery } = setup();
     const id = inbound("alice", "ta");
+    let recorded!: () => void;
+    const onRecorded = new Promise<void>((resolve) => {
+      recorded = resolve;
+    });
     const p = delivery.deliverReply(
       {
         accountId: ACC,
@@ -107,10 +112,13 @@ describe("delivery: order and spacing", () => {
         inboundId: id,
         text: "*中文* first\n\nsecond part",
         files: [{ path: "/w/a.png", caption: "the chart" }, { path: "/w/b.txt" }],
+        onRecorded: () => recorded(),
       },
       controller.signal,
     );
-    // Synchronously recorded, nothing sent yet.
+    // Recorded, all of it, before anything is sent.
+    await onRecorded;
+    expect(transport.sends()).toHaveLength(0);
     expect(store.outbound.forInbound(id).map((m) => [m.seq, m.kind, m.state])).toEqual([
       [0, "text", "pending"],
       [1, "text", "pending"],
@@ -422,7 +430,7 @@ describe("delivery: durability with a group-commit store", () => {
     try {
       grouped.contextTokens.set(ACC, "alice", "ta", Date.now());
       const delivery = createDelivery({
-        store: grouped,
+        store: asyncStore(grouped),
         transport,
         limits: { chunkChars: 20, spacingMs: 0 },
       });
@@ -495,5 +503,45 @@ describe("delivery: a question to someone whose 24 h window is closed", () => {
     await vi.runAllTimersAsync();
     expect(await recent).toMatchObject({ sent: 1, deferred: 0 });
     expect(transport.sends().map((c) => c.to)).toEqual(["bob"]);
+  });
+});
+
+describe("delivery: a node without the account's lease (several nodes on one store)", () => {
+  it("records nothing and sends nothing once the lease is gone, and leaves pending bubbles for the next holder", async () => {
+    store.contextTokens.set(ACC, "alice", "ta", T0);
+    let owned = true;
+    const transport = createRecordingTransport();
+    const async = asyncStore(store);
+    const delivery = createDelivery({
+      store: async,
+      transport,
+      limits: { chunkChars: 20, spacingMs: 1_000 },
+      mayAct: () => owned,
+      recordOn: () => {
+        if (!owned) throw new Error("lease lost");
+        return async;
+      },
+    });
+    // A reply goes out bubble by bubble (1 s apart) while the lease passes on.
+    const first = delivery.deliverReply(
+      { accountId: ACC, toUserId: "alice", text: paragraphs("a", 3) },
+      controller.signal,
+    );
+    await vi.advanceTimersByTimeAsync(10);
+    owned = false;
+    // Queued behind the first reply: its recording fails, and that is the caller's rejection only.
+    const second = delivery.deliverReply(
+      { accountId: ACC, toUserId: "alice", text: "late" },
+      controller.signal,
+    );
+    const refused = second.then(
+      () => "recorded",
+      (err: Error) => err.message,
+    );
+    await vi.runAllTimersAsync();
+    expect(await refused).toBe("lease lost");
+    expect(await first).toMatchObject({ sent: 1, pending: 2 });
+    expect(transport.sends("alice").map((c) => c.text)).toEqual(["a bubble 00"]);
+    expect(store.outbound.pending(ACC).map((m) => m.text)).toEqual(["a bubble 01", "a bubble 02"]);
   });
 });

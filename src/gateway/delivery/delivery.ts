@@ -7,7 +7,8 @@
  */
 import { newClientId } from "../../ilink/send.js";
 import type { Lang } from "../../shared/i18n.js";
-import type { NewOutbound, OutboundMessage, OutboundStore, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { NewOutbound, OutboundMessage } from "../../store/types.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import { type Clock, systemClock } from "./clock.js";
 import { filterMarkdown } from "./markdown.js";
@@ -22,7 +23,12 @@ import {
 } from "./sender.js";
 import { DEFAULT_CHUNK_CHARS, splitMessage } from "./split.js";
 import type { TransportSource } from "./transport.js";
-import { DEFAULT_TYPING_REFRESH_MS, DEFAULT_TYPING_START_AFTER_MS, TypingController } from "./typing.js";
+import {
+  DEFAULT_TYPING_REFRESH_MS,
+  DEFAULT_TYPING_START_AFTER_MS,
+  TypingController,
+  type TypingTarget,
+} from "./typing.js";
 
 export interface DeliveryLimits {
   /** Max code points per text bubble (default 2000). */
@@ -60,7 +66,7 @@ export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = {
 };
 
 export interface DeliveryOptions {
-  store: Pick<Store, "outbound" | "contextTokens" | "durable">;
+  store: Pick<AsyncStore, "outbound" | "contextTokens" | "durable">;
   /** One transport, or one per account. */
   transport: TransportSource;
   clock?: Clock;
@@ -70,6 +76,16 @@ export interface DeliveryOptions {
   onSessionExpired?(accountId: string, error: string): void;
   /** The language of an account's own notes (the "reply anything to continue" note); default the system's. */
   languageFor?(accountId: string): Lang;
+  /**
+   * Shared accounts: whether this node may send for the account now (it holds the lease), looked
+   * at before every attempt. When not, the bubble stays pending for the lease's next holder.
+   */
+  mayAct?(accountId: string): boolean;
+  /**
+   * Shared accounts: the store a reply to the account is recorded on (fenced by this node's lease,
+   * so a turn that outlived its lease records nothing). Throws when the lease is not held.
+   */
+  recordOn?(accountId: string): Pick<AsyncStore, "outbound" | "contextTokens">;
 }
 
 export interface ReplyToDeliver {
@@ -93,8 +109,17 @@ export interface ReplyToDeliver {
    * window is closed): sent after the contact's next message, like any overflow.
    */
   hold?: string;
-  /** Called synchronously with the recorded bubbles (a scheduled firing links them to its run). */
+  /** `deliverReply` calls it with the bubbles once they are recorded (before any is sent). */
   onRecorded?(bubbles: readonly OutboundMessage[]): void;
+}
+
+/** A reply's bubbles recorded by `recordReply`, not yet sent. */
+export interface RecordedReply {
+  bubbles: readonly OutboundMessage[];
+  /** Send them in the contact's order; call once the transaction that recorded them has committed. */
+  send(signal: AbortSignal): Promise<DeliveryResult>;
+  /** That transaction rolled back (the bubbles were never stored): forget them. Call instead of `send`. */
+  drop(): void;
 }
 
 export interface DeliveryResult {
@@ -110,7 +135,17 @@ export interface DeliveryResult {
 }
 
 export interface Delivery {
+  /** Record the reply's bubbles and send them in the contact's order. */
   deliverReply(reply: ReplyToDeliver, signal: AbortSignal): Promise<DeliveryResult>;
+  /**
+   * The same in two steps, for a caller that records inside its own transaction: the bubbles are
+   * recorded on `on` (its `tx`; held in the outbox when `reply.hold` says why), and `send` queues
+   * them once that transaction has committed (`drop` instead, when it rolled back).
+   */
+  recordReply(
+    on: Pick<AsyncStore, "outbound" | "contextTokens">,
+    reply: ReplyToDeliver,
+  ): Promise<RecordedReply>;
   /** A progress note: coalesced per contact (latest wins) and sent only if the quota leaves room. */
   progress(note: Omit<ReplyToDeliver, "files">, signal: AbortSignal): Promise<DeliveryResult>;
   /** The contact wrote: record its token and send the outbox, within the new quota. */
@@ -148,9 +183,12 @@ function addResult(a: DeliveryResult, b: DeliveryResult): DeliveryResult {
   };
 }
 
-function nextSeq(outbound: OutboundStore, inboundId: number | undefined): number {
+async function nextSeq(
+  outbound: Pick<AsyncStore["outbound"], "forInbound">,
+  inboundId: number | undefined,
+): Promise<number> {
   if (inboundId === undefined) return 0;
-  const seqs = outbound.forInbound(inboundId).map((m) => m.seq);
+  const seqs = (await outbound.forInbound(inboundId)).map((m) => m.seq);
   return seqs.length === 0 ? 0 : Math.max(...seqs) + 1;
 }
 
@@ -182,20 +220,26 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     spacingMs: limits.spacingMs,
     retryDelaysMs: limits.retryDelaysMs,
     throttleDelaysMs: limits.throttleDelaysMs,
-    tokenFor: (b) => quota.token(b.accountId, b.toUserId) ?? b.contextToken,
+    tokenFor: async (b) => (await quota.token(b.accountId, b.toUserId)) ?? b.contextToken,
     looksExhausted: (b) => quota.looksExhausted(b.accountId, b.toUserId),
-    onSent: (b) => quota.countSend(b.accountId, b.toUserId),
+    reserve: (b) => quota.reserve(b.accountId, b.toUserId),
+    ...(options.mayAct ? { mayAct: options.mayAct } : {}),
+    refund: (b, reservation) => quota.refund(b.accountId, b.toUserId, reservation),
   });
 
-  const record = (
+  /** Record bubbles on `on` (the store, or a transaction's `tx`, which then holds every call). */
+  const record = async (
     base: { accountId: string; toUserId: string; inboundId?: number; contextToken?: string },
     items: Pick<NewOutbound, "kind" | "text" | "filePath">[],
-  ): OutboundMessage[] => {
+    on?: Pick<AsyncStore, "outbound" | "contextTokens">,
+  ): Promise<OutboundMessage[]> => {
     if (items.length === 0) return [];
+    on ??= options.recordOn?.(base.accountId) ?? store;
     const now = clock.now();
-    const first = nextSeq(store.outbound, base.inboundId);
-    const contextToken = base.contextToken ?? quota.token(base.accountId, base.toUserId);
-    const rows = store.outbound.enqueue(
+    const first = await nextSeq(on.outbound, base.inboundId);
+    const contextToken =
+      base.contextToken ?? (await on.contextTokens.get(base.accountId, base.toUserId))?.token;
+    const rows = await on.outbound.enqueue(
       items.map((item, i) => ({
         accountId: base.accountId,
         toUserId: base.toUserId,
@@ -215,7 +259,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   const flush = async (
     accountId: string,
     userId: string,
-    bubbles: OutboundMessage[],
+    bubbles: readonly OutboundMessage[],
     signal: AbortSignal,
     opts: { behindBacklog: boolean; onlyIfReachable?: boolean },
   ): Promise<DeliveryResult> => {
@@ -230,17 +274,17 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         result.sessionExpired = true;
         return result;
       }
-      const defer = (list: OutboundMessage[], reason: string) => {
-        for (const b of list) store.outbound.defer(b.id, reason);
+      const defer = async (list: readonly OutboundMessage[], reason: string) => {
+        for (const b of list) await store.outbound.defer(b.id, reason);
         result.deferred += list.length;
       };
       if (opts.onlyIfReachable) {
-        const token = store.contextTokens.get(accountId, userId);
+        const token = await store.contextTokens.get(accountId, userId);
         const ageMs = token ? clock.now() - token.updatedAtMs : undefined;
         if (ageMs === undefined || ageMs >= limits.windowMs) {
           const since =
             ageMs === undefined ? "has never written" : `last wrote ${Math.floor(ageMs / 3_600_000)} h ago`;
-          defer(
+          await defer(
             bubbles,
             `${userId} ${since}: WeChat lets the bot write only within 24 h of their last message; sent after they write again`,
           );
@@ -249,11 +293,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         }
       }
       // New bubbles never overtake older ones waiting in the outbox.
-      if (opts.behindBacklog && quota.backlog(accountId, userId) > 0) {
-        defer(bubbles, "queued behind earlier messages waiting for the contact to write");
+      if (opts.behindBacklog && (await quota.backlog(accountId, userId)) > 0) {
+        await defer(bubbles, "queued behind earlier messages waiting for the contact to write");
         return result;
       }
-      const plan = quota.plan(accountId, userId, bubbles.length);
+      const plan = await quota.plan(accountId, userId, bubbles.length);
       const sendNow = bubbles.slice(0, plan.sendNow);
       let later = bubbles.slice(plan.sendNow);
       let noteAllowed = plan.note;
@@ -276,10 +320,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         }
       }
       if (later.length === 0) return result;
-      defer(later, "send quota for this context token is spent; sent after the contact writes again");
+      await defer(later, "send quota for this context token is spent; sent after the contact writes again");
       logger.info({ accountId, deferred: later.length }, "reply overflow moved to the outbox");
       // The note counts the whole outbox, which may hold more than this reply's overflow.
-      if (noteAllowed) result.noteSent = await sendNote(bubbles[0], quota.backlog(accountId, userId), signal);
+      if (noteAllowed)
+        result.noteSent = await sendNote(bubbles[0], await quota.backlog(accountId, userId), signal);
       return result;
     } finally {
       release();
@@ -292,7 +337,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     signal: AbortSignal,
   ): Promise<boolean> => {
     if (!like) return false;
-    const [note] = record(like, [
+    const [note] = await record(like, [
       { kind: "text", text: continueNote(waiting, options.languageFor?.(like.accountId)) },
     ]);
     if (!note) return false;
@@ -300,14 +345,21 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       const outcome = await sender.send(note, signal);
       // A note that cannot go now is pointless later: the outbox goes out when the contact writes.
       if (outcome.status === "throttled")
-        store.outbound.markFailed(note.id, `note not sent: ${outcome.error}`);
+        await store.outbound.markFailed(note.id, `note not sent: ${outcome.error}`);
       return outcome.status === "sent";
     } finally {
       owned.delete(note.id);
     }
   };
 
-  const deliverReply: Delivery["deliverReply"] = (reply, signal) => {
+  /** A recorded reply's bubbles sent (inside the contact's queue). */
+  const flushReply = (reply: ReplyToDeliver, bubbles: readonly OutboundMessage[], signal: AbortSignal) =>
+    flush(reply.accountId, reply.toUserId, bubbles, signal, {
+      behindBacklog: reply.priority !== true,
+      onlyIfReachable: reply.priority === true,
+    });
+
+  const recordReply: Delivery["recordReply"] = async (on, reply) => {
     const texts = splitMessage(reply.verbatim ? reply.text : filterMarkdown(reply.text), limits.chunkChars);
     const items: Pick<NewOutbound, "kind" | "text" | "filePath">[] = texts.map((text) => ({
       kind: "text",
@@ -317,22 +369,38 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       if (f.caption?.trim()) items.push({ kind: "text", text: f.caption });
       items.push({ kind: "file", filePath: f.path });
     }
-    // Recorded now, synchronously and atomically: a crash from here on resumes, never loses.
-    const bubbles = record(reply, items);
+    // Recorded first, atomically: a crash from here on resumes, never loses.
+    const bubbles = await record(reply, items, on);
+    const drop = () => {
+      for (const b of bubbles) owned.delete(b.id);
+    };
     if (reply.hold !== undefined) {
-      for (const b of bubbles) {
-        store.outbound.defer(b.id, reply.hold);
-        owned.delete(b.id);
-      }
-      reply.onRecorded?.(bubbles);
-      return Promise.resolve({ ...emptyResult(), deferred: bubbles.length });
+      for (const b of bubbles) await on.outbound.defer(b.id, reply.hold);
+      drop();
+      return { bubbles, send: () => Promise.resolve({ ...emptyResult(), deferred: bubbles.length }), drop };
     }
-    reply.onRecorded?.(bubbles);
-    return queue.run(contactKey(reply.accountId, reply.toUserId), () =>
-      flush(reply.accountId, reply.toUserId, bubbles, signal, {
-        behindBacklog: reply.priority !== true,
-        onlyIfReachable: reply.priority === true,
-      }),
+    return {
+      bubbles,
+      send: (signal) =>
+        queue.run(contactKey(reply.accountId, reply.toUserId), () => flushReply(reply, bubbles, signal)),
+      drop,
+    };
+  };
+
+  const deliverReply: Delivery["deliverReply"] = (reply, signal) => {
+    // The contact's queue place is taken now, in call order; the bubbles are told recorded as
+    // soon as they are, and sent in that place.
+    const recorded = Promise.resolve()
+      .then(() => recordReply(options.recordOn?.(reply.accountId) ?? store, reply))
+      .then((r) => {
+        reply.onRecorded?.(r.bubbles);
+        return r;
+      });
+    if (reply.hold !== undefined) return recorded.then((r) => r.send(signal));
+    // Awaited in the queue below, maybe only after earlier jobs: not an unhandled rejection meanwhile.
+    recorded.catch(() => {});
+    return queue.run(contactKey(reply.accountId, reply.toUserId), async () =>
+      flushReply(reply, (await recorded).bubbles, signal),
     );
   };
 
@@ -349,21 +417,28 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     return queue.run(key, async () => {
       progressSlots.delete(key);
       const skipped = { ...emptyResult(), skipped: true };
-      if (!quota.allowsProgress(note.accountId, note.toUserId)) return skipped;
-      if (quota.backlog(note.accountId, note.toUserId) > 0) return skipped;
+      if (!(await quota.allowsProgress(note.accountId, note.toUserId))) return skipped;
+      if ((await quota.backlog(note.accountId, note.toUserId)) > 0) return skipped;
       const [text] = splitMessage(filterMarkdown(slot.text), limits.chunkChars);
       if (!text) return skipped;
-      return flush(note.accountId, note.toUserId, record(note, [{ kind: "text", text }]), signal, {
+      return flush(note.accountId, note.toUserId, await record(note, [{ kind: "text", text }]), signal, {
         behindBacklog: false,
       });
     });
   };
 
   const onInbound: Delivery["onInbound"] = (inbound, signal) => {
-    quota.recordInbound(inbound.accountId, inbound.userId, inbound.contextToken, clock.now());
+    // The token is written at once (sends read the freshest one), the outbox released in the queue.
+    const recorded = quota.recordInbound(
+      inbound.accountId,
+      inbound.userId,
+      inbound.contextToken,
+      clock.now(),
+    );
     // Released inside the queue, so whatever earlier jobs defer meanwhile is released too, in order.
-    return queue.run(contactKey(inbound.accountId, inbound.userId), () => {
-      const released = quota.release(inbound.accountId, inbound.userId);
+    return queue.run(contactKey(inbound.accountId, inbound.userId), async () => {
+      await recorded;
+      const released = await quota.release(inbound.accountId, inbound.userId);
       for (const b of released) owned.add(b.id);
       if (released.length > 0)
         logger.info({ accountId: inbound.accountId, released: released.length }, "outbox released");
@@ -374,7 +449,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   const resumePending: Delivery["resumePending"] = async (accountId, signal) => {
     expired.delete(accountId);
     const byContact = new Map<string, OutboundMessage[]>();
-    for (const b of store.outbound.pending(accountId)) {
+    for (const b of await store.outbound.pending(accountId)) {
       if (owned.has(b.id)) continue;
       owned.add(b.id);
       const list = byContact.get(b.toUserId) ?? [];
@@ -391,15 +466,24 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     return results.reduce(addResult, emptyResult());
   };
 
-  const typing: Delivery["typing"] = (target) =>
-    new TypingController(
-      transportFor(target.accountId),
-      {
-        to: target.toUserId,
-        contextToken: target.contextToken ?? quota.token(target.accountId, target.toUserId),
-      },
-      { startAfterMs: limits.typingStartAfterMs, refreshMs: limits.typingRefreshMs, clock, logger },
-    ).start();
+  const typing: Delivery["typing"] = (target) => {
+    const to: TypingTarget = { to: target.toUserId };
+    if (target.contextToken) to.contextToken = target.contextToken;
+    // Without the message's token, the stored one: read now, long before typing shows.
+    else
+      quota.token(target.accountId, target.toUserId).then(
+        (token) => {
+          if (token) to.contextToken = token;
+        },
+        () => {},
+      );
+    return new TypingController(transportFor(target.accountId), to, {
+      startAfterMs: limits.typingStartAfterMs,
+      refreshMs: limits.typingRefreshMs,
+      clock,
+      logger,
+    }).start();
+  };
 
-  return { deliverReply, progress, onInbound, resumePending, typing, idle: () => queue.idle() };
+  return { deliverReply, recordReply, progress, onInbound, resumePending, typing, idle: () => queue.idle() };
 }

@@ -7,6 +7,7 @@ export {
   type DeliveryLimits,
   type DeliveryOptions,
   type DeliveryResult,
+  type RecordedReply,
   type ReplyToDeliver,
 } from "./delivery.js";
 export { filterMarkdown, hasCjk } from "./markdown.js";

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { asyncStore } from "../../store/async.js";
 import { openStore } from "../../store/sqlite.js";
 import type { Store } from "../../store/types.js";
 import { continueNote, planQuota, SendQuota } from "./quota.js";
@@ -41,34 +42,53 @@ describe("SendQuota over the SQLite store", () => {
   });
   afterEach(() => store.close());
 
-  it("counts sends against the current token and resets on a new token", () => {
-    const q = new SendQuota(store, { quotaPerToken: 3 });
-    q.recordInbound("a", "u", "t1", 1);
-    expect(q.remaining("a", "u")).toBe(3);
-    q.countSend("a", "u");
-    q.countSend("a", "u");
-    expect(q.used("a", "u")).toBe(2);
-    expect(q.looksExhausted("a", "u")).toBe(true);
+  it("reserves sends on the current token and resets on a new token", async () => {
+    const q = new SendQuota(asyncStore(store), { quotaPerToken: 3 });
+    await q.recordInbound("a", "u", "t1", 1);
+    expect(await q.remaining("a", "u")).toBe(3);
+    expect(await q.reserve("a", "u")).toEqual({ ok: true, token: "t1" });
+    expect(await q.reserve("a", "u")).toEqual({ ok: true, token: "t1" });
+    expect(await q.used("a", "u")).toBe(2);
+    expect(await q.looksExhausted("a", "u")).toBe(false);
+    expect(await q.reserve("a", "u")).toEqual({ ok: true, token: "t1" });
+    // The third reserved send took the last slot: a -2 on it is the quota.
+    expect(await q.looksExhausted("a", "u")).toBe(true);
+    expect(await q.reserve("a", "u")).toEqual({ ok: false });
     // The poller may already have recorded the same token: recording it again must not reset the count.
-    q.recordInbound("a", "u", "t1", 2);
-    expect(q.used("a", "u")).toBe(2);
-    q.recordInbound("a", "u", "t2", 3);
-    expect(q.used("a", "u")).toBe(0);
-    expect(q.token("a", "u")).toBe("t2");
+    await q.recordInbound("a", "u", "t1", 2);
+    expect(await q.used("a", "u")).toBe(3);
+    await q.recordInbound("a", "u", "t2", 3);
+    expect(await q.used("a", "u")).toBe(0);
+    expect(await q.token("a", "u")).toBe("t2");
   });
 
-  it("lets progress through only while it leaves room for the reply and its note", () => {
-    const q = new SendQuota(store, { quotaPerToken: 4, progressReserve: 2 });
-    q.recordInbound("a", "u", "t", 1);
-    expect(q.allowsProgress("a", "u")).toBe(true);
-    q.countSend("a", "u");
-    expect(q.allowsProgress("a", "u")).toBe(true);
-    q.countSend("a", "u");
-    expect(q.allowsProgress("a", "u")).toBe(false);
+  it("gives a slot back on the token it was taken on, not on a newer one", async () => {
+    const q = new SendQuota(asyncStore(store), { quotaPerToken: 3 });
+    await q.recordInbound("a", "u", "t1", 1);
+    const first = await q.reserve("a", "u");
+    await q.refund("a", "u", first);
+    expect(await q.used("a", "u")).toBe(0);
+    const second = await q.reserve("a", "u");
+    await q.recordInbound("a", "u", "t2", 2);
+    await q.reserve("a", "u");
+    await q.refund("a", "u", second);
+    expect(await q.used("a", "u")).toBe(1);
+    // No token: a proactive send has nothing to count against, and nothing to give back.
+    expect(await q.reserve("a", "nobody")).toEqual({ ok: true });
   });
 
-  it("releases the outbox oldest first with the new token, keeping client_ids", () => {
-    const q = new SendQuota(store);
+  it("lets progress through only while it leaves room for the reply and its note", async () => {
+    const q = new SendQuota(asyncStore(store), { quotaPerToken: 4, progressReserve: 2 });
+    await q.recordInbound("a", "u", "t", 1);
+    expect(await q.allowsProgress("a", "u")).toBe(true);
+    await q.reserve("a", "u");
+    expect(await q.allowsProgress("a", "u")).toBe(true);
+    await q.reserve("a", "u");
+    expect(await q.allowsProgress("a", "u")).toBe(false);
+  });
+
+  it("releases the outbox oldest first with the new token, keeping client_ids", async () => {
+    const q = new SendQuota(asyncStore(store));
     const rows = store.outbound.enqueue(
       [0, 1, 2].map((seq) => ({
         accountId: "a",
@@ -82,18 +102,19 @@ describe("SendQuota over the SQLite store", () => {
       1,
     );
     for (const r of rows) store.outbound.defer(r.id, "quota");
-    expect(q.backlog("a", "u")).toBe(3);
-    const released = q.onInbound("a", "u", "fresh", 5);
+    expect(await q.backlog("a", "u")).toBe(3);
+    await q.recordInbound("a", "u", "fresh", 5);
+    const released = await q.release("a", "u");
     expect(released.map((m) => m.clientId)).toEqual(["c0", "c1", "c2"]);
     expect(store.outbound.pending("a").map((m) => [m.clientId, m.contextToken])).toEqual([
       ["c0", "fresh"],
       ["c1", "fresh"],
       ["c2", "fresh"],
     ]);
-    expect(q.backlog("a", "u")).toBe(0);
+    expect(await q.backlog("a", "u")).toBe(0);
   });
 
   it("rejects a quota below one", () => {
-    expect(() => new SendQuota(store, { quotaPerToken: 0 })).toThrow(RangeError);
+    expect(() => new SendQuota(asyncStore(store), { quotaPerToken: 0 })).toThrow(RangeError);
   });
 });

@@ -5,12 +5,8 @@
  * writes again, when a fresh token re-arms it.
  */
 import { type Lang, systemLanguage } from "../../shared/i18n.js";
-import type {
-  ContextTokenRecord,
-  ContextTokenStore,
-  OutboundMessage,
-  OutboundStore,
-} from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { ContextTokenRecord, OutboundMessage } from "../../store/types.js";
 import { gatewayWords } from "../texts.js";
 
 export const DEFAULT_QUOTA_PER_TOKEN = 10;
@@ -51,13 +47,13 @@ export function continueNote(waiting: number, lang: Lang = systemLanguage()): st
  * (the bot cannot write to them at all). The one formula behind `/status`, `wxagent status`, the
  * admin UI and the send answers.
  */
-export function sendsLeft(
-  tokens: Pick<ContextTokenStore, "get">,
+export async function sendsLeft(
+  tokens: Pick<AsyncStore["contextTokens"], "get">,
   quotaPerToken: number,
   accountId: string,
   userId: string,
-): number | undefined {
-  return sendsLeftOn(tokens.get(accountId, userId), quotaPerToken);
+): Promise<number | undefined> {
+  return sendsLeftOn(await tokens.get(accountId, userId), quotaPerToken);
 }
 
 /** `sendsLeft` on a token already read (the async store's callers read it themselves). */
@@ -73,12 +69,18 @@ export interface QuotaOptions {
   progressReserve?: number;
 }
 
+/** The tables the quota counts in (either store, through the async interface). */
+export type QuotaTables = Pick<AsyncStore, "contextTokens" | "outbound">;
+
+/** A slot taken for one send: `token` is what it was counted on (give it back with `refund`). */
+export type Reservation = { ok: true; token?: string } | { ok: false };
+
 export class SendQuota {
   readonly quotaPerToken: number;
   readonly progressReserve: number;
 
   constructor(
-    private readonly store: { contextTokens: ContextTokenStore; outbound: OutboundStore },
+    private readonly store: QuotaTables,
     options: QuotaOptions = {},
   ) {
     this.quotaPerToken = options.quotaPerToken ?? DEFAULT_QUOTA_PER_TOKEN;
@@ -89,76 +91,87 @@ export class SendQuota {
   }
 
   /** Sends already made with the contact's current token (0 when there is none: a proactive send). */
-  used(accountId: string, userId: string): number {
-    return this.store.contextTokens.get(accountId, userId)?.sendCount ?? 0;
+  async used(accountId: string, userId: string): Promise<number> {
+    return (await this.store.contextTokens.get(accountId, userId))?.sendCount ?? 0;
   }
 
-  remaining(accountId: string, userId: string): number {
-    return sendsLeft(this.store.contextTokens, this.quotaPerToken, accountId, userId) ?? this.quotaPerToken;
+  async remaining(accountId: string, userId: string): Promise<number> {
+    return (
+      sendsLeftOn(await this.store.contextTokens.get(accountId, userId), this.quotaPerToken) ??
+      this.quotaPerToken
+    );
   }
 
   /** The contact's latest context token: sends always use the freshest one. */
-  token(accountId: string, userId: string): string | undefined {
-    return this.store.contextTokens.get(accountId, userId)?.token;
+  async token(accountId: string, userId: string): Promise<string | undefined> {
+    return (await this.store.contextTokens.get(accountId, userId))?.token;
   }
 
-  plan(accountId: string, userId: string, pendingCount: number): QuotaPlan {
-    return planQuota(this.used(accountId, userId), pendingCount, this.quotaPerToken);
+  async plan(accountId: string, userId: string, pendingCount: number): Promise<QuotaPlan> {
+    return planQuota(await this.used(accountId, userId), pendingCount, this.quotaPerToken);
   }
 
   /** A progress note may go only if it leaves room for the reply and its note. */
-  allowsProgress(accountId: string, userId: string): boolean {
-    return this.remaining(accountId, userId) > this.progressReserve;
-  }
-
-  /** Count one successful send against the current token. */
-  countSend(accountId: string, userId: string): number {
-    return this.store.contextTokens.countSend(accountId, userId);
+  async allowsProgress(accountId: string, userId: string): Promise<boolean> {
+    return (await this.remaining(accountId, userId)) > this.progressReserve;
   }
 
   /**
-   * Does a -2 on the next send look like the quota rather than a burst throttle? True when this send
-   * would take the last slot or beyond: retrying cannot help until the contact writes again.
+   * Take one slot on the contact's current token before a send: one conditional update in the
+   * store, so two processes sending to one contact never spend the same slot (`ok: false`: the
+   * quota is spent). With no token there is nothing to count against (a proactive send).
    */
-  looksExhausted(accountId: string, userId: string): boolean {
-    return this.used(accountId, userId) >= this.quotaPerToken - 1;
+  async reserve(accountId: string, userId: string): Promise<Reservation> {
+    const current = await this.store.contextTokens.get(accountId, userId);
+    if (!current) return { ok: true };
+    const count = await this.store.contextTokens.reserveSend(accountId, userId, this.quotaPerToken);
+    return count === undefined ? { ok: false } : { ok: true, token: current.token };
+  }
+
+  /** Give back a reserved slot whose send did not go out (nothing when a new token came since). */
+  async refund(accountId: string, userId: string, reservation: Reservation): Promise<void> {
+    if (reservation.ok && reservation.token !== undefined)
+      await this.store.contextTokens.refundSend(accountId, userId, reservation.token);
+  }
+
+  /**
+   * Does a -2 on a send holding a reserved slot look like the quota rather than a burst throttle?
+   * True when that send took the last slot or beyond: retrying cannot help until the contact
+   * writes again.
+   */
+  async looksExhausted(accountId: string, userId: string): Promise<boolean> {
+    return (await this.used(accountId, userId)) >= this.quotaPerToken;
   }
 
   /**
    * The contact wrote: record the token unless the store already holds it (the poller usually has,
    * and a second `set` would reset a count the current turn is already using).
    */
-  recordInbound(accountId: string, userId: string, contextToken: string | undefined, atMs: number): void {
+  async recordInbound(
+    accountId: string,
+    userId: string,
+    contextToken: string | undefined,
+    atMs: number,
+  ): Promise<void> {
     if (!contextToken) return;
-    if (this.store.contextTokens.get(accountId, userId)?.token === contextToken) return;
-    this.store.contextTokens.set(accountId, userId, contextToken, atMs);
+    if ((await this.store.contextTokens.get(accountId, userId))?.token === contextToken) return;
+    await this.store.contextTokens.set(accountId, userId, contextToken, atMs);
   }
 
   /** Re-arm the contact's outbox with the current token (client_ids kept); oldest first. */
-  release(accountId: string, userId: string): OutboundMessage[] {
-    const waiting = this.store.outbound.deferred(accountId, userId);
+  async release(accountId: string, userId: string): Promise<OutboundMessage[]> {
+    const waiting = await this.store.outbound.deferred(accountId, userId);
     if (waiting.length === 0) return [];
-    const token = this.token(accountId, userId);
-    this.store.outbound.release(
+    const token = await this.token(accountId, userId);
+    await this.store.outbound.release(
       waiting.map((m) => m.id),
       token,
     );
     return waiting.map((m) => ({ ...m, state: "pending", contextToken: token, lastError: undefined }));
   }
 
-  /** `recordInbound` then `release`: the deferred bubbles to send after the contact's new message. */
-  onInbound(
-    accountId: string,
-    userId: string,
-    contextToken: string | undefined,
-    atMs: number,
-  ): OutboundMessage[] {
-    this.recordInbound(accountId, userId, contextToken, atMs);
-    return this.release(accountId, userId);
-  }
-
   /** Bubbles waiting in the contact's outbox. */
-  backlog(accountId: string, userId: string): number {
-    return this.store.outbound.deferred(accountId, userId).length;
+  async backlog(accountId: string, userId: string): Promise<number> {
+    return (await this.store.outbound.deferred(accountId, userId)).length;
   }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { asyncStore } from "../../store/async.js";
 import { openStore } from "../../store/sqlite.js";
 import { createDelivery } from "./delivery.js";
 import { createRecordingTransport } from "./testing.js";
@@ -32,7 +33,11 @@ it("after a crash, a new instance resumes pending bubbles with their client_ids 
           )
         : undefined,
   });
-  const delivery1 = createDelivery({ store: store1, transport: transport1, limits: { chunkChars: 12 } });
+  const delivery1 = createDelivery({
+    store: asyncStore(store1),
+    transport: transport1,
+    limits: { chunkChars: 12 },
+  });
   const text = ["part one", "part two", "part three", "part four"].join("\n\n");
   const first = delivery1.deliverReply({ accountId: ACC, toUserId: "alice", text }, dying.signal);
   await vi.advanceTimersByTimeAsync(1_000);
@@ -45,7 +50,11 @@ it("after a crash, a new instance resumes pending bubbles with their client_ids 
 
   const store2 = openStore(file);
   const transport2 = createRecordingTransport();
-  const delivery2 = createDelivery({ store: store2, transport: transport2, limits: { chunkChars: 12 } });
+  const delivery2 = createDelivery({
+    store: asyncStore(store2),
+    transport: transport2,
+    limits: { chunkChars: 12 },
+  });
   const live = new AbortController();
   const resumed = delivery2.resumePending(ACC, live.signal);
   // A second resume while the first runs finds nothing of its own to send.

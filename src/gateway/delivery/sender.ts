@@ -5,10 +5,12 @@
  * penalty from about an hour to many (docs/protocol.md §8.2.2). Every wait is abortable.
  */
 import { sequentialize } from "../../shared/sequentialize.js";
-import type { OutboundMessage, OutboundStore } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { OutboundMessage } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import { TransportError } from "../transport-error.js";
 import type { Clock } from "./clock.js";
+import type { Reservation } from "./quota.js";
 import { classifySendError, describeSendError, type OutboundTransport } from "./transport.js";
 
 export const DEFAULT_SPACING_MS = 1000;
@@ -46,7 +48,7 @@ export class KeyedQueue {
 
 export interface SenderOptions {
   transportFor(accountId: string): OutboundTransport;
-  outbound: OutboundStore;
+  outbound: Pick<AsyncStore["outbound"], "bumpAttempt" | "markFailed" | "markSent">;
   /** `Store.durable`: a bubble leaves only once its record is committed. */
   durable(): Promise<void>;
   clock: Clock;
@@ -55,11 +57,15 @@ export interface SenderOptions {
   retryDelaysMs: readonly number[];
   throttleDelaysMs: readonly number[];
   /** The token to send with (the contact's freshest one, else the bubble's own). */
-  tokenFor(bubble: OutboundMessage): string | undefined;
-  /** True when a -2 now would be the per-token quota, not a burst throttle. */
-  looksExhausted(bubble: OutboundMessage): boolean;
-  /** Called once per successful send (counts it against the quota). */
-  onSent(bubble: OutboundMessage): void;
+  tokenFor(bubble: OutboundMessage): Promise<string | undefined>;
+  /** True when a -2 now (with this bubble's slot reserved) would be the per-token quota, not a burst throttle. */
+  looksExhausted(bubble: OutboundMessage): Promise<boolean>;
+  /** Take the bubble's slot of the quota before its first attempt (`ok: false`: spent, by any process). */
+  reserve(bubble: OutboundMessage): Promise<Reservation>;
+  /** Give the slot back: the bubble was not sent after all. */
+  refund(bubble: OutboundMessage, reservation: Reservation): Promise<void>;
+  /** See DeliveryOptions.mayAct: false leaves the bubble pending (status `aborted`). */
+  mayAct?(accountId: string): boolean;
 }
 
 /** The platform's own hint of a throttle's length, when its bridge knows one (iLink gives none). */
@@ -75,8 +81,28 @@ export class BubbleSender {
 
   constructor(private readonly o: SenderOptions) {}
 
-  /** Send one bubble that is already recorded; the stored clientId is reused on every attempt. */
+  /**
+   * Send one bubble that is already recorded; the stored clientId is reused on every attempt. Its
+   * slot of the quota is reserved first and given back unless it is sent.
+   */
   async send(bubble: OutboundMessage, signal: AbortSignal): Promise<SendOutcome> {
+    if (!this.#mayAct(bubble)) return { status: "aborted" };
+    const reservation = await this.o.reserve(bubble);
+    if (!reservation.ok) {
+      return { status: "throttled", error: "send quota for this context token is spent" };
+    }
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.#send(bubble, signal);
+    } catch (err) {
+      await this.o.refund(bubble, reservation).catch(() => {});
+      throw err;
+    }
+    if (outcome.status !== "sent") await this.o.refund(bubble, reservation);
+    return outcome;
+  }
+
+  async #send(bubble: OutboundMessage, signal: AbortSignal): Promise<SendOutcome> {
     const { outbound, clock, logger } = this.o;
     const key = contactKey(bubble.accountId, bubble.toUserId);
     // Only failures log: the child logger is built on the first one, not for every bubble sent.
@@ -97,6 +123,7 @@ export class BubbleSender {
         return { status: "aborted" };
       }
       let messageId: string | undefined;
+      if (!this.#mayAct(bubble)) return { status: "aborted" };
       try {
         messageId = await this.#attempt(bubble, signal);
       } catch (err) {
@@ -104,13 +131,13 @@ export class BubbleSender {
         const kind = classifySendError(err, signal);
         const error = describeSendError(err);
         if (kind === "aborted") return { status: "aborted" };
-        outbound.bumpAttempt(bubble.id, error);
+        await outbound.bumpAttempt(bubble.id, error);
         if (kind === "session-expired") {
           log().error({ error }, "send stopped: session expired; the bubble stays pending until re-login");
           return { status: "session-expired", error };
         }
         if (kind === "throttled") {
-          if (this.o.looksExhausted(bubble)) {
+          if (await this.o.looksExhausted(bubble)) {
             log().warn(
               { error },
               "send quota for this context token is spent; deferring until the contact writes",
@@ -139,17 +166,31 @@ export class BubbleSender {
             continue;
           }
         }
-        outbound.markFailed(bubble.id, error);
+        await outbound.markFailed(bubble.id, error);
         log().error({ error, kind }, "send failed; bubble marked failed");
         return { status: "failed", error };
       }
       const now = clock.now();
       this.#lastSendAtMs.set(key, now);
       this.#accountThrottleLevel.delete(bubble.accountId);
-      outbound.markSent(bubble.id, now, messageId);
-      this.o.onSent(bubble);
+      try {
+        await outbound.markSent(bubble.id, now, messageId);
+      } catch (err) {
+        // It went out: its slot stays spent. Unrecorded, it stays pending and a resume sends it
+        // again with the same client_id.
+        log().error({ err: describeSendError(err) }, "sent, but recording it failed");
+      }
       return messageId === undefined ? { status: "sent" } : { status: "sent", messageId };
     }
+  }
+
+  #mayAct(bubble: OutboundMessage): boolean {
+    if (!this.o.mayAct || this.o.mayAct(bubble.accountId)) return true;
+    this.o.logger.info(
+      { accountId: bubble.accountId, outboundId: bubble.id },
+      "lease not held: the bubble stays pending for the account's next holder",
+    );
+    return false;
   }
 
   async #attempt(bubble: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
@@ -159,7 +200,7 @@ export class BubbleSender {
     const transport = this.o.transportFor(bubble.accountId);
     const base = {
       to: bubble.toUserId,
-      contextToken: this.o.tokenFor(bubble),
+      contextToken: await this.o.tokenFor(bubble),
       clientId: bubble.clientId,
       signal,
     };

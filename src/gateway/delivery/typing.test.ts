@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { asyncStore } from "../../store/async.js";
 import { openStore } from "../../store/sqlite.js";
 import { createLogger } from "../../util/logger.js";
 import { createDelivery } from "./delivery.js";
@@ -67,7 +68,7 @@ describe("TypingController", () => {
     store.contextTokens.set("acc", "u", "tok", T0);
     const t = createRecordingTransport();
     const delivery = createDelivery({
-      store,
+      store: asyncStore(store),
       transport: t,
       limits: { typingStartAfterMs: 2_000, typingRefreshMs: 4_000 },
     });

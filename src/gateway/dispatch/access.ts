@@ -20,7 +20,7 @@ export interface AccessCheck {
     text?: string | undefined;
     /** The message answers an open question: it is not counted against rate limits. */
     answer?: boolean | undefined;
-  }): AccessVerdictLike;
+  }): AccessVerdictLike | Promise<AccessVerdictLike>;
 }
 
 export type AccessVerdictLike =
@@ -31,16 +31,16 @@ export type Admission =
   | { allowed: true /** The agent's text when the policy changed it, else null. */; text: string | null }
   | { allowed: false; reason: string; reply?: string };
 
-export function admit(
+export async function admit(
   policy: AccessCheck,
   message: InboundMessage,
   text: string | undefined,
   log: Logger,
   answer = false,
-): Admission {
+): Promise<Admission> {
   let verdict: AccessVerdictLike;
   try {
-    verdict = policy.check({
+    verdict = await policy.check({
       accountId: message.accountId,
       fromUserId: message.fromUserId,
       groupId: message.groupId,
@@ -74,9 +74,9 @@ export function accessStep(o: AccessStepOptions): Step<Arrival, Admitted> {
     const { message, text, key } = ctx;
     // An answer to an open question is not a new request: it does not count against rate limits.
     const answer = text !== undefined && !ctx.replay && o.isAnswer(key, message.fromUserId, text);
-    const outcome = admit(policy, message, text, o.logger, answer);
+    const outcome = await admit(policy, message, text, o.logger, answer);
     if (!outcome.allowed) {
-      o.notices.finish(message, "refused", outcome.reason);
+      await o.notices.finish(message, "refused", outcome.reason);
       if (outcome.reply) void o.notices.sendQuiet(message, outcome.reply);
       return;
     }

@@ -4,9 +4,10 @@
  * an answer); `/help` and `/status` after them (`infoStep`). `/new` is a queued reset job
  * (reset.ts). Parsing and the fixed texts are in ../commands.ts.
  */
-import type { Agent } from "../../agent/types.js";
+import type { Agent, Contact } from "../../agent/types.js";
 import { MessageItemType } from "../../ilink/wire.js";
-import type { InboundMessage, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { InboundMessage } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import { errText } from "../../util/logger.js";
 import { commandArg, parseCommand, statusText, type UnlockHook, unlockAnswer } from "../commands.js";
@@ -21,7 +22,7 @@ import type { Notices } from "./notices.js";
 import { TurnAborted } from "./turn-parts.js";
 
 export interface CommandsStepOptions {
-  store: Pick<Store, "accounts" | "inbound" | "contextTokens" | "outbound">;
+  store: Pick<AsyncStore, "accounts" | "inbound" | "contextTokens" | "outbound">;
   agent: Pick<Agent, "commands">;
   delivery: Pick<DeliveryPort, "sendNotice">;
   /** `/unlock <passphrase>` and `/lock`; without it both answer that unlocking is not enabled. */
@@ -64,14 +65,14 @@ export class CommandsStep {
    * `/stop`: abort the conversation's running turn, if any. In a group only the member whose turn
    * it is, or the owner, may stop it: another member's `/stop` is refused and the turn goes on.
    */
-  #stop(key: string, message: InboundMessage): void {
+  async #stop(key: string, message: InboundMessage): Promise<void> {
     const { notices } = this.#o;
     const running = this.#o.turns.get(key);
     if (
       running &&
       !running.abort.signal.aborted &&
       running.message.fromUserId !== message.fromUserId &&
-      !this.#contact(message).isOwner
+      !(await this.#contact(message)).isOwner
     ) {
       this.#o.logger.info(
         { inboundId: message.id, from: message.fromUserId, turnOf: running.message.fromUserId },
@@ -89,14 +90,14 @@ export class CommandsStep {
   }
 
   /** Who wrote `message`, with the account's language. */
-  #contact(message: InboundMessage) {
+  #contact(message: InboundMessage): Promise<Contact> {
     return contactOf(this.#o.store, message, this.#o.notices.lang(message));
   }
 
   /** `/unlock …` and `/lock`. The argument (a passphrase) is never logged, stored as a reason or echoed. */
-  #unlock(message: InboundMessage, command: "unlock" | "lock", arg: string): void {
+  async #unlock(message: InboundMessage, command: "unlock" | "lock", arg: string): Promise<void> {
     const { notices, logger: log } = this.#o;
-    const contact = this.#contact(message);
+    const contact = await this.#contact(message);
     if (command === "unlock" && arg === REDACTED_UNLOCK.slice("/unlock ".length)) {
       // Replayed from the store after a restart: the passphrase was never written, so ask again.
       notices.notice(message, notices.words(message).unlockReplayed);
@@ -105,7 +106,7 @@ export class CommandsStep {
     if (command === "unlock" && arg.trim()) {
       // The passphrase must not stay in the history, the admin UI or a backup of the database.
       try {
-        this.#o.store.inbound.replaceItems(message.id, [
+        await this.#o.store.inbound.replaceItems(message.id, [
           { type: MessageItemType.TEXT, text_item: { text: "/unlock [redacted]" } },
         ]);
       } catch (err) {
@@ -117,20 +118,23 @@ export class CommandsStep {
         log.error({ err: errText(err), inboundId: message.id }, `/${command} failed`);
         return { reply: notices.words(message).commandFailed({ command }) };
       })
-      .then(({ reply, ownerNotice }) => {
+      .then(async ({ reply, ownerNotice }) => {
         log.info({ inboundId: message.id, from: message.fromUserId }, `/${command} answered`);
         notices.notice(message, reply);
-        if (ownerNotice) this.#tellOwner(message, ownerNotice);
-      });
+        if (ownerNotice) await this.#tellOwner(message, ownerNotice);
+      })
+      .catch((err: unknown) =>
+        log.error({ err: errText(err), inboundId: message.id }, "could not tell the owner"),
+      );
   }
 
   /**
    * A warning for the owner (an `/unlock` lockout): logged, and sent to the owner's chat; the
    * delivery sends it when the owner's send window allows (at once, or after they next write).
    */
-  #tellOwner(message: InboundMessage, text: string): void {
+  async #tellOwner(message: InboundMessage, text: string): Promise<void> {
     const log = this.#o.logger;
-    const owner = this.#o.store.accounts.get(message.accountId)?.ownerUserId;
+    const owner = (await this.#o.store.accounts.get(message.accountId))?.ownerUserId;
     log.warn({ accountId: message.accountId, from: message.fromUserId }, text);
     if (!owner || owner === message.fromUserId) return;
     void this.#o.delivery.sendNotice(message, text, { toUserId: owner }).catch((err: unknown) => {
@@ -139,8 +143,8 @@ export class CommandsStep {
   }
 
   /** `/help`: the fixed list of commands, then the agent's own (an ACP agent's available commands). */
-  #help(message: InboundMessage): void {
-    const own = this.#o.agent.commands?.(this.#contact(message)) ?? [];
+  async #help(message: InboundMessage): Promise<void> {
+    const own = this.#o.agent.commands?.(await this.#contact(message)) ?? [];
     const lines = own
       .slice(0, 30)
       .map((c) => `/${c.name.slice(0, 40)}: ${c.description.replace(/\s+/g, " ").slice(0, 120)}`);
@@ -152,15 +156,15 @@ export class CommandsStep {
   }
 
   /** `/status`: what runs and waits for this conversation, and what the send quota leaves. */
-  #status(key: string, message: InboundMessage): void {
+  async #status(key: string, message: InboundMessage): Promise<void> {
     const { store, sendQuota: quota } = this.#o;
     const text = statusText(
       {
         running: this.#o.turns.has(key),
         queued: this.#o.queuedFor(key),
-        sendsLeft: sendsLeft(store.contextTokens, quota, message.accountId, message.fromUserId),
+        sendsLeft: await sendsLeft(store.contextTokens, quota, message.accountId, message.fromUserId),
         sendQuota: quota,
-        deferred: store.outbound.deferred(message.accountId, message.fromUserId).length,
+        deferred: (await store.outbound.deferred(message.accountId, message.fromUserId)).length,
       },
       this.#o.notices.words(message),
     );

@@ -1,14 +1,19 @@
 /** The agent's view of who wrote a message. */
 import type { Contact } from "../../agent/types.js";
 import type { Lang } from "../../shared/i18n.js";
-import type { InboundMessage, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { InboundMessage } from "../../store/types.js";
 
 /**
  * The agent's view of who wrote `message` (the account's owner is recorded in the store), with
  * the account's language when known.
  */
-export function contactOf(store: Pick<Store, "accounts">, message: InboundMessage, language?: Lang): Contact {
-  const owner = store.accounts.get(message.accountId)?.ownerUserId;
+export async function contactOf(
+  store: Pick<AsyncStore, "accounts">,
+  message: InboundMessage,
+  language?: Lang,
+): Promise<Contact> {
+  const owner = (await store.accounts.get(message.accountId))?.ownerUserId;
   const contact: Contact = {
     accountId: message.accountId,
     userId: message.fromUserId,

@@ -63,7 +63,7 @@ export interface TurnFrame {
    * Record the end: the inbound row's state, or the scheduled job's. `outcome` (default from
    * `state`) is what the turn-end event says when a step ends the turn itself.
    */
-  finish(state: "done" | "failed", reason?: string, outcome?: TurnOutcome): void;
+  finish(state: "done" | "failed", reason?: string, outcome?: TurnOutcome): Promise<void>;
 }
 
 export interface Framed extends Job {

@@ -4,7 +4,9 @@
  * see it), gets its abort signal and wall-time limit, shows typing, is marked processing, and its
  * end is recorded however the steps after it end: done, failed, stopped, timed out, interrupted.
  */
-import type { InboundMessage, Store } from "../../store/types.js";
+
+import type { AsyncStore } from "../../store/async.js";
+import type { InboundMessage } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import { errText } from "../../util/logger.js";
 import type { DeliveryPort } from "../ports.js";
@@ -27,7 +29,7 @@ export interface RunningTurn {
 export type RunningTurns = Pick<ReadonlyMap<string, Readonly<RunningTurn>>, "get" | "has">;
 
 export interface FrameStepOptions {
-  store: Pick<Store, "inbound" | "outbound">;
+  store: Pick<AsyncStore, "inbound" | "outbound">;
   delivery: Pick<DeliveryPort, "typing">;
   /** Wall-time limit of one turn (none: no limit). */
   turnTimeoutMs: number | undefined;
@@ -74,8 +76,8 @@ export class FrameStep {
     const { message, key, scheduled } = job;
     const ids = { accountId: message.accountId, userId: message.fromUserId, inboundId: message.id };
     // A reply recorded before a crash is not produced again: delivery resumes its pending bubbles.
-    if (!scheduled && store.outbound.forInbound(message.id).length > 0) {
-      this.#o.notices.finish(message, "done", "reply already recorded before a restart");
+    if (!scheduled && (await store.outbound.forInbound(message.id)).length > 0) {
+      await this.#o.notices.finish(message, "done", "reply already recorded before a restart");
       onEvent?.({ type: "turn-end", ...ids, outcome: "skipped" });
       return;
     }
@@ -97,15 +99,15 @@ export class FrameStep {
         running.asking = waiting;
       },
       // A scheduled turn's end is the scheduler's to record; a message's is the inbound row's.
-      finish: (state, reason, ends = state) => {
+      finish: async (state, reason, ends = state) => {
         outcome = ends;
-        if (scheduled) scheduled.end(state, reason);
-        else this.#o.notices.finish(message, state, reason);
+        if (scheduled) await scheduled.end(state, reason);
+        else await this.#o.notices.finish(message, state, reason);
       },
     };
     onEvent?.({ type: "turn-start", ...ids });
     try {
-      if (!scheduled) store.inbound.setState(message.id, "processing");
+      if (!scheduled) await store.inbound.setState(message.id, "processing");
       await next({ ...job, turn });
     } catch (err) {
       outcome = await this.#afterFailure(message, signal, err, scheduled);
@@ -130,24 +132,24 @@ export class FrameStep {
     if (kind === "shutdown") {
       // Left `processing`: unfinished() hands it to the next start.
       log.info({ inboundId: message.id }, "turn interrupted by shutdown; it will be replayed");
-      scheduled?.end("interrupted");
+      await scheduled?.end("interrupted");
       return "interrupted";
     }
     if (kind === "stop") {
-      if (scheduled) scheduled.end("stopped");
-      else notices.finish(message, "done", "stopped by /stop");
+      if (scheduled) await scheduled.end("stopped");
+      else await notices.finish(message, "done", "stopped by /stop");
       return "stopped";
     }
     const why = kind === "timeout" ? "the answer took too long and was stopped" : "the agent failed";
     log.error({ err: errText(err), inboundId: message.id }, `turn failed: ${why}`);
     const recorded = kind === "timeout" ? "turn timeout" : errText(err).slice(0, 500);
     if (scheduled) {
-      scheduled.end("failed", recorded);
+      await scheduled.end("failed", recorded);
       return "failed";
     }
     const w = notices.words(message);
     await notices.sendQuiet(message, kind === "timeout" ? w.turnTimedOut : w.turnFailed);
-    notices.finish(message, "failed", recorded);
+    await notices.finish(message, "failed", recorded);
     return "failed";
   }
 }

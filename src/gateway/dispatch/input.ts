@@ -4,7 +4,8 @@
  * message itself, or from the store when a newer WeChat client quotes by id only.
  */
 import type { AgentInput, QuotedMessage } from "../../agent/types.js";
-import type { InboundMessage, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { InboundMessage } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import { errText } from "../../util/logger.js";
 import { describeContent, withFirstText } from "../inbound.js";
@@ -15,7 +16,7 @@ import type { Framed, WithInput } from "./context.js";
 import type { Notices } from "./notices.js";
 
 export interface InputStepOptions {
-  store: Pick<Store, "accounts"> & QuoteSources;
+  store: Pick<AsyncStore, "accounts"> & QuoteSources;
   /** Longer texts reach the agent cut, with a note. */
   maxTextChars: number;
   /** Where inbound media is saved: a quote naming an earlier picture by id gets its file. */
@@ -26,9 +27,9 @@ export interface InputStepOptions {
 
 export function inputStep(o: InputStepOptions): Step<Framed, WithInput> {
   /** The quoted message from the store (never throws). */
-  const storedQuote = (message: InboundMessage): QuotedMessage | undefined => {
+  const storedQuote = async (message: InboundMessage): Promise<QuotedMessage | undefined> => {
     try {
-      return restoreQuote(o.store, message, o.mediaDir ? { mediaDir: o.mediaDir } : {});
+      return await restoreQuote(o.store, message, o.mediaDir ? { mediaDir: o.mediaDir } : {});
     } catch (err) {
       o.logger.warn({ err: errText(err), inboundId: message.id }, "could not restore the quoted message");
       return undefined;
@@ -44,7 +45,7 @@ export function inputStep(o: InputStepOptions): Step<Framed, WithInput> {
         "inbound message has unsupported items or was cut",
       );
     }
-    const contact = contactOf(o.store, message, o.notices.lang(message));
+    const contact = await contactOf(o.store, message, o.notices.lang(message));
     const input: AgentInput = {
       contact,
       messageId: String(message.id),
@@ -52,7 +53,7 @@ export function inputStep(o: InputStepOptions): Step<Framed, WithInput> {
       media: content.media,
       signal: ctx.turn.signal,
     };
-    const quote = content.quote ?? storedQuote(message);
+    const quote = content.quote ?? (await storedQuote(message));
     if (quote) input.quote = quote;
     return next({ ...ctx, contact, input });
   };

@@ -16,7 +16,7 @@ export interface MediaStepOptions {
 export function mediaStep(o: MediaStepOptions): Step<WithInput> {
   return async (ctx, next) => {
     if ((await o.resolveMedia?.(ctx.message, ctx.input)) === "answered") {
-      ctx.turn.finish("done", "media unusable: the contact was told", "skipped");
+      await ctx.turn.finish("done", "media unusable: the contact was told", "skipped");
       return;
     }
     return next(ctx);

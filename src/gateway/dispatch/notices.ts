@@ -3,7 +3,8 @@
  * message and gateway notices (command answers, refusals, failures), in the account's language.
  */
 import { type Lang, systemLanguage } from "../../shared/i18n.js";
-import type { InboundMessage, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { InboundMessage } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import { errText } from "../../util/logger.js";
 import type { DeliveryPort } from "../ports.js";
@@ -11,7 +12,7 @@ import { type GatewayWords, gatewayWords } from "../texts.js";
 import type { FinishState } from "./options.js";
 
 export interface NoticesOptions {
-  store: Pick<Store, "inbound">;
+  store: Pick<AsyncStore, "inbound">;
   delivery: Pick<DeliveryPort, "sendNotice">;
   /** The language an account speaks to its contacts in (default: the system's). */
   languageFor?: ((accountId: string) => Lang) | undefined;
@@ -50,9 +51,9 @@ export class Notices {
   }
 
   /** Record the message's final state; a store failure is logged, never thrown. */
-  finish(message: InboundMessage, state: FinishState, reason?: string): void {
+  async finish(message: InboundMessage, state: FinishState, reason?: string): Promise<void> {
     try {
-      this.#o.store.inbound.setState(message.id, state, reason);
+      await this.#o.store.inbound.setState(message.id, state, reason);
     } catch (err) {
       this.#o.logger.error(
         { err: errText(err), inboundId: message.id },

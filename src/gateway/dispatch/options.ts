@@ -4,7 +4,8 @@
  */
 import type { Agent, AgentInput, Contact, ScheduleIO } from "../../agent/types.js";
 import type { Lang } from "../../shared/i18n.js";
-import type { InboundMessage, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { InboundMessage } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import type { UnlockHook } from "../commands.js";
 import type { MediaLimits } from "../media/index.js";
@@ -12,7 +13,7 @@ import type { DeliveryPort } from "../ports.js";
 import type { AccessCheck } from "./access.js";
 
 export interface DispatchOptions {
-  store: Store;
+  store: AsyncStore;
   agent: Agent;
   delivery: DeliveryPort;
   /** Agent turns running at once across all conversations (default 4). */

@@ -42,7 +42,8 @@ export class PendingAsksStep {
     const { notices } = this.#o;
     const offer = this.asks.offer(key, message.fromUserId, text);
     if (offer.kind === "answered") {
-      notices.finish(message, "done", `answer to question #${offer.number}`);
+      // Never rejects (a store failure is logged).
+      void notices.finish(message, "done", `answer to question #${offer.number}`);
       return true;
     }
     if (offer.kind === "released") {

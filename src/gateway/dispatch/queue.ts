@@ -44,7 +44,7 @@ export class QueueStep {
     const { message, key } = ctx;
     if (message.items.length === 0) {
       this.#o.logger.warn({ inboundId: message.id, from: message.fromUserId }, "empty message ignored");
-      this.#o.notices.finish(message, "refused", "empty message");
+      await this.#o.notices.finish(message, "refused", "empty message");
       return;
     }
     const max = this.#o.maxQueuedPerContact;
@@ -102,7 +102,8 @@ export class QueueStep {
       { from: message.fromUserId, inboundId: message.id, max },
       "contact flooding: message refused",
     );
-    notices.finish(message, "refused", `flood: ${max} messages already queued`);
+    // Never rejects (a store failure is logged); the flood answer need not wait for it.
+    void notices.finish(message, "refused", `flood: ${max} messages already queued`);
     if (this.#flooded.has(key)) return;
     this.#flooded.add(key);
     void notices.sendQuiet(message, notices.words(message).flood({ max }));

@@ -3,7 +3,9 @@
  * and files, only when the preset allows `send_file`; a long reply as a `.md`), then delivered:
  * a message's through delivery (its row done), a scheduled prompt's through its own hooks.
  */
+
 import type { Agent, AgentReply, Contact } from "../../agent/types.js";
+import { isStoreError } from "../../store/errors.js";
 import type { InboundMessage } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import { errText } from "../../util/logger.js";
@@ -30,12 +32,16 @@ export interface ReplyStepOptions {
 
 export function replyStep(o: ReplyStepOptions): Step<Answered, never> {
   /** Files named by the reply checked against the contact's workspace; a long text becomes a `.md`. */
-  const prepare = (message: InboundMessage, contact: Contact, reply: AgentReply): Promise<AgentReply> => {
-    if (!o.workspaceDirFor) return Promise.resolve(reply);
+  const prepare = async (
+    message: InboundMessage,
+    contact: Contact,
+    reply: AgentReply,
+  ): Promise<AgentReply> => {
+    if (!o.workspaceDirFor) return reply;
     const options = {
       workspaceDir: o.workspaceDirFor(contact),
       // `<<FILE:…>>` obeys the preset: only a contact allowed send_file gets files with a reply.
-      allowFiles: (o.agent.sendFilePermission?.(contact) ?? "allow") === "allow",
+      allowFiles: ((await o.agent.sendFilePermission?.(contact)) ?? "allow") === "allow",
       limits: o.mediaLimits,
       maxBubbles: o.maxReplyBubbles,
       chunkChars: o.chunkChars,
@@ -53,12 +59,21 @@ export function replyStep(o: ReplyStepOptions): Step<Answered, never> {
       if (scheduled) await scheduled.deliver(reply);
       else {
         await o.delivery.deliverReply(message, reply);
-        turn.finish("done");
+        await turn.finish("done");
       }
     } catch (err) {
+      if (isStoreError(err, "LEASE_LOST")) {
+        // The account moved to another node while this turn ran: that node replays the message
+        // and answers it; its state is that node's to record.
+        o.logger.info(
+          { inboundId: message.id },
+          "lease lost during the turn: the reply is left to the new holder",
+        );
+        return;
+      }
       // The reply could not even be recorded: a notice would fail the same way.
       o.logger.error({ err: errText(err), inboundId: message.id }, "delivering the reply failed");
-      turn.finish("failed", `delivery failed: ${errText(err).slice(0, 300)}`);
+      await turn.finish("failed", `delivery failed: ${errText(err).slice(0, 300)}`);
     }
   };
 }

@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import type { Agent, AgentIO, Contact, ScheduleIO } from "../../agent/types.js";
-import type { InboundMessage, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { InboundMessage } from "../../store/types.js";
 import type { Logger } from "../../util/logger.js";
 import { askInChat } from "../ask-chat.js";
 import type { AskRegistry } from "../asks.js";
@@ -14,7 +15,6 @@ import type { MediaLimits } from "../media/index.js";
 import type { DeliveryPort } from "../ports.js";
 import { checkedOutboundPath } from "../reply-media.js";
 import type { Step } from "./compose.js";
-import { contactOf } from "./contact.js";
 import type { Answered, TurnFrame, WithInput } from "./context.js";
 import type { Notices } from "./notices.js";
 import { ProgressNotes } from "./turn-parts.js";
@@ -23,7 +23,7 @@ import { ProgressNotes } from "./turn-parts.js";
 const TURN_ENDED = new Error("the turn ended");
 
 export interface TurnStepOptions {
-  store: Pick<Store, "accounts">;
+  store: Pick<AsyncStore, "accounts">;
   agent: Pick<Agent, "run" | "sendFilePermission">;
   delivery: Pick<DeliveryPort, "progress" | "sendFile" | "sendNotice" | "sendQuestion">;
   /** The open questions (the pending-asks step's). */
@@ -85,7 +85,7 @@ export class TurnStep {
 
   async #sendFile(message: InboundMessage, contact: Contact, path: string, caption?: string): Promise<void> {
     const { workspaceDirFor, mediaLimits, delivery, agent } = this.#o;
-    if (agent.sendFilePermission?.(contact) === "deny") {
+    if ((await agent.sendFilePermission?.(contact)) === "deny") {
       throw new Error("sending files is not allowed for this contact");
     }
     if (!workspaceDirFor) return delivery.sendFile(message, path, caption);
@@ -104,7 +104,7 @@ export class TurnStep {
     return {
       progress: (text) => progress.add(text),
       sendFile: (path, caption) => this.#sendFile(message, contact, path, caption),
-      ...(o.scheduleFor ? { schedule: o.scheduleFor(contactOf(o.store, message)) } : {}),
+      ...(o.scheduleFor ? { schedule: o.scheduleFor(contact) } : {}),
       ask: (question, options = {}) =>
         askInChat(question, options, {
           message,
@@ -114,7 +114,7 @@ export class TurnStep {
           ...(o.mediaDir ? { fileDir: join(o.mediaDir, "questions") } : {}),
           delivery: o.delivery,
           lang: o.notices.lang(message),
-          ownerOf: (accountId) => o.store.accounts.get(accountId)?.ownerUserId,
+          ownerOf: async (accountId) => (await o.store.accounts.get(accountId))?.ownerUserId,
           defaultTimeoutMs: o.askTimeoutMs,
           onWaiting: (waiting) => turn.setAsking(waiting),
           logger: o.logger,

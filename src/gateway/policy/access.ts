@@ -1,10 +1,15 @@
 /**
- * The access policy: one synchronous `check` per inbound message, called by dispatch before
- * anything else (slash commands included, so nobody unknown can run `/status`; see the official
- * client's trap in docs/protocol.md §19.21). A refusal never reaches the agent; it carries a stable
+ * The access policy: one `check` per inbound message, called by dispatch before anything else
+ * (slash commands included, so nobody unknown can run `/status`; see the official client's trap
+ * in docs/protocol.md §19.21). A refusal never reaches the agent; it carries a stable
  * `code`, a human `reason` (logged, and stored on the inbound row) and, at most once per spell,
  * a `reply` for the gateway to send (a pairing code, a rate-limit notice). Everything else about
  * a refusal is silence, so a stranger cannot make the bot spend its send quota.
+ *
+ * `check` reads (and for pairing writes) the store, so it is async; the checks of one account run
+ * one at a time, in the order they were called, as when `check` was synchronous: two messages of
+ * one stranger cannot both be sent a first code, the cap on open pairing requests holds, and the
+ * rate limits count messages in arrival order.
  *
  * Order: group gate → blocked → owner → DM policy (pairing) → addressing → rate limits.
  * The owner (Account.ownerUserId) is always allowed to write directly, whatever the policy and
@@ -15,7 +20,7 @@
  */
 
 import { messageOf } from "../../shared/wx-error.js";
-import type { Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
 import { createLogger, type Logger } from "../../util/logger.js";
 import { gatewayWords } from "../texts.js";
 import { detectAddress } from "./mention.js";
@@ -83,7 +88,7 @@ export type AccessVerdict =
 export type PairingRequestEvent = PairingRequest & { reminder: boolean };
 
 export interface AccessPolicyOptions {
-  store: Pick<Store, "accounts" | "contacts" | "transaction">;
+  store: Pick<AsyncStore, "accounts" | "contacts" | "transaction">;
   /** The effective profile of an account (see `profileResolver`). */
   profileFor: (accountId: string) => ResolvedProfile;
   /** Milliseconds since the epoch (default `Date.now`); tests pass a fake. */
@@ -99,7 +104,8 @@ export interface AccessPolicyOptions {
 }
 
 export interface AccessPolicy {
-  check(msg: AccessRequest): AccessVerdict;
+  /** Resolves with the verdict; rejects when the store or the profile lookup fails (dispatch refuses). */
+  check(msg: AccessRequest): Promise<AccessVerdict>;
 }
 
 type Refusal = Extract<AccessVerdict, { verdict: "refuse" }>;
@@ -112,6 +118,22 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
   const maxPending = options.maxPendingPerAccount ?? 10;
   const limiter = new SlidingWindowLimiter();
   const notices = new NoticeGate();
+  /** Per account: the end of its last check (never rejects), which the next check waits for. */
+  const lanes = new Map<string, Promise<void>>();
+
+  const inLane = <T>(accountId: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (lanes.get(accountId) ?? Promise.resolve()).then(fn);
+    const done = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    lanes.set(accountId, done);
+    // The last check of an account forgets its lane (no map entry per account ever seen).
+    void done.then(() => {
+      if (lanes.get(accountId) === done) lanes.delete(accountId);
+    });
+    return run;
+  };
 
   const refuse = (msg: AccessRequest, code: RefusalCode, reason: string, reply?: string): Refusal => {
     const fields = { accountId: msg.accountId, from: msg.fromUserId, groupId: msg.groupId, code };
@@ -160,8 +182,8 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     return undefined;
   };
 
-  const pairing = (msg: AccessRequest, profile: ResolvedProfile, nowMs: number): Refusal => {
-    const state = contactAccess(store, msg.accountId, msg.fromUserId);
+  const pairing = async (msg: AccessRequest, profile: ResolvedProfile, nowMs: number): Promise<Refusal> => {
+    const state = await contactAccess(store, msg.accountId, msg.fromUserId);
     const step = nextPairingStep(state, nowMs);
     if (step.step === "wait") {
       const why =
@@ -170,9 +192,9 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
           : "pairing pending: codes for this round used up, waiting for the operator";
       return refuse(msg, "pairing-pending", why);
     }
-    if (openPairingCount(store, msg.accountId, nowMs) >= maxPending) {
+    if ((await openPairingCount(store, msg.accountId, nowMs)) >= maxPending) {
       // A full list must not silence newcomers: the oldest open request makes room.
-      const evicted = evictOldestPairing(store, msg.accountId, nowMs);
+      const evicted = await evictOldestPairing(store, msg.accountId, nowMs);
       if (!evicted) {
         return refuse(
           msg,
@@ -186,7 +208,7 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
       );
     }
     const reminder = step.kind === "reminder";
-    const request = issuePairingCode(
+    const request = await issuePairingCode(
       store,
       msg.accountId,
       msg.fromUserId,
@@ -210,19 +232,19 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     return refuse(msg, "pairing-code-sent", `unknown contact: pairing code ${request.code} sent`, reply);
   };
 
-  const checkGroup = (
+  const checkGroup = async (
     msg: AccessRequest & { groupId: string },
     profile: ResolvedProfile,
     isOwner: boolean,
     botName: string | undefined,
     nowMs: number,
-  ): AccessVerdict => {
+  ): Promise<AccessVerdict> => {
     if (profile.groupPolicy === "disabled")
       return refuse(msg, "group-disabled", "group messages are disabled");
     if (profile.groupPolicy === "allowlist" && !profile.groupAllow.includes(msg.groupId)) {
       return refuse(msg, "group-not-allowed", `group ${msg.groupId} is not in groups.allow`);
     }
-    if (!isOwner && contactAccess(store, msg.accountId, msg.fromUserId).access === "blocked") {
+    if (!isOwner && (await contactAccess(store, msg.accountId, msg.fromUserId)).access === "blocked") {
       return refuse(msg, "blocked", "sender is blocked");
     }
     const mentionNames = botName ? [...profile.mentionNames, botName] : profile.mentionNames;
@@ -243,14 +265,14 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     return { verdict: "allow", text: addressed.text, allowedBy: "group", profile };
   };
 
-  const checkDirect = (
+  const checkDirect = async (
     msg: AccessRequest,
     profile: ResolvedProfile,
     isOwner: boolean,
     nowMs: number,
-  ): AccessVerdict => {
+  ): Promise<AccessVerdict> => {
     if (isOwner) return { verdict: "allow", text: msg.text, allowedBy: "owner", profile };
-    const state = contactAccess(store, msg.accountId, msg.fromUserId);
+    const state = await contactAccess(store, msg.accountId, msg.fromUserId);
     if (state.access === "blocked") return refuse(msg, "blocked", "sender is blocked");
     if (profile.dmPolicy === "disabled") {
       return refuse(msg, "dm-disabled", "direct messages are disabled (owner only)");
@@ -270,17 +292,21 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     return { verdict: "allow", text: msg.text, allowedBy, profile };
   };
 
+  const checkNow = async (msg: AccessRequest): Promise<AccessVerdict> => {
+    const nowMs = clock();
+    const profile = profileFor(msg.accountId);
+    const account = await store.accounts.get(msg.accountId);
+    const isOwner =
+      msg.isOwner ?? (account?.ownerUserId !== undefined && account.ownerUserId === msg.fromUserId);
+    if (msg.groupId) {
+      return checkGroup({ ...msg, groupId: msg.groupId }, profile, isOwner, account?.name, nowMs);
+    }
+    return checkDirect(msg, profile, isOwner, nowMs);
+  };
+
   return {
     check(msg) {
-      const nowMs = clock();
-      const profile = profileFor(msg.accountId);
-      const account = store.accounts.get(msg.accountId);
-      const isOwner =
-        msg.isOwner ?? (account?.ownerUserId !== undefined && account.ownerUserId === msg.fromUserId);
-      if (msg.groupId) {
-        return checkGroup({ ...msg, groupId: msg.groupId }, profile, isOwner, account?.name, nowMs);
-      }
-      return checkDirect(msg, profile, isOwner, nowMs);
+      return inLane(msg.accountId, () => checkNow(msg));
     },
   };
 }

@@ -24,6 +24,8 @@ export {
   PAIRING_TTL_MS,
   type PairingDecisionOptions,
   type PairingRequest,
+  pairingRequestsIn,
+  readAccess,
   setContactAccess,
 } from "./pairing.js";
 export {

@@ -12,7 +12,8 @@
  *   accessChangedAtMs    when the operator last allowed or blocked the contact
  */
 import { randomInt } from "node:crypto";
-import type { ContactRecord, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { ContactRecord } from "../../store/types.js";
 import { PolicyError } from "./errors.js";
 
 export type ContactAccess = "allowed" | "pending" | "blocked";
@@ -107,7 +108,7 @@ export function normalizePairingCode(input: string): string {
   return code;
 }
 
-type ContactsOnly = Pick<Store, "contacts" | "transaction">;
+type ContactsOnly = Pick<AsyncStore, "contacts" | "transaction">;
 
 /** A contact waiting for the operator. */
 export interface PairingRequest {
@@ -138,17 +139,21 @@ function toRequest(c: ContactRecord, nowMs: number): PairingRequest | undefined 
   return r;
 }
 
-/** Contacts waiting for approval (expired codes included, flagged), oldest request first. */
-export function listPairingRequests(
-  store: Pick<Store, "contacts">,
-  accountId?: string,
-  nowMs: number = Date.now(),
-): PairingRequest[] {
-  return store.contacts
-    .list(accountId)
+/** The waiting ones among `contacts` (expired codes included, flagged), oldest request first. */
+export function pairingRequestsIn(contacts: readonly ContactRecord[], nowMs: number): PairingRequest[] {
+  return contacts
     .map((c) => toRequest(c, nowMs))
     .filter((r): r is PairingRequest => r !== undefined)
     .sort((a, b) => a.requestedAtMs - b.requestedAtMs);
+}
+
+/** Contacts waiting for approval (expired codes included, flagged), oldest request first. */
+export async function listPairingRequests(
+  store: Pick<AsyncStore, "contacts">,
+  accountId?: string,
+  nowMs: number = Date.now(),
+): Promise<PairingRequest[]> {
+  return pairingRequestsIn(await store.contacts.list(accountId), nowMs);
 }
 
 export interface PairingDecisionOptions {
@@ -157,10 +162,14 @@ export interface PairingDecisionOptions {
   nowMs?: number;
 }
 
-function findRequest(store: ContactsOnly, input: string, options: PairingDecisionOptions): PairingRequest {
+async function findRequest(
+  store: ContactsOnly,
+  input: string,
+  options: PairingDecisionOptions,
+): Promise<PairingRequest> {
   const code = normalizePairingCode(input);
   const nowMs = options.nowMs ?? Date.now();
-  const matches = listPairingRequests(store, options.accountId, nowMs).filter((r) => r.code === code);
+  const matches = (await listPairingRequests(store, options.accountId, nowMs)).filter((r) => r.code === code);
   const [first, second] = matches;
   if (!first) {
     throw new PolicyError(
@@ -180,13 +189,13 @@ function findRequest(store: ContactsOnly, input: string, options: PairingDecisio
 }
 
 /** Approve a waiting contact by its code: it may write from now on. Returns who was approved. */
-export function approvePairing(
+export async function approvePairing(
   store: ContactsOnly,
   code: string,
   options: PairingDecisionOptions = {},
-): PairingRequest {
+): Promise<PairingRequest> {
   const nowMs = options.nowMs ?? Date.now();
-  const request = findRequest(store, code, { ...options, nowMs });
+  const request = await findRequest(store, code, { ...options, nowMs });
   if (request.expired) {
     throw new PolicyError(
       "PAIRING_CODE_EXPIRED",
@@ -194,7 +203,7 @@ export function approvePairing(
         `again, or allow them directly by user id (account ${request.accountId})`,
     );
   }
-  setContactAccess(store, request.accountId, request.userId, "allowed", nowMs);
+  await setContactAccess(store, request.accountId, request.userId, "allowed", nowMs);
   return request;
 }
 
@@ -202,14 +211,14 @@ export function approvePairing(
  * Refuse a waiting contact: it is blocked (no more codes, every message refused silently) until
  * the operator allows it. Expired codes may be denied too.
  */
-export function denyPairing(
+export async function denyPairing(
   store: ContactsOnly,
   code: string,
   options: PairingDecisionOptions = {},
-): PairingRequest {
+): Promise<PairingRequest> {
   const nowMs = options.nowMs ?? Date.now();
-  const request = findRequest(store, code, { ...options, nowMs });
-  setContactAccess(store, request.accountId, request.userId, "blocked", nowMs);
+  const request = await findRequest(store, code, { ...options, nowMs });
+  await setContactAccess(store, request.accountId, request.userId, "blocked", nowMs);
   return request;
 }
 
@@ -217,34 +226,36 @@ export function denyPairing(
  * The operator's direct switch (admin UI, CLI): `allowed`, `blocked`, or `none` (forget: the
  * contact is unknown again and gets a code under `pairing`). Creates the contact if needed.
  */
-export function setContactAccess(
+export async function setContactAccess(
   store: ContactsOnly,
   accountId: string,
   userId: string,
   access: "allowed" | "blocked" | "none",
   nowMs: number = Date.now(),
-): void {
-  store.transaction(() => {
-    const settings = store.contacts.get(accountId, userId)?.settings ?? {};
+): Promise<void> {
+  // Read and write in one transaction: the other keys of `settings` are kept as they are now.
+  await store.transaction(async (tx) => {
+    const settings = (await tx.contacts.get(accountId, userId))?.settings ?? {};
     const next = access === "none" ? {} : { access, accessChangedAtMs: nowMs };
-    store.contacts.update(accountId, userId, { settings: withAccess(settings, next) });
+    await tx.contacts.update(accountId, userId, { settings: withAccess(settings, next) });
   });
 }
 
 /** The access state of one contact (unknown contacts read as `{}`). */
-export function contactAccess(
-  store: Pick<Store, "contacts">,
+export async function contactAccess(
+  store: Pick<AsyncStore, "contacts">,
   accountId: string,
   userId: string,
-): AccessState {
-  return readAccess(store.contacts.get(accountId, userId)?.settings ?? {});
+): Promise<AccessState> {
+  return readAccess((await store.contacts.get(accountId, userId))?.settings ?? {});
 }
 
 /**
  * Record a fresh code for a contact (used by the access policy). `kind: "first"` starts a new
- * round. The code is unique among all pending codes, so `approve CODE` needs no account.
+ * round. The code is unique among all pending codes, so `approve CODE` needs no account: the codes
+ * taken are read in the transaction that records the new one.
  */
-export function issuePairingCode(
+export async function issuePairingCode(
   store: ContactsOnly,
   accountId: string,
   userId: string,
@@ -252,12 +263,12 @@ export function issuePairingCode(
   nowMs: number,
   ttlMs: number = PAIRING_TTL_MS,
   random?: (max: number) => number,
-): PairingRequest {
-  return store.transaction(() => {
-    const taken = new Set(listPairingRequests(store, undefined, nowMs).map((r) => r.code));
+): Promise<PairingRequest> {
+  return store.transaction(async (tx) => {
+    const taken = new Set((await listPairingRequests(tx, undefined, nowMs)).map((r) => r.code));
     let code = generatePairingCode(random);
     for (let i = 0; taken.has(code) && i < 20; i += 1) code = generatePairingCode(random);
-    const contact = store.contacts.get(accountId, userId);
+    const contact = await tx.contacts.get(accountId, userId);
     const prev = readAccess(contact?.settings ?? {});
     const first = kind === "first";
     const state: AccessState = {
@@ -267,7 +278,7 @@ export function issuePairingCode(
       pairingRequestedAtMs: first ? nowMs : (prev.pairingRequestedAtMs ?? nowMs),
       pairingCodesSent: first ? 1 : (prev.pairingCodesSent ?? 1) + 1,
     };
-    store.contacts.update(accountId, userId, { settings: withAccess(contact?.settings ?? {}, state) });
+    await tx.contacts.update(accountId, userId, { settings: withAccess(contact?.settings ?? {}, state) });
     const r: PairingRequest = {
       accountId,
       userId,
@@ -282,8 +293,12 @@ export function issuePairingCode(
 }
 
 /** Pending requests on one account whose code is still valid (bounded to stop a code flood). */
-export function openPairingCount(store: Pick<Store, "contacts">, accountId: string, nowMs: number): number {
-  return listPairingRequests(store, accountId, nowMs).filter((r) => !r.expired).length;
+export async function openPairingCount(
+  store: Pick<AsyncStore, "contacts">,
+  accountId: string,
+  nowMs: number,
+): Promise<number> {
+  return (await listPairingRequests(store, accountId, nowMs)).filter((r) => !r.expired).length;
 }
 
 /**
@@ -292,22 +307,24 @@ export function openPairingCount(store: Pick<Store, "contacts">, accountId: stri
  * fresh one when they write again). A flood of new ids thus pushes out the flood's own oldest
  * requests, never silences a newcomer. Returns the withdrawn request.
  */
-export function evictOldestPairing(
+export async function evictOldestPairing(
   store: ContactsOnly,
   accountId: string,
   nowMs: number,
-): PairingRequest | undefined {
-  return store.transaction(() => {
-    const oldest = listPairingRequests(store, accountId, nowMs).find((r) => !r.expired);
+): Promise<PairingRequest | undefined> {
+  return store.transaction(async (tx) => {
+    const oldest = (await listPairingRequests(tx, accountId, nowMs)).find((r) => !r.expired);
     if (!oldest) return undefined;
-    const contact = store.contacts.get(accountId, oldest.userId);
+    const contact = await tx.contacts.get(accountId, oldest.userId);
     const prev = readAccess(contact?.settings ?? {});
     const next: AccessState = {
       ...prev,
       pairingExpiresAtMs: nowMs,
       pairingCodesSent: Math.max(0, (prev.pairingCodesSent ?? 1) - 1),
     };
-    store.contacts.update(accountId, oldest.userId, { settings: withAccess(contact?.settings ?? {}, next) });
+    await tx.contacts.update(accountId, oldest.userId, {
+      settings: withAccess(contact?.settings ?? {}, next),
+    });
     return oldest;
   });
 }

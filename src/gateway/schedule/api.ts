@@ -5,7 +5,8 @@
  */
 
 import type { Lang } from "../../shared/i18n.js";
-import type { ScheduleJob, ScheduleRun, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { ScheduleJob, ScheduleRun } from "../../store/types.js";
 import { firstText } from "../inbound.js";
 import { DEFAULT_JOB_LIMITS, type JobLimits, planJob, type ScheduleRequest } from "./jobs.js";
 import { formatWhen, type LanguageSetting, pickLanguage, preview, type ScheduleLanguage } from "./texts.js";
@@ -59,7 +60,7 @@ export function runView(run: ScheduleRun): RunView {
   return v;
 }
 
-export function jobView(store: Pick<Store, "schedules">, job: ScheduleJob): JobView {
+export async function jobView(store: Pick<AsyncStore, "schedules">, job: ScheduleJob): Promise<JobView> {
   const v: JobView = {
     id: job.id,
     account: job.accountId,
@@ -80,7 +81,7 @@ export function jobView(store: Pick<Store, "schedules">, job: ScheduleJob): JobV
     v.next_run_ms = job.nextRunAtMs;
   }
   if (job.lastRunAtMs !== undefined) v.last_run = iso(job.lastRunAtMs) as string;
-  const last = store.schedules.runs({ jobId: job.id, limit: 1 })[0];
+  const [last] = await store.schedules.runs({ jobId: job.id, limit: 1 });
   if (last) v.last = runView(last);
   return v;
 }
@@ -104,17 +105,25 @@ export interface Created {
 }
 
 /** Validate and store a job (throws ScheduleInputError); says whether the window will hold it. */
-export function createJob(store: Store, req: ScheduleRequest, o: CreateOptions): Created {
-  const active = store.schedules.list({
-    accountId: req.accountId,
-    userId: req.userId,
-    state: "active",
-  }).length;
+export async function createJob(store: AsyncStore, req: ScheduleRequest, o: CreateOptions): Promise<Created> {
+  const active = (
+    await store.schedules.list({
+      accountId: req.accountId,
+      userId: req.userId,
+      state: "active",
+    })
+  ).length;
   const planned = planJob(req, o.nowMs, active, o.limits ?? DEFAULT_JOB_LIMITS);
-  const job = store.schedules.create(planned, o.nowMs);
-  const lang = contactLanguage(store, job.accountId, job.userId, o.language ?? "account", o.accountLang);
+  const job = await store.schedules.create(planned, o.nowMs);
+  const lang = await contactLanguage(
+    store,
+    job.accountId,
+    job.userId,
+    o.language ?? "account",
+    o.accountLang,
+  );
   const when = formatWhen(planned.nextRunAtMs, job.tz, o.nowMs, lang);
-  const w = sendWindow(store, job.accountId, job.userId, o.nowMs, {
+  const w = await sendWindow(store, job.accountId, job.userId, o.nowMs, {
     windowMs: o.windowMs ?? DEFAULT_WINDOW_MS,
     quotaPerToken: o.quotaPerToken ?? 10,
   });
@@ -129,27 +138,28 @@ export function createJob(store: Store, req: ScheduleRequest, o: CreateOptions):
 }
 
 /** Cancel a job, optionally only if it belongs to this contact; false when not found or not active. */
-export function cancelJob(
-  store: Pick<Store, "schedules">,
+export async function cancelJob(
+  store: Pick<AsyncStore, "schedules">,
   id: number,
   nowMs: number,
   owner?: { accountId: string; userId: string },
-): boolean {
-  const job = store.schedules.get(id);
+): Promise<boolean> {
+  const job = await store.schedules.get(id);
   if (!job) return false;
   if (owner && (job.accountId !== owner.accountId || job.userId !== owner.userId)) return false;
-  return store.schedules.cancel(id, nowMs);
+  return await store.schedules.cancel(id, nowMs);
 }
 
 /** The language a contact reads: the setting, or that of their latest message. */
-export function contactLanguage(
-  store: Pick<Store, "inbound">,
+export async function contactLanguage(
+  store: Pick<AsyncStore, "inbound">,
   accountId: string,
   userId: string,
   setting: LanguageSetting,
   accountLang?: (accountId: string) => Lang,
-): ScheduleLanguage {
-  const latest = setting === "contact" ? store.inbound.list({ accountId, userId, limit: 1 })[0] : undefined;
+): Promise<ScheduleLanguage> {
+  const latest =
+    setting === "contact" ? (await store.inbound.list({ accountId, userId, limit: 1 }))[0] : undefined;
   return pickLanguage(setting, latest ? firstText(latest.items) : undefined, accountLang?.(accountId));
 }
 

@@ -1,18 +1,19 @@
 /** Pieces of a firing's life outside the timer: settling runs from their bubbles, missed firings, a prompt's turn. */
 import { MessageItemType } from "../../ilink/wire.js";
-import type { InboundMessage, ScheduleJob, ScheduleRun, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { InboundMessage, ScheduleJob, ScheduleRun } from "../../store/types.js";
 import { nextCronRun } from "./timing.js";
 
 /** Runs left `running` or `held`: settle them from their bubbles (a held one sent after the contact wrote). */
-export function settleOpenRuns(store: Pick<Store, "schedules">, now: number): void {
+export async function settleOpenRuns(store: Pick<AsyncStore, "schedules">, now: number): Promise<void> {
   for (const state of ["running", "held"] as const) {
-    for (const run of store.schedules.runs({ state, limit: 200 })) {
+    for (const run of await store.schedules.runs({ state, limit: 200 })) {
       if (run.outboundIds.length === 0) continue;
-      const states = store.schedules.runBubbles(run.id);
+      const states = await store.schedules.runBubbles(run.id);
       if (states.length > 0 && states.every((s) => s === "sent"))
-        store.schedules.updateRun(run.id, { state: "sent", finishedAtMs: now });
+        await store.schedules.updateRun(run.id, { state: "sent", finishedAtMs: now });
       else if (states.some((s) => s === "failed") && !states.some((s) => s === "pending" || s === "deferred"))
-        store.schedules.updateRun(run.id, { state: "failed", finishedAtMs: now });
+        await store.schedules.updateRun(run.id, { state: "failed", finishedAtMs: now });
     }
   }
 }

@@ -4,6 +4,7 @@
  * firings and the claim that makes a firing happen once.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { type AsyncStore, asyncStore } from "../../store/async.js";
 import { openStore } from "../../store/sqlite.js";
 import type { Store } from "../../store/types.js";
 import { createDelivery, type Delivery } from "../delivery/delivery.js";
@@ -18,7 +19,9 @@ const ALICE = "alice@im.wechat";
 const START = Date.parse("2026-05-01T00:00:00Z"); // 08:00 in Shanghai
 
 interface Rig {
+  /** The store as the test reads it (synchronous); the scheduler and delivery get `db` over it. */
   store: Store;
+  db: AsyncStore;
   clock: ManualClock;
   transport: RecordingTransport;
   delivery: Delivery;
@@ -50,11 +53,13 @@ function rig(o: Partial<SchedulerOptions> = {}, shared?: { store: Store; clock: 
     });
     store.contacts.see(ACC, ALICE, clock.now());
   }
+  const db = asyncStore(store);
   const transport = createRecordingTransport({ now: () => clock.now() });
-  const delivery = createDelivery({ store, transport, clock, limits: { spacingMs: 0 } });
+  const delivery = createDelivery({ store: db, transport, clock, limits: { spacingMs: 0 } });
   const scheduler = new Scheduler({
-    store,
+    store: db,
     deliver: (reply, signal) => delivery.deliverReply(reply, signal),
+    record: (tx, reply) => delivery.recordReply(tx, reply),
     clock,
     recheckMs: 60_000,
     ...o,
@@ -62,6 +67,7 @@ function rig(o: Partial<SchedulerOptions> = {}, shared?: { store: Store; clock: 
   let n = 0;
   const r: Rig = {
     store,
+    db,
     clock,
     transport,
     delivery,
@@ -96,7 +102,7 @@ function rig(o: Partial<SchedulerOptions> = {}, shared?: { store: Store; clock: 
 
 const add = (r: Rig, req: Record<string, string>) =>
   createJob(
-    r.store,
+    r.db,
     { accountId: ACC, userId: ALICE, createdBy: "operator", tz: "Asia/Shanghai", ...req },
     { nowMs: r.clock.now() },
   );
@@ -105,8 +111,8 @@ describe("firing", () => {
   it("a one-off text fires once at its time, inside the window, and the run reads sent", async () => {
     const r = rig();
     await r.write("hi");
-    const { job } = add(r, { in: "2h", text: "call mom" });
-    r.scheduler.start();
+    const { job } = await add(r, { in: "2h", text: "call mom" });
+    await r.scheduler.start();
     await r.clock.advance(2 * H - 1000);
     expect(r.texts()).toEqual([]);
     await r.clock.advance(2000);
@@ -120,8 +126,8 @@ describe("firing", () => {
   it("a closed window: the firing waits in the outbox, marked with its time, and goes when the contact writes", async () => {
     const r = rig();
     await r.write("hi"); // window closes at START + 24 h
-    add(r, { at: "2026-05-02 10:00", text: "standup" }); // 26 h later
-    r.scheduler.start();
+    await add(r, { at: "2026-05-02 10:00", text: "standup" }); // 26 h later
+    await r.scheduler.start();
     await r.clock.advanceTo(Date.parse("2026-05-02T02:00:01Z"));
     // Two hours before the window closed (06:00 local) the contact was warned; the firing itself
     // was never tried: the window was closed by then.
@@ -145,16 +151,16 @@ describe("firing", () => {
   it("speaks the account's language, or with `contact` the language the contact writes", async () => {
     const zh = rig({ languageFor: () => "zh-CN" });
     await zh.write("hello");
-    add(zh, { at: "2026-05-02 10:00", text: "standup" });
-    zh.scheduler.start();
+    await add(zh, { at: "2026-05-02 10:00", text: "standup" });
+    await zh.scheduler.start();
     await zh.clock.advanceTo(Date.parse("2026-05-02T02:00:01Z"));
     expect(zh.store.outbound.deferred(ACC, ALICE)[0]?.text).toBe(
       "⏰（原定 今天 10:00，等你再发消息后才送达）\nstandup",
     );
     const r = rig({ language: "contact" });
     await r.write("你好");
-    add(r, { at: "2026-05-02 10:00", text: "开会" });
-    r.scheduler.start();
+    await add(r, { at: "2026-05-02 10:00", text: "开会" });
+    await r.scheduler.start();
     await r.clock.advanceTo(Date.parse("2026-05-02T02:00:01Z"));
     expect(r.store.outbound.deferred(ACC, ALICE)[0]?.text).toBe(
       "⏰（原定 今天 10:00，等你再发消息后才送达）\n开会",
@@ -166,8 +172,8 @@ describe("the window warning", () => {
   it("warns once, two hours before the window closes on a daily job, and again in the next window", async () => {
     const r = rig();
     await r.write("hi");
-    add(r, { cron: "0 9 * * *", text: "water the plants" }); // 09:00 Shanghai = 01:00Z
-    r.scheduler.start();
+    await add(r, { cron: "0 9 * * *", text: "water the plants" }); // 09:00 Shanghai = 01:00Z
+    await r.scheduler.start();
     await r.clock.advance(21 * H);
     expect(r.texts()).toEqual(["⏰ water the plants"]); // 09:00 on day 1
     await r.clock.advance(H + 1000); // 22 h after the last message
@@ -186,8 +192,8 @@ describe("the window warning", () => {
     const r = rig();
     await r.write("hi");
     for (let i = 0; i < 10; i++) r.store.contextTokens.countSend(ACC, ALICE);
-    add(r, { cron: "0 9 * * *", text: "x" });
-    r.scheduler.start();
+    await add(r, { cron: "0 9 * * *", text: "x" });
+    await r.scheduler.start();
     await r.clock.advance(23 * H);
     expect(r.texts().filter((t) => t.includes("once a day"))).toEqual([]);
   });
@@ -197,10 +203,10 @@ describe("missed firings and exactly once", () => {
   it("runs a firing missed by less than the grace once at start; past the grace it is skipped with a note", async () => {
     const r = rig();
     await r.write("hi");
-    add(r, { in: "1h", text: "soon" });
-    add(r, { in: "2h", text: "later" });
+    await add(r, { in: "1h", text: "soon" });
+    await add(r, { in: "2h", text: "later" });
     await r.clock.advance(3 * H - 30 * 60_000); // "down" meanwhile: soon is 90 min late, later 30 min
-    r.scheduler.start();
+    await r.scheduler.start();
     await r.clock.advance(1000);
     expect(r.texts().sort()).toEqual(
       ["⏰ I was offline and missed a scheduled message (the last was due 09:00): soon", "⏰ later"].sort(),
@@ -216,11 +222,43 @@ describe("missed firings and exactly once", () => {
     const a = rig();
     await a.write("hi");
     const b = rig({}, { store: a.store, clock: a.clock });
-    add(a, { in: "1h", text: "once" });
-    a.scheduler.start();
-    b.scheduler.start();
+    await add(a, { in: "1h", text: "once" });
+    await a.scheduler.start();
+    await b.scheduler.start();
     await a.clock.advance(H + 1000);
     expect([...a.texts(), ...b.texts()]).toEqual(["⏰ once"]);
     expect(a.store.schedules.runs({})).toHaveLength(1);
+  });
+
+  it("a firing whose message cannot be recorded rolls back with its bubbles and is recorded once, as failed", async () => {
+    const r = rig({
+      record: async (tx, reply) => {
+        await tx.outbound.enqueue(
+          [
+            {
+              accountId: reply.accountId,
+              toUserId: reply.toUserId,
+              seq: 0,
+              clientId: "c-1",
+              kind: "text",
+              text: reply.text,
+            },
+          ],
+          r.clock.now(),
+        );
+        throw new Error("disk full");
+      },
+    });
+    await r.write("hi");
+    await add(r, { in: "1h", text: "lost?" });
+    await r.scheduler.start();
+    await r.clock.advance(H + 1000);
+    expect(r.texts()).toEqual([]);
+    expect(r.store.outbound.list({ userId: ALICE })).toEqual([]);
+    expect(r.store.schedules.runs({})).toMatchObject([
+      { state: "failed", reason: "could not record the message: disk full", outboundIds: [] },
+    ]);
+    await r.clock.advance(3 * H);
+    expect(r.store.schedules.runs({})).toHaveLength(1);
   });
 });

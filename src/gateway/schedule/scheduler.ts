@@ -10,10 +10,11 @@
 import { basename } from "node:path";
 import type { AgentReply, Contact, ScheduleIO } from "../../agent/types.js";
 import type { Lang } from "../../shared/i18n.js";
-import type { InboundMessage, RunState, ScheduleJob, ScheduleRun, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { InboundMessage, RunState, ScheduleJob, ScheduleRun } from "../../store/types.js";
 import { createLogger, errText, type Logger } from "../../util/logger.js";
 import { type Clock, systemClock } from "../delivery/clock.js";
-import type { DeliveryResult, ReplyToDeliver } from "../delivery/delivery.js";
+import type { DeliveryResult, RecordedReply, ReplyToDeliver } from "../delivery/delivery.js";
 import type { TurnOutcome } from "../dispatch/options.js";
 import { cancelJob, contactLanguage, createJob, describeJob } from "./api.js";
 import { DEFAULT_JOB_LIMITS, type JobLimits, nextAfter } from "./jobs.js";
@@ -26,8 +27,8 @@ import { WindowWarnings } from "./window-warning.js";
 export interface ScheduledTurn {
   /** The agent answered: record the answer as the firing's bubbles. */
   deliver(reply: AgentReply): Promise<void>;
-  /** The turn ended without an answer. `interrupted` (shutdown) leaves the run for the next start. */
-  end(outcome: TurnOutcome, reason?: string): void;
+  /** The turn ended without an answer (resolves once recorded). `interrupted` (shutdown) leaves the run for the next start. */
+  end(outcome: TurnOutcome, reason?: string): Promise<void>;
 }
 
 export type ScheduleEvent =
@@ -38,9 +39,16 @@ export type ScheduleEvent =
   | { type: "schedule-warned"; accountId: string; userId: string; jobs: number };
 
 export interface SchedulerOptions {
-  store: Store;
-  /** The gateway's delivery: records (synchronously) and sends in the contact's order. */
+  store: AsyncStore;
+  /** The gateway's delivery: records and sends in the contact's order (a note outside any transaction). */
   deliver(reply: ReplyToDeliver, signal: AbortSignal): Promise<DeliveryResult>;
+  /**
+   * The gateway's delivery in two steps, so a firing's bubbles are recorded in the transaction
+   * that claims it: record the reply's bubbles on `tx` (held in the outbox when `reply.hold` says
+   * why) with store calls on `tx` only, awaiting nothing else; the scheduler sends them (or drops
+   * them) once that transaction has ended.
+   */
+  record(tx: AsyncStore, reply: ReplyToDeliver): Promise<RecordedReply>;
   /** Queue a prompt job's turn in the contact's conversation (the dispatcher's lane). */
   runPrompt?(message: InboundMessage, hooks: ScheduledTurn): void;
   clock?: Clock;
@@ -65,9 +73,14 @@ export interface SchedulerOptions {
 
 const HOUR = 3_600_000;
 
+/** A firing claimed and recorded: `settled` resolves when its send is done and its run settled. */
+interface Fired {
+  settled: Promise<void>;
+}
+
 export class Scheduler {
   readonly #o: SchedulerOptions;
-  readonly #store: Store;
+  readonly #store: AsyncStore;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #windowMs: number;
@@ -100,10 +113,10 @@ export class Scheduler {
   }
 
   /** Pick up runs a crash left open, then arm the timer (its first tick catches missed firings). */
-  start(): void {
+  async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    this.#recover();
+    await this.#recover();
     this.poke();
   }
 
@@ -121,25 +134,30 @@ export class Scheduler {
     void this.tick();
   }
 
-  /** Fire what is due, settle runs, warn windows; then re-arm. Resolves when this pass is done. */
+  /** Fire what is due, settle runs, warn windows; then re-arm. Resolves when this pass is done (never rejects). */
   tick(): Promise<void> {
     if (this.#ticking) {
       this.#again = true;
       return this.#ticking;
     }
     this.#ticking = (async () => {
-      do {
-        this.#again = false;
-        try {
-          await this.#pass();
-        } catch (err) {
-          this.#log.error({ err: errText(err) }, "scheduler pass failed");
+      try {
+        for (;;) {
+          this.#again = false;
+          try {
+            await this.#pass();
+          } catch (err) {
+            this.#log.error({ err: errText(err) }, "scheduler pass failed");
+          }
+          if (this.#again && this.#running) continue;
+          // Armed within the tick, so passes and arms never overlap; a poke meanwhile runs one more pass.
+          await this.#arm();
+          if (!(this.#again && this.#running)) break;
         }
-      } while (this.#again && this.#running);
-    })().finally(() => {
-      this.#ticking = undefined;
-      this.#arm();
-    });
+      } finally {
+        this.#ticking = undefined;
+      }
+    })();
     return this.#ticking;
   }
 
@@ -149,7 +167,7 @@ export class Scheduler {
     const lang = () => this.#lang(who.accountId, who.userId);
     return {
       create: async (req) => {
-        const made = createJob(
+        const made = await createJob(
           this.#store,
           { ...req, ...who, ...(contact.groupId ? { groupId: contact.groupId } : {}), createdBy: "contact" },
           this.#createOptions(),
@@ -162,12 +180,13 @@ export class Scheduler {
           : line;
       },
       list: async () => {
-        const jobs = this.#store.schedules.list({ ...who, state: "active" });
+        const jobs = await this.#store.schedules.list({ ...who, state: "active" });
         if (jobs.length === 0) return "No scheduled jobs in this chat.";
-        return jobs.map((j) => describeJob(j, this.#clock.now(), lang())).join("\n");
+        const l = await lang();
+        return jobs.map((j) => describeJob(j, this.#clock.now(), l)).join("\n");
       },
       cancel: async (id) => {
-        if (!cancelJob(this.#store, id, this.#clock.now(), who))
+        if (!(await cancelJob(this.#store, id, this.#clock.now(), who)))
           throw new Error(`there is no active job #${id} in this chat; list them first`);
         this.poke();
         return `Cancelled job #${id}.`;
@@ -186,13 +205,13 @@ export class Scheduler {
     };
   }
 
-  #lang(accountId: string, userId: string): Lang {
+  #lang(accountId: string, userId: string): Promise<Lang> {
     const accountLang = this.#o.languageFor ? (id: string) => this.#o.languageFor?.(id) ?? "en" : undefined;
     return contactLanguage(this.#store, accountId, userId, this.#o.language ?? "account", accountLang);
   }
 
-  #serves(accountId: string): boolean {
-    if (this.#store.accounts.get(accountId)?.state !== "active") return false;
+  async #serves(accountId: string): Promise<boolean> {
+    if ((await this.#store.accounts.get(accountId))?.state !== "active") return false;
     return this.#o.serves?.(accountId) ?? true;
   }
 
@@ -204,16 +223,23 @@ export class Scheduler {
     }
   }
 
-  #arm(): void {
+  /** Set the timer for the next due job or warning (or the recheck). Never rejects. */
+  async #arm(): Promise<void> {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     if (!this.#running) return;
     const now = this.#clock.now();
     const wakes = [now + (this.#o.recheckMs ?? 5_000)];
-    const due = this.#store.schedules.nextRunAtMs();
-    if (due !== undefined) wakes.push(due);
-    const warn = this.#warnings.nextAtMs(now);
-    if (warn !== undefined) wakes.push(warn);
+    try {
+      const due = await this.#store.schedules.nextRunAtMs();
+      if (due !== undefined) wakes.push(due);
+      const warn = await this.#warnings.nextAtMs(now);
+      if (warn !== undefined) wakes.push(warn);
+    } catch (err) {
+      // The recheck looks again.
+      this.#log.error({ err: errText(err) }, "scheduler could not read when to wake next");
+    }
+    if (!this.#running) return; // stopped while reading
     const delay = Math.max(0, Math.min(...wakes) - now);
     this.#cancelTimer = this.#clock.after(delay, () => void this.tick());
   }
@@ -222,33 +248,48 @@ export class Scheduler {
     if (!this.#running) return;
     const now = this.#clock.now();
     const waits: Promise<void>[] = [];
-    for (const job of this.#store.schedules.due(now, 200)) {
-      if (!this.#serves(job.accountId) || job.nextRunAtMs === undefined) continue;
-      waits.push(this.#fire(job, job.nextRunAtMs, now));
+    let failed: { err: unknown } | undefined;
+    try {
+      // One firing at a time up to its recorded bubbles (a contact's firings keep their order); the sends run on.
+      for (const job of await this.#store.schedules.due(now, 200)) {
+        try {
+          if (!(await this.#serves(job.accountId)) || job.nextRunAtMs === undefined) continue;
+          const fired = await this.#fire(job, job.nextRunAtMs, now);
+          if (fired) waits.push(fired.settled);
+        } catch (err) {
+          failed ??= { err };
+        }
+      }
+      await settleOpenRuns(this.#store, this.#clock.now());
+      waits.push(this.#warnings.check(now));
+    } finally {
+      await Promise.all(waits);
     }
-    settleOpenRuns(this.#store, this.#clock.now());
-    waits.push(this.#warnings.check(now));
-    await Promise.all(waits);
+    if (failed) throw failed.err;
   }
 
-  async #fire(job: ScheduleJob, dueAtMs: number, now: number): Promise<void> {
+  /** Claim a due firing and record it; resolves then, with its send still going (`settled`). */
+  async #fire(job: ScheduleJob, dueAtMs: number, now: number): Promise<Fired | undefined> {
     const next = nextAfter(job, now);
     const lateMs = now - dueAtMs;
     if (lateMs > this.#graceMs) return this.#skip(job, dueAtMs, next, now);
-    if (job.action === "prompt") return this.#firePrompt(job, dueAtMs, next, now);
-    const lang = this.#lang(job.accountId, job.userId);
+    if (job.action === "prompt") {
+      await this.#firePrompt(job, dueAtMs, next, now);
+      return undefined;
+    }
+    const lang = await this.#lang(job.accountId, job.userId);
     const t = textsFor(lang);
-    const hold = this.#holdFor(job, now);
+    const hold = await this.#holdFor(job, now);
     const when = formatWhen(dueAtMs, job.tz, now, lang);
     const mark = (body: string) => (hold ? t.held({ body, when }) : t.onTime({ body }));
     const content: Pick<ReplyToDeliver, "text" | "files"> =
       job.action === "text"
         ? { text: mark(job.body) }
         : { text: "", files: [{ path: job.body, caption: mark(job.caption ?? basename(job.body)) }] };
-    await this.#record(job, dueAtMs, next, now, content, hold);
+    return this.#record(job, dueAtMs, next, now, content, hold);
   }
 
-  /** Claim the firing and record its bubbles in one transaction; then wait for the send and settle. */
+  /** Claim the firing and record its bubbles in one transaction; then start the send (`settled` waits for it). */
   async #record(
     job: ScheduleJob,
     dueAtMs: number,
@@ -257,29 +298,37 @@ export class Scheduler {
     content: Pick<ReplyToDeliver, "text" | "files">,
     hold: string | undefined,
     skipped?: { missed: number },
-  ): Promise<void> {
-    let run: ScheduleRun | undefined;
-    let sending: Promise<DeliveryResult> | undefined;
+  ): Promise<Fired | undefined> {
     const state: RunState = skipped ? "skipped" : hold ? "held" : "running";
     const reason = skipped
       ? `missed ${skipped.missed} time${skipped.missed === 1 ? "" : "s"} while the gateway was not running (more than ${Math.round(this.#graceMs / 60_000)} min late)`
       : hold;
+    let recorded: RecordedReply | undefined;
+    let claimed: ScheduleRun | undefined;
     try {
-      this.#store.transaction(() => {
-        run = this.#store.schedules.claim(job.id, dueAtMs, next, reason ? { state, reason } : { state }, now);
-        if (!run) return;
-        sending = this.#deliverRun(job, run, content, hold);
+      claimed = await this.#store.transaction(async (tx) => {
+        const run = await tx.schedules.claim(
+          job.id,
+          dueAtMs,
+          next,
+          reason ? { state, reason } : { state },
+          now,
+        );
+        if (!run) return undefined;
+        recorded = await this.#recordRun(tx, job, run, content, hold);
+        return run;
       });
     } catch (err) {
       // Nothing was claimed (the transaction rolled back): record the firing as failed, once.
+      recorded?.drop();
       const why = `could not record the message: ${errText(err).slice(0, 300)}`;
-      run = this.#store.schedules.claim(job.id, dueAtMs, next, { state: "failed", reason: why }, now);
+      const run = await this.#claimFailed(job, dueAtMs, next, why, now);
       this.#log.error({ jobId: job.id, err: errText(err) }, "scheduled firing failed");
       if (run) this.#emit({ type: "schedule-failed", job, run, reason: why });
-      return;
+      return undefined;
     }
-    if (!run || !sending) return;
-    const claimed = run;
+    if (!claimed || !recorded) return undefined;
+    const sending = recorded.send(this.#abort.signal);
     if (skipped) {
       this.#log.warn(
         { jobId: job.id, accountId: job.accountId, to: job.userId, reason },
@@ -288,27 +337,33 @@ export class Scheduler {
       this.#emit({ type: "schedule-skipped", job, run: claimed, missed: skipped.missed });
     } else
       this.#log.info({ jobId: job.id, runId: claimed.id, held: hold !== undefined }, "scheduled job fired");
-    await this.#settle(job, claimed, sending);
+    return { settled: this.#settle(job, claimed, sending) };
   }
 
-  /** Record a firing's bubbles (held in the outbox when `hold` says why), linked to its run. Call in a transaction. */
-  #deliverRun(
+  /**
+   * Record a firing's bubbles on `tx` (held in the outbox when `hold` says why), linked to its
+   * run. Call in a transaction; the caller sends them (or drops them) once it has ended.
+   */
+  async #recordRun(
+    tx: AsyncStore,
     job: ScheduleJob,
     run: ScheduleRun,
     content: Pick<ReplyToDeliver, "text" | "files">,
     hold: string | undefined,
-  ): Promise<DeliveryResult> {
-    return this.#o.deliver(
-      {
-        accountId: job.accountId,
-        toUserId: job.userId,
-        ...content,
-        ...(hold ? { hold } : {}),
-        onRecorded: (bubbles) =>
-          this.#store.schedules.updateRun(run.id, { outboundIds: bubbles.map((b) => b.id) }),
-      },
-      this.#abort.signal,
-    );
+  ): Promise<RecordedReply> {
+    const recorded = await this.#o.record(tx, {
+      accountId: job.accountId,
+      toUserId: job.userId,
+      ...content,
+      ...(hold ? { hold } : {}),
+    });
+    try {
+      await tx.schedules.updateRun(run.id, { outboundIds: recorded.bubbles.map((b) => b.id) });
+    } catch (err) {
+      recorded.drop();
+      throw err;
+    }
+    return recorded;
   }
 
   async #settle(job: ScheduleJob, run: ScheduleRun, sending: Promise<DeliveryResult>): Promise<void> {
@@ -316,25 +371,25 @@ export class Scheduler {
     try {
       r = await sending;
     } catch (err) {
-      this.#finishRun(job, run, "failed", `delivery failed: ${errText(err).slice(0, 300)}`);
+      await this.#finishRun(job, run, "failed", `delivery failed: ${errText(err).slice(0, 300)}`);
       return;
     }
     if (run.state === "skipped") return;
     if (r.failed > 0)
-      this.#finishRun(job, run, "failed", "WeChat refused the message (see the outbound record)");
+      await this.#finishRun(job, run, "failed", "WeChat refused the message (see the outbound record)");
     else if (r.deferred > 0) {
       const why =
-        this.#store.schedules.getRun(run.id)?.reason ??
+        (await this.#store.schedules.getRun(run.id))?.reason ??
         "WeChat would not take it now (quota or throttling); held until the contact writes again";
-      this.#finishRun(job, run, "held", why);
+      await this.#finishRun(job, run, "held", why);
     } else if (r.pending > 0)
       return; // interrupted: resumePending sends it, #settleOpenRuns settles it
-    else this.#finishRun(job, run, "sent");
+    else await this.#finishRun(job, run, "sent");
   }
 
-  #finishRun(job: ScheduleJob, run: ScheduleRun, state: RunState, reason?: string): void {
+  async #finishRun(job: ScheduleJob, run: ScheduleRun, state: RunState, reason?: string): Promise<void> {
     const now = this.#clock.now();
-    this.#store.schedules.updateRun(run.id, {
+    await this.#store.schedules.updateRun(run.id, {
       state,
       ...(reason ? { reason } : {}),
       ...(state === "sent" || state === "failed" ? { finishedAtMs: now } : {}),
@@ -349,49 +404,60 @@ export class Scheduler {
     } else this.#emit({ type: "schedule-fired", job, run, state });
   }
 
-  #holdFor(job: ScheduleJob, now: number): string | undefined {
+  async #holdFor(job: ScheduleJob, now: number): Promise<string | undefined> {
     return holdReason(
-      sendWindow(this.#store, job.accountId, job.userId, now, {
+      await sendWindow(this.#store, job.accountId, job.userId, now, {
         windowMs: this.#windowMs,
         quotaPerToken: this.#o.quotaPerToken ?? 10,
       }),
     );
   }
 
-  async #skip(job: ScheduleJob, dueAtMs: number, next: number | undefined, now: number): Promise<void> {
+  async #skip(
+    job: ScheduleJob,
+    dueAtMs: number,
+    next: number | undefined,
+    now: number,
+  ): Promise<Fired | undefined> {
     const { missed, last } = missedFirings(job, dueAtMs, now);
-    const lang = this.#lang(job.accountId, job.userId);
+    const lang = await this.#lang(job.accountId, job.userId);
     const text = textsFor(lang).missed({
       count: missed,
       last: formatWhen(last, job.tz, now, lang),
       preview: preview(job.body),
     });
-    await this.#record(job, dueAtMs, next, now, { text }, this.#holdFor(job, now), { missed });
+    const hold = await this.#holdFor(job, now);
+    return this.#record(job, dueAtMs, next, now, { text }, hold, { missed });
+  }
+
+  /** Claim the firing as failed at once (it could not be recorded or run). */
+  #claimFailed(job: ScheduleJob, dueAtMs: number, next: number | undefined, why: string, now: number) {
+    return this.#store.schedules.claim(job.id, dueAtMs, next, { state: "failed", reason: why }, now);
   }
 
   async #firePrompt(job: ScheduleJob, dueAtMs: number, next: number | undefined, now: number): Promise<void> {
     if (!this.#o.runPrompt) {
       const why = "this gateway's agent cannot run scheduled prompts";
-      const run = this.#store.schedules.claim(job.id, dueAtMs, next, { state: "failed", reason: why }, now);
-      if (run) this.#finishRun(job, run, "failed", why);
+      const run = await this.#claimFailed(job, dueAtMs, next, why, now);
+      if (run) await this.#finishRun(job, run, "failed", why);
       return;
     }
-    const run = this.#store.schedules.claim(job.id, dueAtMs, next, { state: "running" }, now);
+    const run = await this.#store.schedules.claim(job.id, dueAtMs, next, { state: "running" }, now);
     if (!run) return;
     this.#log.info({ jobId: job.id, runId: run.id }, "scheduled prompt fired: agent turn queued");
-    this.#startTurn(job, run);
+    await this.#startTurn(job, run);
   }
 
-  #startTurn(job: ScheduleJob, run: ScheduleRun): void {
+  async #startTurn(job: ScheduleJob, run: ScheduleRun): Promise<void> {
     const now = this.#clock.now();
-    const lang = this.#lang(job.accountId, job.userId);
+    const lang = await this.#lang(job.accountId, job.userId);
     const when = formatWhen(run.scheduledAtMs, job.tz, now, lang);
     const message = promptMessage(job, run, when, now);
     this.#o.runPrompt?.(message, {
       deliver: async (reply) => {
         const at = this.#clock.now();
         const t = textsFor(lang);
-        const hold = this.#holdFor(job, at);
+        const hold = await this.#holdFor(job, at);
         const body = reply.text.trim() || "(no answer)";
         const content = {
           text: hold
@@ -399,18 +465,30 @@ export class Scheduler {
             : t.onTime({ body }),
           ...(reply.files ? { files: reply.files } : {}),
         };
-        let sending: Promise<DeliveryResult> | undefined;
-        this.#store.transaction(() => {
-          if (hold) this.#store.schedules.updateRun(run.id, { state: "held", reason: hold });
-          sending = this.#deliverRun(job, run, content, hold);
+        let recorded: RecordedReply | undefined;
+        try {
+          await this.#store.transaction(async (tx) => {
+            if (hold) await tx.schedules.updateRun(run.id, { state: "held", reason: hold });
+            recorded = await this.#recordRun(tx, job, run, content, hold);
+          });
+        } catch (err) {
+          recorded?.drop();
+          throw err;
+        }
+        if (!recorded) return;
+        // The turn goes on now; the send settles the run when it is done.
+        this.#settle(job, run, recorded.send(this.#abort.signal)).catch((err: unknown) => {
+          this.#log.error(
+            { jobId: job.id, runId: run.id, err: errText(err) },
+            "settling a scheduled prompt's run failed",
+          );
         });
-        if (sending) void this.#settle(job, run, sending);
       },
-      end: (outcome, reason) => {
+      end: async (outcome, reason) => {
         if (outcome === "interrupted") return; // left running: the next start runs it again
         const why = outcome === "stopped" ? "stopped by /stop" : (reason ?? "the agent failed");
-        this.#finishRun(job, run, "failed", why);
-        if (outcome !== "failed" || this.#holdFor(job, this.#clock.now())) return;
+        await this.#finishRun(job, run, "failed", why);
+        if (outcome !== "failed" || (await this.#holdFor(job, this.#clock.now()))) return;
         const t = textsFor(lang);
         void this.#o
           .deliver(
@@ -427,19 +505,19 @@ export class Scheduler {
   }
 
   /** At start: prompt runs a crash cut before their answer was recorded run again (once claimed, never lost). */
-  #recover(): void {
-    for (const run of this.#store.schedules.runs({ state: "running", limit: 500 })) {
+  async #recover(): Promise<void> {
+    for (const run of await this.#store.schedules.runs({ state: "running", limit: 500 })) {
       if (run.outboundIds.length > 0) continue; // recorded: resumePending sends it
-      const job = this.#store.schedules.get(run.jobId);
-      if (!job || !this.#serves(job.accountId)) continue;
+      const job = await this.#store.schedules.get(run.jobId);
+      if (!job || !(await this.#serves(job.accountId))) continue;
       if (job.action === "prompt" && this.#o.runPrompt) {
         this.#log.info(
           { jobId: job.id, runId: run.id },
           "scheduled prompt interrupted by a restart: running it again",
         );
-        this.#startTurn(job, run);
+        await this.#startTurn(job, run);
       } else {
-        this.#finishRun(job, run, "failed", "interrupted before its message was recorded");
+        await this.#finishRun(job, run, "failed", "interrupted before its message was recorded");
       }
     }
   }

@@ -6,23 +6,24 @@
  */
 
 import type { Lang } from "../../shared/i18n.js";
-import type { ScheduleJob, Store } from "../../store/types.js";
+import type { AsyncStore } from "../../store/async.js";
+import type { ScheduleJob } from "../../store/types.js";
 import { errText, type Logger } from "../../util/logger.js";
 import type { DeliveryResult, ReplyToDeliver } from "../delivery/delivery.js";
 import { formatWhen, textsFor } from "./texts.js";
 import { nextCronRun } from "./timing.js";
-import { sendWindow } from "./window.js";
+import { type SendWindow, sendWindow } from "./window.js";
 
 export const WARNED_KEY = "scheduleWarnedWindowMs";
 
 export interface WindowWarningOptions {
-  store: Store;
+  store: AsyncStore;
   windowMs: number;
   warnLeadMs: number;
   quotaPerToken: number;
   /** The language a contact reads the warning in. */
-  lang(accountId: string, userId: string): Lang;
-  serves(accountId: string): boolean;
+  lang(accountId: string, userId: string): Promise<Lang>;
+  serves(accountId: string): Promise<boolean>;
   send(reply: ReplyToDeliver): Promise<DeliveryResult>;
   logger: Logger;
   onWarned(e: { accountId: string; userId: string; jobs: number }): void;
@@ -39,10 +40,10 @@ export function firingFrom(job: ScheduleJob, fromMs: number): number | undefined
 export class WindowWarnings {
   constructor(private readonly o: WindowWarningOptions) {}
 
-  #byContact(): Map<string, ScheduleJob[]> {
+  async #byContact(): Promise<Map<string, ScheduleJob[]>> {
     const by = new Map<string, ScheduleJob[]>();
-    for (const job of this.o.store.schedules.list({ state: "active", limit: 10_000 })) {
-      if (!this.o.serves(job.accountId)) continue;
+    for (const job of await this.o.store.schedules.list({ state: "active", limit: 10_000 })) {
+      if (!(await this.o.serves(job.accountId))) continue;
       const key = `${job.accountId}\u0000${job.userId}`;
       const list = by.get(key) ?? [];
       list.push(job);
@@ -51,25 +52,25 @@ export class WindowWarnings {
     return by;
   }
 
-  #window(accountId: string, userId: string, now: number) {
+  #window(accountId: string, userId: string, now: number): Promise<SendWindow> {
     return sendWindow(this.o.store, accountId, userId, now, {
       windowMs: this.o.windowMs,
       quotaPerToken: this.o.quotaPerToken,
     });
   }
 
-  #warned(accountId: string, userId: string, windowStartMs: number): boolean {
-    return this.o.store.contacts.get(accountId, userId)?.settings[WARNED_KEY] === windowStartMs;
+  async #warned(accountId: string, userId: string, windowStartMs: number): Promise<boolean> {
+    return (await this.o.store.contacts.get(accountId, userId))?.settings[WARNED_KEY] === windowStartMs;
   }
 
   /** The soonest moment a warning may be due (for the timer). */
-  nextAtMs(now: number): number | undefined {
+  async nextAtMs(now: number): Promise<number | undefined> {
     let soonest: number | undefined;
-    for (const jobs of this.#byContact().values()) {
+    for (const jobs of (await this.#byContact()).values()) {
       const first = jobs[0] as ScheduleJob;
-      const w = this.#window(first.accountId, first.userId, now);
+      const w = await this.#window(first.accountId, first.userId, now);
       if (!w.open || w.closesAtMs === undefined || w.lastInboundAtMs === undefined) continue;
-      if (this.#warned(first.accountId, first.userId, w.lastInboundAtMs)) continue;
+      if (await this.#warned(first.accountId, first.userId, w.lastInboundAtMs)) continue;
       const at = w.closesAtMs - this.o.warnLeadMs;
       if (at > now && (soonest === undefined || at < soonest)) soonest = at;
     }
@@ -79,27 +80,27 @@ export class WindowWarnings {
   /** Warn every contact whose window is about to close on jobs firing after it. */
   async check(now: number): Promise<void> {
     const sends: Promise<unknown>[] = [];
-    for (const jobs of this.#byContact().values()) {
+    for (const jobs of (await this.#byContact()).values()) {
       const { accountId, userId } = jobs[0] as ScheduleJob;
-      const w = this.#window(accountId, userId, now);
+      const w = await this.#window(accountId, userId, now);
       if (!w.open || w.closesAtMs === undefined || w.lastInboundAtMs === undefined) continue;
       if (now < w.closesAtMs - this.o.warnLeadMs) continue;
       if (w.sendsLeft < 1 || w.outbox > 0) continue;
-      if (this.#warned(accountId, userId, w.lastInboundAtMs)) continue;
+      if (await this.#warned(accountId, userId, w.lastInboundAtMs)) continue;
       const after = jobs
         .map((j) => ({ job: j, at: firingFrom(j, w.closesAtMs as number) }))
         .filter((x): x is { job: ScheduleJob; at: number } => x.at !== undefined)
         .sort((a, b) => a.at - b.at);
       const first = after[0];
       if (!first) continue;
-      const lang = this.o.lang(accountId, userId);
+      const lang = await this.o.lang(accountId, userId);
       const text = textsFor(lang).windowWarning({
         jobs: after.length,
         next: formatWhen(first.at, first.job.tz, now, lang),
       });
-      const contact = this.o.store.contacts.get(accountId, userId);
-      if (!contact) this.o.store.contacts.see(accountId, userId, now);
-      this.o.store.contacts.update(accountId, userId, {
+      const contact = await this.o.store.contacts.get(accountId, userId);
+      if (!contact) await this.o.store.contacts.see(accountId, userId, now);
+      await this.o.store.contacts.update(accountId, userId, {
         settings: { ...(contact?.settings ?? {}), [WARNED_KEY]: w.lastInboundAtMs },
       });
       this.o.logger.info(

@@ -3,8 +3,8 @@
  * message, and about 10 times per message (field notes §8.2 items 1 and 3). The store knows both:
  * the context token's time is the last inbound message, its send count the quota used.
  */
-import type { Store } from "../../store/types.js";
-import { sendsLeft } from "../delivery/quota.js";
+import type { AsyncStore } from "../../store/async.js";
+import { sendsLeftOn } from "../delivery/quota.js";
 
 export const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 
@@ -20,18 +20,18 @@ export interface SendWindow {
   outbox: number;
 }
 
-export function sendWindow(
-  store: Pick<Store, "contextTokens" | "outbound">,
+export async function sendWindow(
+  store: Pick<AsyncStore, "contextTokens" | "outbound">,
   accountId: string,
   userId: string,
   nowMs: number,
   o: { windowMs: number; quotaPerToken: number },
-): SendWindow {
-  const token = store.contextTokens.get(accountId, userId);
-  const outbox = store.outbound.deferred(accountId, userId).length;
+): Promise<SendWindow> {
+  const token = await store.contextTokens.get(accountId, userId);
+  const outbox = (await store.outbound.deferred(accountId, userId)).length;
   if (!token) return { open: false, sendsLeft: 0, outbox };
   const closesAtMs = token.updatedAtMs + o.windowMs;
-  const left = sendsLeft(store.contextTokens, o.quotaPerToken, accountId, userId) ?? 0;
+  const left = sendsLeftOn(token, o.quotaPerToken) ?? 0;
   return {
     lastInboundAtMs: token.updatedAtMs,
     closesAtMs,

@@ -3,8 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { SessionStore } from "../../../store/types.js";
-import type { AgentIO, AskOptions, Contact } from "../../types.js";
+import type { AgentIO, AgentSessionStore, AskOptions, Contact } from "../../types.js";
 import type { AcpCommand } from "../config.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -109,18 +108,15 @@ export class FakeIO implements AgentIO {
   }
 }
 
-export function memorySessionStore(): SessionStore & { size(): number } {
+export function memorySessionStore(): AgentSessionStore & { size(): number } {
   const map = new Map<string, { data: unknown; updatedAtMs: number }>();
   const key = (a: string, u: string, n: string) => `${a}|${u}|${n}`;
   return {
-    get: (accountId, userId, agent) => {
-      const hit = map.get(key(accountId, userId, agent));
-      return hit ? { accountId, userId, agent, ...hit } : undefined;
-    },
-    put: (accountId, userId, agent, data, atMs) => {
+    get: async (accountId, userId, agent) => map.get(key(accountId, userId, agent)),
+    put: async (accountId, userId, agent, data, atMs) => {
       map.set(key(accountId, userId, agent), { data, updatedAtMs: atMs });
     },
-    remove: (accountId, userId, agent) => {
+    remove: async (accountId, userId, agent) => {
       map.delete(key(accountId, userId, agent));
     },
     size: () => map.size,
