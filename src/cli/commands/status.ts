@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { readLeaseTtlMs } from "../../config/read.js";
 import { DEFAULT_LEASE_TTL_MS } from "../../gateway/lease-keeper.js";
 import { allHealthFacts, type FixHints } from "../../ops/health.js";
 import { type AccountJson, accountJson } from "../../ops/json.js";
@@ -100,7 +101,9 @@ export function defineStatus(cmd: Command): void {
       await withReadStore(async (h) => {
         const accounts = await readAccounts(h);
         const pg = h.postgres;
-        const nodes = pg ? await pg.leases.liveNodes(DEFAULT_LEASE_TTL_MS) : undefined;
+        const nodes = pg
+          ? await pg.leases.liveNodes(await readLeaseTtlMs(h.paths.configPath, DEFAULT_LEASE_TTL_MS))
+          : undefined;
         if (opts.json) {
           printJson(pg ? { accounts, store: { kind: "postgres", url: pg.where }, nodes } : { accounts });
           return;
