@@ -25,14 +25,69 @@ interface RunRequest {
   timeoutMs: number;
   /** Instead of `accountId`: one message from its owner to each of these accounts, all at once. */
   accountIds?: string[];
+  /**
+   * With `accountIds`: instead, each account's `contacts` contacts write `perContact` messages
+   * each, all at once (texts `${tag} a${account} ${contact} #${n}`).
+   */
+  perAccount?: boolean;
 }
 
 type Request =
   | { id: number; cmd: "account" }
   | { id: number; cmd: "accounts"; count: number }
-  | { id: number; cmd: "polls" }
+  | { id: number; cmd: "polls"; accountIds?: string[] }
   | RunRequest
+  | TrafficRequest
+  | AfterRequest
+  | { id: number; cmd: "traffic-stop"; timeoutMs: number }
   | { id: number; cmd: "close" };
+
+/**
+ * Failover traffic (bench/cluster.ts): from now on, each account's contact `steady@im.wechat`
+ * writes one message every `intervalMs` (staggered over the interval; 0: none), texts
+ * `${tag} ${account} #${n}`, until `traffic-stop`.
+ */
+interface TrafficRequest {
+  id: number;
+  cmd: "traffic";
+  accountIds: string[];
+  intervalMs: number;
+  tag: string;
+}
+
+/**
+ * Right after a node was killed at `sinceMs` (wall clock, performance.timeOrigin + now(), ms): one
+ * message into each of `accountIds` (the accounts it held) from `probe@im.wechat`, then waits until
+ * each of them has had a reply to a message accepted at or after `sinceMs` (which only a node that
+ * polled after the kill can have sent), or `timeoutMs`.
+ */
+interface AfterRequest {
+  id: number;
+  cmd: "after";
+  accountIds: string[];
+  sinceMs: number;
+  timeoutMs: number;
+}
+
+export interface AfterAnswer {
+  id: number;
+  accounts: number;
+  /** Accounts that had such a reply within the timeout. */
+  answered: number;
+  /** The first such reply on any of them, and the last account's first one (wall clock, ms). */
+  firstAtMs: number | null;
+  allAtMs: number | null;
+}
+
+export interface TrafficAnswer {
+  id: number;
+  /** Traffic and probe messages injected, and those answered (once each) by the end of the wait. */
+  sent: number;
+  answered: number;
+  /** Replies to a message already answered, or to none of ours; resends the simulator deduplicated. */
+  doubles: number;
+  duplicates: number;
+}
 
 export interface RunAnswer {
   id: number;
@@ -51,6 +106,11 @@ export interface RunAnswer {
 const running = await startSimulator({ port: 0, realism: false, seed: 7, longPollTimeoutMs: 35_000 });
 const sim = running.simulator;
 const now = () => performance.now();
+/** Wall clock with sub-millisecond resolution, comparable across processes. */
+const wallMs = () => performance.timeOrigin + performance.now();
+
+// The parent gone (killed, crashed): no simulator left behind.
+process.on("disconnect", () => process.exit(0));
 
 let current:
   | {
@@ -104,7 +164,8 @@ function inject(accountId: string, from: string, text: string): void {
 
 async function run(req: RunRequest): Promise<RunAnswer> {
   const cpuBefore = process.cpuUsage();
-  const total = req.accountIds?.length ?? req.contacts * req.perContact;
+  const total =
+    (req.accountIds?.length ?? 1) * (req.perAccount || !req.accountIds ? req.contacts * req.perContact : 1);
   const finished = new Promise<void>((resolve) => {
     current = {
       req,
@@ -119,7 +180,14 @@ async function run(req: RunRequest): Promise<RunAnswer> {
   });
   const contact = (i: number) => `bench-${i}@im.wechat`;
   const textOf = (i: number, n: number) => `${req.tag} ${contact(i)} #${n}`;
-  if (req.accountIds) {
+  if (req.accountIds && req.perAccount) {
+    const ids = req.accountIds;
+    for (let n = 0; n < req.perContact; n++)
+      ids.forEach((accountId, a) => {
+        for (let i = 0; i < req.contacts; i++)
+          inject(accountId, contact(i), `${req.tag} a${a} ${contact(i)} #${n}`);
+      });
+  } else if (req.accountIds) {
     // From each account's owner: the one contact a new account answers without pairing.
     req.accountIds.forEach((accountId, i) => {
       const owner = sim.state.accounts.get(accountId)?.owner_user_id ?? contact(0);
@@ -167,6 +235,119 @@ async function run(req: RunRequest): Promise<RunAnswer> {
   };
 }
 
+// ---- failover traffic (bench/cluster.ts) ----------------------------------------------------
+
+let traffic:
+  | {
+      tag: string;
+      /** Text → account and acceptance time (wall clock); `answered` once replied. */
+      inAt: Map<string, { account: string; atMs: number; answered: boolean }>;
+      sent: number;
+      answered: number;
+      doubles: number;
+      duplicates: number;
+      timer?: NodeJS.Timeout;
+      probes: number;
+      wait?: { sinceMs: number; victims: Set<string>; first: Map<string, number>; done: () => void };
+    }
+  | undefined;
+
+sim.state.listeners.add((event) => {
+  const t = traffic;
+  if (!t) return;
+  if (event.type === "message.duplicate") {
+    t.duplicates++;
+    return;
+  }
+  const m = event.data as { account_id?: string; items?: { text?: string }[] };
+  const text = m.items?.[0]?.text;
+  if (typeof text !== "string" || !text.startsWith(`${t.tag} `) || !m.account_id) return;
+  if (event.type === "message.inbound") {
+    t.inAt.set(text, { account: m.account_id, atMs: wallMs(), answered: false });
+  } else if (event.type === "message.outbound") {
+    const at = wallMs();
+    const inbound = t.inAt.get(text);
+    if (!inbound || inbound.answered) {
+      t.doubles++;
+      return;
+    }
+    inbound.answered = true;
+    t.answered++;
+    const w = t.wait;
+    if (w && inbound.atMs >= w.sinceMs && w.victims.has(m.account_id) && !w.first.has(m.account_id)) {
+      w.first.set(m.account_id, at);
+      if (w.first.size === w.victims.size) w.done();
+    }
+  }
+});
+
+function startTraffic(req: TrafficRequest): void {
+  if (traffic?.timer) clearInterval(traffic.timer);
+  const t: NonNullable<typeof traffic> = {
+    tag: req.tag,
+    inAt: new Map(),
+    sent: 0,
+    answered: 0,
+    doubles: 0,
+    duplicates: 0,
+    probes: 0,
+  };
+  traffic = t;
+  if (req.intervalMs <= 0 || req.accountIds.length === 0) return;
+  // Message k is due at k × (interval / accounts) ms from the start, round robin over the accounts.
+  const stepMs = req.intervalMs / req.accountIds.length;
+  const start = now();
+  let k = 0;
+  t.timer = setInterval(() => {
+    const due = Math.floor((now() - start) / stepMs) + 1;
+    for (; k < due; k++) {
+      const a = k % req.accountIds.length;
+      inject(req.accountIds[a] as string, "steady@im.wechat", `${req.tag} ${a} #${Math.floor(k / req.accountIds.length)}`);
+      t.sent++;
+    }
+  }, 5);
+}
+
+async function after(req: AfterRequest): Promise<AfterAnswer> {
+  const t = traffic;
+  if (!t) throw new Error("after: no traffic running (send traffic first)");
+  const victims = new Set(req.accountIds);
+  const first = new Map<string, number>();
+  const finished = new Promise<void>((resolve) => {
+    t.wait = { sinceMs: req.sinceMs, victims, first, done: resolve };
+  });
+  const p = t.probes++;
+  req.accountIds.forEach((accountId, i) => {
+    inject(accountId, "probe@im.wechat", `${t.tag} probe${p} ${i}`);
+    t.sent++;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([finished, new Promise((r) => (timer = setTimeout(r, req.timeoutMs)))]);
+  clearTimeout(timer);
+  t.wait = undefined;
+  const times = [...first.values()];
+  return {
+    id: req.id,
+    accounts: victims.size,
+    answered: first.size,
+    firstAtMs: times.length ? Math.min(...times) : null,
+    allAtMs: times.length === victims.size ? Math.max(...times) : null,
+  };
+}
+
+/** Stops the traffic and waits (up to `timeoutMs`) until every message of it is answered. */
+async function stopTraffic(id: number, timeoutMs: number): Promise<TrafficAnswer> {
+  const t = traffic;
+  if (!t) throw new Error("traffic-stop: no traffic running");
+  clearInterval(t.timer);
+  const deadline = now() + timeoutMs;
+  while (t.answered < t.sent && now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // A short grace period catches doubles that arrive right after the last reply.
+  await new Promise((r) => setTimeout(r, 500));
+  traffic = undefined;
+  return { id, sent: t.sent, answered: t.answered, doubles: t.doubles, duplicates: t.duplicates };
+}
+
 async function newAccount(name: string): Promise<unknown> {
   const res = await sim.app.request("/sim/accounts", {
     method: "POST",
@@ -187,10 +368,21 @@ process.on("message", (raw) => {
         for (let i = 0; i < req.count; i++) accounts.push(await newAccount(`bench-${req.id}-${i}`));
         process.send?.({ id: req.id, accounts });
       } else if (req.cmd === "polls") {
-        // Accounts with a long-poll held open right now.
+        // Accounts (of `accountIds`, or all) with a long-poll held open right now.
         let open = 0;
-        for (const a of sim.state.accounts.values()) if (a.waiters.size > 0) open++;
+        if (req.accountIds) {
+          for (const id of req.accountIds) if ((sim.state.accounts.get(id)?.waiters.size ?? 0) > 0) open++;
+        } else {
+          for (const a of sim.state.accounts.values()) if (a.waiters.size > 0) open++;
+        }
         process.send?.({ id: req.id, open });
+      } else if (req.cmd === "traffic") {
+        startTraffic(req);
+        process.send?.({ id: req.id, started: true });
+      } else if (req.cmd === "after") {
+        process.send?.(await after(req));
+      } else if (req.cmd === "traffic-stop") {
+        process.send?.(await stopTraffic(req.id, req.timeoutMs));
       } else if (req.cmd === "run") {
         process.send?.(await run(req));
       } else {

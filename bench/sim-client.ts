@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RunAnswer } from "./sim-child.js";
+import type { AfterAnswer, RunAnswer, TrafficAnswer } from "./sim-child.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -52,10 +52,22 @@ export class SimChild {
     });
   }
 
-  call(cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** One request; with `timeoutMs`, rejects when no answer came within it. */
+  call(cmd: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, (a) => (a.error ? reject(new Error(String(a.error))) : resolve(a)));
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.#waiting.delete(id);
+              reject(new Error(`simulator child: no answer to ${String(cmd.cmd)} within ${timeoutMs} ms`));
+            }, timeoutMs);
+      this.#waiting.set(id, (a) => {
+        clearTimeout(timer);
+        if (a.error) reject(new Error(String(a.error)));
+        else resolve(a);
+      });
       this.#child.send({ ...cmd, id });
     });
   }
@@ -73,9 +85,37 @@ export class SimChild {
     return (await this.call({ cmd: "accounts", count })).accounts as SimAccount[];
   }
 
-  /** How many accounts have a long-poll held open. */
-  async openPolls(): Promise<number> {
-    return (await this.call({ cmd: "polls" })).open as number;
+  /** How many accounts (of `accountIds`, or all) have a long-poll held open. */
+  async openPolls(accountIds?: string[]): Promise<number> {
+    return (await this.call({ cmd: "polls", ...(accountIds ? { accountIds } : {}) }, 10_000)).open as number;
+  }
+
+  /** Each account's `contacts` contacts write `perContact` messages each, all at once. */
+  grid(o: { accountIds: string[]; tag: string; contacts: number; perContact: number; timeoutMs: number }) {
+    return this.call(
+      { cmd: "run", accountId: "", intervalMs: 0, perAccount: true, ...o },
+      o.timeoutMs + 10_000,
+    ) as unknown as Promise<RunAnswer>;
+  }
+
+  /** Steady failover traffic on `accountIds` (see sim-child.ts, TrafficRequest). */
+  traffic(o: { accountIds: string[]; intervalMs: number; tag: string }): Promise<unknown> {
+    return this.call({ cmd: "traffic", ...o }, 10_000);
+  }
+
+  /** A probe into each of `accountIds` right after a kill at `sinceMs` (see sim-child.ts, AfterRequest). */
+  after(o: { accountIds: string[]; sinceMs: number; timeoutMs: number }) {
+    return this.call({ cmd: "after", ...o }, o.timeoutMs + 10_000) as unknown as Promise<AfterAnswer>;
+  }
+
+  /** Stops the traffic; resolves once all of it is answered (or after `timeoutMs`). */
+  trafficStop(timeoutMs: number) {
+    return this.call({ cmd: "traffic-stop", timeoutMs }, timeoutMs + 10_000) as unknown as Promise<TrafficAnswer>;
+  }
+
+  /** SIGKILL the child (the cleanup of a failed run). */
+  kill(): void {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGKILL");
   }
 
   /** One message to each account at once (from its owner); resolves when all are answered. */
