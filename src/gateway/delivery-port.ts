@@ -10,6 +10,8 @@ import { errText } from "../util/logger.js";
 import type { Delivery, DeliveryResult, ReplyToDeliver } from "./delivery/index.js";
 import type { DeliveryPort } from "./ports.js";
 
+const noop = (): void => {};
+
 export function createDeliveryPort(delivery: Delivery, signal: AbortSignal, log: Logger): DeliveryPort {
   const background = (what: string, message: { accountId: string }, p: Promise<DeliveryResult>): void => {
     p.then(
@@ -107,7 +109,14 @@ export function createDeliveryPort(delivery: Delivery, signal: AbortSignal, log:
       return delivery.typing(base(m));
     },
     async resumePending(accountId) {
-      background("resume", { accountId }, delivery.resumePending(accountId, signal));
+      let queued!: () => void;
+      const inQueue = new Promise<void>((resolve) => {
+        queued = resolve;
+      });
+      const done = delivery.resumePending(accountId, signal, () => queued());
+      background("resume", { accountId }, done);
+      // Resolves once every contact's pending bubbles hold their place in its queue (or it failed).
+      await Promise.race([inQueue, done.then(noop, noop)]);
     },
     idle() {
       return delivery.idle();

@@ -86,7 +86,7 @@ export interface GatewayOptions {
   /** Dispatch tuning: backlog bound, flood bound, text cut, timeouts, quota (see DispatchOptions). */
   dispatch?: Omit<
     DispatchOptions,
-    "store" | "agent" | "delivery" | "logger" | "onEvent" | "maxTurns" | "languageFor"
+    "store" | "agent" | "delivery" | "logger" | "onEvent" | "maxTurns" | "languageFor" | "owns"
   >;
   notifyTimeoutMs?: number;
   /**
@@ -103,7 +103,15 @@ export interface GatewayOptions {
     | false
     | Omit<
         SchedulerOptions,
-        "store" | "deliver" | "record" | "runPrompt" | "clock" | "logger" | "serves" | "languageFor"
+        | "store"
+        | "deliver"
+        | "record"
+        | "runPrompt"
+        | "clock"
+        | "logger"
+        | "serves"
+        | "storeFor"
+        | "languageFor"
       >;
   /** The home channel: operator events to the logs, the admin UI and the owner's chat. `false`: logs only. */
   home?: false | HomeSettings;
@@ -124,7 +132,10 @@ export interface Gateway {
   start(): Promise<void>;
   /** Staged shutdown; resolves when every stage is done. */
   stop(options?: { drainTimeoutMs?: number }): Promise<StopReport>;
-  /** After re-login (account active again, new token): restart its poller. False when not active. */
+  /**
+   * After re-login (account active again, new token), or its lease gained: restart its poller.
+   * False when not started (not active, its transport could not be built, or its lease lapsed).
+   */
   resume(accountId: string): Promise<boolean>;
   /**
    * Stop polling and sending for one account (its lease passed to another node): its poller
@@ -286,6 +297,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger: log.child({ part: "schedule" }),
       languageFor,
       serves: (accountId) => pollers.has(accountId),
+      ...(options.leases ? { storeFor: options.leases.storeFor } : {}),
       onEvent: emit,
     });
   };
@@ -303,6 +315,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger: log.child({ part: "dispatch" }),
       languageFor,
       onEvent: emit,
+      ...(options.leases ? { owns: options.leases.owns } : {}),
       ...(resolveMedia ? { resolveMedia } : {}),
       ...(options.schedule === false || options.deliveryPort
         ? {}
@@ -314,7 +327,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     languageFor,
   });
 
-  const startAccount = async (account: Account, d: Dispatcher): Promise<void> => {
+  const startAccount = async (account: Account, d: Dispatcher): Promise<boolean> => {
     const id = account.id;
     announced.delete(id);
     let transport: GatewayTransport;
@@ -325,18 +338,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     } catch (err) {
       transports.delete(id);
       log.error({ accountId: id, err: errText(err) }, "cannot build the transport; account skipped");
-      return;
+      return false;
     }
     const leases = options.leases;
-    const own = leases?.storeFor(id) ?? store;
-    // Replay first: these land at the head of each conversation's queue, before anything new.
+    const own = leases ? leases.storeFor(id) : store;
+    if (!own) {
+      // The lease lapsed between its grant and now: the account is not this node's to poll.
+      transports.delete(id);
+      return false;
+    }
+    // What was recorded but not sent takes its place in the contacts' send queues first, so the
+    // answers of the replayed turns below (and of anything new) go out after it, in order.
+    await delivery.resumePending(id).catch((err: unknown) => {
+      log.error({ accountId: id, err: errText(err) }, "resuming pending replies failed");
+    });
+    // Then the replay: these land at the head of each conversation's queue, before anything new.
     const unfinished = await store.inbound.unfinished(id);
     if (unfinished.length > 0)
       log.info({ accountId: id, count: unfinished.length }, "replaying unfinished messages");
     for (const m of unfinished) d.submit(m, { replay: true });
-    delivery.resumePending(id).catch((err: unknown) => {
-      log.error({ accountId: id, err: errText(err) }, "resuming pending replies failed");
-    });
     const poller = new Poller({
       accountId: id,
       store: own,
@@ -355,6 +375,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     pollers.set(id, poller);
     poller.start();
     emit({ type: "poller-started", accountId: id });
+    // Come from another node: the scheduled prompts it left running are run again here.
+    if (leases) {
+      scheduler?.recoverFor(id).catch((err: unknown) => {
+        log.error({ accountId: id, err: errText(err) }, "recovering the account's scheduled runs failed");
+      });
+    }
+    return true;
   };
 
   const gateway: Gateway = {
@@ -433,8 +460,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const existing = pollers.get(accountId);
       if (existing?.running) return true;
       if (existing) await existing.stopPulling();
-      await startAccount(account, dispatcher);
-      return true;
+      return startAccount(account, dispatcher);
     },
 
     async release(accountId) {
@@ -442,6 +468,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       const poller = pollers.get(accountId);
       pollers.delete(accountId);
       transports.delete(accountId);
+      // Its queued turns go back to the store: whoever holds the account next replays them in
+      // order, with the ones a lost lease kept from recording their reply.
+      const dropped = dispatcher?.dropAccount(accountId) ?? 0;
+      if (dropped > 0) log.info({ accountId, dropped }, "queued turns left to the account's next holder");
       if (!poller) return;
       await poller.stopPulling();
       emit({ type: "poller-stopped", accountId });

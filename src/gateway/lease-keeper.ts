@@ -100,6 +100,15 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
       .sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
   }
 
+  /**
+   * The epoch last granted for `accountId` while this node has not let it go, even past the local
+   * margin (undefined once it was taken, released or given back). Writes fenced by it are safe
+   * whatever the local clock says: the database commits them only while that epoch holds there.
+   */
+  fencingEpochOf(accountId: string): number | undefined {
+    return this.held.get(accountId)?.epoch;
+  }
+
   /** The epoch of `accountId` when owned now, else undefined. */
   epochOf(accountId: string): number | undefined {
     const h = this.held.get(accountId);
@@ -128,6 +137,14 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     await this.idle();
     for (const accountId of [...this.held.keys()]) await this.drop(accountId, "released", true);
     await this.ops.leave(this.nodeId);
+  }
+
+  /**
+   * Hand one lease back now (this node cannot serve the account): `lost` is emitted, and the
+   * account counts toward no node's share until some node takes it at its next round.
+   */
+  async giveBack(accountId: string): Promise<void> {
+    await this.drop(accountId, "released", true);
   }
 
   /** Resolves when the round in flight (if any) has finished. */
@@ -160,8 +177,9 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     const sentAt = this.clock.now();
     const until = sentAt + this.ttlMs - this.marginMs;
     await this.ops.heartbeat(this.nodeId);
+    const renewed = await this.ops.renewAll(this.nodeId, [...this.held.keys()], this.ttlMs);
     for (const [accountId, h] of [...this.held]) {
-      const epoch = await this.ops.acquireOrRenew(this.nodeId, accountId, this.ttlMs);
+      const epoch = renewed.get(accountId) ?? null;
       if (epoch === null) {
         await this.drop(accountId, "taken", false);
       } else if (epoch !== h.epoch || h.lostSaid || h.untilMs <= this.clock.now()) {
@@ -199,6 +217,8 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     const h = this.held.get(accountId);
     if (!h) return;
     this.held.delete(accountId);
+    // Said even after `expiring` was: the gateway keeps an expiring account's turns, not a lost one's.
+    h.lostSaid = false;
     this.sayLost(accountId, h, reason);
     if (release) await this.ops.release(this.nodeId, accountId);
   }

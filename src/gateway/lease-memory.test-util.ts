@@ -70,6 +70,18 @@ export class MemoryLeases implements LeaseOps {
     r.expiresAt = now + ttlMs;
     return r.epoch;
   }
+  async renewAll(nodeId: string, accountIds: readonly string[], ttlMs: number): Promise<Map<string, number>> {
+    this.reach(nodeId);
+    const now = this.clock.now();
+    const renewed = new Map<string, number>();
+    for (const accountId of accountIds) {
+      const r = this.rows.get(accountId);
+      if (r?.nodeId !== nodeId) continue;
+      r.expiresAt = now + ttlMs;
+      renewed.set(accountId, r.epoch);
+    }
+    return renewed;
+  }
   async release(nodeId: string, accountId: string): Promise<void> {
     this.reach(nodeId);
     const r = this.rows.get(accountId);

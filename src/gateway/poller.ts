@@ -137,9 +137,11 @@ export class Poller {
       if (signal.aborted) return;
       this.#log.warn({ err: errText(err) }, "notifystart failed (ignored)");
     }
-    let cursor = await this.#o.store.cursors.get(this.accountId);
+    let cursor: string | undefined;
     while (!signal.aborted) {
       try {
+        // Read inside the loop: a store that does not answer now is retried with the backoff.
+        cursor ??= await this.#o.store.cursors.get(this.accountId);
         if (this.#o.waitForCapacity) {
           this.#status.state = "waiting";
           await this.#o.waitForCapacity(signal);

@@ -36,7 +36,11 @@ export interface DeliveryPort {
   sendFile(inbound: InboundMessage, path: string, caption?: string): Promise<void>;
   /** The typing indicator for one turn. */
   typing(inbound: InboundMessage): { stop(): Promise<void> };
-  /** Send what a crash left pending for an account (in the background). */
+  /**
+   * Send what a crash (or a node that died) left pending for an account, in the background;
+   * resolves once those bubbles hold their place in each contact's queue, so a reply recorded
+   * after this goes out after them.
+   */
   resumePending(accountId: string): Promise<void>;
   /** Resolves when every send in flight has settled. */
   idle(): Promise<void>;

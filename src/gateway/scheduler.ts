@@ -89,10 +89,13 @@ export class KeyedScheduler<J> {
     this.#lanes.resume();
   }
 
-  /** Drop every queued job (they stay unfinished in the store) and return them. */
-  clearQueued(): J[] {
-    const dropped = this.#lanes.clearQueued().map((e) => e.job);
-    this.#queuedByGroup.clear();
+  /** Drop the queued jobs (of one group, or all); they stay unfinished in the store. Returns them. */
+  clearQueued(group?: string): J[] {
+    const dropped = this.#lanes
+      .clearQueued((e) => group === undefined || e.group === group)
+      .map((e) => e.job);
+    if (group === undefined) this.#queuedByGroup.clear();
+    else this.#queuedByGroup.delete(group);
     this.#notifyRoom();
     return dropped;
   }

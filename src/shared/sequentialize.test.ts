@@ -94,6 +94,29 @@ describe("KeyedLanes", () => {
     expect(lanes.activeKeys).toBe(0);
   });
 
+  it("clearQueued(which) drops only the jobs it picks; the others keep their order, and no key runs twice at once", async () => {
+    const release = gate();
+    const ran: string[] = [];
+    const lanes = new KeyedLanes<string>(
+      async (job) => {
+        ran.push(job);
+        await release.wait;
+      },
+      { maxConcurrency: 1 },
+    );
+    lanes.push("a", "a1");
+    lanes.push("a", "a2 drop");
+    lanes.push("a", "a3");
+    lanes.push("b", "b1 drop");
+    lanes.push("c", "c1");
+    expect(lanes.clearQueued((j) => j.endsWith("drop"))).toEqual(["a2 drop", "b1 drop"]);
+    expect(lanes.activeKeys).toBe(2); // "b" had only its dropped job: gone
+    release.open();
+    await lanes.whenIdle();
+    await lanes.whenIdle();
+    expect(ran).toEqual(["a1", "c1", "a3"]);
+  });
+
   it("release() hands the slot to another key while the key stays busy; whenIdle() waits for the job's end", async () => {
     const end = gate();
     const ran: string[] = [];

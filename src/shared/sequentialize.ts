@@ -95,15 +95,22 @@ export class KeyedLanes<J> {
     this.#pump();
   }
 
-  /** Drop every queued job and return them, in key order then arrival order. */
-  clearQueued(): J[] {
+  /**
+   * Drop the queued jobs `which` picks (default: every one) and return them, in key order then
+   * arrival order. Running jobs go on; the jobs kept keep their order and their place.
+   */
+  clearQueued(which: (job: J) => boolean = () => true): J[] {
     const dropped: J[] = [];
     for (const [key, lane] of this.#lanes) {
-      dropped.push(...lane.queue);
-      lane.queue = [];
-      if (!lane.busy) this.#lanes.delete(key);
+      const kept: J[] = [];
+      for (const job of lane.queue) (which(job) ? dropped : kept).push(job);
+      lane.queue = kept;
+      if (!lane.busy && kept.length === 0) this.#lanes.delete(key);
     }
+    // A key waits for a slot only while it has jobs queued (and none running, as before).
+    const waiting = this.#ready.filter((key) => (this.#lanes.get(key)?.queue.length ?? 0) > 0);
     this.#ready.length = 0;
+    this.#ready.push(...waiting);
     return dropped;
   }
 

@@ -66,6 +66,13 @@ export function poolPq(pool: pg.Pool, now: () => number): Pq {
   return make(pool, now, async (fn) => {
     const client = await pool.connect();
     let broken = false;
+    // The server may end the connection while it is checked out (idle_in_transaction_session_timeout
+    // after this process was frozen, a restart): the query in flight fails, and the 'error' the
+    // client emits then must not be unhandled (it would end the process).
+    const dropped = (): void => {
+      broken = true;
+    };
+    client.on("error", dropped);
     try {
       await client.query("BEGIN");
       try {
@@ -82,6 +89,7 @@ export function poolPq(pool: pg.Pool, now: () => number): Pq {
       if (pgCode(err) === undefined) broken = true; // a dropped connection: never reuse it
       throw err;
     } finally {
+      client.off("error", dropped);
       client.release(broken);
     }
   });

@@ -89,6 +89,19 @@ if (typeof db === "string") {
       expect(h?.expiresAtMs).toBeGreaterThan(Date.now() + 50_000);
     });
 
+    it("renews every lease a node still holds in one statement, and leaves out the ones it lost", async () => {
+      const { leases } = store;
+      expect(await leases.acquireOrRenew("a", "r1", 60_000)).toBe(1);
+      expect(await leases.acquireOrRenew("a", "r2", 1)).toBe(1);
+      await new Promise((r) => setTimeout(r, 20)); // r2 runs out, and b takes it
+      expect(await leases.acquireOrRenew("b", "r2", 60_000)).toBe(2);
+      const renewed = await leases.renewAll("a", ["r1", "r2", "never-held"], 60_000);
+      expect([...renewed]).toEqual([["r1", 1]]);
+      expect(await leases.renewAll("a", [], 60_000)).toEqual(new Map());
+      const r1 = (await leases.holders()).find((h) => h.accountId === "r1");
+      expect(r1?.expiresAtMs).toBeGreaterThan(Date.now() + 50_000);
+    });
+
     it("lists the nodes heard from within the ttl, and forgets one that leaves", async () => {
       await store.leases.heartbeat("n2");
       await store.leases.heartbeat("n1");

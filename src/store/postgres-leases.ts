@@ -29,6 +29,12 @@ export interface LeaseHolder {
 export interface LeaseTable {
   /** Take or renew `accountId` for `ttlMs`; the epoch held, or null while another live node holds it. */
   acquireOrRenew(nodeId: string, accountId: string, ttlMs: number): Promise<number | null>;
+  /**
+   * Renew, in one statement, the leases `nodeId` still holds among `accountIds` (a node holds
+   * hundreds: one round trip per account made a busy node's round outlast its leases). The epoch
+   * of each one renewed; an account missing from the answer is no longer this node's.
+   */
+  renewAll(nodeId: string, accountIds: readonly string[], ttlMs: number): Promise<Map<string, number>>;
   /** Give the account back now (the next holder's epoch is higher, even when it is this node). */
   release(nodeId: string, accountId: string): Promise<void>;
   /** Record that `nodeId` is alive (and when it started, the first time). */
@@ -56,6 +62,16 @@ export function createPgLeaseTable(q: Pq): LeaseTable {
         [accountId, nodeId, ttlMs],
       );
       return row ? Number(row.epoch) : null;
+    },
+    async renewAll(nodeId, accountIds, ttlMs) {
+      if (accountIds.length === 0) return new Map();
+      const rows = await q.rows(
+        `UPDATE leases SET expires_at = now() + ${ms}
+         WHERE node_id = $1 AND account_id = ANY($2::text[])
+         RETURNING account_id, epoch`,
+        [nodeId, accountIds, ttlMs],
+      );
+      return new Map(rows.map((r) => [String(r.account_id), Number(r.epoch)]));
     },
     async release(nodeId, accountId) {
       await q.run(

@@ -50,13 +50,25 @@ export type PgStore = AsyncStore & {
   fenced(lease: Lease): AsyncStore;
 };
 
+/** See the pool's options in openPostgresStore: below the default lease TTL (6 s). */
+const IDLE_IN_TRANSACTION_MS = 4_000;
+const LOCK_TIMEOUT_MS = 2_000;
+
 export async function openPostgresStore(url: string, options: OpenPostgresOptions = {}): Promise<PgStore> {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     application_name: "wxagent",
-    ...(options.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
+    options: [
+      // A node frozen inside a transaction (a paused VM, SIGSTOP) must not hold its row locks,
+      // the lease rows above all, while the other nodes wait to take its accounts over: the
+      // server ends such a transaction, and a lock awaited longer than this fails (DB_BUSY,
+      // retried) instead of stalling a node's lease round behind it.
+      `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
+      `-c lock_timeout=${LOCK_TIMEOUT_MS}`,
+      ...(options.readOnly ? ["-c default_transaction_read_only=on"] : []),
+    ].join(" "),
   });
   // An idle connection the server drops must not crash the process; the next query reconnects.
   pool.on("error", (err) => log().warn({ err: err.message }, "PostgreSQL connection lost"));

@@ -80,7 +80,11 @@ describe.skipIf(typeof db === "string")(
         contexts.flatMap((ctx, p) =>
           Array.from({ length: PER_PROCESS }, (_, i) =>
             sendTextOp
-              .invoke(ctx, { to: "carol@im.wechat", text: `from process ${p}, #${i}` }, new AbortController().signal)
+              .invoke(
+                ctx,
+                { to: "carol@im.wechat", text: `from process ${p}, #${i}` },
+                new AbortController().signal,
+              )
               .then(
                 () => "sent",
                 (err: { code?: string }) => err.code ?? "error",
@@ -99,7 +103,9 @@ describe.skipIf(typeof db === "string")(
       const texts = rows.filter((r) => r.text?.startsWith("from process"));
       expect(texts).toHaveLength(PROCESSES * PER_PROCESS);
       expect(texts.filter((r) => r.state === "sent")).toHaveLength(received.length);
-      expect(texts.filter((r) => r.state === "deferred")).toHaveLength(PROCESSES * PER_PROCESS - received.length);
+      expect(texts.filter((r) => r.state === "deferred")).toHaveLength(
+        PROCESSES * PER_PROCESS - received.length,
+      );
       expect((await store.contextTokens.get(bot.account_id, "carol@im.wechat"))?.sendCount).toBe(QUOTA);
     }, 60_000);
   },

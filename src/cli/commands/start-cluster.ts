@@ -7,6 +7,7 @@
 import { hostname } from "node:os";
 import type { Gateway, GatewayLeases } from "../../gateway/gateway.js";
 import { LeaseKeeper } from "../../gateway/lease-keeper.js";
+import { sequentialize } from "../../shared/sequentialize.js";
 import { messageOf } from "../../shared/wx-error.js";
 import type { PgStore } from "../../store/postgres.js";
 import { createLogger } from "../../util/logger.js";
@@ -52,40 +53,49 @@ export function clusterNode(
   });
   const leases: GatewayLeases = {
     owns: (accountId) => keeper.epochOf(accountId) !== undefined,
+    // Writes are fenced in the database, so they may use the lease until it is let go even when a
+    // slow renewal round let it pass the local margin; polls and sends (`owns`) may not.
     storeFor: (accountId) => {
-      const epoch = keeper.epochOf(accountId);
+      const epoch = keeper.fencingEpochOf(accountId);
       return epoch === undefined ? undefined : store.fenced({ nodeId, accountId, epoch });
     },
   };
   /** Lease changes of one account applied one after another (a gain right after a loss, say). */
-  const chains = new Map<string, Promise<void>>();
+  const changes = sequentialize((accountId: string) => accountId);
   const serially = (accountId: string, fn: () => Promise<unknown>): void => {
-    const next = (chains.get(accountId) ?? Promise.resolve()).then(fn).then(
-      () => undefined,
-      (err: unknown) => log.error({ accountId, err: messageOf(err) }, "applying a lease change failed"),
-    );
-    chains.set(accountId, next);
+    void changes
+      .run(accountId, fn)
+      .catch((err: unknown) =>
+        log.error({ accountId, err: messageOf(err) }, "applying a lease change failed"),
+      );
   };
-  let unreachable = false;
+  /** When the database was last said unreachable: once a minute at most, the keeper retries every round. */
+  let saidUnreachableAtMs = Number.NEGATIVE_INFINITY;
   return {
     nodeId,
     leases,
     start(gateway) {
       keeper.on("gained", ({ accountId, epoch }) => {
         log.info({ accountId, epoch }, "lease gained: polling");
-        serially(accountId, () => gateway.resume(accountId));
+        serially(accountId, async () => {
+          if (await gateway.resume(accountId).catch(() => false)) return;
+          // Not started here (its transport could not be built, the store did not answer): a
+          // lease held without a poller would keep every node off the account, so it goes back.
+          log.warn({ accountId }, "account not started on this node: its lease is given back");
+          await keeper.giveBack(accountId);
+        });
       });
       keeper.on("lost", (accountId, reason) => {
         log.info({ accountId, reason }, "lease lost: polling and sending stop");
-        serially(accountId, () => gateway.release(accountId));
+        // Expiring (a renewal is late): the poller and the sends stop by themselves (`owns`), and
+        // the next renewal brings them back, with the turns in flight kept. Taken or released: the
+        // account is another node's, its queued turns go back to the store.
+        if (reason !== "expiring") serially(accountId, () => gateway.release(accountId));
       });
       keeper.on("error", (err) => {
-        // Once per outage, not every round: the keeper retries at its next round.
-        if (!unreachable) say(`cannot reach the database to renew leases (${messageOf(err)}); retrying`);
-        unreachable = true;
-      });
-      keeper.on("gained", () => {
-        unreachable = false;
+        if (Date.now() - saidUnreachableAtMs < 60_000) return;
+        saidUnreachableAtMs = Date.now();
+        say(`cannot reach the database to renew leases (${messageOf(err)}); retrying every round`);
       });
       keeper.start();
     },
@@ -93,7 +103,7 @@ export function clusterNode(
       await keeper.releaseAll().catch((err: unknown) => {
         log.warn({ err: messageOf(err) }, "could not hand the leases back; they run out on their own");
       });
-      await Promise.all(chains.values());
+      await changes.idle();
     },
   };
 }

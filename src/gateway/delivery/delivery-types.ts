@@ -137,7 +137,7 @@ export interface Delivery {
     signal: AbortSignal,
   ): Promise<DeliveryResult>;
   /** Crash recovery: send the account's pending bubbles with their recorded client_ids. */
-  resumePending(accountId: string, signal: AbortSignal): Promise<DeliveryResult>;
+  resumePending(accountId: string, signal: AbortSignal, onQueued?: () => void): Promise<DeliveryResult>;
   /** A started typing indicator for one turn; call `stop()` when the turn ends. */
   typing(target: { accountId: string; toUserId: string; contextToken?: string }): TypingController;
   /** Resolves when every queued send has settled (for a graceful stop). */

@@ -24,6 +24,7 @@ import { filterMarkdown } from "./markdown.js";
 import { continueNote, SendQuota } from "./quota.js";
 import { BubbleSender, contactKey, KeyedQueue } from "./sender.js";
 import { splitMessage } from "./split.js";
+import type { OutboundTransport } from "./transport.js";
 import { TypingController, type TypingTarget } from "./typing.js";
 
 export * from "./delivery-types.js";
@@ -56,9 +57,16 @@ export function createDelivery(options: DeliveryOptions): Delivery {
    */
   const expired = new Set<string>();
 
+  /**
+   * The tables an account's sends are recorded in: on shared accounts the lease holder's fenced
+   * ones (`recordOn`, which throws when the lease is gone), else the store.
+   */
+  const tablesOf = (accountId: string): Pick<AsyncStore, "outbound" | "contextTokens"> =>
+    options.recordOn?.(accountId) ?? store;
+
   const sender = new BubbleSender({
     transportFor,
-    outbound: store.outbound,
+    outboundOf: (b) => tablesOf(b.accountId).outbound,
     durable: () => store.durable(),
     clock,
     logger,
@@ -67,7 +75,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     throttleDelaysMs: limits.throttleDelaysMs,
     tokenFor: async (b) => (await quota.token(b.accountId, b.toUserId)) ?? b.contextToken,
     looksExhausted: (b) => quota.looksExhausted(b.accountId, b.toUserId),
-    reserve: (b) => quota.reserve(b.accountId, b.toUserId),
+    reserve: (b) => quota.reserve(b.accountId, b.toUserId, tablesOf(b.accountId)),
     ...(options.mayAct ? { mayAct: options.mayAct } : {}),
     refund: (b, reservation) => quota.refund(b.accountId, b.toUserId, reservation),
   });
@@ -79,7 +87,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     on?: Pick<AsyncStore, "outbound" | "contextTokens">,
   ): Promise<OutboundMessage[]> => {
     if (items.length === 0) return [];
-    on ??= options.recordOn?.(base.accountId) ?? store;
+    on ??= tablesOf(base.accountId);
     const now = clock.now();
     const first = await nextSeq(on.outbound, base.inboundId);
     const contextToken =
@@ -236,7 +244,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     // The contact's queue place is taken now, in call order; the bubbles are told recorded as
     // soon as they are, and sent in that place.
     const recorded = Promise.resolve()
-      .then(() => recordReply(options.recordOn?.(reply.accountId) ?? store, reply))
+      .then(() => recordReply(tablesOf(reply.accountId), reply))
       .then((r) => {
         reply.onRecorded?.(r.bubbles);
         return r;
@@ -291,7 +299,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     });
   };
 
-  const resumePending: Delivery["resumePending"] = async (accountId, signal) => {
+  const resumePending: Delivery["resumePending"] = async (accountId, signal, onQueued) => {
     expired.delete(accountId);
     const byContact = new Map<string, OutboundMessage[]>();
     for (const b of await store.outbound.pending(accountId)) {
@@ -301,14 +309,24 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       list.push(b);
       byContact.set(b.toUserId, list);
     }
-    const results = await Promise.all(
-      [...byContact].map(([userId, bubbles]) =>
-        queue.run(contactKey(accountId, userId), () =>
-          flush(accountId, userId, bubbles, signal, { behindBacklog: false }),
-        ),
+    const sends = [...byContact].map(([userId, bubbles]) =>
+      queue.run(contactKey(accountId, userId), () =>
+        flush(accountId, userId, bubbles, signal, { behindBacklog: false }),
       ),
     );
-    return results.reduce(addResult, emptyResult());
+    onQueued?.();
+    return (await Promise.all(sends)).reduce(addResult, emptyResult());
+  };
+
+  /** An account this delivery cannot reach now (released to another node): its turns show no typing. */
+  const typingTransport = (accountId: string): OutboundTransport => {
+    try {
+      return transportFor(accountId);
+    } catch (err) {
+      const gone = Promise.reject(err);
+      gone.catch(() => {});
+      return { sendText: () => gone, sendFile: () => gone, typing: () => Promise.resolve() };
+    }
   };
 
   const typing: Delivery["typing"] = (target) => {
@@ -322,7 +340,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         },
         () => {},
       );
-    return new TypingController(transportFor(target.accountId), to, {
+    return new TypingController(typingTransport(target.accountId), to, {
       startAfterMs: limits.typingStartAfterMs,
       refreshMs: limits.typingRefreshMs,
       clock,

@@ -119,12 +119,13 @@ export class SendQuota {
   /**
    * Take one slot on the contact's current token before a send: one conditional update in the
    * store, so two processes sending to one contact never spend the same slot (`ok: false`: the
-   * quota is spent). With no token there is nothing to count against (a proactive send).
+   * quota is spent). With no token there is nothing to count against (a proactive send). `on`:
+   * the tables to reserve in (a lease holder's fenced ones).
    */
-  async reserve(accountId: string, userId: string): Promise<Reservation> {
-    const current = await this.store.contextTokens.get(accountId, userId);
+  async reserve(accountId: string, userId: string, on: QuotaTables = this.store): Promise<Reservation> {
+    const current = await on.contextTokens.get(accountId, userId);
     if (!current) return { ok: true };
-    const count = await this.store.contextTokens.reserveSend(accountId, userId, this.quotaPerToken);
+    const count = await on.contextTokens.reserveSend(accountId, userId, this.quotaPerToken);
     return count === undefined ? { ok: false } : { ok: true, token: current.token };
   }
 

@@ -48,7 +48,10 @@ export class KeyedQueue {
 
 export interface SenderOptions {
   transportFor(accountId: string): OutboundTransport;
-  outbound: Pick<AsyncStore["outbound"], "bumpAttempt" | "markFailed" | "markSent">;
+  /** Where a bubble's attempts and outcome are recorded (fenced by the lease on shared accounts). */
+  outboundOf(
+    bubble: OutboundMessage,
+  ): Pick<AsyncStore["outbound"], "bumpAttempt" | "markFailed" | "markSent">;
   /** `Store.durable`: a bubble leaves only once its record is committed. */
   durable(): Promise<void>;
   clock: Clock;
@@ -71,6 +74,9 @@ export interface SenderOptions {
 /** The platform's own hint of a throttle's length, when its bridge knows one (iLink gives none). */
 const retryAfterOf = (err: unknown): number | undefined =>
   err instanceof TransportError ? err.retryAfterMs : undefined;
+
+/** `#attempt` found the account's lease gone: nothing was sent, the bubble stays pending. */
+const NOT_HELD = Symbol("lease not held");
 
 export const contactKey = (accountId: string, userId: string): string => `${accountId}\u0000${userId}`;
 
@@ -103,7 +109,8 @@ export class BubbleSender {
   }
 
   async #send(bubble: OutboundMessage, signal: AbortSignal): Promise<SendOutcome> {
-    const { outbound, clock, logger } = this.o;
+    const { clock, logger } = this.o;
+    const outbound = this.o.outboundOf(bubble);
     const key = contactKey(bubble.accountId, bubble.toUserId);
     // Only failures log: the child logger is built on the first one, not for every bubble sent.
     let child: Logger | undefined;
@@ -123,9 +130,10 @@ export class BubbleSender {
         return { status: "aborted" };
       }
       let messageId: string | undefined;
-      if (!this.#mayAct(bubble)) return { status: "aborted" };
       try {
-        messageId = await this.#attempt(bubble, signal);
+        const attempt = await this.#attempt(bubble, signal);
+        if (attempt === NOT_HELD) return { status: "aborted" };
+        messageId = attempt;
       } catch (err) {
         this.#lastSendAtMs.set(key, clock.now());
         const kind = classifySendError(err, signal);
@@ -193,17 +201,19 @@ export class BubbleSender {
     return false;
   }
 
-  async #attempt(bubble: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
+  /** One send; NOT_HELD (nothing sent) when the account's lease went while it got ready. */
+  async #attempt(
+    bubble: OutboundMessage,
+    signal: AbortSignal,
+  ): Promise<string | undefined | typeof NOT_HELD> {
     // With group commit the bubble's row (its client_id) may still be in this turn's transaction:
     // a crash after the send but before the commit would make the replay send it again unseen.
     await this.o.durable();
+    const contextToken = await this.o.tokenFor(bubble);
+    // Looked at last, after the awaits above: the request leaves right after this.
+    if (!this.#mayAct(bubble)) return NOT_HELD;
     const transport = this.o.transportFor(bubble.accountId);
-    const base = {
-      to: bubble.toUserId,
-      contextToken: await this.o.tokenFor(bubble),
-      clientId: bubble.clientId,
-      signal,
-    };
+    const base = { to: bubble.toUserId, contextToken, clientId: bubble.clientId, signal };
     const call =
       bubble.kind === "file"
         ? transport.sendFile({ ...base, filePath: bubble.filePath ?? "" })

@@ -35,6 +35,8 @@ export interface FrameStepOptions {
   turnTimeoutMs: number | undefined;
   onEvent: ((event: DispatchEvent) => void) | undefined;
   notices: Pick<Notices, "finish" | "sendQuiet" | "words">;
+  /** Shared accounts: whether this node still holds the account's lease (see DispatchOptions.owns). */
+  owns: ((accountId: string) => boolean) | undefined;
   logger: Logger;
 }
 
@@ -132,6 +134,16 @@ export class FrameStep {
     if (kind === "shutdown") {
       // Left `processing`: unfinished() hands it to the next start.
       log.info({ inboundId: message.id }, "turn interrupted by shutdown; it will be replayed");
+      await scheduled?.end("interrupted");
+      return "interrupted";
+    }
+    if (this.#o.owns && !this.#o.owns(message.accountId)) {
+      // The account moved to another node during the turn: that node replays the message (or the
+      // firing) and records how it ends; a "failed" written here could stop it from doing so.
+      log.info(
+        { inboundId: message.id, err: errText(err) },
+        "turn ended after the lease was lost: left to the new holder",
+      );
       await scheduled?.end("interrupted");
       return "interrupted";
     }

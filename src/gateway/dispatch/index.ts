@@ -58,6 +58,7 @@ export class Dispatcher {
       turnTimeoutMs: o.turnTimeoutMs,
       onEvent: o.onEvent,
       notices,
+      owns: o.owns,
       logger,
     });
     const job = jobPipeline(o, notices, this.#frame, this.#asks.asks);
@@ -98,7 +99,9 @@ export class Dispatcher {
     const key = conversationKey(message.accountId, message.fromUserId, message.groupId);
     // A scrubbed `/unlock` row: its real text lives in memory only (unlock-scrub.ts).
     const text = takeOriginalText(message) ?? firstText(message.items);
-    // Every step runs synchronously up to the queue; only a failing step's error arrives later.
+    // The steps up to the queue await the store (the access check, a command's reads); a
+    // conversation's messages still reach the queue in arrival order, because the access checks of
+    // an account answer in call order and the steps after them take the same path for each.
     this.#message.run({ message, key, replay: options.replay === true, text }).catch((err: unknown) => {
       this.#o.logger.error({ err: errText(err), inboundId: message.id }, "dispatching a message failed");
     });
@@ -138,6 +141,11 @@ export class Dispatcher {
    * on an `ask` (nobody can answer any more), wait up to `timeoutMs` for the rest, then abort them.
    * Aborted turns are left unfinished for replay. Resolves with how many were aborted.
    */
+  /** See QueueStep.dropAccount: the account's queued turns go back to the store. */
+  dropAccount(accountId: string): number {
+    return this.#queue.dropAccount(accountId);
+  }
+
   async drain(timeoutMs: number): Promise<{ aborted: number; leftQueued: number }> {
     this.#closed = true;
     const leftQueued = this.#queue.close();

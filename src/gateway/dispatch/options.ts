@@ -26,6 +26,11 @@ export interface DispatchOptions {
   maxTextChars?: number;
   /** Wall-time limit of one turn (default none). */
   turnTimeoutMs?: number;
+  /**
+   * Shared accounts (several nodes): whether this node still holds the account's lease. A turn
+   * that fails after the lease went records nothing: the new holder replays the message.
+   */
+  owns?: (accountId: string) => boolean;
   /** Default wait of `AgentIO.ask` (default 120 000). */
   askTimeoutMs?: number;
   /** Bot messages per inbound message (context-token quota, default 10), for `/status`. */

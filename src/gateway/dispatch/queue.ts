@@ -85,6 +85,17 @@ export class QueueStep {
     return dropped.length;
   }
 
+  /**
+   * An account left this gateway (its lease passed to another node): drop its queued turns, which
+   * stay unfinished in the store for the next holder (or this gateway again) to replay in order.
+   * Turns already running go on. How many were dropped.
+   */
+  dropAccount(accountId: string): number {
+    const dropped = this.#lanes.clearQueued(accountId);
+    for (const job of dropped) this.#known.delete(job.message.id);
+    return dropped.length;
+  }
+
   /** Resolves when no job runs. */
   whenIdle(): Promise<void> {
     return this.#lanes.whenIdle();

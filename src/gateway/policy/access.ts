@@ -19,6 +19,7 @@
  * a decision about the group.
  */
 
+import { sequentialize } from "../../shared/sequentialize.js";
 import { messageOf } from "../../shared/wx-error.js";
 import type { AsyncStore } from "../../store/async.js";
 import { createLogger, type Logger } from "../../util/logger.js";
@@ -118,22 +119,9 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
   const maxPending = options.maxPendingPerAccount ?? 10;
   const limiter = new SlidingWindowLimiter();
   const notices = new NoticeGate();
-  /** Per account: the end of its last check (never rejects), which the next check waits for. */
-  const lanes = new Map<string, Promise<void>>();
-
-  const inLane = <T>(accountId: string, fn: () => Promise<T>): Promise<T> => {
-    const run = (lanes.get(accountId) ?? Promise.resolve()).then(fn);
-    const done = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    lanes.set(accountId, done);
-    // The last check of an account forgets its lane (no map entry per account ever seen).
-    void done.then(() => {
-      if (lanes.get(accountId) === done) lanes.delete(accountId);
-    });
-    return run;
-  };
+  /** Checks of one account run one at a time, in arrival order (see the header). */
+  const perAccount = sequentialize((accountId: string) => accountId);
+  const inLane = <T>(accountId: string, fn: () => Promise<T>): Promise<T> => perAccount.run(accountId, fn);
 
   const refuse = (msg: AccessRequest, code: RefusalCode, reason: string, reply?: string): Refusal => {
     const fields = { accountId: msg.accountId, from: msg.fromUserId, groupId: msg.groupId, code };

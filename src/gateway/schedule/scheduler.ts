@@ -7,10 +7,12 @@
  * run once at start when less than `graceMs` late, else are skipped with a note. Before a window
  * closes on jobs that fire after it, the contact is warned once (window-warning.ts).
  */
+
 import { basename } from "node:path";
 import type { AgentReply, Contact, ScheduleIO } from "../../agent/types.js";
 import type { Lang } from "../../shared/i18n.js";
 import type { AsyncStore } from "../../store/async.js";
+import { StoreError } from "../../store/errors.js";
 import type { InboundMessage, RunState, ScheduleJob, ScheduleRun } from "../../store/types.js";
 import { createLogger, errText, type Logger } from "../../util/logger.js";
 import { type Clock, systemClock } from "../delivery/clock.js";
@@ -55,6 +57,11 @@ export interface SchedulerOptions {
   logger?: Logger;
   /** Whether this gateway fires the jobs of an account (its accounts, active). Default: all. */
   serves?(accountId: string): boolean;
+  /**
+   * Shared accounts (several nodes): the store a firing of the account is claimed and recorded on,
+   * fenced by this node's lease; undefined when the lease is not held (the holder fires it).
+   */
+  storeFor?(accountId: string): AsyncStore | undefined;
   windowMs?: number;
   /** How long before the window closes the warning goes (default 2 h). */
   warnLeadMs?: number;
@@ -91,6 +98,8 @@ export class Scheduler {
   #ticking: Promise<void> | undefined;
   #again = false;
   #running = false;
+  /** Runs whose prompt turn is in flight in this process (recovery leaves them alone). */
+  readonly #turns = new Set<number>();
 
   constructor(options: SchedulerOptions) {
     this.#o = options;
@@ -305,8 +314,10 @@ export class Scheduler {
       : hold;
     let recorded: RecordedReply | undefined;
     let claimed: ScheduleRun | undefined;
+    const on = this.#on(job.accountId);
+    if (!on) return undefined; // the account moved to another node: its holder fires the job
     try {
-      claimed = await this.#store.transaction(async (tx) => {
+      claimed = await on.transaction(async (tx) => {
         const run = await tx.schedules.claim(
           job.id,
           dueAtMs,
@@ -449,6 +460,7 @@ export class Scheduler {
   }
 
   async #startTurn(job: ScheduleJob, run: ScheduleRun): Promise<void> {
+    this.#turns.add(run.id);
     const now = this.#clock.now();
     const lang = await this.#lang(job.accountId, job.userId);
     const when = formatWhen(run.scheduledAtMs, job.tz, now, lang);
@@ -466,14 +478,23 @@ export class Scheduler {
           ...(reply.files ? { files: reply.files } : {}),
         };
         let recorded: RecordedReply | undefined;
+        const on = this.#on(job.accountId);
+        if (!on) {
+          throw new StoreError(
+            "LEASE_LOST",
+            `account ${job.accountId} moved to another node during the scheduled prompt: its run is left for the new holder`,
+          );
+        }
         try {
-          await this.#store.transaction(async (tx) => {
+          await on.transaction(async (tx) => {
             if (hold) await tx.schedules.updateRun(run.id, { state: "held", reason: hold });
             recorded = await this.#recordRun(tx, job, run, content, hold);
           });
         } catch (err) {
           recorded?.drop();
           throw err;
+        } finally {
+          this.#turns.delete(run.id);
         }
         if (!recorded) return;
         // The turn goes on now; the send settles the run when it is done.
@@ -485,6 +506,7 @@ export class Scheduler {
         });
       },
       end: async (outcome, reason) => {
+        this.#turns.delete(run.id);
         if (outcome === "interrupted") return; // left running: the next start runs it again
         const why = outcome === "stopped" ? "stopped by /stop" : (reason ?? "the agent failed");
         await this.#finishRun(job, run, "failed", why);
@@ -505,11 +527,26 @@ export class Scheduler {
   }
 
   /** At start: prompt runs a crash cut before their answer was recorded run again (once claimed, never lost). */
-  async #recover(): Promise<void> {
+  /**
+   * An account came to this node (its lease gained): rerun or fail the runs a node that held it
+   * left open, as `start` does for every account.
+   */
+  recoverFor(accountId: string): Promise<void> {
+    return this.#recover(accountId);
+  }
+
+  /** The store a firing of the account is written on (see SchedulerOptions.storeFor). */
+  #on(accountId: string): AsyncStore | undefined {
+    return this.#o.storeFor ? this.#o.storeFor(accountId) : this.#store;
+  }
+
+  async #recover(onlyAccountId?: string): Promise<void> {
     for (const run of await this.#store.schedules.runs({ state: "running", limit: 500 })) {
       if (run.outboundIds.length > 0) continue; // recorded: resumePending sends it
+      if (this.#turns.has(run.id)) continue; // its turn still runs here
       const job = await this.#store.schedules.get(run.jobId);
-      if (!job || !(await this.#serves(job.accountId))) continue;
+      if (!job || (onlyAccountId !== undefined && job.accountId !== onlyAccountId)) continue;
+      if (!(await this.#serves(job.accountId))) continue;
       if (job.action === "prompt" && this.#o.runPrompt) {
         this.#log.info(
           { jobId: job.id, runId: run.id },
