@@ -12,11 +12,13 @@
  * `--accounts N`, `--max-turns N`; BENCH_PROF=<dir> writes the daemon's CPU profile there (node --cpu-prof).
  * Prints the figures, writes bench/results/accounts.json and its section of BENCHMARKS.md.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { cliArgs } from "./cli-rss.js";
+import { cpuMs, rssMb } from "./procfs.js";
 import { machineInfo, stealPercent, stealSample } from "./report.js";
 import { type AccountsBench, writeAccountsReport } from "./report-accounts.js";
 import { SimChild, storedAccount } from "./sim-client.js";
@@ -37,26 +39,6 @@ const TARGET_SEC = 2;
 const TARGET_RSS_MB = 300;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rssMb(pid: number | undefined): number | undefined {
-  try {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-    return kb > 0 ? Math.round((kb / 1024) * 10) / 10 : undefined;
-  } catch {
-    return undefined; // not Linux, or gone
-  }
-}
-
-/** The process's CPU time so far (user + system), ms, from /proc/<pid>/stat (Linux). */
-function cpuMs(pid: number | undefined): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
 
 async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>) {
   const deadline = Date.now() + timeoutMs;

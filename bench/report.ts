@@ -2,8 +2,9 @@
  * The benchmark's outputs: a table on stdout, bench/results/bench.json, a latency-vs-load chart
  * (bench/results/latency.svg, no dependencies) and BENCHMARKS.md (with the media benchmark's
  * figures when bench/results/media.json exists, and the CLI start-up figures when
- * bench/results/cli.json does, and the stall figures when bench/results/stall.json does; `npm run
- * bench:cli` and `npm run bench:stall` rewrite their sections alone).
+ * bench/results/cli.json does, the stall figures when bench/results/stall.json does, and the
+ * cluster figures when bench/results/cluster.json does; `npm run bench:cli`, `npm run bench:stall`
+ * and `npm run bench:cluster` rewrite their sections alone).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -11,6 +12,7 @@ import { availableParallelism, cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AccountsBench, accountsSection } from "./report-accounts.js";
+import { savedClusterSection } from "./report-cluster.js";
 import { replaceSection } from "./sections.js";
 import { savedStallSection } from "./stall-report.js";
 import { targetsTable, targetsText } from "./targets.js";
@@ -292,7 +294,7 @@ The median round. Each contact writes 2 messages per second for 3 seconds; echo 
 ${curve}
 
 ![added latency vs load](bench/results/latency.svg)
-${mediaSection}${cli ? cliSection(cli) : ""}${accounts ? accountsSection(accounts) : ""}${savedStallSection()}`;
+${mediaSection}${cli ? cliSection(cli) : ""}${accounts ? accountsSection(accounts) : ""}${savedStallSection()}${savedClusterSection()}`;
 }
 
 export async function writeReports(r: Results): Promise<void> {

@@ -6,7 +6,8 @@
  *    the idle RSS of a real `wxagent start`;
  *  - bench/wal.ts: write volume and SQL statements per message (checkpoints off).
  * Then the many-accounts benchmark (bench/accounts.ts, its own three rounds; BENCH_ACCOUNTS=0
- * skips it and reuses its latest results). Every target figure is the median of the rounds, with
+ * skips it and reuses its latest results) and the cluster benchmark (bench/cluster.ts, several
+ * nodes on PostgreSQL, about 4 minutes more; BENCH_CLUSTER=0 skips it and keeps its section). Every target figure is the median of the rounds, with
  * each round's value beside it; the other figures come from the median round (by warm burst).
  * Writes bench/results/bench.json (every round), latency.svg and BENCHMARKS.md.
  */
@@ -55,6 +56,10 @@ try {
   if (process.env.BENCH_ACCOUNTS !== "0") {
     log("\n== many accounts (bench/accounts.ts) …");
     await runScript("accounts.ts", [], {});
+  }
+  if (process.env.BENCH_CLUSTER !== "0") {
+    log("\n== more than one machine (bench/cluster.ts) …");
+    await runScript("cluster.ts", [], {});
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -23,6 +23,8 @@ interface RunRequest {
   /** 0: burst (all at once); otherwise one message every `intervalMs / contacts` ms, round robin. */
   intervalMs: number;
   timeoutMs: number;
+  /** End the run early once no reply has come for this long (default: wait out `timeoutMs`). */
+  idleMs?: number;
   /** Instead of `accountId`: one message from its owner to each of these accounts, all at once. */
   accountIds?: string[];
   /**
@@ -40,6 +42,7 @@ type Request =
   | TrafficRequest
   | AfterRequest
   | { id: number; cmd: "traffic-stop"; timeoutMs: number }
+  | { id: number; cmd: "answered"; texts: string[] }
   | { id: number; cmd: "close" };
 
 /**
@@ -87,6 +90,8 @@ export interface TrafficAnswer {
   /** Replies to a message already answered, or to none of ours; resends the simulator deduplicated. */
   doubles: number;
   duplicates: number;
+  /** Messages still unanswered at the end (at most 20): text, account, acceptance (wall clock, ms). */
+  missing: { text: string; account: string; atMs: number }[];
 }
 
 export interface RunAnswer {
@@ -101,6 +106,8 @@ export interface RunAnswer {
   unexpected: number;
   /** CPU the simulator process (simulator + load generator) used during the run, ms. */
   simCpuMs: number;
+  /** Texts of messages still unanswered at the end (at most 20). */
+  missing: string[];
 }
 
 const running = await startSimulator({ port: 0, realism: false, seed: 7, longPollTimeoutMs: 35_000 });
@@ -212,7 +219,21 @@ async function run(req: RunRequest): Promise<RunAnswer> {
       await new Promise((r) => setTimeout(r, 2));
     }
   }
-  await Promise.race([finished, new Promise((r) => setTimeout(r, req.timeoutMs))]);
+  let idleTimer: NodeJS.Timeout | undefined;
+  const idle =
+    req.idleMs === undefined
+      ? new Promise<void>(() => {})
+      : new Promise<void>((resolve) => {
+          const startedAt = now();
+          idleTimer = setInterval(() => {
+            const last = Math.max(startedAt, current?.lastOut ?? 0);
+            if (now() - last > (req.idleMs as number)) resolve();
+          }, 250);
+        });
+  let timeout: NodeJS.Timeout | undefined;
+  await Promise.race([finished, idle, new Promise((r) => (timeout = setTimeout(r, req.timeoutMs)))]);
+  clearInterval(idleTimer);
+  clearTimeout(timeout);
   // A short grace period catches doubles that arrive right after the last reply.
   await new Promise((r) => setTimeout(r, 100));
   const c = current;
@@ -226,6 +247,10 @@ async function run(req: RunRequest): Promise<RunAnswer> {
     firstInMs: c.firstIn,
     lastOutMs: c.lastOut,
     unexpected: c.unexpected,
+    missing: [...c.inAt]
+      .filter(([, at]) => at >= 0)
+      .slice(0, 20)
+      .map(([text]) => text),
     simCpuMs: Math.round(
       (() => {
         const u = process.cpuUsage(cpuBefore);
@@ -302,7 +327,11 @@ function startTraffic(req: TrafficRequest): void {
     const due = Math.floor((now() - start) / stepMs) + 1;
     for (; k < due; k++) {
       const a = k % req.accountIds.length;
-      inject(req.accountIds[a] as string, "steady@im.wechat", `${req.tag} ${a} #${Math.floor(k / req.accountIds.length)}`);
+      inject(
+        req.accountIds[a] as string,
+        "steady@im.wechat",
+        `${req.tag} ${a} #${Math.floor(k / req.accountIds.length)}`,
+      );
       t.sent++;
     }
   }, 5);
@@ -345,7 +374,11 @@ async function stopTraffic(id: number, timeoutMs: number): Promise<TrafficAnswer
   // A short grace period catches doubles that arrive right after the last reply.
   await new Promise((r) => setTimeout(r, 500));
   traffic = undefined;
-  return { id, sent: t.sent, answered: t.answered, doubles: t.doubles, duplicates: t.duplicates };
+  const missing = [...t.inAt]
+    .filter(([, m]) => !m.answered)
+    .slice(0, 20)
+    .map(([text, m]) => ({ text, account: m.account, atMs: Math.round(m.atMs) }));
+  return { id, sent: t.sent, answered: t.answered, doubles: t.doubles, duplicates: t.duplicates, missing };
 }
 
 async function newAccount(name: string): Promise<unknown> {
@@ -381,6 +414,21 @@ process.on("message", (raw) => {
         process.send?.({ id: req.id, started: true });
       } else if (req.cmd === "after") {
         process.send?.(await after(req));
+      } else if (req.cmd === "answered") {
+        // Which of these texts the simulator has received as a reply by now (any time, any run).
+        // And which are still waiting in their bot's queue, never acknowledged by a poll's cursor.
+        const want = new Set(req.texts);
+        const seen = new Set<string>();
+        const queued = new Set<string>();
+        for (const m of sim.state.messages) {
+          const item = m.items[0];
+          const text = item && "text" in item ? item.text : undefined;
+          if (typeof text !== "string" || !want.has(text)) continue;
+          if (m.direction === "outbound") seen.add(text);
+          else if (sim.state.accounts.get(m.account_id)?.queue.some((d) => d.message_id === m.message_id))
+            queued.add(text);
+        }
+        process.send?.({ id: req.id, answered: [...seen], queued: [...queued] });
       } else if (req.cmd === "traffic-stop") {
         process.send?.(await stopTraffic(req.id, req.timeoutMs));
       } else if (req.cmd === "run") {

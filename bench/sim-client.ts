@@ -91,7 +91,14 @@ export class SimChild {
   }
 
   /** Each account's `contacts` contacts write `perContact` messages each, all at once. */
-  grid(o: { accountIds: string[]; tag: string; contacts: number; perContact: number; timeoutMs: number }) {
+  grid(o: {
+    accountIds: string[];
+    tag: string;
+    contacts: number;
+    perContact: number;
+    timeoutMs: number;
+    idleMs?: number;
+  }) {
     return this.call(
       { cmd: "run", accountId: "", intervalMs: 0, perAccount: true, ...o },
       o.timeoutMs + 10_000,
@@ -110,7 +117,19 @@ export class SimChild {
 
   /** Stops the traffic; resolves once all of it is answered (or after `timeoutMs`). */
   trafficStop(timeoutMs: number) {
-    return this.call({ cmd: "traffic-stop", timeoutMs }, timeoutMs + 10_000) as unknown as Promise<TrafficAnswer>;
+    return this.call(
+      { cmd: "traffic-stop", timeoutMs },
+      timeoutMs + 10_000,
+    ) as unknown as Promise<TrafficAnswer>;
+  }
+
+  /**
+   * Which of `texts` the simulator has received as a reply by now (in any run), and which are
+   * still in their bot's queue (no poll has acknowledged them).
+   */
+  async answered(texts: string[]): Promise<{ answered: string[]; queued: string[] }> {
+    const a = await this.call({ cmd: "answered", texts }, 30_000);
+    return { answered: a.answered as string[], queued: a.queued as string[] };
   }
 
   /** SIGKILL the child (the cleanup of a failed run). */
