@@ -22,7 +22,7 @@ export interface CliHome {
 // Any free port for the admin UI, so parallel test files never collide on 8791; the default
 // per-contact and per-account rate limits (10 and 120 a minute) would refuse a test burst.
 const unlimited = { count: 100_000, windowMs: 60_000 };
-const BURST_CONFIG = {
+export const BURST_CONFIG = {
   admin: { port: 0 },
   defaults: { dmPolicy: "open", rateLimit: { perContact: unlimited, perAccount: unlimited } },
 };

@@ -11,8 +11,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
+import { type PgTestDb, pgTestDatabase } from "../../src/store/postgres-server.test-util.js";
 import {
   addSimAccount,
+  BURST_CONFIG,
   type CliHome,
   type Daemon,
   kill9,
@@ -45,10 +47,27 @@ interface Setup {
   home: CliHome;
 }
 
-async function setup(seed: number): Promise<Setup> {
+// The same crash on the PostgreSQL store: the restarted gateway is a new node, which takes the
+// account over once the killed one's lease lapses (3 s here), and replays what it left.
+const pgdb = await pgTestDatabase("crash");
+const STORES: { name: string; db?: PgTestDb }[] = [
+  { name: "SQLite" },
+  ...(typeof pgdb === "string" ? [] : [{ name: "PostgreSQL", db: pgdb }]),
+];
+afterAll(async () => {
+  if (typeof pgdb !== "string") await pgdb.drop();
+});
+
+async function setup(seed: number, db?: PgTestDb): Promise<Setup> {
   const sim = await startSimulator({ port: 0, realism: false, seed, longPollTimeoutMs: 5_000 });
   const bot = await newBot(sim.simulator);
-  const home = tempHome();
+  const home = db
+    ? tempHome({ ...BURST_CONFIG, cluster: { leaseTtlMs: 3_000, renewMs: 1_000 } })
+    : tempHome();
+  if (db) {
+    await db.reset();
+    home.env.WXAGENT_STORE = db.url;
+  }
   const added = await addSimAccount(home, sim.url, bot);
   expect(added.code, added.stderr).toBe(0);
   return { sim, bot, home };
@@ -60,60 +79,63 @@ async function teardown(s: Setup | undefined, ...daemons: (Daemon | undefined)[]
   s?.home.remove();
 }
 
-describe(`crash: kill -9 during a ${TOTAL}-message burst, restart (${SEEDS} seeds)`, () => {
-  let s: Setup | undefined;
-  let first: Daemon | undefined;
-  let second: Daemon | undefined;
-  afterEach(async () => {
-    await teardown(s, first, second);
-    s = first = second = undefined;
-  });
+describe.each(STORES)(
+  `crash on $name: kill -9 during a ${TOTAL}-message burst, restart (${SEEDS} seeds)`,
+  ({ db }) => {
+    let s: Setup | undefined;
+    let first: Daemon | undefined;
+    let second: Daemon | undefined;
+    afterEach(async () => {
+      await teardown(s, first, second);
+      s = first = second = undefined;
+    });
 
-  for (let seed = 1; seed <= SEEDS; seed++) {
-    it(`seed ${seed}: nothing lost, doubled or reordered`, async () => {
-      const random = prng(seed);
-      s = await setup(seed);
-      const { sim, bot, home } = s;
-      let replies = 0;
-      sim.simulator.state.listeners.add((e) => {
-        if (e.type === "message.outbound") replies++;
-      });
-      first = await startDaemon(home, START_ARGS);
-      expect(first.proc.exitCode, first.stderr()).toBeNull();
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      it(`seed ${seed}: nothing lost, doubled or reordered`, async () => {
+        const random = prng(seed);
+        s = await setup(seed, db);
+        const { sim, bot, home } = s;
+        let replies = 0;
+        sim.simulator.state.listeners.add((e) => {
+          if (e.type === "message.outbound") replies++;
+        });
+        first = await startDaemon(home, START_ARGS);
+        expect(first.proc.exitCode, first.stderr()).toBeNull();
 
-      // The crash point: after 0 … 499 replies reached the simulator (before the users write
-      // again, 10 replies per contact fit the context-token quota: 500 in all).
-      const killAfter = Math.floor(random() * (TOTAL / 2));
-      await Promise.all(
-        burst(CONTACTS, PER_CONTACT).map((m) => inject(sim.simulator, bot.account_id, m.from, m.text)),
-      );
-      const deadline = Date.now() + 20_000;
-      while (replies < killAfter && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
-      const repliesAtKill = replies;
-      await kill9(first);
+        // The crash point: after 0 … 499 replies reached the simulator (before the users write
+        // again, 10 replies per contact fit the context-token quota: 500 in all).
+        const killAfter = Math.floor(random() * (TOTAL / 2));
+        await Promise.all(
+          burst(CONTACTS, PER_CONTACT).map((m) => inject(sim.simulator, bot.account_id, m.from, m.text)),
+        );
+        const deadline = Date.now() + 20_000;
+        while (replies < killAfter && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+        const repliesAtKill = replies;
+        await kill9(first);
 
-      second = await startDaemon(home, START_ARGS);
-      expect(second.proc.exitCode, second.stderr()).toBeNull();
-      // 20 messages at once share one context token: the replies past its quota wait in the
-      // outbox for the user's next message, so the users nudge when replies stop arriving.
-      const answered = await answerAll(sim.simulator, bot.account_id, CONTACTS, PER_CONTACT, {
-        timeoutMs: 45_000,
-      }).then(
-        () => "",
-        (err: Error) => err.message,
-      );
-      expect(answered, `killed after ${repliesAtKill} replies (seed ${seed})`).toBe("");
-      // A little longer, so a reply sent twice after the restart would be seen.
-      await new Promise((r) => setTimeout(r, 1_000));
-      const by = repliesByContact(await outbound(sim.simulator, bot.account_id), CONTACTS);
-      expect(
-        deliveryProblems(by, PER_CONTACT),
-        `killed after ${repliesAtKill} replies (seed ${seed})`,
-      ).toEqual([]);
-      expect(await stopDaemon(second)).toBe(0);
-    }, 120_000);
-  }
-});
+        second = await startDaemon(home, START_ARGS);
+        expect(second.proc.exitCode, second.stderr()).toBeNull();
+        // 20 messages at once share one context token: the replies past its quota wait in the
+        // outbox for the user's next message, so the users nudge when replies stop arriving.
+        const answered = await answerAll(sim.simulator, bot.account_id, CONTACTS, PER_CONTACT, {
+          timeoutMs: 45_000,
+        }).then(
+          () => "",
+          (err: Error) => err.message,
+        );
+        expect(answered, `killed after ${repliesAtKill} replies (seed ${seed})`).toBe("");
+        // A little longer, so a reply sent twice after the restart would be seen.
+        await new Promise((r) => setTimeout(r, 1_000));
+        const by = repliesByContact(await outbound(sim.simulator, bot.account_id), CONTACTS);
+        expect(
+          deliveryProblems(by, PER_CONTACT),
+          `killed after ${repliesAtKill} replies (seed ${seed})`,
+        ).toEqual([]);
+        expect(await stopDaemon(second)).toBe(0);
+      }, 120_000);
+    }
+  },
+);
 
 describe("one gateway per token, and -14 while running", () => {
   let s: Setup | undefined;
