@@ -86,7 +86,7 @@ export interface GatewayOptions {
   /** Dispatch tuning: backlog bound, flood bound, text cut, timeouts, quota (see DispatchOptions). */
   dispatch?: Omit<
     DispatchOptions,
-    "store" | "agent" | "delivery" | "logger" | "onEvent" | "maxTurns" | "languageFor" | "owns"
+    "store" | "agent" | "delivery" | "logger" | "onEvent" | "maxTurns" | "languageFor" | "owns" | "onLeft"
   >;
   notifyTimeoutMs?: number;
   /**
@@ -315,7 +315,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger: log.child({ part: "dispatch" }),
       languageFor,
       onEvent: emit,
-      ...(options.leases ? { owns: options.leases.owns } : {}),
+      ...(options.leases ? { owns: options.leases.owns, onLeft: (id: string) => leftBehind(id) } : {}),
       ...(resolveMedia ? { resolveMedia } : {}),
       ...(options.schedule === false || options.deliveryPort
         ? {}
@@ -326,6 +326,28 @@ export function createGateway(options: GatewayOptions): Gateway {
     notify: (message, text) => delivery.sendNotice(message, text),
     languageFor,
   });
+
+  /** Submit the account's unfinished messages in order (the dispatcher skips the ones it holds). */
+  const replayUnfinished = async (id: string, d: Dispatcher): Promise<void> => {
+    const unfinished = await store.inbound.unfinished(id);
+    if (unfinished.length > 0)
+      log.info({ accountId: id, count: unfinished.length }, "replaying unfinished messages");
+    for (const m of unfinished) d.submit(m, { replay: true });
+  };
+  /**
+   * A turn of the account could not record its answer (the lease lapsed meanwhile): its queued
+   * turns go back to the store, and the account's unfinished messages are replayed in order as
+   * soon as this node holds the lease (now, after a late renewal, or at the next gain: `resume`).
+   */
+  const leftBehind = (id: string): void => {
+    const d = dispatcher;
+    if (!d) return;
+    d.dropAccount(id);
+    if (!options.leases?.owns(id)) return;
+    replayUnfinished(id, d).catch((err: unknown) =>
+      log.error({ accountId: id, err: errText(err) }, "replaying the account's messages failed"),
+    );
+  };
 
   const startAccount = async (account: Account, d: Dispatcher): Promise<boolean> => {
     const id = account.id;
@@ -353,10 +375,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       log.error({ accountId: id, err: errText(err) }, "resuming pending replies failed");
     });
     // Then the replay: these land at the head of each conversation's queue, before anything new.
-    const unfinished = await store.inbound.unfinished(id);
-    if (unfinished.length > 0)
-      log.info({ accountId: id, count: unfinished.length }, "replaying unfinished messages");
-    for (const m of unfinished) d.submit(m, { replay: true });
+    await replayUnfinished(id, d);
     const poller = new Poller({
       accountId: id,
       store: own,
@@ -458,7 +477,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       // An account added while running joins the ones this gateway serves (and reports).
       wanted?.add(accountId);
       const existing = pollers.get(accountId);
-      if (existing?.running) return true;
+      if (existing?.running) {
+        // Still polling (a late renewal came back in time): what a lapsed turn left is replayed.
+        if (options.leases) await replayUnfinished(accountId, dispatcher);
+        return true;
+      }
       if (existing) await existing.stopPulling();
       return startAccount(account, dispatcher);
     },

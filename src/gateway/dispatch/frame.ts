@@ -37,6 +37,7 @@ export interface FrameStepOptions {
   notices: Pick<Notices, "finish" | "sendQuiet" | "words">;
   /** Shared accounts: whether this node still holds the account's lease (see DispatchOptions.owns). */
   owns: ((accountId: string) => boolean) | undefined;
+  onLeft: ((accountId: string) => void) | undefined;
   logger: Logger;
 }
 
@@ -144,6 +145,7 @@ export class FrameStep {
         { inboundId: message.id, err: errText(err) },
         "turn ended after the lease was lost: left to the new holder",
       );
+      this.#o.onLeft?.(message.accountId);
       await scheduled?.end("interrupted");
       return "interrupted";
     }

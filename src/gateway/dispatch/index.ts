@@ -59,6 +59,7 @@ export class Dispatcher {
       onEvent: o.onEvent,
       notices,
       owns: o.owns,
+      onLeft: o.onLeft,
       logger,
     });
     const job = jobPipeline(o, notices, this.#frame, this.#asks.asks);
@@ -196,7 +197,7 @@ function jobPipeline(
     .use(mediaStep({ resolveMedia: o.resolveMedia }))
     .use(turn.step)
     .use(releaseTurnSlot)
-    .use(replyStep({ ...files, ...bubbles, agent, delivery, notices, logger }));
+    .use(replyStep({ ...files, ...bubbles, agent, delivery, notices, onLeft: o.onLeft, logger }));
 }
 
 /** Between turn and reply: the agent has answered, so its `maxTurns` slot is free for another turn. */

@@ -31,6 +31,12 @@ export interface DispatchOptions {
    * that fails after the lease went records nothing: the new holder replays the message.
    */
   owns?: (accountId: string) => boolean;
+  /**
+   * A turn of the account ended without recording its answer because the lease lapsed: its later
+   * turns must not overtake it (the gateway drops them and replays the account's unfinished
+   * messages in order once it holds the lease again).
+   */
+  onLeft?: (accountId: string) => void;
   /** Default wait of `AgentIO.ask` (default 120 000). */
   askTimeoutMs?: number;
   /** Bot messages per inbound message (context-token quota, default 10), for `/status`. */

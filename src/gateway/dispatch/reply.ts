@@ -27,6 +27,8 @@ export interface ReplyStepOptions {
   /** Bubble size used to count a reply's bubbles. */
   chunkChars: number | undefined;
   notices: Pick<Notices, "lang">;
+  /** See DispatchOptions.onLeft. */
+  onLeft: ((accountId: string) => void) | undefined;
   logger: Logger;
 }
 
@@ -69,6 +71,7 @@ export function replyStep(o: ReplyStepOptions): Step<Answered, never> {
           { inboundId: message.id },
           "lease lost during the turn: the reply is left to the new holder",
         );
+        o.onLeft?.(message.accountId);
         return;
       }
       // The reply could not even be recorded: a notice would fail the same way.
