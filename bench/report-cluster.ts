@@ -241,18 +241,21 @@ function failoverLost(f: NonNullable<ClusterBench["failover"]>): string {
   if (!t || t.answered >= t.sent) return "";
   const missing = t.missing ?? [];
   const onVictims = missing.filter((m) => m.afterKill?.accountWasVictims).length;
-  const where = missing
-    .map((m) =>
-      m.afterKill
-        ? `${m.afterKill.ms} ms after kill ${m.afterKill.kill}${m.afterKill.accountWasVictims ? " (an account the killed node held)" : ""}`
-        : "before the first kill",
+  const byKill = new Map<number, number[]>();
+  for (const m of missing)
+    if (m.afterKill) byKill.set(m.afterKill.kill, [...(byKill.get(m.afterKill.kill) ?? []), m.afterKill.ms]);
+  const when = [...byKill]
+    .map(
+      ([k, ms]) => `${ms.length} accepted ${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))} ms after kill ${k}`,
     )
-    .slice(0, 10);
+    .join(", ");
+  const diag = t.diagnosis ?? [];
+  const pending = diag.filter((d) => /"state":"done"/.test(d) && /"state":"pending"/.test(d)).length;
   return `
-**${fmt(t.sent - t.answered)} messages of the failover traffic were never answered** (in the 60 s after the last kill). Of the first
-${missing.length}, ${onVictims} were on an account the last killed node had held; accepted ${where.join(", ")}${missing.length > where.length ? ", …" : ""}. In the store:
+**${fmt(t.sent - t.answered)} messages of the failover traffic were never answered** (by 60 s after the last kill, or 15 s without a new answer). Of the
+first ${missing.length}: ${when || "none after a kill"}; ${onVictims} on an account the node killed just before had held.${pending ? ` For ${pending} of the ${diag.length} looked up, the store holds the message as \`done\` and its reply as \`pending\`, recorded and never sent, on an account whose lease is live.` : ""}
 
-${(t.diagnosis ?? []).map((d) => `- \`${d.slice(0, 400).replaceAll("`", "'")}\``).join("\n")}
+${diag.map((d) => `- \`${d.slice(0, 400).replaceAll("`", "'")}\``).join("\n")}
 `;
 }
 
@@ -272,7 +275,7 @@ function failoverTable(c: ClusterBench): string {
 | kill -9 → first reply by a new owner on an account the killed node held: p50 / p99 (${f.kills.length} kills; with ${f.kills.length} samples p99 is the largest) | **${fmt(f.firstReplyP50Ms)} / ${fmt(f.firstReplyP99Ms)} ms** |
 | kill -9 → every account it held answering again: p50 / largest | ${fmt(f.allAnsweredP50Ms)} / ${fmt(f.allAnsweredMaxMs)} ms |
 | traffic meanwhile | ${f.trafficIntervalMs ? `each of ${fmt(f.accounts)} accounts' contact writes every ${fmt(f.trafficIntervalMs)} ms (${fmt(Math.round((f.accounts * 1000) / f.trafficIntervalMs))} msg/s in all)` : "none besides the messages after each kill"} |
-| traffic and probes: answered / sent (60 s after the last kill); answered twice; resends the simulator deduplicated | ${t ? `${t.answered < t.sent ? "**" : ""}${fmt(t.answered)} / ${fmt(t.sent)}${t.answered < t.sent ? "**" : ""}; ${t.doubles}; ${t.duplicates}` : "-"} |
+| traffic and probes: answered / sent (by 60 s after the last kill, or 15 s without a new answer); answered twice; resends the simulator deduplicated | ${t ? `${t.answered < t.sent ? "**" : ""}${fmt(t.answered)} / ${fmt(t.sent)}${t.answered < t.sent ? "**" : ""}; ${t.doubles}; ${t.duplicates}` : "-"} |
 
 | kill | node | accounts it held | first reply by a new owner | its accounts answering again | new node balanced after | leases lapsed meanwhile |
 | --- | --- | --- | --- | --- | --- | --- |

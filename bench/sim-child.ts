@@ -364,13 +364,24 @@ async function after(req: AfterRequest): Promise<AfterAnswer> {
   };
 }
 
-/** Stops the traffic and waits (up to `timeoutMs`) until every message of it is answered. */
+/**
+ * Stops the traffic and waits until every message of it is answered, or `timeoutMs`, or 15 s
+ * without a new answer (what is left by then is stuck).
+ */
 async function stopTraffic(id: number, timeoutMs: number): Promise<TrafficAnswer> {
   const t = traffic;
   if (!t) throw new Error("traffic-stop: no traffic running");
   clearInterval(t.timer);
   const deadline = now() + timeoutMs;
-  while (t.answered < t.sent && now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  let seen = t.answered;
+  let progressAt = now();
+  while (t.answered < t.sent && now() < deadline && now() - progressAt < 15_000) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (t.answered !== seen) {
+      seen = t.answered;
+      progressAt = now();
+    }
+  }
   // A short grace period catches doubles that arrive right after the last reply.
   await new Promise((r) => setTimeout(r, 500));
   traffic = undefined;

@@ -327,8 +327,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     languageFor,
   });
 
-  /** Submit the account's unfinished messages in order (the dispatcher skips the ones it holds). */
+  /**
+   * Submit the account's unfinished messages in order (the dispatcher skips the ones it holds),
+   * after its pending bubbles took their place in the send queues (delivery skips the ones in flight).
+   */
   const replayUnfinished = async (id: string, d: Dispatcher): Promise<void> => {
+    await delivery.resumePending(id).catch((err: unknown) => {
+      log.error({ accountId: id, err: errText(err) }, "resuming pending replies failed");
+    });
     const unfinished = await store.inbound.unfinished(id);
     if (unfinished.length > 0)
       log.info({ accountId: id, count: unfinished.length }, "replaying unfinished messages");
@@ -370,11 +376,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       return false;
     }
     // What was recorded but not sent takes its place in the contacts' send queues first, so the
-    // answers of the replayed turns below (and of anything new) go out after it, in order.
-    await delivery.resumePending(id).catch((err: unknown) => {
-      log.error({ accountId: id, err: errText(err) }, "resuming pending replies failed");
-    });
-    // Then the replay: these land at the head of each conversation's queue, before anything new.
+    // answers of the replayed turns (and of anything new) go out after it, in order; then the
+    // replay, which lands at the head of each conversation's queue, before anything new.
     await replayUnfinished(id, d);
     const poller = new Poller({
       accountId: id,
@@ -478,7 +481,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       wanted?.add(accountId);
       const existing = pollers.get(accountId);
       if (existing?.running) {
-        // Still polling (a late renewal came back in time): what a lapsed turn left is replayed.
+        // Still polling (a late renewal came back in time): what the lapse held back (bubbles not
+        // sent, turns not recorded) goes out now, in order.
         if (options.leases) await replayUnfinished(accountId, dispatcher);
         return true;
       }
