@@ -5,6 +5,7 @@ import { asyncStore } from "../store/async.js";
 import { openStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
 import type { ReplyToDeliver } from "./delivery/delivery.js";
+import { emptyResult } from "./delivery/delivery-types.js";
 import { ManualClock } from "./delivery/manual-clock.js";
 import { HomeChannel, type HomeSettings } from "./home.js";
 
@@ -36,15 +37,7 @@ const channel = (settings: HomeSettings = {}) =>
     settings,
     deliver: async (r) => {
       sent.push(r);
-      return {
-        sent: 1,
-        deferred: 0,
-        failed: 0,
-        pending: 0,
-        noteSent: false,
-        sessionExpired: false,
-        skipped: false,
-      };
+      return { ...emptyResult(), sent: 1 };
     },
   });
 
