@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MessageItemType, type WeixinMessage } from "../ilink/wire.js";
-import { describeContent, normalizeInbound } from "./inbound.js";
+import { describeContent, MAX_ID_BYTES, normalizeInbound, refusedInbound } from "./inbound.js";
 import { boundInbound, cutNote, INBOUND_BOUNDS, readCutNote } from "./inbound-bounds.js";
 
 const text = (t: string) => ({ type: MessageItemType.TEXT, text_item: { text: t } });
@@ -85,5 +85,41 @@ describe("normalizeInbound and describeContent with the bounds", () => {
     const n = normalizeInbound(msg(text("hello")));
     expect(n.ok && n.cuts).toBe(undefined);
     if (n.ok) expect(describeContent(n.inbound, 16_000).text).toBe("hello");
+  });
+});
+
+describe("ids and times the store can key and keep", () => {
+  const wide = "字".repeat(MAX_ID_BYTES / 3 + 1); // one character past the bound in UTF-8 bytes
+
+  it.each(["from_user_id", "group_id", "message_id"] as const)(
+    "refuses a message whose %s is longer than an id can be, keeping a record without it",
+    (field) => {
+      const n = normalizeInbound({ ...msg(text("hi")), [field]: wide });
+      expect(n.ok).toBe(false);
+      if (n.ok) return;
+      expect(n.reason).toContain(field);
+      if (field === "from_user_id") expect(n.refused).toBeUndefined();
+      else {
+        expect(n.refused?.fromUserId).toBe("u@im.wechat");
+        expect(JSON.stringify(n.refused)).not.toContain("字");
+      }
+    },
+  );
+
+  it("takes ids up to the bound, counted in bytes", () => {
+    const n = normalizeInbound({ ...msg(text("hi")), group_id: "字".repeat(MAX_ID_BYTES / 3 - 1) });
+    expect(n.ok).toBe(true);
+  });
+
+  it.each([1.5, -1, 2 ** 64, Number.NaN, "17"])("reads create_time_ms %s as no time", (t) => {
+    const n = normalizeInbound({ ...msg(text("hi")), create_time_ms: t } as unknown as WeixinMessage);
+    expect(n.ok && n.inbound.createTimeMs).toBeUndefined();
+    const r = refusedInbound({ from_user_id: "u", create_time_ms: t }, "bad");
+    expect(r?.createTimeMs).toBeUndefined();
+  });
+
+  it("keeps a real time", () => {
+    const n = normalizeInbound({ ...msg(text("hi")), create_time_ms: 1_790_000_000_000 });
+    expect(n.ok && n.inbound.createTimeMs).toBe(1_790_000_000_000);
   });
 });

@@ -37,6 +37,12 @@ export function normalizeInbound(raw: unknown): Normalized {
   if (typeof head.from_user_id !== "string" || head.from_user_id === "") {
     return { ok: false, reason: "message has no from_user_id", level: "warn" };
   }
+  const longId = overlongId(head);
+  if (longId) {
+    const reason = `malformed message: its ${longId} is longer than ${MAX_ID_BYTES} bytes (an iLink id is far shorter)`;
+    const refused = refusedInbound(raw, reason);
+    return refused ? { ok: false, reason, level: "warn", refused } : { ok: false, reason, level: "warn" };
+  }
   // Before anything walks it (hash, store, logs): a 20 000-deep array would throw in every one.
   if (nestsDeeperThan(raw, MAX_WIRE_DEPTH)) {
     const reason = `malformed message: nested deeper than ${MAX_WIRE_DEPTH} levels`;
@@ -54,26 +60,56 @@ export function normalizeInbound(raw: unknown): Normalized {
   if (messageId) inbound.messageId = messageId;
   if (typeof m.group_id === "string" && m.group_id !== "") inbound.groupId = m.group_id;
   if (typeof m.context_token === "string" && m.context_token !== "") inbound.contextToken = m.context_token;
-  if (typeof m.create_time_ms === "number") inbound.createTimeMs = m.create_time_ms;
+  const createTimeMs = timeMs(m.create_time_ms);
+  if (createTimeMs !== undefined) inbound.createTimeMs = createTimeMs;
   return cuts.length > 0 ? { ok: true, inbound, cuts } : { ok: true, inbound };
+}
+
+/**
+ * The longest id (`from_user_id`, `group_id`, `message_id`) taken, in UTF-8 bytes. Real ones are
+ * a few dozen characters. Ids are keys the store indexes, and PostgreSQL refuses an index entry
+ * over about 2.7 KB: one server-sent id of 4096 CJK characters made every write of its poll fail,
+ * so the account retried that poll for ever.
+ */
+export const MAX_ID_BYTES = 512;
+
+const ID_FIELDS = ["from_user_id", "group_id", "message_id"] as const;
+
+/** The first id field of `m` over MAX_ID_BYTES, if any. */
+function overlongId(m: WeixinMessage): (typeof ID_FIELDS)[number] | undefined {
+  return ID_FIELDS.find((k) => {
+    const v = m[k];
+    // Below the bound in characters is below it in bytes too only for ASCII: measure the rest.
+    return typeof v === "string" && v.length > MAX_ID_BYTES / 3 && Buffer.byteLength(v) > MAX_ID_BYTES;
+  });
+}
+
+/**
+ * A time in milliseconds as the store keeps it: a safe integer, 0 or more. Anything else (1.5,
+ * -1, 2^64, NaN as a string) is read as no time at all: the store's integer column refuses it.
+ */
+function timeMs(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
 }
 
 /**
  * The record of a message that was refused as malformed: only its top-level scalars are read (so
  * this cannot throw on any input), no items are kept. Keyed by its server id when it has one (a
- * redelivery is dropped), else by a hash of sender, group, time and seq. Undefined without a sender.
+ * redelivery is dropped), else by a hash of sender, group, time and seq. Undefined without a sender
+ * (or with one too long to be an id); an overlong group or message id is left out.
  */
 export function refusedInbound(raw: unknown, reason: string): NewInbound | undefined {
   if (typeof raw !== "object" || raw === null) return undefined;
   const m = raw as Record<string, unknown>;
-  const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+  const str = (v: unknown): string | undefined =>
+    typeof v === "string" && v !== "" && Buffer.byteLength(v) <= MAX_ID_BYTES ? v : undefined;
   const num = (v: unknown): number | undefined =>
     typeof v === "number" && Number.isFinite(v) ? v : undefined;
   const fromUserId = str(m.from_user_id);
   if (fromUserId === undefined) return undefined;
   const messageId = str(m.message_id);
   const groupId = str(m.group_id);
-  const createTimeMs = num(m.create_time_ms);
+  const createTimeMs = timeMs(m.create_time_ms);
   const basis = JSON.stringify([fromUserId, groupId ?? "", createTimeMs ?? null, num(m.seq) ?? null]);
   const row: NewInbound = {
     fromUserId,

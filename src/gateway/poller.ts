@@ -12,6 +12,7 @@ import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from "../shared/
 import { RecentKeys } from "../shared/recent-keys.js";
 import { sleep } from "../shared/sleep.js";
 import type { AsyncStore } from "../store/async.js";
+import { isStoreError } from "../store/errors.js";
 import type { Account, InboundMessage, NewInbound } from "../store/types.js";
 import { errText, type Logger } from "../util/logger.js";
 import { contentKeyOf, refusedInbound } from "./inbound.js";
@@ -242,7 +243,7 @@ export class Poller {
       fresh.push(inbound);
       rows.push(inbound);
     }
-    const inserted = await this.#o.store.inbound.recordPoll(this.accountId, cursor || undefined, rows, now);
+    const inserted = await this.#save(rows, cursor || undefined, now);
     const stored = inserted.filter((m) => m.state === "pending");
     for (const row of stored) {
       const original = originals.get(row.dedupKey);
@@ -276,6 +277,36 @@ export class Poller {
       ),
     ]);
     return stored;
+  }
+
+  /**
+   * The rows and the cursor in one transaction; when the store refuses a value of the batch
+   * (VALUE_REFUSED: PostgreSQL keeps less than SQLite), row by row, then the cursor. A message the
+   * store cannot keep is dropped with an error line: the server would hand back the same batch
+   * for ever and the account would hear nothing more. Each row is keyed, so a crash between
+   * these writes is harmless: the redelivered batch finds the rows already stored.
+   */
+  async #save(rows: NewInbound[], cursor: string | undefined, now: number): Promise<InboundMessage[]> {
+    const inbound = this.#o.store.inbound;
+    try {
+      return await inbound.recordPoll(this.accountId, cursor, rows, now);
+    } catch (err) {
+      if (!isStoreError(err, "VALUE_REFUSED") || rows.length === 0) throw err;
+    }
+    const kept: InboundMessage[] = [];
+    for (const row of rows) {
+      try {
+        kept.push(...(await inbound.recordPoll(this.accountId, undefined, [row], now)));
+      } catch (err) {
+        if (!isStoreError(err, "VALUE_REFUSED")) throw err;
+        this.#log.error(
+          { from: row.fromUserId.slice(0, 64), messageId: row.messageId?.slice(0, 64), err: errText(err) },
+          "inbound message dropped: the store refused to keep it",
+        );
+      }
+    }
+    kept.push(...(await inbound.recordPoll(this.accountId, cursor, [], now)));
+    return kept;
   }
 
   /** Dispatch never stops the loop: the messages are stored, a restart replays them. */

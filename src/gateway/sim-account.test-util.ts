@@ -5,13 +5,18 @@
 import type { TestBot } from "../simulator/testkit.js";
 import type { Store } from "../store/types.js";
 
-export function addSimBotAccount(store: Store, bot: TestBot): void {
-  store.accounts.upsert({
+/** The account row of a simulator bot, as `accounts add` writes it. */
+export function simBotAccount(bot: TestBot): Parameters<Store["accounts"]["upsert"]>[0] {
+  return {
     id: bot.account_id,
     baseUrl: "http://simulator.local",
     cdnBaseUrl: "http://simulator.local/c2c",
     token: bot.token,
     ownerUserId: bot.owner_user_id,
     state: "active",
-  });
+  };
+}
+
+export function addSimBotAccount(store: Store, bot: TestBot): void {
+  store.accounts.upsert(simBotAccount(bot));
 }

@@ -25,7 +25,13 @@ export type StoreErrorCode =
   /** A group of writes (group commit) was lost: SQLite rolled it back (disk full, I/O error). */
   | "COMMIT_LOST"
   /** A fenced write found its account's lease held by another node or a newer epoch (postgres-leases.ts). */
-  | "LEASE_LOST";
+  | "LEASE_LOST"
+  /**
+   * The database refused a value the write carried (PostgreSQL: a data exception such as an
+   * integer out of range, or an index entry over its size limit). Retrying the same write fails
+   * the same way.
+   */
+  | "VALUE_REFUSED";
 
 const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>([
   "DB_BUSY",

@@ -136,6 +136,15 @@ export function translatePgError(err: unknown, context: string): unknown {
       { cause: err },
     );
   }
+  // Class 22 (data exception: out of range, bad syntax for the type) and 54000 (program limit:
+  // an index entry too large) come from the values, not the moment: the same write fails again.
+  if (code?.startsWith("22") || code === "54000") {
+    return new StoreError(
+      "VALUE_REFUSED",
+      `${context}: PostgreSQL refused a value of this write (${code}: ${(err as Error).message}); it fails the same way if retried`,
+      { cause: err },
+    );
+  }
   const sys = err instanceof Error && "code" in err ? String(err.code) : "";
   const lost =
     code?.startsWith("08") ||

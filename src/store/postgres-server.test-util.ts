@@ -219,3 +219,22 @@ export async function pgTestDatabase(label: string): Promise<PgTestDb | string> 
     },
   };
 }
+
+/** One store a suite runs on: SQLite (no `db`), or PostgreSQL on a database of the file's own. */
+export interface StoreUnderTest {
+  name: "SQLite" | "PostgreSQL";
+  db?: PgTestDb;
+}
+
+/**
+ * The stores a suite runs on, for `describe.each`: SQLite, and PostgreSQL when a server is found
+ * or started (see pgTestDatabase; required under WXAGENT_REQUIRE_POSTGRES=1). Call `drop` in
+ * `afterAll`.
+ */
+export async function storesUnderTest(
+  label: string,
+): Promise<{ stores: StoreUnderTest[]; drop(): Promise<void> }> {
+  const db = await pgTestDatabase(label);
+  if (typeof db === "string") return { stores: [{ name: "SQLite" }], drop: async () => {} };
+  return { stores: [{ name: "SQLite" }, { name: "PostgreSQL", db }], drop: () => db.drop() };
+}

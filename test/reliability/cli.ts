@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { PgTestDb } from "../../src/store/postgres-server.test-util.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MAIN = join(root, "src", "cli", "main.ts");
@@ -26,6 +27,19 @@ export const BURST_CONFIG = {
   admin: { port: 0 },
   defaults: { dmPolicy: "open", rateLimit: { perContact: unlimited, perAccount: unlimited } },
 };
+
+/**
+ * A fresh home whose store is `db` (emptied first; `WXAGENT_STORE`), or SQLite in the home when
+ * none. On PostgreSQL every `start` is a node with a 3 s lease, renewed each second: a node
+ * started after a `kill -9` takes the account over once the dead one's lease lapses.
+ */
+export async function storeHome(db: PgTestDb | undefined): Promise<CliHome> {
+  if (!db) return tempHome();
+  await db.reset();
+  const home = tempHome({ ...BURST_CONFIG, cluster: { leaseTtlMs: 3_000, renewMs: 1_000 } });
+  home.env.WXAGENT_STORE = db.url;
+  return home;
+}
 
 /** A fresh `$WXAGENT_HOME` with `config` as its config.json (default: for bursts of test traffic). */
 export function tempHome(config: Record<string, unknown> = BURST_CONFIG): CliHome {

@@ -11,16 +11,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
-import { type PgTestDb, pgTestDatabase } from "../../src/store/postgres-server.test-util.js";
+import { type PgTestDb, storesUnderTest } from "../../src/store/postgres-server.test-util.js";
 import {
   addSimAccount,
-  BURST_CONFIG,
   type CliHome,
   type Daemon,
   kill9,
   startDaemon,
   stopDaemon,
-  tempHome,
+  storeHome,
   wxagent,
 } from "./cli.js";
 import { answerAll, burst, deliveryProblems, inject, outbound, prng, repliesByContact } from "./harness.js";
@@ -49,25 +48,13 @@ interface Setup {
 
 // The same crash on the PostgreSQL store: the restarted gateway is a new node, which takes the
 // account over once the killed one's lease lapses (3 s here), and replays what it left.
-const pgdb = await pgTestDatabase("crash");
-const STORES: { name: string; db?: PgTestDb }[] = [
-  { name: "SQLite" },
-  ...(typeof pgdb === "string" ? [] : [{ name: "PostgreSQL", db: pgdb }]),
-];
-afterAll(async () => {
-  if (typeof pgdb !== "string") await pgdb.drop();
-});
+const { stores: STORES, drop } = await storesUnderTest("crash");
+afterAll(drop);
 
 async function setup(seed: number, db?: PgTestDb): Promise<Setup> {
   const sim = await startSimulator({ port: 0, realism: false, seed, longPollTimeoutMs: 5_000 });
   const bot = await newBot(sim.simulator);
-  const home = db
-    ? tempHome({ ...BURST_CONFIG, cluster: { leaseTtlMs: 3_000, renewMs: 1_000 } })
-    : tempHome();
-  if (db) {
-    await db.reset();
-    home.env.WXAGENT_STORE = db.url;
-  }
+  const home = await storeHome(db);
   const added = await addSimAccount(home, sim.url, bot);
   expect(added.code, added.stderr).toBe(0);
   return { sim, bot, home };

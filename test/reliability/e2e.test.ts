@@ -8,7 +8,8 @@
  * what a real user sees. The test plays that user: whenever replies stop arriving and some are
  * still missing, each such contact writes a nudge. A reply counts once it reaches the simulator.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { storesUnderTest } from "../../src/store/postgres-server.test-util.js";
 import {
   answerAll,
   burst,
@@ -25,11 +26,13 @@ afterEach(async () => {
   await rig?.close();
   rig = undefined;
 });
+const { stores, drop } = await storesUnderTest("e2e");
+afterAll(drop);
 
 const CONTACTS = 50;
 const PER_CONTACT = 20;
 
-describe("realism on: 50 contacts × 20 messages", () => {
+describe.each(stores)("realism on, on $name: 50 contacts × 20 messages", ({ db }) => {
   it("answers every message exactly once, in order per contact, despite quota, throttle and redelivery", async () => {
     rig = await startRig({
       sim: { realism: true, seed: 11 },
@@ -37,6 +40,7 @@ describe("realism on: 50 contacts × 20 messages", () => {
       simConfig: { redelivery_rate: 0.05, redelivery_delay_ms: [300, 2_000] },
       // Spacing above the simulator's throttle (3 sends per second per contact).
       gateway: { delivery: { spacingMs: 400, typingStartAfterMs: 60_000 } },
+      db,
     });
     const { sim, bot } = rig;
     const seen = { redelivered: 0, rejected: 0 };
@@ -54,6 +58,6 @@ describe("realism on: 50 contacts × 20 messages", () => {
     // The run did meet the realism it claims to survive.
     expect(seen.redelivered).toBeGreaterThan(0);
     expect(nudges).toBeGreaterThan(0);
-    expect(rig.store.inbound.unfinished(bot.account_id)).toEqual([]);
+    expect(await rig.store.inbound.unfinished(bot.account_id)).toEqual([]);
   }, 60_000);
 });

@@ -3,11 +3,13 @@
  * answered — HTTP 5xx, long-poll timeouts, dropped connections, ret -2, latency and redelivery
  * (same id, no id, a new id) — then -14 with a re-login. Nothing may be lost or doubled, the
  * process must not crash (an unhandled rejection fails the run), and the gateway must recover
- * within its backoff bounds (shortened here so the suite runs in seconds).
+ * within its backoff bounds (shortened here so the suite runs in seconds). On SQLite and on
+ * PostgreSQL (the account leased to the gateway, so every cursor move and send is fenced).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createEchoAgent } from "../../src/agent/echo.js";
 import { control } from "../../src/simulator/testkit.js";
+import { storesUnderTest } from "../../src/store/postgres-server.test-util.js";
 import {
   answerAll,
   burst,
@@ -25,6 +27,8 @@ afterEach(async () => {
   await rig?.close();
   rig = undefined;
 });
+const { stores, drop } = await storesUnderTest("faults");
+afterAll(drop);
 
 const CONTACTS = 20;
 const PER_CONTACT = 10;
@@ -57,12 +61,13 @@ const KINDS: Record<string, Fault> = {
   "sendtyping dropped": { endpoint: "sendtyping", drop: true },
 };
 
-describe("faults during a burst", () => {
+describe.each(stores)("faults during a burst on $name", ({ db }) => {
   it("every fault kind at a set rate: nothing lost, nothing doubled, recovery within the backoff bounds", async () => {
     rig = await startRig({
       sim: { realism: false, seed: 5 },
       agent: createEchoAgent({ delayMs: 100 }), // long enough for the typing indicator to start
       gateway: { backoff: BACKOFF, delivery: DELIVERY },
+      db,
     });
     const { sim, bot } = rig;
     const triggered = new Map<number, string>();
@@ -129,7 +134,7 @@ describe("faults during a burst", () => {
     expect(redeliveries).toBeGreaterThanOrEqual(9);
     const st = (await rig.gateway.status()).accounts[0];
     expect(st).toMatchObject({ expired: false, polling: "polling", consecutiveFailures: 0 });
-    expect(rig.store.inbound.unfinished(bot.account_id)).toEqual([]);
+    expect(await rig.store.inbound.unfinished(bot.account_id)).toEqual([]);
   }, 40_000);
 
   /** -14 answered to 3 sends and 1 poll in the middle of a burst, then a re-login. */
@@ -137,6 +142,7 @@ describe("faults during a burst", () => {
     rig = await startRig({
       sim: { realism: false, seed },
       gateway: { backoff: BACKOFF, delivery: DELIVERY },
+      db,
     });
     const { sim, bot, gateway, store } = rig;
     const expired: string[] = [];
@@ -160,7 +166,7 @@ describe("faults during a burst", () => {
     await Promise.all(all.slice(100).map((m) => inject(sim, bot.account_id, m.from, m.text)));
 
     const deadline = Date.now() + 10_000;
-    while (store.accounts.get(bot.account_id)?.state !== "expired" && Date.now() < deadline)
+    while ((await store.accounts.get(bot.account_id))?.state !== "expired" && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     const whileExpired = await gateway.status();
     await new Promise((r) => setTimeout(r, 500));
@@ -168,7 +174,7 @@ describe("faults during a burst", () => {
 
     // Re-login: the account is active again (same token: the -14 above was injected, not real).
     await control(sim, "DELETE", "/faults");
-    store.accounts.setState(bot.account_id, "active");
+    await store.accounts.setState(bot.account_id, "active");
     const resumed = await gateway.resume(bot.account_id);
     await answerAll(sim, bot.account_id, CONTACTS, PER_CONTACT, { timeoutMs: 20_000 });
     await new Promise((r) => setTimeout(r, 500));

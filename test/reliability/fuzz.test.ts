@@ -6,16 +6,19 @@
  * envelope), every bad case leaves a log line (one per dropped item), good messages are stored,
  * and nothing ends as an unhandled rejection.
  *
+ * On SQLite and on PostgreSQL (which refuses some text SQLite keeps, such as U+0000).
  * CI runs 500 cases; `FUZZ_CASES=10000 npx vitest run test/reliability/fuzz.test.ts` runs more.
  */
 
 import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createILinkTransport } from "../../src/gateway/ilink-transport.js";
 import { Poller } from "../../src/gateway/index.js";
-import { asyncStore } from "../../src/store/async.js";
+import { type AsyncStore, asyncStore } from "../../src/store/async.js";
+import { openPostgresStore } from "../../src/store/postgres.js";
+import { type PgTestDb, storesUnderTest } from "../../src/store/postgres-server.test-util.js";
 import { openStore } from "../../src/store/sqlite.js";
-import type { InboundMessage, Store } from "../../src/store/types.js";
+import type { InboundMessage } from "../../src/store/types.js";
 import { prng } from "./harness.js";
 
 const CASES = Number(process.env.FUZZ_CASES ?? 500);
@@ -37,6 +40,8 @@ function junk(r: Rand): unknown {
     "",
     " ",
     "x".repeat(100_000),
+    // 1,500 CJK characters that do not compress: 4,500 bytes, over an index entry's limit.
+    Array.from({ length: 1_500 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20_000))).join(""),
     "\u0000\ud800",
     true,
     [],
@@ -166,11 +171,30 @@ function idOf(element: unknown): string | undefined {
   return typeof id === "number" ? String(id) : undefined;
 }
 
-let store: Store | undefined;
-afterEach(() => {
-  store?.close();
+let store: AsyncStore | undefined;
+afterEach(async () => {
+  await store?.close();
   store = undefined;
 });
+const { stores, drop } = await storesUnderTest("fuzz");
+afterAll(drop);
+
+/** A fresh store holding the fuzzed account: SQLite in memory, or the emptied PostgreSQL database. */
+async function freshStore(db: PgTestDb | undefined): Promise<AsyncStore> {
+  let s: AsyncStore;
+  if (db) {
+    await db.reset();
+    s = await openPostgresStore(db.url);
+  } else s = asyncStore(openStore(":memory:"));
+  await s.accounts.upsert({
+    id: ACCOUNT,
+    baseUrl: "http://fuzz.local",
+    cdnBaseUrl: "http://fuzz.local/c2c",
+    token: TOKEN,
+    state: "active",
+  });
+  return s;
+}
 
 interface Drive {
   lines: { msg: string; level: number }[];
@@ -183,20 +207,13 @@ interface Drive {
   storedPer: Map<number, number>;
   unhandled: unknown[];
   poller: Poller;
-  store: Store;
+  store: AsyncStore;
 }
 
 /** A poller over the iLink transport whose server answers case i to the i-th getupdates. */
-async function drive(cases: Pick<Case, "status" | "body">[]): Promise<Drive> {
-  const s = openStore(":memory:");
+async function drive(cases: Pick<Case, "status" | "body">[], db: PgTestDb | undefined): Promise<Drive> {
+  const s = await freshStore(db);
   store = s;
-  s.accounts.upsert({
-    id: ACCOUNT,
-    baseUrl: "http://fuzz.local",
-    cdnBaseUrl: "http://fuzz.local/c2c",
-    token: TOKEN,
-    state: "active",
-  });
   const lines: { msg: string; level: number }[] = [];
   const logger = pino({ level: "trace" }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const unhandled: unknown[] = [];
@@ -228,11 +245,11 @@ async function drive(cases: Pick<Case, "status" | "body">[]): Promise<Drive> {
 
   const stored: InboundMessage[] = [];
   const storedPer = new Map<number, number>();
-  const account = s.accounts.get(ACCOUNT);
+  const account = await s.accounts.get(ACCOUNT);
   if (!account) throw new Error("account not stored");
   const poller = new Poller({
     accountId: ACCOUNT,
-    store: asyncStore(s),
+    store: s,
     transport: createILinkTransport(account, { fetch, logger }),
     onMessages: (m) => {
       stored.push(...m);
@@ -248,7 +265,7 @@ async function drive(cases: Pick<Case, "status" | "body">[]): Promise<Drive> {
   return { lines, linesBefore, sentCursors, stored, storedPer, unhandled, poller, store: s };
 }
 
-describe(`fuzz: ${CASES} getupdates answers (seed ${SEED})`, () => {
+describe.each(stores)(`fuzz on $name: ${CASES} getupdates answers (seed ${SEED})`, ({ db }) => {
   it("the poller survives every case, keeps the right cursor and logs every bad case", async () => {
     const r = prng(SEED);
     const cases = Array.from({ length: CASES }, (_, i) => makeCase(r, i));
@@ -261,7 +278,7 @@ describe(`fuzz: ${CASES} getupdates answers (seed ${SEED})`, () => {
       unhandled,
       poller,
       store: s,
-    } = await drive(cases);
+    } = await drive(cases, db);
 
     // The cursor sent with call i+1 is the last cursor an accepted case before it carried.
     let expected = "";
@@ -309,7 +326,7 @@ describe(`fuzz: ${CASES} getupdates answers (seed ${SEED})`, () => {
         texts.filter((x) => x === t),
         t,
       ).toHaveLength(1);
-    expect(s.cursors.get(ACCOUNT)).toBe(expected);
+    expect(await s.cursors.get(ACCOUNT)).toBe(expected);
     expect(poller.status().state).toBe("stopped");
     expect(unhandled).toEqual([]);
     // The log never carries the bot token.
@@ -317,15 +334,18 @@ describe(`fuzz: ${CASES} getupdates answers (seed ${SEED})`, () => {
   }, 120_000);
 });
 
-describe("found by the fuzzer", () => {
+describe.each(stores)("found by the fuzzer, on $name", ({ db }) => {
   // A message whose message_id repeats one already stored, with other content, is skipped by the
   // store's unique key; the poller must say so in the log rather than drop it silently.
   it("a message reusing a stored message_id with other content is not dropped silently", async () => {
     const msg = (text: string) => ({ ...goodMessage(1), item_list: [{ type: 1, text_item: { text } }] });
-    const d = await drive([
-      { status: 200, body: toWire({ ret: 0, msgs: [msg("first")], get_updates_buf: "c1" }) },
-      { status: 200, body: toWire({ ret: 0, msgs: [msg("second")], get_updates_buf: "c2" }) },
-    ]);
+    const d = await drive(
+      [
+        { status: 200, body: toWire({ ret: 0, msgs: [msg("first")], get_updates_buf: "c1" }) },
+        { status: 200, body: toWire({ ret: 0, msgs: [msg("second")], get_updates_buf: "c2" }) },
+      ],
+      db,
+    );
     const second = d.lines.slice(d.linesBefore[1], d.linesBefore[2]);
     const storedSecond = d.storedPer.get(1) ?? 0;
     expect(storedSecond === 1 || second.some((l) => /dropped/.test(l.msg))).toBe(true);

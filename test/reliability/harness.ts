@@ -1,6 +1,7 @@
 /**
  * Shared parts of the reliability suites: an in-process simulator and gateway (real SQLite on
- * disk, the iLink transport over the simulator's in-process fetch, the echo agent), and the
+ * disk, or a real PostgreSQL database with the account leased to the gateway as a node would
+ * hold it; the iLink transport over the simulator's in-process fetch, the echo agent), and the
  * checks every suite makes on what the users saw in `GET /sim/messages`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,11 +15,13 @@ import {
   type Gateway,
   type GatewayOptions,
 } from "../../src/gateway/index.js";
-import { addSimBotAccount } from "../../src/gateway/sim-account.test-util.js";
+import { simBotAccount } from "../../src/gateway/sim-account.test-util.js";
 import { createSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { control, newBot, type TestBot } from "../../src/simulator/testkit.js";
+import { type AsyncStore, asyncStore } from "../../src/store/async.js";
+import { openPostgresStore } from "../../src/store/postgres.js";
+import type { PgTestDb } from "../../src/store/postgres-server.test-util.js";
 import { openStore } from "../../src/store/sqlite.js";
-import type { Store } from "../../src/store/types.js";
 
 export interface SimMessage {
   message_id: string;
@@ -32,18 +35,24 @@ export interface SimMessage {
 
 export interface Rig {
   sim: Simulator;
-  store: Store;
+  /** The store the gateway runs on (SQLite's wrapped, or PostgreSQL's). */
+  store: AsyncStore;
   gateway: Gateway;
   bot: TestBot;
   dir: string;
   close(): Promise<void>;
 }
 
+/** The node id the rig's gateway holds its lease as, on PostgreSQL. */
+const RIG_NODE = "rig-node";
+
 export async function startRig(o: {
   sim?: SimulatorOptions;
   simConfig?: Record<string, unknown>;
   agent?: Agent;
   gateway?: Partial<GatewayOptions>;
+  /** Run on this PostgreSQL database (emptied first) instead of a SQLite file. */
+  db?: PgTestDb;
 }): Promise<Rig> {
   const sim = createSimulator({ seed: 1, longPollTimeoutMs: 1_000, ...o.sim });
   if (o.simConfig) {
@@ -51,14 +60,35 @@ export async function startRig(o: {
     if (res.status !== 200) throw new Error(`sim config refused: ${JSON.stringify(res.body)}`);
   }
   const dir = mkdtempSync(join(tmpdir(), "wxagent-rel-"));
-  const store = openStore(join(dir, "wxagent.db"), { groupCommit: true }); // as `wxagent start` opens it
   const bot = await newBot(sim);
-  addSimBotAccount(store, bot);
+  const account = simBotAccount(bot);
+  let store: AsyncStore;
+  let leases: GatewayOptions["leases"];
+  if (o.db) {
+    await o.db.reset();
+    const pg = await openPostgresStore(o.db.url);
+    await pg.accounts.upsert(account);
+    // The account leased to this gateway as `wxagent start` leases it, for longer than any suite
+    // runs: every cursor move, reply record and send is fenced by the epoch, as on a cluster.
+    const epoch = await pg.leases.acquireOrRenew(RIG_NODE, bot.account_id, 10 * 60_000);
+    if (epoch === null) throw new Error("the rig could not lease its account");
+    const fenced = pg.fenced({ nodeId: RIG_NODE, accountId: bot.account_id, epoch });
+    leases = {
+      owns: (id) => id === bot.account_id,
+      storeFor: (id) => (id === bot.account_id ? fenced : undefined),
+    };
+    store = pg;
+  } else {
+    const sqlite = openStore(join(dir, "wxagent.db"), { groupCommit: true }); // as `wxagent start` opens it
+    sqlite.accounts.upsert(account);
+    store = asyncStore(sqlite);
+  }
   const gateway = createGateway({
     store,
     agent: o.agent ?? createEchoAgent(),
     transportFor: (account) => createILinkTransport(account, { fetch: sim.fetch }),
     maxTurns: 16,
+    ...(leases ? { leases } : {}),
     ...o.gateway,
   });
   await gateway.start();

@@ -81,7 +81,7 @@ describe("secrets under failure", () => {
     ];
     expect(secrets.length).toBeGreaterThan(10);
     const status = JSON.stringify(await gateway.status());
-    const stored = rig.store.accounts.get(bot.account_id);
+    const stored = await rig.store.accounts.get(bot.account_id);
     const surfaces = { logs: lines.join(""), status, stateReason: stored?.stateReason ?? "" };
     for (const [where, text] of Object.entries(surfaces)) {
       for (const s of secrets) expect(text.includes(s), `${where} contains a secret`).toBe(false);
