@@ -113,7 +113,7 @@ describe("handleUnlock", () => {
     const rows = new Map<string, Record<string, unknown>>([[alice.userId, { other: 1 }]]);
     const store = unlockStoreFromContacts({
       get: async (_a, u) => (rows.has(u) ? { settings: rows.get(u) ?? {} } : undefined),
-      update: async (_a, u, patch) => void rows.set(u, patch.settings),
+      updateSettings: async (_a, u, change) => void rows.set(u, change(rows.get(u) ?? {})),
     });
     const r = await handleUnlock(alice, "from-env", store, envConfig, {
       nowMs: 0,

@@ -27,7 +27,11 @@ export interface UnlockStateStore {
  */
 export interface ContactSettingsAccess {
   get(accountId: string, userId: string): Promise<{ settings: Record<string, unknown> } | undefined>;
-  update(accountId: string, userId: string, patch: { settings: Record<string, unknown> }): Promise<void>;
+  updateSettings(
+    accountId: string,
+    userId: string,
+    change: (settings: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<unknown>;
 }
 
 /** Unlock state kept under `settings.unlock` of the contact's record. */
@@ -38,8 +42,8 @@ export function unlockStoreFromContacts(contacts: ContactSettingsAccess): Unlock
       return isUnlockState(raw) ? raw : undefined;
     },
     async set(contact, state) {
-      const settings = (await contacts.get(contact.accountId, contact.userId))?.settings ?? {};
-      await contacts.update(contact.accountId, contact.userId, { settings: { ...settings, unlock: state } });
+      // Only the `unlock` key: a pairing or window-warning write beside it keeps its own keys.
+      await contacts.updateSettings(contact.accountId, contact.userId, (s) => ({ ...s, unlock: state }));
     },
   };
 }

@@ -166,12 +166,24 @@ export function createPgContactStore(q: Pq): Async<ContactStore> {
             patch.preset ?? null,
           ]);
         }
-        if (patch.settings !== undefined) {
-          await t.run("UPDATE contacts SET settings = $3 WHERE account_id = $1 AND user_id = $2", [
-            ...key,
-            JSON.stringify(patch.settings),
-          ]);
-        }
+      }),
+    // FOR UPDATE: under READ COMMITTED two writers would both read the old settings and the
+    // second would write back the first one's key as it was. The row lock lasts to the commit
+    // (of the caller's transaction, when this runs inside one).
+    updateSettings: (accountId, userId, change) =>
+      q.tx(async (t) => {
+        await ensure(t, accountId, userId, t.now());
+        const row = await t.one("SELECT * FROM contacts WHERE account_id = $1 AND user_id = $2 FOR UPDATE", [
+          accountId,
+          userId,
+        ]);
+        const next = change(row ? toContact(row).settings : {});
+        await t.run("UPDATE contacts SET settings = $3 WHERE account_id = $1 AND user_id = $2", [
+          accountId,
+          userId,
+          JSON.stringify(next),
+        ]);
+        return next;
       }),
   };
 }

@@ -172,11 +172,7 @@ export function createContactStore(d: Db): ContactStore {
 
   // An operator may allowlist or name a contact before it has ever written: update creates it.
   const update = d.db.transaction(
-    (
-      accountId: string,
-      userId: string,
-      patch: Partial<Pick<ContactRecord, "name" | "preset" | "settings">>,
-    ) => {
+    (accountId: string, userId: string, patch: Partial<Pick<ContactRecord, "name" | "preset">>) => {
       ensure(accountId, userId, d.now());
       if ("name" in patch) {
         d.stmt("UPDATE contacts SET name = ? WHERE account_id = ? AND user_id = ?").run(
@@ -192,13 +188,19 @@ export function createContactStore(d: Db): ContactStore {
           userId,
         );
       }
-      if (patch.settings !== undefined) {
-        d.stmt("UPDATE contacts SET settings = ? WHERE account_id = ? AND user_id = ?").run(
-          JSON.stringify(patch.settings),
-          accountId,
-          userId,
-        );
-      }
+    },
+  );
+  // Read and write in one synchronous transaction: nothing else runs on the connection between.
+  const updateSettings = d.db.transaction(
+    (accountId: string, userId: string, change: (s: Record<string, unknown>) => Record<string, unknown>) => {
+      ensure(accountId, userId, d.now());
+      const next = change(get(accountId, userId)?.settings ?? {});
+      d.stmt("UPDATE contacts SET settings = ? WHERE account_id = ? AND user_id = ?").run(
+        JSON.stringify(next),
+        accountId,
+        userId,
+      );
+      return next;
     },
   );
 
@@ -222,5 +224,6 @@ export function createContactStore(d: Db): ContactStore {
     update(accountId, userId, patch) {
       update(accountId, userId, patch);
     },
+    updateSettings: (accountId, userId, change) => updateSettings(accountId, userId, change),
   };
 }

@@ -162,11 +162,12 @@ export function storeContract(name: string, harness: ContractHarness): void {
         await store.contacts.see("acc", "u1", 1);
         await store.contacts.see("acc", "u2", 2);
         await store.contacts.see("other", "u3", 3);
-        await store.contacts.update("acc", "u1", {
-          name: "Ann",
-          preset: "readonly",
-          settings: { unlockUntilMs: 9 },
-        });
+        await store.contacts.update("acc", "u1", { name: "Ann", preset: "readonly" });
+        expect(await store.contacts.updateSettings("acc", "u1", (s) => ({ ...s, unlockUntilMs: 9 }))).toEqual(
+          {
+            unlockUntilMs: 9,
+          },
+        );
         expect(await store.contacts.get("acc", "u1")).toMatchObject({
           name: "Ann",
           preset: "readonly",
@@ -181,6 +182,31 @@ export function storeContract(name: string, harness: ContractHarness): void {
       it("update creates a contact not yet seen (allowlisting ahead of time)", async () => {
         await store.contacts.update("acc", "new", { preset: "full" });
         expect((await store.contacts.get("acc", "new"))?.preset).toBe("full");
+        await store.contacts.updateSettings("acc", "newer", () => ({ access: "allowed" }));
+        expect((await store.contacts.get("acc", "newer"))?.settings).toEqual({ access: "allowed" });
+      });
+
+      it("settings writers of different keys, all at once, never undo each other", async () => {
+        // Under READ COMMITTED a read-then-write loses most of these (each writes back what it read).
+        await Promise.all(
+          Array.from({ length: 24 }, (_, i) =>
+            store.contacts.updateSettings("acc", "busy", (s) => ({ ...s, [`k${i}`]: i })),
+          ),
+        );
+        const settings = (await store.contacts.get("acc", "busy"))?.settings ?? {};
+        expect(Object.keys(settings).sort()).toEqual(Array.from({ length: 24 }, (_, i) => `k${i}`).sort());
+      });
+
+      it("a settings change inside a transaction sees the writes before it and rolls back with it", async () => {
+        await store.contacts.updateSettings("acc", "tx", () => ({ a: 1 }));
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.contacts.updateSettings("acc", "tx", (s) => ({ ...s, b: 2 }));
+            expect((await tx.contacts.get("acc", "tx"))?.settings).toEqual({ a: 1, b: 2 });
+            throw new Error("undo");
+          }),
+        ).rejects.toThrow("undo");
+        expect((await store.contacts.get("acc", "tx"))?.settings).toEqual({ a: 1 });
       });
     });
 

@@ -80,11 +80,20 @@ export interface ContactStore {
   see(accountId: string, userId: string, atMs: number): ContactRecord;
   get(accountId: string, userId: string): ContactRecord | undefined;
   list(accountId?: string): ContactRecord[];
-  update(
+  /** Name or preset (undefined clears it); creates the contact if needed. */
+  update(accountId: string, userId: string, patch: Partial<Pick<ContactRecord, "name" | "preset">>): void;
+  /**
+   * Change the contact's settings: `change` gets them as they are now and returns the new ones,
+   * with no other write in between (SQLite: one synchronous step; PostgreSQL: under the row's
+   * lock), so writers of different keys (unlock, pairing, the window warning, another node) never
+   * undo each other. `change` must be pure and synchronous. Creates the contact if needed;
+   * returns the settings written.
+   */
+  updateSettings(
     accountId: string,
     userId: string,
-    patch: Partial<Pick<ContactRecord, "name" | "preset" | "settings">>,
-  ): void;
+    change: (settings: Record<string, unknown>) => Record<string, unknown>,
+  ): Record<string, unknown>;
 }
 
 export type InboundState = "pending" | "processing" | "done" | "failed" | "refused";

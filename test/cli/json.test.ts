@@ -75,18 +75,15 @@ beforeAll(() => {
   store.outbound.markSent(out?.id ?? 0, T0_MS + 1_000, "s-1");
   store.contextTokens.countSend("bot@im.bot", "alice@im.wechat");
   store.accounts.pollFailed("bot@im.bot", "getupdates: HTTP 502 (the server failed): x", T0_MS + 2_000);
-  store.contacts.update("bot@im.bot", "mallory@im.wechat", {
-    settings: withAccess(
-      {},
-      {
-        access: "pending",
-        pairingCode: "ABCDEF",
-        pairingRequestedAtMs: Date.now(),
-        pairingExpiresAtMs: Date.now() + 3_600_000,
-        pairingCodesSent: 1,
-      },
-    ),
-  });
+  store.contacts.updateSettings("bot@im.bot", "mallory@im.wechat", (s) =>
+    withAccess(s, {
+      access: "pending",
+      pairingCode: "ABCDEF",
+      pairingRequestedAtMs: Date.now(),
+      pairingExpiresAtMs: Date.now() + 3_600_000,
+      pairingCodesSent: 1,
+    }),
+  );
   ctx = createOpsContext({ store, paths });
 });
 afterAll(async () => {

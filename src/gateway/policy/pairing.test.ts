@@ -69,7 +69,7 @@ describe("nextPairingStep", () => {
 
 describe("operator functions on a real store", () => {
   it("list → approve makes the contact allowed and keeps its other settings", async () => {
-    await store.contacts.update("a1", "u1", { settings: { unlock: { failures: 1 } } });
+    await store.contacts.updateSettings("a1", "u1", () => ({ unlock: { failures: 1 } }));
     const issued = await issuePairingCode(store, "a1", "u1", "first", 1000);
     await issuePairingCode(store, "a2", "u9", "first", 2000);
     expect(await listPairingRequests(store, "a1", 1500)).toEqual([

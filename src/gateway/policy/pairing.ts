@@ -233,12 +233,9 @@ export async function setContactAccess(
   access: "allowed" | "blocked" | "none",
   nowMs: number = Date.now(),
 ): Promise<void> {
-  // Read and write in one transaction: the other keys of `settings` are kept as they are now.
-  await store.transaction(async (tx) => {
-    const settings = (await tx.contacts.get(accountId, userId))?.settings ?? {};
-    const next = access === "none" ? {} : { access, accessChangedAtMs: nowMs };
-    await tx.contacts.update(accountId, userId, { settings: withAccess(settings, next) });
-  });
+  // Only the access keys: the other keys of `settings` are kept as they are at the write.
+  const next = access === "none" ? {} : { access, accessChangedAtMs: nowMs };
+  await store.contacts.updateSettings(accountId, userId, (settings) => withAccess(settings, next));
 }
 
 /** The access state of one contact (unknown contacts read as `{}`). */
@@ -268,17 +265,21 @@ export async function issuePairingCode(
     const taken = new Set((await listPairingRequests(tx, undefined, nowMs)).map((r) => r.code));
     let code = generatePairingCode(random);
     for (let i = 0; taken.has(code) && i < 20; i += 1) code = generatePairingCode(random);
-    const contact = await tx.contacts.get(accountId, userId);
-    const prev = readAccess(contact?.settings ?? {});
     const first = kind === "first";
-    const state: AccessState = {
-      access: "pending",
-      pairingCode: code,
-      pairingExpiresAtMs: nowMs + ttlMs,
-      pairingRequestedAtMs: first ? nowMs : (prev.pairingRequestedAtMs ?? nowMs),
-      pairingCodesSent: first ? 1 : (prev.pairingCodesSent ?? 1) + 1,
-    };
-    await tx.contacts.update(accountId, userId, { settings: withAccess(contact?.settings ?? {}, state) });
+    // Computed from the settings as the write finds them (under the row's lock on PostgreSQL).
+    let state: AccessState = {};
+    await tx.contacts.updateSettings(accountId, userId, (settings) => {
+      const prev = readAccess(settings);
+      state = {
+        access: "pending",
+        pairingCode: code,
+        pairingExpiresAtMs: nowMs + ttlMs,
+        pairingRequestedAtMs: first ? nowMs : (prev.pairingRequestedAtMs ?? nowMs),
+        pairingCodesSent: first ? 1 : (prev.pairingCodesSent ?? 1) + 1,
+      };
+      return withAccess(settings, state);
+    });
+    const contact = await tx.contacts.get(accountId, userId);
     const r: PairingRequest = {
       accountId,
       userId,
@@ -315,15 +316,13 @@ export async function evictOldestPairing(
   return store.transaction(async (tx) => {
     const oldest = (await listPairingRequests(tx, accountId, nowMs)).find((r) => !r.expired);
     if (!oldest) return undefined;
-    const contact = await tx.contacts.get(accountId, oldest.userId);
-    const prev = readAccess(contact?.settings ?? {});
-    const next: AccessState = {
-      ...prev,
-      pairingExpiresAtMs: nowMs,
-      pairingCodesSent: Math.max(0, (prev.pairingCodesSent ?? 1) - 1),
-    };
-    await tx.contacts.update(accountId, oldest.userId, {
-      settings: withAccess(contact?.settings ?? {}, next),
+    await tx.contacts.updateSettings(accountId, oldest.userId, (settings) => {
+      const prev = readAccess(settings);
+      return withAccess(settings, {
+        ...prev,
+        pairingExpiresAtMs: nowMs,
+        pairingCodesSent: Math.max(0, (prev.pairingCodesSent ?? 1) - 1),
+      });
     });
     return oldest;
   });

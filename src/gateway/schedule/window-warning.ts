@@ -98,11 +98,10 @@ export class WindowWarnings {
         jobs: after.length,
         next: formatWhen(first.at, first.job.tz, now, lang),
       });
-      const contact = await this.o.store.contacts.get(accountId, userId);
-      if (!contact) await this.o.store.contacts.see(accountId, userId, now);
-      await this.o.store.contacts.update(accountId, userId, {
-        settings: { ...(contact?.settings ?? {}), [WARNED_KEY]: w.lastInboundAtMs },
-      });
+      await this.o.store.contacts.updateSettings(accountId, userId, (s) => ({
+        ...s,
+        [WARNED_KEY]: w.lastInboundAtMs,
+      }));
       this.o.logger.info(
         { accountId, to: userId, jobs: after.length, closesAtMs: w.closesAtMs },
         "warned the contact that their window closes before their scheduled messages",
