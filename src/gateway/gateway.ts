@@ -157,6 +157,13 @@ export interface Gateway {
   pollingStates(): Map<string, PollerState>;
   /** Questions agents asked in the chat that still wait for an answer. */
   pendingAsks(): PendingAsk[];
+  /**
+   * The delivery this gateway sends an account's replies through, while it serves the account
+   * (running, its poller started, and on several nodes its lease held): a send from elsewhere in
+   * the process (admin UI, REST) joins the contact's queue and spacing there instead of racing
+   * the agent's bubbles. Undefined otherwise: the caller sends through a delivery of its own.
+   */
+  deliveryFor(accountId: string): Delivery | undefined;
   /** Subscribe to events (expired, turn start/end, poller start/stop). Returns the unsubscribe. */
   on(listener: (event: GatewayEvent) => void): () => void;
   /** Look at the scheduled jobs now (one was added or cancelled in this process). */
@@ -517,6 +524,12 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     pendingAsks() {
       return dispatcher?.pendingAsks() ?? [];
+    },
+
+    deliveryFor(accountId) {
+      if (!running || !pollers.has(accountId)) return undefined;
+      if (options.leases && !options.leases.owns(accountId)) return undefined;
+      return rawDelivery;
     },
 
     pollingStates() {

@@ -30,7 +30,10 @@ export interface OpsContext {
   paths: HomePaths;
   /** The SDK client of a stored account (cached per token). */
   clientFor(account: Account): ILinkClient;
+  /** The context's own delivery (its queue per contact; polling mode sends through it too). */
   delivery: Delivery;
+  /** The delivery a send to this account goes through: the process's gateway's while it serves the account, else `delivery`. */
+  deliveryFor(accountId: string): Delivery;
   /** Sends allowed per context token (config `gateway.quotaPerToken`). */
   quotaPerToken: number;
   /** Wakes `wait_for_messages` when this process stores an inbound message. */
@@ -61,11 +64,13 @@ export interface OpsContextOptions {
   fetch?: FetchLike;
   /** Config `media.allowHosts` (see OpsContext). */
   mediaAllowHosts?: readonly string[];
-  /**
-   * The delivery to send through. In the `wxagent start` process pass the gateway's own, so one
-   * per-contact queue orders every send; default: a new one over iLink transports of the store.
-   */
+  /** The context's own delivery; default: a new one over iLink transports of the store. */
   delivery?: Delivery;
+  /**
+   * The running gateway's delivery for an account it serves (`gateway.deliveryFor`): the admin UI
+   * and REST API of `wxagent start` send through it, so one per-contact queue orders every send.
+   */
+  gatewayDelivery?: (accountId: string) => Delivery | undefined;
   /** Called after a job is added or cancelled (the running gateway's `pokeSchedule`). */
   scheduleChanged?: () => void;
   /** The language of the delivery's own notes to an account's contacts (`resolveProfile(config, id).language`). */
@@ -147,6 +152,7 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     paths,
     clientFor: (account) => transportOf(account).client,
     delivery,
+    deliveryFor: (accountId) => options.gatewayDelivery?.(accountId) ?? delivery,
     quotaPerToken: limits.quotaPerToken,
     inbox: new InboxSignal(),
     logins,

@@ -41,10 +41,8 @@ async function deliver(
   assertActive(account);
   const token = await contextTokenFor(ctx.store, account, input.to);
   const startedAtMs = ctx.now();
-  const result = await ctx.delivery.deliverReply(
-    { accountId: account.id, toUserId: input.to, ...content },
-    AbortSignal.any([signal, ctx.signal]),
-  );
+  const reply = { accountId: account.id, toUserId: input.to, ...content };
+  const result = await ctx.deliveryFor(account.id).deliverReply(reply, AbortSignal.any([signal, ctx.signal]));
   return outcome(ctx, account, input.to, result, startedAtMs, startedAtMs - token.updatedAtMs);
 }
 

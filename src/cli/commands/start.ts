@@ -271,6 +271,8 @@ async function startAdmin(o: {
         quotaPerToken: config.gateway.quotaPerToken,
       },
       mediaAllowHosts: config.media.allowHosts,
+      // An account this node serves: sends join the gateway's queue for the contact.
+      gatewayDelivery: (id) => o.gateway.deliveryFor(id),
       scheduleChanged: () => o.gateway.pokeSchedule(),
       languageFor: (id) => o.profileFor(id).language,
     },
