@@ -269,6 +269,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   let scheduler: Scheduler | undefined;
   let running = false;
 
+  /** This gateway sends for the account now: running, its poller started, its lease held (when shared). */
+  const serving = (accountId: string): boolean =>
+    running && pollers.has(accountId) && (!options.leases || options.leases.owns(accountId));
   const home = options.home === false ? undefined : newHomeChannel();
   function newHomeChannel(): HomeChannel {
     return new HomeChannel({
@@ -277,6 +280,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         rawDelivery
           ? rawDelivery.deliverReply(reply, sendAbort.signal)
           : Promise.reject(new Error("no delivery")),
+      sendsFor: serving,
       settings: options.home || {},
       quotaPerToken: quotaOf(options),
       ...(options.delivery?.clock ? { clock: options.delivery.clock } : {}),
@@ -527,9 +531,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
 
     deliveryFor(accountId) {
-      if (!running || !pollers.has(accountId)) return undefined;
-      if (options.leases && !options.leases.owns(accountId)) return undefined;
-      return rawDelivery;
+      return serving(accountId) ? rawDelivery : undefined;
     },
 
     pollingStates() {

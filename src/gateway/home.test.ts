@@ -30,11 +30,12 @@ beforeEach(() => {
 });
 afterEach(() => store.close());
 
-const channel = (settings: HomeSettings = {}) =>
+const channel = (settings: HomeSettings = {}, sendsFor?: (accountId: string) => boolean) =>
   new HomeChannel({
     store: asyncStore(store),
     clock,
     settings,
+    ...(sendsFor ? { sendsFor } : {}),
     deliver: async (r) => {
       sent.push(r);
       return { ...emptyResult(), sent: 1 };
@@ -90,6 +91,32 @@ it("an expired account's owner hears of it through another account they own", as
       text: "🔔 [a@im.bot] account a@im.bot expired: run `wxagent login`",
     },
   ]);
+});
+
+it("on several nodes, only through an account this node sends for", async () => {
+  store.contextTokens.set("a@im.bot", OWNER, "ctx", clock.now());
+  store.contextTokens.set("b@im.bot", OWNER, "ctx", clock.now());
+  // a@im.bot is polled by another node: a note recorded for it would wait in its outbox.
+  const home = channel({}, (id) => id === "b@im.bot");
+  home.report({
+    kind: "pairing-request",
+    accountId: "a@im.bot",
+    subject: "bob",
+    text: "pairing request from bob",
+  });
+  await home.settled();
+  expect(sent.map((r) => r.accountId)).toEqual(["b@im.bot"]);
+
+  const none = channel({}, () => false);
+  none.report({
+    kind: "pairing-request",
+    accountId: "a@im.bot",
+    subject: "eve",
+    text: "pairing request from eve",
+  });
+  await none.settled();
+  expect(sent).toHaveLength(1);
+  expect(none.recent()[0]).toMatchObject({ subject: "eve", sentToOwner: false });
 });
 
 it("off: logs only", async () => {

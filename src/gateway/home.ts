@@ -54,6 +54,11 @@ export interface HomeChannelOptions {
   store: AsyncStore;
   /** Record and send one message (the gateway's delivery, with its own abort signal). */
   deliver(reply: ReplyToDeliver): Promise<DeliveryResult>;
+  /**
+   * The accounts `deliver` can send through now (on several nodes: those whose lease this node
+   * holds; another node's account would leave the note pending in its outbox). Default: all.
+   */
+  sendsFor?(accountId: string): boolean;
   settings?: HomeSettings;
   quotaPerToken?: number;
   windowMs?: number;
@@ -123,7 +128,7 @@ export class HomeChannel {
     const cap = this.#o.settings?.maxChatPerHour ?? 6;
     if (recent().length >= cap) return false;
     const candidates = (await store.accounts.list())
-      .filter((a) => a.state === "active" && a.ownerUserId === owner)
+      .filter((a) => a.state === "active" && a.ownerUserId === owner && (this.#o.sendsFor?.(a.id) ?? true))
       .sort((a, b) => (a.id === accountId ? -1 : b.id === accountId ? 1 : 0));
     for (const a of candidates) {
       const w = await sendWindow(store, a.id, owner, now, {
