@@ -203,12 +203,16 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     if (this.held.size >= share) return;
     const holders = await this.ops.holders();
     const taken = new Set(holders.filter((h) => h.live && h.nodeId !== this.nodeId).map((h) => h.accountId));
-    for (const accountId of [...accounts].sort()) {
-      if (this.held.size >= share) break;
-      if (taken.has(accountId) || this.held.has(accountId)) continue;
-      const epoch = await this.ops.acquireOrRenew(this.nodeId, accountId, this.ttlMs);
-      if (epoch === null) continue; // another node was quicker
-      this.grant(accountId, epoch, until);
+    const free = [...accounts].filter((id) => !taken.has(id) && !this.held.has(id)).sort();
+    // As many as the share lacks, in one statement; again with the next ones for those another
+    // node took first.
+    while (this.held.size < share && free.length > 0) {
+      const batch = free.splice(0, share - this.held.size);
+      const granted = await this.ops.acquireMany(this.nodeId, batch, this.ttlMs);
+      for (const accountId of batch) {
+        const epoch = granted.get(accountId);
+        if (epoch !== undefined) this.grant(accountId, epoch, until);
+      }
     }
     this.armExpiry();
   }

@@ -70,6 +70,18 @@ export class MemoryLeases implements LeaseOps {
     r.expiresAt = now + ttlMs;
     return r.epoch;
   }
+  async acquireMany(
+    nodeId: string,
+    accountIds: readonly string[],
+    ttlMs: number,
+  ): Promise<Map<string, number>> {
+    const taken = new Map<string, number>();
+    for (const accountId of new Set(accountIds)) {
+      const epoch = await this.acquireOrRenew(nodeId, accountId, ttlMs);
+      if (epoch !== null) taken.set(accountId, epoch);
+    }
+    return taken;
+  }
   async renewAll(nodeId: string, accountIds: readonly string[], ttlMs: number): Promise<Map<string, number>> {
     this.reach(nodeId);
     const now = this.clock.now();

@@ -102,6 +102,30 @@ if (typeof db === "string") {
       expect(r1?.expiresAtMs).toBeGreaterThan(Date.now() + 50_000);
     });
 
+    it("takes many leases in one statement: free and lapsed ones, its own kept, another live node's left", async () => {
+      const { leases } = store;
+      expect(await leases.acquireOrRenew("b", "held-by-b", 60_000)).toBe(1);
+      expect(await leases.acquireOrRenew("b", "lapsed", 1)).toBe(1);
+      expect(await leases.acquireOrRenew("a", "mine", 60_000)).toBe(1);
+      await new Promise((r) => setTimeout(r, 20)); // b's 1 ms lease runs out on the server's clock
+      const got = await leases.acquireMany("a", ["new", "held-by-b", "lapsed", "mine", "new"], 60_000);
+      expect(Object.fromEntries(got)).toEqual({ lapsed: 2, mine: 1, new: 1 });
+      expect(await leases.acquireMany("a", [], 60_000)).toEqual(new Map());
+      const holder = Object.fromEntries((await leases.holders()).map((h) => [h.accountId, h.nodeId]));
+      expect(holder).toEqual({ "held-by-b": "b", lapsed: "a", mine: "a", new: "a" });
+    });
+
+    it("two nodes taking the same 300 accounts at once split them: each account to one node, no deadlock", async () => {
+      const ids = Array.from({ length: 300 }, (_, i) => `acc-${i}`);
+      const shuffled = [...ids].sort(() => Math.random() - 0.5);
+      const [a, b] = await Promise.all([
+        store.leases.acquireMany("a", ids, 60_000),
+        store.leases.acquireMany("b", shuffled, 60_000),
+      ]);
+      expect(a.size + b.size).toBe(300);
+      for (const id of ids) expect(a.has(id) !== b.has(id), id).toBe(true);
+    });
+
     it("lists the nodes heard from within the ttl, and forgets one that leaves", async () => {
       await store.leases.heartbeat("n2");
       await store.leases.heartbeat("n1");

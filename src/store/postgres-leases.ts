@@ -30,6 +30,12 @@ export interface LeaseTable {
   /** Take or renew `accountId` for `ttlMs`; the epoch held, or null while another live node holds it. */
   acquireOrRenew(nodeId: string, accountId: string, ttlMs: number): Promise<number | null>;
   /**
+   * `acquireOrRenew` for many accounts in one statement (a node joining takes hundreds; one round
+   * trip each made its first round outlast the leases it took early). The epoch of each account
+   * taken; one missing from the answer is held by another live node.
+   */
+  acquireMany(nodeId: string, accountIds: readonly string[], ttlMs: number): Promise<Map<string, number>>;
+  /**
    * Renew, in one statement, the leases `nodeId` still holds among `accountIds` (a node holds
    * hundreds: one round trip per account made a busy node's round outlast its leases). The epoch
    * of each one renewed; an account missing from the answer is no longer this node's.
@@ -62,6 +68,24 @@ export function createPgLeaseTable(q: Pq): LeaseTable {
         [accountId, nodeId, ttlMs],
       );
       return row ? Number(row.epoch) : null;
+    },
+    async acquireMany(nodeId, accountIds, ttlMs) {
+      if (accountIds.length === 0) return new Map();
+      // Distinct and sorted: a row is upserted once, and two nodes lock rows in the same order
+      // (no deadlock between two joining at once).
+      const ids = [...new Set(accountIds)].sort();
+      const rows = await q.rows(
+        `INSERT INTO leases AS l (account_id, node_id, epoch, expires_at)
+         SELECT a, $1, 1, now() + ${ms} FROM unnest($2::text[]) AS a ORDER BY a
+         ON CONFLICT (account_id) DO UPDATE SET
+           node_id = $1,
+           epoch = CASE WHEN l.node_id = $1 THEN l.epoch ELSE l.epoch + 1 END,
+           expires_at = now() + ${ms}
+         WHERE l.node_id = $1 OR l.node_id IS NULL OR l.expires_at < now()
+         RETURNING account_id, epoch`,
+        [nodeId, ids, ttlMs],
+      );
+      return new Map(rows.map((r) => [String(r.account_id), Number(r.epoch)]));
     },
     async renewAll(nodeId, accountIds, ttlMs) {
       if (accountIds.length === 0) return new Map();
