@@ -28,6 +28,26 @@ export const BURST_CONFIG = {
   defaults: { dmPolicy: "open", rateLimit: { perContact: unlimited, perAccount: unlimited } },
 };
 
+/** `wxagent start` as the suites run it: the echo agent, no embedded simulator, no spacing, anyone may write. */
+export const ECHO_START_ARGS: readonly string[] = [
+  "--agent",
+  "echo",
+  "--no-sim",
+  "--spacing-ms",
+  "0",
+  "--dm-policy",
+  "open",
+];
+
+/** Poll `check` every 50 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /**
  * A fresh home whose store is `db` (emptied first; `WXAGENT_STORE`), or SQLite in the home when
  * none. On PostgreSQL every `start` is a node with a 3 s lease, renewed each second: a node
@@ -101,7 +121,11 @@ export interface Daemon {
 }
 
 /** `wxagent start …` in the background; resolves once it printed its banner (or exited). */
-export async function startDaemon(h: CliHome, args: string[], readyTimeoutMs = 30_000): Promise<Daemon> {
+export async function startDaemon(
+  h: CliHome,
+  args: readonly string[],
+  readyTimeoutMs = 30_000,
+): Promise<Daemon> {
   const proc = spawn(process.execPath, ["--import", "tsx", MAIN, "start", ...args], {
     cwd: root,
     env: h.env,

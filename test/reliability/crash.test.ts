@@ -16,6 +16,7 @@ import {
   addSimAccount,
   type CliHome,
   type Daemon,
+  ECHO_START_ARGS,
   kill9,
   startDaemon,
   stopDaemon,
@@ -28,17 +29,7 @@ const CONTACTS = 50;
 const PER_CONTACT = 20;
 const TOTAL = CONTACTS * PER_CONTACT;
 const SEEDS = Number(process.env.CRASH_SEEDS ?? 2);
-const START_ARGS = [
-  "--agent",
-  "echo",
-  "--no-sim",
-  "--spacing-ms",
-  "0",
-  "--dm-policy",
-  "open",
-  "--max-turns",
-  "16",
-];
+const START_ARGS = [...ECHO_START_ARGS, "--max-turns", "16"];
 
 interface Setup {
   sim: RunningSimulator;

@@ -16,15 +16,17 @@ import {
   addSimAccount,
   type CliHome,
   type Daemon,
+  ECHO_START_ARGS,
   kill9,
   startDaemon,
   stopDaemon,
   storeHome,
+  until,
   wxagent,
 } from "./cli.js";
 import { inject, outbound } from "./harness.js";
 
-const START_ARGS = ["--agent", "echo", "--no-sim", "--spacing-ms", "0", "--dm-policy", "open"];
+const START_ARGS = ECHO_START_ARGS;
 const ALICE = "alice-sched@im.wechat";
 
 interface Setup {
@@ -65,14 +67,6 @@ async function seen(setup: Setup): Promise<string[]> {
   return (await outbound(setup.sim.simulator, setup.bot.account_id))
     .filter((m) => m.to === ALICE)
     .map((m) => m.items[0]?.text ?? "");
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Alice writes once (the echo answers): the bot may write to her for 24 h. */
