@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ILinkClient } from "./client.js";
-import { defaultExchange, ExchangeTimeout, fetchExchange } from "./exchange.js";
+import {
+  defaultExchange,
+  ExchangeTimeout,
+  ExchangeTooLarge,
+  fetchExchange,
+  MAX_RESPONSE_BYTES,
+} from "./exchange.js";
 
 let server: Server;
 let base: string;
@@ -11,6 +17,8 @@ const seen: { method: string; headers: IncomingMessage["headers"]; body: string 
 const held: (() => void)[] = [];
 /** How many held requests the client gave up on (their connection closed unanswered). */
 let heldClosed = 0;
+/** How many endless answers the client cut off. */
+let floodClosed = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -26,6 +34,21 @@ beforeAll(async () => {
         res.on("close", () => {
           if (!res.writableEnded) heldClosed += 1;
         });
+        return;
+      }
+      if (req.url === "/flood") {
+        // An answer that never ends: 1 MiB chunks for as long as the client reads.
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        res.setHeader("content-type", "application/json");
+        const pump = (): void => {
+          while (!res.destroyed && res.write(chunk)) {}
+          if (!res.destroyed) res.once("drain", pump);
+        };
+        res.on("close", () => {
+          floodClosed += 1;
+        });
+        res.write('{"ret":0,"pad":"');
+        pump();
         return;
       }
       if (req.url === "/empty") {
@@ -80,6 +103,25 @@ describe("defaultExchange (undici, shared keep-alive pool)", () => {
     );
     await x({ method: "GET", url: new URL(`${base}/get`), headers: {}, signal });
     expect(seen.at(-1)?.method).toBe("GET");
+  });
+
+  it("cuts off an answer past MAX_RESPONSE_BYTES, closing the request, and the client says TOO_LARGE", async () => {
+    const before = floodClosed;
+    await expect(
+      defaultExchange()({ method: "POST", url: new URL(`${base}/flood`), headers: {}, body: "{}", signal }),
+    ).rejects.toBeInstanceOf(ExchangeTooLarge);
+    await expect.poll(() => floodClosed).toBe(before + 1);
+    // The client calls <base>/ilink/bot/getupdates: its fetch sends that call to the flood instead.
+    const flooding = new ILinkClient({
+      token: "t",
+      baseUrl: base,
+      fetch: (_url, init) => fetch(`${base}/flood`, init),
+    });
+    await expect(flooding.getUpdates("")).rejects.toMatchObject({
+      code: "TOO_LARGE",
+      isRetryable: false,
+      message: expect.stringContaining("MiB"),
+    });
   });
 
   it("rejects when the signal aborts mid-request", async () => {
@@ -164,6 +206,28 @@ describe("fetchExchange", () => {
       body: "{}",
       signal: ac.signal,
     });
+  });
+});
+
+describe("fetchExchange bounds", () => {
+  it("reads an injected fetch's body only up to MAX_RESPONSE_BYTES, then cancels the stream", async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled += 1;
+        c.enqueue(new Uint8Array(256 * 1024));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const exchange = fetchExchange(async () => new Response(endless, { status: 200 }));
+    await expect(
+      exchange({ method: "GET", url: new URL("http://x.invalid/"), headers: {} }),
+    ).rejects.toBeInstanceOf(ExchangeTooLarge);
+    expect(cancelled).toBe(true);
+    expect(pulled * 256 * 1024).toBeLessThanOrEqual(MAX_RESPONSE_BYTES + 2 * 256 * 1024);
   });
 });
 

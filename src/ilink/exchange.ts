@@ -13,6 +13,7 @@
  */
 import { createRequire } from "node:module";
 import type { Dispatcher, Agent as UndiciAgent } from "undici";
+import { readBounded } from "../shared/bounded-body.js";
 import { onAbortOf } from "./abort-fanout.js";
 import type { FetchLike } from "./request.js";
 import { WxError } from "./wx-error.js";
@@ -39,6 +40,28 @@ export class ExchangeTimeout extends WxError<"TIMEOUT"> {
 export interface ExchangeResponse {
   status: number;
   text: string;
+}
+
+/**
+ * The largest bot API answer read, in bytes. A getupdates batch of real messages is a few KB (the
+ * gateway takes at most 64 Ki characters of one message); a body past this is not an answer but a
+ * server filling this process's memory, which every account shares. The request is aborted there.
+ */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** The answer's body went past MAX_RESPONSE_BYTES: the request was aborted, nothing of it read. */
+export class ExchangeTooLarge extends WxError<"TOO_LARGE"> {
+  override name = "ExchangeTooLarge";
+  constructor(readonly maxBytes: number) {
+    super("TOO_LARGE", `the answer is larger than ${maxBytes} bytes`, { isRetryable: false });
+  }
+}
+
+/** The body of `res` as text, refused past `maxBytes` (the stream is cancelled there). */
+async function boundedText(res: Response, maxBytes: number): Promise<string> {
+  const bytes = await readBounded(res.body, maxBytes);
+  if (!bytes) throw new ExchangeTooLarge(maxBytes);
+  return bytes.toString("utf8");
 }
 
 /** Sends one request and resolves with its status and whole body; rejects on network failure, abort or timeout. */
@@ -68,7 +91,10 @@ export function fetchExchange(fetch: FetchLike): Exchange {
         }),
         aborted,
       ]);
-      return { status: res.status, text: await Promise.race([res.text(), aborted]) };
+      return {
+        status: res.status,
+        text: await Promise.race([boundedText(res, MAX_RESPONSE_BYTES), aborted]),
+      };
     } finally {
       if (timer) clearTimeout(timer);
       off?.();
@@ -101,6 +127,7 @@ export function defaultExchange(): Exchange {
         return;
       }
       const chunks: Buffer[] = [];
+      let received = 0;
       let status = 0;
       let settled = false;
       /** undici's abort for this request, once it is on a socket. */
@@ -134,6 +161,12 @@ export function defaultExchange(): Exchange {
           return true;
         },
         onData(chunk) {
+          received += chunk.length;
+          if (received > MAX_RESPONSE_BYTES) {
+            chunks.length = 0;
+            abort(new ExchangeTooLarge(MAX_RESPONSE_BYTES));
+            return false;
+          }
           chunks.push(chunk);
           return true;
         },

@@ -1,11 +1,11 @@
 /**
  * One HTTP exchange with the iLink server, mapped onto typed errors: the exchange's own timeout
  * (which aborts the request, so the socket is released, never abandoned) is TIMEOUT, an abort of
- * the caller's signal is ABORTED, a dropped request is NETWORK, a non-2xx is HTTP_<status>, and a
- * body that is not a JSON object is BAD_RESPONSE.
+ * the caller's signal is ABORTED, a dropped request is NETWORK, an answer past MAX_RESPONSE_BYTES
+ * is TOO_LARGE, a non-2xx is HTTP_<status>, and a body that is not a JSON object is BAD_RESPONSE.
  */
 import { abortedError, httpError, ILinkError, networkError, timeoutError } from "./errors.js";
-import { type Exchange, type ExchangeResponse, ExchangeTimeout } from "./exchange.js";
+import { type Exchange, type ExchangeResponse, ExchangeTimeout, ExchangeTooLarge } from "./exchange.js";
 import { parseJsonLosslessIds } from "./json-ids.js";
 import type { ILinkLogger } from "./logger.js";
 
@@ -59,6 +59,13 @@ export async function sendRequest(
     });
   } catch (err) {
     if (err instanceof ExchangeTimeout) throw timeoutError(endpoint, timeoutMs ?? 0);
+    if (err instanceof ExchangeTooLarge) {
+      throw new ILinkError(
+        "TOO_LARGE",
+        `${endpoint}: the server's answer went past ${err.maxBytes / 1024 / 1024} MiB and was cut off unread; no real answer is that large, so check the account's base URL`,
+        { endpoint, cause: err },
+      );
+    }
     if (signal?.aborted) throw abortedError(endpoint, signal.reason);
     if (err instanceof ILinkError) throw err;
     throw networkError(endpoint, err, ctx.secrets);

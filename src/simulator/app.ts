@@ -8,6 +8,7 @@ import { DEFAULT_LONG_POLL_TIMEOUT_MS } from "../ilink/wire.js";
 import { createChatPage } from "./chat/index.js";
 import { doorGuard, type Served, type SimDoors, servedHosts } from "./doors.js";
 import { DROPPED_HEADER, faultMiddleware } from "./faults.js";
+import { jsonBodyLimit, MAX_CONTROL_BODY_BYTES, MAX_JSON_BODY_BYTES } from "./http.js";
 import { toJsonText } from "./json.js";
 import { cdnRoutes } from "./routes-cdn.js";
 import { controlRoutes } from "./routes-control.js";
@@ -66,6 +67,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     "*",
     doorGuard(() => served),
   );
+  // Any local process may call the simulator (an agent's sandbox too): no body it reads is
+  // unbounded, or one request could fill the memory of the process it runs in (`npm start`
+  // runs the gateway beside it). CDN uploads are bounded by their session's size (routes-cdn.ts).
+  app.use("/ilink/*", jsonBodyLimit(MAX_JSON_BODY_BYTES));
+  app.use("/sim/*", jsonBodyLimit(MAX_CONTROL_BODY_BYTES));
   app.use("/ilink/*", faultMiddleware(state));
   app.use("/c2c/*", faultMiddleware(state));
   app.route("/", ilinkRoutes(state));

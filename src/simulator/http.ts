@@ -4,6 +4,7 @@
  * (getupdates reads both, §1.9) see it.
  */
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { AUTHORIZATION_TYPE, Header, ILINK_APP_ID } from "../ilink/wire.js";
 import { parseJsonLossless, toJsonText } from "./json.js";
 import type { SimAccount, SimState } from "./state.js";
@@ -28,6 +29,27 @@ export function apiError(
   extra: Record<string, unknown> = {},
 ): Response {
   return sendJson(c, { ret, errcode: ret, errmsg, ...extra });
+}
+
+/** The largest iLink call body the simulator reads: far above any real one (a bubble is 4,000 characters). */
+export const MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
+/**
+ * The largest control API body: a user's file comes as base64 in JSON, and the files a contact can
+ * send are capped at 100 MiB (as the SDK's download limit), so 100 MiB in base64 and some room.
+ */
+export const MAX_CONTROL_BODY_BYTES = 140 * 1024 * 1024;
+
+/** Refuses a body past `maxSize` with 413 before any of it is kept (chunked bodies too). */
+export function jsonBodyLimit(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) =>
+      sendJson(
+        c,
+        { ret: SimErr.BAD_REQUEST, errcode: SimErr.BAD_REQUEST, errmsg: `body larger than ${maxSize} bytes` },
+        413,
+      ),
+  });
 }
 
 export type JsonBody = { ok: true; value: Record<string, unknown> } | { ok: false; response: Response };

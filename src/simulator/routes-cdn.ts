@@ -7,6 +7,7 @@
  */
 import { type Context, Hono } from "hono";
 import { CDN_QUERY_KEY, Header } from "../ilink/wire.js";
+import { readBounded } from "../shared/bounded-body.js";
 import { decryptEcb, md5Hex, sha256Hex } from "./crypto.js";
 import { emit, type SimState } from "./state.js";
 
@@ -32,8 +33,9 @@ export function cdnRoutes(state: SimState): Hono {
     const declared = Number(c.req.header("content-length"));
     if (Number.isFinite(declared) && declared > 0 && declared !== session.filesize)
       return cdnError(c, 400, `body length ${declared} does not match filesize ${session.filesize}`);
-    // One copy of the body: the ArrayBuffer is wrapped, not duplicated.
-    const ciphertext = Buffer.from(await c.req.arrayBuffer());
+    // Read no further than the session's size: a body without Content-Length could be endless.
+    const ciphertext = await readBounded(c.req.raw.body, session.filesize);
+    if (!ciphertext) return cdnError(c, 413, `body longer than filesize ${session.filesize}`);
     if (ciphertext.length !== session.filesize)
       return cdnError(c, 400, `body length ${ciphertext.length} does not match filesize ${session.filesize}`);
     let plain: Buffer;
