@@ -5,9 +5,9 @@
  * permission requests are routed to the turn that is running in that session.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
+import { onBoundedLines } from "../../shared/bounded-lines.js";
 import { agentSpawnSpec, type ProcessSandbox, type SpawnSpec } from "../../shared/sandbox/agent-process.js";
 import { VERSION } from "../../shared/version.js";
 import { messageOf } from "../../shared/wx-error.js";
@@ -134,15 +134,20 @@ export class AcpProcess {
     });
     if (!stderr) stderrClosed();
     if (stderr) {
-      const lines = createInterface({ input: stderr });
-      lines.once("close", stderrClosed);
-      lines.on("line", (line) => {
-        if (!line.trim()) return;
-        const clean = redactText(line).slice(0, 2000);
-        this.logger.debug({ stderr: clean }, "agent stderr");
-        this.stderrTail.push(clean);
-        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-      });
+      // Bounded per line (the agent may write without end); its stdout is bounded by the SDK
+      // (ndJsonStream refuses a message over 32 MiB).
+      onBoundedLines(
+        stderr,
+        STDERR_LINE_CHARS,
+        (line) => {
+          if (!line.trim()) return;
+          const clean = redactText(line).slice(0, 2000);
+          this.logger.debug({ stderr: clean }, "agent stderr");
+          this.stderrTail.push(clean);
+          if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+        },
+        stderrClosed,
+      );
     }
     const stdin = this.child.stdin;
     const stdout = this.child.stdout;
@@ -591,6 +596,8 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
 
 /** Lines of the agent's stderr kept for an error message. */
 const STDERR_TAIL_LINES = 20;
+/** Characters of one stderr line kept before redaction (the logged part is 2000). */
+const STDERR_LINE_CHARS = 4000;
 
 /**
  * Why a process died before answering initialize, from its last stderr lines, with the fix. An
