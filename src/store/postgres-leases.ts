@@ -55,38 +55,30 @@ export interface LeaseTable {
 const ms = "$3::double precision * interval '1 millisecond'";
 
 export function createPgLeaseTable(q: Pq): LeaseTable {
+  const acquireMany: LeaseTable["acquireMany"] = async (nodeId, accountIds, ttlMs) => {
+    if (accountIds.length === 0) return new Map();
+    // Distinct and sorted: a row is upserted once, and two nodes lock rows in the same order
+    // (no deadlock between two joining at once).
+    const ids = [...new Set(accountIds)].sort();
+    const rows = await q.rows(
+      `INSERT INTO leases AS l (account_id, node_id, epoch, expires_at)
+       SELECT a, $1, 1, now() + ${ms} FROM unnest($2::text[]) AS a ORDER BY a
+       ON CONFLICT (account_id) DO UPDATE SET
+         node_id = $1,
+         epoch = CASE WHEN l.node_id = $1 THEN l.epoch ELSE l.epoch + 1 END,
+         expires_at = now() + ${ms}
+       WHERE l.node_id = $1 OR l.node_id IS NULL OR l.expires_at < now()
+       RETURNING account_id, epoch`,
+      [nodeId, ids, ttlMs],
+    );
+    return new Map(rows.map((r) => [String(r.account_id), Number(r.epoch)]));
+  };
   return {
+    // One account is the one-element case of acquireMany: one statement holds the lease rules.
     async acquireOrRenew(nodeId, accountId, ttlMs) {
-      const row = await q.one(
-        `INSERT INTO leases AS l (account_id, node_id, epoch, expires_at) VALUES ($1, $2, 1, now() + ${ms})
-         ON CONFLICT (account_id) DO UPDATE SET
-           node_id = $2,
-           epoch = CASE WHEN l.node_id = $2 THEN l.epoch ELSE l.epoch + 1 END,
-           expires_at = now() + ${ms}
-         WHERE l.node_id = $2 OR l.node_id IS NULL OR l.expires_at < now()
-         RETURNING epoch`,
-        [accountId, nodeId, ttlMs],
-      );
-      return row ? Number(row.epoch) : null;
+      return (await acquireMany(nodeId, [accountId], ttlMs)).get(accountId) ?? null;
     },
-    async acquireMany(nodeId, accountIds, ttlMs) {
-      if (accountIds.length === 0) return new Map();
-      // Distinct and sorted: a row is upserted once, and two nodes lock rows in the same order
-      // (no deadlock between two joining at once).
-      const ids = [...new Set(accountIds)].sort();
-      const rows = await q.rows(
-        `INSERT INTO leases AS l (account_id, node_id, epoch, expires_at)
-         SELECT a, $1, 1, now() + ${ms} FROM unnest($2::text[]) AS a ORDER BY a
-         ON CONFLICT (account_id) DO UPDATE SET
-           node_id = $1,
-           epoch = CASE WHEN l.node_id = $1 THEN l.epoch ELSE l.epoch + 1 END,
-           expires_at = now() + ${ms}
-         WHERE l.node_id = $1 OR l.node_id IS NULL OR l.expires_at < now()
-         RETURNING account_id, epoch`,
-        [nodeId, ids, ttlMs],
-      );
-      return new Map(rows.map((r) => [String(r.account_id), Number(r.epoch)]));
-    },
+    acquireMany,
     async renewAll(nodeId, accountIds, ttlMs) {
       if (accountIds.length === 0) return new Map();
       const rows = await q.rows(
