@@ -13,7 +13,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AccountJson } from "../../src/ops/json.js";
-import { type Daemon, startDaemon, stopDaemon, tempHome, wxagent } from "../reliability/cli.js";
+import {
+  adminFromBanner,
+  type Daemon,
+  startDaemon,
+  stopDaemon,
+  tempHome,
+  wxagent,
+} from "../reliability/cli.js";
 
 // Any free port for the admin UI; nothing else configured: the simulator's own defaults apply.
 const h = tempHome({ admin: { port: 0 } });
@@ -133,10 +140,10 @@ describe("npm start and the CLI share one home", () => {
 
   it("the admin token is where the README and the 401 page say, and it opens the admin API", async () => {
     const out = daemon?.stdout() ?? "";
-    const admin = /admin UI\s+(http:\/\/127\.0\.0\.1:\d+)\/ +\(the token is in (\S+):/.exec(out);
-    expect(admin?.[2]).toBe(join(home, "admin-token"));
+    const admin = adminFromBanner(out);
+    expect(admin?.tokenPath).toBe(join(home, "admin-token"));
     const token = readFileSync(join(home, "admin-token"), "utf8").trim();
-    const res = await fetch(`${admin?.[1]}/api/accounts`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${admin?.url}/api/accounts`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { accounts: { account: string }[] };
     expect(body.accounts.map((a) => a.account)).toEqual([first.account_id]);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { adminLine } from "../../src/cli/commands/start.js";
+import { adminFromBanner } from "../reliability/cli.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const home = mkdtempSync(join(tmpdir(), "wxagent-start-"));
@@ -34,18 +35,18 @@ describe("wxagent start with no account (the npm start first run)", () => {
     try {
       const chat = /Chat with your bot here:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
       // stdout is a pipe here, as under a service manager: the URL and the token's file, not the token.
-      const admin = /admin UI\s+(http:\/\/127\.0\.0\.1:\d+)\/ +\(the token is in (\S+):/.exec(out);
+      const admin = adminFromBanner(out);
       expect(chat).toBeDefined();
-      expect(admin, out).not.toBeNull();
-      const token = readFileSync(String(admin?.[2]), "utf8").trim();
+      expect(admin, out).toBeDefined();
+      const token = readFileSync(String(admin?.tokenPath), "utf8").trim();
       expect(token.length).toBeGreaterThanOrEqual(16);
       expect(out).not.toContain(token);
       expect(out).toContain("agent     echo");
 
       expect((await fetch(`${chat}/`)).status).toBe(200);
-      expect((await fetch(`${admin?.[1]}/`)).status).toBe(401);
+      expect((await fetch(`${admin?.url}/`)).status).toBe(401);
       expect(
-        (await fetch(`${admin?.[1]}/api/accounts`, { headers: { authorization: `Bearer ${token}` } })).status,
+        (await fetch(`${admin?.url}/api/accounts`, { headers: { authorization: `Bearer ${token}` } })).status,
       ).toBe(200);
 
       // The owner writes in the simulator; the echo agent answers.

@@ -39,6 +39,15 @@ export const ECHO_START_ARGS: readonly string[] = [
   "open",
 ];
 
+/**
+ * The admin UI line of `wxagent start`'s banner when stdout is a pipe: its URL and the file that
+ * holds its token (the token itself is never printed there). Undefined without one.
+ */
+export function adminFromBanner(stdout: string): { url: string; tokenPath: string } | undefined {
+  const m = /admin UI\s+(http:\/\/127\.0\.0\.1:\d+)\/ +\(the token is in (\S+):/.exec(stdout);
+  return m?.[1] && m[2] ? { url: m[1], tokenPath: m[2] } : undefined;
+}
+
 /** Poll `check` every 50 ms until it holds; throws naming `what` after `timeoutMs`. */
 export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

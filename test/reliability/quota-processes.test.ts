@@ -15,6 +15,7 @@ import { newBot } from "../../src/simulator/testkit.js";
 import { pgTestDatabase } from "../../src/store/postgres-server.test-util.js";
 import {
   addSimAccount,
+  adminFromBanner,
   type CliHome,
   type Daemon,
   ECHO_START_ARGS,
@@ -64,9 +65,9 @@ describe.skipIf(typeof db === "string")(
       node = await startDaemon(h, ECHO_START_ARGS);
       const n = node;
       expect(n.proc.exitCode, n.stderr()).toBeNull();
-      const admin = /admin UI\s+(http:\/\/127\.0\.0\.1:\d+)\/ +\(the token is in (\S+):/.exec(n.stdout());
-      expect(admin, n.stdout()).not.toBeNull();
-      const token = readFileSync(String(admin?.[2]), "utf8").trim();
+      const admin = adminFromBanner(n.stdout());
+      expect(admin, n.stdout()).toBeDefined();
+      const token = readFileSync(String(admin?.tokenPath), "utf8").trim();
 
       const seen = async () => (await outbound(s.simulator, bot.account_id)).filter((m) => m.to === CAROL);
       // Carol writes once: the node's echo spends the first slot of her token.
@@ -85,7 +86,7 @@ describe.skipIf(typeof db === "string")(
       const client = mcp;
 
       const viaRest = (i: number): Promise<Answer> =>
-        fetch(`${admin?.[1]}/api/send/text`, {
+        fetch(`${admin?.url}/api/send/text`, {
           method: "POST",
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
           body: JSON.stringify({ to: CAROL, text: `rest #${i}` }),

@@ -26,7 +26,6 @@ import {
 } from "./cli.js";
 import { inject, outbound } from "./harness.js";
 
-const START_ARGS = ECHO_START_ARGS;
 const ALICE = "alice-sched@im.wechat";
 
 interface Setup {
@@ -56,7 +55,7 @@ async function setup(db: PgTestDb | undefined): Promise<Setup> {
 }
 
 async function start(setup: Setup): Promise<Daemon> {
-  const d = await startDaemon(setup.home, START_ARGS);
+  const d = await startDaemon(setup.home, ECHO_START_ARGS);
   daemons.push(d);
   expect(d.proc.exitCode, d.stderr()).toBeNull();
   return d;
