@@ -56,6 +56,43 @@ function inbound(userId: string, token: string): number {
   return row.id;
 }
 
+describe("delivery: a store failure behind a busy queue", () => {
+  it("onInbound's token write failing while the contact's queue is busy rejects onInbound, never unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const { delivery } = setup({ spacingMs: 1000 });
+      inbound("alice", "ta");
+      // A reply of 3 bubbles, 1 s apart, holds alice's queue.
+      const reply = delivery.deliverReply(
+        { accountId: ACC, toUserId: "alice", text: paragraphs("alice", 3) },
+        controller.signal,
+      );
+      const tokens = asyncStore(store).contextTokens;
+      const get = vi
+        .spyOn(tokens, "get")
+        .mockRejectedValueOnce(new Error("timeout exceeded when trying to connect"));
+      // Its outcome is taken at once, as the gateway's caller does: only the inner promise is at stake.
+      const wrote = delivery
+        .onInbound({ accountId: ACC, userId: "alice", contextToken: "t2" }, controller.signal)
+        .then(
+          () => "resolved",
+          (err: Error) => err.message,
+        );
+      // The failure lands while the reply still holds the queue: nothing awaits it yet.
+      await vi.advanceTimersByTimeAsync(100);
+      expect(get).toHaveBeenCalled();
+      await vi.runAllTimersAsync();
+      expect(await wrote).toBe("timeout exceeded when trying to connect");
+      expect((await reply).sent).toBe(3);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+});
+
 describe("delivery: order and spacing", () => {
   it("keeps order per contact and spaces bubbles by spacingMs while two contacts interleave", async () => {
     const { transport, delivery } = setup({ spacingMs: 1000 });

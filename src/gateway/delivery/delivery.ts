@@ -288,6 +288,10 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       inbound.contextToken,
       clock.now(),
     );
+    // Awaited only once the contact's earlier jobs are done (or never, when the queue is cleared
+    // for a lease that went): observed now, so a store failure meanwhile is not an unhandled
+    // rejection that ends the process. The job still awaits it and fails with it.
+    recorded.catch(() => {});
     // Released inside the queue, so whatever earlier jobs defer meanwhile is released too, in order.
     return queue.run(contactKey(inbound.accountId, inbound.userId), async () => {
       await recorded;
